@@ -1,0 +1,79 @@
+# tempass build. `make run` and `make test` are the two set-up commands:
+# both install missing Debian packages first (make deps), then build.
+
+CC      ?= cc
+PKGS    := sqlite3 libsodium inih
+# libcsv ships no pkg-config file in Debian; it is linked by name.
+LIBS_NOPC := -lcsv
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I.
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS  += $(PKG_LIBS) $(LIBS_NOPC) -lpthread -lm
+
+# Debian packages: build dependencies, then what tests and run use.
+DEB_BUILD := build-essential pkg-config libcsv-dev libsodium-dev \
+             libsqlite3-dev libinih-dev
+DEB_TEST  := sqlite3 python3 python3-openpyxl poppler-utils qpdf \
+             python3-aiosmtpd fonts-dejavu-core valgrind
+PYTHON  := /usr/bin/python3
+
+SRC_LIB := $(sort $(wildcard core/*.c formats/*.c stages/*.c))
+OBJ_LIB := $(SRC_LIB:.c=.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:.c=)
+CONFIG  ?= pipeline.conf
+
+.PHONY: all deps run test unit e2e bench clean check-asan
+
+all: tempass
+
+tempass: tempass.o libtempass.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tempass.o libtempass.a $(LDLIBS)
+
+libtempass.a: $(OBJ_LIB)
+	rm -f $@
+	ar rcs $@ $^
+
+%.o: %.c $(wildcard core/*.h formats/*.h stages/*.h)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+tests/unit/test_%: tests/unit/test_%.c tests/unit/test.h libtempass.a
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< libtempass.a $(LDLIBS)
+
+# Installs what is missing; as root with apt-get, otherwise prints the command.
+deps:
+	@missing=""; for p in $(DEB_BUILD) $(DEB_TEST); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  echo "make deps: installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else \
+	  echo "make deps: missing packages; run as root:"; \
+	  echo "  apt-get install$$missing"; exit 1; \
+	fi
+
+run: deps
+	$(MAKE) tempass
+	./tempass --config $(CONFIG) run --demo
+
+test: deps
+	$(MAKE) tempass $(UNIT_BIN)
+	PYTHON=$(PYTHON) tests/run.sh
+
+bench: deps
+	$(MAKE) tempass
+	PYTHON=$(PYTHON) tests/bench.sh
+
+check-asan: deps
+	$(MAKE) clean
+	$(MAKE) CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	        LDFLAGS="-fsanitize=address,undefined" tempass $(UNIT_BIN)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  PYTHON=$(PYTHON) tests/run.sh
+	$(MAKE) clean
+
+clean:
+	rm -f tempass tempass.o libtempass.a $(OBJ_LIB) $(UNIT_BIN)

@@ -1,0 +1,642 @@
+/*
+ * config: reads pipeline.conf with libinih and checks every value before any
+ * stage runs. libinih calls one handler per key; a reader wrapper counts
+ * physical lines so each problem names its line, and all problems are
+ * reported before the load fails, so an administrator fixes them in one go.
+ */
+#include "core/config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+
+struct loader {
+	struct config *c;
+	FILE *fp;
+	unsigned long line;
+	int errors;
+	int long_line;
+	char *cur_section;   /* last section name seen, to detect new ones */
+	int section_kind;
+};
+
+enum { SEC_NONE, SEC_SITE, SEC_STORE, SEC_IMPORT, SEC_ROSTER, SEC_POLICY,
+       SEC_OUTPUT, SEC_RUN, SEC_EMAIL, SEC_UNKNOWN };
+
+static void bad(struct loader *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void bad(struct loader *l, const char *fmt, ...)
+{
+	struct sbuf sb = SBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	sbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	errorf("'%s':%lu: %s", l->c->path, l->line, sbuf_str(&sb));
+	sbuf_release(&sb);
+	l->errors++;
+}
+
+/* ==== Values ==== */
+
+int config_bool(const char *s)
+{
+	static const char *yes[] = { "yes", "true", "on", "1" };
+	static const char *no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0)
+			return 1;
+		if (strcasecmp(s, no[i]) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+static int parse_long(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Splits "a, b ,c" on commas into trimmed, non-empty, owned strings. */
+static void split_list(const char *s, char ***out, size_t *n)
+{
+	const char *p = s;
+
+	for (size_t i = 0; i < *n; i++)
+		free((*out)[i]);
+	free(*out);
+	*out = NULL;
+	*n = 0;
+	while (*p) {
+		const char *e = strchr(p, ',');
+		const char *end = e ? e : p + strlen(p);
+		const char *a = p, *b = end;
+
+		while (a < b && (*a == ' ' || *a == '\t'))
+			a++;
+		while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+			b--;
+		if (b > a) {
+			*out = xrealloc(*out, (*n + 1) * sizeof(**out));
+			(*out)[(*n)++] = xstrndup(a, (size_t)(b - a));
+		}
+		if (!e)
+			break;
+		p = e + 1;
+	}
+}
+
+static void set_str(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = xstrdup(v);
+}
+
+char *config_path(const struct config *c, const char *path)
+{
+	if (path[0] == '/' || !c->dir || !c->dir[0])
+		return xstrdup(path);
+	return xasprintf("%s/%s", c->dir, path);
+}
+
+static void set_path(struct loader *l, char **dst, const char *v)
+{
+	free(*dst);
+	*dst = config_path(l->c, v);
+}
+
+/* ==== Sections ==== */
+
+static struct site_conf *add_site(struct config *c, const char *code)
+{
+	for (size_t i = 0; i < c->nsites; i++)
+		if (c->sites[i].code && strcmp(c->sites[i].code, code) == 0)
+			return &c->sites[i];
+	c->sites = xrealloc(c->sites, (c->nsites + 1) * sizeof(*c->sites));
+	c->sites[c->nsites].code = code[0] ? xstrdup(code) : NULL;
+	c->sites[c->nsites].name = NULL;
+	return &c->sites[c->nsites++];
+}
+
+static struct roster_conf *find_roster(struct config *c, const char *name)
+{
+	for (size_t i = 0; i < c->nrosters; i++)
+		if (strcmp(c->rosters[i].name, name) == 0)
+			return &c->rosters[i];
+	return NULL;
+}
+
+static struct roster_conf *add_roster(struct config *c, const char *name)
+{
+	struct roster_conf *r = find_roster(c, name);
+
+	if (r)
+		return r;
+	c->rosters = xrealloc(c->rosters,
+			      (c->nrosters + 1) * sizeof(*c->rosters));
+	r = &c->rosters[c->nrosters++];
+	memset(r, 0, sizeof(*r));
+	r->name = xstrdup(name);
+	r->encoding = xstrdup("utf-8");
+	r->date_format = xstrdup("dd/mm/yyyy");
+	r->username_pattern = xstrdup("{initial}{surname}");
+	r->leaver_threshold = 0.10;
+	return r;
+}
+
+static struct policy *add_policy(struct config *c, const char *type)
+{
+	for (size_t i = 0; i < c->npolicies; i++)
+		if (strcmp(c->policies[i].user_type, type) == 0)
+			return &c->policies[i];
+	c->policies = xrealloc(c->policies,
+			       (c->npolicies + 1) * sizeof(*c->policies));
+	policy_init(&c->policies[c->npolicies], type);
+	return &c->policies[c->npolicies++];
+}
+
+/* "roster students" -> kind SEC_ROSTER, *arg = "students". */
+static int section_kind(const char *section, const char **arg)
+{
+	static const struct {
+		const char *word;
+		int kind;
+		int takes_arg;   /* 0 no, 1 required, 2 optional */
+	} kinds[] = {
+		{ "site", SEC_SITE, 2 },     { "store", SEC_STORE, 0 },
+		{ "import", SEC_IMPORT, 0 }, { "roster", SEC_ROSTER, 1 },
+		{ "policy", SEC_POLICY, 1 }, { "output", SEC_OUTPUT, 0 },
+		{ "run", SEC_RUN, 0 },       { "email", SEC_EMAIL, 0 },
+	};
+	size_t wl = strcspn(section, " \t");
+	const char *rest = section + wl;
+
+	while (*rest == ' ' || *rest == '\t')
+		rest++;
+	*arg = rest;
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+		if (strlen(kinds[i].word) != wl ||
+		    strncmp(section, kinds[i].word, wl) != 0)
+			continue;
+		if (kinds[i].takes_arg == 0 && *rest)
+			return SEC_UNKNOWN;
+		if (kinds[i].takes_arg == 1 && !*rest)
+			return SEC_UNKNOWN;
+		return kinds[i].kind;
+	}
+	return SEC_UNKNOWN;
+}
+
+static void handle_site(struct loader *l, const char *arg, const char *key,
+			const char *v)
+{
+	struct site_conf *s;
+
+	if (!*arg) {
+		/* [site] is the default site: it must stay sites[0]. */
+		if (l->c->nsites == 0)
+			add_site(l->c, "");
+		s = &l->c->sites[0];
+		if (strcmp(key, "code") == 0) {
+			set_str(&s->code, v);
+			return;
+		}
+	} else {
+		s = add_site(l->c, arg);
+	}
+	if (strcmp(key, "name") == 0)
+		set_str(&s->name, v);
+	else
+		bad(l, "[site]: unknown key '%s'", key);
+}
+
+static void handle_store(struct loader *l, const char *key, const char *v)
+{
+	struct config *c = l->c;
+	long n;
+
+	if (strcmp(key, "database") == 0) {
+		set_path(l, &c->database, v);
+	} else if (strcmp(key, "key_file") == 0) {
+		set_path(l, &c->key_file, v);
+	} else if (strcmp(key, "reveal") == 0) {
+		if ((c->reveal = config_bool(v)) < 0)
+			bad(l, "reveal: '%s' is not yes or no", v);
+	} else if (strcmp(key, "argon2_ops") == 0) {
+		if (parse_long(v, 1, 100, &n) < 0)
+			bad(l, "argon2_ops: '%s' is not a number from 1 to 100",
+			    v);
+		else
+			c->argon2_ops = (unsigned long long)n;
+	} else if (strcmp(key, "argon2_mem_kib") == 0) {
+		if (parse_long(v, 8, 4 * 1024 * 1024, &n) < 0)
+			bad(l, "argon2_mem_kib: '%s' is not a number from 8 "
+			    "to 4194304", v);
+		else
+			c->argon2_mem_kib = (size_t)n;
+	} else {
+		bad(l, "[store]: unknown key '%s'", key);
+	}
+}
+
+static void handle_import(struct loader *l, const char *key, const char *v)
+{
+	struct config *c = l->c;
+	long n;
+
+	if (strcmp(key, "max_field") == 0) {
+		if (parse_long(v, 16, 16 * 1024 * 1024, &n) < 0)
+			bad(l, "max_field: '%s' is not a number from 16 to "
+			    "16777216", v);
+		else
+			c->max_field = (size_t)n;
+	} else if (strcmp(key, "rejects_dir") == 0) {
+		set_path(l, &c->rejects_dir, v);
+	} else if (strcmp(key, "words") == 0) {
+		set_path(l, &c->words_file, v);
+	} else if (strcmp(key, "denylist") == 0) {
+		set_path(l, &c->denylist_file, v);
+	} else {
+		bad(l, "[import]: unknown key '%s'", key);
+	}
+}
+
+static int valid_date_format(const char *f)
+{
+	int d = 0, m = 0, y = 0;
+
+	while (*f) {
+		if (strncmp(f, "yyyy", 4) == 0)
+			y++, f += 4;
+		else if (strncmp(f, "dd", 2) == 0 || strncmp(f, "mm", 2) == 0)
+			(*f == 'd' ? d++ : m++), f += 2;
+		else if (*f == '/' || *f == '-' || *f == '.')
+			f++;
+		else
+			return 0;
+	}
+	return d == 1 && m == 1 && y == 1;
+}
+
+static void handle_roster(struct loader *l, const char *name,
+			  const char *key, const char *v)
+{
+	struct roster_conf *r = add_roster(l->c, name);
+	static const struct {
+		const char *key;
+		size_t off;
+	} cols[] = {
+		{ "external_id", offsetof(struct roster_conf, external_id) },
+		{ "forename", offsetof(struct roster_conf, forename) },
+		{ "surname", offsetof(struct roster_conf, surname) },
+		{ "date_of_birth", offsetof(struct roster_conf, date_of_birth) },
+		{ "email", offsetof(struct roster_conf, email) },
+		{ "email_verified",
+		  offsetof(struct roster_conf, email_verified) },
+		{ "username", offsetof(struct roster_conf, username) },
+		{ "user_type", offsetof(struct roster_conf, user_type) },
+		{ "user_type_column",
+		  offsetof(struct roster_conf, user_type_column) },
+		{ "username_pattern",
+		  offsetof(struct roster_conf, username_pattern) },
+	};
+	long n;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cols); i++) {
+		if (strcmp(key, cols[i].key) == 0) {
+			set_str((char **)((char *)r + cols[i].off), v);
+			return;
+		}
+	}
+	if (strcmp(key, "file") == 0) {
+		set_path(l, &r->file, v);
+	} else if (strcmp(key, "groups") == 0) {
+		split_list(v, &r->groups, &r->ngroups);
+	} else if (strcmp(key, "encoding") == 0) {
+		if (strcasecmp(v, "utf-8") && strcasecmp(v, "utf8") &&
+		    strcasecmp(v, "windows-1252") && strcasecmp(v, "cp1252"))
+			bad(l, "encoding: '%s' is not utf-8 or windows-1252",
+			    v);
+		else
+			set_str(&r->encoding, strncasecmp(v, "utf", 3) == 0 ?
+					      "utf-8" : "windows-1252");
+	} else if (strcmp(key, "date_format") == 0) {
+		if (!valid_date_format(v))
+			bad(l, "date_format: '%s' is not made of dd, mm, "
+			    "yyyy and / - . (e.g. dd/mm/yyyy)", v);
+		else
+			set_str(&r->date_format, v);
+	} else if (strcmp(key, "leaver_threshold") == 0) {
+		/* A percentage: "10" or "10%". */
+		char *tmp = xstrdup(v);
+		size_t len = strlen(tmp);
+
+		if (len && tmp[len - 1] == '%')
+			tmp[len - 1] = '\0';
+		if (parse_long(tmp, 0, 100, &n) < 0)
+			bad(l, "leaver_threshold: '%s' is not a percentage "
+			    "from 0 to 100", v);
+		else
+			r->leaver_threshold = (double)n / 100.0;
+		free(tmp);
+	} else {
+		bad(l, "[roster %s]: unknown key '%s'", name, key);
+	}
+}
+
+static void handle_run(struct loader *l, const char *key, const char *v)
+{
+	struct config *c = l->c;
+
+	if (strcmp(key, "roster") == 0)
+		set_str(&c->run_roster, v);
+	else if (strcmp(key, "groups") == 0)
+		split_list(v, &c->run_groups, &c->nrun_groups);
+	else if (strcmp(key, "admin") == 0)
+		set_str(&c->run_admin, v);
+	else if (strcmp(key, "password_file") == 0)
+		set_path(l, &c->run_password_file, v);
+	else if (strcmp(key, "outputs") == 0)
+		split_list(v, &c->run_outputs, &c->nrun_outputs);
+	else
+		bad(l, "[run]: unknown key '%s'", key);
+}
+
+static int handler(void *user, const char *section, const char *key,
+		   const char *value)
+{
+	struct loader *l = user;
+	const char *arg;
+
+	if (l->long_line)
+		return 1;   /* already reported by the reader */
+	switch (section_kind(section, &arg)) {
+	case SEC_SITE:
+		handle_site(l, arg, key, value);
+		break;
+	case SEC_STORE:
+		handle_store(l, key, value);
+		break;
+	case SEC_IMPORT:
+		handle_import(l, key, value);
+		break;
+	case SEC_ROSTER:
+		handle_roster(l, arg, key, value);
+		break;
+	case SEC_POLICY:
+		if (policy_set(add_policy(l->c, arg), key, value) < 0) {
+			/* policy_set reported the key; add where it was. */
+			bad(l, "in [policy %s]", arg);
+		}
+		break;
+	case SEC_OUTPUT:
+		if (strcmp(key, "out_dir") == 0)
+			set_path(l, &l->c->out_dir, value);
+		else
+			bad(l, "[output]: unknown key '%s'", key);
+		break;
+	case SEC_RUN:
+		handle_run(l, key, value);
+		break;
+	case SEC_EMAIL:
+		break;  /* read by the email stages */
+	default:
+		if (!section[0])
+			bad(l, "'%s' is outside any [section]", key);
+		else
+			bad(l, "unknown section [%s]", section);
+	}
+	return 1;
+}
+
+/* fgets for libinih that counts lines and refuses lines it would split. */
+static char *reader(char *str, int num, void *stream)
+{
+	struct loader *l = stream;
+	char *s = fgets(str, num, l->fp);
+	size_t len;
+
+	if (!s)
+		return NULL;
+	l->line++;
+	l->long_line = 0;
+	len = strlen(s);
+	if (len == (size_t)num - 1 && s[len - 1] != '\n' && !feof(l->fp)) {
+		int ch;
+
+		bad(l, "line is longer than %d bytes", num - 2);
+		while ((ch = fgetc(l->fp)) != EOF && ch != '\n')
+			;
+		l->long_line = 1;
+		s[0] = '\0';
+	}
+	return s;
+}
+
+/* ==== Loading ==== */
+
+static void check_config(struct loader *l)
+{
+	struct config *c = l->c;
+
+	l->line = 0;
+	if (c->nsites == 0 || !c->sites[0].code) {
+		errorf("'%s': [site] needs a code (e.g. code = oakfield)",
+		       c->path);
+		l->errors++;
+	}
+	for (size_t i = 0; i < c->nsites; i++) {
+		const char *code = c->sites[i].code;
+
+		if (code && (!code[0] || strspn(code,
+			"abcdefghijklmnopqrstuvwxyz0123456789-_") !=
+			strlen(code))) {
+			errorf("'%s': site code '%s' must be lower-case "
+			       "letters, digits, - and _", c->path, code);
+			l->errors++;
+		}
+		if (!c->sites[i].name && code)
+			c->sites[i].name = xstrdup(code);
+	}
+	for (size_t i = 0; i < c->nrosters; i++) {
+		struct roster_conf *r = &c->rosters[i];
+		const char *missing = NULL;
+
+		if (!r->external_id)
+			missing = "external_id";
+		else if (!r->forename)
+			missing = "forename";
+		else if (!r->surname)
+			missing = "surname";
+		if (missing) {
+			errorf("'%s': [roster %s] needs %s (the column that "
+			       "holds it)", c->path, r->name, missing);
+			l->errors++;
+		}
+		if (!r->user_type == !r->user_type_column) {
+			errorf("'%s': [roster %s] needs exactly one of "
+			       "user_type and user_type_column", c->path,
+			       r->name);
+			l->errors++;
+		}
+	}
+	if (c->run_roster && !find_roster(c, c->run_roster)) {
+		errorf("'%s': [run] roster '%s' has no [roster %s] section",
+		       c->path, c->run_roster, c->run_roster);
+		l->errors++;
+	}
+}
+
+struct config *config_load(const char *path)
+{
+	struct loader l = { 0 };
+	struct config *c = xcalloc(1, sizeof(*c));
+	const char *slash;
+	int rc;
+
+	c->path = xstrdup(path);
+	slash = strrchr(path, '/');
+	c->dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup("");
+	if (slash == path)
+		set_str(&c->dir, "/");
+	c->reveal = 1;
+	c->argon2_ops = 2;
+	c->argon2_mem_kib = 19456;
+	c->max_field = 4096;
+	l.c = c;
+	l.fp = fopen(path, "r");
+	if (!l.fp) {
+		errorf("'%s': cannot open configuration: %s", path,
+		       strerror(errno));
+		config_free(c);
+		return NULL;
+	}
+	rc = ini_parse_stream(reader, &l, handler, &l);
+	fclose(l.fp);
+	if (rc > 0 && l.errors == 0) {
+		l.line = (unsigned long)rc;
+		bad(&l, "not a [section] nor a key = value line");
+	} else if (rc < 0) {
+		errorf("'%s': cannot read configuration", path);
+		l.errors++;
+	}
+	/* Defaults that depend on where the file is. */
+	if (!c->database)
+		c->database = config_path(c, "var/tempass.db");
+	if (!c->key_file)
+		c->key_file = config_path(c, "var/tempass.key");
+	if (!c->out_dir)
+		c->out_dir = config_path(c, "out");
+	if (!c->rejects_dir)
+		c->rejects_dir = xstrdup(c->out_dir);
+	if (!c->words_file)
+		c->words_file = config_path(c, "templates/words.txt");
+	if (!c->denylist_file)
+		c->denylist_file = config_path(c, "templates/denylist.txt");
+	check_config(&l);
+	if (l.errors) {
+		config_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void free_list(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void config_free(struct config *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->nsites; i++) {
+		free(c->sites[i].code);
+		free(c->sites[i].name);
+	}
+	free(c->sites);
+	for (size_t i = 0; i < c->nrosters; i++) {
+		struct roster_conf *r = &c->rosters[i];
+
+		free(r->name);
+		free(r->file);
+		free(r->encoding);
+		free(r->external_id);
+		free(r->forename);
+		free(r->surname);
+		free(r->date_of_birth);
+		free(r->date_format);
+		free_list(r->groups, r->ngroups);
+		free(r->email);
+		free(r->email_verified);
+		free(r->username);
+		free(r->user_type);
+		free(r->user_type_column);
+		free(r->username_pattern);
+	}
+	free(c->rosters);
+	for (size_t i = 0; i < c->npolicies; i++)
+		policy_release(&c->policies[i]);
+	free(c->policies);
+	free(c->path);
+	free(c->dir);
+	free(c->database);
+	free(c->key_file);
+	free(c->rejects_dir);
+	free(c->words_file);
+	free(c->denylist_file);
+	free(c->out_dir);
+	free(c->run_roster);
+	free_list(c->run_groups, c->nrun_groups);
+	free(c->run_admin);
+	free(c->run_password_file);
+	free_list(c->run_outputs, c->nrun_outputs);
+	free(c);
+}
+
+const struct roster_conf *config_roster(const struct config *c,
+					const char *name)
+{
+	if (!name)
+		return c->nrosters ? &c->rosters[0] : NULL;
+	for (size_t i = 0; i < c->nrosters; i++)
+		if (strcmp(c->rosters[i].name, name) == 0)
+			return &c->rosters[i];
+	return NULL;
+}
+
+const struct site_conf *config_site(const struct config *c, const char *code)
+{
+	if (!code)
+		return c->nsites ? &c->sites[0] : NULL;
+	for (size_t i = 0; i < c->nsites; i++)
+		if (c->sites[i].code && strcmp(c->sites[i].code, code) == 0)
+			return &c->sites[i];
+	return NULL;
+}
+
+const struct policy *config_policy(const struct config *c,
+				   const char *user_type)
+{
+	for (size_t i = 0; i < c->npolicies; i++)
+		if (strcmp(c->policies[i].user_type, user_type) == 0)
+			return &c->policies[i];
+	return NULL;
+}

@@ -1,0 +1,101 @@
+/*
+ * config: pipeline.conf, the one file that says how a school runs tempass.
+ * It is INI, read with libinih: [site], [store], [import], one
+ * [roster NAME] section per roster kind, one [policy TYPE] per user type,
+ * [output], [email] and [run]. Relative paths are taken relative to the
+ * folder that holds pipeline.conf, so `--config /etc/tempass/pipeline.conf`
+ * works from any folder.
+ *
+ * Every value is checked here, at start-up, so a stage never meets a bad
+ * setting half way through a batch.
+ */
+#ifndef TEMPASS_CONFIG_H
+#define TEMPASS_CONFIG_H
+
+#include <stddef.h>
+
+#include "core/policy.h"
+
+struct site_conf {
+	char *code;
+	char *name;
+};
+
+/* One roster kind: how the columns of an MIS export map onto users. */
+struct roster_conf {
+	char *name;              /* "students" */
+	char *file;              /* default roster file for `run`; may be NULL */
+	char *encoding;          /* "utf-8" or "windows-1252" */
+	char *external_id;       /* column names, NULL when not mapped */
+	char *forename;
+	char *surname;
+	char *date_of_birth;
+	char *date_format;       /* "dd/mm/yyyy" */
+	char **groups;           /* columns whose values are group names */
+	size_t ngroups;
+	char *email;
+	char *email_verified;
+	char *username;
+	char *user_type;         /* fixed type ... */
+	char *user_type_column;  /* ... or the column that holds it */
+	char *username_pattern;  /* "{initial}{surname}" */
+	double leaver_threshold; /* share of users that may leave, 0..1 */
+};
+
+struct config {
+	char *path;              /* the file read */
+	char *dir;               /* its folder, for relative paths */
+	struct site_conf *sites; /* sites[0] is the default */
+	size_t nsites;
+	/* [store] */
+	char *database;
+	char *key_file;
+	int reveal;              /* sealed (1) or hash-only (0) credentials */
+	unsigned long long argon2_ops;
+	size_t argon2_mem_kib;
+	/* [import] */
+	size_t max_field;
+	char *rejects_dir;
+	struct roster_conf *rosters;
+	size_t nrosters;
+	struct policy *policies;
+	size_t npolicies;
+	char *words_file;
+	char *denylist_file;
+	/* [output] */
+	char *out_dir;
+	/* [run] */
+	char *run_roster;        /* roster kind to import, NULL = first */
+	char **run_groups;
+	size_t nrun_groups;
+	char *run_admin;
+	char *run_password_file;
+	char **run_outputs;
+	size_t nrun_outputs;
+};
+
+/*
+ * Reads and checks path. Returns NULL after reporting every problem found
+ * as "'<path>':<line>: <what>". Caller frees with config_free().
+ */
+struct config *config_load(const char *path);
+void config_free(struct config *c);
+
+/* The roster kind called name, or the first when name is NULL; NULL when
+ * there is none (not reported). */
+const struct roster_conf *config_roster(const struct config *c,
+					const char *name);
+/* The site with code, or the default when code is NULL; NULL when absent. */
+const struct site_conf *config_site(const struct config *c, const char *code);
+/* The policy for user_type, or NULL (not reported). */
+const struct policy *config_policy(const struct config *c,
+				   const char *user_type);
+
+/* Resolves a path from the configuration: absolute as is, else relative to
+ * the configuration's folder. Caller frees. */
+char *config_path(const struct config *c, const char *path);
+
+/* Parses yes/no/true/false/on/off/1/0; -1 when it is none of them. */
+int config_bool(const char *s);
+
+#endif

@@ -1,0 +1,420 @@
+/*
+ * secrets: the one file that talks to libsodium. Everything secret that
+ * tempass holds goes through here, so the rules for it live in one place:
+ * randomness only from libsodium, keys only in guarded memory, buffers wiped.
+ *
+ * The key file holds the 32-byte XChaCha20-Poly1305 key as 64 lower-case hex
+ * digits and a newline, so it survives being copied through a terminal,
+ * a password manager or a printed backup unchanged. A new key file is
+ * written under a temporary name, synced, and only then linked to its final
+ * name: a crash never leaves a short key, and two processes creating the key
+ * at once agree on one of them instead of one overwriting the other.
+ */
+#include "core/secrets.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/util.h"
+
+#define KEY_BYTES crypto_aead_xchacha20poly1305_ietf_KEYBYTES
+#define NONCE_BYTES crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define TAG_BYTES crypto_aead_xchacha20poly1305_ietf_ABYTES
+#define KEY_HEX (2 * KEY_BYTES)
+
+_Static_assert(SECRETS_PWHASH_MAX == crypto_pwhash_STRBYTES,
+	       "SECRETS_PWHASH_MAX must match crypto_pwhash_STRBYTES");
+_Static_assert(SECRETS_TOKEN_CHARS + 1 ==
+	       sodium_base64_ENCODED_LEN(32,
+			sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+	       "SECRETS_TOKEN_CHARS must fit 32 bytes of base64");
+_Static_assert(SECRETS_HASH_BYTES >= crypto_generichash_BYTES_MIN &&
+	       SECRETS_HASH_BYTES <= crypto_generichash_BYTES_MAX,
+	       "SECRETS_HASH_BYTES must be a BLAKE2b output size");
+
+/* Without sodium_init() sodium_malloc() has no page size: a tempass bug. */
+static atomic_int initialised;
+#define NEED_INIT() ASSERT(atomic_load(&initialised))
+
+int secrets_init(void)
+{
+	if (sodium_init() < 0) {
+		errorf("cannot initialise libsodium");
+		return -1;
+	}
+	atomic_store(&initialised, 1);
+	return 0;
+}
+
+uint32_t secrets_uniform(uint32_t upper)
+{
+	NEED_INIT();
+	ASSERT(upper > 0);
+	return randombytes_uniform(upper);
+}
+
+void secrets_random(void *buf, size_t n)
+{
+	NEED_INIT();
+	randombytes_buf(buf, n);
+}
+
+void secrets_wipe(void *p, size_t n)
+{
+	sodium_memzero(p, n);
+}
+
+void *secrets_alloc(size_t n)
+{
+	void *p;
+
+	NEED_INIT();
+	p = sodium_malloc(n);
+	if (!p)
+		die("tempass: out of memory");
+	return p;
+}
+
+void secrets_free(void *p)
+{
+	sodium_free(p);
+}
+
+/* ==== The key file ==== */
+
+/* The whole struct lives in one sodium_malloc() region, read-only once set. */
+struct seal_key {
+	unsigned char key[KEY_BYTES];
+};
+
+static int write_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Reads until n bytes or end of file; returns the count, or -1. */
+static ssize_t read_full(int fd, void *buf, size_t n)
+{
+	char *p = buf;
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = read(fd, p + got, n - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+/* The folder part of path, or NULL when path has none; caller frees. */
+static char *folder_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return NULL;
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+/*
+ * Makes the new name durable. Best effort: some filesystems refuse fsync on
+ * a folder, and the key itself was already synced before it got its name.
+ */
+static void sync_folder(const char *dir)
+{
+	int fd = open(dir ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+/*
+ * Writes a new random key to path. link() rather than rename(): when
+ * another process got there first its key stays, and both then load it.
+ */
+static int create_key_file(const char *path)
+{
+	unsigned char key[KEY_BYTES];
+	char text[KEY_HEX + 1];
+	char *dir = folder_of(path);
+	char *tmp = NULL;
+	int fd = -1, rc = -1;
+
+	if (dir && mkdir_p(dir, 0700) < 0)
+		goto out;
+	tmp = xasprintf("%s.%08" PRIx32 ".tmp", path, randombytes_random());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0600);
+	if (fd < 0) {
+		errorf("'%s': cannot create key file: %s", tmp,
+		       strerror(errno));
+		free(tmp);
+		tmp = NULL;
+		goto out;
+	}
+	crypto_aead_xchacha20poly1305_ietf_keygen(key);
+	sodium_bin2hex(text, sizeof(text), key, sizeof(key));
+	text[KEY_HEX] = '\n';
+	if (write_all(fd, text, sizeof(text)) < 0 || fsync(fd) < 0) {
+		errorf("'%s': cannot write key file: %s", tmp,
+		       strerror(errno));
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		errorf("'%s': cannot write key file: %s", tmp,
+		       strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (link(tmp, path) < 0 && errno != EEXIST) {
+		errorf("'%s': cannot create key file: %s", path,
+		       strerror(errno));
+		goto out;
+	}
+	sync_folder(dir);
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (tmp)
+		unlink(tmp);
+	free(tmp);
+	free(dir);
+	sodium_memzero(key, sizeof(key));
+	sodium_memzero(text, sizeof(text));
+	return rc;
+}
+
+static struct seal_key *read_key(int fd, const char *path)
+{
+	char text[KEY_HEX + 2];
+	struct seal_key *k = NULL;
+	struct stat st;
+	size_t bin_len = 0;
+	ssize_t n;
+	int ok = 0;
+
+	if (fstat(fd, &st) < 0) {
+		errorf("'%s': cannot read key file: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		errorf("'%s': key file is not a regular file", path);
+		return NULL;
+	}
+	if (st.st_mode & 077) {
+		errorf("'%s': permissions %04o are too open; "
+		       "run chmod 600 '%s'", path,
+		       (unsigned)(st.st_mode & 07777), path);
+		return NULL;
+	}
+	if (st.st_size != KEY_HEX && st.st_size != KEY_HEX + 1) {
+		errorf("'%s': key file is %lld bytes, not 64 hex digits and a "
+		       "newline", path, (long long)st.st_size);
+		return NULL;
+	}
+	n = read_full(fd, text, sizeof(text));
+	if (n < 0) {
+		errorf("'%s': cannot read key file: %s", path, strerror(errno));
+		goto out;
+	}
+	k = secrets_alloc(sizeof(*k));
+	if ((n != KEY_HEX && (n != KEY_HEX + 1 || text[KEY_HEX] != '\n')) ||
+	    sodium_hex2bin(k->key, sizeof(k->key), text, KEY_HEX, NULL,
+			   &bin_len, NULL) != 0 || bin_len != KEY_BYTES) {
+		errorf("'%s': key file is not 64 hex digits and a newline",
+		       path);
+		goto out;
+	}
+	if (sodium_mprotect_readonly(k) != 0) {
+		errorf("'%s': cannot protect the key in memory: %s", path,
+		       strerror(errno));
+		goto out;
+	}
+	ok = 1;
+out:
+	sodium_memzero(text, sizeof(text));
+	if (!ok) {
+		sodium_free(k);
+		k = NULL;
+	}
+	return k;
+}
+
+struct seal_key *seal_key_load(const char *path, int create)
+{
+	/* O_NONBLOCK: a FIFO put in the key's place must not hang us. */
+	const int flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC;
+	struct seal_key *k;
+	int fd;
+
+	NEED_INIT();
+	fd = open(path, flags);
+	if (fd < 0 && errno == ENOENT && create) {
+		if (create_key_file(path) < 0)
+			return NULL;
+		fd = open(path, flags);
+	}
+	if (fd < 0) {
+		errorf("'%s': cannot open key file: %s", path, strerror(errno));
+		return NULL;
+	}
+	k = read_key(fd, path);
+	close(fd);
+	return k;
+}
+
+void seal_key_free(struct seal_key *k)
+{
+	sodium_free(k);
+}
+
+/* ==== Sealing ==== */
+
+size_t seal_size(size_t plain_len)
+{
+	return NONCE_BYTES + plain_len + TAG_BYTES;
+}
+
+int seal(const struct seal_key *k, const void *plain, size_t len,
+	 const void *ad, size_t adlen, unsigned char *out)
+{
+	unsigned long long clen;
+
+	if (len > crypto_aead_xchacha20poly1305_ietf_MESSAGEBYTES_MAX -
+		  NONCE_BYTES) {
+		errorf("cannot seal a value of %zu bytes", len);
+		return -1;
+	}
+	randombytes_buf(out, NONCE_BYTES);
+	if (crypto_aead_xchacha20poly1305_ietf_encrypt(out + NONCE_BYTES,
+			&clen, plain, len, ad, adlen, NULL, out,
+			k->key) != 0) {
+		errorf("cannot seal a value of %zu bytes", len);
+		return -1;
+	}
+	return 0;
+}
+
+long unseal(const struct seal_key *k, const unsigned char *sealed,
+	    size_t sealed_len, const void *ad, size_t adlen, void *plain)
+{
+	unsigned long long mlen;
+
+	if (sealed_len < NONCE_BYTES + TAG_BYTES)
+		return -1;
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain, &mlen, NULL,
+			sealed + NONCE_BYTES, sealed_len - NONCE_BYTES,
+			ad, adlen, sealed, k->key) != 0)
+		return -1;
+	return (long)mlen;
+}
+
+/* ==== Argon2id ==== */
+
+/* Regeneration hashes from several threads while the cost may be set. */
+static pthread_mutex_t cost_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned long long cost_ops = 2;
+static size_t cost_mem_kib = 19456;
+
+void pwhash_set_cost(unsigned long long ops, size_t mem_kib)
+{
+	pthread_mutex_lock(&cost_lock);
+	cost_ops = ops;
+	cost_mem_kib = mem_kib;
+	pthread_mutex_unlock(&cost_lock);
+}
+
+int pwhash(const char *pw, size_t len, char out[SECRETS_PWHASH_MAX])
+{
+	unsigned long long ops;
+	size_t kib;
+	int rc;
+
+	NEED_INIT();
+	pthread_mutex_lock(&cost_lock);
+	ops = cost_ops;
+	kib = cost_mem_kib;
+	pthread_mutex_unlock(&cost_lock);
+
+	errno = EINVAL;
+	rc = kib > SIZE_MAX / 1024 ? -1 :
+	     crypto_pwhash_str(out, pw, len, ops, kib * 1024);
+	if (rc != 0) {
+		int e = errno;
+
+		sodium_memzero(out, SECRETS_PWHASH_MAX);
+		errorf("cannot hash a password with argon2id t=%llu m=%zu KiB: "
+		       "%s", ops, kib, strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+int pwhash_verify(const char *hash, const char *pw, size_t len)
+{
+	NEED_INIT();
+	if (!hash)
+		return 0;
+	return crypto_pwhash_str_verify(hash, pw, len) == 0;
+}
+
+/* ==== Tokens and hashes ==== */
+
+void token_new(char out[SECRETS_TOKEN_CHARS + 1])
+{
+	unsigned char raw[32];
+
+	NEED_INIT();
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2base64(out, SECRETS_TOKEN_CHARS + 1, raw, sizeof(raw),
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof(raw));
+}
+
+void secrets_hash(const void *data, size_t len,
+		  unsigned char out[SECRETS_HASH_BYTES])
+{
+	crypto_generichash(out, SECRETS_HASH_BYTES, data, len, NULL, 0);
+}
+
+int secrets_equal(const void *a, const void *b, size_t n)
+{
+	return sodium_memcmp(a, b, n) == 0;
+}
+
+void secrets_hex(const unsigned char *in, size_t n, char *out)
+{
+	sodium_bin2hex(out, 2 * n + 1, in, n);
+}

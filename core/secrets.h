@@ -1,0 +1,99 @@
+/*
+ * secrets: every use of libsodium in tempass: randomness, sealing temporary
+ * passwords at rest, Argon2id password hashes, reset tokens and the BLAKE2b
+ * hash chain of the audit log. The only file that includes sodium.h.
+ *
+ * Sealing is XChaCha20-Poly1305 with a fresh random nonce per value and the
+ * caller's associated data (the credential's identity), so a sealed value
+ * moved to another row no longer opens.
+ */
+#ifndef TEMPASS_SECRETS_H
+#define TEMPASS_SECRETS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SECRETS_HASH_BYTES 32      /* BLAKE2b output used by the audit chain */
+#define SECRETS_PWHASH_MAX 128     /* room for an Argon2id string */
+#define SECRETS_TOKEN_CHARS 43     /* URL-safe base64 of 32 bytes, no pad */
+
+/*
+ * Initialises libsodium; 0 or -1 reported. Safe to call many times. Must
+ * run before anything below that draws randomness, allocates secret memory,
+ * loads a key or hashes a password (an assertion catches the mistake).
+ */
+int secrets_init(void);
+
+/* An unbiased uniform integer in [0, upper). upper > 0. */
+uint32_t secrets_uniform(uint32_t upper);
+void secrets_random(void *buf, size_t n);
+
+/* Wipes n bytes at p in a way the compiler keeps. */
+void secrets_wipe(void *p, size_t n);
+/*
+ * Locked, guarded memory for secrets (never NULL: dies when memory runs
+ * out); secrets_free() wipes. secrets_free() is NULL-safe.
+ */
+void *secrets_alloc(size_t n);
+void secrets_free(void *p);
+
+/* ==== Sealing with the key file ==== */
+
+struct seal_key;
+
+/*
+ * Loads the key file at path. When it does not exist and create is set, a
+ * new random key is written there with mode 0600 (its folder made 0700).
+ * A key file readable or writable by group or others is refused. Returns
+ * NULL after reporting. The key lives in locked, read-only memory; caller
+ * frees with seal_key_free() (NULL-safe).
+ *
+ * The file holds the 32-byte key as 64 hex digits and a newline (a file of
+ * exactly the 64 digits is accepted too).
+ */
+struct seal_key *seal_key_load(const char *path, int create);
+void seal_key_free(struct seal_key *k);
+
+/* Bytes a sealed value of plain_len bytes takes (nonce + tag included). */
+size_t seal_size(size_t plain_len);
+
+/*
+ * Seals plain into out (seal_size(len) bytes) with associated data ad.
+ * Returns 0, or -1 after reporting.
+ */
+int seal(const struct seal_key *k, const void *plain, size_t len,
+	 const void *ad, size_t adlen, unsigned char *out);
+
+/*
+ * Opens a sealed value into plain (at least sealed_len bytes). Returns the
+ * plaintext length, or -1 when the value was tampered with, moved to another
+ * row (other ad) or sealed under another key. Not reported: the caller
+ * knows what the value was.
+ */
+__attribute__((warn_unused_result))
+long unseal(const struct seal_key *k, const unsigned char *sealed,
+	    size_t sealed_len, const void *ad, size_t adlen, void *plain);
+
+/* ==== Argon2id password hashes ==== */
+
+/* Cost of new hashes: ops (t) and memory in KiB. Defaults t=2 m=19456. */
+void pwhash_set_cost(unsigned long long ops, size_t mem_kib);
+/* Hashes pw into out (SECRETS_PWHASH_MAX). 0, or -1 reported. */
+int pwhash(const char *pw, size_t len, char out[SECRETS_PWHASH_MAX]);
+/* 1 when pw matches hash, 0 when not (also when hash is NULL or bad). */
+__attribute__((warn_unused_result))
+int pwhash_verify(const char *hash, const char *pw, size_t len);
+
+/* ==== Tokens and the audit chain ==== */
+
+/* A new random URL-safe token of SECRETS_TOKEN_CHARS chars, NUL-ended. */
+void token_new(char out[SECRETS_TOKEN_CHARS + 1]);
+/* BLAKE2b-256 of data: used for token hashes and the audit chain. */
+void secrets_hash(const void *data, size_t len,
+		  unsigned char out[SECRETS_HASH_BYTES]);
+/* Constant-time comparison; 1 when equal. */
+int secrets_equal(const void *a, const void *b, size_t n);
+/* Lower-case hex of n bytes into out (2n+1 bytes). */
+void secrets_hex(const unsigned char *in, size_t n, char *out);
+
+#endif

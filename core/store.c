@@ -1,0 +1,1601 @@
+/*
+ * store: every SQL statement of tempass, over one SQLite database file.
+ *
+ * Statements are prepared once per connection and kept in a small cache
+ * keyed by the address of their (static) SQL text, since import and
+ * regeneration run the same few statements hundreds of thousands of times.
+ * Errors are reported here, once, with the SQLite message.
+ */
+#include "core/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/secrets.h"
+#include "core/util.h"
+
+#define STMT_CACHE 64
+#define BUSY_TIMEOUT_MS 10000
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	int in_tx;
+	struct {
+		const char *sql;
+		sqlite3_stmt *stmt;
+	} cache[STMT_CACHE];
+	/* The audit chain's head, read once per transaction. */
+	int have_head;
+	unsigned char head[SECRETS_HASH_BYTES];
+	long long next_audit;
+};
+
+/* ==== Schema ==== */
+
+/* Each entry moves the schema from version i to i + 1. Never edit one that
+ * has shipped: add the next. */
+static const char *const migrations[] = {
+	/* 0 -> 1: the foundation. */
+	"CREATE TABLE site ("
+	"  id INTEGER PRIMARY KEY,"
+	"  code TEXT NOT NULL UNIQUE,"
+	"  name TEXT NOT NULL"
+	") STRICT;"
+	"CREATE TABLE user_type ("
+	"  name TEXT PRIMARY KEY"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE TABLE user ("
+	"  id INTEGER PRIMARY KEY,"
+	"  site_id INTEGER NOT NULL REFERENCES site(id),"
+	"  roster TEXT NOT NULL,"
+	"  external_id TEXT NOT NULL,"
+	"  username TEXT NOT NULL,"
+	"  forename TEXT NOT NULL,"
+	"  surname TEXT NOT NULL,"
+	"  dob TEXT,"
+	"  email TEXT,"
+	"  email_verified INTEGER NOT NULL DEFAULT 0,"
+	"  user_type TEXT NOT NULL REFERENCES user_type(name),"
+	"  status TEXT NOT NULL DEFAULT 'active'"
+	"    CHECK (status IN ('active', 'left')),"
+	"  claimed_at INTEGER,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  UNIQUE (site_id, roster, external_id),"
+	"  UNIQUE (site_id, username)"
+	") STRICT;"
+	"CREATE TABLE grp ("
+	"  id INTEGER PRIMARY KEY,"
+	"  site_id INTEGER NOT NULL REFERENCES site(id),"
+	"  name TEXT NOT NULL,"
+	"  source TEXT NOT NULL CHECK (source IN ('roster', 'custom')),"
+	"  UNIQUE (site_id, name)"
+	") STRICT;"
+	"CREATE TABLE membership ("
+	"  group_id INTEGER NOT NULL REFERENCES grp(id) ON DELETE CASCADE,"
+	"  user_id INTEGER NOT NULL REFERENCES user(id),"
+	"  PRIMARY KEY (group_id, user_id)"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE INDEX membership_user ON membership(user_id);"
+	"CREATE TABLE admin ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  pwhash TEXT NOT NULL,"
+	"  failed INTEGER NOT NULL DEFAULT 0,"
+	"  locked_until INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE TABLE admin_site ("
+	"  admin_id INTEGER NOT NULL REFERENCES admin(id),"
+	"  site_id INTEGER NOT NULL REFERENCES site(id),"
+	"  PRIMARY KEY (admin_id, site_id)"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE TABLE batch ("
+	"  id INTEGER PRIMARY KEY,"
+	"  site_id INTEGER NOT NULL REFERENCES site(id),"
+	"  version INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  criteria TEXT NOT NULL,"
+	"  count INTEGER NOT NULL,"
+	"  UNIQUE (site_id, version)"
+	") STRICT;"
+	"CREATE TABLE credential ("
+	"  id INTEGER PRIMARY KEY,"
+	"  batch_id INTEGER NOT NULL REFERENCES batch(id),"
+	"  user_id INTEGER NOT NULL REFERENCES user(id),"
+	"  grp TEXT NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'current' CHECK (state IN"
+	"    ('current', 'claimed', 'void', 'expired', 'revoked')),"
+	"  sealed BLOB,"
+	"  pwhash TEXT,"
+	"  expires_at INTEGER NOT NULL,"
+	"  ended_at INTEGER,"
+	"  voided_by INTEGER REFERENCES batch(id),"
+	"  failed INTEGER NOT NULL DEFAULT 0"
+	") STRICT;"
+	"CREATE UNIQUE INDEX credential_current ON credential(user_id)"
+	"  WHERE state = 'current';"
+	"CREATE INDEX credential_batch ON credential(batch_id);"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  site_id INTEGER,"
+	"  actor TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  user_id INTEGER,"
+	"  batch_id INTEGER,"
+	"  detail TEXT NOT NULL,"
+	"  prev BLOB NOT NULL,"
+	"  hash BLOB NOT NULL"
+	") STRICT;"
+	"CREATE INDEX audit_user ON audit(user_id) WHERE user_id IS NOT NULL;"
+	"CREATE INDEX audit_batch ON audit(batch_id)"
+	"  WHERE batch_id IS NOT NULL;"
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+	"  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+	"  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+};
+
+static void report(struct store *st, const char *what)
+{
+	errorf("'%s': %s: %s", st->path, what, sqlite3_errmsg(st->db));
+}
+
+/* Maps a failed step or exec to -1 or STORE_BUSY, reporting it. */
+static int fail(struct store *st, int rc, const char *what)
+{
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+		errorf("'%s': database is busy (another tempass is writing "
+		       "to it); try again", st->path);
+		return STORE_BUSY;
+	}
+	report(st, what);
+	return -1;
+}
+
+static int exec(struct store *st, const char *sql)
+{
+	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : fail(st, rc, "cannot run SQL");
+}
+
+/* The cached statement for sql, reset and unbound; NULL after reporting. */
+static sqlite3_stmt *prep(struct store *st, const char *sql)
+{
+	size_t i;
+
+	for (i = 0; i < STMT_CACHE && st->cache[i].sql; i++) {
+		if (st->cache[i].sql == sql) {
+			sqlite3_reset(st->cache[i].stmt);
+			sqlite3_clear_bindings(st->cache[i].stmt);
+			return st->cache[i].stmt;
+		}
+	}
+	ASSERT(i < STMT_CACHE);
+	if (sqlite3_prepare_v2(st->db, sql, -1, &st->cache[i].stmt, NULL) !=
+	    SQLITE_OK) {
+		report(st, "cannot prepare SQL");
+		return NULL;
+	}
+	st->cache[i].sql = sql;
+	return st->cache[i].stmt;
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+/* Steps a statement that returns no rows. */
+static int done(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return fail(st, rc, what);
+	return 0;
+}
+
+static char *col_dup(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+static const char *col_str(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t ? (const char *)t : "";
+}
+
+static int migrate(struct store *st)
+{
+	sqlite3_stmt *s;
+	int version, rc;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return fail(st, SQLITE_ERROR, "cannot read schema version");
+	version = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	sqlite3_finalize(s);
+	if (version > (int)ARRAY_SIZE(migrations)) {
+		errorf("'%s': database schema version %d is newer than this "
+		       "tempass (%zu); upgrade tempass", st->path, version,
+		       ARRAY_SIZE(migrations));
+		return -1;
+	}
+	if (version == (int)ARRAY_SIZE(migrations))
+		return 0;
+	if ((rc = store_begin(st)) != 0)
+		return rc;
+	/* Read again inside the lock: another process may have migrated. */
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) !=
+	    SQLITE_OK)
+		goto fail;
+	version = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	sqlite3_finalize(s);
+	for (; version < (int)ARRAY_SIZE(migrations); version++) {
+		char pragma[64];
+
+		if (exec(st, migrations[version]) != 0)
+			goto fail;
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
+			 version + 1);
+		if (exec(st, pragma) != 0)
+			goto fail;
+	}
+	return store_commit(st);
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+/* ==== Opening and transactions ==== */
+
+struct store *store_open(const char *path)
+{
+	struct store *st = xcalloc(1, sizeof(*st));
+	const char *slash = strrchr(path, '/');
+	int fd;
+
+	st->path = xstrdup(path);
+	if (slash && slash != path) {
+		char *dir = xstrndup(path, (size_t)(slash - path));
+		int rc = mkdir_p(dir, 0700);
+
+		free(dir);
+		if (rc != 0)
+			goto fail;
+	}
+	/* Create the file ourselves so it is 0600 from its first byte. */
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		errorf("'%s': cannot open database: %s", path,
+		       strerror(errno));
+		goto fail;
+	}
+	close(fd);
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		report(st, "cannot open database");
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(st->db, 0);
+	if (exec(st, "PRAGMA journal_mode = WAL") != 0 ||
+	    exec(st, "PRAGMA synchronous = NORMAL") != 0 ||
+	    exec(st, "PRAGMA foreign_keys = ON") != 0 ||
+	    exec(st, "PRAGMA secure_delete = ON") != 0 ||
+	    exec(st, "PRAGMA temp_store = MEMORY") != 0 ||
+	    exec(st, "PRAGMA cache_size = -65536") != 0)
+		goto fail;
+	if (migrate(st) != 0)
+		goto fail;
+	return st;
+fail:
+	store_close(st);
+	return NULL;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < STMT_CACHE && st->cache[i].sql; i++)
+		sqlite3_finalize(st->cache[i].stmt);
+	if (st->db) {
+		if (st->in_tx)
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_close(st->db);
+	}
+	free(st->path);
+	free(st);
+}
+
+int store_begin(struct store *st)
+{
+	int rc;
+
+	ASSERT(!st->in_tx);
+	rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return fail(st, rc, "cannot start a transaction");
+	st->in_tx = 1;
+	st->have_head = 0;
+	return 0;
+}
+
+int store_commit(struct store *st)
+{
+	int rc;
+
+	ASSERT(st->in_tx);
+	rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		int r = fail(st, rc, "cannot commit");
+
+		store_rollback(st);
+		return r;
+	}
+	st->in_tx = 0;
+	return 0;
+}
+
+void store_rollback(struct store *st)
+{
+	if (!st->in_tx)
+		return;
+	for (size_t i = 0; i < STMT_CACHE && st->cache[i].sql; i++)
+		sqlite3_reset(st->cache[i].stmt);
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	st->in_tx = 0;
+	st->have_head = 0;
+}
+
+/* ==== Sites ==== */
+
+static long long site_ensure(struct store *st, const char *code,
+			     const char *name)
+{
+	static const char sel[] = "SELECT id, name FROM site WHERE code = ?";
+	static const char ins[] = "INSERT INTO site (code, name) VALUES (?, ?)";
+	static const char upd[] = "UPDATE site SET name = ? WHERE id = ?";
+	sqlite3_stmt *s = prep(st, sel);
+	long long id;
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, code);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		id = sqlite3_column_int64(s, 0);
+		int same = strcmp(col_str(s, 1), name) == 0;
+
+		sqlite3_reset(s);
+		if (same)
+			return id;
+		if (!(s = prep(st, upd)))
+			return -1;
+		bind_text(s, 1, name);
+		sqlite3_bind_int64(s, 2, id);
+		return done(st, s, "cannot rename site") ? -1 : id;
+	}
+	sqlite3_reset(s);
+	if (!(s = prep(st, ins)))
+		return -1;
+	bind_text(s, 1, code);
+	bind_text(s, 2, name);
+	if (done(st, s, "cannot add site"))
+		return -1;
+	return sqlite3_last_insert_rowid(st->db);
+}
+
+long long store_site(struct store *st, const char *code, const char *name)
+{
+	static const char sel[] = "SELECT id FROM site WHERE code = ? AND "
+				  "name = ?";
+	sqlite3_stmt *s = prep(st, sel);
+	long long id = 0;
+
+	/* The common case reads only, and takes no write lock. */
+	if (!s)
+		return -1;
+	bind_text(s, 1, code);
+	bind_text(s, 2, name);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (id)
+		return id;
+	int own = !st->in_tx, rc;
+
+	if (own && (rc = store_begin(st)) != 0)
+		return rc;
+	id = site_ensure(st, code, name);
+	if (own) {
+		if (id < 0)
+			store_rollback(st);
+		else if ((rc = store_commit(st)) != 0)
+			return rc;
+	}
+	return id;
+}
+
+/* ==== Users and groups for import ==== */
+
+void store_user_release(struct store_user *u)
+{
+	free(u->roster);
+	free(u->external_id);
+	free(u->username);
+	free(u->forename);
+	free(u->surname);
+	free(u->dob);
+	free(u->email);
+	free(u->user_type);
+	free(u->groups);
+	memset(u, 0, sizeof(*u));
+}
+
+int store_users_load(struct store *st, long long site, struct store_user **out,
+		     size_t *n)
+{
+	static const char users_sql[] =
+		"SELECT id, roster, external_id, username, forename, surname,"
+		" dob, email, email_verified, user_type, status = 'left'"
+		" FROM user WHERE site_id = ? ORDER BY id";
+	static const char groups_sql[] =
+		"SELECT m.user_id, m.group_id FROM membership m"
+		" JOIN grp g ON g.id = m.group_id"
+		" WHERE g.site_id = ? AND g.source = 'roster'"
+		" ORDER BY m.user_id, m.group_id";
+	sqlite3_stmt *s = prep(st, users_sql);
+	struct store_user *v = NULL;
+	size_t len = 0, cap = 0, j = 0;
+	int rc;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, site);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_user *u;
+
+		if (len == cap) {
+			cap = cap ? cap * 2 : 1024;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		u = &v[len++];
+		memset(u, 0, sizeof(*u));
+		u->id = sqlite3_column_int64(s, 0);
+		u->roster = col_dup(s, 1);
+		u->external_id = col_dup(s, 2);
+		u->username = col_dup(s, 3);
+		u->forename = col_dup(s, 4);
+		u->surname = col_dup(s, 5);
+		u->dob = col_dup(s, 6);
+		u->email = col_dup(s, 7);
+		u->email_verified = sqlite3_column_int(s, 8);
+		u->user_type = col_dup(s, 9);
+		u->left = sqlite3_column_int(s, 10);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		goto fail;
+	/* Both lists are ordered by user id: merge them. */
+	if (!(s = prep(st, groups_sql)))
+		goto fail;
+	sqlite3_bind_int64(s, 1, site);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		long long uid = sqlite3_column_int64(s, 0);
+
+		while (j < len && v[j].id < uid)
+			j++;
+		if (j == len || v[j].id != uid)
+			continue;
+		v[j].groups = xrealloc(v[j].groups, (v[j].ngroups + 1) *
+				       sizeof(*v[j].groups));
+		v[j].groups[v[j].ngroups++] = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		goto fail;
+	*out = v;
+	*n = len;
+	return 0;
+fail:
+	rc = fail(st, rc, "cannot read users");
+	for (size_t i = 0; i < len; i++)
+		store_user_release(&v[i]);
+	free(v);
+	return rc;
+}
+
+int store_groups_load(struct store *st, long long site,
+		      void (*fn)(void *ctx, const char *name, long long id,
+				 int roster),
+		      void *ctx)
+{
+	static const char sql[] = "SELECT name, id, source = 'roster' FROM grp"
+				  " WHERE site_id = ?";
+	sqlite3_stmt *s = prep(st, sql);
+	int rc;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, site);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		fn(ctx, col_str(s, 0), sqlite3_column_int64(s, 1),
+		   sqlite3_column_int(s, 2));
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : fail(st, rc, "cannot read groups");
+}
+
+long long store_group_create(struct store *st, long long site,
+			     const char *name, const char *source)
+{
+	static const char sql[] = "INSERT INTO grp (site_id, name, source)"
+				  " VALUES (?, ?, ?)";
+	sqlite3_stmt *s = prep(st, sql);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, site);
+	bind_text(s, 2, name);
+	bind_text(s, 3, source);
+	if (done(st, s, "cannot create group") != 0)
+		return -1;
+	return sqlite3_last_insert_rowid(st->db);
+}
+
+static int ensure_user_type(struct store *st, const char *type)
+{
+	static const char sql[] = "INSERT OR IGNORE INTO user_type (name)"
+				  " VALUES (?)";
+	sqlite3_stmt *s = prep(st, sql);
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, type);
+	return done(st, s, "cannot add user type");
+}
+
+int store_user_insert(struct store *st, long long site, struct store_user *u,
+		      long long now)
+{
+	static const char sql[] =
+		"INSERT INTO user (site_id, roster, external_id, username,"
+		" forename, surname, dob, email, email_verified, user_type,"
+		" status, created_at, updated_at)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *s;
+
+	if (ensure_user_type(st, u->user_type) != 0 || !(s = prep(st, sql)))
+		return -1;
+	sqlite3_bind_int64(s, 1, site);
+	bind_text(s, 2, u->roster);
+	bind_text(s, 3, u->external_id);
+	bind_text(s, 4, u->username);
+	bind_text(s, 5, u->forename);
+	bind_text(s, 6, u->surname);
+	bind_text(s, 7, u->dob);
+	bind_text(s, 8, u->email);
+	sqlite3_bind_int(s, 9, u->email_verified);
+	bind_text(s, 10, u->user_type);
+	bind_text(s, 11, u->left ? "left" : "active");
+	sqlite3_bind_int64(s, 12, now);
+	sqlite3_bind_int64(s, 13, now);
+	if (done(st, s, "cannot add user") != 0)
+		return -1;
+	u->id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int store_user_update(struct store *st, const struct store_user *u,
+		      long long now)
+{
+	static const char sql[] =
+		"UPDATE user SET username = ?, forename = ?, surname = ?,"
+		" dob = ?, email = ?, email_verified = ?, user_type = ?,"
+		" status = ?, updated_at = ? WHERE id = ?";
+	sqlite3_stmt *s;
+
+	if (ensure_user_type(st, u->user_type) != 0 || !(s = prep(st, sql)))
+		return -1;
+	bind_text(s, 1, u->username);
+	bind_text(s, 2, u->forename);
+	bind_text(s, 3, u->surname);
+	bind_text(s, 4, u->dob);
+	bind_text(s, 5, u->email);
+	sqlite3_bind_int(s, 6, u->email_verified);
+	bind_text(s, 7, u->user_type);
+	bind_text(s, 8, u->left ? "left" : "active");
+	sqlite3_bind_int64(s, 9, now);
+	sqlite3_bind_int64(s, 10, u->id);
+	return done(st, s, "cannot update user");
+}
+
+int store_user_leave(struct store *st, long long user, long long now)
+{
+	static const char left[] = "UPDATE user SET status = 'left',"
+				   " updated_at = ? WHERE id = ?";
+	static const char revoke[] =
+		"UPDATE credential SET state = 'revoked', ended_at = ?,"
+		" sealed = NULL, pwhash = NULL"
+		" WHERE user_id = ? AND state = 'current'";
+	sqlite3_stmt *s = prep(st, left);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, user);
+	if (done(st, s, "cannot mark user as left") != 0)
+		return -1;
+	if (!(s = prep(st, revoke)))
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, user);
+	if (done(st, s, "cannot revoke credential") != 0)
+		return -1;
+	return sqlite3_changes(st->db);
+}
+
+int store_membership_add(struct store *st, long long group, long long user)
+{
+	static const char sql[] = "INSERT OR IGNORE INTO membership"
+				  " (group_id, user_id) VALUES (?, ?)";
+	sqlite3_stmt *s = prep(st, sql);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, group);
+	sqlite3_bind_int64(s, 2, user);
+	return done(st, s, "cannot add membership");
+}
+
+int store_membership_remove(struct store *st, long long group, long long user)
+{
+	static const char sql[] = "DELETE FROM membership WHERE group_id = ?"
+				  " AND user_id = ?";
+	sqlite3_stmt *s = prep(st, sql);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, group);
+	sqlite3_bind_int64(s, 2, user);
+	return done(st, s, "cannot remove membership");
+}
+
+/* ==== Listings ==== */
+
+/* Steps s, handing each row's columns as strings to fn. */
+static int each_row(struct store *st, sqlite3_stmt *s, store_row_fn fn,
+		    void *ctx)
+{
+	int ncols = sqlite3_column_count(s), rc;
+	const char *vals[32];
+
+	ASSERT(ncols <= (int)ARRAY_SIZE(vals));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		for (int i = 0; i < ncols; i++)
+			vals[i] = col_str(s, i);
+		if (fn(ctx, vals) != 0) {
+			sqlite3_reset(s);
+			return -1;
+		}
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : fail(st, rc, "cannot read");
+}
+
+/* A LIKE pattern matching s anywhere, with % _ \ escaped; caller frees. */
+static char *like_pattern(const char *s)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	sbuf_addch(&sb, '%');
+	for (; s && *s; s++) {
+		if (*s == '%' || *s == '_' || *s == '\\')
+			sbuf_addch(&sb, '\\');
+		sbuf_addch(&sb, *s);
+	}
+	sbuf_addch(&sb, '%');
+	return sbuf_detach(&sb);
+}
+
+long store_list_groups(struct store *st, long long site, const char *search,
+		       long limit, long offset, store_row_fn fn, void *ctx)
+{
+	static const char count_sql[] =
+		"SELECT count(*) FROM grp WHERE site_id = ?"
+		" AND name LIKE ? ESCAPE '\\'";
+	static const char list_sql[] =
+		"SELECT g.name, g.source, (SELECT count(*) FROM membership m"
+		"  JOIN user u ON u.id = m.user_id"
+		"  WHERE m.group_id = g.id AND u.status = 'active')"
+		" FROM grp g WHERE g.site_id = ? AND g.name LIKE ? ESCAPE '\\'"
+		" ORDER BY g.name COLLATE NOCASE, g.name LIMIT ? OFFSET ?";
+	char *pat = like_pattern(search);
+	sqlite3_stmt *s = prep(st, count_sql);
+	long total = -1;
+
+	if (!s)
+		goto out;
+	sqlite3_bind_int64(s, 1, site);
+	bind_text(s, 2, pat);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		total = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	if (total < 0 || !(s = prep(st, list_sql))) {
+		total = -1;
+		goto out;
+	}
+	sqlite3_bind_int64(s, 1, site);
+	bind_text(s, 2, pat);
+	sqlite3_bind_int64(s, 3, limit);
+	sqlite3_bind_int64(s, 4, offset);
+	if (each_row(st, s, fn, ctx) != 0)
+		total = -1;
+out:
+	free(pat);
+	return total;
+}
+
+int store_list_users(struct store *st, long long site, const char *group,
+		     const char *search, const char *username,
+		     store_row_fn fn, void *ctx)
+{
+	static const char sql[] =
+		"SELECT u.username, u.forename, u.surname, u.external_id,"
+		" u.user_type, (SELECT group_concat(name, ', ') FROM"
+		"   (SELECT g.name FROM membership m JOIN grp g"
+		"    ON g.id = m.group_id WHERE m.user_id = u.id"
+		"    ORDER BY g.name)),"
+		" coalesce(u.email, ''),"
+		" CASE u.email_verified WHEN 1 THEN 'yes' ELSE 'no' END,"
+		" u.status"
+		" FROM user u WHERE u.site_id = ?1"
+		" AND (?2 IS NULL OR u.id IN (SELECT m.user_id FROM membership m"
+		"   JOIN grp g ON g.id = m.group_id"
+		"   WHERE g.site_id = ?1 AND g.name = ?2))"
+		" AND (?3 IS NULL OR u.username LIKE ?3 ESCAPE '\\'"
+		"   OR u.forename LIKE ?3 ESCAPE '\\'"
+		"   OR u.surname LIKE ?3 ESCAPE '\\'"
+		"   OR (u.forename || ' ' || u.surname) LIKE ?3 ESCAPE '\\'"
+		"   OR u.external_id LIKE ?3 ESCAPE '\\'"
+		"   OR u.email LIKE ?3 ESCAPE '\\')"
+		" AND (?4 IS NULL OR u.username = ?4)"
+		" ORDER BY u.surname COLLATE NOCASE, u.forename COLLATE NOCASE,"
+		" u.username";
+	sqlite3_stmt *s = prep(st, sql);
+	char *pat = search ? like_pattern(search) : NULL;
+	int rc;
+
+	if (!s) {
+		free(pat);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, site);
+	bind_text(s, 2, group);
+	bind_text(s, 3, pat);
+	bind_text(s, 4, username);
+	rc = each_row(st, s, fn, ctx);
+	free(pat);
+	return rc;
+}
+
+long long store_user_id(struct store *st, long long site, const char *username)
+{
+	static const char sql[] = "SELECT id FROM user WHERE site_id = ?"
+				  " AND username = ?";
+	sqlite3_stmt *s = prep(st, sql);
+	long long id = 0;
+	int rc;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, site);
+	bind_text(s, 2, username);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(st, rc, "cannot read user");
+	return id;
+}
+
+long long store_group_id(struct store *st, long long site, const char *name,
+			 int *roster)
+{
+	static const char sql[] = "SELECT id, source = 'roster' FROM grp"
+				  " WHERE site_id = ? AND name = ?";
+	sqlite3_stmt *s = prep(st, sql);
+	long long id = 0;
+	int rc;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, site);
+	bind_text(s, 2, name);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		id = sqlite3_column_int64(s, 0);
+		if (roster)
+			*roster = sqlite3_column_int(s, 1);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(st, rc, "cannot read group");
+	return id;
+}
+
+int store_group_delete(struct store *st, long long group)
+{
+	static const char mem[] = "DELETE FROM membership WHERE group_id = ?";
+	static const char grp[] = "DELETE FROM grp WHERE id = ?";
+	sqlite3_stmt *s = prep(st, mem);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, group);
+	if (done(st, s, "cannot delete group") != 0 || !(s = prep(st, grp)))
+		return -1;
+	sqlite3_bind_int64(s, 1, group);
+	return done(st, s, "cannot delete group");
+}
+
+/* ==== Administrators ==== */
+
+long long store_admin_add(struct store *st, const char *name,
+			  const char *pwhash, long long now)
+{
+	static const char sql[] = "INSERT INTO admin (name, pwhash,"
+				  " created_at) VALUES (?, ?, ?)";
+	sqlite3_stmt *s = prep(st, sql);
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, name);
+	bind_text(s, 2, pwhash);
+	sqlite3_bind_int64(s, 3, now);
+	if (done(st, s, "cannot add admin") != 0)
+		return -1;
+	return sqlite3_last_insert_rowid(st->db);
+}
+
+int store_admin_grant(struct store *st, long long admin, long long site)
+{
+	static const char sql[] = "INSERT OR IGNORE INTO admin_site"
+				  " (admin_id, site_id) VALUES (?, ?)";
+	sqlite3_stmt *s = prep(st, sql);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, admin);
+	sqlite3_bind_int64(s, 2, site);
+	return done(st, s, "cannot grant site");
+}
+
+int store_admin_get(struct store *st, const char *name, struct store_admin *a)
+{
+	static const char sql[] = "SELECT id, pwhash, failed, locked_until"
+				  " FROM admin WHERE name = ?";
+	sqlite3_stmt *s = prep(st, sql);
+	int rc, found = 0;
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, name);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		a->id = sqlite3_column_int64(s, 0);
+		snprintf(a->pwhash, sizeof(a->pwhash), "%s", col_str(s, 1));
+		a->failed = sqlite3_column_int(s, 2);
+		a->locked_until = sqlite3_column_int64(s, 3);
+		found = 1;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(st, rc, "cannot read admin");
+	return found;
+}
+
+int store_admin_may(struct store *st, long long admin, long long site)
+{
+	static const char sql[] = "SELECT 1 FROM admin_site WHERE admin_id = ?"
+				  " AND site_id = ?";
+	sqlite3_stmt *s = prep(st, sql);
+	int rc;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, admin);
+	sqlite3_bind_int64(s, 2, site);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(st, rc, "cannot read admin sites");
+	return rc == SQLITE_ROW;
+}
+
+int store_admin_failures(struct store *st, long long admin, int failed,
+			 long long locked_until)
+{
+	static const char sql[] = "UPDATE admin SET failed = ?,"
+				  " locked_until = ? WHERE id = ?";
+	sqlite3_stmt *s = prep(st, sql);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int(s, 1, failed);
+	sqlite3_bind_int64(s, 2, locked_until);
+	sqlite3_bind_int64(s, 3, admin);
+	return done(st, s, "cannot update admin");
+}
+
+int store_admin_set_hash(struct store *st, long long admin,
+			 const char *pwhash)
+{
+	static const char sql[] = "UPDATE admin SET pwhash = ?, failed = 0,"
+				  " locked_until = 0 WHERE id = ?";
+	sqlite3_stmt *s = prep(st, sql);
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, pwhash);
+	sqlite3_bind_int64(s, 2, admin);
+	return done(st, s, "cannot update admin");
+}
+
+int store_list_admins(struct store *st, store_row_fn fn, void *ctx)
+{
+	static const char sql[] =
+		"SELECT a.name, coalesce((SELECT group_concat(code, ',') FROM"
+		"  (SELECT s.code FROM admin_site x JOIN site s"
+		"   ON s.id = x.site_id WHERE x.admin_id = a.id"
+		"   ORDER BY s.code)), ''),"
+		" a.failed, CASE WHEN a.locked_until > 0 THEN"
+		"  strftime('%Y-%m-%dT%H:%M:%SZ', a.locked_until, 'unixepoch')"
+		"  ELSE '' END"
+		" FROM admin a ORDER BY a.name";
+	sqlite3_stmt *s = prep(st, sql);
+
+	return s ? each_row(st, s, fn, ctx) : -1;
+}
+
+int store_admin_remove(struct store *st, long long admin)
+{
+	static const char sites[] = "DELETE FROM admin_site WHERE admin_id = ?";
+	static const char adm[] = "DELETE FROM admin WHERE id = ?";
+	sqlite3_stmt *s = prep(st, sites);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, admin);
+	if (done(st, s, "cannot remove admin") != 0 || !(s = prep(st, adm)))
+		return -1;
+	sqlite3_bind_int64(s, 1, admin);
+	return done(st, s, "cannot remove admin");
+}
+
+/* ==== Selection and batches ==== */
+
+int store_select(struct store *st, long long site, const char *group, int all,
+		 store_row_fn fn, void *ctx)
+{
+	static const char sql[] =
+		"SELECT u.username, u.forename, u.surname, u.external_id,"
+		" u.user_type, g.name,"
+		" coalesce(CAST(strftime('%d', u.dob) AS INTEGER), ''),"
+		" coalesce(u.email, ''),"
+		" CASE u.email_verified WHEN 1 THEN 'yes' ELSE 'no' END,"
+		" CASE WHEN u.claimed_at IS NULL THEN 'no' ELSE 'yes' END"
+		" FROM grp g JOIN membership m ON m.group_id = g.id"
+		" JOIN user u ON u.id = m.user_id"
+		" WHERE g.site_id = ? AND g.name = ? AND u.status = 'active'"
+		" AND (? OR u.claimed_at IS NULL)"
+		" ORDER BY u.surname COLLATE NOCASE, u.forename COLLATE NOCASE,"
+		" u.username";
+	sqlite3_stmt *s = prep(st, sql);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, site);
+	bind_text(s, 2, group);
+	sqlite3_bind_int(s, 3, all);
+	return each_row(st, s, fn, ctx);
+}
+
+int store_select_user(struct store *st, long long site, const char *username,
+		      const char *label, store_row_fn fn, void *ctx)
+{
+	static const char sql[] =
+		"SELECT u.username, u.forename, u.surname, u.external_id,"
+		" u.user_type, ?3,"
+		" coalesce(CAST(strftime('%d', u.dob) AS INTEGER), ''),"
+		" coalesce(u.email, ''),"
+		" CASE u.email_verified WHEN 1 THEN 'yes' ELSE 'no' END,"
+		" CASE WHEN u.claimed_at IS NULL THEN 'no' ELSE 'yes' END"
+		" FROM user u WHERE u.site_id = ?1 AND u.username = ?2";
+	sqlite3_stmt *s = prep(st, sql);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, site);
+	bind_text(s, 2, username);
+	bind_text(s, 3, label);
+	return each_row(st, s, fn, ctx);
+}
+
+int store_unavailable(struct store *st, long long site,
+		      void (*fn)(void *ctx, long long user), void *ctx)
+{
+	static const char sql[] = "SELECT id FROM user WHERE site_id = ? AND"
+				  " (claimed_at IS NOT NULL OR"
+				  " status = 'left')";
+	sqlite3_stmt *s = prep(st, sql);
+	int rc;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, site);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		fn(ctx, sqlite3_column_int64(s, 0));
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : fail(st, rc, "cannot read users");
+}
+
+int store_target(struct store *st, long long site, const char *username,
+		 struct store_target *t)
+{
+	static const char sql[] =
+		"SELECT id, forename, surname, user_type,"
+		" claimed_at IS NOT NULL, status = 'left'"
+		" FROM user WHERE site_id = ? AND username = ?";
+	sqlite3_stmt *s = prep(st, sql);
+	int rc, found = 0;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, site);
+	bind_text(s, 2, username);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		t->id = sqlite3_column_int64(s, 0);
+		snprintf(t->forename, sizeof(t->forename), "%s",
+			 col_str(s, 1));
+		snprintf(t->surname, sizeof(t->surname), "%s", col_str(s, 2));
+		snprintf(t->user_type, sizeof(t->user_type), "%s",
+			 col_str(s, 3));
+		t->claimed = sqlite3_column_int(s, 4);
+		t->left = sqlite3_column_int(s, 5);
+		found = 1;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(st, rc, "cannot read user");
+	return found;
+}
+
+int store_batch_create(struct store *st, long long site, const char *actor,
+		       const char *criteria, long long count, long long now,
+		       long long *id, long long *version)
+{
+	static const char next[] = "SELECT coalesce(max(version), 0) + 1"
+				   " FROM batch WHERE site_id = ?";
+	static const char ins[] =
+		"INSERT INTO batch (site_id, version, actor, created_at,"
+		" criteria, count) VALUES (?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *s = prep(st, next);
+	int rc;
+
+	ASSERT(st->in_tx);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, site);
+	rc = sqlite3_step(s);
+	*version = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return fail(st, rc, "cannot read batches");
+	if (!(s = prep(st, ins)))
+		return -1;
+	sqlite3_bind_int64(s, 1, site);
+	sqlite3_bind_int64(s, 2, *version);
+	bind_text(s, 3, actor);
+	sqlite3_bind_int64(s, 4, now);
+	bind_text(s, 5, criteria);
+	sqlite3_bind_int64(s, 6, count);
+	if ((rc = done(st, s, "cannot create batch")) != 0)
+		return rc;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+long long store_credential_issue(struct store *st, long long batch,
+				 long long user, const char *group,
+				 const unsigned char *sealed, size_t len,
+				 const char *pwhash, long long expires,
+				 long long now, long long *voided_version)
+{
+	static const char cur[] =
+		"SELECT c.id, b.version FROM credential c"
+		" JOIN batch b ON b.id = c.batch_id"
+		" WHERE c.user_id = ? AND c.state = 'current'";
+	static const char voidit[] =
+		"UPDATE credential SET state = 'void', voided_by = ?,"
+		" ended_at = ?, sealed = NULL, pwhash = NULL WHERE id = ?";
+	static const char ins[] =
+		"INSERT INTO credential (batch_id, user_id, grp, sealed,"
+		" pwhash, expires_at) VALUES (?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *s = prep(st, cur);
+	long long old = 0;
+	int rc;
+
+	ASSERT(st->in_tx);
+	if (!s)
+		return -1;
+	*voided_version = 0;
+	sqlite3_bind_int64(s, 1, user);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		old = sqlite3_column_int64(s, 0);
+		*voided_version = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(st, rc, "cannot read credential");
+	if (old) {
+		if (!(s = prep(st, voidit)))
+			return -1;
+		sqlite3_bind_int64(s, 1, batch);
+		sqlite3_bind_int64(s, 2, now);
+		sqlite3_bind_int64(s, 3, old);
+		if ((rc = done(st, s, "cannot void credential")) != 0)
+			return rc;
+	}
+	if (!(s = prep(st, ins)))
+		return -1;
+	sqlite3_bind_int64(s, 1, batch);
+	sqlite3_bind_int64(s, 2, user);
+	bind_text(s, 3, group);
+	if (sealed)
+		sqlite3_bind_blob(s, 4, sealed, (int)len, SQLITE_STATIC);
+	bind_text(s, 5, pwhash);
+	sqlite3_bind_int64(s, 6, expires);
+	if ((rc = done(st, s, "cannot issue credential")) != 0)
+		return rc;
+	return sqlite3_last_insert_rowid(st->db);
+}
+
+static void fill_credential(sqlite3_stmt *s, struct store_credential *c)
+{
+	int n = sqlite3_column_bytes(s, 4);
+
+	c->id = sqlite3_column_int64(s, 0);
+	c->batch = sqlite3_column_int64(s, 1);
+	c->version = sqlite3_column_int64(s, 2);
+	c->expires = sqlite3_column_int64(s, 3);
+	c->sealed_len = 0;
+	if (n > 0 && (size_t)n <= sizeof(c->sealed)) {
+		memcpy(c->sealed, sqlite3_column_blob(s, 4), (size_t)n);
+		c->sealed_len = (size_t)n;
+	}
+	snprintf(c->pwhash, sizeof(c->pwhash), "%s", col_str(s, 5));
+	c->failed = sqlite3_column_int(s, 6);
+}
+
+#define CREDENTIAL_COLUMNS \
+	"c.id, c.batch_id, b.version, c.expires_at, c.sealed, c.pwhash," \
+	" c.failed FROM credential c JOIN batch b ON b.id = c.batch_id"
+
+static int one_credential(struct store *st, const char *sql, long long key,
+			  struct store_credential *c)
+{
+	sqlite3_stmt *s = prep(st, sql);
+	int rc, found = 0;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, key);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		fill_credential(s, c);
+		found = 1;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(st, rc, "cannot read credential");
+	return found;
+}
+
+int store_current_credential(struct store *st, long long user,
+			     struct store_credential *c)
+{
+	static const char sql[] = "SELECT " CREDENTIAL_COLUMNS
+				  " WHERE c.user_id = ? AND"
+				  " c.state = 'current'";
+
+	return one_credential(st, sql, user, c);
+}
+
+int store_credential_get(struct store *st, long long id,
+			 struct store_credential *c)
+{
+	static const char sql[] = "SELECT " CREDENTIAL_COLUMNS
+				  " WHERE c.id = ?";
+
+	return one_credential(st, sql, id, c);
+}
+
+int store_credential_failed(struct store *st, long long credential)
+{
+	static const char sql[] = "UPDATE credential SET failed = failed + 1"
+				  " WHERE id = ?";
+	sqlite3_stmt *s = prep(st, sql);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, credential);
+	return done(st, s, "cannot count failure");
+}
+
+int store_claim(struct store *st, long long user, long long now)
+{
+	static const char usr[] = "UPDATE user SET claimed_at ="
+				  " coalesce(claimed_at, ?) WHERE id = ?";
+	static const char cred[] =
+		"UPDATE credential SET state = 'claimed', ended_at = ?,"
+		" sealed = NULL, pwhash = NULL"
+		" WHERE user_id = ? AND state = 'current'";
+	sqlite3_stmt *s = prep(st, usr);
+
+	ASSERT(st->in_tx);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, user);
+	if (done(st, s, "cannot claim") != 0 || !(s = prep(st, cred)))
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, user);
+	if (done(st, s, "cannot claim") != 0)
+		return -1;
+	return sqlite3_changes(st->db) > 0;
+}
+
+long store_expire(struct store *st, long long site, long long now,
+		  int (*fn)(void *ctx, long long user, long long batch),
+		  void *ctx)
+{
+	static const char sel[] =
+		"SELECT c.user_id, c.batch_id FROM credential c"
+		" JOIN batch b ON b.id = c.batch_id"
+		" WHERE b.site_id = ? AND c.state = 'current'"
+		" AND c.expires_at <= ?";
+	static const char upd[] =
+		"UPDATE credential SET state = 'expired', ended_at = ?,"
+		" sealed = NULL, pwhash = NULL"
+		" WHERE state = 'current' AND expires_at <= ? AND batch_id IN"
+		" (SELECT id FROM batch WHERE site_id = ?)";
+	sqlite3_stmt *s = prep(st, sel);
+	long n = 0;
+	int rc;
+
+	ASSERT(st->in_tx);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, site);
+	sqlite3_bind_int64(s, 2, now);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		n++;
+		if (fn(ctx, sqlite3_column_int64(s, 0),
+		       sqlite3_column_int64(s, 1)) != 0) {
+			sqlite3_reset(s);
+			return -1;
+		}
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return fail(st, rc, "cannot read credentials");
+	if (!(s = prep(st, upd)))
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, site);
+	if (done(st, s, "cannot expire credentials") != 0)
+		return -1;
+	return n;
+}
+
+int store_list_unclaimed(struct store *st, long long site, const char *group,
+			 const char *search, const char *sort,
+			 store_row_fn fn, void *ctx)
+{
+	/* One statement per order: ORDER BY cannot be bound. */
+	static const char base[] =
+		"SELECT u.username, u.forename, u.surname,"
+		" coalesce((SELECT group_concat(name, ', ') FROM"
+		"   (SELECT g.name FROM membership m JOIN grp g"
+		"    ON g.id = m.group_id WHERE m.user_id = u.id"
+		"    ORDER BY g.name)), ''),"
+		" b.version,"
+		" strftime('%Y-%m-%dT%H:%M:%SZ', b.created_at, 'unixepoch'),"
+		" strftime('%Y-%m-%dT%H:%M:%SZ', c.expires_at, 'unixepoch'),"
+		" CASE WHEN c.expires_at <= ?4 THEN 'expired'"
+		"  ELSE 'current' END,"
+		" c.id, u.id, b.id, c.grp"
+		" FROM credential c JOIN user u ON u.id = c.user_id"
+		" JOIN batch b ON b.id = c.batch_id"
+		" WHERE b.site_id = ?1 AND c.state = 'current'"
+		" AND (?2 IS NULL OR u.id IN (SELECT m.user_id FROM membership m"
+		"   JOIN grp g ON g.id = m.group_id"
+		"   WHERE g.site_id = ?1 AND g.name = ?2))"
+		" AND (?3 IS NULL OR u.username LIKE ?3 ESCAPE '\\'"
+		"   OR (u.forename || ' ' || u.surname) LIKE ?3 ESCAPE '\\')";
+	static const struct {
+		const char *name;
+		const char *sql;
+	} orders[] = {
+		{ "name", " ORDER BY u.surname COLLATE NOCASE,"
+			  " u.forename COLLATE NOCASE, u.username" },
+		{ "username", " ORDER BY u.username" },
+		{ "group", " ORDER BY c.grp COLLATE NOCASE, u.surname"
+			   " COLLATE NOCASE, u.forename COLLATE NOCASE" },
+		{ "expires", " ORDER BY c.expires_at, u.surname COLLATE NOCASE" },
+		{ "version", " ORDER BY b.version, u.surname COLLATE NOCASE" },
+	};
+	static char *sqls[ARRAY_SIZE(orders)];
+	char *pat = search ? like_pattern(search) : NULL;
+	sqlite3_stmt *s = NULL;
+	int rc = -1;
+
+	for (size_t i = 0; i < ARRAY_SIZE(orders); i++) {
+		if (strcmp(sort, orders[i].name) != 0)
+			continue;
+		if (!sqls[i])
+			sqls[i] = xasprintf("%s%s", base, orders[i].sql);
+		s = prep(st, sqls[i]);
+		break;
+	}
+	if (s) {
+		sqlite3_bind_int64(s, 1, site);
+		bind_text(s, 2, group);
+		bind_text(s, 3, pat);
+		sqlite3_bind_int64(s, 4, now_seconds());
+		rc = each_row(st, s, fn, ctx);
+	}
+	free(pat);
+	return rc;
+}
+
+int store_list_batches(struct store *st, long long site, store_row_fn fn,
+		       void *ctx)
+{
+	static const char sql[] =
+		"SELECT b.version,"
+		" strftime('%Y-%m-%dT%H:%M:%SZ', b.created_at, 'unixepoch'),"
+		" b.actor, b.criteria, b.count,"
+		" sum(c.state = 'current'), sum(c.state = 'claimed'),"
+		" sum(c.state = 'void'), sum(c.state = 'expired'),"
+		" sum(c.state = 'revoked')"
+		" FROM batch b LEFT JOIN credential c ON c.batch_id = b.id"
+		" WHERE b.site_id = ? GROUP BY b.id ORDER BY b.version DESC";
+	sqlite3_stmt *s = prep(st, sql);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, site);
+	return each_row(st, s, fn, ctx);
+}
+
+long long store_batch_id(struct store *st, long long site, long long version)
+{
+	static const char sql[] = "SELECT id FROM batch WHERE site_id = ?"
+				  " AND version = ?";
+	sqlite3_stmt *s = prep(st, sql);
+	long long id = 0;
+	int rc;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, site);
+	sqlite3_bind_int64(s, 2, version);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(st, rc, "cannot read batch");
+	return id;
+}
+
+int store_user_types(struct store *st, long long site,
+		     void (*fn)(void *ctx, const char *name), void *ctx)
+{
+	static const char sql[] = "SELECT DISTINCT user_type FROM user"
+				  " WHERE site_id = ? ORDER BY user_type";
+	sqlite3_stmt *s = prep(st, sql);
+	int rc;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, site);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		fn(ctx, col_str(s, 0));
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : fail(st, rc, "cannot read user types");
+}
+
+/* ==== Audit ==== */
+
+/*
+ * The bytes an event's hash covers: the previous hash, then each field as
+ * its decimal or text with a length prefix, so no two events can encode
+ * alike by moving bytes between fields.
+ */
+static void audit_digest(const unsigned char prev[SECRETS_HASH_BYTES],
+			 long long id, long long at, long long site,
+			 const char *actor, const char *action,
+			 long long user, long long batch, const char *detail,
+			 unsigned char out[SECRETS_HASH_BYTES])
+{
+	struct sbuf sb = SBUF_INIT;
+	const char *texts[] = { actor, action, detail };
+
+	sbuf_add(&sb, prev, SECRETS_HASH_BYTES);
+	sbuf_addf(&sb, "%lld|%lld|%lld|%lld|%lld|", id, at, site, user, batch);
+	for (size_t i = 0; i < ARRAY_SIZE(texts); i++)
+		sbuf_addf(&sb, "%zu:%s|", strlen(texts[i]), texts[i]);
+	secrets_hash(sb.buf, sb.len, out);
+	sbuf_release(&sb);
+}
+
+int store_audit(struct store *st, long long site, const char *actor,
+		const char *action, long long user, long long batch,
+		const char *detail)
+{
+	static const char head_sql[] = "SELECT id, hash FROM audit"
+				       " ORDER BY id DESC LIMIT 1";
+	static const char ins[] =
+		"INSERT INTO audit (id, at, site_id, actor, action, user_id,"
+		" batch_id, detail, prev, hash)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	unsigned char hash[SECRETS_HASH_BYTES];
+	long long at = now_seconds();
+	sqlite3_stmt *s;
+
+	ASSERT(st->in_tx);
+	if (!detail)
+		detail = "";
+	if (!st->have_head) {
+		if (!(s = prep(st, head_sql)))
+			return -1;
+		memset(st->head, 0, sizeof(st->head));
+		st->next_audit = 1;
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			st->next_audit = sqlite3_column_int64(s, 0) + 1;
+			if (sqlite3_column_bytes(s, 1) == SECRETS_HASH_BYTES)
+				memcpy(st->head, sqlite3_column_blob(s, 1),
+				       SECRETS_HASH_BYTES);
+		}
+		sqlite3_reset(s);
+		st->have_head = 1;
+	}
+	audit_digest(st->head, st->next_audit, at, site, actor, action, user, batch,
+		     detail, hash);
+	if (!(s = prep(st, ins)))
+		return -1;
+	sqlite3_bind_int64(s, 1, st->next_audit);
+	sqlite3_bind_int64(s, 2, at);
+	if (site)
+		sqlite3_bind_int64(s, 3, site);
+	bind_text(s, 4, actor);
+	bind_text(s, 5, action);
+	if (user)
+		sqlite3_bind_int64(s, 6, user);
+	if (batch)
+		sqlite3_bind_int64(s, 7, batch);
+	bind_text(s, 8, detail);
+	sqlite3_bind_blob(s, 9, st->head, SECRETS_HASH_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 10, hash, SECRETS_HASH_BYTES, SQLITE_STATIC);
+	if (done(st, s, "cannot write audit event") != 0)
+		return -1;
+	memcpy(st->head, hash, SECRETS_HASH_BYTES);
+	st->next_audit++;
+	return 0;
+}
+
+int store_list_audit(struct store *st, long long site, long long user,
+		     long long batch, long long since, store_row_fn fn,
+		     void *ctx)
+{
+	static const char sql[] =
+		"SELECT a.id, strftime('%Y-%m-%dT%H:%M:%SZ', a.at, 'unixepoch'),"
+		" a.actor, a.action, coalesce(u.username, ''),"
+		" coalesce(b.version, ''), a.detail"
+		" FROM audit a LEFT JOIN user u ON u.id = a.user_id"
+		" LEFT JOIN batch b ON b.id = a.batch_id"
+		" WHERE (a.site_id = ?1 OR a.site_id IS NULL)"
+		" AND (?2 = 0 OR a.user_id = ?2)"
+		" AND (?3 = 0 OR a.batch_id = ?3)"
+		" AND a.at >= ?4 ORDER BY a.id";
+	sqlite3_stmt *s = prep(st, sql);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, site);
+	sqlite3_bind_int64(s, 2, user);
+	sqlite3_bind_int64(s, 3, batch);
+	sqlite3_bind_int64(s, 4, since);
+	return each_row(st, s, fn, ctx);
+}
+
+int store_audit_verify(struct store *st, long long *events)
+{
+	static const char sql[] =
+		"SELECT id, at, coalesce(site_id, 0), actor, action,"
+		" coalesce(user_id, 0), coalesce(batch_id, 0), detail, prev,"
+		" hash FROM audit ORDER BY id";
+	unsigned char prev[SECRETS_HASH_BYTES] = { 0 };
+	unsigned char want[SECRETS_HASH_BYTES];
+	sqlite3_stmt *s = prep(st, sql);
+	long long n = 0, last_id = 0;
+	int rc, bad = 0;
+
+	if (!s)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		long long id = sqlite3_column_int64(s, 0);
+		const void *p = sqlite3_column_blob(s, 8);
+		const void *h = sqlite3_column_blob(s, 9);
+
+		n++;
+		if (id != last_id + 1) {
+			errorf("audit event %lld is missing (the next is "
+			       "%lld): events were deleted", last_id + 1, id);
+			bad = 1;
+			break;
+		}
+		if (sqlite3_column_bytes(s, 8) != SECRETS_HASH_BYTES ||
+		    !p || memcmp(p, prev, SECRETS_HASH_BYTES) != 0) {
+			errorf("audit event %lld does not follow event %lld: "
+			       "the chain was cut or reordered", id, last_id);
+			bad = 1;
+			break;
+		}
+		audit_digest(prev, id, sqlite3_column_int64(s, 1),
+			     sqlite3_column_int64(s, 2), col_str(s, 3),
+			     col_str(s, 4), sqlite3_column_int64(s, 5),
+			     sqlite3_column_int64(s, 6), col_str(s, 7), want);
+		if (sqlite3_column_bytes(s, 9) != SECRETS_HASH_BYTES || !h ||
+		    memcmp(h, want, SECRETS_HASH_BYTES) != 0) {
+			errorf("audit event %lld was edited: its hash does "
+			       "not match its content", id);
+			bad = 1;
+			break;
+		}
+		memcpy(prev, want, SECRETS_HASH_BYTES);
+		last_id = id;
+	}
+	sqlite3_reset(s);
+	if (!bad && rc != SQLITE_DONE)
+		return fail(st, rc, "cannot read audit");
+	if (events)
+		*events = n;
+	return bad;
+}

@@ -1,0 +1,277 @@
+/*
+ * store: the SQLite database, and every SQL statement of tempass. The only
+ * file that includes sqlite3.h, so that another backend (PostgreSQL for a
+ * trust that outgrows one machine) replaces one file.
+ *
+ * The database is opened with WAL, foreign keys, secure_delete and a busy
+ * timeout; the schema version lives in PRAGMA user_version and is migrated
+ * forward on open. Every write runs inside store_begin()/store_commit(), a
+ * BEGIN IMMEDIATE transaction, so two processes never interleave a batch.
+ *
+ * Return values: 0 (or a count or id) on success, -1 after reporting an
+ * error, STORE_BUSY after reporting that another process holds the database
+ * past the busy timeout (the caller exits EX_TEMPFAIL).
+ */
+#ifndef TEMPASS_STORE_H
+#define TEMPASS_STORE_H
+
+#include <stddef.h>
+
+#define STORE_BUSY (-2)
+
+struct store;
+
+/*
+ * Opens (creating with mode 0600, its folder 0700) and migrates the
+ * database at path. NULL after reporting. store_close() is NULL-safe.
+ */
+struct store *store_open(const char *path);
+void store_close(struct store *st);
+
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+/* Rolls back the open transaction, if any. */
+void store_rollback(struct store *st);
+
+/* A row of a listing: values in the order the listing documents. */
+typedef int (*store_row_fn)(void *ctx, const char *const *values);
+
+/* ==== Sites ==== */
+
+/* The id of site code, created (or renamed) to match the configuration. */
+long long store_site(struct store *st, const char *code, const char *name);
+
+/* ==== Users, groups, memberships (import) ==== */
+
+/* One user as import sees it. Strings are owned by the struct. */
+struct store_user {
+	long long id;
+	char *roster;
+	char *external_id;
+	char *username;
+	char *forename;
+	char *surname;
+	char *dob;             /* yyyy-mm-dd or NULL */
+	char *email;           /* NULL when none */
+	int email_verified;
+	char *user_type;
+	int left;
+	long long *groups;     /* roster-made group ids, sorted */
+	size_t ngroups;
+};
+
+/* Frees the strings and groups of u (not u itself). */
+void store_user_release(struct store_user *u);
+
+/*
+ * Loads every user of the site with their roster-made group ids. *out is
+ * an array of *n users; the caller frees each with store_user_release()
+ * and the array with free().
+ */
+int store_users_load(struct store *st, long long site, struct store_user **out,
+		     size_t *n);
+/* Calls fn(ctx, name, id, is_roster) for each group of the site. */
+int store_groups_load(struct store *st, long long site,
+		      void (*fn)(void *ctx, const char *name, long long id,
+				 int roster),
+		      void *ctx);
+/* Creates a group; returns its id. source is "roster" or "custom". */
+long long store_group_create(struct store *st, long long site,
+			     const char *name, const char *source);
+/* Inserts u (u->id is set). */
+int store_user_insert(struct store *st, long long site, struct store_user *u,
+		      long long now);
+/* Writes every field of u (not its groups) to the row u->id. */
+int store_user_update(struct store *st, const struct store_user *u,
+		      long long now);
+/*
+ * Marks the user as left and revokes their current credential in the same
+ * transaction. Returns the number of credentials revoked, or -1.
+ */
+int store_user_leave(struct store *st, long long user, long long now);
+int store_membership_add(struct store *st, long long group, long long user);
+int store_membership_remove(struct store *st, long long group,
+			    long long user);
+
+/* ==== Listings and custom groups ==== */
+
+/*
+ * Groups of the site whose name holds search (case-insensitive; NULL for
+ * all), ordered by name, limit rows from offset (limit < 0: all). Values:
+ * name, source, members (active members). Returns the number of groups
+ * that match in all, or -1.
+ */
+long store_list_groups(struct store *st, long long site, const char *search,
+		       long limit, long offset, store_row_fn fn, void *ctx);
+/*
+ * Users of the site, optionally only members of group, optionally whose
+ * username, names, external id or email hold search. Values: username,
+ * forename, surname, external_id, user_type, groups, email,
+ * email_verified, status. Ordered by surname, forename, username.
+ * username, when not NULL, picks that one user.
+ */
+int store_list_users(struct store *st, long long site, const char *group,
+		     const char *search, const char *username,
+		     store_row_fn fn, void *ctx);
+/* The user's id, or 0 when site has no such username, or -1. */
+long long store_user_id(struct store *st, long long site,
+			const char *username);
+/* The group's id and whether it is roster-made; 0 when absent, or -1. */
+long long store_group_id(struct store *st, long long site, const char *name,
+			 int *roster);
+/* Deletes a group and its memberships. */
+int store_group_delete(struct store *st, long long group);
+
+/* ==== Administrators ==== */
+
+struct store_admin {
+	long long id;
+	char pwhash[160];
+	int failed;
+	long long locked_until;
+};
+
+/* Adds an admin with an Argon2id hash; fails when the name exists. */
+long long store_admin_add(struct store *st, const char *name,
+			  const char *pwhash, long long now);
+/* Grants the admin the site. */
+int store_admin_grant(struct store *st, long long admin, long long site);
+/* Fills a for name; returns 1 found, 0 not found, or -1. */
+int store_admin_get(struct store *st, const char *name,
+		    struct store_admin *a);
+/* 1 when the admin was granted the site, 0 when not, or -1. */
+int store_admin_may(struct store *st, long long admin, long long site);
+/* Records the failed-attempt count and lock-out time. */
+int store_admin_failures(struct store *st, long long admin, int failed,
+			 long long locked_until);
+int store_admin_set_hash(struct store *st, long long admin,
+			 const char *pwhash);
+/* Values: name, sites (comma-separated codes), failed, locked_until. */
+int store_list_admins(struct store *st, store_row_fn fn, void *ctx);
+int store_admin_remove(struct store *st, long long admin);
+
+/* ==== Selection and batches ==== */
+
+/*
+ * Members of the group (by name) at the site, active, and unclaimed unless
+ * all. Values: username, forename, surname, external_id, user_type, group,
+ * born_day, email, email_verified, claimed. Ordered by surname, forename.
+ */
+int store_select(struct store *st, long long site, const char *group, int all,
+		 store_row_fn fn, void *ctx);
+/* The same values for one user, with group set to label. */
+int store_select_user(struct store *st, long long site, const char *username,
+		      const char *label, store_row_fn fn, void *ctx);
+/* Calls fn(ctx, id) for each user of the site who claimed or left. */
+int store_unavailable(struct store *st, long long site,
+		      void (*fn)(void *ctx, long long user), void *ctx);
+
+/* One user as regeneration sees it. */
+struct store_target {
+	long long id;
+	char forename[256];
+	char surname[256];
+	char user_type[64];
+	int claimed;
+	int left;
+};
+/* Fills t for username at site; 1 found, 0 not, or -1. */
+int store_target(struct store *st, long long site, const char *username,
+		 struct store_target *t);
+
+/* Creates the site's next batch version; sets *id and *version. */
+int store_batch_create(struct store *st, long long site, const char *actor,
+		       const char *criteria, long long count, long long now,
+		       long long *id, long long *version);
+/*
+ * Issues a credential of batch to user, voiding the user's current one (if
+ * any) in the same transaction. sealed (len bytes) or pwhash holds the
+ * password at rest. Sets *voided_version to the version of the batch whose
+ * credential was voided (0 when none). Returns the new credential id.
+ */
+long long store_credential_issue(struct store *st, long long batch,
+				 long long user, const char *group,
+				 const unsigned char *sealed, size_t len,
+				 const char *pwhash, long long expires,
+				 long long now, long long *voided_version);
+
+/* The current credential of a user. */
+struct store_credential {
+	long long id;
+	long long batch;
+	long long version;
+	long long expires;
+	unsigned char sealed[512];
+	size_t sealed_len;        /* 0 when hashed */
+	char pwhash[160];
+	int failed;
+};
+/* Fills c; 1 found, 0 when the user has no current credential, or -1. */
+int store_current_credential(struct store *st, long long user,
+			     struct store_credential *c);
+/* Counts one failed verification of the credential. */
+int store_credential_failed(struct store *st, long long credential);
+/*
+ * Marks the user's account claimed and their current credential claimed,
+ * deleting its sealed copy. Returns 1 when a credential was claimed, 0 when
+ * the user had none (the account is marked claimed all the same), or -1.
+ */
+int store_claim(struct store *st, long long user, long long now);
+/*
+ * Expires every current credential of the site past its expiry, deleting
+ * the sealed copies; fn(ctx, user, batch) is called for each first, for the
+ * audit. Returns the number expired, or -1.
+ */
+long store_expire(struct store *st, long long site, long long now,
+		  int (*fn)(void *ctx, long long user, long long batch),
+		  void *ctx);
+/*
+ * Current credentials of the site. Values: username, forename, surname,
+ * groups, version, generated_at, expires, state (current, or expired when
+ * past expiry), credential id, user id, batch id. sort is one of
+ * "name", "username", "group", "expires", "version".
+ */
+int store_list_unclaimed(struct store *st, long long site, const char *group,
+			 const char *search, const char *sort,
+			 store_row_fn fn, void *ctx);
+/* Sealed bytes of credential id into c (other fields too); 1, 0, -1. */
+int store_credential_get(struct store *st, long long id,
+			 struct store_credential *c);
+/*
+ * Batches of the site, newest first. Values: version, created_at, actor,
+ * criteria, count, current, claimed, void, expired, revoked.
+ */
+int store_list_batches(struct store *st, long long site, store_row_fn fn,
+		       void *ctx);
+/* The id of the site's batch with version; 0 when none, or -1. */
+long long store_batch_id(struct store *st, long long site, long long version);
+
+/* Calls fn(ctx, name) for each user type that users at the site have. */
+int store_user_types(struct store *st, long long site,
+		     void (*fn)(void *ctx, const char *name), void *ctx);
+
+/* ==== Audit ==== */
+
+/*
+ * Appends an event to the hash chain inside the open transaction. user and
+ * batch are 0 when not about one. detail never holds a secret.
+ */
+int store_audit(struct store *st, long long site, const char *actor,
+		const char *action, long long user, long long batch,
+		const char *detail);
+/*
+ * Events of the site, oldest first, filtered by user (0 any), batch (0
+ * any) and since (0 any). Values: id, at, actor, action, username,
+ * batch (version), detail.
+ */
+int store_list_audit(struct store *st, long long site, long long user,
+		     long long batch, long long since, store_row_fn fn,
+		     void *ctx);
+/*
+ * Recomputes the whole chain (all sites). Returns 0 when intact, 1 after
+ * reporting the first event that was edited, deleted or reordered, -1 on
+ * error.
+ */
+int store_audit_verify(struct store *st, long long *events);
+
+#endif

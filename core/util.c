@@ -1,0 +1,497 @@
+/*
+ * util: error reporting, allocation, strings and small file helpers shared by
+ * every part of tempass. Nothing here knows about SQL, secrets or formats.
+ */
+#include "core/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *current_stage;
+
+void util_set_stage(const char *stage)
+{
+	current_stage = stage;
+}
+
+const char *util_stage(void)
+{
+	return current_stage;
+}
+
+static void vreport(const char *kind, const char *fmt, va_list ap)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	sbuf_addstr(&sb, "tempass: ");
+	if (current_stage) {
+		sbuf_addstr(&sb, current_stage);
+		sbuf_addstr(&sb, ": ");
+	}
+	if (kind)
+		sbuf_addstr(&sb, kind);
+	sbuf_vaddf(&sb, fmt, ap);
+	sbuf_addch(&sb, '\n');
+	/* One write, so messages from parallel workers do not interleave. */
+	fwrite(sb.buf, 1, sb.len, stderr);
+	fflush(stderr);
+	sbuf_release(&sb);
+}
+
+void verrorf(const char *fmt, va_list ap)
+{
+	vreport(NULL, fmt, ap);
+}
+
+void errorf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(NULL, fmt, ap);
+	va_end(ap);
+}
+
+void warnf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(EX_SOFTWARE);
+}
+
+void util_assert_fail(const char *expr, const char *file, int line)
+{
+	die("tempass: internal error: %s:%d: assertion '%s' failed", file, line,
+	    expr);
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		die("tempass: out of memory");
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		die("tempass: out of memory");
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		die("tempass: out of memory");
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	struct sbuf sb = SBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	sbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	return sbuf_detach(&sb);
+}
+
+/* ==== String buffer ==== */
+
+void sbuf_grow(struct sbuf *sb, size_t extra)
+{
+	size_t need = sb->len + extra + 1;
+
+	if (need <= sb->cap)
+		return;
+	size_t cap = sb->cap ? sb->cap : 64;
+	while (cap < need)
+		cap *= 2;
+	sb->buf = xrealloc(sb->buf, cap);
+	sb->cap = cap;
+	sb->buf[sb->len] = '\0';
+}
+
+void sbuf_add(struct sbuf *sb, const void *data, size_t len)
+{
+	sbuf_grow(sb, len);
+	memcpy(sb->buf + sb->len, data, len);
+	sb->len += len;
+	sb->buf[sb->len] = '\0';
+}
+
+void sbuf_addstr(struct sbuf *sb, const char *s)
+{
+	sbuf_add(sb, s, strlen(s));
+}
+
+void sbuf_addch(struct sbuf *sb, char c)
+{
+	sbuf_grow(sb, 1);
+	sb->buf[sb->len++] = c;
+	sb->buf[sb->len] = '\0';
+}
+
+void sbuf_vaddf(struct sbuf *sb, const char *fmt, va_list ap)
+{
+	char small[256];
+	va_list cp;
+	int n;
+
+	va_copy(cp, ap);
+	n = vsnprintf(small, sizeof(small), fmt, cp);
+	va_end(cp);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof(small)) {
+		sbuf_add(sb, small, (size_t)n);
+		return;
+	}
+	sbuf_grow(sb, (size_t)n);
+	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	sb->len += (size_t)n;
+}
+
+void sbuf_addf(struct sbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sbuf_vaddf(sb, fmt, ap);
+	va_end(ap);
+}
+
+void sbuf_reset(struct sbuf *sb)
+{
+	sb->len = 0;
+	if (sb->buf)
+		sb->buf[0] = '\0';
+}
+
+char *sbuf_detach(struct sbuf *sb)
+{
+	char *s = sb->buf ? sb->buf : xstrdup("");
+
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
+	return s;
+}
+
+void sbuf_release(struct sbuf *sb)
+{
+	free(sb->buf);
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
+}
+
+/* ==== UTF-8 ==== */
+
+int utf8_valid(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned c = s[i];
+		unsigned cp, need;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if (c >= 0xC2 && c <= 0xDF) {
+			need = 1, cp = c & 0x1F;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			need = 2, cp = c & 0x0F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			need = 3, cp = c & 0x07;
+		} else {
+			return 0;
+		}
+		if (i + need >= n)
+			return 0;
+		for (unsigned k = 1; k <= need; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + k] & 0x3F);
+		}
+		if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
+		    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return 0;
+		i += need + 1;
+	}
+	return 1;
+}
+
+int utf8_decode(const char *str, unsigned *cp)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	} else if ((s[0] & 0xE0) == 0xC0) {
+		*cp = ((s[0] & 0x1Fu) << 6) | (s[1] & 0x3Fu);
+		return 2;
+	} else if ((s[0] & 0xF0) == 0xE0) {
+		*cp = ((s[0] & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) |
+		      (s[2] & 0x3Fu);
+		return 3;
+	}
+	*cp = ((s[0] & 0x07u) << 18) | ((s[1] & 0x3Fu) << 12) |
+	      ((s[2] & 0x3Fu) << 6) | (s[3] & 0x3Fu);
+	return 4;
+}
+
+size_t utf8_len(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+const char *strcasestr_ascii(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	if (n == 0)
+		return hay;
+	for (; *hay; hay++)
+		if (strncasecmp(hay, needle, n) == 0)
+			return hay;
+	return NULL;
+}
+
+/* ==== Files ==== */
+
+int atomic_open(struct atomic_file *af, const char *path, int force)
+{
+	struct stat st;
+	int fd;
+
+	memset(af, 0, sizeof(*af));
+	if (!force && lstat(path, &st) == 0) {
+		errorf("'%s': file exists (use --force to replace it)", path);
+		return -1;
+	}
+	af->path = xstrdup(path);
+	af->tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		errorf("'%s': cannot create: %s", af->tmp, strerror(errno));
+		free(af->path);
+		free(af->tmp);
+		memset(af, 0, sizeof(*af));
+		return -1;
+	}
+	af->fp = fdopen(fd, "w");
+	if (!af->fp)
+		die("tempass: out of memory");
+	return 0;
+}
+
+int atomic_commit(struct atomic_file *af)
+{
+	int failed = 0;
+
+	if (fflush(af->fp) != 0 || ferror(af->fp) || fsync(fileno(af->fp)) != 0)
+		failed = errno ? errno : EIO;
+	if (fclose(af->fp) != 0 && !failed)
+		failed = errno ? errno : EIO;
+	af->fp = NULL;
+	if (!failed && rename(af->tmp, af->path) != 0)
+		failed = errno;
+	if (failed) {
+		errorf("'%s': cannot write: %s", af->path, strerror(failed));
+		unlink(af->tmp);
+	}
+	free(af->tmp);
+	free(af->path);
+	af->tmp = af->path = NULL;
+	return failed ? -1 : 0;
+}
+
+void atomic_abort(struct atomic_file *af)
+{
+	if (af->fp)
+		fclose(af->fp);
+	if (af->tmp)
+		unlink(af->tmp);
+	free(af->tmp);
+	free(af->path);
+	memset(af, 0, sizeof(*af));
+}
+
+int mkdir_p(const char *dir, unsigned mode)
+{
+	char *p = xstrdup(dir);
+	int rc = 0;
+
+	for (char *s = p + 1; ; s++) {
+		if (*s == '/' || *s == '\0') {
+			char c = *s;
+			*s = '\0';
+			if (mkdir(p, mode) != 0 && errno != EEXIST) {
+				errorf("'%s': cannot create folder: %s", p,
+				       strerror(errno));
+				rc = -1;
+				break;
+			}
+			*s = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	free(p);
+	return rc;
+}
+
+/* ==== Time ==== */
+
+long long now_seconds(void)
+{
+	const char *fixed = getenv("TEMPASS_NOW");
+	long long t;
+
+	if (fixed && *fixed && parse_iso8601(fixed, &t) == 0)
+		return t;
+	return (long long)time(NULL);
+}
+
+void format_iso8601(long long t, char *out, size_t outsz)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, outsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int parse_iso8601(const char *s, long long *t)
+{
+	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
+	struct tm tm;
+
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
+		return -1;
+	s += n;
+	if (*s == 'T' || *s == ' ') {
+		n = 0;
+		if (sscanf(s + 1, "%2d:%2d%n", &h, &mi, &n) != 2)
+			return -1;
+		s += 1 + n;
+		if (*s == ':') {
+			n = 0;
+			if (sscanf(s + 1, "%2d%n", &sec, &n) != 1)
+				return -1;
+			s += 1 + n;
+		}
+		if (*s == 'Z')
+			s++;
+	}
+	if (*s)
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+	    sec > 60)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	*t = (long long)timegm(&tm);
+	return 0;
+}
+
+/* ==== Arena ==== */
+
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t used, cap;
+	char data[];
+};
+
+void *arena_alloc(struct arena *a, size_t n)
+{
+	struct arena_chunk *c = a->head;
+
+	n = (n + 7) & ~(size_t)7;
+	if (!c || c->cap - c->used < n) {
+		size_t cap = n > 60000 ? n : 65536 - sizeof(*c);
+
+		c = xmalloc(sizeof(*c) + cap);
+		c->used = 0;
+		c->cap = cap;
+		c->next = a->head;
+		a->head = c;
+	}
+	c->used += n;
+	return c->data + c->used - n;
+}
+
+char *arena_strndup(struct arena *a, const char *s, size_t n)
+{
+	char *p = arena_alloc(a, n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *arena_strdup(struct arena *a, const char *s)
+{
+	return arena_strndup(a, s, strlen(s));
+}
+
+void arena_release(struct arena *a)
+{
+	while (a->head) {
+		struct arena_chunk *next = a->head->next;
+
+		free(a->head);
+		a->head = next;
+	}
+}

@@ -1,0 +1,126 @@
+/*
+ * util: what every file of tempass shares and nothing else: error reporting
+ * in the house style, allocation that dies only when memory runs out, and a
+ * growable string buffer.
+ *
+ * Errors are reported once, where they are found, as
+ *   tempass: <stage>: <what>: <why>
+ * The stage part comes from util_set_stage(), which main() calls before it
+ * runs a stage, so core/ and formats/ need not know who called them.
+ */
+#ifndef TEMPASS_UTIL_H
+#define TEMPASS_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sysexits.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* An invariant that, when broken, is a bug in tempass rather than bad input. */
+#define ASSERT(cond) \
+	((cond) ? (void)0 : util_assert_fail(#cond, __FILE__, __LINE__))
+
+/* Sets the stage name used in messages ("import"); NULL for none. */
+void util_set_stage(const char *stage);
+const char *util_stage(void);
+
+/* Prints "tempass: <stage>: <message>\n" on stderr. */
+void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void verrorf(const char *fmt, va_list ap);
+/* Prints "tempass: <stage>: warning: <message>\n" on stderr. */
+void warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Out of memory or an impossible state: prints and exits with EX_SOFTWARE. */
+void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void util_assert_fail(const char *expr, const char *file, int line)
+	__attribute__((noreturn));
+
+/* Allocation that never returns NULL: they die() when memory runs out. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Returns a newly allocated formatted string; caller frees. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * A growable NUL-terminated byte string. SBUF_INIT is the empty buffer;
+ * sbuf_release() frees it and leaves it empty again. sbuf_detach() hands the
+ * string to the caller, who frees it.
+ */
+struct sbuf {
+	char *buf;
+	size_t len;
+	size_t cap;
+};
+#define SBUF_INIT { NULL, 0, 0 }
+void sbuf_grow(struct sbuf *sb, size_t extra);
+void sbuf_add(struct sbuf *sb, const void *data, size_t len);
+void sbuf_addstr(struct sbuf *sb, const char *s);
+void sbuf_addch(struct sbuf *sb, char c);
+void sbuf_addf(struct sbuf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void sbuf_vaddf(struct sbuf *sb, const char *fmt, va_list ap);
+void sbuf_reset(struct sbuf *sb);
+char *sbuf_detach(struct sbuf *sb);
+void sbuf_release(struct sbuf *sb);
+/* The string, "" when nothing was ever added. */
+static inline const char *sbuf_str(const struct sbuf *sb)
+{
+	return sb->buf ? sb->buf : "";
+}
+
+/* 1 when s is valid UTF-8 of n bytes (no overlongs, no surrogates), else 0. */
+int utf8_valid(const char *s, size_t n);
+/* Decodes one UTF-8 code point at s (valid input); returns bytes used. */
+int utf8_decode(const char *s, unsigned *cp);
+/* Number of code points in a valid UTF-8 string (display width estimate). */
+size_t utf8_len(const char *s);
+
+/* Case-insensitive ASCII substring search; NULL when absent. */
+const char *strcasestr_ascii(const char *hay, const char *needle);
+
+/*
+ * Files that hold secrets: a temporary name in the same folder, mode 0600,
+ * renamed over the final name only by atomic_commit(). atomic_open() fails
+ * (EX_CANTCREAT path) when the final name exists and !force.
+ */
+struct atomic_file {
+	char *path;
+	char *tmp;
+	FILE *fp;
+};
+int atomic_open(struct atomic_file *af, const char *path, int force);
+/* Flushes, fsyncs, renames. Returns 0, or -1 (reported; temp removed). */
+int atomic_commit(struct atomic_file *af);
+/* Removes the temporary file; safe after commit and on a zeroed struct. */
+void atomic_abort(struct atomic_file *af);
+
+/* Creates dir and its parents with mode (like mkdir -p); 0 or -1 reported. */
+int mkdir_p(const char *dir, unsigned mode);
+
+/* Seconds since the epoch, or TEMPASS_NOW when set (tests fix the clock). */
+long long now_seconds(void);
+/* Formats t as "2026-09-03T08:14:00Z" into out (at least 21 bytes). */
+void format_iso8601(long long t, char *out, size_t outsz);
+/* Parses "2026-09-03", "2026-09-03T08:14[:SS][Z]"; 0 or -1. */
+int parse_iso8601(const char *s, long long *t);
+
+
+/*
+ * An arena of strings that all live until arena_release(): bulk work keeps
+ * hundreds of thousands of small strings without a malloc each.
+ */
+struct arena {
+	struct arena_chunk *head;
+};
+#define ARENA_INIT { NULL }
+void *arena_alloc(struct arena *a, size_t n);
+char *arena_strdup(struct arena *a, const char *s);
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+void arena_release(struct arena *a);
+
+#endif

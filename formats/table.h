@@ -1,0 +1,29 @@
+/*
+ * table: records as an aligned text table for a person at a terminal, a
+ * header row then one row a record, columns two spaces apart. Widths are
+ * counted in code points, so Zoë and Nguyễn line up with ASCII names (wide
+ * CJK characters and combining marks are not measured apart).
+ *
+ * Every row is kept until table_print(), since no column width is known
+ * before the last row. Control characters in values are shown as escapes
+ * (\t, \n, \x1b ...): a value must neither break the layout nor send
+ * commands to the terminal.
+ */
+#ifndef TEMPASS_FORMAT_TABLE_H
+#define TEMPASS_FORMAT_TABLE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct table;
+
+/* A table with the given header (copied); ncols at least 1. */
+struct table *table_new(const char *const *header, size_t ncols);
+/* Adds a row of ncols values (copied); NULL is shown empty. */
+void table_add_row(struct table *t, const char *const *values);
+/* Writes the table to out. Returns 0, or -1 on write error (not reported). */
+int table_print(const struct table *t, FILE *out);
+/* Frees t; NULL is allowed. */
+void table_free(struct table *t);
+
+#endif

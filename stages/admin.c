@@ -1,0 +1,375 @@
+/*
+ * admin: the administrators who may regenerate passwords, and the
+ * confirmation of their own password that every such action starts with.
+ * Admin passwords are kept as Argon2id hashes; five failed confirmations
+ * lock an admin for fifteen minutes, as SIMS ID asks for the password again
+ * before a regeneration.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/secrets.h"
+#include "core/tty.h"
+#include "core/util.h"
+#include "stages/stage.h"
+
+#define MAX_FAILURES 5
+#define LOCK_SECONDS (15 * 60)
+#define PASSWORD_MAX 256
+#define MIN_ADMIN_PASSWORD 10
+
+static const char usage[] =
+	"usage: tempass admin add NAME --site CODE... [--password-file FILE]\n"
+	"       tempass admin passwd NAME [--password-file FILE]\n"
+	"       tempass admin list [--format tsv|csv|ndjson|table]\n"
+	"       tempass admin remove NAME\n"
+	"\n"
+	"Manages the administrators who may regenerate passwords. 'add'\n"
+	"asks for the new password twice on the terminal (or reads the first\n"
+	"line of a 0600 --password-file) and grants the named sites;\n"
+	"'passwd' sets a new password and lifts a lock-out.\n";
+
+/* ==== Confirmation ==== */
+
+static int audit_now(struct ctx *ctx, const char *actor, const char *action,
+		     const char *detail)
+{
+	int rc = store_begin(ctx->store);
+
+	if (rc == 0 && (rc = store_audit(ctx->store, ctx->site_id, actor,
+					 action, 0, 0, detail)) == 0)
+		return store_commit(ctx->store);
+	store_rollback(ctx->store);
+	return rc;
+}
+
+int confirm_admin(struct ctx *ctx, const char *admin,
+		  const char *password_file)
+{
+	struct store_admin a;
+	char *pw = NULL;
+	char prompt[200], detail[200];
+	long long now = now_seconds();
+	int found, may, rc, n, ok;
+
+	if ((rc = ctx_open(ctx)) != 0)
+		return rc;
+	if ((found = store_admin_get(ctx->store, admin, &a)) < 0)
+		return store_status(found);
+	if (!found) {
+		errorf("no admin '%s' (add one with 'tempass admin add')",
+		       admin);
+		audit_now(ctx, admin, "admin.refused", "unknown admin");
+		return EX_NOPERM;
+	}
+	if (a.locked_until > now) {
+		char until[32];
+
+		format_iso8601(a.locked_until, until, sizeof(until));
+		errorf("admin '%s' is locked until %s after %d failed "
+		       "confirmations", admin, until, MAX_FAILURES);
+		audit_now(ctx, admin, "admin.refused", "locked out");
+		return EX_NOPERM;
+	}
+	if ((may = store_admin_may(ctx->store, a.id, ctx->site_id)) < 0)
+		return store_status(may);
+	if (!may) {
+		errorf("admin '%s' may not act on site '%s'", admin,
+		       ctx->site->code);
+		snprintf(detail, sizeof(detail), "not granted site '%s'",
+			 ctx->site->code);
+		audit_now(ctx, admin, "admin.refused", detail);
+		return EX_NOPERM;
+	}
+	pw = secrets_alloc(PASSWORD_MAX);
+	if (!pw)
+		die("tempass: out of memory");
+	snprintf(prompt, sizeof(prompt), "Password for admin %s: ", admin);
+	n = password_file ? read_password_file(password_file, pw, PASSWORD_MAX)
+			  : tty_password(prompt, pw, PASSWORD_MAX);
+	if (n < 0) {
+		secrets_free(pw);
+		return password_file ? EX_NOINPUT : EX_USAGE;
+	}
+	ok = pwhash_verify(a.pwhash, pw, (size_t)n);
+	secrets_free(pw);
+	if ((rc = store_begin(ctx->store)) != 0)
+		return store_status(rc);
+	if (ok) {
+		rc = store_admin_failures(ctx->store, a.id, 0, 0);
+		if (rc == 0)
+			rc = store_audit(ctx->store, ctx->site_id, admin,
+					 "admin.confirm", 0, 0, "");
+	} else {
+		int failed = a.failed + 1;
+		long long until = failed >= MAX_FAILURES ?
+				  now + LOCK_SECONDS : 0;
+
+		rc = store_admin_failures(ctx->store, a.id,
+					  until ? 0 : failed, until);
+		snprintf(detail, sizeof(detail), "failed attempt %d%s", failed,
+			 until ? "; locked for 15 minutes" : "");
+		if (rc == 0)
+			rc = store_audit(ctx->store, ctx->site_id, admin,
+					 "admin.confirm.fail", 0, 0, detail);
+	}
+	if (rc == 0)
+		rc = store_commit(ctx->store);
+	else
+		store_rollback(ctx->store);
+	if (rc)
+		return store_status(rc);
+	if (!ok) {
+		errorf("wrong password for admin '%s'", admin);
+		return EX_NOPERM;
+	}
+	return 0;
+}
+
+/* ==== Managing admins ==== */
+
+/* Reads a new password: from a file, or twice on the terminal. */
+static int new_password(const char *name, const char *file, char *hash)
+{
+	char *pw = secrets_alloc(PASSWORD_MAX), *again = NULL;
+	char prompt[200];
+	int n, rc = 0;
+
+	if (!pw)
+		die("tempass: out of memory");
+	if (file) {
+		n = read_password_file(file, pw, PASSWORD_MAX);
+	} else {
+		snprintf(prompt, sizeof(prompt), "New password for admin %s: ",
+			 name);
+		n = tty_password(prompt, pw, PASSWORD_MAX);
+		if (n >= 0) {
+			again = secrets_alloc(PASSWORD_MAX);
+			if (!again)
+				die("tempass: out of memory");
+			if (tty_password("Again: ", again, PASSWORD_MAX) != n ||
+			    !secrets_equal(pw, again, (size_t)n)) {
+				errorf("the passwords do not match");
+				rc = EX_DATAERR;
+			}
+		}
+	}
+	if (n < 0 && !rc)
+		rc = file ? EX_NOINPUT : EX_USAGE;
+	if (!rc && n < MIN_ADMIN_PASSWORD) {
+		errorf("an admin password needs at least %d characters",
+		       MIN_ADMIN_PASSWORD);
+		rc = EX_DATAERR;
+	}
+	if (!rc && pwhash(pw, (size_t)n, hash) != 0)
+		rc = EX_SOFTWARE;
+	secrets_free(pw);
+	secrets_free(again);
+	return rc;
+}
+
+static int valid_admin_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= 64 && strspn(s,
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		"0123456789._@-") == n;
+}
+
+static int add(struct ctx *ctx, const char *name, char **sites, size_t nsites,
+	       const char *file)
+{
+	char hash[SECRETS_PWHASH_MAX];
+	struct store_admin a;
+	long long id, *site_ids = xcalloc(nsites, sizeof(*site_ids));
+	struct sbuf detail = SBUF_INIT;
+	int rc;
+
+	if (!valid_admin_name(name)) {
+		errorf("admin name '%s' may hold only letters, digits and "
+		       ". _ @ -", name);
+		rc = EX_DATAERR;
+		goto out;
+	}
+	if ((rc = ctx_open(ctx)) != 0)
+		goto out;
+	for (size_t i = 0; i < nsites; i++) {
+		const struct site_conf *sc = config_site(ctx->cfg, sites[i]);
+
+		if (!sc) {
+			errorf("site '%s' is not configured in '%s'",
+			       sites[i], ctx->config_path);
+			rc = EX_CONFIG;
+			goto out;
+		}
+		if ((id = store_site(ctx->store, sc->code, sc->name)) < 0) {
+			rc = store_status((int)id);
+			goto out;
+		}
+		site_ids[i] = id;
+		sbuf_addf(&detail, "%s%s", i ? ", " : "sites: ", sc->code);
+	}
+	if ((rc = store_admin_get(ctx->store, name, &a)) != 0) {
+		if (rc > 0)
+			errorf("admin '%s' exists already", name);
+		rc = rc > 0 ? EX_DATAERR : store_status(rc);
+		goto out;
+	}
+	if ((rc = new_password(name, file, hash)) != 0)
+		goto out;
+	if ((rc = store_begin(ctx->store)) != 0) {
+		rc = store_status(rc);
+		goto out;
+	}
+	id = store_admin_add(ctx->store, name, hash, now_seconds());
+	rc = id < 0 ? (int)id : 0;
+	for (size_t i = 0; rc == 0 && i < nsites; i++)
+		rc = store_admin_grant(ctx->store, id, site_ids[i]);
+	if (rc == 0)
+		rc = store_audit(ctx->store, ctx->site_id, os_actor(),
+				 "admin.add", 0, 0, detail.buf);
+	if (rc == 0)
+		rc = store_commit(ctx->store);
+	if (rc) {
+		store_rollback(ctx->store);
+		rc = store_status(rc);
+	} else {
+		fprintf(stderr, "admin '%s' added for %s\n", name, detail.buf);
+	}
+out:
+	secrets_wipe(hash, sizeof(hash));
+	sbuf_release(&detail);
+	free(site_ids);
+	return rc;
+}
+
+static int passwd(struct ctx *ctx, const char *name, const char *file)
+{
+	char hash[SECRETS_PWHASH_MAX];
+	struct store_admin a;
+	int rc;
+
+	if ((rc = ctx_open(ctx)) != 0)
+		return rc;
+	if ((rc = store_admin_get(ctx->store, name, &a)) <= 0) {
+		if (rc == 0)
+			errorf("no admin '%s'", name);
+		return rc == 0 ? EX_DATAERR : store_status(rc);
+	}
+	if ((rc = new_password(name, file, hash)) != 0)
+		return rc;
+	if ((rc = store_begin(ctx->store)) == 0 &&
+	    (rc = store_admin_set_hash(ctx->store, a.id, hash)) == 0 &&
+	    (rc = store_audit(ctx->store, ctx->site_id, os_actor(),
+			      "admin.passwd", 0, 0, name)) == 0)
+		rc = store_commit(ctx->store);
+	secrets_wipe(hash, sizeof(hash));
+	if (rc) {
+		store_rollback(ctx->store);
+		return store_status(rc);
+	}
+	return 0;
+}
+
+static int remove_admin(struct ctx *ctx, const char *name)
+{
+	struct store_admin a;
+	int rc;
+
+	if ((rc = ctx_open(ctx)) != 0)
+		return rc;
+	if ((rc = store_admin_get(ctx->store, name, &a)) <= 0) {
+		if (rc == 0)
+			errorf("no admin '%s'", name);
+		return rc == 0 ? EX_DATAERR : store_status(rc);
+	}
+	if ((rc = store_begin(ctx->store)) == 0 &&
+	    (rc = store_admin_remove(ctx->store, a.id)) == 0 &&
+	    (rc = store_audit(ctx->store, ctx->site_id, os_actor(),
+			      "admin.remove", 0, 0, name)) == 0)
+		rc = store_commit(ctx->store);
+	if (rc) {
+		store_rollback(ctx->store);
+		return store_status(rc);
+	}
+	return 0;
+}
+
+static int list(struct ctx *ctx, const char *format)
+{
+	static const char *const cols[] = { "name", "sites", "failed",
+					    "locked_until" };
+	struct rec_writer *w;
+	enum rec_format f;
+	int rc;
+
+	if (listing_format(format, stdout, &f) != 0)
+		return EX_USAGE;
+	if ((rc = ctx_open(ctx)) != 0)
+		return rc;
+	w = rec_writer_new(stdout, f, cols, ARRAY_SIZE(cols));
+	rc = store_list_admins(ctx->store, write_record, w);
+	if (rec_writer_close(w) != 0)
+		return EX_IOERR;
+	return rc ? store_status(rc) : 0;
+}
+
+static int cmd_admin(struct ctx *ctx, int argc, char **argv);
+
+const struct stage stage_admin = {
+	.name = "admin",
+	.summary = "add, list and remove administrators",
+	.usage = usage,
+	.exec = cmd_admin,
+};
+
+static int cmd_admin(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "site", required_argument, NULL, 's' },
+		{ "password-file", required_argument, NULL, 'p' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char **sites = NULL;
+	size_t nsites = 0;
+	const char *file = NULL, *format = NULL, *verb;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			sites = xrealloc(sites, (nsites + 1) * sizeof(*sites));
+			sites[nsites++] = optarg;
+			break;
+		case 'p': file = optarg; break;
+		case 'f': format = optarg; break;
+		case 'h': free(sites); return stage_help(&stage_admin);
+		default:
+			free(sites);
+			return stage_usage(&stage_admin, "bad option");
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	verb = argc ? argv[0] : "";
+	if (strcmp(verb, "list") == 0 && argc == 1)
+		rc = list(ctx, format);
+	else if (strcmp(verb, "add") == 0 && argc == 2 && nsites)
+		rc = add(ctx, argv[1], sites, nsites, file);
+	else if (strcmp(verb, "add") == 0 && argc == 2)
+		rc = stage_usage(&stage_admin, "admin add needs at least one "
+				 "--site CODE");
+	else if (strcmp(verb, "passwd") == 0 && argc == 2)
+		rc = passwd(ctx, argv[1], file);
+	else if (strcmp(verb, "remove") == 0 && argc == 2)
+		rc = remove_admin(ctx, argv[1]);
+	else
+		rc = stage_usage(&stage_admin, "say add, passwd, list or "
+				 "remove, with one NAME");
+	free(sites);
+	return rc;
+}

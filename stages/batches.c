@@ -1,0 +1,61 @@
+/*
+ * batches: every regeneration of the site, newest first, with how many of
+ * its passwords are still current and how many were claimed, voided by a
+ * newer batch, expired or revoked, so anyone can tell which list is current.
+ */
+#include <getopt.h>
+
+#include "core/util.h"
+#include "stages/stage.h"
+
+static const char usage[] =
+	"usage: tempass batches [--format tsv|csv|ndjson|table]\n"
+	"\n"
+	"Lists the site's batches with the columns version, created_at,\n"
+	"actor, criteria, count, current, claimed, void, expired, revoked.\n";
+
+static int cmd_batches(struct ctx *ctx, int argc, char **argv);
+
+const struct stage stage_batches = {
+	.name = "batches",
+	.summary = "every batch and the state of its passwords",
+	.usage = usage,
+	.exec = cmd_batches,
+};
+
+static int cmd_batches(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const cols[] = {
+		"version", "created_at", "actor", "criteria", "count",
+		"current", "claimed", "void", "expired", "revoked",
+	};
+	const char *format = NULL;
+	struct rec_writer *w;
+	enum rec_format f;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': format = optarg; break;
+		case 'h': return stage_help(&stage_batches);
+		default: return stage_usage(&stage_batches, "bad option");
+		}
+	}
+	if (optind != argc)
+		return stage_usage(&stage_batches, "unexpected '%s'",
+				   argv[optind]);
+	if (listing_format(format, stdout, &f) != 0)
+		return EX_USAGE;
+	if ((rc = ctx_open(ctx)) != 0)
+		return rc;
+	w = rec_writer_new(stdout, f, cols, ARRAY_SIZE(cols));
+	rc = store_list_batches(ctx->store, ctx->site_id, write_record, w);
+	if (rec_writer_close(w) != 0)
+		return EX_IOERR;
+	return rc ? store_status(rc) : 0;
+}

@@ -1,0 +1,332 @@
+/*
+ * issue: generating and storing a batch of temporary passwords. Generation
+ * (and, when passwords are only hashed, Argon2id) runs before the write
+ * transaction, on every core, so the database is locked only for the inserts;
+ * sealing needs the batch id as associated data and runs inside it.
+ */
+#include "stages/issue.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/hmap.h"
+#include "core/policy.h"
+#include "core/secrets.h"
+#include "core/tty.h"
+#include "core/util.h"
+
+#define SLOT 160   /* bytes of locked memory per password */
+
+int issue_resolve(struct ctx *ctx, struct issue *is)
+{
+	struct hmap seen = HMAP_INIT;
+	struct store_target t;
+	int rc;
+
+	if ((rc = ctx_open(ctx)) != 0)
+		return rc;
+	for (size_t i = 0; i < is->n; i++) {
+		struct issue_item *it = &is->items[i];
+		int found;
+
+		if (hmap_get(&seen, it->username)) {
+			it->skip = ISSUE_DUPLICATE;
+			continue;
+		}
+		hmap_put(&seen, it->username, (void *)1);
+		found = store_target(ctx->store, ctx->site_id, it->username, &t);
+		if (found < 0) {
+			hmap_release(&seen);
+			return store_status(found);
+		}
+		if (!found) {
+			it->skip = ISSUE_UNKNOWN;
+			is->unknown++;
+			continue;
+		}
+		it->user_id = t.id;
+		it->forename = arena_strdup(&is->arena, t.forename);
+		it->surname = arena_strdup(&is->arena, t.surname);
+		it->user_type = arena_strdup(&is->arena, t.user_type);
+		if (t.left) {
+			it->skip = ISSUE_LEFT;
+			is->left++;
+		} else if (t.claimed) {
+			it->skip = ISSUE_CLAIMED;
+			is->claimed++;
+		}
+	}
+	hmap_release(&seen);
+	return 0;
+}
+
+/* ==== Generation on every core ==== */
+
+struct gen {
+	struct ctx *ctx;
+	struct issue *is;
+	size_t next;              /* next item to take, under lock */
+	pthread_mutex_t lock;
+	char **hashes;            /* hash-only mode: one per item */
+	int failed;
+	struct progress *progress;
+};
+
+static void *gen_worker(void *arg)
+{
+	struct gen *g = arg;
+	struct issue *is = g->is;
+
+	for (;;) {
+		size_t start, end;
+
+		pthread_mutex_lock(&g->lock);
+		start = g->next;
+		end = start + 64 < is->n ? start + 64 : is->n;
+		g->next = end;
+		if (g->progress && start < end)
+			progress_step(g->progress, end - start);
+		pthread_mutex_unlock(&g->lock);
+		if (start >= is->n || g->failed)
+			break;
+		for (size_t i = start; i < end; i++) {
+			struct issue_item *it = &is->items[i];
+			const char *personal[] = { it->forename, it->surname,
+						   it->username, NULL };
+			int len;
+
+			if (it->skip)
+				continue;
+			it->password = is->secret + i * SLOT;
+			len = policy_generate(it->policy,
+					      g->ctx->wordlists, personal,
+					      it->password, SLOT);
+			if (len < 0) {
+				g->failed = 1;
+				break;
+			}
+			if (g->hashes) {
+				g->hashes[i] = xmalloc(SECRETS_PWHASH_MAX);
+				if (pwhash(it->password, (size_t)len,
+					   g->hashes[i]) != 0) {
+					g->failed = 1;
+					break;
+				}
+			}
+		}
+	}
+	return NULL;
+}
+
+static int generate(struct ctx *ctx, struct issue *is, char **hashes)
+{
+	struct progress progress;
+	struct gen g = { .ctx = ctx, .is = is, .hashes = hashes };
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nthreads = ncpu > 0 ? (size_t)ncpu : 1;
+	pthread_t *threads;
+
+	if (nthreads > 64)
+		nthreads = 64;
+	/* Threads pay off for Argon2id; plain generation is quick anyway. */
+	if (!hashes && is->n < 20000)
+		nthreads = 1;
+	pthread_mutex_init(&g.lock, NULL);
+	progress_start(&progress, hashes ? "hashing" : "generating", is->n);
+	g.progress = &progress;
+	threads = xcalloc(nthreads, sizeof(*threads));
+	for (size_t i = 1; i < nthreads; i++)
+		if (pthread_create(&threads[i], NULL, gen_worker, &g) != 0)
+			die("tempass: cannot start a thread");
+	gen_worker(&g);
+	for (size_t i = 1; i < nthreads; i++)
+		pthread_join(threads[i], NULL);
+	progress_end(&progress);
+	pthread_mutex_destroy(&g.lock);
+	free(threads);
+	return g.failed ? EX_SOFTWARE : 0;
+}
+
+/* ==== Writing the batch ==== */
+
+struct idset {
+	long long *v;
+	size_t n, cap;
+};
+
+static void idset_add(void *ctx, long long id)
+{
+	struct idset *s = ctx;
+
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 256;
+		s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
+	}
+	s->v[s->n++] = id;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int write_batch(struct ctx *ctx, struct issue *is, const char *actor,
+		       const char *criteria, char **hashes)
+{
+	struct store *st = ctx->store;
+	struct idset gone = { 0 };
+	unsigned char sealed[SLOT + 64];
+	struct sbuf detail = SBUF_INIT;
+	size_t count = 0;
+	int rc;
+
+	if ((rc = store_begin(st)) != 0)
+		return store_status(rc);
+	/* Claimed or left since selection: re-read inside the lock. */
+	if ((rc = store_unavailable(st, ctx->site_id, idset_add, &gone)) != 0)
+		goto fail;
+	qsort(gone.v, gone.n, sizeof(*gone.v), cmp_id);
+	for (size_t i = 0; i < is->n; i++) {
+		struct issue_item *it = &is->items[i];
+
+		if (it->skip)
+			continue;
+		if (gone.n && bsearch(&it->user_id, gone.v, gone.n,
+				      sizeof(*gone.v), cmp_id)) {
+			it->skip = ISSUE_CLAIMED;
+			is->claimed++;
+			continue;
+		}
+		count++;
+	}
+	if ((rc = store_batch_create(st, ctx->site_id, actor, criteria,
+				     (long long)count, is->generated_at,
+				     &is->batch_id, &is->version)) != 0)
+		goto fail;
+	for (size_t i = 0; i < is->n; i++) {
+		struct issue_item *it = &is->items[i];
+		long long voided, id;
+		char ad[128];
+		size_t adlen, len;
+
+		if (it->skip)
+			continue;
+		it->expires = is->generated_at +
+			      (long long)it->policy->expiry_days * 86400;
+		len = strlen(it->password);
+		if (ctx->cfg->reveal) {
+			adlen = credential_ad(ad, sizeof(ad), ctx->site_id,
+					      it->user_id, is->batch_id);
+			if (seal(ctx->key, it->password, len, ad, adlen,
+				 sealed) != 0) {
+				rc = -1;
+				goto fail;
+			}
+			id = store_credential_issue(st, is->batch_id,
+						    it->user_id, it->group,
+						    sealed, seal_size(len),
+						    NULL, it->expires,
+						    is->generated_at, &voided);
+		} else {
+			id = store_credential_issue(st, is->batch_id,
+						    it->user_id, it->group,
+						    NULL, 0, hashes[i],
+						    it->expires,
+						    is->generated_at, &voided);
+		}
+		if (id < 0) {
+			rc = (int)id;
+			goto fail;
+		}
+		sbuf_reset(&detail);
+		sbuf_addf(&detail, "batch v%lld; group '%s'", is->version,
+			  it->group ? it->group : "");
+		if (voided) {
+			sbuf_addf(&detail, "; voided the password of batch "
+				  "v%lld", voided);
+			is->voided++;
+		}
+		if ((rc = store_audit(st, ctx->site_id, actor,
+				      "credential.issue", it->user_id,
+				      is->batch_id, detail.buf)) != 0)
+			goto fail;
+		is->issued++;
+	}
+	sbuf_reset(&detail);
+	sbuf_addf(&detail, "%s; %zu issued, %zu voided, %zu skipped as "
+		  "claimed, %zu as left", criteria, is->issued, is->voided,
+		  is->claimed, is->left);
+	if ((rc = store_audit(st, ctx->site_id, actor, "batch.create", 0,
+			      is->batch_id, detail.buf)) != 0)
+		goto fail;
+	if ((rc = store_commit(st)) != 0)
+		goto fail;
+	secrets_wipe(sealed, sizeof(sealed));
+	sbuf_release(&detail);
+	free(gone.v);
+	return 0;
+fail:
+	store_rollback(st);
+	secrets_wipe(sealed, sizeof(sealed));
+	sbuf_release(&detail);
+	free(gone.v);
+	is->issued = is->voided = 0;
+	return store_status(rc);
+}
+
+int issue_batch(struct ctx *ctx, struct issue *is, const char *actor,
+		const char *criteria)
+{
+	char **hashes = NULL;
+	int rc;
+
+	if ((rc = ctx_open(ctx)) != 0)
+		return rc;
+	if (ctx->cfg->reveal && (rc = ctx_key(ctx, 1)) != 0)
+		return rc;
+	for (size_t i = 0; i < is->n; i++) {
+		struct issue_item *it = &is->items[i];
+
+		if (!it->skip && !(it->policy = ctx_policy(ctx,
+							   it->user_type)))
+			return EX_CONFIG;
+	}
+	is->secret_len = is->n * SLOT;
+	is->secret = secrets_alloc(is->secret_len ? is->secret_len : 1);
+	if (!is->secret)
+		die("tempass: out of memory for %zu passwords", is->n);
+	if (!ctx->cfg->reveal)
+		hashes = xcalloc(is->n + 1, sizeof(*hashes));
+	is->generated_at = now_seconds();
+	rc = generate(ctx, is, hashes);
+	if (rc == 0)
+		rc = write_batch(ctx, is, actor, criteria, hashes);
+	if (hashes) {
+		for (size_t i = 0; i < is->n; i++)
+			free(hashes[i]);
+		free(hashes);
+	}
+	if (rc != 0) {
+		/* Nothing was written: no password may leave. */
+		secrets_wipe(is->secret, is->secret_len);
+		for (size_t i = 0; i < is->n; i++)
+			is->items[i].password = NULL;
+	}
+	return rc;
+}
+
+void issue_release(struct issue *is)
+{
+	if (is->secret)
+		secrets_free(is->secret);
+	is->secret = NULL;
+	arena_release(&is->arena);
+	free(is->items);
+	is->items = NULL;
+	is->n = 0;
+}

@@ -1,0 +1,63 @@
+/*
+ * issue: the batch engine shared by regenerate, reset and run. It takes the
+ * users a stage picked, generates a password for each by their user type's
+ * policy, and writes one new batch in one transaction: the batch, one
+ * credential per user (sealed or hashed), the voiding of each user's older
+ * credential, and the audit events. Passwords stay in locked memory and are
+ * handed back only after the transaction has committed, so no printed list
+ * can exist for a batch that does not.
+ */
+#ifndef TEMPASS_ISSUE_H
+#define TEMPASS_ISSUE_H
+
+#include <stddef.h>
+
+#include "core/util.h"
+#include "stages/stage.h"
+
+struct issue_item {
+	const char *username;     /* borrowed from the caller */
+	const char *group;        /* the group it was selected by */
+	/* filled by issue_resolve() */
+	long long user_id;
+	const char *forename, *surname, *user_type;
+	int skip;                 /* ISSUE_* reason it gets no password */
+	/* filled by issue_batch() */
+	const struct policy *policy;
+	char *password;           /* in locked memory, NUL-terminated */
+	long long expires;
+};
+
+enum { ISSUE_OK, ISSUE_CLAIMED, ISSUE_LEFT, ISSUE_UNKNOWN, ISSUE_DUPLICATE };
+
+struct issue {
+	struct issue_item *items;
+	size_t n;
+	struct arena arena;       /* names of the items */
+	char *secret;             /* locked buffer holding the passwords */
+	size_t secret_len;
+	/* the batch, once written */
+	long long batch_id, version, generated_at;
+	size_t issued, claimed, left, unknown, voided;
+};
+
+/*
+ * Looks each item's user up at the context's site and marks those who
+ * claimed, left, are unknown or appear twice. Returns 0 or a sysexits
+ * status.
+ */
+int issue_resolve(struct ctx *ctx, struct issue *is);
+
+/*
+ * Generates the passwords and writes the batch (see the top of this file)
+ * for the items not skipped; the users who claimed or left since
+ * issue_resolve() are skipped too. actor and criteria go into the batch and
+ * the audit. Returns 0 or a sysexits status; on failure nothing is written.
+ */
+int issue_batch(struct ctx *ctx, struct issue *is, const char *actor,
+		const char *criteria);
+
+/* Wipes and frees everything is holds (not the items' borrowed strings). */
+void issue_release(struct issue *is);
+
+#endif

@@ -1,0 +1,324 @@
+/*
+ * regenerate: the heart of tempass. Reads the record stream of the users an
+ * administrator picked (from select), confirms that administrator's own
+ * password, says how many passwords will change and asks, then writes a new
+ * versioned batch that voids each user's older password, and passes the
+ * records on with the new passwords added.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/hmap.h"
+#include "core/tty.h"
+#include "core/util.h"
+#include "stages/issue.h"
+#include "stages/stage.h"
+
+static const char usage[] =
+	"usage: tempass regenerate --admin NAME [options] < SELECTION\n"
+	"\n"
+	"Regenerates temporary passwords for the users in the record stream\n"
+	"on standard input (a 'username' column; 'group' is kept as the\n"
+	"filter criteria). Users who claimed their account or left are\n"
+	"skipped. Writes a new batch that voids the users' older passwords,\n"
+	"then the records with the columns group, site, batch, version,\n"
+	"generated_at, expires and password added.\n"
+	"\n"
+	"Options:\n"
+	"  --admin NAME          the administrator acting (default: [run] admin)\n"
+	"  --password-file FILE  read the admin password from FILE (mode 0600)\n"
+	"                        instead of asking on the terminal\n"
+	"  --yes                 do not ask before regenerating\n"
+	"  --dry-run             say how many would change; change nothing\n"
+	"  --show                allow writing passwords to a terminal\n"
+	"  --input FILE          read the stream from FILE instead of stdin\n"
+	"  --format tsv|csv|ndjson  output format (default tsv)\n";
+
+/* The columns regenerate adds, in order; any already present are replaced. */
+static const char *const added[] = {
+	"group", "site", "batch", "version", "generated_at", "expires",
+	"password",
+};
+
+struct input {
+	struct arena arena;
+	char **cols;              /* kept input columns */
+	size_t ncols;
+	long *from;               /* input index of each kept column */
+	long group_col;           /* input index of 'group', or -1 */
+	char ***rows;             /* kept values per record */
+	char **groups;            /* group value per record, or NULL */
+	size_t nrows;
+};
+
+static int is_added(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(added); i++)
+		if (strcmp(name, added[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int read_input(FILE *in, const char *name, struct input *inp,
+		      struct issue *is)
+{
+	struct rec_reader *r = rec_reader_new(in, name, REC_AUTO);
+	const char *const *v;
+	long user_col;
+	size_t cap = 0;
+	int got;
+
+	if (!r)
+		return EX_DATAERR;
+	user_col = rec_column(r, "username");
+	if (user_col < 0) {
+		errorf("%s: the stream has no 'username' column", name);
+		rec_reader_free(r);
+		return EX_DATAERR;
+	}
+	inp->group_col = rec_column(r, "group");
+	inp->cols = xcalloc(rec_ncols(r) + 1, sizeof(*inp->cols));
+	inp->from = xcalloc(rec_ncols(r) + 1, sizeof(*inp->from));
+	for (size_t i = 0; i < rec_ncols(r); i++) {
+		if (is_added(rec_colname(r, i)))
+			continue;
+		inp->from[inp->ncols] = (long)i;
+		inp->cols[inp->ncols++] = arena_strdup(&inp->arena,
+						       rec_colname(r, i));
+	}
+	while ((got = rec_read(r, &v)) > 0) {
+		char **row;
+
+		if (inp->nrows == cap) {
+			cap = cap ? cap * 2 : 256;
+			inp->rows = xrealloc(inp->rows, cap * sizeof(*inp->rows));
+			inp->groups = xrealloc(inp->groups,
+					       cap * sizeof(*inp->groups));
+			is->items = xrealloc(is->items,
+					     cap * sizeof(*is->items));
+		}
+		row = arena_alloc(&inp->arena, inp->ncols * sizeof(*row));
+		for (size_t i = 0; i < inp->ncols; i++)
+			row[i] = arena_strdup(&inp->arena, v[inp->from[i]]);
+		inp->rows[inp->nrows] = row;
+		inp->groups[inp->nrows] = inp->group_col >= 0 ?
+			arena_strdup(&inp->arena, v[inp->group_col]) : NULL;
+		memset(&is->items[inp->nrows], 0, sizeof(*is->items));
+		is->items[inp->nrows].username =
+			arena_strdup(&inp->arena, v[user_col]);
+		is->items[inp->nrows].group = inp->groups[inp->nrows];
+		inp->nrows++;
+	}
+	is->n = inp->nrows;
+	rec_reader_free(r);
+	return got < 0 ? EX_DATAERR : 0;
+}
+
+/* "groups: Year 7, 7A", from the distinct group values in order. */
+static char *criteria(const struct input *inp)
+{
+	struct hmap seen = HMAP_INIT;
+	struct sbuf sb = SBUF_INIT;
+	size_t shown = 0;
+
+	for (size_t i = 0; i < inp->nrows; i++) {
+		const char *g = inp->groups[i];
+
+		if (!g || !*g || hmap_get(&seen, g))
+			continue;
+		hmap_put(&seen, g, (void *)1);
+		if (shown++ == 20) {
+			sbuf_addstr(&sb, ", ...");
+			break;
+		}
+		sbuf_addf(&sb, "%s%s", shown > 1 ? ", " : "groups: ", g);
+	}
+	hmap_release(&seen);
+	if (!sb.len)
+		sbuf_addstr(&sb, "selected users");
+	return sbuf_detach(&sb);
+}
+
+static int write_output(struct ctx *ctx, struct input *inp, struct issue *is,
+			enum rec_format f)
+{
+	size_t n = inp->ncols + ARRAY_SIZE(added);
+	const char **cols = xcalloc(n, sizeof(*cols));
+	const char **vals = xcalloc(n, sizeof(*vals));
+	char batch[24], version[24], gen[32], exp[32];
+	struct rec_writer *w;
+	int rc = 0;
+
+	for (size_t i = 0; i < inp->ncols; i++)
+		cols[i] = inp->cols[i];
+	for (size_t i = 0; i < ARRAY_SIZE(added); i++)
+		cols[inp->ncols + i] = added[i];
+	snprintf(batch, sizeof(batch), "%lld", is->batch_id);
+	snprintf(version, sizeof(version), "%lld", is->version);
+	format_iso8601(is->generated_at, gen, sizeof(gen));
+	w = rec_writer_new(stdout, f, cols, n);
+	for (size_t r = 0; r < inp->nrows; r++) {
+		const struct issue_item *it = &is->items[r];
+
+		if (it->skip || !it->password)
+			continue;
+		for (size_t i = 0; i < inp->ncols; i++)
+			vals[i] = inp->rows[r][i];
+		format_iso8601(it->expires, exp, sizeof(exp));
+		vals[inp->ncols + 0] = it->group ? it->group : "";
+		vals[inp->ncols + 1] = ctx->site->name;
+		vals[inp->ncols + 2] = batch;
+		vals[inp->ncols + 3] = version;
+		vals[inp->ncols + 4] = gen;
+		vals[inp->ncols + 5] = exp;
+		vals[inp->ncols + 6] = it->password;
+		if (rec_write(w, vals) != 0) {
+			rc = -1;
+			break;
+		}
+	}
+	if (rec_writer_close(w) != 0 || rc) {
+		errorf("cannot write the passwords: standard output failed; "
+		       "batch v%lld exists: regenerate again for a list",
+		       is->version);
+		rc = EX_IOERR;
+	}
+	free(cols);
+	free(vals);
+	return rc;
+}
+
+static int cmd_regenerate(struct ctx *ctx, int argc, char **argv);
+
+const struct stage stage_regenerate = {
+	.name = "regenerate",
+	.summary = "new temporary passwords for the selected users (a batch)",
+	.usage = usage,
+	.exec = cmd_regenerate,
+};
+
+static int cmd_regenerate(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "admin", required_argument, NULL, 'a' },
+		{ "password-file", required_argument, NULL, 'p' },
+		{ "yes", no_argument, NULL, 'y' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "show", no_argument, NULL, 'S' },
+		{ "input", required_argument, NULL, 'i' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *admin = NULL, *pwfile = NULL, *input = NULL;
+	const char *format = "tsv";
+	int yes = 0, dry_run = 0, show = 0, c, rc;
+	struct input inp = { .group_col = -1 };
+	struct issue is = { 0 };
+	enum rec_format f;
+	char *crit = NULL;
+	FILE *in = stdin;
+	size_t todo = 0;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a': admin = optarg; break;
+		case 'p': pwfile = optarg; break;
+		case 'y': yes = 1; break;
+		case 'n': dry_run = 1; break;
+		case 'S': show = 1; break;
+		case 'i': input = optarg; break;
+		case 'f': format = optarg; break;
+		case 'h': return stage_help(&stage_regenerate);
+		default: return stage_usage(&stage_regenerate, "bad option");
+		}
+	}
+	if (optind != argc)
+		return stage_usage(&stage_regenerate, "unexpected '%s'",
+				   argv[optind]);
+	if (rec_format_parse(format, &f) != 0 || f == REC_TABLE)
+		return stage_usage(&stage_regenerate, "--format '%s': not "
+				   "tsv, csv or ndjson", format);
+	if (!dry_run && !show && isatty(STDOUT_FILENO)) {
+		errorf("refusing to write passwords to a terminal; redirect "
+		       "the output, pipe it to 'tempass emit', or use --show");
+		return EX_USAGE;
+	}
+	if ((rc = ctx_config(ctx)) != 0)
+		return rc;
+	if (!admin)
+		admin = ctx->cfg->run_admin;
+	if (!admin)
+		return stage_usage(&stage_regenerate, "say which admin acts: "
+				   "--admin NAME");
+	if (!pwfile && ctx->cfg->run_password_file &&
+	    ctx->cfg->run_admin && strcmp(admin, ctx->cfg->run_admin) == 0)
+		pwfile = ctx->cfg->run_password_file;
+	if (input && !(in = fopen(input, "r"))) {
+		errorf("'%s': cannot open: %m", input);
+		return EX_NOINPUT;
+	}
+	rc = read_input(in, input ? input : "<stdin>", &inp, &is);
+	if (in != stdin)
+		fclose(in);
+	if (rc)
+		goto out;
+	if ((rc = confirm_admin(ctx, admin, pwfile)) != 0)
+		goto out;
+	if ((rc = issue_resolve(ctx, &is)) != 0)
+		goto out;
+	if (is.unknown) {
+		for (size_t i = 0, shown = 0; i < is.n && shown < 5; i++)
+			if (is.items[i].skip == ISSUE_UNKNOWN && ++shown)
+				errorf("no user '%s' at site '%s'",
+				       is.items[i].username, ctx->site->code);
+		errorf("%zu user(s) of the stream are unknown; nothing "
+		       "changed", is.unknown);
+		rc = EX_DATAERR;
+		goto out;
+	}
+	for (size_t i = 0; i < is.n; i++)
+		todo += !is.items[i].skip;
+	crit = criteria(&inp);
+	fprintf(stderr, "%zu temporary password(s) will be regenerated at "
+		"%s (%s)", todo, ctx->site->name, crit);
+	if (is.claimed || is.left)
+		fprintf(stderr, "; skipped: %zu claimed their account, %zu "
+			"left", is.claimed, is.left);
+	fputc('\n', stderr);
+	if (dry_run || todo == 0) {
+		if (todo == 0)
+			fprintf(stderr, "nothing to regenerate\n");
+		rc = 0;
+		goto out;
+	}
+	if (!yes) {
+		int ok = tty_confirm("Regenerate them now?");
+
+		if (ok <= 0) {
+			if (ok == 0)
+				errorf("cancelled; nothing changed");
+			rc = ok < 0 ? EX_USAGE : 1;
+			goto out;
+		}
+	}
+	if ((rc = issue_batch(ctx, &is, admin, crit)) != 0)
+		goto out;
+	fprintf(stderr, "batch v%lld: %zu password(s) regenerated, %zu older "
+		"password(s) voided", is.version, is.issued, is.voided);
+	if (is.claimed)
+		fprintf(stderr, ", %zu skipped (claimed)", is.claimed);
+	fputc('\n', stderr);
+	rc = write_output(ctx, &inp, &is, f);
+out:
+	free(crit);
+	free(inp.cols);
+	free(inp.from);
+	free(inp.rows);
+	free(inp.groups);
+	arena_release(&inp.arena);
+	issue_release(&is);
+	return rc;
+}

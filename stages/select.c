@@ -1,0 +1,132 @@
+/*
+ * select: the group picker's result as a record stream. Writes the members
+ * of the chosen groups who have not claimed their account, each once, with
+ * the group that selected them (the "filter criteria" of the printed list),
+ * for regenerate or notify to read.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hmap.h"
+#include "core/util.h"
+#include "stages/stage.h"
+
+static const char usage[] =
+	"usage: tempass select --group NAME [--group NAME...] [--all]\n"
+	"                      [--format tsv|csv|ndjson|table]\n"
+	"\n"
+	"Writes the active members of the groups who have not claimed their\n"
+	"account, each once, with the columns username, forename, surname,\n"
+	"external_id, user_type, group (the first chosen group they are in),\n"
+	"born_day (day of the month only), email, email_verified, claimed.\n"
+	"--all includes users who claimed (for listings; regenerate skips\n"
+	"them).\n";
+
+static const char *const cols[] = {
+	"username", "forename", "surname", "external_id", "user_type",
+	"group", "born_day", "email", "email_verified", "claimed",
+};
+
+struct sel {
+	struct rec_writer *w;
+	struct hmap seen;
+	struct arena arena;
+	size_t count;
+};
+
+static int emit_once(void *ctx, const char *const *v)
+{
+	struct sel *s = ctx;
+
+	if (hmap_get(&s->seen, v[0]))
+		return 0;
+	hmap_put(&s->seen, arena_strdup(&s->arena, v[0]), (void *)1);
+	s->count++;
+	return rec_write(s->w, v);
+}
+
+static int cmd_select(struct ctx *ctx, int argc, char **argv);
+
+const struct stage stage_select = {
+	.name = "select",
+	.summary = "write the unclaimed members of groups as a record stream",
+	.usage = usage,
+	.exec = cmd_select,
+};
+
+static int cmd_select(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "group", required_argument, NULL, 'g' },
+		{ "all", no_argument, NULL, 'A' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char **groups = NULL, *format = NULL;
+	size_t ngroups = 0;
+	struct sel s = { 0 };
+	enum rec_format f;
+	int all = 0, c, rc = 0;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'g':
+			groups = xrealloc(groups, (ngroups + 1) *
+					  sizeof(*groups));
+			groups[ngroups++] = optarg;
+			break;
+		case 'A': all = 1; break;
+		case 'f': format = optarg; break;
+		case 'h': free(groups); return stage_help(&stage_select);
+		default:
+			free(groups);
+			return stage_usage(&stage_select, "bad option");
+		}
+	}
+	if (optind != argc || !ngroups) {
+		free(groups);
+		return stage_usage(&stage_select, optind != argc ?
+				   "unexpected '%s'" : "choose at least one "
+				   "--group%s", optind != argc ?
+				   argv[optind] : "");
+	}
+	if (listing_format(format, stdout, &f) != 0) {
+		free(groups);
+		return EX_USAGE;
+	}
+	if ((rc = ctx_open(ctx)) != 0)
+		goto out;
+	for (size_t i = 0; i < ngroups; i++) {
+		long long id = store_group_id(ctx->store, ctx->site_id,
+					      groups[i], NULL);
+		if (id == 0) {
+			errorf("no group '%s' at site '%s' (see 'tempass "
+			       "groups --search')", groups[i],
+			       ctx->site->code);
+			rc = EX_DATAERR;
+		} else if (id < 0) {
+			rc = store_status((int)id);
+		}
+	}
+	if (rc)
+		goto out;
+	s.w = rec_writer_new(stdout, f, cols, ARRAY_SIZE(cols));
+	for (size_t i = 0; i < ngroups && rc == 0; i++)
+		rc = store_select(ctx->store, ctx->site_id, groups[i], all,
+				  emit_once, &s);
+	if (rec_writer_close(s.w) != 0 && rc == 0) {
+		errorf("cannot write the selection: standard output failed");
+		rc = EX_IOERR;
+	} else if (rc) {
+		rc = store_status(rc);
+	} else {
+		fprintf(stderr, "%zu user(s) selected\n", s.count);
+	}
+out:
+	hmap_release(&s.seen);
+	arena_release(&s.arena);
+	free(groups);
+	return rc;
+}

@@ -1,0 +1,179 @@
+/*
+ * stage.c: what every stage needs before it does its one thing: the
+ * configuration, the store and the site it works in, and the same usage and
+ * output-format conventions everywhere.
+ */
+#include "stages/stage.h"
+
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/policy.h"
+#include "core/secrets.h"
+#include "core/util.h"
+
+int ctx_config(struct ctx *ctx)
+{
+	if (ctx->cfg)
+		return 0;
+	ctx->cfg = config_load(ctx->config_path);
+	if (!ctx->cfg)
+		return EX_CONFIG;
+	ctx->site = config_site(ctx->cfg, ctx->site_code);
+	if (!ctx->site) {
+		errorf("site '%s' is not configured in '%s' (add a "
+		       "[site %s] section)", ctx->site_code,
+		       ctx->config_path, ctx->site_code);
+		return EX_CONFIG;
+	}
+	pwhash_set_cost(ctx->cfg->argon2_ops, ctx->cfg->argon2_mem_kib);
+	ctx->wordlists = wordlists_load(ctx->cfg->words_file,
+					ctx->cfg->denylist_file);
+	if (!ctx->wordlists)
+		return EX_CONFIG;
+	/* A weak policy is refused at start-up, not half way through. */
+	for (size_t i = 0; i < ctx->cfg->npolicies; i++)
+		if (policy_check(&ctx->cfg->policies[i], ctx->wordlists) != 0)
+			return EX_CONFIG;
+	return 0;
+}
+
+int ctx_key(struct ctx *ctx, int create)
+{
+	if (ctx->key)
+		return 0;
+	if (secrets_init() != 0)
+		return EX_SOFTWARE;
+	ctx->key = seal_key_load(ctx->cfg->key_file, create);
+	return ctx->key ? 0 : EX_NOPERM;
+}
+
+const struct policy *ctx_policy(struct ctx *ctx, const char *user_type)
+{
+	const struct policy *p = config_policy(ctx->cfg, user_type);
+	struct policy *np;
+
+	if (p)
+		return p;
+	for (size_t i = 0; i < ctx->nextra; i++)
+		if (strcmp(ctx->extra[i]->user_type, user_type) == 0)
+			return ctx->extra[i];
+	np = xmalloc(sizeof(*np));
+	policy_init(np, user_type);
+	if (policy_check(np, ctx->wordlists) != 0) {
+		policy_release(np);
+		free(np);
+		return NULL;
+	}
+	ctx->extra = xrealloc(ctx->extra,
+			      (ctx->nextra + 1) * sizeof(*ctx->extra));
+	ctx->extra[ctx->nextra] = np;
+	ctx->nextra++;
+	return np;
+}
+
+int ctx_open(struct ctx *ctx)
+{
+	int rc = ctx_config(ctx);
+	long long id;
+
+	if (rc)
+		return rc;
+	if (ctx->store)
+		return 0;
+	if (secrets_init() != 0)
+		return EX_SOFTWARE;
+	ctx->store = store_open(ctx->cfg->database);
+	if (!ctx->store)
+		return EX_CANTCREAT;
+	id = store_site(ctx->store, ctx->site->code, ctx->site->name);
+	if (id < 0)
+		return store_status((int)id);
+	ctx->site_id = id;
+	return 0;
+}
+
+void ctx_release(struct ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->nextra; i++) {
+		policy_release(ctx->extra[i]);
+		free(ctx->extra[i]);
+	}
+	free(ctx->extra);
+	seal_key_free(ctx->key);
+	wordlists_free(ctx->wordlists);
+	store_close(ctx->store);
+	config_free(ctx->cfg);
+	ctx->store = NULL;
+	ctx->cfg = NULL;
+}
+
+int store_status(int rc)
+{
+	return rc == STORE_BUSY ? EX_TEMPFAIL : EX_IOERR;
+}
+
+int stage_help(const struct stage *s)
+{
+	fputs(s->usage, stdout);
+	return 0;
+}
+
+int stage_usage(const struct stage *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verrorf(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try 'tempass %s --help'.\n", s->name);
+	return EX_USAGE;
+}
+
+int listing_format(const char *name, FILE *out, enum rec_format *f)
+{
+	if (name) {
+		if (rec_format_parse(name, f) != 0) {
+			errorf("--format '%s': not tsv, csv, ndjson or table",
+			       name);
+			return -1;
+		}
+		return 0;
+	}
+	*f = isatty(fileno(out)) ? REC_TABLE : REC_TSV;
+	return 0;
+}
+
+const char *os_actor(void)
+{
+	static char actor[80];
+	const char *name = getenv("SUDO_USER");
+	struct passwd *pw;
+
+	if (actor[0])
+		return actor;
+	if (!name || !*name) {
+		pw = getpwuid(getuid());
+		name = pw ? pw->pw_name : "unknown";
+	}
+	snprintf(actor, sizeof(actor), "os:%s", name);
+	return actor;
+}
+
+int write_record(void *writer, const char *const *values)
+{
+	return rec_write(writer, values);
+}
+
+size_t credential_ad(char *buf, size_t size, long long site, long long user,
+		     long long batch)
+{
+	int n = snprintf(buf, size, "tempass credential site=%lld user=%lld "
+			 "batch=%lld", site, user, batch);
+
+	ASSERT(n > 0 && (size_t)n < size);
+	return (size_t)n;
+}

@@ -1,0 +1,158 @@
+/*
+ * verify: what a login service calls to check a temporary password. Exit 0
+ * when the password on standard input is the user's current, unexpired,
+ * unclaimed temporary password. Each failure is counted and audited; after
+ * ten the credential answers no more, so it cannot be guessed online.
+ */
+#include <getopt.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/secrets.h"
+#include "core/util.h"
+#include "stages/stage.h"
+
+#define MAX_FAILED 10
+#define PW_MAX 256
+
+static const char usage[] =
+	"usage: tempass verify USERNAME < PASSWORD\n"
+	"\n"
+	"Reads one line from standard input and exits 0 when it is the\n"
+	"user's current, unexpired, unclaimed temporary password; 77\n"
+	"otherwise (the reason on standard error). After 10 failed attempts\n"
+	"the password is refused until it is regenerated.\n";
+
+/* 1 when pw matches c, 0 when not, -1 when the sealed copy does not open. */
+static int matches(struct ctx *ctx, long long user,
+		   const struct store_credential *c, const char *pw,
+		   size_t len)
+{
+	char plain[512], ad[128];
+	long n;
+	int ok;
+
+	if (!c->sealed_len)
+		return pwhash_verify(c->pwhash, pw, len);
+	if (ctx_key(ctx, 0) != 0)
+		return -1;
+	n = unseal(ctx->key, c->sealed, c->sealed_len, ad,
+		   credential_ad(ad, sizeof(ad), ctx->site_id, user, c->batch),
+		   plain);
+	if (n < 0) {
+		errorf("the stored password does not open: wrong key file, or "
+		       "the database was tampered with");
+		return -1;
+	}
+	ok = (size_t)n == len && secrets_equal(plain, pw, len);
+	secrets_wipe(plain, sizeof(plain));
+	return ok;
+}
+
+static int fail(struct ctx *ctx, long long user,
+		const struct store_credential *c, const char *why)
+{
+	char detail[160];
+	int rc;
+
+	snprintf(detail, sizeof(detail), "%s (failure %d)", why,
+		 c->failed + 1);
+	if ((rc = store_begin(ctx->store)) == 0 &&
+	    (rc = store_credential_failed(ctx->store, c->id)) == 0 &&
+	    (rc = store_audit(ctx->store, ctx->site_id, os_actor(),
+			      "credential.verify.fail", user, c->batch,
+			      detail)) == 0)
+		rc = store_commit(ctx->store);
+	if (rc) {
+		store_rollback(ctx->store);
+		return store_status(rc);
+	}
+	return EX_NOPERM;
+}
+
+static int cmd_verify(struct ctx *ctx, int argc, char **argv);
+
+const struct stage stage_verify = {
+	.name = "verify",
+	.summary = "check a temporary password (for a login service)",
+	.usage = usage,
+	.exec = cmd_verify,
+};
+
+static int cmd_verify(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct store_credential c;
+	char *pw = NULL;
+	long long uid;
+	size_t len = 0;
+	ssize_t got;
+	int ch, rc, found, ok;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'h')
+			return stage_help(&stage_verify);
+		return stage_usage(&stage_verify, "bad option");
+	}
+	if (argc - optind != 1)
+		return stage_usage(&stage_verify, "give one USERNAME");
+	if ((rc = ctx_open(ctx)) != 0)
+		return rc;
+	pw = secrets_alloc(PW_MAX + 2);
+	if (!pw)
+		die("tempass: out of memory");
+	while (len < PW_MAX + 1 &&
+	       (got = read(STDIN_FILENO, pw + len, 1)) == 1 &&
+	       pw[len] != '\n')
+		len++;
+	if (len > PW_MAX) {
+		errorf("the password on standard input is too long");
+		rc = EX_DATAERR;
+		goto out;
+	}
+	if (len && pw[len - 1] == '\r')
+		len--;
+	pw[len] = '\0';
+	uid = store_user_id(ctx->store, ctx->site_id, argv[optind]);
+	if (uid <= 0) {
+		if (uid == 0)
+			errorf("no user '%s'", argv[optind]);
+		rc = uid == 0 ? EX_NOPERM : store_status((int)uid);
+		goto out;
+	}
+	if ((found = store_current_credential(ctx->store, uid, &c)) <= 0) {
+		if (found == 0)
+			errorf("'%s' has no current temporary password",
+			       argv[optind]);
+		rc = found == 0 ? EX_NOPERM : store_status(found);
+		goto out;
+	}
+	if (c.failed >= MAX_FAILED) {
+		errorf("'%s': refused after %d failed attempts; regenerate "
+		       "the password", argv[optind], MAX_FAILED);
+		rc = EX_NOPERM;
+		goto out;
+	}
+	if (c.expires <= now_seconds()) {
+		errorf("'%s': the temporary password has expired",
+		       argv[optind]);
+		rc = EX_NOPERM;
+		goto out;
+	}
+	ok = len ? matches(ctx, uid, &c, pw, len) : 0;
+	if (ok < 0) {
+		rc = EX_DATAERR;
+	} else if (!ok) {
+		errorf("'%s': wrong password", argv[optind]);
+		rc = fail(ctx, uid, &c, "wrong password");
+	} else {
+		rc = 0;
+	}
+out:
+	secrets_wipe(&c, sizeof(c));
+	secrets_free(pw);
+	return rc;
+}

@@ -1,0 +1,107 @@
+/*
+ * tempass: temporary passwords for schools, as a batch pipeline. main() only
+ * reads the global options, looks the stage up in the table below and exits
+ * with the status the stage returns; each stage lives in stages/<name>.c.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "stages/stage.h"
+
+#define TEMPASS_VERSION "0.1"
+
+extern const struct stage stage_import, stage_groups, stage_users,
+	stage_user, stage_admin, stage_policy, stage_select, stage_regenerate,
+	stage_reset, stage_unclaimed, stage_claim, stage_verify, stage_expire,
+	stage_batches, stage_audit;
+
+/* In the order of the job, as `tempass --help` lists them. */
+static const struct stage *const stages[] = {
+	&stage_import, &stage_groups, &stage_users, &stage_user,
+	&stage_admin, &stage_policy, &stage_select, &stage_regenerate,
+	&stage_reset, &stage_unclaimed, &stage_claim, &stage_verify,
+	&stage_expire, &stage_batches, &stage_audit,
+};
+
+static const char usage_head[] =
+	"usage: tempass [--config FILE] [--site CODE] STAGE [ARGS...]\n"
+	"\n"
+	"Temporary passwords for schools: import rosters, regenerate\n"
+	"passwords for groups, hand them out safely.\n"
+	"\n"
+	"Options:\n"
+	"  --config FILE  pipeline configuration (default: $TEMPASS_CONFIG,\n"
+	"                 else ./pipeline.conf)\n"
+	"  --site CODE    work in another configured site than the default\n"
+	"  --help         this text; 'tempass STAGE --help' for a stage\n"
+	"  --version      the version\n"
+	"\n"
+	"Stages:\n";
+
+static void usage(FILE *out)
+{
+	fputs(usage_head, out);
+	for (size_t i = 0; i < ARRAY_SIZE(stages); i++)
+		fprintf(out, "  %-12s %s\n", stages[i]->name,
+			stages[i]->summary);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "site", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctx ctx = { 0 };
+	const struct stage *stage = NULL;
+	int c, rc;
+
+	ctx.config_path = getenv("TEMPASS_CONFIG");
+	if (!ctx.config_path || !*ctx.config_path)
+		ctx.config_path = "pipeline.conf";
+	/* '+': stop at the stage name; its options are its own. */
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			ctx.config_path = optarg;
+			break;
+		case 's':
+			ctx.site_code = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("tempass %s\n", TEMPASS_VERSION);
+			return 0;
+		default:
+			fputs("Try 'tempass --help'.\n", stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(stages); i++)
+		if (strcmp(stages[i]->name, argv[optind]) == 0)
+			stage = stages[i];
+	if (!stage) {
+		fprintf(stderr, "tempass: '%s' is not a stage; see "
+			"'tempass --help'\n", argv[optind]);
+		return EX_USAGE;
+	}
+	util_set_stage(stage->name);
+	argc -= optind;
+	argv += optind;
+	optind = 0;   /* glibc: start getopt afresh for the stage */
+	rc = stage->exec(&ctx, argc, argv);
+	ctx_release(&ctx);
+	return rc;
+}

@@ -1,0 +1,64 @@
+# lib.sh: shared by the end-to-end tests. Each test script sources it, gets a
+# fresh work folder with its own pipeline.conf and database, runs the real
+# binary and reports each check as "ok - ..." or "not ok - ...".
+set -u
+: "${TEMPASS_BIN:?run through tests/run.sh}"
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+T=$(mktemp -d "${TMPDIR:-/tmp}/tempass-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+cd "$T"
+export TEMPASS_NOW=${TEMPASS_NOW:-2026-09-03T08:14:00Z}
+unset TEMPASS_CONFIG
+
+# tp ARGS...: the binary with the test's configuration.
+tp() { "$TEMPASS_BIN" --config "$T/pipeline.conf" "$@"; }
+
+ok() { echo "ok - $*"; }
+notok() { echo "not ok - $*"; }
+
+# check NAME CMD...: ok when CMD succeeds.
+check() {
+	local name=$1; shift
+	if "$@"; then ok "$name"; else notok "$name"; fi
+}
+
+# check_exit NAME WANT CMD...: ok when CMD exits with status WANT.
+check_exit() {
+	local name=$1 want=$2; shift 2
+	"$@" >"$T/.out" 2>"$T/.err"
+	local rc=$?
+	if [ "$rc" -eq "$want" ]; then ok "$name"; else
+		notok "$name (exit $rc, want $want)"; sed 's/^/   | /' "$T/.err" | head -20
+	fi
+}
+
+# check_grep NAME PATTERN FILE: ok when FILE has a line matching PATTERN.
+check_grep() {
+	if grep -q -- "$2" "$3"; then ok "$1"; else
+		notok "$1 (no '$2' in $3)"; sed 's/^/   | /' "$3" | head -20
+	fi
+}
+
+check_nogrep() {
+	if ! grep -q -- "$2" "$3"; then ok "$1"; else
+		notok "$1 ('$2' found in $3)"; grep -- "$2" "$3" | head -5 | sed 's/^/   | /'
+	fi
+}
+
+# check_eq NAME GOT WANT
+check_eq() {
+	if [ "$2" == "$3" ]; then ok "$1"; else notok "$1 (got '$2', want '$3')"; fi
+}
+
+# sql QUERY: runs QUERY on the test database.
+sql() { sqlite3 "$T/var/tempass.db" "$@"; }
+
+# write_conf: the samples' pipeline.conf, pointed at this folder.
+write_conf() {
+	sed -e "s#^database *=.*#database = $T/var/tempass.db#" \
+	    -e "s#^key_file *=.*#key_file = $T/var/tempass.key#" \
+	    -e "s#^out_dir *=.*#out_dir = $T/out#" \
+	    -e "s#^queue_dir *=.*#queue_dir = $T/queue#" \
+	    -e "s#@ROOT@#$ROOT#g" \
+	    "$ROOT/tests/fixtures/pipeline.conf" >"$T/pipeline.conf"
+}
