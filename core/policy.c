@@ -38,14 +38,6 @@ _Static_assert(MAX_WORDS * (MAX_WORD_LEN + MAX_SEPARATOR) + MAX_DIGITS <
 	       OUT_MIN, "the longest words password must fit OUT_MIN");
 _Static_assert(MAX_LENGTH < OUT_MIN, "the longest random password must fit");
 
-/*
- * Characters dropped under exclude_lookalikes: those misread for each other
- * on a printed slip (0 O o, 1 l I |) and punctuation too small to tell
- * apart or to see at all (` ' " , . ; :). 5/S, 2/Z and 8/B are kept: in the
- * fonts tempass prints with they are distinct, and dropping them would cost
- * entropy for nothing.
- */
-
 enum { C_LOWER, C_UPPER, C_DIGIT, C_SYMBOL, NCLASS };
 
 static const char *const class_key[NCLASS] = {
@@ -72,6 +64,12 @@ struct wordlists {
 
 #define LETTER_BIT(c) (UINT32_C(1) << ((c) - 'a'))
 
+/*
+ * Characters dropped under exclude_lookalikes: those misread for each other
+ * on a printed slip (0 O o, 1 l I |) and punctuation too small to tell
+ * apart or to see at all (` ' " , . ; :). 5/S, 2/Z and 8/B are kept: they
+ * differ clearly in print, and dropping them would cost entropy for little.
+ */
 static int is_lookalike(int c)
 {
 	switch (c) {
@@ -127,7 +125,7 @@ static int add_symbols(char *dst, const char *src, int exclude)
 
 static void alphabets_build(const struct policy *p, struct alphabets *ab)
 {
-	/* Without and with the look-alikes l o, I O, 0 1. */
+	/* All of each class, then without the look-alikes l o, I O, 0 1. */
 	static const char *const base[2][NCLASS - 1] = {
 		{ "abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
 		  "0123456789" },

@@ -408,11 +408,12 @@ static long tsv_fields(struct rec_reader *r, char *line, size_t n,
 		       int header)
 {
 	size_t nf;
-	/* One check a line, not a field: a tab is never part of a sequence. */
-	int valid = utf8_valid(line, n);
+	int valid;
 
 	if (memchr(line, '\0', n))
 		return bad(r, "NUL byte");
+	/* One check a line, not a field: a tab is never part of a sequence. */
+	valid = utf8_valid(line, n);
 	nf = tsv_split(line, n, &r->fields, &r->fields_cap);
 	if (!header && nf != r->ncols)
 		return bad(r, "%zu fields, expected %zu", nf, r->ncols);
@@ -556,7 +557,8 @@ static int ndjson_read(struct rec_reader *r)
 
 /* ---- CSV ---- */
 
-static int csv_row_error(struct rec_reader *r, const struct csv_row *row)
+/* Takes the row's line as the record's; reports a row formats/csv found bad. */
+static int check_csv_row(struct rec_reader *r, const struct csv_row *row)
 {
 	r->rec_line = row->line;
 	if (row->error)
@@ -571,7 +573,7 @@ static int csv_header(struct rec_reader *r)
 
 	if (rc <= 0)
 		return rc;
-	if (csv_row_error(r, row) < 0)
+	if (check_csv_row(r, row) < 0)
 		return -1;
 	return set_columns(r, (const char *const *)row->fields,
 			   row->nfields) < 0 ? -1 : 1;
@@ -584,7 +586,7 @@ static int csv_read(struct rec_reader *r)
 
 	if (rc <= 0)
 		return rc;
-	if (csv_row_error(r, row) < 0)
+	if (check_csv_row(r, row) < 0)
 		return -1;
 	if (row->nfields != r->ncols)
 		return bad(r, "%zu fields, expected %zu", row->nfields,

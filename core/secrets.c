@@ -40,7 +40,10 @@ _Static_assert(SECRETS_HASH_BYTES >= crypto_generichash_BYTES_MIN &&
 	       SECRETS_HASH_BYTES <= crypto_generichash_BYTES_MAX,
 	       "SECRETS_HASH_BYTES must be a BLAKE2b output size");
 
-/* Without sodium_init() sodium_malloc() has no page size: a tempass bug. */
+/*
+ * libsodium before sodium_init() is a tempass bug: sodium_malloc() would not
+ * even know the page size.
+ */
 static atomic_int initialised;
 #define NEED_INIT() ASSERT(atomic_load(&initialised))
 

@@ -31,8 +31,8 @@ void secrets_random(void *buf, size_t n);
 /* Wipes n bytes at p in a way the compiler keeps. */
 void secrets_wipe(void *p, size_t n);
 /*
- * Locked, guarded memory for secrets (never NULL: dies when memory runs
- * out); secrets_free() wipes. secrets_free() is NULL-safe.
+ * Guarded memory for secrets, locked where RLIMIT_MEMLOCK allows (never
+ * NULL: dies when memory runs out); secrets_free() wipes. NULL-safe.
  */
 void *secrets_alloc(size_t n);
 void secrets_free(void *p);
@@ -45,7 +45,7 @@ struct seal_key;
  * Loads the key file at path. When it does not exist and create is set, a
  * new random key is written there with mode 0600 (its folder made 0700).
  * A key file readable or writable by group or others is refused. Returns
- * NULL after reporting. The key lives in locked, read-only memory; caller
+ * NULL after reporting. The key lives in guarded, read-only memory; caller
  * frees with seal_key_free() (NULL-safe).
  *
  * The file holds the 32-byte key as 64 hex digits and a newline (a file of

@@ -62,7 +62,7 @@ void ndjson_add_string(struct sbuf *out, const char *s)
 			*w++ = 't';
 			break;
 		default:
-			/* Other controls and DEL, which would reach a terminal. */
+			/* The other controls, and DEL: \u00XX. */
 			*w++ = 'u';
 			*w++ = '0';
 			*w++ = '0';

@@ -79,6 +79,7 @@ static void *gen_worker(void *arg)
 {
 	struct gen *g = arg;
 	struct issue *is = g->is;
+	char buf[256];
 
 	for (;;) {
 		size_t start, end;
@@ -100,14 +101,18 @@ static void *gen_worker(void *arg)
 
 			if (it->skip)
 				continue;
-			it->password = is->secret + i * SLOT;
-			len = policy_generate(it->policy,
-					      g->ctx->wordlists, personal,
-					      it->password, SLOT);
-			if (len < 0) {
+			len = policy_generate(it->policy, g->ctx->wordlists,
+					      personal, buf, sizeof(buf));
+			if (len < 0 || len >= SLOT) {
+				if (len >= SLOT)
+					errorf("policy '%s' makes passwords "
+					       "longer than %d characters",
+					       it->user_type, SLOT - 1);
 				g->failed = 1;
 				break;
 			}
+			it->password = is->secret + i * SLOT;
+			memcpy(it->password, buf, (size_t)len + 1);
 			if (g->hashes) {
 				g->hashes[i] = xmalloc(SECRETS_PWHASH_MAX);
 				if (pwhash(it->password, (size_t)len,
@@ -118,6 +123,7 @@ static void *gen_worker(void *arg)
 			}
 		}
 	}
+	secrets_wipe(buf, sizeof(buf));
 	return NULL;
 }
 
@@ -317,6 +323,60 @@ int issue_batch(struct ctx *ctx, struct issue *is, const char *actor,
 		for (size_t i = 0; i < is->n; i++)
 			is->items[i].password = NULL;
 	}
+	return rc;
+}
+
+const char *const issue_columns[ISSUE_NCOLUMNS] = {
+	"group", "site", "batch", "version", "generated_at", "expires",
+	"password",
+};
+
+int issue_write(struct ctx *ctx, const struct issue *is, FILE *out,
+		enum rec_format f, const char *const *cols, size_t ncols,
+		char ***rows)
+{
+	size_t n = ncols + ISSUE_NCOLUMNS;
+	const char **hdr = xcalloc(n, sizeof(*hdr));
+	const char **vals = xcalloc(n, sizeof(*vals));
+	char batch[24], version[24], gen[32], exp[32];
+	struct rec_writer *w;
+	int rc = 0;
+
+	for (size_t i = 0; i < ncols; i++)
+		hdr[i] = cols[i];
+	for (size_t i = 0; i < ISSUE_NCOLUMNS; i++)
+		hdr[ncols + i] = issue_columns[i];
+	snprintf(batch, sizeof(batch), "%lld", is->batch_id);
+	snprintf(version, sizeof(version), "%lld", is->version);
+	format_iso8601(is->generated_at, gen, sizeof(gen));
+	w = rec_writer_new(out, f, hdr, n);
+	for (size_t r = 0; r < is->n; r++) {
+		const struct issue_item *it = &is->items[r];
+
+		if (it->skip || !it->password)
+			continue;
+		for (size_t i = 0; i < ncols; i++)
+			vals[i] = rows[r][i];
+		format_iso8601(it->expires, exp, sizeof(exp));
+		vals[ncols + 0] = it->group ? it->group : "";
+		vals[ncols + 1] = ctx->site->name;
+		vals[ncols + 2] = batch;
+		vals[ncols + 3] = version;
+		vals[ncols + 4] = gen;
+		vals[ncols + 5] = exp;
+		vals[ncols + 6] = it->password;
+		if (rec_write(w, vals) != 0) {
+			rc = -1;
+			break;
+		}
+	}
+	if (rec_writer_close(w) != 0 || rc) {
+		errorf("cannot write the passwords of batch v%lld; regenerate "
+		       "again for a new list", is->version);
+		rc = EX_IOERR;
+	}
+	free(hdr);
+	free(vals);
 	return rc;
 }
 

@@ -57,6 +57,20 @@ int issue_resolve(struct ctx *ctx, struct issue *is);
 int issue_batch(struct ctx *ctx, struct issue *is, const char *actor,
 		const char *criteria);
 
+/* The columns a batch adds to each record, in order. */
+#define ISSUE_NCOLUMNS 7
+extern const char *const issue_columns[ISSUE_NCOLUMNS];
+
+/*
+ * Writes the records of the issued items to out in format f: the header is
+ * cols then issue_columns; row i is rows[i] (ncols values) then the batch's
+ * values for item i. Items given no password are left out. Returns 0 or
+ * EX_IOERR (reported).
+ */
+int issue_write(struct ctx *ctx, const struct issue *is, FILE *out,
+		enum rec_format f, const char *const *cols, size_t ncols,
+		char ***rows);
+
 /* Wipes and frees everything is holds (not the items' borrowed strings). */
 void issue_release(struct issue *is);
 

@@ -36,12 +36,6 @@ static const char usage[] =
 	"  --input FILE          read the stream from FILE instead of stdin\n"
 	"  --format tsv|csv|ndjson  output format (default tsv)\n";
 
-/* The columns regenerate adds, in order; any already present are replaced. */
-static const char *const added[] = {
-	"group", "site", "batch", "version", "generated_at", "expires",
-	"password",
-};
-
 struct input {
 	struct arena arena;
 	char **cols;              /* kept input columns */
@@ -55,8 +49,8 @@ struct input {
 
 static int is_added(const char *name)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(added); i++)
-		if (strcmp(name, added[i]) == 0)
+	for (size_t i = 0; i < ISSUE_NCOLUMNS; i++)
+		if (strcmp(name, issue_columns[i]) == 0)
 			return 1;
 	return 0;
 }
@@ -139,55 +133,6 @@ static char *criteria(const struct input *inp)
 	if (!sb.len)
 		sbuf_addstr(&sb, "selected users");
 	return sbuf_detach(&sb);
-}
-
-static int write_output(struct ctx *ctx, struct input *inp, struct issue *is,
-			enum rec_format f)
-{
-	size_t n = inp->ncols + ARRAY_SIZE(added);
-	const char **cols = xcalloc(n, sizeof(*cols));
-	const char **vals = xcalloc(n, sizeof(*vals));
-	char batch[24], version[24], gen[32], exp[32];
-	struct rec_writer *w;
-	int rc = 0;
-
-	for (size_t i = 0; i < inp->ncols; i++)
-		cols[i] = inp->cols[i];
-	for (size_t i = 0; i < ARRAY_SIZE(added); i++)
-		cols[inp->ncols + i] = added[i];
-	snprintf(batch, sizeof(batch), "%lld", is->batch_id);
-	snprintf(version, sizeof(version), "%lld", is->version);
-	format_iso8601(is->generated_at, gen, sizeof(gen));
-	w = rec_writer_new(stdout, f, cols, n);
-	for (size_t r = 0; r < inp->nrows; r++) {
-		const struct issue_item *it = &is->items[r];
-
-		if (it->skip || !it->password)
-			continue;
-		for (size_t i = 0; i < inp->ncols; i++)
-			vals[i] = inp->rows[r][i];
-		format_iso8601(it->expires, exp, sizeof(exp));
-		vals[inp->ncols + 0] = it->group ? it->group : "";
-		vals[inp->ncols + 1] = ctx->site->name;
-		vals[inp->ncols + 2] = batch;
-		vals[inp->ncols + 3] = version;
-		vals[inp->ncols + 4] = gen;
-		vals[inp->ncols + 5] = exp;
-		vals[inp->ncols + 6] = it->password;
-		if (rec_write(w, vals) != 0) {
-			rc = -1;
-			break;
-		}
-	}
-	if (rec_writer_close(w) != 0 || rc) {
-		errorf("cannot write the passwords: standard output failed; "
-		       "batch v%lld exists: regenerate again for a list",
-		       is->version);
-		rc = EX_IOERR;
-	}
-	free(cols);
-	free(vals);
-	return rc;
 }
 
 static int cmd_regenerate(struct ctx *ctx, int argc, char **argv);
@@ -311,7 +256,8 @@ static int cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 	if (is.claimed)
 		fprintf(stderr, ", %zu skipped (claimed)", is.claimed);
 	fputc('\n', stderr);
-	rc = write_output(ctx, &inp, &is, f);
+	rc = issue_write(ctx, &is, stdout, f, (const char *const *)inp.cols,
+			 inp.ncols, inp.rows);
 out:
 	free(crit);
 	free(inp.cols);
