@@ -34,6 +34,8 @@ struct store {
 	int have_head;
 	unsigned char head[SECRETS_HASH_BYTES];
 	long long next_audit;
+	char last_type[64];      /* the user type ensure_user_type saw last */
+	struct sbuf scratch;     /* reused by the audit digest */
 };
 
 /* ==== Schema ==== */
@@ -323,6 +325,7 @@ void store_close(struct store *st)
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		sqlite3_close(st->db);
 	}
+	sbuf_release(&st->scratch);
 	free(st->path);
 	free(st);
 }
@@ -365,6 +368,7 @@ void store_rollback(struct store *st)
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	st->in_tx = 0;
 	st->have_head = 0;
+	st->last_type[0] = '\0';
 }
 
 /* ==== Sites ==== */
@@ -565,12 +569,19 @@ static int ensure_user_type(struct store *st, const char *type)
 {
 	static const char sql[] = "INSERT OR IGNORE INTO user_type (name)"
 				  " VALUES (?)";
-	sqlite3_stmt *s = prep(st, sql);
+	sqlite3_stmt *s;
+	int rc;
 
-	if (!s)
+	/* A roster is one type after another: skip the repeats. */
+	if (strcmp(type, st->last_type) == 0)
+		return 0;
+	if (!(s = prep(st, sql)))
 		return -1;
 	bind_text(s, 1, type);
-	return done(st, s, "cannot add user type");
+	rc = done(st, s, "cannot add user type");
+	if (rc == 0 && strlen(type) < sizeof(st->last_type))
+		strcpy(st->last_type, type);
+	return rc;
 }
 
 int store_user_insert(struct store *st, long long site, struct store_user *u,
@@ -1444,25 +1455,40 @@ int store_user_types(struct store *st, long long site,
 /* ==== Audit ==== */
 
 /*
- * The bytes an event's hash covers: the previous hash, then each field as
- * its decimal or text with a length prefix, so no two events can encode
- * alike by moving bytes between fields.
+ * The bytes an event's hash covers: the previous hash, the numbers as 8
+ * bytes each (little-endian), then each text with its length first, so no
+ * two events can encode alike by moving bytes between fields.
  */
-static void audit_digest(const unsigned char prev[SECRETS_HASH_BYTES],
+static void put_u64(struct sbuf *sb, unsigned long long v)
+{
+	unsigned char b[8];
+
+	for (int i = 0; i < 8; i++)
+		b[i] = (unsigned char)(v >> (8 * i));
+	sbuf_add(sb, b, sizeof(b));
+}
+
+static void audit_digest(struct sbuf *sb,
+			 const unsigned char prev[SECRETS_HASH_BYTES],
 			 long long id, long long at, long long site,
 			 const char *actor, const char *action,
 			 long long user, long long batch, const char *detail,
 			 unsigned char out[SECRETS_HASH_BYTES])
 {
-	struct sbuf sb = SBUF_INIT;
 	const char *texts[] = { actor, action, detail };
+	const long long nums[] = { id, at, site, user, batch };
 
-	sbuf_add(&sb, prev, SECRETS_HASH_BYTES);
-	sbuf_addf(&sb, "%lld|%lld|%lld|%lld|%lld|", id, at, site, user, batch);
-	for (size_t i = 0; i < ARRAY_SIZE(texts); i++)
-		sbuf_addf(&sb, "%zu:%s|", strlen(texts[i]), texts[i]);
-	secrets_hash(sb.buf, sb.len, out);
-	sbuf_release(&sb);
+	sbuf_reset(sb);
+	sbuf_add(sb, prev, SECRETS_HASH_BYTES);
+	for (size_t i = 0; i < ARRAY_SIZE(nums); i++)
+		put_u64(sb, (unsigned long long)nums[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(texts); i++) {
+		size_t n = strlen(texts[i]);
+
+		put_u64(sb, n);
+		sbuf_add(sb, texts[i], n);
+	}
+	secrets_hash(sb->buf, sb->len, out);
 }
 
 int store_audit(struct store *st, long long site, const char *actor,
@@ -1496,8 +1522,8 @@ int store_audit(struct store *st, long long site, const char *actor,
 		sqlite3_reset(s);
 		st->have_head = 1;
 	}
-	audit_digest(st->head, st->next_audit, at, site, actor, action, user, batch,
-		     detail, hash);
+	audit_digest(&st->scratch, st->head, st->next_audit, at, site, actor,
+		     action, user, batch, detail, hash);
 	if (!(s = prep(st, ins)))
 		return -1;
 	sqlite3_bind_int64(s, 1, st->next_audit);
@@ -1578,7 +1604,8 @@ int store_audit_verify(struct store *st, long long *events)
 			bad = 1;
 			break;
 		}
-		audit_digest(prev, id, sqlite3_column_int64(s, 1),
+		audit_digest(&st->scratch, prev, id,
+			     sqlite3_column_int64(s, 1),
 			     sqlite3_column_int64(s, 2), col_str(s, 3),
 			     col_str(s, 4), sqlite3_column_int64(s, 5),
 			     sqlite3_column_int64(s, 6), col_str(s, 7), want);

@@ -22,13 +22,13 @@ static const char hexdigits[] = "0123456789abcdef";
  * JSON_IN: ends a run of plain bytes when reading. JSON_UTF8: the start
  * of a multi-byte sequence to check, so a line is not scanned twice.
  */
-enum { JSON_OUT = 1, JSON_IN = 2, JSON_UTF8 = 4 };
-#define CTL4 3, 3, 3, 3
+enum { JSON_OUT = 1, JSON_IN = 2, JSON_UTF8 = 4, JSON_ESC = 3 };
+#define CTL4 JSON_ESC, JSON_ESC, JSON_ESC, JSON_ESC
 #define CTL32 CTL4, CTL4, CTL4, CTL4, CTL4, CTL4, CTL4, CTL4
 #define HI4 JSON_UTF8, JSON_UTF8, JSON_UTF8, JSON_UTF8
 #define HI32 HI4, HI4, HI4, HI4, HI4, HI4, HI4, HI4
 static const unsigned char special[256] = {
-	CTL32, ['"'] = 3, ['\\'] = 3, [0x7f] = JSON_OUT,
+	CTL32, ['"'] = JSON_ESC, ['\\'] = JSON_ESC, [0x7f] = JSON_OUT,
 	[0x80] = HI32, HI32, HI32, HI32,
 };
 

@@ -610,16 +610,21 @@ static const char *new_username(struct apply *a, const struct row *r)
 	n = (uintptr_t)hmap_get(&a->suffix, name);
 	if (n < 2)
 		n = 2;
-	for (;; n++) {
-		char *cand = xasprintf("%s%lu", name, (unsigned long)n);
+	for (size_t base = sb.len;; n++) {
+		char num[24];
+		int k = (int)sizeof(num);
+		unsigned long v = (unsigned long)n;
 
-		if (!hmap_get(&a->usernames, cand)) {
+		do
+			num[--k] = (char)('0' + v % 10);
+		while ((v /= 10));
+		sb.len = base;
+		sbuf_add(&sb, num + k, sizeof(num) - (size_t)k);
+		if (!hmap_get(&a->usernames, sb.buf)) {
 			hmap_put(&a->suffix, name, (void *)(n + 1));
-			name = arena_strdup(&a->im->arena, cand);
-			free(cand);
+			name = arena_strdup(&a->im->arena, sb.buf);
 			break;
 		}
-		free(cand);
 	}
 out:
 	sbuf_release(&sb);
@@ -642,8 +647,11 @@ static void set_field(char **dst, const char *v)
 /* Describes groups for the audit: "7A, Year 7". */
 static void group_names(const struct row *r, struct sbuf *sb)
 {
-	for (size_t i = 0; i < r->ngroups; i++)
-		sbuf_addf(sb, "%s%s", i ? ", " : "", r->groups[i]);
+	for (size_t i = 0; i < r->ngroups; i++) {
+		if (i)
+			sbuf_addstr(sb, ", ");
+		sbuf_addstr(sb, r->groups[i]);
+	}
 }
 
 static int add_user(struct apply *a, const struct row *r, long long *gids,
@@ -680,7 +688,10 @@ static int add_user(struct apply *a, const struct row *r, long long *gids,
 	for (size_t i = 0; i < ngids; i++)
 		if ((rc = store_membership_add(st, gids[i], u.id)) != 0)
 			return rc;
-	sbuf_addf(&detail, "%s %s; groups: ", im->rc->name, r->external_id);
+	sbuf_addstr(&detail, im->rc->name);
+	sbuf_addch(&detail, ' ');
+	sbuf_addstr(&detail, r->external_id);
+	sbuf_addstr(&detail, "; groups: ");
 	group_names(r, &detail);
 	rc = store_audit(st, a->ctx->site_id, a->actor, "user.add", u.id, 0,
 			 detail.buf);

@@ -1,0 +1,741 @@
+/*
+ * Unit tests of core/util.c and core/hmap.c: the string buffer, UTF-8,
+ * secret files, folders, time and the arena, then the hash table. The file
+ * tests run in a fresh folder under /tmp that is removed at the end; error
+ * reports are captured from stderr so a refusal is checked to be reported.
+ */
+#include "core/util.h"
+#include "core/hmap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests/unit/test.h"
+
+static char tmpdir[] = "/tmp/tempass-util.XXXXXX";
+
+/* ==== Helpers ==== */
+
+static FILE *capture_fp;
+static int capture_saved = -1;
+static char captured[4096];
+
+static void capture_begin(void)
+{
+	fflush(stderr);
+	capture_fp = tmpfile();
+	capture_saved = dup(2);
+	dup2(fileno(capture_fp), 2);
+}
+
+/* What was written to stderr since capture_begin(). */
+static const char *capture_end(void)
+{
+	size_t n;
+
+	fflush(stderr);
+	dup2(capture_saved, 2);
+	close(capture_saved);
+	rewind(capture_fp);
+	n = fread(captured, 1, sizeof(captured) - 1, capture_fp);
+	captured[n] = '\0';
+	fclose(capture_fp);
+	return captured;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag,
+		    struct FTW *ftw)
+{
+	(void)sb, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+static int exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/* Entries of tmpdir/sub whose name starts with prefix. */
+static int count_prefix(const char *dir, const char *prefix)
+{
+	char cmd[512];
+	FILE *p;
+	int n = -1;
+
+	snprintf(cmd, sizeof(cmd), "ls -A '%s' | grep -c '^%s'", dir, prefix);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	if (fscanf(p, "%d", &n) != 1)
+		n = -1;
+	pclose(p);
+	return n;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	struct sbuf sb = SBUF_INIT;
+	char buf[512];
+	size_t n;
+
+	if (!fp)
+		return NULL;
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		sbuf_add(&sb, buf, n);
+	fclose(fp);
+	return sbuf_detach(&sb);
+}
+
+/* ==== String buffer ==== */
+
+static void test_sbuf_add(void)
+{
+	struct sbuf sb = SBUF_INIT;
+	char big[1000];
+
+	CHECK_STR(sbuf_str(&sb), "");
+	CHECK(sb.len == 0);
+	sbuf_add(&sb, "abc\0def", 7);
+	CHECK(sb.len == 7);
+	CHECK(memcmp(sb.buf, "abc\0def", 8) == 0);
+	sbuf_reset(&sb);
+	sbuf_addstr(&sb, "tem");
+	sbuf_addch(&sb, 'p');
+	sbuf_addstr(&sb, "ass");
+	CHECK_STR(sbuf_str(&sb), "tempass");
+	CHECK(sb.len == 7);
+	CHECK(sb.cap > sb.len);
+	/* Growth across many doublings keeps every byte. */
+	memset(big, 'x', sizeof(big));
+	for (int i = 0; i < 100; i++)
+		sbuf_add(&sb, big, sizeof(big));
+	CHECK(sb.len == 7 + 100 * sizeof(big));
+	CHECK(sb.buf[sb.len] == '\0');
+	CHECK(sb.buf[6] == 's' && sb.buf[7] == 'x' && sb.buf[sb.len - 1] == 'x');
+	CHECK(strlen(sb.buf) == sb.len);
+	sbuf_release(&sb);
+	CHECK(sb.buf == NULL && sb.len == 0 && sb.cap == 0);
+	CHECK_STR(sbuf_str(&sb), "");
+	/* Zero bytes added still leaves a string. */
+	sbuf_add(&sb, "", 0);
+	CHECK(sb.buf != NULL);
+	CHECK_STR(sbuf_str(&sb), "");
+	sbuf_release(&sb);
+}
+
+static void test_sbuf_addf(void)
+{
+	struct sbuf sb = SBUF_INIT;
+	char longs[700];
+	char *want;
+
+	sbuf_addf(&sb, "%s:%d", "line", 42);
+	CHECK_STR(sbuf_str(&sb), "line:42");
+	/* Over the 256-byte fast path, appended to what is there. */
+	memset(longs, 'y', sizeof(longs) - 1);
+	longs[sizeof(longs) - 1] = '\0';
+	sbuf_addf(&sb, "[%s]%d", longs, 7);
+	CHECK(sb.len == 7 + 1 + 699 + 1 + 1);
+	CHECK(strlen(sb.buf) == sb.len);
+	want = xasprintf("line:42[%s]7", longs);
+	CHECK_STR(sbuf_str(&sb), want);
+	free(want);
+	/* Exactly 255 and 256 bytes: either side of the small buffer. */
+	sbuf_reset(&sb);
+	sbuf_addf(&sb, "%.*s", 255, longs);
+	CHECK(sb.len == 255 && strlen(sb.buf) == 255);
+	sbuf_reset(&sb);
+	sbuf_addf(&sb, "%.*s", 256, longs);
+	CHECK(sb.len == 256 && strlen(sb.buf) == 256);
+	sbuf_release(&sb);
+	/* xasprintf is built on it. */
+	want = xasprintf("%0300d", 5);
+	CHECK(strlen(want) == 300 && want[299] == '5' && want[0] == '0');
+	free(want);
+}
+
+static void test_sbuf_detach(void)
+{
+	struct sbuf sb = SBUF_INIT;
+	char *s;
+
+	s = sbuf_detach(&sb);
+	CHECK_STR(s, "");
+	free(s);
+	sbuf_addstr(&sb, "kept");
+	s = sbuf_detach(&sb);
+	CHECK_STR(s, "kept");
+	CHECK(sb.buf == NULL && sb.len == 0 && sb.cap == 0);
+	/* The buffer is usable again and independent of the detached one. */
+	sbuf_addstr(&sb, "new");
+	CHECK_STR(sbuf_str(&sb), "new");
+	CHECK_STR(s, "kept");
+	free(s);
+	sbuf_release(&sb);
+}
+
+static void test_sbuf_reset(void)
+{
+	struct sbuf sb = SBUF_INIT;
+	size_t cap;
+
+	sbuf_reset(&sb);   /* on the empty buffer */
+	CHECK_STR(sbuf_str(&sb), "");
+	sbuf_addstr(&sb, "something long enough");
+	cap = sb.cap;
+	sbuf_reset(&sb);
+	CHECK(sb.len == 0);
+	CHECK_STR(sbuf_str(&sb), "");
+	CHECK(sb.cap == cap);   /* keeps its memory */
+	sbuf_addstr(&sb, "x");
+	CHECK_STR(sbuf_str(&sb), "x");
+	sbuf_release(&sb);
+}
+
+/* ==== UTF-8 ==== */
+
+static int valid(const char *s)
+{
+	return utf8_valid(s, strlen(s));
+}
+
+static void test_utf8_valid(void)
+{
+	CHECK(utf8_valid("", 0) == 1);
+	CHECK(valid("plain ascii") == 1);
+	CHECK(valid("Zo\xc3\xab \xc5\x81ukasz Nguy\xe1\xbb\x85n") == 1);
+	CHECK(valid("\xf0\x9f\x98\x80") == 1);            /* U+1F600 */
+	CHECK(valid("\xf4\x8f\xbf\xbf") == 1);            /* U+10FFFF */
+	CHECK(valid("\xc2\x80") == 1);                    /* U+0080 */
+	CHECK(valid("\xe0\xa0\x80") == 1);                /* U+0800 */
+	CHECK(valid("\xed\x9f\xbf") == 1);                /* U+D7FF */
+	CHECK(valid("\xee\x80\x80") == 1);                /* U+E000 */
+	/* An embedded NUL is a valid code point. */
+	CHECK(utf8_valid("a\0b", 3) == 1);
+	/* Overlong forms. */
+	CHECK(valid("\xc0\xaf") == 0);
+	CHECK(valid("\xc1\xbf") == 0);
+	CHECK(valid("\xe0\x80\xaf") == 0);
+	CHECK(valid("\xe0\x9f\xbf") == 0);
+	CHECK(valid("\xf0\x80\x80\xaf") == 0);
+	CHECK(valid("\xf0\x8f\xbf\xbf") == 0);
+	/* Surrogates. */
+	CHECK(valid("\xed\xa0\x80") == 0);                /* U+D800 */
+	CHECK(valid("\xed\xbf\xbf") == 0);                /* U+DFFF */
+	/* Past U+10FFFF and bytes that never start anything. */
+	CHECK(valid("\xf4\x90\x80\x80") == 0);
+	CHECK(valid("\xf5\x80\x80\x80") == 0);
+	CHECK(valid("\xff") == 0);
+	CHECK(valid("\xfe") == 0);
+	CHECK(valid("\x80") == 0);                        /* lone continuation */
+	CHECK(valid("a\xbf") == 0);
+	/* Truncated sequences, at the end and before another character. */
+	CHECK(valid("\xc3") == 0);
+	CHECK(valid("abc\xe1\xbb") == 0);
+	CHECK(valid("\xf0\x9f\x98") == 0);
+	CHECK(valid("\xc3" "a") == 0);
+	CHECK(valid("\xe1\xbb" "a") == 0);
+	/* n is respected: a valid prefix of an invalid buffer is valid. */
+	CHECK(utf8_valid("ab\xff", 2) == 1);
+	CHECK(utf8_valid("\xc3\xab", 1) == 0);
+	/* Windows-1252 text is not UTF-8. */
+	CHECK(valid("Caf\xe9") == 0);
+}
+
+static void test_utf8_decode(void)
+{
+	unsigned cp = 0;
+
+	CHECK(utf8_decode("A", &cp) == 1 && cp == 'A');
+	CHECK(utf8_decode("\xc3\xab", &cp) == 2 && cp == 0xEB);
+	CHECK(utf8_decode("\xc5\x81", &cp) == 2 && cp == 0x141);
+	CHECK(utf8_decode("\xe1\xbb\x85", &cp) == 3 && cp == 0x1EC5);
+	CHECK(utf8_decode("\xe2\x82\xac", &cp) == 3 && cp == 0x20AC);
+	CHECK(utf8_decode("\xf0\x9f\x98\x80", &cp) == 4 && cp == 0x1F600);
+	CHECK(utf8_decode("\xf4\x8f\xbf\xbf", &cp) == 4 && cp == 0x10FFFF);
+	CHECK(utf8_decode("\x7f", &cp) == 1 && cp == 0x7F);
+	/* Walking a string visits every code point. */
+	{
+		const char *s = "Zo\xc3\xab\xe2\x82\xac\xf0\x9f\x98\x80!";
+		unsigned want[] = { 'Z', 'o', 0xEB, 0x20AC, 0x1F600, '!' };
+		size_t k = 0;
+
+		while (*s && k < ARRAY_SIZE(want)) {
+			s += utf8_decode(s, &cp);
+			CHECK(cp == want[k]);
+			k++;
+		}
+		CHECK(k == ARRAY_SIZE(want) && *s == '\0');
+	}
+}
+
+static void test_utf8_len(void)
+{
+	CHECK(utf8_len("") == 0);
+	CHECK(utf8_len("abc") == 3);
+	CHECK(utf8_len("Zo\xc3\xab") == 3);
+	CHECK(utf8_len("Nguy\xe1\xbb\x85n") == 6);
+	CHECK(utf8_len("\xf0\x9f\x98\x80x") == 2);
+	CHECK(utf8_len("\xc5\x81ukasz") == 6);
+}
+
+static void test_strcasestr_ascii(void)
+{
+	const char *hay = "Year 7 Registration";
+
+	CHECK(strcasestr_ascii(hay, "year") == hay);
+	CHECK(strcasestr_ascii(hay, "REG") == hay + 7);
+	CHECK(strcasestr_ascii(hay, "tion") == hay + 15);
+	CHECK(strcasestr_ascii(hay, "") == hay);
+	CHECK(strcasestr_ascii(hay, "year 8") == NULL);
+	CHECK(strcasestr_ascii(hay, "Registrations") == NULL);
+	CHECK(strcasestr_ascii("", "a") == NULL);
+	CHECK(strcasestr_ascii("", "") != NULL);
+	CHECK(strcasestr_ascii("aaab", "AAB") != NULL);
+	/* ASCII only: a different-case accented letter does not match. */
+	CHECK(strcasestr_ascii("Zo\xc3\xab", "\xc3\x8b") == NULL);
+}
+
+/* ==== Files ==== */
+
+static void test_atomic_open(void)
+{
+	struct atomic_file af;
+	struct stat st;
+	char *path = xasprintf("%s/secret.tsv", tmpdir);
+	char *content;
+	const char *err;
+	char *tmp;
+
+	CHECK(atomic_open(&af, path, 0) == 0);
+	CHECK(af.fp != NULL);
+	CHECK(af.tmp != NULL && strcmp(af.tmp, path) != 0);
+	tmp = xstrdup(af.tmp);
+	/* The temporary name is in the same folder, 0600 from the start. */
+	CHECK(strncmp(tmp, tmpdir, strlen(tmpdir)) == 0);
+	CHECK(stat(tmp, &st) == 0 && (st.st_mode & 0777) == 0600);
+	fputs("password\tx\n", af.fp);
+	CHECK(!exists(path));
+	CHECK(atomic_commit(&af) == 0);
+	CHECK(exists(path));
+	CHECK(!exists(tmp));
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+	content = slurp(path);
+	CHECK_STR(content, "password\tx\n");
+	free(content);
+	free(tmp);
+
+	/* An existing file is refused without force, and left alone. */
+	capture_begin();
+	CHECK(atomic_open(&af, path, 0) == -1);
+	err = capture_end();
+	CHECK(strstr(err, "file exists") != NULL);
+	CHECK(strstr(err, path) != NULL);
+	CHECK(af.fp == NULL && af.tmp == NULL && af.path == NULL);
+	CHECK(count_prefix(tmpdir, "secret.tsv.tmp") == 0);
+	/* A symlink counts as existing too (lstat). */
+	{
+		char *link = xasprintf("%s/link.tsv", tmpdir);
+
+		CHECK(symlink("/nonexistent/target", link) == 0);
+		capture_begin();
+		CHECK(atomic_open(&af, link, 0) == -1);
+		capture_end();
+		unlink(link);
+		free(link);
+	}
+	/* With force it replaces the file, again only on commit. */
+	CHECK(atomic_open(&af, path, 1) == 0);
+	fputs("new\n", af.fp);
+	content = slurp(path);
+	CHECK_STR(content, "password\tx\n");
+	free(content);
+	CHECK(atomic_commit(&af) == 0);
+	content = slurp(path);
+	CHECK_STR(content, "new\n");
+	free(content);
+
+	/* A folder that does not exist is reported. */
+	{
+		char *bad = xasprintf("%s/nofolder/x.tsv", tmpdir);
+
+		capture_begin();
+		CHECK(atomic_open(&af, bad, 0) == -1);
+		err = capture_end();
+		CHECK(strstr(err, "cannot create") != NULL);
+		CHECK(af.fp == NULL && af.tmp == NULL);
+		free(bad);
+	}
+	free(path);
+}
+
+static void test_atomic_commit(void)
+{
+	struct atomic_file af;
+	char *path = xasprintf("%s/commit.tsv", tmpdir);
+	const char *err;
+
+	/* When the temporary file vanished the commit fails, reported. */
+	CHECK(atomic_open(&af, path, 0) == 0);
+	fputs("x\n", af.fp);
+	CHECK(unlink(af.tmp) == 0);
+	capture_begin();
+	CHECK(atomic_commit(&af) == -1);
+	err = capture_end();
+	CHECK(strstr(err, "cannot write") != NULL);
+	CHECK(strstr(err, path) != NULL);
+	CHECK(!exists(path));
+	CHECK(af.fp == NULL && af.tmp == NULL && af.path == NULL);
+	/* atomic_abort after a commit is harmless. */
+	atomic_abort(&af);
+	CHECK(!exists(path));
+	free(path);
+}
+
+static void test_atomic_abort(void)
+{
+	struct atomic_file af;
+	char *path = xasprintf("%s/aborted.tsv", tmpdir);
+	char *tmp;
+
+	CHECK(atomic_open(&af, path, 0) == 0);
+	tmp = xstrdup(af.tmp);
+	fputs("half a file\n", af.fp);
+	CHECK(exists(tmp));
+	atomic_abort(&af);
+	CHECK(!exists(tmp));
+	CHECK(!exists(path));
+	CHECK(count_prefix(tmpdir, "aborted") == 0);
+	CHECK(af.fp == NULL && af.tmp == NULL && af.path == NULL);
+	/* On a zeroed struct, and twice. */
+	memset(&af, 0, sizeof(af));
+	atomic_abort(&af);
+	atomic_abort(&af);
+	free(tmp);
+	free(path);
+}
+
+static void test_mkdir_p(void)
+{
+	char *deep = xasprintf("%s/a/b/c", tmpdir);
+	char *mid = xasprintf("%s/a/b", tmpdir);
+	char *file = xasprintf("%s/plain", tmpdir);
+	char *under = xasprintf("%s/plain/sub", tmpdir);
+	struct stat st;
+	const char *err;
+	FILE *fp;
+
+	CHECK(mkdir_p(deep, 0700) == 0);
+	CHECK(stat(deep, &st) == 0 && S_ISDIR(st.st_mode));
+	CHECK((st.st_mode & 0777) == 0700);
+	CHECK(stat(mid, &st) == 0 && S_ISDIR(st.st_mode));
+	/* Again: existing folders are fine. */
+	CHECK(mkdir_p(deep, 0700) == 0);
+	/* A trailing slash. */
+	{
+		char *slash = xasprintf("%s/d/e/", tmpdir);
+
+		CHECK(mkdir_p(slash, 0755) == 0);
+		CHECK(stat(slash, &st) == 0 && S_ISDIR(st.st_mode));
+		free(slash);
+	}
+	/* A regular file in the way cannot become a parent. */
+	fp = fopen(file, "w");
+	CHECK(fp != NULL);
+	if (fp)
+		fclose(fp);
+	capture_begin();
+	CHECK(mkdir_p(under, 0700) == -1);
+	err = capture_end();
+	CHECK(strstr(err, "cannot create folder") != NULL);
+	CHECK(!exists(under));
+	free(deep);
+	free(mid);
+	free(file);
+	free(under);
+}
+
+/* ==== Time ==== */
+
+static void test_parse_iso8601(void)
+{
+	long long t = 0;
+
+	CHECK(parse_iso8601("1970-01-01", &t) == 0 && t == 0);
+	CHECK(parse_iso8601("2026-09-03", &t) == 0 && t == 1788393600LL);
+	CHECK(parse_iso8601("2026-09-03T08:14", &t) == 0 &&
+	      t == 1788393600LL + 8 * 3600 + 14 * 60);
+	CHECK(parse_iso8601("2026-09-03T08:14:00Z", &t) == 0 &&
+	      t == 1788393600LL + 8 * 3600 + 14 * 60);
+	CHECK(parse_iso8601("2026-09-03T08:14:59", &t) == 0 &&
+	      t == 1788393600LL + 8 * 3600 + 14 * 60 + 59);
+	CHECK(parse_iso8601("2026-09-03 08:14:00", &t) == 0 &&
+	      t == 1788393600LL + 8 * 3600 + 14 * 60);
+	CHECK(parse_iso8601("2024-02-29", &t) == 0 && t == 1709164800LL);
+	/* Rejects, and leaves t alone. */
+	t = 12345;
+	CHECK(parse_iso8601("2026-13-01", &t) == -1);
+	CHECK(parse_iso8601("2026-00-01", &t) == -1);
+	CHECK(parse_iso8601("2026-01-32", &t) == -1);
+	CHECK(parse_iso8601("2026-01-00", &t) == -1);
+	CHECK(parse_iso8601("2026-09-03T24:00", &t) == -1);
+	CHECK(parse_iso8601("2026-09-03T08:60", &t) == -1);
+	CHECK(parse_iso8601("2026-09-03T08", &t) == -1);
+	CHECK(parse_iso8601("2026-09-03T08:14Zjunk", &t) == -1);
+	CHECK(parse_iso8601("2026-09-03x", &t) == -1);
+	CHECK(parse_iso8601("garbage", &t) == -1);
+	CHECK(parse_iso8601("", &t) == -1);
+	CHECK(parse_iso8601("03/09/2026", &t) == -1);
+	CHECK(t == 12345);
+}
+
+static void test_format_iso8601(void)
+{
+	char out[32];
+	long long t, back;
+	static const char *const samples[] = {
+		"1970-01-01T00:00:00Z", "2026-09-03T08:14:00Z",
+		"2024-02-29T23:59:59Z", "2038-01-19T03:14:08Z",
+		"2099-12-31T12:00:01Z",
+	};
+
+	format_iso8601(0, out, sizeof(out));
+	CHECK_STR(out, "1970-01-01T00:00:00Z");
+	format_iso8601(1788423240LL, out, sizeof(out));
+	CHECK_STR(out, "2026-09-03T08:14:00Z");
+	CHECK(strlen(out) == 20);   /* fits the documented 21 bytes */
+	for (size_t i = 0; i < ARRAY_SIZE(samples); i++) {
+		CHECK(parse_iso8601(samples[i], &t) == 0);
+		format_iso8601(t, out, sizeof(out));
+		CHECK_STR(out, samples[i]);
+		CHECK(parse_iso8601(out, &back) == 0 && back == t);
+	}
+	/* Every hour of a leap year survives the round trip. */
+	{
+		int bad = 0;
+
+		CHECK(parse_iso8601("2028-01-01", &t) == 0);
+		for (long long x = t; x < t + 366LL * 86400; x += 3599) {
+			format_iso8601(x, out, sizeof(out));
+			if (parse_iso8601(out, &back) != 0 || back != x)
+				bad++;
+		}
+		CHECK(bad == 0);
+	}
+}
+
+static void test_now_seconds(void)
+{
+	long long before = (long long)time(NULL), got;
+
+	unsetenv("TEMPASS_NOW");
+	got = now_seconds();
+	CHECK(got >= before && got <= (long long)time(NULL));
+	setenv("TEMPASS_NOW", "2026-09-03T08:14:00Z", 1);
+	CHECK(now_seconds() == 1788423240LL);
+	setenv("TEMPASS_NOW", "2030-01-01", 1);
+	CHECK(now_seconds() == 1893456000LL);
+	/* An unreadable value falls back to the real clock. */
+	setenv("TEMPASS_NOW", "yesterday", 1);
+	got = now_seconds();
+	CHECK(got >= before && got <= (long long)time(NULL));
+	setenv("TEMPASS_NOW", "", 1);
+	got = now_seconds();
+	CHECK(got >= before);
+	unsetenv("TEMPASS_NOW");
+}
+
+/* ==== Arena ==== */
+
+static void test_arena(void)
+{
+	struct arena a = ARENA_INIT;
+	char **strs = xmalloc(200000 * sizeof(*strs));
+	int bad = 0, misaligned = 0;
+	char name[32];
+	char *big, *after;
+
+	for (int i = 0; i < 200000; i++) {
+		snprintf(name, sizeof(name), "user%06d", i);
+		strs[i] = arena_strdup(&a, name);
+		if ((uintptr_t)strs[i] % 8 != 0)
+			misaligned++;
+	}
+	for (int i = 0; i < 200000; i++) {
+		snprintf(name, sizeof(name), "user%06d", i);
+		if (strcmp(strs[i], name) != 0)
+			bad++;
+	}
+	CHECK(bad == 0);
+	CHECK(misaligned == 0);
+	/* One allocation larger than a chunk, then small ones again. */
+	big = arena_alloc(&a, 200 * 1024);
+	CHECK(big != NULL && (uintptr_t)big % 8 == 0);
+	memset(big, 0xAB, 200 * 1024);
+	after = arena_strndup(&a, "abcdef", 3);
+	CHECK_STR(after, "abc");
+	CHECK((unsigned char)big[0] == 0xAB &&
+	      (unsigned char)big[200 * 1024 - 1] == 0xAB);
+	/* Nothing was overwritten by the large block. */
+	bad = 0;
+	for (int i = 0; i < 200000; i += 997) {
+		snprintf(name, sizeof(name), "user%06d", i);
+		if (strcmp(strs[i], name) != 0)
+			bad++;
+	}
+	CHECK(bad == 0);
+	/* Sizes around the chunk size. */
+	{
+		char *p = arena_alloc(&a, 65536);
+		char *q = arena_alloc(&a, 60000);
+		char *r = arena_alloc(&a, 0);
+
+		memset(p, 1, 65536);
+		memset(q, 2, 60000);
+		CHECK(p[65535] == 1 && q[0] == 2 && q[59999] == 2);
+		CHECK(r != NULL);
+	}
+	CHECK(a.head != NULL);
+	arena_release(&a);
+	CHECK(a.head == NULL);
+	arena_release(&a);   /* twice is harmless */
+	free(strs);
+}
+
+/* ==== hmap ==== */
+
+static void test_hmap_put(void)
+{
+	struct hmap m = HMAP_INIT;
+	int one = 1, two = 2, three = 3;
+	char key[] = "7A";
+
+	hmap_put(&m, "Year 7", &one);
+	hmap_put(&m, "7A", &two);
+	CHECK(m.len == 2);
+	CHECK(m.cap >= 4 && (m.cap & (m.cap - 1)) == 0);
+	CHECK(hmap_get(&m, "Year 7") == &one);
+	CHECK(hmap_get(&m, "7A") == &two);
+	/* A key is found by content, not by address. */
+	CHECK(hmap_get(&m, key) == &two);
+	/* Replacing keeps the count. */
+	hmap_put(&m, key, &three);
+	CHECK(m.len == 2);
+	CHECK(hmap_get(&m, "7A") == &three);
+	CHECK(hmap_get(&m, "Year 7") == &one);
+	/* The empty string is a key like any other. */
+	hmap_put(&m, "", &one);
+	CHECK(hmap_get(&m, "") == &one);
+	CHECK(m.len == 3);
+	hmap_release(&m);
+	CHECK(m.slots == NULL && m.cap == 0 && m.len == 0);
+}
+
+static void test_hmap_get(void)
+{
+	struct hmap m = HMAP_INIT;
+	static int v;
+
+	/* An empty map answers without a table. */
+	CHECK(hmap_get(&m, "anything") == NULL);
+	CHECK(hmap_get(&m, "") == NULL);
+	hmap_put(&m, "present", &v);
+	CHECK(hmap_get(&m, "present") == &v);
+	CHECK(hmap_get(&m, "Present") == NULL);
+	CHECK(hmap_get(&m, "presen") == NULL);
+	CHECK(hmap_get(&m, "presentt") == NULL);
+	CHECK(hmap_get(&m, "") == NULL);
+	hmap_release(&m);
+	CHECK(hmap_get(&m, "present") == NULL);
+}
+
+static void test_hmap_many(void)
+{
+	enum { N = 100000 };
+	struct hmap m = HMAP_INIT;
+	struct arena a = ARENA_INIT;
+	char **keys = xmalloc(N * sizeof(*keys));
+	size_t last_cap = 0, grew = 0;
+	int wrong = 0, found_absent = 0;
+	char buf[32];
+
+	for (size_t i = 0; i < N; i++) {
+		snprintf(buf, sizeof(buf), "%zu-ext", i * 7919);
+		keys[i] = arena_strdup(&a, buf);
+		hmap_put(&m, keys[i], (void *)(uintptr_t)(i + 1));
+		if (m.cap != last_cap) {
+			grew++;
+			last_cap = m.cap;
+		}
+		/* The load factor stays under 3/4. */
+		if (m.len * 4 > m.cap * 3)
+			wrong++;
+	}
+	CHECK(wrong == 0);
+	CHECK(m.len == N);
+	CHECK(grew > 10);
+	CHECK(m.cap >= N && (m.cap & (m.cap - 1)) == 0);
+	wrong = 0;
+	for (size_t i = 0; i < N; i++) {
+		snprintf(buf, sizeof(buf), "%zu-ext", i * 7919);
+		if (hmap_get(&m, buf) != (void *)(uintptr_t)(i + 1))
+			wrong++;
+	}
+	CHECK(wrong == 0);
+	for (size_t i = 0; i < N; i++) {
+		snprintf(buf, sizeof(buf), "%zu-absent", i);
+		if (hmap_get(&m, buf) != NULL)
+			found_absent++;
+	}
+	CHECK(found_absent == 0);
+	/* Replacing every value leaves the size alone. */
+	for (size_t i = 0; i < N; i += 2)
+		hmap_put(&m, keys[i], (void *)(uintptr_t)(i + 2));
+	CHECK(m.len == N);
+	wrong = 0;
+	for (size_t i = 0; i < N; i++)
+		if (hmap_get(&m, keys[i]) !=
+		    (void *)(uintptr_t)(i % 2 ? i + 1 : i + 2))
+			wrong++;
+	CHECK(wrong == 0);
+	hmap_release(&m);
+	arena_release(&a);
+	free(keys);
+}
+
+int main(void)
+{
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	RUN(test_sbuf_add);
+	RUN(test_sbuf_addf);
+	RUN(test_sbuf_detach);
+	RUN(test_sbuf_reset);
+	RUN(test_utf8_valid);
+	RUN(test_utf8_decode);
+	RUN(test_utf8_len);
+	RUN(test_strcasestr_ascii);
+	RUN(test_atomic_open);
+	RUN(test_atomic_commit);
+	RUN(test_atomic_abort);
+	RUN(test_mkdir_p);
+	RUN(test_parse_iso8601);
+	RUN(test_format_iso8601);
+	RUN(test_now_seconds);
+	RUN(test_arena);
+	RUN(test_hmap_put);
+	RUN(test_hmap_get);
+	RUN(test_hmap_many);
+	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	TEST_EXIT();
+}
