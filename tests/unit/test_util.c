@@ -7,8 +7,7 @@
 #include "core/util.h"
 #include "core/hmap.h"
 
-#include <errno.h>
-#include <fcntl.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -62,20 +61,19 @@ static int exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
-/* Entries of tmpdir/sub whose name starts with prefix. */
+/* Entries of dir whose name starts with prefix. */
 static int count_prefix(const char *dir, const char *prefix)
 {
-	char cmd[512];
-	FILE *p;
-	int n = -1;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
 
-	snprintf(cmd, sizeof(cmd), "ls -A '%s' | grep -c '^%s'", dir, prefix);
-	p = popen(cmd, "r");
-	if (!p)
+	if (!d)
 		return -1;
-	if (fscanf(p, "%d", &n) != 1)
-		n = -1;
-	pclose(p);
+	while ((e = readdir(d)))
+		if (strncmp(e->d_name, prefix, strlen(prefix)) == 0)
+			n++;
+	closedir(d);
 	return n;
 }
 
@@ -314,6 +312,7 @@ static void test_atomic_open(void)
 	char *content;
 	const char *err;
 	char *tmp;
+	int rc;
 
 	CHECK(atomic_open(&af, path, 0) == 0);
 	CHECK(af.fp != NULL);
@@ -335,8 +334,9 @@ static void test_atomic_open(void)
 
 	/* An existing file is refused without force, and left alone. */
 	capture_begin();
-	CHECK(atomic_open(&af, path, 0) == -1);
+	rc = atomic_open(&af, path, 0);
 	err = capture_end();
+	CHECK(rc == -1);
 	CHECK(strstr(err, "file exists") != NULL);
 	CHECK(strstr(err, path) != NULL);
 	CHECK(af.fp == NULL && af.tmp == NULL && af.path == NULL);
@@ -347,8 +347,9 @@ static void test_atomic_open(void)
 
 		CHECK(symlink("/nonexistent/target", link) == 0);
 		capture_begin();
-		CHECK(atomic_open(&af, link, 0) == -1);
+		rc = atomic_open(&af, link, 0);
 		capture_end();
+		CHECK(rc == -1);
 		unlink(link);
 		free(link);
 	}
@@ -368,8 +369,9 @@ static void test_atomic_open(void)
 		char *bad = xasprintf("%s/nofolder/x.tsv", tmpdir);
 
 		capture_begin();
-		CHECK(atomic_open(&af, bad, 0) == -1);
+		rc = atomic_open(&af, bad, 0);
 		err = capture_end();
+		CHECK(rc == -1);
 		CHECK(strstr(err, "cannot create") != NULL);
 		CHECK(af.fp == NULL && af.tmp == NULL);
 		free(bad);
@@ -382,14 +384,16 @@ static void test_atomic_commit(void)
 	struct atomic_file af;
 	char *path = xasprintf("%s/commit.tsv", tmpdir);
 	const char *err;
+	int rc;
 
 	/* When the temporary file vanished the commit fails, reported. */
 	CHECK(atomic_open(&af, path, 0) == 0);
 	fputs("x\n", af.fp);
 	CHECK(unlink(af.tmp) == 0);
 	capture_begin();
-	CHECK(atomic_commit(&af) == -1);
+	rc = atomic_commit(&af);
 	err = capture_end();
+	CHECK(rc == -1);
 	CHECK(strstr(err, "cannot write") != NULL);
 	CHECK(strstr(err, path) != NULL);
 	CHECK(!exists(path));
@@ -432,6 +436,7 @@ static void test_mkdir_p(void)
 	struct stat st;
 	const char *err;
 	FILE *fp;
+	int rc;
 
 	CHECK(mkdir_p(deep, 0700) == 0);
 	CHECK(stat(deep, &st) == 0 && S_ISDIR(st.st_mode));
@@ -453,10 +458,17 @@ static void test_mkdir_p(void)
 	if (fp)
 		fclose(fp);
 	capture_begin();
-	CHECK(mkdir_p(under, 0700) == -1);
+	rc = mkdir_p(under, 0700);
 	err = capture_end();
+	CHECK(rc == -1);
 	CHECK(strstr(err, "cannot create folder") != NULL);
 	CHECK(!exists(under));
+	/* Nor is the file itself a folder, as mkdir -p also says. */
+	capture_begin();
+	rc = mkdir_p(file, 0700);
+	err = capture_end();
+	CHECK(rc == -1);
+	CHECK(strstr(err, file) != NULL);
 	free(deep);
 	free(mid);
 	free(file);
@@ -492,6 +504,13 @@ static void test_parse_iso8601(void)
 	CHECK(parse_iso8601("2026-09-03T08:14Zjunk", &t) == -1);
 	CHECK(parse_iso8601("2026-09-03x", &t) == -1);
 	CHECK(parse_iso8601("garbage", &t) == -1);
+	/* Not a day of the calendar, though each field is in range. */
+	CHECK(parse_iso8601("2026-02-31", &t) == -1);
+	CHECK(parse_iso8601("2026-04-31", &t) == -1);
+	CHECK(parse_iso8601("2025-02-29", &t) == -1);
+	/* Signs and short fields are not ISO 8601. */
+	CHECK(parse_iso8601("2026-09-03T-1:14", &t) == -1);
+	CHECK(parse_iso8601("2026-9-3", &t) == -1);
 	CHECK(parse_iso8601("", &t) == -1);
 	CHECK(parse_iso8601("03/09/2026", &t) == -1);
 	CHECK(t == 12345);
