@@ -383,6 +383,14 @@ int mkdir_p(const char *dir, unsigned mode)
 				break;
 		}
 	}
+	if (rc == 0) {
+		struct stat st;
+
+		if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			errorf("'%s': not a folder", p);
+			rc = -1;
+		}
+	}
 	free(p);
 	return rc;
 }
@@ -408,32 +416,44 @@ void format_iso8601(long long t, char *out, size_t outsz)
 	strftime(out, outsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* Reads exactly n digits at *s into *v; advances *s. */
+static int digits(const char **s, int n, int *v)
+{
+	*v = 0;
+	for (int i = 0; i < n; i++) {
+		if ((*s)[i] < '0' || (*s)[i] > '9')
+			return -1;
+		*v = *v * 10 + ((*s)[i] - '0');
+	}
+	*s += n;
+	return 0;
+}
+
 int parse_iso8601(const char *s, long long *t)
 {
-	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+				     30, 31 };
+	int y, mo, d, h = 0, mi = 0, sec = 0, leap;
 	struct tm tm;
 
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
+	if (digits(&s, 4, &y) || *s++ != '-' || digits(&s, 2, &mo) ||
+	    *s++ != '-' || digits(&s, 2, &d))
 		return -1;
-	s += n;
 	if (*s == 'T' || *s == ' ') {
-		n = 0;
-		if (sscanf(s + 1, "%2d:%2d%n", &h, &mi, &n) != 2)
+		s++;
+		if (digits(&s, 2, &h) || *s++ != ':' || digits(&s, 2, &mi))
 			return -1;
-		s += 1 + n;
-		if (*s == ':') {
-			n = 0;
-			if (sscanf(s + 1, "%2d%n", &sec, &n) != 1)
-				return -1;
-			s += 1 + n;
-		}
+		if (*s == ':' && (s++, digits(&s, 2, &sec)))
+			return -1;
 		if (*s == 'Z')
 			s++;
 	}
 	if (*s)
 		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    sec > 60)
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (mo < 1 || mo > 12 || d < 1 ||
+	    d > mdays[mo - 1] + (mo == 2 && leap) || h > 23 || mi > 59 ||
+	    sec > 59)
 		return -1;
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = y - 1900;
