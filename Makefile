@@ -2,9 +2,9 @@
 # both install missing Debian packages first (make deps), then build.
 
 CC      ?= cc
-PKGS    := sqlite3 libsodium inih
-# libcsv ships no pkg-config file in Debian; it is linked by name.
-LIBS_NOPC := -lcsv
+PKGS    := sqlite3 libsodium inih xlsxwriter libqrencode
+# libcsv and libharu ship no pkg-config file in Debian: linked by name.
+LIBS_NOPC := -lcsv -lhpdf
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -13,9 +13,10 @@ LDLIBS  += $(PKG_LIBS) $(LIBS_NOPC) -lpthread -lm
 
 # Debian packages: build dependencies, then what tests and run use.
 DEB_BUILD := build-essential pkg-config libcsv-dev libsodium-dev \
-             libsqlite3-dev libinih-dev
-DEB_TEST  := sqlite3 python3 python3-openpyxl poppler-utils qpdf \
-             python3-aiosmtpd fonts-dejavu-core valgrind
+             libsqlite3-dev libinih-dev libhpdf-dev libxlsxwriter-dev \
+             libqrencode-dev fonts-dejavu-core fonts-wqy-microhei
+DEB_TEST  := sqlite3 python3 python3-openpyxl python3-pypdf poppler-utils \
+             qpdf python3-aiosmtpd valgrind time util-linux
 PYTHON  := /usr/bin/python3
 
 SRC_LIB := $(sort $(wildcard core/*.c formats/*.c stages/*.c))

@@ -280,7 +280,10 @@ static void test_config_sites(void)
 	if (c) {
 		s = config_site(c, NULL);
 		CHECK(s && s->code && strcmp(s->code, "oakfield") == 0);
+		CHECK(s && s->name && strcmp(s->name, "oakfield") == 0);
 		CHECK(c->nsites == 2);
+		s = config_site(c, "northgate");
+		CHECK(s && s->name && strcmp(s->name, "Northgate") == 0);
 	}
 	config_free(c);
 
@@ -488,19 +491,25 @@ static void test_config_errors(void)
 		CHECK(strstr(err, ":4:") == NULL);
 		free(text);
 	}
-	/* A line of 190 bytes is fine. */
-	line[190] = '\0';
+	/* The limit is exact: 198 bytes pass, 199 do not. */
+	line[199] = '\0';
+	{
+		char *text = xasprintf("[site]\ncode = a\n%s\n", line);
+
+		REFUSED(text, "pipeline.conf':3: line is longer than 198 bytes");
+		free(text);
+	}
+	line[198] = '\0';
 	{
 		char *text = xasprintf("[site]\ncode = a\n%s\n", line);
 		struct config *c = load(text);
 
 		CHECK(c != NULL);
 		if (c)
-			CHECK(strlen(c->sites[0].name) == 190 - 7);
+			CHECK(strlen(c->sites[0].name) == 198 - 7);
 		config_free(c);
 		free(text);
 	}
-
 	/* Every problem is reported, each with its line, in one go. */
 	err = REFUSED("[site]\ncode = a\n[store]\nreveal = maybe\n"
 		      "argon2_ops = x\n[bogus]\nk = v\n",
@@ -568,18 +577,36 @@ static void test_config_bool(void)
 
 static void test_config_policy(void)
 {
-	struct config *c = load("[site]\ncode = a\n[policy student]\n");
+	struct config *c;
+	const struct policy *p;
+	const char *err;
 
+	c = load("[site]\ncode = a\n[policy student]\nlength = 12\n"
+		 "[policy staff]\nstyle = words\n[policy student]\n"
+		 "min_digits = 2\n");
 	CHECK(c != NULL);
 	if (!c)
 		return;
-	CHECK(config_policy(c, "staff") == NULL);
+	CHECK(c->npolicies == 2);
+	p = config_policy(c, "student");
+	CHECK(p != NULL);
+	if (p) {
+		CHECK_STR(p->user_type, "student");
+		CHECK(p->length == 12);
+		CHECK(p->min_digits == 2);
+	}
+	p = config_policy(c, "staff");
+	CHECK(p != NULL && p->style == POLICY_WORDS);
+	CHECK(config_policy(c, "governor") == NULL);
 	config_free(c);
-	c = load("[site]\ncode = a\n");
-	CHECK(c != NULL);
-	if (c)
-		CHECK(config_policy(c, "student") == NULL);
-	config_free(c);
+	/* policy_set names the key; config adds the file and line. */
+	err = REFUSED("[site]\ncode = a\n[policy student]\nlength = two\n",
+		      "length: 'two' is not a number");
+	CHECK(strstr(err, "pipeline.conf':4: in [policy student]") != NULL);
+	REFUSED("[site]\ncode = a\n[policy student]\ncolour = red\n",
+		"pipeline.conf':4: in [policy student]");
+	REFUSED("[site]\ncode = a\n[policy]\nlength = 12\n",
+		"pipeline.conf':4: unknown section [policy]");
 	config_free(NULL);   /* NULL-safe */
 }
 

@@ -1,0 +1,57 @@
+/*
+ * pdf: printed lists of temporary passwords with libharu: strips to cut and
+ * hand out, or a class list per group for the teacher. The only file that
+ * includes hpdf.h (and qrencode.h for the optional QR code per strip).
+ *
+ * Text is UTF-8 throughout, drawn with embedded TrueType fonts; a name is
+ * split into runs by which font of the fallback chain has each glyph, and a
+ * name that no font can draw is reported, never printed as empty boxes.
+ * Every page carries the batch version and generation time, so anyone can
+ * tell whether a printout is current.
+ */
+#ifndef TEMPASS_FORMAT_PDF_H
+#define TEMPASS_FORMAT_PDF_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+enum pdf_layout { PDF_STRIPS, PDF_CLASSLIST };
+enum pdf_paper { PDF_A4, PDF_LETTER };
+enum pdf_qr { PDF_QR_NONE, PDF_QR_USERNAME, PDF_QR_LOGIN };
+
+struct pdf_options {
+	enum pdf_layout layout;
+	enum pdf_paper paper;
+	int strips_per_page;         /* strips layout; 0 = default (8) */
+	enum pdf_qr qr;              /* QR_LOGIN: username and password */
+	const char *site_name;
+	/* Fallback chain of TrueType fonts for text, first preferred; a
+	 * .ttc collection is named "path.ttc#index" (default index 0). */
+	const char *const *fonts;
+	size_t nfonts;
+	const char *mono_font;       /* the password font (monospace) */
+};
+
+/* One person on the list; every string UTF-8, "" when unknown. */
+struct pdf_entry {
+	const char *forename;
+	const char *surname;
+	const char *username;
+	const char *password;
+	const char *group;           /* the group that selected them */
+	const char *born_day;        /* "14": day of the month only */
+	const char *expires;         /* "2026-10-01T08:14:00Z" */
+	const char *version;         /* batch version, "7" */
+	const char *generated_at;    /* "2026-09-03T08:14:00Z" */
+};
+
+/*
+ * Writes the entries, in the order given (the caller sorts; a classlist
+ * starts a new section, on a new page, whenever group changes), as one PDF
+ * document to out. Returns 0, or -1 after reporting. Warnings (a name no
+ * font can draw) are reported with warnf() and do not fail the call.
+ */
+int pdf_write(FILE *out, const struct pdf_options *opt,
+	      const struct pdf_entry *entries, size_t n);
+
+#endif
