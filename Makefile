@@ -36,10 +36,13 @@ libtempass.a: $(OBJ_LIB)
 	rm -f $@
 	ar rcs $@ $^
 
-%.o: %.c $(wildcard core/*.h formats/*.h stages/*.h)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+%.o: %.c
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
-tests/unit/test_%: tests/unit/test_%.c tests/unit/test.h libtempass.a
+-include $(OBJ_LIB:.o=.d) tempass.d
+
+tests/unit/test_%: tests/unit/test_%.c tests/unit/test.h libtempass.a \
+		   $(wildcard core/*.h formats/*.h)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< libtempass.a $(LDLIBS)
 
 # Installs what is missing; as root with apt-get, otherwise prints the command.
@@ -77,4 +80,5 @@ check-asan: deps
 	$(MAKE) clean
 
 clean:
-	rm -f tempass tempass.o libtempass.a $(OBJ_LIB) $(UNIT_BIN)
+	rm -f tempass tempass.o tempass.d libtempass.a $(OBJ_LIB) \
+	      $(OBJ_LIB:.o=.d) $(UNIT_BIN)

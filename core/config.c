@@ -377,6 +377,48 @@ static void handle_run(struct loader *l, const char *key, const char *v)
 		bad(l, "[run]: unknown key '%s'", key);
 }
 
+static void handle_output(struct loader *l, const char *key, const char *v)
+{
+	struct config *c = l->c;
+	long n;
+
+	if (strcmp(key, "out_dir") == 0) {
+		set_path(l, &c->out_dir, v);
+	} else if (strcmp(key, "pdf_fonts") == 0) {
+		split_list(v, &c->pdf_fonts, &c->npdf_fonts);
+		for (size_t i = 0; i < c->npdf_fonts; i++) {
+			char *abs = config_path(c, c->pdf_fonts[i]);
+
+			free(c->pdf_fonts[i]);
+			c->pdf_fonts[i] = abs;
+		}
+	} else if (strcmp(key, "pdf_mono_font") == 0) {
+		set_path(l, &c->pdf_mono_font, v);
+	} else if (strcmp(key, "paper") == 0) {
+		if (strcasecmp(v, "a4") && strcasecmp(v, "letter"))
+			bad(l, "paper: '%s' is not a4 or letter", v);
+		else
+			set_str(&c->paper, strcasecmp(v, "a4") ? "letter" :
+							       "a4");
+	} else if (strcmp(key, "strips_per_page") == 0) {
+		if (parse_long(v, 1, 20, &n) < 0)
+			bad(l, "strips_per_page: '%s' is not a number from 1 "
+			    "to 20", v);
+		else
+			c->strips_per_page = (int)n;
+	} else if (strcmp(key, "qr") == 0) {
+		if (strcmp(v, "none") && strcmp(v, "username") &&
+		    strcmp(v, "login"))
+			bad(l, "qr: '%s' is not none, username or login", v);
+		else
+			set_str(&c->qr, v);
+	} else if (strcmp(key, "sort") == 0) {
+		set_str(&c->sort, v);
+	} else {
+		bad(l, "[output]: unknown key '%s'", key);
+	}
+}
+
 static int handler(void *user, const char *section, const char *key,
 		   const char *value)
 {
@@ -405,10 +447,7 @@ static int handler(void *user, const char *section, const char *key,
 		}
 		break;
 	case SEC_OUTPUT:
-		if (strcmp(key, "out_dir") == 0)
-			set_path(l, &l->c->out_dir, value);
-		else
-			bad(l, "[output]: unknown key '%s'", key);
+		handle_output(l, key, value);
 		break;
 	case SEC_RUN:
 		handle_run(l, key, value);
@@ -542,6 +581,14 @@ struct config *config_load(const char *path)
 		c->key_file = config_path(c, "var/tempass.key");
 	if (!c->out_dir)
 		c->out_dir = config_path(c, "out");
+	if (!c->paper)
+		c->paper = xstrdup("a4");
+	if (!c->qr)
+		c->qr = xstrdup("none");
+	if (!c->sort)
+		c->sort = xstrdup("group, surname, forename");
+	if (!c->strips_per_page)
+		c->strips_per_page = 8;
 	if (!c->rejects_dir)
 		c->rejects_dir = xstrdup(c->out_dir);
 	if (!c->words_file)
@@ -603,6 +650,11 @@ void config_free(struct config *c)
 	free(c->words_file);
 	free(c->denylist_file);
 	free(c->out_dir);
+	free_list(c->pdf_fonts, c->npdf_fonts);
+	free(c->pdf_mono_font);
+	free(c->paper);
+	free(c->qr);
+	free(c->sort);
 	free(c->run_roster);
 	free_list(c->run_groups, c->nrun_groups);
 	free(c->run_admin);

@@ -64,6 +64,13 @@ struct config {
 	char *denylist_file;
 	/* [output] */
 	char *out_dir;
+	char **pdf_fonts;        /* fallback chain; none = the built-in one */
+	size_t npdf_fonts;
+	char *pdf_mono_font;
+	char *paper;             /* "a4" or "letter" */
+	int strips_per_page;
+	char *qr;                /* "none", "username" or "login" */
+	char *sort;              /* columns, e.g. "group, surname, forename" */
 	/* [run] */
 	char *run_roster;        /* roster kind to import, NULL = first */
 	char **run_groups;

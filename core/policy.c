@@ -227,8 +227,8 @@ static const char *separator_problem(const char *s)
 		return "is not 1 to 4 characters";
 	for (; *s; s++) {
 		if (*s >= 'a' && *s <= 'z')
-			return "holds a lower-case letter, which would run into "
-			       "the words";
+			return "holds a lower-case letter, which would run "
+			       "into the words";
 		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
 			return "holds a space or a character that is not "
 			       "printable ASCII";
@@ -386,6 +386,12 @@ static int entry_cmp(const void *a, const void *b)
 	return (x->line > y->line) - (x->line < y->line);
 }
 
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' ||
+	       c == '\f' || c == '\v';
+}
+
 /*
  * Reads one entry a line from path into e: trimmed, blank and '#' lines
  * skipped, each entry minlen to maxlen letters a-z. Returns 0, or -1 after
@@ -410,13 +416,15 @@ static int read_list(const char *path, size_t minlen, size_t maxlen,
 
 		lineno++;
 		len = (size_t)got;
-		if (lineno == 1 && len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
+		/* A UTF-8 byte order mark, as some Windows editors add. */
+		if (lineno == 1 && len >= 3 &&
+		    memcmp(s, "\xef\xbb\xbf", 3) == 0) {
 			s += 3;
 			len -= 3;
 		}
-		while (len && strchr(" \t\r\n\f\v", s[len - 1]))
+		while (len && is_blank(s[len - 1]))
 			s[--len] = '\0';
-		while (len && strchr(" \t\f\v", *s)) {
+		while (len && is_blank(*s)) {
 			s++;
 			len--;
 		}
@@ -537,7 +545,8 @@ struct wordlists *wordlists_load(const char *words_path,
 		goto fail;
 
 	/* The denylist: sorted, repeats dropped, indexed by first letter. */
-	qsort(deny.v, deny.n, sizeof(*deny.v), entry_cmp);
+	if (deny.n)                  /* qsort(NULL, 0, ...) is undefined */
+		qsort(deny.v, deny.n, sizeof(*deny.v), entry_cmp);
 	wl->deny = xcalloc(deny.n + 1, sizeof(*wl->deny));
 	for (i = 0, n = 0; i < deny.n; i++) {
 		if (n && strcmp(wl->deny[n - 1], deny.v[i].word) == 0)
@@ -554,7 +563,8 @@ struct wordlists *wordlists_load(const char *words_path,
 
 	/* The word list: a word that holds a denylisted one, or comes twice,
 	 * is dropped with a warning so the list can be fixed at leisure. */
-	qsort(words.v, words.n, sizeof(*words.v), entry_cmp);
+	if (words.n)
+		qsort(words.v, words.n, sizeof(*words.v), entry_cmp);
 	wl->words = xcalloc(words.n + 1, sizeof(*wl->words));
 	for (i = 0, n = 0; i < words.n; i++) {
 		struct entry *e = &words.v[i];

@@ -41,10 +41,13 @@ static char *tmp_file(const char *name, const char *content)
 	return path;
 }
 
-/* Everything written on stderr between the two calls is kept here. */
+/*
+ * Everything errorf() and warnf() write between the two calls is kept here.
+ * The stderr stream is swapped (glibc allows it) rather than file
+ * descriptor 2, so a sanitizer report still reaches the terminal.
+ */
 static char captured[8192];
-static int saved_stderr = -1;
-static FILE *capture_fp;
+static FILE *capture_fp, *real_stderr;
 
 static void capture_begin(void)
 {
@@ -52,17 +55,15 @@ static void capture_begin(void)
 	capture_fp = tmpfile();
 	if (!capture_fp)
 		die("tmpfile failed");
-	saved_stderr = dup(2);
-	dup2(fileno(capture_fp), 2);
+	real_stderr = stderr;
+	stderr = capture_fp;
 }
 
 static const char *capture_end(void)
 {
 	size_t n;
 
-	fflush(stderr);
-	dup2(saved_stderr, 2);
-	close(saved_stderr);
+	stderr = real_stderr;
 	rewind(capture_fp);
 	n = fread(captured, 1, sizeof(captured) - 1, capture_fp);
 	captured[n] = '\0';
@@ -224,7 +225,8 @@ static void test_policy_release(void)
 static void test_policy_set(void)
 {
 	static const char *const bools[][2] = {
-		{ "yes", "1" }, { "no", "0" }, { "true", "1" }, { "false", "0" },
+		{ "yes", "1" }, { "no", "0" }, { "true", "1" },
+		{ "false", "0" },
 		{ "1", "1" }, { "0", "0" }, { "on", "1" }, { "off", "0" },
 		{ "YES", "1" }, { "Off", "0" },
 	};
@@ -273,7 +275,8 @@ static void test_policy_set(void)
 	CHECK(set_err(&p, "length", "99999999999999999999") != NULL);
 	CHECK(p.length == 12);
 	e = set_err(&p, "min_lower", "many");
-	CHECK(e && strstr(e, "min_lower: 'many' is not a number from 0 to 128"));
+	CHECK(e && strstr(e, "min_lower: 'many' is not a number from 0 to "
+			  "128"));
 	CHECK(set_err(&p, "min_symbols", "129") != NULL);
 	CHECK(set_err(&p, "words", "0") != NULL);
 	CHECK(set_err(&p, "words", "13") != NULL);
@@ -287,7 +290,8 @@ static void test_policy_set(void)
 	CHECK(e && strstr(e, "exclude_lookalikes: 'maybe' is not yes or no"));
 	CHECK(set_err(&p, "exclude_lookalikes", "") != NULL);
 	e = set_err(&p, "symbols", "!a#");
-	CHECK(e && strstr(e, "symbols: '!a#' holds 'a', which is not a symbol"));
+	CHECK(e && strstr(e, "symbols: '!a#' holds 'a', which is not a "
+			  "symbol"));
 	e = set_err(&p, "symbols", "!#!");
 	CHECK(e && strstr(e, "symbols: '!#!' holds '!' twice"));
 	CHECK(set_err(&p, "symbols", "! #") != NULL);
