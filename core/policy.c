@@ -876,14 +876,14 @@ static void draw_uniform(const uint32_t *range, uint32_t *val, int n)
 /*
  * The minimums are met by construction: min_i characters drawn from each
  * class, the rest from the union of the classes, then shuffled with
- * Fisher-Yates. The shuffle stops once the m required characters have
- * their places (step k swaps position k with a uniform one of k .. L-1,
- * and required character k goes where position k now points): the union
- * characters are independent and identically distributed, so shuffling them
- * among themselves as well would give exactly the same distribution while
- * costing log2((L-m)!) more bits, 15 bits and one more system call for the
- * default 12-character password. The tests check every position against
- * the distribution of a full shuffle.
+ * Fisher-Yates over the positions, stopped once the m required characters
+ * have their places: step k swaps pos[k] with a uniform one of pos[k..L-1],
+ * and character k goes to pos[k], the union characters to what is left.
+ * The union characters are independent and identically distributed, so
+ * shuffling them among themselves as well would give exactly the same
+ * distribution while costing log2((L-m)!) more bits: 15 bits and one more
+ * system call for the default 12-character password. The tests check every
+ * position against the distribution of a full shuffle.
  */
 static size_t gen_random(const struct policy *p, const struct alphabets *ab,
 			 struct scratch *s)

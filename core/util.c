@@ -515,3 +515,10 @@ void arena_release(struct arena *a)
 		a->head = next;
 	}
 }
+
+void arena_release_wiped(struct arena *a)
+{
+	for (struct arena_chunk *c = a->head; c; c = c->next)
+		explicit_bzero(c->data, c->cap);
+	arena_release(a);
+}

@@ -122,5 +122,7 @@ void *arena_alloc(struct arena *a, size_t n);
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 void arena_release(struct arena *a);
+/* The same, wiping every byte first: for arenas that held passwords. */
+void arena_release_wiped(struct arena *a);
 
 #endif

@@ -192,3 +192,20 @@ check_eq "one password column, not two" "$(head -1 pt2.tsv | tr '\t' '\n' | grep
 check_eq "the passwords are new" \
   "$(comm -12 <(col pt.tsv password | sort) <(col pt2.tsv password | sort) | wc -l)" 0
 check_eq "the version is the new batch's" "$(col pt2.tsv version | sort -u)" "$(batches)"
+
+# ---- pass-through in CSV and NDJSON, with values that need quoting
+tp select --group 7C --format csv 2>/dev/null |
+	awk 'NR == 1 { print $0 ",note"; next } { print $0 ",\"desk 4, \"\"front\"\"\"" }' |
+	regen --format ndjson >pt.ndjson 2>"$T/.err"
+check_eq "regenerate reads CSV and writes NDJSON" $? 0
+check_eq "the added CSV column reaches every NDJSON record, unquoted" \
+  "$("$PYTHON" -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1])]; print(len(r), sum(1 for x in r if x.get("note") == "desk 4, \"front\"" and x.get("password")))' pt.ndjson)" \
+  "$n7c $n7c"
+
+# ---- a user twice in the stream gets one password
+awk -F'\t' 'BEGIN { OFS = FS } { print } NR == 2 { print }' c.tsv >dup.tsv
+nc=$(creds)
+check_exit "a stream with a user twice" 0 regen --input dup.tsv
+check_grep "counts the user once" "^$n7c temporary password(s) will be regenerated" "$T/.err"
+check_eq "one output row for that user" "$(col "$T/.out" username | grep -cx "$(col c.tsv username | head -1)")" 1
+check_eq "one credential per user" "$(creds)" $((nc + n7c))

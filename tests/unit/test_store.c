@@ -1,0 +1,1379 @@
+/*
+ * Unit tests of core/store.c. Each test opens its own database in a fresh
+ * folder under /tmp. The store's own answers are checked against a second,
+ * plain SQLite connection opened here (the one place outside core/store.c
+ * that includes sqlite3.h, since this is the store's test): it reads what
+ * was really written, and plays the tamperer and the concurrent writer
+ * that the store must withstand.
+ */
+#include "core/store.h"
+
+#include <ftw.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/secrets.h"
+#include "core/util.h"
+#include "tests/unit/test.h"
+
+static char tmpdir[] = "/tmp/tempass-store.XXXXXX";
+
+#define NOW 1788423240LL   /* 2026-09-03T08:14:00Z */
+#define DAY 86400LL
+
+/* ==== Helpers ==== */
+
+static FILE *capture_fp;
+static int capture_saved = -1;
+static char captured[8192];
+
+static void capture_begin(void)
+{
+	fflush(stderr);
+	capture_fp = tmpfile();
+	capture_saved = dup(2);
+	dup2(fileno(capture_fp), 2);
+}
+
+static const char *capture_end(void)
+{
+	size_t n;
+
+	fflush(stderr);
+	dup2(capture_saved, 2);
+	close(capture_saved);
+	rewind(capture_fp);
+	n = fread(captured, 1, sizeof(captured) - 1, capture_fp);
+	captured[n] = '\0';
+	fclose(capture_fp);
+	return captured;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag,
+		    struct FTW *ftw)
+{
+	(void)sb, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+/* tmpdir/name; caller frees. */
+static char *db_path(const char *name)
+{
+	return xasprintf("%s/%s", tmpdir, name);
+}
+
+static struct store *open_db(const char *name)
+{
+	char *path = db_path(name);
+	struct store *st = store_open(path);
+
+	CHECK(st != NULL);
+	free(path);
+	return st;
+}
+
+/* A second, plain connection to the database. */
+static sqlite3 *raw_open(const char *name)
+{
+	char *path = db_path(name);
+	sqlite3 *db = NULL;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
+		fprintf(stderr, "cannot open %s: %s\n", path,
+			sqlite3_errmsg(db));
+		test_failed_checks++;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	free(path);
+	return db;
+}
+
+/* The first column of the first row of sql as an integer (-999 if none). */
+static long long raw_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *s;
+	long long v = -999;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+		fprintf(stderr, "raw_int: %s: %s\n", sql, sqlite3_errmsg(db));
+		test_failed_checks++;
+		return v;
+	}
+	if (sqlite3_step(s) == SQLITE_ROW &&
+	    sqlite3_column_type(s, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* The same as text, in a buffer that the next call overwrites. */
+static const char *raw_text(sqlite3 *db, const char *sql)
+{
+	static char buf[1024];
+	sqlite3_stmt *s;
+
+	strcpy(buf, "(none)");
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+		fprintf(stderr, "raw_text: %s: %s\n", sql,
+			sqlite3_errmsg(db));
+		test_failed_checks++;
+		return buf;
+	}
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(s, 0);
+
+		snprintf(buf, sizeof(buf), "%s", t ? (const char *)t : "NULL");
+	}
+	sqlite3_finalize(s);
+	return buf;
+}
+
+static int raw_exec(sqlite3 *db, const char *sql)
+{
+	return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+/* A user row to insert; the strings are copied. */
+static struct store_user make_user(const char *ext, const char *username,
+				   const char *forename, const char *surname)
+{
+	struct store_user u;
+
+	memset(&u, 0, sizeof(u));
+	u.roster = xstrdup("students");
+	u.external_id = xstrdup(ext);
+	u.username = xstrdup(username);
+	u.forename = xstrdup(forename);
+	u.surname = xstrdup(surname);
+	u.dob = xstrdup("2014-09-14");
+	u.user_type = xstrdup("student");
+	return u;
+}
+
+/* Inserts a user (in its own transaction) and returns its id. */
+static long long add_user(struct store *st, long long site, const char *ext,
+			  const char *username, const char *surname)
+{
+	struct store_user u = make_user(ext, username, "Test", surname);
+	long long id;
+
+	CHECK(store_begin(st) == 0);
+	CHECK(store_user_insert(st, site, &u, NOW) == 0);
+	CHECK(store_commit(st) == 0);
+	id = u.id;
+	store_user_release(&u);
+	return id;
+}
+
+static long long add_group(struct store *st, long long site, const char *name,
+			   const char *source)
+{
+	long long id;
+
+	CHECK(store_begin(st) == 0);
+	id = store_group_create(st, site, name, source);
+	CHECK(id > 0);
+	CHECK(store_commit(st) == 0);
+	return id;
+}
+
+static void add_member(struct store *st, long long group, long long user)
+{
+	CHECK(store_begin(st) == 0);
+	CHECK(store_membership_add(st, group, user) == 0);
+	CHECK(store_commit(st) == 0);
+}
+
+/* Creates a batch and issues one credential; returns the credential id. */
+static long long issue(struct store *st, long long site, long long user,
+		       long long expires, long long *version,
+		       long long *voided)
+{
+	static const unsigned char sealed[] = "sealed-bytes";
+	long long batch, v, cred;
+
+	CHECK(store_begin(st) == 0);
+	CHECK(store_batch_create(st, site, "admin", "group=7A", 1, NOW, &batch,
+				 &v) == 0);
+	cred = store_credential_issue(st, batch, user, "7A", sealed,
+				      sizeof(sealed), NULL, expires, NOW,
+				      voided);
+	CHECK(cred > 0);
+	CHECK(store_commit(st) == 0);
+	if (version)
+		*version = v;
+	return cred;
+}
+
+/* Collects listing rows as "a|b|c" lines. */
+struct rows {
+	struct sbuf sb;
+	int n;
+	int ncols;
+	int stop_after;   /* > 0: the callback fails on that row */
+};
+
+static int collect(void *ctx, const char *const *values)
+{
+	struct rows *r = ctx;
+
+	r->n++;
+	if (r->stop_after && r->n >= r->stop_after)
+		return -1;
+	for (int i = 0; i < r->ncols; i++) {
+		if (i)
+			sbuf_addch(&r->sb, '|');
+		sbuf_addstr(&r->sb, values[i]);
+	}
+	sbuf_addch(&r->sb, '\n');
+	return 0;
+}
+
+/* ==== Opening ==== */
+
+static void test_store_open(void)
+{
+	char *path = db_path("deep/er/open.db");
+	char *dir = db_path("deep/er");
+	struct store *st;
+	struct stat sb;
+	sqlite3 *db;
+	const char *err;
+
+	st = store_open(path);
+	CHECK(st != NULL);
+	CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+	CHECK(stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode) &&
+	      (sb.st_mode & 0777) == 0700);
+	db = raw_open("deep/er/open.db");
+	CHECK(raw_int(db, "PRAGMA user_version") == 1);
+	CHECK_STR(raw_text(db, "PRAGMA journal_mode"), "wal");
+	CHECK(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE type ="
+		      " 'table' AND name IN ('site', 'user', 'grp',"
+		      " 'membership', 'batch', 'credential', 'audit',"
+		      " 'admin')") == 8);
+	CHECK(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE name ="
+		      " 'credential_current'") == 1);
+	/* A row to find again. */
+	CHECK(store_site(st, "oakfield", "Oakfield") == 1);
+	store_close(st);
+
+	/* Reopening migrates nothing and keeps the data. */
+	CHECK(raw_exec(db, "CREATE TABLE marker (x)") == SQLITE_OK);
+	st = store_open(path);
+	CHECK(st != NULL);
+	CHECK(raw_int(db, "PRAGMA user_version") == 1);
+	CHECK(raw_int(db, "SELECT count(*) FROM site") == 1);
+	CHECK(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE name ="
+		      " 'marker'") == 1);
+	CHECK(st && store_site(st, "oakfield", "Oakfield") == 1);
+	store_close(st);
+
+	/* A database from a newer tempass is refused, untouched. */
+	CHECK(raw_exec(db, "PRAGMA user_version = 2") == SQLITE_OK);
+	capture_begin();
+	st = store_open(path);
+	err = capture_end();
+	CHECK(st == NULL);
+	CHECK(strstr(err, "schema version 2 is newer than this tempass") !=
+	      NULL);
+	CHECK(strstr(err, path) != NULL);
+	CHECK(raw_int(db, "PRAGMA user_version") == 2);
+	store_close(st);
+	sqlite3_close(db);
+
+	/* A file that is not a database. */
+	{
+		char *junk = db_path("junk.db");
+		FILE *fp = fopen(junk, "w");
+
+		CHECK(fp != NULL);
+		if (fp) {
+			fputs("this is not an SQLite database, not at all, "
+			      "though it is long enough to have a header\n",
+			      fp);
+			fclose(fp);
+		}
+		capture_begin();
+		st = store_open(junk);
+		err = capture_end();
+		CHECK(st == NULL);
+		CHECK(strstr(err, junk) != NULL);
+		store_close(st);
+		free(junk);
+	}
+	/* A folder that cannot be made. */
+	{
+		char *bad = db_path("junk.db/sub/x.db");
+
+		capture_begin();
+		st = store_open(bad);
+		err = capture_end();
+		CHECK(st == NULL);
+		CHECK(strstr(err, "cannot") != NULL);
+		free(bad);
+	}
+	store_close(NULL);   /* NULL-safe */
+	free(path);
+	free(dir);
+}
+
+static void test_store_begin(void)
+{
+	struct store *st = open_db("busy.db");
+	int ready[2], rc;
+	struct timeval t0, t1;
+	double waited;
+	pid_t pid;
+	char c;
+
+	if (!st)
+		return;
+	/* A transaction is real: a rollback undoes it. */
+	CHECK(store_begin(st) == 0);
+	CHECK(store_site(st, "rolled", "Back") > 0);
+	store_rollback(st);
+	store_rollback(st);   /* no transaction: harmless */
+	{
+		sqlite3 *db = raw_open("busy.db");
+
+		CHECK(raw_int(db, "SELECT count(*) FROM site") == 0);
+		sqlite3_close(db);
+	}
+
+	/*
+	 * Another process holds the write lock for 1.5 s: BEGIN IMMEDIATE
+	 * waits for it (within the 10 s busy timeout) and then succeeds.
+	 * STORE_BUSY itself needs the full 10 s timeout to pass and is
+	 * left to the end-to-end tests.
+	 */
+	CHECK(pipe(ready) == 0);
+	fflush(NULL);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		sqlite3 *db = raw_open("busy.db");
+
+		close(ready[0]);
+		if (raw_exec(db, "BEGIN IMMEDIATE") != SQLITE_OK ||
+		    raw_exec(db, "INSERT INTO site (code, name) VALUES"
+			     " ('child', 'Child')") != SQLITE_OK)
+			_exit(2);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(3);
+		usleep(1500 * 1000);
+		if (raw_exec(db, "COMMIT") != SQLITE_OK)
+			_exit(4);
+		sqlite3_close(db);
+		_exit(0);
+	}
+	close(ready[1]);
+	CHECK(read(ready[0], &c, 1) == 1);
+	close(ready[0]);
+	gettimeofday(&t0, NULL);
+	rc = store_begin(st);
+	gettimeofday(&t1, NULL);
+	waited = (double)(t1.tv_sec - t0.tv_sec) +
+		 (double)(t1.tv_usec - t0.tv_usec) / 1e6;
+	CHECK(rc == 0);
+	CHECK(waited > 1.0 && waited < 9.0);
+	if (rc == 0) {
+		/* It sees what the other process committed. */
+		CHECK(store_site(st, "child", "Child") > 0);
+		CHECK(store_commit(st) == 0);
+	}
+	{
+		sqlite3 *db = raw_open("busy.db");
+
+		CHECK(raw_int(db, "SELECT count(*) FROM site") == 1);
+		sqlite3_close(db);
+	}
+	{
+		int status = -1;
+
+		CHECK(waitpid(pid, &status, 0) == pid);
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	store_close(st);
+}
+
+/* ==== Sites ==== */
+
+static void test_store_site(void)
+{
+	struct store *st = open_db("site.db");
+	sqlite3 *db;
+	long long a, b;
+
+	if (!st)
+		return;
+	db = raw_open("site.db");
+	a = store_site(st, "oakfield", "Oakfield Academy");
+	CHECK(a > 0);
+	CHECK(store_site(st, "oakfield", "Oakfield Academy") == a);
+	b = store_site(st, "northgate", "Northgate");
+	CHECK(b > 0 && b != a);
+	/* A new name in the configuration renames the site, same id. */
+	CHECK(store_site(st, "oakfield", "Oakfield School") == a);
+	CHECK_STR(raw_text(db, "SELECT name FROM site WHERE code ="
+			   " 'oakfield'"), "Oakfield School");
+	CHECK(raw_int(db, "SELECT count(*) FROM site") == 2);
+	/* Inside a caller's transaction it does not commit on its own. */
+	CHECK(store_begin(st) == 0);
+	CHECK(store_site(st, "elm", "Elm") > 0);
+	store_rollback(st);
+	CHECK(raw_int(db, "SELECT count(*) FROM site WHERE code = 'elm'") ==
+	      0);
+	sqlite3_close(db);
+	store_close(st);
+}
+
+/* ==== Users, groups and memberships ==== */
+
+static void test_store_user_insert(void)
+{
+	struct store *st = open_db("users.db");
+	struct store_user u, dup, *all = NULL;
+	long long site, other;
+	size_t n = 0;
+	sqlite3 *db;
+
+	if (!st)
+		return;
+	db = raw_open("users.db");
+	site = store_site(st, "oakfield", "Oakfield");
+	other = store_site(st, "northgate", "Northgate");
+	u = make_user("000001", "zadams", "Zo\xc3\xab", "Adams");
+	u.email = xstrdup("zoe@pupils.example");
+	u.email_verified = 1;
+	CHECK(store_begin(st) == 0);
+	CHECK(store_user_insert(st, site, &u, NOW) == 0);
+	CHECK(u.id > 0);
+	CHECK(store_commit(st) == 0);
+	CHECK_STR(raw_text(db, "SELECT forename || ' ' || surname || ' ' ||"
+			   " dob || ' ' || email || ' ' || email_verified ||"
+			   " ' ' || status || ' ' || user_type FROM user"),
+		  "Zo\xc3\xab Adams 2014-09-14 zoe@pupils.example 1 active "
+		  "student");
+	CHECK(raw_int(db, "SELECT created_at FROM user") == NOW);
+	CHECK(raw_int(db, "SELECT count(*) FROM user_type WHERE name ="
+		      " 'student'") == 1);
+
+	/* The same username at the same site is refused, reported. */
+	dup = make_user("000002", "zadams", "Zak", "Adams");
+	CHECK(store_begin(st) == 0);
+	capture_begin();
+	CHECK(store_user_insert(st, site, &dup, NOW) == -1);
+	capture_end();
+	/* The same external id in the same roster too. */
+	free(dup.username);
+	dup.username = xstrdup("zadams2");
+	free(dup.external_id);
+	dup.external_id = xstrdup("000001");
+	capture_begin();
+	CHECK(store_user_insert(st, site, &dup, NOW) == -1);
+	capture_end();
+	store_rollback(st);
+	/* ... but both are fine at another site. */
+	free(dup.external_id);
+	dup.external_id = xstrdup("000001");
+	free(dup.username);
+	dup.username = xstrdup("zadams");
+	CHECK(store_begin(st) == 0);
+	CHECK(store_user_insert(st, other, &dup, NOW) == 0);
+	CHECK(store_commit(st) == 0);
+	CHECK(raw_int(db, "SELECT count(*) FROM user") == 2);
+
+	/* Loading sees only the site's users. */
+	CHECK(store_users_load(st, site, &all, &n) == 0);
+	CHECK(n == 1);
+	if (n == 1) {
+		CHECK(all[0].id == u.id);
+		CHECK_STR(all[0].username, "zadams");
+		CHECK_STR(all[0].email, "zoe@pupils.example");
+		CHECK(all[0].email_verified == 1);
+		CHECK_STR(all[0].dob, "2014-09-14");
+		CHECK(all[0].left == 0);
+		CHECK(all[0].ngroups == 0);
+	}
+	for (size_t i = 0; i < n; i++)
+		store_user_release(&all[i]);
+	free(all);
+	store_user_release(&u);
+	store_user_release(&dup);
+	sqlite3_close(db);
+	store_close(st);
+}
+
+static void test_store_user_update(void)
+{
+	struct store *st = open_db("update.db");
+	struct store_user u, *all = NULL;
+	long long site;
+	size_t n = 0;
+	sqlite3 *db;
+
+	if (!st)
+		return;
+	db = raw_open("update.db");
+	site = store_site(st, "oakfield", "Oakfield");
+	u = make_user("000001", "zadams", "Zoe", "Adams");
+	CHECK(store_begin(st) == 0);
+	CHECK(store_user_insert(st, site, &u, NOW) == 0);
+	free(u.surname);
+	u.surname = xstrdup("Adams-Baker");
+	free(u.dob);
+	u.dob = NULL;
+	u.email = xstrdup("z@x.example");
+	free(u.user_type);
+	u.user_type = xstrdup("staff");
+	CHECK(store_user_update(st, &u, NOW + DAY) == 0);
+	CHECK(store_commit(st) == 0);
+	CHECK_STR(raw_text(db, "SELECT surname || '|' || coalesce(dob, 'none')"
+			   " || '|' || email || '|' || user_type FROM user"),
+		  "Adams-Baker|none|z@x.example|staff");
+	CHECK(raw_int(db, "SELECT updated_at - created_at FROM user") == DAY);
+	CHECK(store_users_load(st, site, &all, &n) == 0);
+	CHECK(n == 1);
+	if (n == 1) {
+		CHECK_STR(all[0].surname, "Adams-Baker");
+		CHECK(all[0].dob == NULL);
+		CHECK_STR(all[0].user_type, "staff");
+	}
+	for (size_t i = 0; i < n; i++)
+		store_user_release(&all[i]);
+	free(all);
+	/* Marked left through an update, and back. */
+	u.left = 1;
+	CHECK(store_begin(st) == 0);
+	CHECK(store_user_update(st, &u, NOW) == 0);
+	CHECK(store_commit(st) == 0);
+	CHECK_STR(raw_text(db, "SELECT status FROM user"), "left");
+	u.left = 0;
+	CHECK(store_begin(st) == 0);
+	CHECK(store_user_update(st, &u, NOW) == 0);
+	CHECK(store_commit(st) == 0);
+	CHECK_STR(raw_text(db, "SELECT status FROM user"), "active");
+	store_user_release(&u);
+	sqlite3_close(db);
+	store_close(st);
+}
+
+static void test_store_users_load(void)
+{
+	struct store *st = open_db("load.db");
+	struct store_user *all = NULL;
+	long long site, y7, r7a, chess, ids[3];
+	size_t n = 0;
+
+	if (!st)
+		return;
+	site = store_site(st, "oakfield", "Oakfield");
+	ids[0] = add_user(st, site, "1", "aa", "A");
+	ids[1] = add_user(st, site, "2", "bb", "B");
+	ids[2] = add_user(st, site, "3", "cc", "C");
+	/* Created in an order unlike their ids' order in memberships. */
+	r7a = add_group(st, site, "7A", "roster");
+	y7 = add_group(st, site, "Year 7", "roster");
+	chess = add_group(st, site, "Chess club", "custom");
+	add_member(st, y7, ids[0]);
+	add_member(st, r7a, ids[0]);
+	add_member(st, chess, ids[0]);
+	add_member(st, y7, ids[2]);
+	CHECK(store_users_load(st, site, &all, &n) == 0);
+	CHECK(n == 3);
+	if (n == 3) {
+		/* Roster-made groups only, sorted by id. */
+		CHECK(all[0].ngroups == 2);
+		if (all[0].ngroups == 2) {
+			CHECK(all[0].groups[0] == r7a);
+			CHECK(all[0].groups[1] == y7);
+		}
+		CHECK(all[1].ngroups == 0 && all[1].groups == NULL);
+		CHECK(all[2].ngroups == 1 && all[2].groups &&
+		      all[2].groups[0] == y7);
+		CHECK(all[0].id < all[1].id && all[1].id < all[2].id);
+	}
+	for (size_t i = 0; i < n; i++)
+		store_user_release(&all[i]);
+	free(all);
+	/* A site without users. */
+	all = NULL;
+	CHECK(store_users_load(st, store_site(st, "empty", "Empty"), &all,
+			       &n) == 0);
+	CHECK(n == 0);
+	free(all);
+	store_close(st);
+}
+
+struct groups_seen {
+	int n, roster;
+	long long chess_id;
+};
+
+static void on_group(void *ctx, const char *name, long long id, int roster)
+{
+	struct groups_seen *g = ctx;
+
+	g->n++;
+	g->roster += roster;
+	if (strcmp(name, "Chess club") == 0)
+		g->chess_id = id;
+}
+
+static void test_store_group_create(void)
+{
+	struct store *st = open_db("groups.db");
+	struct groups_seen seen = { 0 };
+	long long site, other, chess;
+	int roster = -1;
+
+	if (!st)
+		return;
+	site = store_site(st, "oakfield", "Oakfield");
+	other = store_site(st, "northgate", "Northgate");
+	add_group(st, site, "Year 7", "roster");
+	chess = add_group(st, site, "Chess club", "custom");
+	add_group(st, other, "Year 7", "roster");   /* per site */
+	/* A name twice at one site, and an unknown source, are refused. */
+	CHECK(store_begin(st) == 0);
+	capture_begin();
+	CHECK(store_group_create(st, site, "Year 7", "roster") == -1);
+	CHECK(store_group_create(st, site, "X", "made-up") == -1);
+	capture_end();
+	store_rollback(st);
+	CHECK(store_groups_load(st, site, on_group, &seen) == 0);
+	CHECK(seen.n == 2 && seen.roster == 1 && seen.chess_id == chess);
+	CHECK(store_group_id(st, site, "Chess club", &roster) == chess);
+	CHECK(roster == 0);
+	CHECK(store_group_id(st, site, "Year 7", &roster) > 0);
+	CHECK(roster == 1);
+	CHECK(store_group_id(st, site, "Year 8", NULL) == 0);
+	CHECK(store_begin(st) == 0);
+	CHECK(store_group_delete(st, chess) == 0);
+	CHECK(store_commit(st) == 0);
+	CHECK(store_group_id(st, site, "Chess club", NULL) == 0);
+	store_close(st);
+}
+
+static void test_store_membership_add(void)
+{
+	struct store *st = open_db("members.db");
+	long long site, g, u1, u2;
+	sqlite3 *db;
+
+	if (!st)
+		return;
+	db = raw_open("members.db");
+	site = store_site(st, "oakfield", "Oakfield");
+	u1 = add_user(st, site, "1", "aa", "A");
+	u2 = add_user(st, site, "2", "bb", "B");
+	g = add_group(st, site, "7A", "roster");
+	add_member(st, g, u1);
+	add_member(st, g, u1);   /* twice is once */
+	add_member(st, g, u2);
+	CHECK(raw_int(db, "SELECT count(*) FROM membership") == 2);
+	/* Foreign keys are on: no membership of a user who is not there. */
+	CHECK(store_begin(st) == 0);
+	capture_begin();
+	CHECK(store_membership_add(st, g, 9999) == -1);
+	capture_end();
+	store_rollback(st);
+	CHECK(raw_int(db, "SELECT count(*) FROM membership") == 2);
+	sqlite3_close(db);
+	store_close(st);
+}
+
+static void test_store_membership_remove(void)
+{
+	struct store *st = open_db("remove.db");
+	long long site, g, h, u1, u2;
+	sqlite3 *db;
+
+	if (!st)
+		return;
+	db = raw_open("remove.db");
+	site = store_site(st, "oakfield", "Oakfield");
+	u1 = add_user(st, site, "1", "aa", "A");
+	u2 = add_user(st, site, "2", "bb", "B");
+	g = add_group(st, site, "7A", "roster");
+	h = add_group(st, site, "7B", "roster");
+	add_member(st, g, u1);
+	add_member(st, g, u2);
+	add_member(st, h, u1);
+	CHECK(store_begin(st) == 0);
+	CHECK(store_membership_remove(st, g, u1) == 0);
+	CHECK(store_membership_remove(st, g, u1) == 0);   /* already gone */
+	CHECK(store_commit(st) == 0);
+	CHECK(raw_int(db, "SELECT count(*) FROM membership") == 2);
+	CHECK(raw_int(db, "SELECT count(*) FROM membership WHERE user_id ="
+		      " 1 AND group_id = 2") == 1);
+	CHECK(raw_int(db, "SELECT count(*) FROM membership WHERE user_id ="
+		      " 2 AND group_id = 1") == 1);
+	sqlite3_close(db);
+	store_close(st);
+}
+
+static void test_store_user_leave(void)
+{
+	struct store *st = open_db("leave.db");
+	struct store_credential c;
+	long long site, u, other, cred, voided;
+	sqlite3 *db;
+
+	if (!st)
+		return;
+	db = raw_open("leave.db");
+	site = store_site(st, "oakfield", "Oakfield");
+	u = add_user(st, site, "1", "aa", "A");
+	other = add_user(st, site, "2", "bb", "B");
+	cred = issue(st, site, u, NOW + 28 * DAY, NULL, &voided);
+	issue(st, site, other, NOW + 28 * DAY, NULL, &voided);
+	CHECK(store_current_credential(st, u, &c) == 1);
+	CHECK(c.id == cred);
+	CHECK(store_begin(st) == 0);
+	CHECK(store_user_leave(st, u, NOW + DAY) == 1);
+	CHECK(store_commit(st) == 0);
+	CHECK_STR(raw_text(db, "SELECT status FROM user WHERE id = 1"),
+		  "left");
+	CHECK_STR(raw_text(db, "SELECT state || '|' || ended_at || '|' ||"
+			   " (sealed IS NULL) FROM credential WHERE id = 1"),
+		  "revoked|1788509640|1");
+	CHECK(store_current_credential(st, u, &c) == 0);
+	/* The other user's credential is untouched. */
+	CHECK(store_current_credential(st, other, &c) == 1);
+	/* Leaving again revokes nothing more. */
+	CHECK(store_begin(st) == 0);
+	CHECK(store_user_leave(st, u, NOW + DAY) == 0);
+	CHECK(store_commit(st) == 0);
+	sqlite3_close(db);
+	store_close(st);
+}
+
+/* ==== Listings ==== */
+
+static void test_store_list_groups(void)
+{
+	struct store *st = open_db("list.db");
+	struct rows r = { SBUF_INIT, 0, 3, 0 };
+	long long site, other, y7, club, u1, u2, u3;
+	long total;
+
+	if (!st)
+		return;
+	site = store_site(st, "oakfield", "Oakfield");
+	other = store_site(st, "northgate", "Northgate");
+	u1 = add_user(st, site, "1", "aa", "A");
+	u2 = add_user(st, site, "2", "bb", "B");
+	u3 = add_user(st, site, "3", "cc", "C");
+	y7 = add_group(st, site, "Year 7", "roster");
+	add_group(st, site, "Year 10", "roster");
+	add_group(st, site, "year 11", "roster");
+	add_group(st, site, "7A", "roster");
+	club = add_group(st, site, "100% club", "custom");
+	add_group(st, site, "a_b", "custom");
+	add_group(st, site, "axb", "custom");
+	add_group(st, other, "Year 9", "roster");
+	add_member(st, y7, u1);
+	add_member(st, y7, u2);
+	add_member(st, y7, u3);
+	add_member(st, club, u1);
+	/* A leaver is not counted among the members. */
+	CHECK(store_begin(st) == 0);
+	CHECK(store_user_leave(st, u3, NOW) == 0);
+	CHECK(store_commit(st) == 0);
+
+	total = store_list_groups(st, site, NULL, -1, 0, collect, &r);
+	CHECK(total == 7);
+	CHECK(r.n == 7);
+	CHECK_STR(sbuf_str(&r.sb),
+		  "100% club|custom|1\n7A|roster|0\na_b|custom|0\n"
+		  "axb|custom|0\nYear 10|roster|0\nyear 11|roster|0\n"
+		  "Year 7|roster|2\n");
+	/* Search is case-insensitive and counts all matches. */
+	sbuf_reset(&r.sb);
+	r.n = 0;
+	total = store_list_groups(st, site, "YEAR", -1, 0, collect, &r);
+	CHECK(total == 3);
+	CHECK_STR(sbuf_str(&r.sb), "Year 10|roster|0\nyear 11|roster|0\n"
+		  "Year 7|roster|2\n");
+	/* A page: the total is still every match. */
+	sbuf_reset(&r.sb);
+	r.n = 0;
+	total = store_list_groups(st, site, "year", 1, 1, collect, &r);
+	CHECK(total == 3);
+	CHECK(r.n == 1);
+	CHECK_STR(sbuf_str(&r.sb), "year 11|roster|0\n");
+	/* Past the end: no rows, the same total. */
+	sbuf_reset(&r.sb);
+	r.n = 0;
+	CHECK(store_list_groups(st, site, "year", 10, 5, collect, &r) == 3);
+	CHECK(r.n == 0);
+	/* LIKE wildcards in the search are plain characters. */
+	sbuf_reset(&r.sb);
+	r.n = 0;
+	CHECK(store_list_groups(st, site, "%", -1, 0, collect, &r) == 1);
+	CHECK_STR(sbuf_str(&r.sb), "100% club|custom|1\n");
+	sbuf_reset(&r.sb);
+	r.n = 0;
+	CHECK(store_list_groups(st, site, "_", -1, 0, collect, &r) == 1);
+	CHECK_STR(sbuf_str(&r.sb), "a_b|custom|0\n");
+	/* No match. */
+	sbuf_reset(&r.sb);
+	r.n = 0;
+	CHECK(store_list_groups(st, site, "Year 8", -1, 0, collect, &r) == 0);
+	CHECK(r.n == 0);
+	/* Another site's groups. */
+	sbuf_reset(&r.sb);
+	r.n = 0;
+	CHECK(store_list_groups(st, other, NULL, -1, 0, collect, &r) == 1);
+	CHECK_STR(sbuf_str(&r.sb), "Year 9|roster|0\n");
+	/* A callback that fails stops the listing with -1. */
+	r.n = 0;
+	r.stop_after = 2;
+	CHECK(store_list_groups(st, site, NULL, -1, 0, collect, &r) == -1);
+	CHECK(r.n == 2);
+	sbuf_release(&r.sb);
+	store_close(st);
+}
+
+static void test_store_select(void)
+{
+	struct store *st = open_db("select.db");
+	struct rows r = { SBUF_INIT, 0, 10, 0 };
+	long long site, g, u1, u2, u3;
+
+	if (!st)
+		return;
+	site = store_site(st, "oakfield", "Oakfield");
+	u1 = add_user(st, site, "1", "bsmith", "Smith");
+	u2 = add_user(st, site, "2", "aadams", "Adams");
+	u3 = add_user(st, site, "3", "czed", "Zed");
+	g = add_group(st, site, "7A", "roster");
+	add_member(st, g, u1);
+	add_member(st, g, u2);
+	add_member(st, g, u3);
+	CHECK(store_begin(st) == 0);
+	CHECK(store_claim(st, u1, NOW) == 0);
+	CHECK(store_user_leave(st, u3, NOW) == 0);
+	CHECK(store_commit(st) == 0);
+	/* Unclaimed and active, by surname; only the day of birth. */
+	CHECK(store_select(st, site, "7A", 0, collect, &r) == 0);
+	CHECK_STR(sbuf_str(&r.sb),
+		  "aadams|Test|Adams|2|student|7A|14||no|no\n");
+	sbuf_reset(&r.sb);
+	CHECK(store_select(st, site, "7A", 1, collect, &r) == 0);
+	CHECK_STR(sbuf_str(&r.sb),
+		  "aadams|Test|Adams|2|student|7A|14||no|no\n"
+		  "bsmith|Test|Smith|1|student|7A|14||no|yes\n");
+	sbuf_reset(&r.sb);
+	CHECK(store_select(st, site, "7B", 1, collect, &r) == 0);
+	CHECK(r.sb.len == 0);
+	sbuf_release(&r.sb);
+	store_close(st);
+}
+
+/* ==== Batches and credentials ==== */
+
+static void test_store_batch_create(void)
+{
+	struct store *st = open_db("batch.db");
+	long long a, b, id, v, ids[3];
+	sqlite3 *db;
+
+	if (!st)
+		return;
+	db = raw_open("batch.db");
+	a = store_site(st, "oakfield", "Oakfield");
+	b = store_site(st, "northgate", "Northgate");
+	CHECK(store_begin(st) == 0);
+	for (int i = 0; i < 3; i++) {
+		CHECK(store_batch_create(st, a, "admin", "group=Year 7", 10,
+					 NOW + i, &ids[i], &v) == 0);
+		CHECK(v == i + 1);
+	}
+	/* Each site counts its own versions. */
+	CHECK(store_batch_create(st, b, "admin", "group=7A", 5, NOW, &id,
+				 &v) == 0);
+	CHECK(v == 1);
+	CHECK(store_batch_create(st, a, "admin", "group=7A", 5, NOW, &id,
+				 &v) == 0);
+	CHECK(v == 4);
+	CHECK(store_commit(st) == 0);
+	CHECK(ids[0] < ids[1] && ids[1] < ids[2]);
+	CHECK(raw_int(db, "SELECT count(*) FROM batch") == 5);
+	CHECK_STR(raw_text(db, "SELECT actor || '|' || criteria || '|' ||"
+			   " count || '|' || created_at FROM batch WHERE"
+			   " version = 2 AND site_id = 1"),
+		  "admin|group=Year 7|10|1788423241");
+	CHECK(store_batch_id(st, a, 2) == ids[1]);
+	CHECK(store_batch_id(st, a, 9) == 0);
+	CHECK(store_batch_id(st, b, 1) == id - 1);
+	/* A rolled-back batch gives its version back. */
+	CHECK(store_begin(st) == 0);
+	CHECK(store_batch_create(st, b, "admin", "x", 1, NOW, &id, &v) == 0);
+	CHECK(v == 2);
+	store_rollback(st);
+	CHECK(store_begin(st) == 0);
+	CHECK(store_batch_create(st, b, "admin", "x", 1, NOW, &id, &v) == 0);
+	CHECK(v == 2);
+	CHECK(store_commit(st) == 0);
+	/* Versions are unique per site even against a raw writer. */
+	CHECK(raw_exec(db, "INSERT INTO batch (site_id, version, actor,"
+		       " created_at, criteria, count) VALUES (1, 2, 'x', 0,"
+		       " '', 0)") == SQLITE_CONSTRAINT);
+	sqlite3_close(db);
+	store_close(st);
+}
+
+static void test_store_credential_issue(void)
+{
+	static const unsigned char sealed1[] = { 1, 2, 3, 4, 5 };
+	static const unsigned char sealed2[] = { 9, 8, 7 };
+	struct store *st = open_db("cred.db");
+	struct store_credential c;
+	long long site, u, b1, b2, b3, v, c1, c2, c3, voided = -1;
+	sqlite3 *db;
+
+	if (!st)
+		return;
+	db = raw_open("cred.db");
+	site = store_site(st, "oakfield", "Oakfield");
+	u = add_user(st, site, "1", "aa", "A");
+	CHECK(store_current_credential(st, u, &c) == 0);
+
+	CHECK(store_begin(st) == 0);
+	CHECK(store_batch_create(st, site, "admin", "g", 1, NOW, &b1, &v) ==
+	      0);
+	c1 = store_credential_issue(st, b1, u, "7A", sealed1, sizeof(sealed1),
+				    NULL, NOW + 28 * DAY, NOW, &voided);
+	CHECK(c1 > 0);
+	CHECK(voided == 0);
+	CHECK(store_commit(st) == 0);
+	CHECK(store_current_credential(st, u, &c) == 1);
+	CHECK(c.id == c1 && c.batch == b1 && c.version == 1);
+	CHECK(c.expires == NOW + 28 * DAY);
+	CHECK(c.sealed_len == sizeof(sealed1) &&
+	      memcmp(c.sealed, sealed1, sizeof(sealed1)) == 0);
+	CHECK(c.pwhash[0] == '\0');
+	CHECK(c.failed == 0);
+
+	/* A second batch voids the first credential and says which. */
+	CHECK(store_begin(st) == 0);
+	CHECK(store_batch_create(st, site, "admin", "g", 1, NOW + 60, &b2,
+				 &v) == 0);
+	c2 = store_credential_issue(st, b2, u, "7A", sealed2, sizeof(sealed2),
+				    NULL, NOW + 29 * DAY, NOW + 60, &voided);
+	CHECK(c2 > 0 && c2 != c1);
+	CHECK(voided == 1);
+	CHECK(store_commit(st) == 0);
+	CHECK_STR(raw_text(db, "SELECT state || '|' || voided_by || '|' ||"
+			   " ended_at || '|' || (sealed IS NULL) FROM"
+			   " credential WHERE id = 1"),
+		  "void|2|1788423300|1");
+	CHECK(raw_int(db, "SELECT count(*) FROM credential WHERE state ="
+		      " 'current'") == 1);
+	CHECK(store_current_credential(st, u, &c) == 1);
+	CHECK(c.id == c2 && c.version == 2 && c.sealed_len == 3 &&
+	      c.sealed[0] == 9);
+	/* The voided one is still readable by id, without its secret. */
+	CHECK(store_credential_get(st, c1, &c) == 1);
+	CHECK(c.sealed_len == 0);
+	CHECK(store_credential_get(st, 9999, &c) == 0);
+
+	/* Hash mode: no sealed copy, the Argon2id string kept. */
+	CHECK(store_begin(st) == 0);
+	CHECK(store_batch_create(st, site, "admin", "g", 1, NOW, &b3, &v) ==
+	      0);
+	c3 = store_credential_issue(st, b3, u, "7A", NULL, 0,
+				    "$argon2id$v=19$m=8,t=1,p=1$x$y",
+				    NOW + DAY, NOW, &voided);
+	CHECK(c3 > 0);
+	CHECK(voided == 2);
+	CHECK(store_commit(st) == 0);
+	CHECK(store_current_credential(st, u, &c) == 1);
+	CHECK(c.id == c3 && c.sealed_len == 0);
+	CHECK_STR(c.pwhash, "$argon2id$v=19$m=8,t=1,p=1$x$y");
+	CHECK(store_credential_failed(st, c3) == 0);
+	CHECK(store_credential_failed(st, c3) == 0);
+	CHECK(store_current_credential(st, u, &c) == 1 && c.failed == 2);
+
+	/* A rolled-back issue leaves the current credential current. */
+	CHECK(store_begin(st) == 0);
+	CHECK(store_batch_create(st, site, "admin", "g", 1, NOW, &b3, &v) ==
+	      0);
+	CHECK(store_credential_issue(st, b3, u, "7A", NULL, 0, "h", NOW, NOW,
+				     &voided) > 0);
+	store_rollback(st);
+	CHECK(store_current_credential(st, u, &c) == 1 && c.id == c3);
+	sqlite3_close(db);
+	store_close(st);
+}
+
+static void test_store_credential_current_unique(void)
+{
+	struct store *st = open_db("unique.db");
+	long long site, u, voided;
+	sqlite3 *db;
+
+	if (!st)
+		return;
+	db = raw_open("unique.db");
+	site = store_site(st, "oakfield", "Oakfield");
+	u = add_user(st, site, "1", "aa", "A");
+	issue(st, site, u, NOW + DAY, NULL, &voided);
+	/* A second current credential for the user is impossible ... */
+	CHECK(raw_exec(db, "INSERT INTO credential (batch_id, user_id, grp,"
+		       " expires_at) VALUES (1, 1, '7A', 0)") ==
+	      SQLITE_CONSTRAINT);
+	CHECK(raw_exec(db, "UPDATE credential SET state = 'current'") ==
+	      SQLITE_OK);
+	/* ... while ended ones may be many. */
+	CHECK(raw_exec(db, "INSERT INTO credential (batch_id, user_id, grp,"
+		       " state, expires_at) VALUES (1, 1, '7A', 'void', 0),"
+		       " (1, 1, '7A', 'void', 0)") == SQLITE_OK);
+	CHECK(raw_exec(db, "UPDATE credential SET state = 'current' WHERE"
+		       " id = 3") == SQLITE_CONSTRAINT);
+	/* And a state outside the list is refused. */
+	CHECK(raw_exec(db, "UPDATE credential SET state = 'lost' WHERE"
+		       " id = 2") == SQLITE_CONSTRAINT);
+	CHECK(raw_int(db, "SELECT count(*) FROM credential WHERE state ="
+		      " 'current'") == 1);
+	sqlite3_close(db);
+	store_close(st);
+}
+
+static void test_store_claim(void)
+{
+	struct store *st = open_db("claim.db");
+	struct store_credential c;
+	long long site, u, plain, voided;
+	sqlite3 *db;
+
+	if (!st)
+		return;
+	db = raw_open("claim.db");
+	site = store_site(st, "oakfield", "Oakfield");
+	u = add_user(st, site, "1", "aa", "A");
+	plain = add_user(st, site, "2", "bb", "B");
+	issue(st, site, u, NOW + DAY, NULL, &voided);
+	CHECK(store_begin(st) == 0);
+	CHECK(store_claim(st, u, NOW + 100) == 1);
+	CHECK(store_commit(st) == 0);
+	CHECK(raw_int(db, "SELECT claimed_at FROM user WHERE id = 1") ==
+	      NOW + 100);
+	CHECK_STR(raw_text(db, "SELECT state || '|' || ended_at || '|' ||"
+			   " (sealed IS NULL) FROM credential"),
+		  "claimed|1788423340|1");
+	CHECK(store_current_credential(st, u, &c) == 0);
+	/* Again: nothing to claim, and the first claim time stays. */
+	CHECK(store_begin(st) == 0);
+	CHECK(store_claim(st, u, NOW + 500) == 0);
+	/* A user who never had a credential is marked all the same. */
+	CHECK(store_claim(st, plain, NOW + 200) == 0);
+	CHECK(store_commit(st) == 0);
+	CHECK(raw_int(db, "SELECT claimed_at FROM user WHERE id = 1") ==
+	      NOW + 100);
+	CHECK(raw_int(db, "SELECT claimed_at FROM user WHERE id = 2") ==
+	      NOW + 200);
+	/* Both are now unavailable for regeneration. */
+	{
+		struct store_target t;
+
+		CHECK(store_target(st, site, "aa", &t) == 1);
+		CHECK(t.id == u && t.claimed == 1 && t.left == 0);
+		CHECK_STR(t.surname, "A");
+		CHECK(store_target(st, site, "nobody", &t) == 0);
+	}
+	sqlite3_close(db);
+	store_close(st);
+}
+
+struct expired {
+	int n;
+	long long users[8], batches[8];
+	int fail;
+};
+
+static int on_expire(void *ctx, long long user, long long batch)
+{
+	struct expired *e = ctx;
+
+	if (e->fail)
+		return -1;
+	if (e->n < 8) {
+		e->users[e->n] = user;
+		e->batches[e->n] = batch;
+	}
+	e->n++;
+	return 0;
+}
+
+static void test_store_expire(void)
+{
+	struct store *st = open_db("expire.db");
+	struct expired e = { 0 };
+	long long site, other, u1, u2, u3, u4, voided;
+	sqlite3 *db;
+
+	if (!st)
+		return;
+	db = raw_open("expire.db");
+	site = store_site(st, "oakfield", "Oakfield");
+	other = store_site(st, "northgate", "Northgate");
+	u1 = add_user(st, site, "1", "aa", "A");
+	u2 = add_user(st, site, "2", "bb", "B");
+	u3 = add_user(st, site, "3", "cc", "C");
+	u4 = add_user(st, other, "4", "dd", "D");
+	issue(st, site, u1, NOW - DAY, NULL, &voided);    /* batch 1 */
+	issue(st, site, u2, NOW, NULL, &voided);          /* batch 2 */
+	issue(st, site, u3, NOW + DAY, NULL, &voided);    /* batch 3 */
+	issue(st, other, u4, NOW - DAY, NULL, &voided);   /* batch 4 */
+
+	/* A callback that fails stops it: nothing is expired. */
+	e.fail = 1;
+	CHECK(store_begin(st) == 0);
+	CHECK(store_expire(st, site, NOW, on_expire, &e) == -1);
+	store_rollback(st);
+	CHECK(raw_int(db, "SELECT count(*) FROM credential WHERE state ="
+		      " 'current'") == 4);
+
+	e.fail = 0;
+	CHECK(store_begin(st) == 0);
+	CHECK(store_expire(st, site, NOW, on_expire, &e) == 2);
+	CHECK(store_commit(st) == 0);
+	CHECK(e.n == 2);
+	CHECK((e.users[0] == u1 && e.batches[0] == 1 && e.users[1] == u2 &&
+	       e.batches[1] == 2) ||
+	      (e.users[1] == u1 && e.batches[1] == 1 && e.users[0] == u2 &&
+	       e.batches[0] == 2));
+	CHECK_STR(raw_text(db, "SELECT group_concat(state || ':' ||"
+			   " (sealed IS NULL), ',') FROM (SELECT * FROM"
+			   " credential ORDER BY id)"),
+		  "expired:1,expired:1,current:0,current:0");
+	/* Nothing left to expire now; the other site is its own. */
+	e.n = 0;
+	CHECK(store_begin(st) == 0);
+	CHECK(store_expire(st, site, NOW, on_expire, &e) == 0);
+	CHECK(store_expire(st, other, NOW, on_expire, &e) == 1);
+	CHECK(store_commit(st) == 0);
+	CHECK(e.n == 1 && e.users[0] == u4);
+	sqlite3_close(db);
+	store_close(st);
+}
+
+/* ==== Audit ==== */
+
+/* Writes n events in one transaction. */
+static void audit_some(struct store *st, long long site, int n,
+		       const char *action)
+{
+	CHECK(store_begin(st) == 0);
+	for (int i = 0; i < n; i++)
+		CHECK(store_audit(st, site, "admin", action, 0, 0,
+				  i % 2 ? "detail" : NULL) == 0);
+	CHECK(store_commit(st) == 0);
+}
+
+static void test_store_audit(void)
+{
+	struct store *st = open_db("audit.db");
+	long long site, u, events = -1;
+	sqlite3 *db;
+
+	if (!st)
+		return;
+	db = raw_open("audit.db");
+	site = store_site(st, "oakfield", "Oakfield");
+	u = add_user(st, site, "1", "aa", "A");
+	/* An empty log verifies. */
+	CHECK(store_audit_verify(st, &events) == 0);
+	CHECK(events == 0);
+	audit_some(st, site, 3, "import");
+	CHECK(store_begin(st) == 0);
+	CHECK(store_audit(st, site, "admin", "user.add", u, 0, "username=aa")
+	      == 0);
+	CHECK(store_audit(st, 0, "system", "start", 0, 0, "") == 0);
+	CHECK(store_commit(st) == 0);
+	/* A rolled-back transaction leaves no gap in the chain. */
+	CHECK(store_begin(st) == 0);
+	CHECK(store_audit(st, site, "admin", "gone", 0, 0, "x") == 0);
+	store_rollback(st);
+	audit_some(st, site, 2, "after-rollback");
+	CHECK(raw_int(db, "SELECT count(*) FROM audit") == 7);
+	CHECK(raw_int(db, "SELECT max(id) FROM audit") == 7);
+	CHECK(raw_int(db, "SELECT count(*) FROM audit WHERE action ="
+		      " 'gone'") == 0);
+	/* Each event links to the one before; the first to zeros. */
+	CHECK(raw_int(db, "SELECT count(*) FROM audit a JOIN audit b"
+		      " ON b.id = a.id - 1 WHERE a.prev = b.hash") == 6);
+	CHECK(raw_int(db, "SELECT prev = zeroblob(32) FROM audit WHERE"
+		      " id = 1") == 1);
+	CHECK(raw_int(db, "SELECT at FROM audit WHERE id = 1") == NOW);
+	CHECK(raw_int(db, "SELECT site_id IS NULL FROM audit WHERE action ="
+		      " 'start'") == 1);
+	CHECK(store_audit_verify(st, &events) == 0);
+	CHECK(events == 7);
+	/* A second connection (another tempass) continues the chain. */
+	store_close(st);
+	st = open_db("audit.db");
+	if (!st)
+		return;
+	audit_some(st, site, 1, "reopened");
+	CHECK(store_audit_verify(st, &events) == 0 && events == 8);
+	CHECK(store_audit_verify(st, NULL) == 0);
+	/* The log is append-only at the SQL level too. */
+	CHECK(raw_exec(db, "UPDATE audit SET detail = 'x' WHERE id = 2") ==
+	      SQLITE_CONSTRAINT);
+	CHECK(raw_exec(db, "DELETE FROM audit WHERE id = 2") ==
+	      SQLITE_CONSTRAINT);
+	sqlite3_close(db);
+	store_close(st);
+}
+
+/* Builds a chain of 5 events in name, then lets tamper() loose on it. */
+static int tampered(const char *name, const char *sql, const char **err)
+{
+	struct store *st = open_db(name);
+	long long site, events = -1;
+	sqlite3 *db;
+	int rc;
+
+	if (!st)
+		return -99;
+	site = store_site(st, "oakfield", "Oakfield");
+	audit_some(st, site, 5, "event");
+	CHECK(store_audit_verify(st, &events) == 0 && events == 5);
+	db = raw_open(name);
+	CHECK(raw_exec(db, "DROP TRIGGER audit_no_update;"
+		       " DROP TRIGGER audit_no_delete") == SQLITE_OK);
+	CHECK(raw_exec(db, sql) == SQLITE_OK);
+	sqlite3_close(db);
+	capture_begin();
+	rc = store_audit_verify(st, &events);
+	*err = capture_end();
+	store_close(st);
+	return rc;
+}
+
+/*
+ * Rewrites event 2 of name as a forger who knows the hash format would:
+ * new detail, hash recomputed over it. The format is copied from
+ * audit_digest() in core/store.c.
+ */
+static void forge_event_2(const char *name)
+{
+	unsigned char prev[SECRETS_HASH_BYTES], hash[SECRETS_HASH_BYTES];
+	struct sbuf sb = SBUF_INIT;
+	sqlite3_stmt *s;
+	sqlite3 *db = raw_open(name);
+
+	CHECK(sqlite3_prepare_v2(db, "SELECT id, at, coalesce(site_id, 0),"
+				 " actor, action, prev FROM audit WHERE"
+				 " id = 2", -1, &s, NULL) == SQLITE_OK);
+	CHECK(sqlite3_step(s) == SQLITE_ROW);
+	memcpy(prev, sqlite3_column_blob(s, 5), sizeof(prev));
+	sbuf_add(&sb, prev, sizeof(prev));
+	sbuf_addf(&sb, "%lld|%lld|%lld|0|0|", sqlite3_column_int64(s, 0),
+		  sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2));
+	sbuf_addf(&sb, "%zu:%s|", strlen((const char *)
+		  sqlite3_column_text(s, 3)), sqlite3_column_text(s, 3));
+	sbuf_addf(&sb, "%zu:%s|", strlen((const char *)
+		  sqlite3_column_text(s, 4)), sqlite3_column_text(s, 4));
+	sbuf_addstr(&sb, "6:forged|");
+	sqlite3_finalize(s);
+	secrets_hash(sb.buf, sb.len, hash);
+	sbuf_release(&sb);
+	CHECK(raw_exec(db, "DROP TRIGGER audit_no_update") == SQLITE_OK);
+	CHECK(sqlite3_prepare_v2(db, "UPDATE audit SET detail = 'forged',"
+				 " hash = ? WHERE id = 2", -1, &s, NULL) ==
+	      SQLITE_OK);
+	sqlite3_bind_blob(s, 1, hash, sizeof(hash), SQLITE_STATIC);
+	CHECK(sqlite3_step(s) == SQLITE_DONE);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+}
+
+static void test_store_audit_verify(void)
+{
+	const char *err;
+
+	CHECK(tampered("edit.db", "UPDATE audit SET detail = 'harmless'"
+		       " WHERE id = 3", &err) == 1);
+	CHECK(strstr(err, "audit event 3 was edited") != NULL);
+	CHECK(tampered("actor.db", "UPDATE audit SET actor = 'someone'"
+		       " WHERE id = 5", &err) == 1);
+	CHECK(strstr(err, "audit event 5 was edited") != NULL);
+	CHECK(tampered("time.db", "UPDATE audit SET at = at - 1"
+		       " WHERE id = 1", &err) == 1);
+	CHECK(strstr(err, "audit event 1 was edited") != NULL);
+	CHECK(tampered("delete.db", "DELETE FROM audit WHERE id = 2", &err) ==
+	      1);
+	CHECK(strstr(err, "audit event 2 is missing") != NULL);
+	/* Dropping the newest event cannot be seen from the chain alone. */
+	CHECK(tampered("tail.db", "DELETE FROM audit WHERE id = 5", &err) ==
+	      0);
+	CHECK(tampered("hash.db", "UPDATE audit SET hash = zeroblob(32)"
+		       " WHERE id = 2", &err) == 1);
+	CHECK(strstr(err, "audit event 2 was edited") != NULL);
+	CHECK(tampered("swap.db", "UPDATE audit SET prev = zeroblob(32)"
+		       " WHERE id = 4", &err) == 1);
+	CHECK(strstr(err, "audit event 4 does not follow event 3") != NULL);
+
+	/* A forged event with a matching hash breaks the next link. */
+	{
+		struct store *st = open_db("forged.db");
+		long long site, events;
+		int rc;
+
+		if (!st)
+			return;
+		site = store_site(st, "oakfield", "Oakfield");
+		audit_some(st, site, 4, "event");
+		forge_event_2("forged.db");
+		capture_begin();
+		rc = store_audit_verify(st, &events);
+		err = capture_end();
+		CHECK(rc == 1);
+		fprintf(stderr, "DEBUG %s", err);
+		CHECK(strstr(err, "audit event 3 does not follow event 2") !=
+		      NULL);
+		store_close(st);
+	}
+}
+
+int main(void)
+{
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	setenv("TEMPASS_NOW", "2026-09-03T08:14:00Z", 1);
+	if (secrets_init() != 0)
+		return 1;
+	RUN(test_store_open);
+	RUN(test_store_begin);
+	RUN(test_store_site);
+	RUN(test_store_user_insert);
+	RUN(test_store_user_update);
+	RUN(test_store_users_load);
+	RUN(test_store_group_create);
+	RUN(test_store_membership_add);
+	RUN(test_store_membership_remove);
+	RUN(test_store_user_leave);
+	RUN(test_store_list_groups);
+	RUN(test_store_select);
+	RUN(test_store_batch_create);
+	RUN(test_store_credential_issue);
+	RUN(test_store_credential_current_unique);
+	RUN(test_store_claim);
+	RUN(test_store_expire);
+	RUN(test_store_audit);
+	RUN(test_store_audit_verify);
+	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	TEST_EXIT();
+}
