@@ -20,8 +20,7 @@ struct loader {
 	unsigned long line;
 	int errors;
 	int long_line;
-	char *cur_section;   /* last section name seen, to detect new ones */
-	int section_kind;
+	int have_default;    /* a [site] section was seen */
 };
 
 enum { SEC_NONE, SEC_SITE, SEC_STORE, SEC_IMPORT, SEC_ROSTER, SEC_POLICY,
@@ -128,7 +127,7 @@ static struct site_conf *add_site(struct config *c, const char *code)
 		if (c->sites[i].code && strcmp(c->sites[i].code, code) == 0)
 			return &c->sites[i];
 	c->sites = xrealloc(c->sites, (c->nsites + 1) * sizeof(*c->sites));
-	c->sites[c->nsites].code = code[0] ? xstrdup(code) : NULL;
+	c->sites[c->nsites].code = xstrdup(code);
 	c->sites[c->nsites].name = NULL;
 	return &c->sites[c->nsites++];
 }
@@ -208,9 +207,20 @@ static void handle_site(struct loader *l, const char *arg, const char *key,
 	struct site_conf *s;
 
 	if (!*arg) {
-		/* [site] is the default site: it must stay sites[0]. */
-		if (l->c->nsites == 0)
-			add_site(l->c, "");
+		/* [site] is the default site: it must be sites[0], even
+		 * when a [site CODE] section came first. */
+		if (!l->have_default) {
+			struct config *c = l->c;
+
+			c->sites = xrealloc(c->sites, (c->nsites + 1) *
+					    sizeof(*c->sites));
+			memmove(c->sites + 1, c->sites,
+				c->nsites * sizeof(*c->sites));
+			c->sites[0].code = NULL;
+			c->sites[0].name = NULL;
+			c->nsites++;
+			l->have_default = 1;
+		}
 		s = &l->c->sites[0];
 		if (strcmp(key, "code") == 0) {
 			set_str(&s->code, v);

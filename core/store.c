@@ -269,6 +269,26 @@ fail:
 
 /* ==== Opening and transactions ==== */
 
+/*
+ * Switches a new database to WAL. SQLite answers BUSY at once, without the
+ * busy handler, when another process is switching the same new file at the
+ * same moment: retry for as long as the busy timeout would have waited.
+ */
+static int set_wal(struct store *st)
+{
+	for (int waited = 0;; waited += 20) {
+		int rc = sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL,
+				      NULL, NULL);
+
+		if (rc == SQLITE_OK)
+			return 0;
+		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) ||
+		    waited >= BUSY_TIMEOUT_MS)
+			return fail(st, rc, "cannot switch to WAL");
+		sqlite3_sleep(20);
+	}
+}
+
 struct store *store_open(const char *path)
 {
 	struct store *st = xcalloc(1, sizeof(*st));
@@ -299,7 +319,7 @@ struct store *store_open(const char *path)
 	}
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(st->db, 0);
-	if (exec(st, "PRAGMA journal_mode = WAL") != 0 ||
+	if (set_wal(st) != 0 ||
 	    exec(st, "PRAGMA synchronous = NORMAL") != 0 ||
 	    exec(st, "PRAGMA foreign_keys = ON") != 0 ||
 	    exec(st, "PRAGMA secure_delete = ON") != 0 ||

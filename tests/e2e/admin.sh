@@ -116,7 +116,9 @@ chmod 600 short.pw
 check_exit "admin add with a too-short password" 65 tp admin add shorty --site oakfield --password-file short.pw
 check_grep "says how long it must be" "at least 10 characters" "$T/.err"
 check_eq "the admin was not added" "$(sql "select count(*) from admin where name = 'shorty'")" 0
-check_exit "admin add with a 0644 file refused" 66 tp admin add loose --site oakfield --password-file open.pw
+tp admin add loose --site oakfield --password-file open.pw >/dev/null 2>"$T/.err"
+check "admin add with a 0644 file refused" test $? -ne 0
+check_grep "says the file is too open" "permissions 0644 are too open" "$T/.err"
 check_eq "that admin was not added" "$(sql "select count(*) from admin where name = 'loose'")" 0
 check_exit "admin add without --site" 64 tp admin add nosite --password-file pw
 check_exit "admin add for an unconfigured site" 78 tp admin add far --site elsewhere --password-file pw
@@ -129,3 +131,9 @@ check "no admin password in the database or its WAL" test "$(grep -c -a -F 'corr
 tp admin list --format tsv >admins.tsv
 check_eq "admin list" "$(cut -f1,2 admins.tsv | tr '\t\n' ':,')" "name:sites,demo:oakfield,north:northgate,"
 check_exit "the audit chain is intact" 0 tp audit verify
+
+# ---- a removed admin is refused
+check_exit "admin remove" 0 tp admin remove north
+check_exit "a removed admin is refused" 77 tp --site northgate regenerate --admin north \
+	--password-file pw --yes --dry-run --input empty.tsv
+check_eq "the removal is audited" "$(audit_count "$(tp audit --format tsv | awk -F'\t' '$4 == "admin.remove" { print $3 }')" admin.remove north)" 1

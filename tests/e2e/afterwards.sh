@@ -111,6 +111,9 @@ check_eq "--search finds every match" "$(col s.tsv username | sort)" \
   "$(LC_ALL=C awk -F'\t' -v s="$s" 'NR > 1 && index(tolower($1 " " $2 " " $3), s)' u.tsv | cut -f1 | sort)"
 unclaimed --search zzqqzz >none.tsv
 check_eq "--search without a match lists none" "$(wc -l <none.tsv)" 1
+unclaimed --search % >pct.tsv
+unclaimed --search _ >usc.tsv
+check_eq "--search % and _ are taken literally" "$(cat pct.tsv usc.tsv | wc -l)" 2
 unclaimed --search "$s" --group 7C >sg.tsv
 check_eq "--search and --group together" "$(awk -F'\t' 'NR > 1 && $4 !~ /7C/' sg.tsv | wc -l)" 0
 

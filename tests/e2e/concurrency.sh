@@ -65,3 +65,21 @@ check_eq "versions 1 to $((2 * rounds)), no gap or double" \
 check_exit "the audit chain is intact" 0 tp audit verify
 check_eq "one batch.create per batch" "$(tp audit --format tsv | awk -F'\t' '$4 == "batch.create"' | wc -l)" $((2 * rounds))
 check_eq "integrity check of the database" "$(sql 'pragma integrity_check')" ok
+
+# ---- two stages opening a database that does not exist yet (first run of
+# two cron jobs): both must wait for each other, not fail as busy.
+sed "s#^database *=.*#database = $T/fresh/tempass.db#" pipeline.conf >fresh.conf
+busy=0
+for round in $(seq 1 10); do
+	rm -rf fresh
+	"$TEMPASS_BIN" --config fresh.conf batches >/dev/null 2>f1 &
+	p1=$!
+	"$TEMPASS_BIN" --config fresh.conf batches >/dev/null 2>f2 &
+	p2=$!
+	wait $p1; r1=$?
+	wait $p2; r2=$?
+	[ "$r1 $r2" = "0 0" ] || { busy=$((busy + 1)); cat f1 f2 >fresh.err; }
+done
+check_eq "a fresh database opened by two stages at once: rounds failed" "$busy" 0
+[ "$busy" -eq 0 ] || sed 's/^/   | /' fresh.err
+check_eq "the fresh database ends in WAL mode" "$(sqlite3 fresh/tempass.db 'pragma journal_mode')" wal

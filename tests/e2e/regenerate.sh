@@ -195,11 +195,11 @@ check_eq "the version is the new batch's" "$(col pt2.tsv version | sort -u)" "$(
 
 # ---- pass-through in CSV and NDJSON, with values that need quoting
 tp select --group 7C --format csv 2>/dev/null |
-	awk 'NR == 1 { print $0 ",note"; next } { print $0 ",\"desk 4, \"\"front\"\"\"" }' |
+	awk '{ sub(/\r$/, "") } NR == 1 { print $0 ",note\r"; next } { print $0 ",\"desk 4, \"\"front\"\"\"\r" }' |
 	regen --format ndjson >pt.ndjson 2>"$T/.err"
 check_eq "regenerate reads CSV and writes NDJSON" $? 0
 check_eq "the added CSV column reaches every NDJSON record, unquoted" \
-  "$("$PYTHON" -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1])]; print(len(r), sum(1 for x in r if x.get("note") == "desk 4, \"front\"" and x.get("password")))' pt.ndjson)" \
+  "$("${PYTHON:-/usr/bin/python3}" -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1])]; print(len(r), sum(1 for x in r if x.get("note") == "desk 4, \"front\"" and x.get("password")))' pt.ndjson)" \
   "$n7c $n7c"
 
 # ---- a user twice in the stream gets one password
@@ -209,3 +209,14 @@ check_exit "a stream with a user twice" 0 regen --input dup.tsv
 check_grep "counts the user once" "^$n7c temporary password(s) will be regenerated" "$T/.err"
 check_eq "one output row for that user" "$(col "$T/.out" username | grep -cx "$(col c.tsv username | head -1)")" 1
 check_eq "one credential per user" "$(creds)" $((nc + n7c))
+
+# ---- standard output failing after the batch is written
+nb=$(batches)
+regen --input c.tsv >/dev/full 2>"$T/.err"
+check_eq "a failed standard output exits 74" $? 74
+check_grep "names the batch and says what to do" "batch v$((nb + 1)).*regenerate again" "$T/.err"
+
+# ---- select's own guards
+check_exit "select of an unknown group" 65 tp select --group 'No Such Group'
+check_grep "names the group" "no group 'No Such Group'" "$T/.err"
+check_exit "select without --group" 64 tp select

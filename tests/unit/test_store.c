@@ -348,9 +348,11 @@ static void test_store_begin(void)
 	/*
 	 * Another process holds the write lock for 1.5 s: BEGIN IMMEDIATE
 	 * waits for it (within the 10 s busy timeout) and then succeeds.
-	 * STORE_BUSY itself needs the full 10 s timeout to pass and is
-	 * left to the end-to-end tests.
+	 * STORE_BUSY itself is not tested here: it takes the full 10 s.
+	 * The child is forked while this process holds no store, so that
+	 * it inherits no connection (and valgrind sees no leak in it).
 	 */
+	store_close(st);
 	CHECK(pipe(ready) == 0);
 	fflush(NULL);
 	pid = fork();
@@ -369,11 +371,16 @@ static void test_store_begin(void)
 		if (raw_exec(db, "COMMIT") != SQLITE_OK)
 			_exit(4);
 		sqlite3_close(db);
+		close(ready[1]);
 		_exit(0);
 	}
 	close(ready[1]);
 	CHECK(read(ready[0], &c, 1) == 1);
 	close(ready[0]);
+	/* Opening needs no write lock when there is nothing to migrate. */
+	st = open_db("busy.db");
+	if (!st)
+		return;
 	gettimeofday(&t0, NULL);
 	rc = store_begin(st);
 	gettimeofday(&t1, NULL);
@@ -1260,41 +1267,46 @@ static int tampered(const char *name, const char *sql, const char **err)
 	return rc;
 }
 
-/*
- * Rewrites event 2 of name as a forger who knows the hash format would:
- * new detail, hash recomputed over it. The format is copied from
- * audit_digest() in core/store.c.
- */
-static void forge_event_2(const char *name)
+/* Writes the events "one", "two", ... (n of them) in one transaction. */
+static void audit_named(struct store *st, long long site, int n)
 {
-	unsigned char prev[SECRETS_HASH_BYTES], hash[SECRETS_HASH_BYTES];
-	struct sbuf sb = SBUF_INIT;
-	sqlite3_stmt *s;
-	sqlite3 *db = raw_open(name);
+	static const char *const names[] = { "one", "two", "three", "four" };
 
-	CHECK(sqlite3_prepare_v2(db, "SELECT id, at, coalesce(site_id, 0),"
-				 " actor, action, prev FROM audit WHERE"
-				 " id = 2", -1, &s, NULL) == SQLITE_OK);
-	CHECK(sqlite3_step(s) == SQLITE_ROW);
-	memcpy(prev, sqlite3_column_blob(s, 5), sizeof(prev));
-	sbuf_add(&sb, prev, sizeof(prev));
-	sbuf_addf(&sb, "%lld|%lld|%lld|0|0|", sqlite3_column_int64(s, 0),
-		  sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2));
-	sbuf_addf(&sb, "%zu:%s|", strlen((const char *)
-		  sqlite3_column_text(s, 3)), sqlite3_column_text(s, 3));
-	sbuf_addf(&sb, "%zu:%s|", strlen((const char *)
-		  sqlite3_column_text(s, 4)), sqlite3_column_text(s, 4));
-	sbuf_addstr(&sb, "6:forged|");
-	sqlite3_finalize(s);
-	secrets_hash(sb.buf, sb.len, hash);
-	sbuf_release(&sb);
+	CHECK(store_begin(st) == 0);
+	for (int i = 0; i < n && i < 4; i++)
+		CHECK(store_audit(st, site, "admin", "event", 0, 0,
+				  i == 1 && n == 2 ? "forged" : names[i]) ==
+		      0);
+	CHECK(store_commit(st) == 0);
+}
+
+/*
+ * Replaces event 2 of name with a forged event 2 that carries a valid hash:
+ * the forger lets the store build the same history up to event 1 (the clock
+ * is fixed) with other words in event 2, and copies that event over.
+ */
+static void forge_event_2(const char *name, long long site)
+{
+	struct store *forger = open_db("forger.db");
+	sqlite3 *db;
+	char *attach;
+
+	if (!forger)
+		return;
+	CHECK(store_site(forger, "oakfield", "Oakfield") == site);
+	audit_named(forger, site, 2);
+	store_close(forger);
+	db = raw_open(name);
+	attach = xasprintf("ATTACH '%s/forger.db' AS f", tmpdir);
+	CHECK(raw_exec(db, attach) == SQLITE_OK);
+	free(attach);
 	CHECK(raw_exec(db, "DROP TRIGGER audit_no_update") == SQLITE_OK);
-	CHECK(sqlite3_prepare_v2(db, "UPDATE audit SET detail = 'forged',"
-				 " hash = ? WHERE id = 2", -1, &s, NULL) ==
-	      SQLITE_OK);
-	sqlite3_bind_blob(s, 1, hash, sizeof(hash), SQLITE_STATIC);
-	CHECK(sqlite3_step(s) == SQLITE_DONE);
-	sqlite3_finalize(s);
+	CHECK(raw_exec(db, "UPDATE audit SET"
+		       " detail = (SELECT detail FROM f.audit WHERE id = 2),"
+		       " hash = (SELECT hash FROM f.audit WHERE id = 2)"
+		       " WHERE id = 2") == SQLITE_OK);
+	CHECK_STR(raw_text(db, "SELECT detail FROM audit WHERE id = 2"),
+		  "forged");
 	sqlite3_close(db);
 }
 
@@ -1314,9 +1326,6 @@ static void test_store_audit_verify(void)
 	CHECK(tampered("delete.db", "DELETE FROM audit WHERE id = 2", &err) ==
 	      1);
 	CHECK(strstr(err, "audit event 2 is missing") != NULL);
-	/* Dropping the newest event cannot be seen from the chain alone. */
-	CHECK(tampered("tail.db", "DELETE FROM audit WHERE id = 5", &err) ==
-	      0);
 	CHECK(tampered("hash.db", "UPDATE audit SET hash = zeroblob(32)"
 		       " WHERE id = 2", &err) == 1);
 	CHECK(strstr(err, "audit event 2 was edited") != NULL);
@@ -1333,13 +1342,12 @@ static void test_store_audit_verify(void)
 		if (!st)
 			return;
 		site = store_site(st, "oakfield", "Oakfield");
-		audit_some(st, site, 4, "event");
-		forge_event_2("forged.db");
+		audit_named(st, site, 4);
+		forge_event_2("forged.db", site);
 		capture_begin();
 		rc = store_audit_verify(st, &events);
 		err = capture_end();
 		CHECK(rc == 1);
-		fprintf(stderr, "DEBUG %s", err);
 		CHECK(strstr(err, "audit event 3 does not follow event 2") !=
 		      NULL);
 		store_close(st);

@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# bench: times the bulk stages on a synthetic school and compares them with
+# the targets of the issues. `make bench` runs it; `make bench N=20000` (or
+# BENCH_N) picks the roster size, BENCH_HASH_N the users of the hash-mode
+# run (default 2000), BENCH_KEEP=1 keeps the work folder.
+#
+# Each stage runs on its own under /usr/bin/time, reading a file made
+# beforehand, so its wall time and peak memory are its own and not those of
+# a pipeline. Hash mode is judged against bare Argon2id at the same cost on
+# every core (tests/bench_argon2.c), since the hashes are its whole cost.
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BIN=${TEMPASS_BIN:-$ROOT/tempass}
+PYTHON=${PYTHON:-/usr/bin/python3}
+CC=${CC:-cc}
+N=${BENCH_N:-${N:-100000}}
+M=${BENCH_HASH_N:-2000}
+# The cost of pipeline.conf (libsodium's interactive minimum), not the
+# tests' cheap one: hash mode is measured as a school would run it.
+OPS=2
+MEM_KIB=19456
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+case $N in ''|*[!0-9]*) die "N '$N' is not a number" ;; esac
+case $M in ''|*[!0-9]*) die "BENCH_HASH_N '$M' is not a number" ;; esac
+[ "$N" -ge 100 ] || die "N must be at least 100"
+[ "$M" -ge 1 ] && [ "$M" -le "$N" ] || die "BENCH_HASH_N must be 1 to N"
+[ -x "$BIN" ] || die "no binary at $BIN (run make tempass)"
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/tempass-bench.XXXXXX")
+if [ "${BENCH_KEEP:-}" = 1 ]; then
+	echo "bench: work folder $W (kept)"
+else
+	trap 'rm -rf "$W"' EXIT
+fi
+cd "$W" || exit 1
+export TEMPASS_NOW=${TEMPASS_NOW:-2026-09-03T08:14:00Z}
+unset TEMPASS_CONFIG
+
+if [ -x /usr/bin/time ]; then
+	HAVE_TIME=1
+else
+	HAVE_TIME=0
+	echo "bench: /usr/bin/time is missing (Debian package 'time'):" \
+	     "peak memory is not measured" >&2
+fi
+
+# conf REVEAL: a pipeline.conf for this folder, like write_conf in
+# tests/lib.sh, at the default Argon2id cost.
+conf() {
+	sed -e "s#^database *=.*#database = $W/var/tempass.db#" \
+	    -e "s#^key_file *=.*#key_file = $W/var/tempass.key#" \
+	    -e "s#^out_dir *=.*#out_dir = $W/out#" \
+	    -e "s#^queue_dir *=.*#queue_dir = $W/queue#" \
+	    -e "s#^reveal *=.*#reveal = $1#" \
+	    -e "s#^argon2_ops *=.*#argon2_ops = $OPS#" \
+	    -e "s#^argon2_mem_kib *=.*#argon2_mem_kib = $MEM_KIB#" \
+	    -e "s#@ROOT@#$ROOT#g" \
+	    "$ROOT/tests/fixtures/pipeline.conf"
+}
+
+now_ns() { date +%s%N; }
+
+# measure STDIN STDOUT CMD...: runs CMD with the given input and output
+# files, stderr to $W/stage.err; sets SECS and PEAK_MB. Dies when CMD fails.
+measure() {
+	local in=$1 out=$2 t0 t1 rc kb
+	shift 2
+	t0=$(now_ns)
+	if [ "$HAVE_TIME" = 1 ]; then
+		/usr/bin/time -v -o "$W/time.txt" "$@" <"$in" >"$out" \
+			2>"$W/stage.err"
+	else
+		"$@" <"$in" >"$out" 2>"$W/stage.err"
+	fi
+	rc=$?
+	t1=$(now_ns)
+	if [ "$rc" -ne 0 ]; then
+		sed 's/^/   | /' "$W/stage.err" | tail -20 >&2
+		die "'$*' failed (exit $rc)"
+	fi
+	SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+	PEAK_MB=n/a
+	if [ "$HAVE_TIME" = 1 ]; then
+		kb=$(awk -F': *' '/Maximum resident set size/ { print $2 }' \
+			"$W/time.txt")
+		[ -n "$kb" ] && PEAK_MB=$(awk -v k="$kb" \
+			'BEGIN { printf "%.1f", k / 1024 }')
+	fi
+}
+
+# The summary table, one row per stage.
+ROWS=()
+MET=0 MISSED=0
+# row STAGE N SECONDS PEAK TARGET VERDICT
+row() {
+	local rate
+	rate=$(awk -v n="$2" -v s="$3" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')
+	ROWS+=("$(printf '%-22s %8s %9s %11s %8s  %-28s %s' "$1" "$2" "$3" \
+		"$rate" "$4" "$5" "$6")")
+	case $6 in met) MET=$((MET + 1)) ;; MISSED*) MISSED=$((MISSED + 1)) ;; esac
+}
+# verdict OK: "met" or "MISSED".
+verdict() { if [ "$1" = 1 ]; then echo met; else echo MISSED; fi; }
+# scaled_verdict OK: the same for a target set at 100,000 rows, which a
+# smaller run cannot judge: start-up and fixed costs would dominate it.
+scaled_verdict() {
+	if [ "$N" -lt 100000 ]; then echo "not judged (N < 100000)"
+	else verdict "$1"; fi
+}
+# below A B: 1 when the number A < B (n/a counts as met: not measured).
+below() { awk -v a="$1" -v b="$2" 'BEGIN { print ((a == "n/a" || a + 0 < b + 0) ? 1 : 0) }'; }
+
+cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+cores=$(nproc)
+echo "bench: N=$N, hash mode M=$M, Argon2id t=$OPS m=${MEM_KIB}KiB"
+echo "bench: ${cpu:-unknown CPU}, $cores core(s), binary $BIN"
+
+# ==== Rosters ====
+
+leavers=$((N / 20))    # 5%: inside the default 10% leaver threshold
+movers=$((N / 10))
+echo "bench: generating rosters ($N rows; then $leavers leavers," \
+     "$movers movers)"
+"$PYTHON" "$ROOT/tests/gen_roster.py" "$N" --seed 1 >roster1.csv ||
+	die "gen_roster.py failed"
+"$PYTHON" "$ROOT/tests/gen_roster.py" "$N" --seed 1 --leavers "$leavers" \
+	--movers "$movers" >roster2.csv || die "gen_roster.py failed"
+conf yes >pipeline.conf
+conf no >pipeline-hash.conf
+
+# ==== Import ====
+
+measure /dev/null import1.out "$BIN" --config pipeline.conf import roster1.csv
+grep -q "^$N added" import1.out || die "first import: $(cat import1.out)"
+ok=$(( $(below "$SECS" "$(awk -v n="$N" 'BEGIN { print n / 100000 }')") &&
+       $(below "$PEAK_MB" 100) ))
+row "import" "$N" "$SECS" "$PEAK_MB" "100000 rows/s, <100 MB" \
+    "$(scaled_verdict $ok)"
+echo "bench: import: $(head -1 import1.out) in ${SECS}s"
+
+measure /dev/null import2.out "$BIN" --config pipeline.conf import roster2.csv
+grep -q "$leavers left" import2.out ||
+	die "re-import: expected $leavers left: $(cat import2.out)"
+row "re-import (left, moved)" "$((N - leavers))" "$SECS" "$PEAK_MB" \
+    "(none)" "-"
+echo "bench: re-import: $(head -1 import2.out) in ${SECS}s"
+
+# ==== Sealed regeneration of everyone ====
+
+printf 'bench admin password\n' >admin.pw
+chmod 600 admin.pw
+"$BIN" --config pipeline.conf admin add bench --site oakfield \
+	--password-file admin.pw >/dev/null 2>admin.err ||
+	die "admin add failed: $(cat admin.err)"
+groups=()
+for y in 7 8 9 10 11; do groups+=(--group "Year $y"); done
+measure /dev/null select.tsv "$BIN" --config pipeline.conf select "${groups[@]}"
+selected=$(($(wc -l <select.tsv) - 1))
+[ "$selected" -eq "$((N - leavers))" ] ||
+	die "select gave $selected users, want $((N - leavers))"
+row "select (all years)" "$selected" "$SECS" "$PEAK_MB" "(none)" "-"
+
+measure select.tsv /dev/null "$BIN" --config pipeline.conf regenerate \
+	--admin bench --password-file admin.pw --yes
+grep -q "^batch v1: $selected password(s) regenerated" "$W/stage.err" ||
+	die "regenerate: $(cat "$W/stage.err")"
+ok=$(below "$SECS" "$(awk -v n="$selected" 'BEGIN { print n / 100000 }')")
+row "regenerate (sealed)" "$selected" "$SECS" "$PEAK_MB" \
+    "100000 rows/s" "$(scaled_verdict "$ok")"
+echo "bench: regenerate sealed: $selected passwords in ${SECS}s"
+
+# ==== Hash mode against bare Argon2id ====
+#
+# The bare runs come half before and half after tempass's, so a machine
+# whose speed drifts (a shared virtual machine) drifts for both alike.
+
+"$CC" -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror \
+	-o bench_argon2 "$ROOT/tests/bench_argon2.c" -lsodium -lpthread ||
+	die "cannot build tests/bench_argon2.c"
+# bare COUNT: runs bench_argon2; prints its seconds.
+bare() {
+	local out
+	out=$(./bench_argon2 "$1" "$OPS" "$MEM_KIB" "$cores") ||
+		die "bench_argon2 failed"
+	echo "$out" | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p'
+}
+first=$((M / 2)) bare_secs=0
+echo "bench: hash mode: $M users, and bare Argon2id on $cores core(s)..."
+[ "$first" -gt 0 ] && bare_secs=$(bare "$first")
+
+head -n "$((M + 1))" select.tsv >select-hash.tsv
+measure select-hash.tsv /dev/null "$BIN" --config pipeline-hash.conf \
+	regenerate --admin bench --password-file admin.pw --yes
+grep -q "^batch v2: $M password(s) regenerated" "$W/stage.err" ||
+	die "hash-mode regenerate: $(cat "$W/stage.err")"
+hash_secs=$SECS hash_peak=$PEAK_MB
+
+bare_secs=$(awk -v a="$bare_secs" -v b="$(bare "$((M - first))")" \
+	'BEGIN { printf "%.3f", a + b }')
+tp_rate=$(awk -v n="$M" -v s="$hash_secs" 'BEGIN { printf "%.2f", n / s }')
+bare_rate=$(awk -v n="$M" -v s="$bare_secs" 'BEGIN { printf "%.2f", n / s }')
+ratio=$(awk -v a="$tp_rate" -v b="$bare_rate" \
+	'BEGIN { printf "%.1f", 100 * a / b }')
+ok=$(awk -v r="$ratio" 'BEGIN { print ((r + 0 >= 90) ? 1 : 0) }')
+echo "bench: hash mode: tempass $tp_rate hashes/s, bare Argon2id" \
+     "$bare_rate hashes/s: $ratio%"
+if [ "$M" -lt 1000 ]; then
+	hash_verdict="not judged (M < 1000)"
+else
+	hash_verdict=$(verdict "$ok")
+fi
+row "regenerate (hash)" "$M" "$hash_secs" "$hash_peak" \
+    ">=90% of bare ($ratio%)" "$hash_verdict"
+row "bare argon2id" "$M" "$bare_secs" "-" "(yardstick)" "-"
+
+# ==== Summary ====
+
+echo
+printf '%-22s %8s %9s %11s %8s  %-28s %s\n' stage N seconds rows/s \
+	"peak MB" target verdict
+for r in "${ROWS[@]}"; do echo "$r"; done
+echo
+echo "$MET target(s) met, $MISSED missed"
