@@ -429,6 +429,59 @@ static void handle_output(struct loader *l, const char *key, const char *v)
 	}
 }
 
+static void handle_email(struct loader *l, const char *key, const char *v)
+{
+	struct config *c = l->c;
+	long n;
+	int b;
+
+	if (strcmp(key, "queue_dir") == 0) {
+		set_path(l, &c->queue_dir, v);
+	} else if (strcmp(key, "smtp_url") == 0) {
+		if (strncmp(v, "smtp://", 7) && strncmp(v, "smtps://", 8))
+			bad(l, "smtp_url: '%s' is not smtp://HOST[:PORT] or "
+			    "smtps://HOST[:PORT]", v);
+		else
+			set_str(&c->smtp_url, v);
+	} else if (strcmp(key, "smtp_credentials") == 0) {
+		set_path(l, &c->smtp_credentials, v);
+	} else if (strcmp(key, "starttls") == 0) {
+		if ((b = config_bool(v)) < 0)
+			bad(l, "starttls: '%s' is not yes or no", v);
+		else
+			c->smtp_starttls = b;
+	} else if (strcmp(key, "from") == 0) {
+		set_str(&c->mail_from, v);
+	} else if (strcmp(key, "from_name") == 0) {
+		set_str(&c->mail_from_name, v);
+	} else if (strcmp(key, "reset_url") == 0) {
+		if (!strstr(v, "{{token}}"))
+			bad(l, "reset_url: '%s' has no {{token}} placeholder",
+			    v);
+		else
+			set_str(&c->reset_url, v);
+	} else if (strcmp(key, "token_hours") == 0) {
+		if (parse_long(v, 1, 24 * 30, &n) < 0)
+			bad(l, "token_hours: '%s' is not a number from 1 to "
+			    "720", v);
+		else
+			c->token_hours = (int)n;
+	} else if (strcmp(key, "templates") == 0) {
+		set_path(l, &c->templates_dir, v);
+	} else if (strcmp(key, "message_id_domain") == 0) {
+		set_str(&c->message_id_domain, v);
+	} else if (strcmp(key, "delivery") == 0) {
+		if (strcmp(v, "print") && strcmp(v, "email") &&
+		    strcmp(v, "email-else-print"))
+			bad(l, "delivery: '%s' is not print, email or "
+			    "email-else-print", v);
+		else
+			set_str(&c->delivery, v);
+	} else {
+		bad(l, "[email]: unknown key '%s'", key);
+	}
+}
+
 static int handler(void *user, const char *section, const char *key,
 		   const char *value)
 {
@@ -463,7 +516,8 @@ static int handler(void *user, const char *section, const char *key,
 		handle_run(l, key, value);
 		break;
 	case SEC_EMAIL:
-		break;  /* read by the email stages */
+		handle_email(l, key, value);
+		break;
 	default:
 		if (!section[0])
 			bad(l, "'%s' is outside any [section]", key);
@@ -591,6 +645,17 @@ struct config *config_load(const char *path)
 		c->key_file = config_path(c, "var/tempass.key");
 	if (!c->out_dir)
 		c->out_dir = config_path(c, "out");
+	if (!c->queue_dir)
+		c->queue_dir = config_path(c, "queue");
+	if (!c->templates_dir)
+		c->templates_dir = config_path(c, "templates");
+	if (!c->token_hours)
+		c->token_hours = 72;
+	if (!c->delivery)
+		c->delivery = xstrdup("print");
+	if (!c->message_id_domain)
+		c->message_id_domain = xstrdup("tempass.invalid");
+	c->smtp_starttls = c->smtp_starttls < 0 ? 0 : c->smtp_starttls;
 	if (!c->paper)
 		c->paper = xstrdup("a4");
 	if (!c->qr)
@@ -665,6 +730,15 @@ void config_free(struct config *c)
 	free(c->paper);
 	free(c->qr);
 	free(c->sort);
+	free(c->queue_dir);
+	free(c->smtp_url);
+	free(c->smtp_credentials);
+	free(c->mail_from);
+	free(c->mail_from_name);
+	free(c->reset_url);
+	free(c->templates_dir);
+	free(c->message_id_domain);
+	free(c->delivery);
 	free(c->run_roster);
 	free_list(c->run_groups, c->nrun_groups);
 	free(c->run_admin);

@@ -71,6 +71,18 @@ struct config {
 	int strips_per_page;
 	char *qr;                /* "none", "username" or "login" */
 	char *sort;              /* columns, e.g. "group, surname, forename" */
+	/* [email] */
+	char *queue_dir;          /* Maildir-style: tmp/, new/, cur/ */
+	char *smtp_url;           /* smtp:// or smtps:// */
+	char *smtp_credentials;   /* 0600 file: "user:password" */
+	int smtp_starttls;        /* require STARTTLS on smtp:// */
+	char *mail_from;          /* address */
+	char *mail_from_name;
+	char *reset_url;          /* with {{token}} */
+	int token_hours;
+	char *templates_dir;
+	char *message_id_domain;
+	char *delivery;           /* print, email, email-else-print */
 	/* [run] */
 	char *run_roster;        /* roster kind to import, NULL = first */
 	char **run_groups;

@@ -144,7 +144,38 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
 	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
 	"  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+	/* 1 -> 2: password-reset emails. */
+	"ALTER TABLE batch ADD COLUMN kind TEXT NOT NULL DEFAULT 'passwords'"
+	"  CHECK (kind IN ('passwords', 'email'));"
+	"CREATE TABLE reset_token ("
+	"  id INTEGER PRIMARY KEY,"
+	"  batch_id INTEGER NOT NULL REFERENCES batch(id),"
+	"  user_id INTEGER NOT NULL REFERENCES user(id),"
+	"  hash BLOB NOT NULL UNIQUE,"
+	"  expires_at INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'current' CHECK (state IN"
+	"    ('current', 'used', 'void', 'expired', 'revoked')),"
+	"  ended_at INTEGER"
+	") STRICT;"
+	"CREATE UNIQUE INDEX reset_token_current ON reset_token(user_id)"
+	"  WHERE state = 'current';"
+	"CREATE TABLE delivery ("
+	"  id INTEGER PRIMARY KEY,"
+	"  file TEXT NOT NULL UNIQUE,"
+	"  message_id TEXT NOT NULL,"
+	"  user_id INTEGER REFERENCES user(id),"
+	"  batch_id INTEGER REFERENCES batch(id),"
+	"  recipient TEXT NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'queued'"
+	"    CHECK (state IN ('queued', 'sent', 'refused')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"
+	"  queued_at INTEGER NOT NULL,"
+	"  sent_at INTEGER"
+	") STRICT;",
 };
+
+static int void_tokens(struct store *st, long long user, long long now);
 
 static void report(struct store *st, const char *what)
 {
@@ -667,7 +698,11 @@ int store_user_leave(struct store *st, long long user, long long now)
 		"UPDATE credential SET state = 'revoked', ended_at = ?,"
 		" sealed = NULL, pwhash = NULL"
 		" WHERE user_id = ? AND state = 'current'";
+	static const char revoke_tokens[] =
+		"UPDATE reset_token SET state = 'revoked', ended_at = ?"
+		" WHERE user_id = ? AND state = 'current'";
 	sqlite3_stmt *s = prep(st, left);
+	int n;
 
 	if (!s)
 		return -1;
@@ -681,7 +716,14 @@ int store_user_leave(struct store *st, long long user, long long now)
 	sqlite3_bind_int64(s, 2, user);
 	if (done(st, s, "cannot revoke credential") != 0)
 		return -1;
-	return sqlite3_changes(st->db);
+	n = sqlite3_changes(st->db);
+	if (!(s = prep(st, revoke_tokens)))
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, user);
+	if (done(st, s, "cannot revoke reset tokens") != 0)
+		return -1;
+	return n;
 }
 
 int store_membership_add(struct store *st, long long group, long long user)
@@ -1157,6 +1199,21 @@ int store_batch_create(struct store *st, long long site, const char *actor,
 	return 0;
 }
 
+/* Ends the user's current reset token (a newer list or email covers them). */
+static int void_tokens(struct store *st, long long user, long long now)
+{
+	static const char sql[] = "UPDATE reset_token SET state = 'void',"
+				  " ended_at = ? WHERE user_id = ? AND"
+				  " state = 'current'";
+	sqlite3_stmt *s = prep(st, sql);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, user);
+	return done(st, s, "cannot void reset tokens");
+}
+
 long long store_credential_issue(struct store *st, long long batch,
 				 long long user, const char *group,
 				 const unsigned char *sealed, size_t len,
@@ -1199,6 +1256,8 @@ long long store_credential_issue(struct store *st, long long batch,
 		if ((rc = done(st, s, "cannot void credential")) != 0)
 			return rc;
 	}
+	if ((rc = void_tokens(st, user, now)) != 0)
+		return rc;
 	if (!(s = prep(st, ins)))
 		return -1;
 	sqlite3_bind_int64(s, 1, batch);
@@ -1470,6 +1529,183 @@ int store_user_types(struct store *st, long long site,
 		fn(ctx, col_str(s, 0));
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : fail(st, rc, "cannot read user types");
+}
+
+/* ==== Reset tokens and the mail queue ==== */
+
+int store_batch_set_kind(struct store *st, long long batch, const char *kind)
+{
+	static const char sql[] = "UPDATE batch SET kind = ? WHERE id = ?";
+	sqlite3_stmt *s = prep(st, sql);
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, kind);
+	sqlite3_bind_int64(s, 2, batch);
+	return done(st, s, "cannot set batch kind");
+}
+
+int store_token_issue(struct store *st, long long batch, long long user,
+		      const unsigned char *hash, size_t len, long long expires,
+		      long long now)
+{
+	static const char voidcred[] =
+		"UPDATE credential SET state = 'void', voided_by = ?,"
+		" ended_at = ?, sealed = NULL, pwhash = NULL"
+		" WHERE user_id = ? AND state = 'current'";
+	static const char ins[] =
+		"INSERT INTO reset_token (batch_id, user_id, hash, expires_at)"
+		" VALUES (?, ?, ?, ?)";
+	sqlite3_stmt *s;
+	int rc;
+
+	ASSERT(st->in_tx);
+	if ((rc = void_tokens(st, user, now)) != 0)
+		return rc;
+	/* The email covers the user as a newer list would. */
+	if (!(s = prep(st, voidcred)))
+		return -1;
+	sqlite3_bind_int64(s, 1, batch);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, user);
+	if ((rc = done(st, s, "cannot void credential")) != 0)
+		return rc;
+	if (!(s = prep(st, ins)))
+		return -1;
+	sqlite3_bind_int64(s, 1, batch);
+	sqlite3_bind_int64(s, 2, user);
+	sqlite3_bind_blob(s, 3, hash, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, expires);
+	return done(st, s, "cannot store reset token");
+}
+
+int store_token_find(struct store *st, long long site,
+		     const unsigned char *hash, size_t len,
+		     struct store_token *t)
+{
+	static const char sql[] =
+		"SELECT t.id, t.user_id, t.batch_id, t.expires_at, t.state,"
+		" u.username FROM reset_token t JOIN user u ON u.id = t.user_id"
+		" WHERE t.hash = ? AND u.site_id = ?";
+	sqlite3_stmt *s = prep(st, sql);
+	int rc, found = 0;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_blob(s, 1, hash, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, site);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		t->id = sqlite3_column_int64(s, 0);
+		t->user = sqlite3_column_int64(s, 1);
+		t->batch = sqlite3_column_int64(s, 2);
+		t->expires = sqlite3_column_int64(s, 3);
+		snprintf(t->state, sizeof(t->state), "%s", col_str(s, 4));
+		snprintf(t->username, sizeof(t->username), "%s",
+			 col_str(s, 5));
+		found = 1;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(st, rc, "cannot read reset token");
+	return found;
+}
+
+int store_token_end(struct store *st, long long token, const char *state,
+		    long long now)
+{
+	static const char sql[] = "UPDATE reset_token SET state = ?,"
+				  " ended_at = ? WHERE id = ? AND"
+				  " state = 'current'";
+	sqlite3_stmt *s = prep(st, sql);
+	int rc;
+
+	ASSERT(st->in_tx);
+	if (!s)
+		return -1;
+	bind_text(s, 1, state);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, token);
+	if ((rc = done(st, s, "cannot update reset token")) != 0)
+		return rc;
+	return sqlite3_changes(st->db);
+}
+
+long long store_delivery_add(struct store *st, const char *file,
+			     const char *message_id, long long user,
+			     long long batch, const char *recipient,
+			     long long now)
+{
+	static const char sql[] =
+		"INSERT INTO delivery (file, message_id, user_id, batch_id,"
+		" recipient, queued_at) VALUES (?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *s = prep(st, sql);
+	int rc;
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, file);
+	bind_text(s, 2, message_id);
+	if (user)
+		sqlite3_bind_int64(s, 3, user);
+	if (batch)
+		sqlite3_bind_int64(s, 4, batch);
+	bind_text(s, 5, recipient);
+	sqlite3_bind_int64(s, 6, now);
+	if ((rc = done(st, s, "cannot queue message")) != 0)
+		return rc;
+	return sqlite3_last_insert_rowid(st->db);
+}
+
+int store_delivery_get(struct store *st, const char *file,
+		       struct store_delivery *d)
+{
+	static const char sql[] =
+		"SELECT id, state, attempts, recipient, coalesce(user_id, 0),"
+		" coalesce(batch_id, 0), coalesce(last_error, '')"
+		" FROM delivery WHERE file = ?";
+	sqlite3_stmt *s = prep(st, sql);
+	int rc, found = 0;
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, file);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		d->id = sqlite3_column_int64(s, 0);
+		snprintf(d->state, sizeof(d->state), "%s", col_str(s, 1));
+		d->attempts = sqlite3_column_int(s, 2);
+		snprintf(d->recipient, sizeof(d->recipient), "%s",
+			 col_str(s, 3));
+		d->user = sqlite3_column_int64(s, 4);
+		d->batch = sqlite3_column_int64(s, 5);
+		snprintf(d->last_error, sizeof(d->last_error), "%s",
+			 col_str(s, 6));
+		found = 1;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(st, rc, "cannot read delivery");
+	return found;
+}
+
+int store_delivery_result(struct store *st, long long id, const char *state,
+			  const char *error, long long now)
+{
+	static const char sql[] =
+		"UPDATE delivery SET state = ?, attempts = attempts + 1,"
+		" last_error = ?, sent_at = CASE WHEN ? = 'sent' THEN ?"
+		" ELSE sent_at END WHERE id = ?";
+	sqlite3_stmt *s = prep(st, sql);
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, state);
+	bind_text(s, 2, error);
+	bind_text(s, 3, state);
+	sqlite3_bind_int64(s, 4, now);
+	sqlite3_bind_int64(s, 5, id);
+	return done(st, s, "cannot record delivery");
 }
 
 /* ==== Audit ==== */

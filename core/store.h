@@ -250,6 +250,53 @@ long long store_batch_id(struct store *st, long long site, long long version);
 int store_user_types(struct store *st, long long site,
 		     void (*fn)(void *ctx, const char *name), void *ctx);
 
+/* ==== Reset tokens and the mail queue ==== */
+
+/* Marks a batch as the password-reset emails of a notify run. */
+int store_batch_set_kind(struct store *st, long long batch, const char *kind);
+/*
+ * Stores the hash of a new reset token for user in batch, voiding the
+ * user's current token and current temporary password (the email covers
+ * them as a newer list would).
+ */
+int store_token_issue(struct store *st, long long batch, long long user,
+		      const unsigned char *hash, size_t len, long long expires,
+		      long long now);
+
+struct store_token {
+	long long id, user, batch, expires;
+	char state[16];               /* current, used, void, expired, ... */
+	char username[128];
+};
+/* Finds the token with this hash at the site; 1, 0 when none, or -1. */
+int store_token_find(struct store *st, long long site,
+		     const unsigned char *hash, size_t len,
+		     struct store_token *t);
+/* Ends a current token as state ("used", "expired"); 1 when it was
+ * current, 0 when it was not (a second redeem), or -1. */
+int store_token_end(struct store *st, long long token, const char *state,
+		    long long now);
+
+/* Records a message queued as file (its name in the queue folder). */
+long long store_delivery_add(struct store *st, const char *file,
+			     const char *message_id, long long user,
+			     long long batch, const char *recipient,
+			     long long now);
+
+struct store_delivery {
+	long long id, user, batch;
+	char state[16];               /* queued, sent, refused */
+	int attempts;
+	char recipient[320];
+	char last_error[512];
+};
+/* The delivery of the queued file; 1, 0 when unknown, or -1. */
+int store_delivery_get(struct store *st, const char *file,
+		       struct store_delivery *d);
+/* Records an attempt: state "sent", "queued" (try again) or "refused". */
+int store_delivery_result(struct store *st, long long id, const char *state,
+			  const char *error, long long now);
+
 /* ==== Audit ==== */
 
 /*

@@ -64,7 +64,8 @@ static const char *capture_end(void)
  * would show.
  */
 static const char py_script[] =
-	"import sys, email.policy\n"
+	"import re, sys, email.policy\n"
+	"from email.header import decode_header\n"
 	"from email.parser import BytesParser\n"
 	"m = BytesParser(policy=email.policy.default).parse("
 	"open(sys.argv[1], 'rb'))\n"
@@ -78,11 +79,22 @@ static const char py_script[] =
 	"put('defects', n)\n"
 	"put('headers', ','.join(m.keys()))\n"
 	"put('subject', m['subject'])\n"
+	"raw = dict((k.lower(), re.sub(r'\\r?\\n(?=[ \\t])', '', v).strip())\n"
+	"    for k, v in m.raw_items())\n"
+	"def rfc2047(s):\n"
+	"    if s.startswith('\"'):\n"
+	"        return re.sub(r'\\\\(.)', r'\\1', s[1:-1])\n"
+	"    return ''.join(b.decode(c or 'ascii') if isinstance(b, bytes)\n"
+	"        else b for b, c in decode_header(s))\n"
 	"for h in ('from', 'to'):\n"
 	"    a = m[h].addresses\n"
 	"    put(h + '_count', len(a))\n"
 	"    put(h + '_name', a[0].display_name)\n"
 	"    put(h + '_addr', a[0].addr_spec)\n"
+	"    r = raw[h]\n"
+	"    put(h + '_name_rfc', rfc2047(r.rsplit(' <', 1)[0])\n"
+	"        if r.endswith('>') else '')\n"
+	"    put(h + '_adjacent', int(bool(re.search(r'\\?=\\s+=\\?', r))))\n"
 	"put('message_id', m['message-id'])\n"
 	"put('date', m['date'].datetime.isoformat())\n"
 	"put('type', m.get_content_type())\n"
@@ -244,6 +256,53 @@ static struct eml_message base_message(void)
 	return m;
 }
 
+/* Strips the spaces from s in place (for the gh-128110 comparison). */
+static char *no_spaces(char *s)
+{
+	char *d = s;
+
+	for (const char *p = s; *p; p++)
+		if (*p != ' ')
+			*d++ = *p;
+	*d = '\0';
+	return s;
+}
+
+/*
+ * Checks the mailbox in header h ("from", "to") against a: one address,
+ * and the display name as an RFC 2047 decoder reads it. Python 3.11's own
+ * address parser adds a space between two adjacent encoded words (CPython
+ * gh-128110), so where there are any its reading is held to the name but
+ * for spaces; everywhere else it must match exactly.
+ */
+static void check_mailbox(const struct parsed *pr, const char *h,
+			  const struct eml_addr *a)
+{
+	const char *want = a->name ? a->name : "";
+	char key[32];
+
+	snprintf(key, sizeof(key), "%s_count", h);
+	CHECK_STR(py_get(pr, key), "1");
+	snprintf(key, sizeof(key), "%s_addr", h);
+	CHECK_STR(py_get(pr, key), a->addr);
+	snprintf(key, sizeof(key), "%s_name_rfc", h);
+	CHECK_STR(py_get(pr, key), want);
+	snprintf(key, sizeof(key), "%s_adjacent", h);
+	if (!strcmp(py_get(pr, key), "0")) {
+		snprintf(key, sizeof(key), "%s_name", h);
+		CHECK_STR(py_get(pr, key), want);
+	} else {
+		char *w = no_spaces(xstrdup(want));
+		char *g;
+
+		snprintf(key, sizeof(key), "%s_name", h);
+		g = no_spaces(xstrdup(py_get(pr, key)));
+		CHECK_STR(g, w);
+		free(w);
+		free(g);
+	}
+}
+
 /*
  * Composes m, checks the raw lines and that Python reads it without a
  * defect, to the same names, subject and bodies. Returns the number of
@@ -260,12 +319,8 @@ static int roundtrip(const struct eml_message *m, struct parsed *pr)
 	CHECK(py_parse(sbuf_str(&sb), sb.len, pr) == 0);
 	CHECK_STR(py_get(pr, "defects"), "0");
 	CHECK_STR(py_get(pr, "subject"), m->subject);
-	CHECK_STR(py_get(pr, "from_count"), "1");
-	CHECK_STR(py_get(pr, "from_name"), m->from.name ? m->from.name : "");
-	CHECK_STR(py_get(pr, "from_addr"), m->from.addr);
-	CHECK_STR(py_get(pr, "to_count"), "1");
-	CHECK_STR(py_get(pr, "to_name"), m->to.name ? m->to.name : "");
-	CHECK_STR(py_get(pr, "to_addr"), m->to.addr);
+	check_mailbox(pr, "from", &m->from);
+	check_mailbox(pr, "to", &m->to);
 	CHECK_STR(py_get(pr, "text"), m->text);
 	CHECK_STR(py_get(pr, "html"), m->html ? m->html : "(none)");
 	if (test_failed_checks != before)
@@ -326,7 +381,7 @@ static void test_eml_addr_valid(void)
 		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 		"@x.org", /* 65 before the '@' */
 	};
-	char label[80], longdom[300];
+	char label[64], longdom[400];
 
 	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
 		if (!eml_addr_valid(good[i]))
@@ -347,12 +402,12 @@ static void test_eml_addr_valid(void)
 	CHECK(eml_addr_valid(longdom) == 1);
 	snprintf(longdom, sizeof(longdom), "z@%sa.org", label);
 	CHECK(eml_addr_valid(longdom) == 0);
-	snprintf(longdom, sizeof(longdom), "z@%s.%s.%s.%s", label, label,
-		 label, "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvw");
+	snprintf(longdom, sizeof(longdom), "z@%s.%s.%s.%.60s", label, label,
+		 label, label);
 	CHECK(strlen(longdom) == 254);
 	CHECK(eml_addr_valid(longdom) == 1);
-	snprintf(longdom, sizeof(longdom), "zz@%s.%s.%s.%s", label, label,
-		 label, "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvw");
+	snprintf(longdom, sizeof(longdom), "zz@%s.%s.%s.%.60s", label, label,
+		 label, label);
 	CHECK(eml_addr_valid(longdom) == 0);
 }
 
@@ -543,6 +598,17 @@ static void test_eml_compose_encoded_words(void)
 	sbuf_release(&sb);
 }
 
+/* s with each CRLF as LF; caller frees. */
+static char *lf(const char *s)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	for (; *s; s++)
+		if (!(s[0] == '\r' && s[1] == '\n'))
+			sbuf_addch(&sb, *s);
+	return sb.buf ? sbuf_detach(&sb) : xstrdup("");
+}
+
 /* Quoted-printable bodies: what has to be encoded, and long lines. */
 static void test_eml_compose_bodies(void)
 {
@@ -579,27 +645,22 @@ static void test_eml_compose_bodies(void)
 	struct parsed pr;
 
 	for (size_t i = 0; i < ARRAY_SIZE(bodies); i++) {
-		struct sbuf want = SBUF_INIT;
+		char *text, *html;
 
 		m.text = bodies[i];
 		m.html = bodies[ARRAY_SIZE(bodies) - 1 - i];
-		if (!strstr(m.text, "\r\n")) {
-			if (roundtrip(&m, &pr))
-				fprintf(stderr, "with body %zu\n", i);
-			py_free(&pr);
-			continue;
-		}
-		/* CRLF is a line end: it reads back as "\n". */
-		for (const char *s = m.text; *s; s++)
-			if (!(s[0] == '\r' && s[1] == '\n'))
-				sbuf_addch(&want, *s);
 		CHECK(eml_compose(&m, &sb) == 0);
 		CHECK(check_lines(sbuf_str(&sb), sb.len) == 0);
 		CHECK(py_parse(sbuf_str(&sb), sb.len, &pr) == 0);
 		CHECK_STR(py_get(&pr, "defects"), "0");
-		CHECK_STR(py_get(&pr, "text"), sbuf_str(&want));
+		/* CRLF is a line end: it reads back as "\n". */
+		text = lf(m.text);
+		html = lf(m.html);
+		CHECK_STR(py_get(&pr, "text"), text);
+		CHECK_STR(py_get(&pr, "html"), html);
+		free(text);
+		free(html);
 		py_free(&pr);
-		sbuf_release(&want);
 		sbuf_release(&sb);
 	}
 

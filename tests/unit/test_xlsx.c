@@ -1,0 +1,713 @@
+/*
+ * Unit tests of formats/xlsx: every workbook is read back with openpyxl,
+ * a real reader, through a small Python script that prints each sheet as
+ * lines of text; values are compared as Excel shows them (the _xHHHH_
+ * escapes of the file format decoded), so a value that Excel would alter
+ * fails here too. Refusals are checked for their message, said once.
+ */
+#include "formats/xlsx.h"
+
+#include <ftw.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/util.h"
+#include "tests/unit/test.h"
+
+#define PYTHON "/usr/bin/python3"
+#define EM "\xE2\x80\x94"       /* U+2014, the dash of the title row */
+#define TITLE_END "batch v7, generated 2026-09-03 08:14 UTC"
+#define SITE "Oakfield Academy"
+
+static char tmpdir[] = "/tmp/tempass-xlsx.XXXXXX";
+static char *reader;            /* the Python script */
+static struct xlsx_options opt = {
+	SITE, "7", "2026-09-03T08:14:00Z", NULL
+};
+
+/*
+ * Prints the workbook argv[1] as lines of tab-separated fields. Mode
+ * "full": per sheet its name, view, title, header, rows, the data types and
+ * password fonts (column argv[3], 0-based) of its cells and its column
+ * widths. Mode "rows": sheet names and rows only, in read-only mode (fast).
+ */
+static const char reader_py[] =
+	"import re, sys, openpyxl\n"
+	"from openpyxl.utils import get_column_letter\n"
+	"sys.stdout.reconfigure(encoding='utf-8')\n"
+	"path, mode = sys.argv[1], sys.argv[2]\n"
+	"def unesc(s):\n"
+	"    return re.sub(r'_x([0-9A-Fa-f]{4})_',\n"
+	"                  lambda m: chr(int(m.group(1), 16)), s)\n"
+	"def esc(v):\n"
+	"    if v is None:\n"
+	"        return ''\n"
+	"    if not isinstance(v, str):\n"
+	"        return '<%s %r>' % (type(v).__name__, v)\n"
+	"    out = []\n"
+	"    for ch in unesc(v):\n"
+	"        if ch == '\\\\':\n"
+	"            out.append('\\\\\\\\')\n"
+	"        elif ord(ch) < 0x20 or ch == '\\x7f':\n"
+	"            out.append('\\\\x%02x' % ord(ch))\n"
+	"        else:\n"
+	"            out.append(ch)\n"
+	"    return ''.join(out)\n"
+	"def line(*f):\n"
+	"    print('\\t'.join(str(x) for x in f))\n"
+	"if mode == 'rows':\n"
+	"    wb = openpyxl.load_workbook(path, read_only=True)\n"
+	"    for ws in wb.worksheets:\n"
+	"        line('sheet', ws.title)\n"
+	"        for i, r in enumerate(ws.iter_rows(values_only=True)):\n"
+	"            if i >= 2:\n"
+	"                line('row', *[esc(v) for v in r])\n"
+	"    sys.exit(0)\n"
+	"pw = int(sys.argv[3])\n"
+	"wb = openpyxl.load_workbook(path)\n"
+	"names = wb.sheetnames\n"
+	"line('sheets', len(names),\n"
+	"     int(len({n.casefold() for n in names}) == len(names)))\n"
+	"for ws in wb.worksheets:\n"
+	"    line('sheet', ws.title)\n"
+	"    line('view', ws.freeze_panes, ws.auto_filter.ref,\n"
+	"         ws.print_title_rows)\n"
+	"    rows = list(ws.iter_rows())\n"
+	"    t = rows[0][0]\n"
+	"    line('title', esc(t.value), int(bool(t.font.b)),\n"
+	"         sum(c.value is not None for c in rows[0]))\n"
+	"    h = rows[1]\n"
+	"    line('header', int(all(c.font.b for c in h)),\n"
+	"         *[esc(c.value) for c in h])\n"
+	"    types, fonts = set(), set()\n"
+	"    for r in rows[2:]:\n"
+	"        line('row', *[esc(c.value) for c in r])\n"
+	"        for c in r:\n"
+	"            if c.value is not None:\n"
+	"                types.add(c.data_type)\n"
+	"        if r[pw].value is not None:\n"
+	"            fonts.add(r[pw].font.name)\n"
+	"    line('types', ''.join(sorted(types)))\n"
+	"    line('fonts', ','.join(sorted(fonts)))\n"
+	"    line('widths', *[ws.column_dimensions[get_column_letter(i)].width\n"
+	"                     for i in range(1, ws.max_column + 1)])\n";
+
+/* ==== Helpers ==== */
+
+static FILE *capture_fp;
+static int capture_saved = -1;
+static char captured[8192];
+
+static void capture_begin(void)
+{
+	fflush(stderr);
+	capture_fp = tmpfile();
+	capture_saved = dup(2);
+	dup2(fileno(capture_fp), 2);
+}
+
+static const char *capture_end(void)
+{
+	size_t n;
+
+	fflush(stderr);
+	dup2(capture_saved, 2);
+	close(capture_saved);
+	rewind(capture_fp);
+	n = fread(captured, 1, sizeof(captured) - 1, capture_fp);
+	captured[n] = '\0';
+	fclose(capture_fp);
+	return captured;
+}
+
+static size_t count_lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* A value as the reader prints it: backslash and control characters
+ * escaped, NULL empty. */
+static void add_escaped(struct sbuf *sb, const char *v)
+{
+	for (; v && *v; v++) {
+		unsigned char c = (unsigned char)*v;
+
+		if (c == '\\')
+			sbuf_addstr(sb, "\\\\");
+		else if (c < 0x20 || c == 0x7F)
+			sbuf_addf(sb, "\\x%02x", c);
+		else
+			sbuf_addch(sb, (char)c);
+	}
+}
+
+/* "tag\tv1\tv2..." with the values escaped; caller frees. */
+static char *fields(const char *tag, const char *const *v, size_t n)
+{
+	struct sbuf sb = SBUF_INIT;
+	size_t i;
+
+	sbuf_addstr(&sb, tag);
+	for (i = 0; i < n; i++) {
+		sbuf_addch(&sb, '\t');
+		add_escaped(&sb, v[i]);
+	}
+	return sbuf_detach(&sb);
+}
+
+struct lines {
+	char **v;
+	size_t n;
+};
+
+static void lines_add(struct lines *l, char *s)
+{
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v[l->n++] = s;
+}
+
+static void lines_free(struct lines *l)
+{
+	while (l->n)
+		free(l->v[--l->n]);
+	free(l->v);
+	l->v = NULL;
+}
+
+/* Runs the reader on path; its lines into out. Returns its exit status. */
+static int read_back(const char *path, const char *mode, long pw,
+		     struct lines *out)
+{
+	char *cmd = xasprintf("'%s' '%s' '%s' '%s' %ld", PYTHON, reader,
+			      path, mode, pw);
+	FILE *p = popen(cmd, "r");
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int status;
+
+	free(cmd);
+	if (!p)
+		return -1;
+	while ((n = getline(&buf, &cap, p)) > 0) {
+		if (buf[n - 1] == '\n')
+			buf[n - 1] = '\0';
+		lines_add(out, xstrdup(buf));
+	}
+	free(buf);
+	status = pclose(p);
+	return status;
+}
+
+/* The first line of got that starts with prefix, from index *from on
+ * (which it moves past the line); NULL when none. */
+static const char *find_line(const struct lines *got, size_t *from,
+			     const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	for (; *from < got->n; (*from)++)
+		if (strncmp(got->v[*from], prefix, n) == 0)
+			return got->v[(*from)++];
+	return NULL;
+}
+
+static int file_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+/* ==== The main workbook ==== */
+
+#define NCOLS 6
+static const char *const cols[NCOLS] = {
+	"username", "forename", "surname", "group", "password", "note"
+};
+#define GROUP_COL 3
+#define PW_COL 4
+
+#define G_SLASH "7/A: [Year 7]*?"
+#define G_LONG1 "\xC5\x81\xC4\x85" "czona grupa j\xC4\x99zyka polskiego, poziom 1"
+#define G_LONG2 "\xC5\x81\xC4\x85" "czona grupa j\xC4\x99zyka polskiego, poziom 2"
+#define LONG_NOTE \
+	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" \
+	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+
+static const char *const main_rows[][NCOLS] = {
+	{ "zoe.b", "Zo\xC3\xAB", "Bront\xC3\xAB", "", "Kq7-mZ2p-Tz", NULL },
+	{ "lukasz.k", "\xC5\x81ukasz", "Kowalski", "", "007", "" },
+	{ "nguyen.v", "Nguy\xE1\xBB\x85n V\xC4\x83n", "Tr\xE1\xBA\xA7n", G_SLASH,
+	  "Pw-1", "=HYPERLINK(\"http://x\",\"y\")" },
+	{ "plus", "+1", "-1", G_SLASH, "@SUM(A1)", "=1+1" },
+	{ "nums", "1E5", "TRUE", G_SLASH, "0012.50", " spaced " },
+	{ "a1", "Ann", "Lee", "7a", "p1", "tab\there" },
+	{ "a2", "Bob", "Lee", "7A", "p2", "line\nbreak\r\n" },
+	{ "l1", "Ada", "Nowak", G_LONG1, "p3", LONG_NOTE },
+	{ "l2", "Ida", "Nowak", G_LONG2, "p4", "back\\slash" },
+	{ "q", "Quinn", "O'Brien", "'Quoted'", "p5", "'" },
+	{ "h", "Hal", "Story", "History", "p6", "" },
+	{ "u1", "Uma", "\xC3\x84" "b", "\xC3\x84" "b", "p7", "" },
+	{ "u2", "Una", "\xC3\xA4" "b", "\xC3\xA4" "b", "p8", "" },
+	{ "e1", "_x0041_", "_x005F_x0041_", "Escapes", "p9", "a\x01" "b" },
+	{ "e2", "\xEF\xBF\xBF", "\xF0\x9F\x98\x80", "Escapes", "_xABCD_",
+	  "_x12" },
+	{ "w", "Wes", "Who", "???", "p10", "" },
+};
+#define MAIN_NROWS ARRAY_SIZE(main_rows)
+
+/* Sheet name, group as the title shows it, first and end row. */
+static const struct {
+	const char *name;
+	const char *group;
+	size_t first, end;
+} sheets[] = {
+	{ "Group", "", 0, 2 },
+	{ "7-A (Year 7)", G_SLASH, 2, 5 },
+	{ "7a", "7a", 5, 6 },
+	{ "7A (2)", "7A", 6, 7 },
+	{ "\xC5\x81\xC4\x85" "czona grupa j\xC4\x99zyka polskiego,", G_LONG1,
+	  7, 8 },
+	{ "\xC5\x81\xC4\x85" "czona grupa j\xC4\x99zyka polski (2)", G_LONG2,
+	  8, 9 },
+	{ "Quoted", "'Quoted'", 9, 10 },
+	{ "History (2)", "History", 10, 11 },
+	{ "\xC3\x84" "b", "\xC3\x84" "b", 11, 12 },
+	{ "\xC3\xA4" "b (2)", "\xC3\xA4" "b", 12, 13 },
+	{ "Escapes", "Escapes", 13, 15 },
+	{ "Group (2)", "???", 15, 16 },
+};
+
+static char *main_path;
+
+static const char *const *const *main_table(void)
+{
+	static const char *const *table[MAIN_NROWS];
+	size_t i;
+
+	for (i = 0; i < MAIN_NROWS; i++)
+		table[i] = main_rows[i];
+	return table;
+}
+
+/* The workbook the next tests read: written without a message. */
+static void test_xlsx_write(void)
+{
+	const char *err;
+	int rc;
+
+	main_path = xasprintf("%s/main.xlsx", tmpdir);
+	capture_begin();
+	rc = xlsx_write(main_path, &opt, cols, NCOLS, main_table(),
+			MAIN_NROWS, GROUP_COL, PW_COL);
+	err = capture_end();
+	CHECK(rc == 0);
+	if (*err)
+		fprintf(stderr, "  unexpected messages: %s", err);
+	CHECK(*err == '\0');
+}
+
+/* Sheet names: as chosen, and valid by Excel's rules. */
+static void test_xlsx_write_sheet_names(void)
+{
+	struct lines got = { 0 };
+	size_t i, at = 0;
+	const char *l;
+	char *want;
+
+	CHECK(read_back(main_path, "full", PW_COL, &got) == 0);
+	want = xasprintf("sheets\t%zu\t1", ARRAY_SIZE(sheets));
+	CHECK_STR(got.n ? got.v[0] : NULL, want);
+	free(want);
+	for (i = 0; i < ARRAY_SIZE(sheets); i++) {
+		const char *name;
+
+		l = find_line(&got, &at, "sheet\t");
+		CHECK(l != NULL);
+		if (!l)
+			break;
+		name = l + strlen("sheet\t");
+		CHECK_STR(name, sheets[i].name);
+		CHECK(utf8_len(name) >= 1 && utf8_len(name) <= 31);
+		CHECK(strpbrk(name, "[]:*?/\\") == NULL);
+		CHECK(name[0] != '\'' && name[strlen(name) - 1] != '\'');
+	}
+	CHECK(find_line(&got, &at, "sheet\t") == NULL);
+	lines_free(&got);
+}
+
+/* Every value comes back as the same text: no formula, no number. */
+static void test_xlsx_write_values(void)
+{
+	struct lines got = { 0 };
+	size_t i, r, at = 0;
+	const char *l;
+	char *want;
+
+	CHECK(read_back(main_path, "full", PW_COL, &got) == 0);
+	for (i = 0; i < ARRAY_SIZE(sheets); i++) {
+		CHECK(find_line(&got, &at, "sheet\t") != NULL);
+		want = fields("header\t1", cols, NCOLS);
+		CHECK_STR(find_line(&got, &at, "header\t"), want);
+		free(want);
+		for (r = sheets[i].first; r < sheets[i].end; r++) {
+			want = fields("row", main_rows[r], NCOLS);
+			l = at < got.n ? got.v[at++] : NULL;
+			CHECK_STR(l, want);
+			free(want);
+		}
+		/* No cell is a formula ('f') or a number ('n'). */
+		CHECK_STR(find_line(&got, &at, "types\t"), "types\ts");
+	}
+	lines_free(&got);
+}
+
+/* Title, bold header, frozen panes, filter, fonts and widths. */
+static void test_xlsx_write_layout(void)
+{
+	struct lines got = { 0 };
+	size_t i, at = 0;
+	char *want;
+	const char *l;
+
+	CHECK(read_back(main_path, "full", PW_COL, &got) == 0);
+	for (i = 0; i < ARRAY_SIZE(sheets); i++) {
+		size_t last = 2 + sheets[i].end - sheets[i].first;
+		double w[NCOLS] = { 0 };
+		char *p;
+		size_t c;
+
+		CHECK(find_line(&got, &at, "sheet\t") != NULL);
+		want = xasprintf("view\tA3\tA2:F%zu\t$1:$2", last);
+		CHECK_STR(find_line(&got, &at, "view\t"), want);
+		free(want);
+		if (*sheets[i].group)
+			want = xasprintf("title\t" SITE " " EM " %s " EM " "
+					 TITLE_END "\t1\t1", sheets[i].group);
+		else
+			want = xstrdup("title\t" SITE " " EM " " TITLE_END
+				       "\t1\t1");
+		CHECK_STR(find_line(&got, &at, "title\t"), want);
+		free(want);
+		CHECK_STR(find_line(&got, &at, "fonts\t"), "fonts\tConsolas");
+
+		l = find_line(&got, &at, "widths\t");
+		CHECK(l != NULL);
+		p = (char *)(l ? l + strlen("widths") : "");
+		for (c = 0; c < NCOLS && *p == '\t'; c++)
+			w[c] = strtod(p + 1, &p);
+		CHECK(c == NCOLS && *p == '\0');
+		for (c = 0; c < NCOLS; c++)
+			CHECK(w[c] >= 6 && w[c] <= 80);
+		/* At least the header and its filter button. */
+		CHECK(w[0] >= strlen("username") + 3);
+		/* Counted in characters: 40 of them, 43 bytes. */
+		if (i == 4 || i == 5)
+			CHECK(w[3] > 41 && w[3] < 42);
+		/* A 100-character note is capped. */
+		if (i == 4)
+			CHECK(w[5] >= 60 && w[5] < 62);
+	}
+	lines_free(&got);
+}
+
+/* The file holds passwords: created 0600. */
+static void test_xlsx_write_mode(void)
+{
+	struct stat st;
+
+	CHECK(stat(main_path, &st) == 0);
+	CHECK((st.st_mode & 0777) == 0600);
+}
+
+/* No rows, or no group column: one sheet, still with its header. */
+static void test_xlsx_write_one_sheet(void)
+{
+	char *path = xasprintf("%s/empty.xlsx", tmpdir);
+	struct lines got = { 0 };
+	size_t at = 0;
+	char *want;
+
+	CHECK(xlsx_write(path, &opt, cols, NCOLS, NULL, 0, GROUP_COL,
+			 PW_COL) == 0);
+	CHECK(read_back(path, "full", PW_COL, &got) == 0);
+	CHECK_STR(got.n ? got.v[0] : NULL, "sheets\t1\t1");
+	CHECK_STR(find_line(&got, &at, "sheet\t"), "sheet\tUsers");
+	CHECK_STR(find_line(&got, &at, "view\t"), "view\tA3\tA2:F2\t$1:$2");
+	want = fields("header\t1", cols, NCOLS);
+	CHECK_STR(find_line(&got, &at, "header\t"), want);
+	free(want);
+	CHECK(find_line(&got, &at, "row\t") == NULL);
+	lines_free(&got);
+
+	at = 0;
+	CHECK(xlsx_write(path, &opt, cols, NCOLS, main_table(), MAIN_NROWS,
+			 -1, -1) == 0);
+	CHECK(read_back(path, "rows", 0, &got) == 0);
+	CHECK_STR(got.n ? got.v[0] : NULL, "sheet\tUsers");
+	CHECK(got.n == 1 + MAIN_NROWS);
+	lines_free(&got);
+	free(path);
+}
+
+/* A value longer than a cell holds is cut, at a character, with a
+ * warning; Excel counts UTF-16 units, so an emoji counts two. */
+static void test_xlsx_write_long_values(void)
+{
+	char *path = xasprintf("%s/long.xlsx", tmpdir);
+	char *ascii = xmalloc(40001), *emoji = xmalloc(4 * 20000 + 1);
+	const char *row[2], *const *rows[1] = { row };
+	const char *const two[2] = { "a", "b" };
+	struct lines got = { 0 };
+	const char *err;
+	size_t i;
+	int rc;
+
+	memset(ascii, 'a', 40000);
+	ascii[40000] = '\0';
+	for (i = 0; i < 20000; i++)
+		memcpy(emoji + 4 * i, "\xF0\x9F\x98\x80", 4);
+	emoji[4 * 20000] = '\0';
+	row[0] = ascii;
+	row[1] = emoji;
+	capture_begin();
+	rc = xlsx_write(path, &opt, two, 2, rows, 1, -1, -1);
+	err = capture_end();
+	CHECK(rc == 0);
+	CHECK(count_lines(err) == 2);
+	CHECK(strstr(err, "warning: ") != NULL);
+	CHECK(strstr(err, "row 1, column 'a': value cut to the 32767 "
+		      "characters a cell holds") != NULL);
+	CHECK(strstr(err, "row 1, column 'b'") != NULL);
+	CHECK(read_back(path, "rows", 0, &got) == 0);
+	CHECK(got.n == 2);
+	if (got.n == 2) {
+		/* "row\t" + 32767 a + "\t" + 16383 emoji of 4 bytes */
+		const char *v = got.v[1] + 4;
+
+		CHECK(strspn(v, "a") == 32767);
+		CHECK(v[32767] == '\t');
+		CHECK(strlen(v + 32768) == 4 * 16383);
+		CHECK(utf8_len(v + 32768) == 16383);
+	}
+	lines_free(&got);
+	free(ascii);
+	free(emoji);
+	free(path);
+}
+
+/* ==== Bulk ==== */
+
+/* A deterministic value of row r, column c: names with diacritics,
+ * numbers with leading zeros, text that looks like formulas. */
+static char *bulk_value(unsigned r, unsigned c, unsigned *seed)
+{
+	static const char *const parts[] = {
+		"Zo\xC3\xAB", "\xC5\x81ukasz", "Nguy\xE1\xBB\x85n", "007",
+		"=A1", "+44 20", "-3", "@x", "O'Neil", "1E3", "TRUE", "a b",
+	};
+	unsigned x;
+
+	*seed = *seed * 1103515245u + 12345u;
+	x = *seed >> 8;
+	if (c == 0)
+		return xasprintf("user%05u", r);
+	if (c == 1)
+		return xasprintf("G%03u", r / 37);
+	if (x % 11 == 0)
+		return xstrdup("");
+	return xasprintf("%s%u", parts[x % ARRAY_SIZE(parts)], x % 1000);
+}
+
+static void test_xlsx_write_bulk(void)
+{
+	enum { N = 10000, C = 8 };
+	static const char *const bcols[C] = {
+		"username", "group", "c2", "c3", "c4", "c5", "password", "c7"
+	};
+	char *path = xasprintf("%s/bulk.xlsx", tmpdir);
+	const char ***rows = xcalloc(N, sizeof(*rows));
+	struct lines got = { 0 };
+	unsigned seed = 7, r, c;
+	size_t at = 0, bad = 0, sheets_seen = 0;
+
+	for (r = 0; r < N; r++) {
+		rows[r] = xcalloc(C, sizeof(**rows));
+		for (c = 0; c < C; c++)
+			rows[r][c] = bulk_value(r, c, &seed);
+	}
+	CHECK(xlsx_write(path, &opt, bcols, C,
+			 (const char *const *const *)rows, N, 1, 6) == 0);
+	CHECK(read_back(path, "rows", 0, &got) == 0);
+	for (r = 0; r < N; r++) {
+		char *want = fields("row", rows[r], C);
+		const char *l;
+
+		if (r % 37 == 0) {
+			l = find_line(&got, &at, "sheet\t");
+			if (l && strcmp(l + 6, rows[r][1]) == 0)
+				sheets_seen++;
+		}
+		l = at < got.n ? got.v[at++] : "";
+		if (strcmp(l, want) != 0 && bad++ == 0)
+			fprintf(stderr, "  row %u: got '%s', want '%s'\n", r,
+				l, want);
+		free(want);
+	}
+	CHECK(bad == 0);
+	CHECK(sheets_seen == (N + 36) / 37);
+	CHECK(at == got.n);
+	lines_free(&got);
+	for (r = 0; r < N; r++) {
+		for (c = 0; c < C; c++)
+			free((char *)rows[r][c]);
+		free(rows[r]);
+	}
+	free(rows);
+	free(path);
+}
+
+/* ==== Refusals ==== */
+
+/* A call that must fail: -1, one message containing want, no file. */
+static void check_refused(const char *path, const struct xlsx_options *o,
+			  const char *const *c, size_t nc,
+			  const char *const *const *rows, size_t nrows,
+			  const char *want)
+{
+	const char *err;
+	int rc;
+
+	capture_begin();
+	rc = xlsx_write(path, o, c, nc, rows, nrows, -1, -1);
+	err = capture_end();
+	CHECK(rc == -1);
+	if (!strstr(err, want))
+		fprintf(stderr, "  got '%s', want '%s'\n", err, want);
+	CHECK(strstr(err, want) != NULL);
+	CHECK(count_lines(err) == 1);
+	CHECK(!file_exists(path));
+}
+
+static void test_xlsx_write_refusals(void)
+{
+	char *missing = xasprintf("%s/missing/x.xlsx", tmpdir);
+	char *path = xasprintf("%s/refused.xlsx", tmpdir);
+	char *want;
+	const char *bad_row[NCOLS] = {
+		"x", "Ok", "Bad\xC3", "g", "p", ""
+	};
+	const char *const *rows[2] = { main_rows[0], bad_row };
+	const char *bad_cols[2] = { "ok", "b\xFF" };
+	struct xlsx_options o = opt;
+	const char **many = xcalloc(16385, sizeof(*many));
+	size_t i;
+
+	want = xasprintf("tempass: cannot write workbook '%s': No such file "
+			 "or directory\n", missing);
+	check_refused(missing, &opt, cols, NCOLS, main_table(), 2, want);
+	CHECK_STR(captured, want);
+	free(want);
+
+	/* Invalid UTF-8 is refused before anything is written. */
+	want = xasprintf("tempass: cannot write workbook '%s': row 2, column "
+			 "'surname': value is not valid UTF-8\n", path);
+	check_refused(path, &opt, cols, NCOLS, rows, 2, want);
+	CHECK_STR(captured, want);
+	free(want);
+	check_refused(path, &opt, bad_cols, 2, NULL, 0,
+		      "name of column 2 is not valid UTF-8");
+	o.site_name = "Oak\xE2\x82";
+	check_refused(path, &o, cols, NCOLS, NULL, 0,
+		      "the site name is not valid UTF-8");
+
+	o = opt;
+	o.tmpdir = missing;
+	check_refused(path, &o, cols, NCOLS, NULL, 0,
+		      "temporary folder '");
+	o.tmpdir = main_path;
+	check_refused(path, &o, cols, NCOLS, NULL, 0, "not a folder");
+
+	for (i = 0; i < 16385; i++)
+		many[i] = "c";
+	check_refused(path, &opt, many, 16385, NULL, 0,
+		      "16385 columns; a sheet holds at most 16384");
+	free(many);
+	free(missing);
+	free(path);
+}
+
+/* A group of more rows than a sheet holds is refused up front. */
+static void test_xlsx_write_too_many_rows(void)
+{
+	size_t n = 1048575, i;
+	char *path = xasprintf("%s/huge.xlsx", tmpdir);
+	const char *row[1] = { "g" };
+	const char *const one[1] = { "group" };
+	const char *const **rows = xmalloc(n * sizeof(*rows));
+	const char *err;
+	int rc;
+
+	for (i = 0; i < n; i++)
+		rows[i] = row;
+	capture_begin();
+	rc = xlsx_write(path, &opt, one, 1, (const char *const *const *)rows,
+			n, 0, -1);
+	err = capture_end();
+	CHECK(rc == -1);
+	CHECK(strstr(err, "group 'g' has 1048575 rows; a sheet holds at "
+		      "most 1048574") != NULL);
+	CHECK(!file_exists(path));
+	free(rows);
+	free(path);
+}
+
+/* ==== Main ==== */
+
+static int rm_entry(const char *path, const struct stat *sb, int flag,
+		    struct FTW *ftw)
+{
+	(void)sb, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+int main(void)
+{
+	FILE *f;
+
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	opt.tmpdir = tmpdir;
+	reader = xasprintf("%s/reader.py", tmpdir);
+	f = fopen(reader, "w");
+	if (!f || fputs(reader_py, f) < 0 || fclose(f) != 0) {
+		perror(reader);
+		return 1;
+	}
+
+	RUN(test_xlsx_write);
+	RUN(test_xlsx_write_sheet_names);
+	RUN(test_xlsx_write_values);
+	RUN(test_xlsx_write_layout);
+	RUN(test_xlsx_write_mode);
+	RUN(test_xlsx_write_one_sheet);
+	RUN(test_xlsx_write_long_values);
+	RUN(test_xlsx_write_bulk);
+	RUN(test_xlsx_write_refusals);
+	RUN(test_xlsx_write_too_many_rows);
+
+	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(main_path);
+	free(reader);
+	TEST_EXIT();
+}
