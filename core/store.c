@@ -1137,7 +1137,8 @@ int store_target(struct store *st, long long site, const char *username,
 {
 	static const char sql[] =
 		"SELECT id, forename, surname, user_type,"
-		" claimed_at IS NOT NULL, status = 'left'"
+		" claimed_at IS NOT NULL, status = 'left',"
+		" coalesce(email, ''), email_verified"
 		" FROM user WHERE site_id = ? AND username = ?";
 	sqlite3_stmt *s = prep(st, sql);
 	int rc, found = 0;
@@ -1156,6 +1157,8 @@ int store_target(struct store *st, long long site, const char *username,
 			 col_str(s, 3));
 		t->claimed = sqlite3_column_int(s, 4);
 		t->left = sqlite3_column_int(s, 5);
+		snprintf(t->email, sizeof(t->email), "%s", col_str(s, 6));
+		t->email_verified = sqlite3_column_int(s, 7);
 		found = 1;
 	}
 	sqlite3_reset(s);

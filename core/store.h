@@ -172,6 +172,8 @@ struct store_target {
 	char forename[256];
 	char surname[256];
 	char user_type[64];
+	char email[320];          /* "" when none */
+	int email_verified;
 	int claimed;
 	int left;
 };

@@ -311,7 +311,7 @@ static void add_base64(struct sbuf *sb, const unsigned char *p, size_t n)
 /*
  * Writes the n bytes at s (valid UTF-8) as RFC 2047 encoded words, each at most 75
  * characters and within the line, cut only between characters so every
- * word decodes on its own. B or Q, whichever is shorter for s: Q keeps
+ * word decodes on its own. Q unless B is clearly shorter: Q keeps
  * mostly-Latin names readable in the queue, B keeps Vietnamese short.
  */
 static void hdr_encoded(struct hdr *h, const char *s, size_t n)
@@ -324,7 +324,7 @@ static void hdr_encoded(struct hdr *h, const char *s, size_t n)
 
 	for (size_t i = 0; i < n; i++)
 		qlen += q_cost(p[i]);
-	use_b = 4 * ((n + 2) / 3) < qlen;
+	use_b = 5 * 4 * ((n + 2) / 3) < 4 * qlen;
 	while (p < end) {
 		size_t room = HDR_WIDTH - h->col - 1, take = 0, cost = 0;
 

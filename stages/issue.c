@@ -51,6 +51,8 @@ int issue_resolve(struct ctx *ctx, struct issue *is)
 		it->forename = arena_strdup(&is->arena, t.forename);
 		it->surname = arena_strdup(&is->arena, t.surname);
 		it->user_type = arena_strdup(&is->arena, t.user_type);
+		it->email = t.email_verified && t.email[0] ?
+			    arena_strdup(&is->arena, t.email) : NULL;
 		if (t.left) {
 			it->skip = ISSUE_LEFT;
 			is->left++;
@@ -378,6 +380,106 @@ int issue_write(struct ctx *ctx, const struct issue *is, FILE *out,
 	free(hdr);
 	free(vals);
 	return rc;
+}
+
+/* ==== Reading a selection ==== */
+
+static int is_added(const char *name)
+{
+	for (size_t i = 0; i < ISSUE_NCOLUMNS; i++)
+		if (strcmp(name, issue_columns[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int issue_read_input(FILE *in, const char *name, struct issue_input *inp,
+		     struct issue *is)
+{
+	struct rec_reader *r = rec_reader_new(in, name, REC_AUTO);
+	const char *const *v;
+	long user_col;
+	size_t cap = 0;
+	int got;
+
+	if (!r)
+		return EX_DATAERR;
+	user_col = rec_column(r, "username");
+	if (user_col < 0) {
+		errorf("%s: the stream has no 'username' column", name);
+		rec_reader_free(r);
+		return EX_DATAERR;
+	}
+	inp->group_col = rec_column(r, "group");
+	inp->cols = xcalloc(rec_ncols(r) + 1, sizeof(*inp->cols));
+	inp->from = xcalloc(rec_ncols(r) + 1, sizeof(*inp->from));
+	for (size_t i = 0; i < rec_ncols(r); i++) {
+		if (is_added(rec_colname(r, i)))
+			continue;
+		inp->from[inp->ncols] = (long)i;
+		inp->cols[inp->ncols++] = arena_strdup(&inp->arena,
+						       rec_colname(r, i));
+	}
+	while ((got = rec_read(r, &v)) > 0) {
+		char **row;
+
+		if (inp->nrows == cap) {
+			cap = cap ? cap * 2 : 256;
+			inp->rows = xrealloc(inp->rows, cap * sizeof(*inp->rows));
+			inp->groups = xrealloc(inp->groups,
+					       cap * sizeof(*inp->groups));
+			is->items = xrealloc(is->items,
+					     cap * sizeof(*is->items));
+		}
+		row = arena_alloc(&inp->arena, inp->ncols * sizeof(*row));
+		for (size_t i = 0; i < inp->ncols; i++)
+			row[i] = arena_strdup(&inp->arena, v[inp->from[i]]);
+		inp->rows[inp->nrows] = row;
+		inp->groups[inp->nrows] = inp->group_col >= 0 ?
+			arena_strdup(&inp->arena, v[inp->group_col]) : NULL;
+		memset(&is->items[inp->nrows], 0, sizeof(*is->items));
+		is->items[inp->nrows].username =
+			arena_strdup(&inp->arena, v[user_col]);
+		is->items[inp->nrows].group = inp->groups[inp->nrows];
+		inp->nrows++;
+	}
+	is->n = inp->nrows;
+	rec_reader_free(r);
+	return got < 0 ? EX_DATAERR : 0;
+}
+
+char *issue_criteria(const struct issue_input *inp)
+{
+	struct hmap seen = HMAP_INIT;
+	struct sbuf sb = SBUF_INIT;
+	size_t shown = 0;
+
+	for (size_t i = 0; i < inp->nrows; i++) {
+		const char *g = inp->groups[i];
+
+		if (!g || !*g || hmap_get(&seen, g))
+			continue;
+		hmap_put(&seen, g, (void *)1);
+		if (shown++ == 20) {
+			sbuf_addstr(&sb, ", ...");
+			break;
+		}
+		sbuf_addf(&sb, "%s%s", shown > 1 ? ", " : "groups: ", g);
+	}
+	hmap_release(&seen);
+	if (!sb.len)
+		sbuf_addstr(&sb, "selected users");
+	return sbuf_detach(&sb);
+}
+
+void issue_input_release(struct issue_input *inp)
+{
+	free(inp->cols);
+	free(inp->from);
+	free(inp->rows);
+	free(inp->groups);
+	arena_release(&inp->arena);
+	memset(inp, 0, sizeof(*inp));
+	inp->group_col = -1;
 }
 
 void issue_release(struct issue *is)

@@ -21,6 +21,7 @@ struct issue_item {
 	/* filled by issue_resolve() */
 	long long user_id;
 	const char *forename, *surname, *user_type;
+	const char *email;        /* a verified address, or NULL */
 	int skip;                 /* ISSUE_* reason it gets no password */
 	/* filled by issue_batch() */
 	const struct policy *policy;
@@ -70,6 +71,30 @@ extern const char *const issue_columns[ISSUE_NCOLUMNS];
 int issue_write(struct ctx *ctx, const struct issue *is, FILE *out,
 		enum rec_format f, const char *const *cols, size_t ncols,
 		char ***rows);
+
+/* A selection read from a record stream (select's output). */
+struct issue_input {
+	struct arena arena;
+	char **cols;              /* input columns, less those a batch adds */
+	size_t ncols;
+	long *from;               /* input index of each kept column */
+	long group_col;           /* input index of 'group', or -1 */
+	char ***rows;             /* kept values per record */
+	char **groups;            /* group value per record, or NULL */
+	size_t nrows;
+};
+
+/*
+ * Reads a record stream with a 'username' column (and maybe 'group') into
+ * inp, and one item per record into is (borrowing inp's strings). Columns
+ * a batch adds (issue_columns) are dropped: a batch writes them afresh.
+ * Returns 0 or EX_DATAERR (reported).
+ */
+int issue_read_input(FILE *in, const char *name, struct issue_input *inp,
+		     struct issue *is);
+/* "groups: Year 7, 7A" from the distinct groups in order; caller frees. */
+char *issue_criteria(const struct issue_input *inp);
+void issue_input_release(struct issue_input *inp);
 
 /* Wipes and frees everything is holds (not the items' borrowed strings). */
 void issue_release(struct issue *is);

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/hmap.h"
 #include "core/tty.h"
 #include "core/util.h"
 #include "stages/issue.h"
@@ -35,105 +34,6 @@ static const char usage[] =
 	"  --show                allow writing passwords to a terminal\n"
 	"  --input FILE          read the stream from FILE instead of stdin\n"
 	"  --format tsv|csv|ndjson  output format (default tsv)\n";
-
-struct input {
-	struct arena arena;
-	char **cols;              /* kept input columns */
-	size_t ncols;
-	long *from;               /* input index of each kept column */
-	long group_col;           /* input index of 'group', or -1 */
-	char ***rows;             /* kept values per record */
-	char **groups;            /* group value per record, or NULL */
-	size_t nrows;
-};
-
-static int is_added(const char *name)
-{
-	for (size_t i = 0; i < ISSUE_NCOLUMNS; i++)
-		if (strcmp(name, issue_columns[i]) == 0)
-			return 1;
-	return 0;
-}
-
-static int read_input(FILE *in, const char *name, struct input *inp,
-		      struct issue *is)
-{
-	struct rec_reader *r = rec_reader_new(in, name, REC_AUTO);
-	const char *const *v;
-	long user_col;
-	size_t cap = 0;
-	int got;
-
-	if (!r)
-		return EX_DATAERR;
-	user_col = rec_column(r, "username");
-	if (user_col < 0) {
-		errorf("%s: the stream has no 'username' column", name);
-		rec_reader_free(r);
-		return EX_DATAERR;
-	}
-	inp->group_col = rec_column(r, "group");
-	inp->cols = xcalloc(rec_ncols(r) + 1, sizeof(*inp->cols));
-	inp->from = xcalloc(rec_ncols(r) + 1, sizeof(*inp->from));
-	for (size_t i = 0; i < rec_ncols(r); i++) {
-		if (is_added(rec_colname(r, i)))
-			continue;
-		inp->from[inp->ncols] = (long)i;
-		inp->cols[inp->ncols++] = arena_strdup(&inp->arena,
-						       rec_colname(r, i));
-	}
-	while ((got = rec_read(r, &v)) > 0) {
-		char **row;
-
-		if (inp->nrows == cap) {
-			cap = cap ? cap * 2 : 256;
-			inp->rows = xrealloc(inp->rows, cap * sizeof(*inp->rows));
-			inp->groups = xrealloc(inp->groups,
-					       cap * sizeof(*inp->groups));
-			is->items = xrealloc(is->items,
-					     cap * sizeof(*is->items));
-		}
-		row = arena_alloc(&inp->arena, inp->ncols * sizeof(*row));
-		for (size_t i = 0; i < inp->ncols; i++)
-			row[i] = arena_strdup(&inp->arena, v[inp->from[i]]);
-		inp->rows[inp->nrows] = row;
-		inp->groups[inp->nrows] = inp->group_col >= 0 ?
-			arena_strdup(&inp->arena, v[inp->group_col]) : NULL;
-		memset(&is->items[inp->nrows], 0, sizeof(*is->items));
-		is->items[inp->nrows].username =
-			arena_strdup(&inp->arena, v[user_col]);
-		is->items[inp->nrows].group = inp->groups[inp->nrows];
-		inp->nrows++;
-	}
-	is->n = inp->nrows;
-	rec_reader_free(r);
-	return got < 0 ? EX_DATAERR : 0;
-}
-
-/* "groups: Year 7, 7A", from the distinct group values in order. */
-static char *criteria(const struct input *inp)
-{
-	struct hmap seen = HMAP_INIT;
-	struct sbuf sb = SBUF_INIT;
-	size_t shown = 0;
-
-	for (size_t i = 0; i < inp->nrows; i++) {
-		const char *g = inp->groups[i];
-
-		if (!g || !*g || hmap_get(&seen, g))
-			continue;
-		hmap_put(&seen, g, (void *)1);
-		if (shown++ == 20) {
-			sbuf_addstr(&sb, ", ...");
-			break;
-		}
-		sbuf_addf(&sb, "%s%s", shown > 1 ? ", " : "groups: ", g);
-	}
-	hmap_release(&seen);
-	if (!sb.len)
-		sbuf_addstr(&sb, "selected users");
-	return sbuf_detach(&sb);
-}
 
 static int cmd_regenerate(struct ctx *ctx, int argc, char **argv);
 
@@ -160,7 +60,7 @@ static int cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 	const char *admin = NULL, *pwfile = NULL, *input = NULL;
 	const char *format = "tsv";
 	int yes = 0, dry_run = 0, show = 0, c, rc;
-	struct input inp = { .group_col = -1 };
+	struct issue_input inp = { .group_col = -1 };
 	struct issue is = { 0 };
 	enum rec_format f;
 	char *crit = NULL;
@@ -205,7 +105,7 @@ static int cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 		errorf("'%s': cannot open: %m", input);
 		return EX_NOINPUT;
 	}
-	rc = read_input(in, input ? input : "<stdin>", &inp, &is);
+	rc = issue_read_input(in, input ? input : "<stdin>", &inp, &is);
 	if (in != stdin)
 		fclose(in);
 	if (rc)
@@ -226,7 +126,7 @@ static int cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 	}
 	for (size_t i = 0; i < is.n; i++)
 		todo += !is.items[i].skip;
-	crit = criteria(&inp);
+	crit = issue_criteria(&inp);
 	fprintf(stderr, "%zu temporary password(s) will be regenerated at "
 		"%s (%s)", todo, ctx->site->name, crit);
 	if (is.claimed || is.left)
@@ -260,11 +160,7 @@ static int cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 			 inp.ncols, inp.rows);
 out:
 	free(crit);
-	free(inp.cols);
-	free(inp.from);
-	free(inp.rows);
-	free(inp.groups);
-	arena_release(&inp.arena);
+	issue_input_release(&inp);
 	issue_release(&is);
 	return rc;
 }

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -238,6 +239,9 @@ static const char *const cols[NCOLS] = {
 #define G_SLASH "7/A: [Year 7]*?"
 #define G_LONG1 "\xC5\x81\xC4\x85" "czona grupa j\xC4\x99zyka polskiego, poziom 1"
 #define G_LONG2 "\xC5\x81\xC4\x85" "czona grupa j\xC4\x99zyka polskiego, poziom 2"
+/* Equal ignoring case beyond ASCII: A-umlaut l-stroke, a-umlaut L-stroke. */
+#define G_UPPER "\xC3\x84\xC5\x82"
+#define G_LOWER "\xC3\xA4\xC5\x81"
 #define LONG_NOTE \
 	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" \
 	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
@@ -255,8 +259,8 @@ static const char *const main_rows[][NCOLS] = {
 	{ "l2", "Ida", "Nowak", G_LONG2, "p4", "back\\slash" },
 	{ "q", "Quinn", "O'Brien", "'Quoted'", "p5", "'" },
 	{ "h", "Hal", "Story", "History", "p6", "" },
-	{ "u1", "Uma", "\xC3\x84" "b", "\xC3\x84" "b", "p7", "" },
-	{ "u2", "Una", "\xC3\xA4" "b", "\xC3\xA4" "b", "p8", "" },
+	{ "u1", "Uma", "\xC3\x84\xC5\x82", G_UPPER, "p7", "" },
+	{ "u2", "Una", "\xC3\xA4\xC5\x81", G_LOWER, "p8", "" },
 	{ "e1", "_x0041_", "_x005F_x0041_", "Escapes", "p9", "a\x01" "b" },
 	{ "e2", "\xEF\xBF\xBF", "\xF0\x9F\x98\x80", "Escapes", "_xABCD_",
 	  "_x12" },
@@ -280,8 +284,8 @@ static const struct {
 	  8, 9 },
 	{ "Quoted", "'Quoted'", 9, 10 },
 	{ "History (2)", "History", 10, 11 },
-	{ "\xC3\x84" "b", "\xC3\x84" "b", 11, 12 },
-	{ "\xC3\xA4" "b (2)", "\xC3\xA4" "b", 12, 13 },
+	{ G_UPPER, G_UPPER, 11, 12 },
+	{ G_LOWER " (2)", G_LOWER, 12, 13 },
 	{ "Escapes", "Escapes", 13, 15 },
 	{ "Group (2)", "???", 15, 16 },
 };
@@ -670,6 +674,36 @@ static void test_xlsx_write_too_many_rows(void)
 	free(path);
 }
 
+/*
+ * A failure after the file was begun (here: no file descriptor left for
+ * a sheet's temporary file) leaves no half-written workbook behind.
+ */
+static void test_xlsx_write_failure_removes(void)
+{
+	char *path = xasprintf("%s/partial.xlsx", tmpdir);
+	struct rlimit saved, low;
+	const char *err;
+	int rc, fd;
+
+	CHECK(getrlimit(RLIMIT_NOFILE, &saved) == 0);
+	/* The lowest free descriptor, plus one for the output file itself. */
+	fd = dup(0);
+	close(fd);
+	low = saved;
+	low.rlim_cur = (rlim_t)fd + 2;
+	capture_begin();
+	CHECK(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	rc = xlsx_write(path, &opt, cols, NCOLS, main_table(), MAIN_NROWS,
+			GROUP_COL, PW_COL);
+	setrlimit(RLIMIT_NOFILE, &saved);
+	err = capture_end();
+	CHECK(rc == -1);
+	CHECK(strstr(err, "tempass: cannot write workbook '") != NULL);
+	CHECK(strstr(err, "Too many open files") != NULL);
+	CHECK(!file_exists(path));
+	free(path);
+}
+
 /* ==== Main ==== */
 
 static int rm_entry(const char *path, const struct stat *sb, int flag,
@@ -705,6 +739,7 @@ int main(void)
 	RUN(test_xlsx_write_bulk);
 	RUN(test_xlsx_write_refusals);
 	RUN(test_xlsx_write_too_many_rows);
+	RUN(test_xlsx_write_failure_removes);
 
 	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(main_path);

@@ -1,0 +1,1464 @@
+/*
+ * pdf: the printed lists of temporary passwords, written with libharu 2.3.0:
+ * strips to cut apart and hand out, or one class list per group for the
+ * teacher. This is the only file that includes hpdf.h and qrencode.h.
+ *
+ * Text: libharu draws UTF-8 (Basic Multilingual Plane only) with embedded
+ * TrueType fonts but has no font fallback and no "has glyph" call. So each
+ * configured font's cmap is read here (format 4, the subtable libharu itself
+ * draws from; format 12 to recognise glyphs beyond the BMP), each string is
+ * split into runs by the first font of the chain that has the glyph, and a
+ * character no font has is printed as '?' with a warning naming the person.
+ * Fallback fonts are loaded into the document only when a run needs them.
+ * Widths come from libharu (the same numbers it writes to the /W array) and
+ * are cached per font and code point.
+ *
+ * The one design choice a reader needs, the ToUnicode CMap: for a UTF-8
+ * font, libharu 2.3.0 emits a Type0 font with /Encoding /Identity-H whose
+ * CIDs are the Unicode code points themselves (it maps CID to glyph through
+ * /CIDToGIDMap), and attaches as /ToUnicode a copy of its *encoding* CMap,
+ * written with "begincidrange": that is not a ToUnicode CMap, so poppler
+ * warns on every page and extraction works only by luck. Since code and
+ * Unicode value are the same number, the correct ToUnicode is the identity
+ * over the BMP. Right after HPDF_GetFont() the stream libharu attached is
+ * emptied and refilled, through libharu's own object API (hpdf_objects.h,
+ * hpdf_streams.h: installed, exported), with a standard Adobe-Identity-UCS
+ * CMap of "bfrange" entries, one per high byte (a bfrange may not cross a
+ * last-byte boundary; at most 100 entries per block; surrogates left out),
+ * and the CMap-only keys are removed from its dictionary. The file then
+ * passes poppler, pypdf and qpdf without a warning. Patching the finished
+ * bytes instead would have meant re-parsing compressed output; shipping a
+ * patched libharu is not ours to do.
+ *
+ * Speed: libharu formats every operator through byte-wise helpers and
+ * deflates every page stream on save, so text runs are drawn with as few
+ * calls as possible: one BeginText/EndText per strip, a font switch only
+ * when font or size changes, one ShowText per run (one per string in the
+ * common case), cut lines as one path per page, QR modules as one path per
+ * code.
+ */
+#include "formats/pdf.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <hpdf.h>
+#include <qrencode.h>
+
+#include "core/util.h"
+
+#define DEFAULT_FONT	"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+#define DEFAULT_CJK	"/usr/share/fonts/truetype/wqy/wqy-microhei.ttc#0"
+#define DEFAULT_MONO	"/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
+#define MAX_FONTS	16
+
+/* Page geometry in points. Nothing is drawn outside the 10 mm margin. */
+#define A4_W		595.276f
+#define A4_H		841.89f
+#define LETTER_W	612.0f
+#define LETTER_H	792.0f
+#define MARGIN		28.35f
+
+/* Where a baseline sits below the top of its line, and the line height,
+ * both per point of font size: DejaVu's ascent is 0.928, descent 0.236. */
+#define ASCENT		0.95f
+#define LEADING		1.2f
+
+/* The strip at scale 1: font sizes and padding. Its height is what the
+ * lines need; a shorter strip scales everything down, to at most half. */
+#define S_SMALL		8.0f
+#define S_NAME		14.0f
+#define S_USER		11.0f
+#define S_PASS		16.0f
+#define S_BATCH		7.0f
+#define S_NAME_MIN	7.0f
+#define PAD_V		6.0f
+#define PAD_H		8.0f
+#define STRIP_H		(2 * PAD_V + LEADING * (S_SMALL + S_NAME + S_USER + \
+					      S_PASS + S_SMALL + S_BATCH))
+#define MIN_SCALE	0.5f
+#define DEFAULT_STRIPS	8
+
+/* The class list. */
+#define T_TITLE		16.0f
+#define T_SUB		9.0f
+#define T_HEAD		8.5f
+#define T_CELL		9.5f
+#define T_FOOT		8.0f
+#define ROW_H		16.0f
+#define CELL_PAD	3.0f
+
+static const char *const month_names[] = {
+	"January", "February", "March", "April", "May", "June", "July",
+	"August", "September", "October", "November", "December"
+};
+
+/* ==== Fonts: coverage from the cmap ==== */
+
+struct range {
+	uint32_t first, last;
+};
+
+struct font {
+	char *path;
+	unsigned index;            /* face in a .ttc collection */
+	int collection;
+	unsigned char cov[8192];   /* BMP code points with a glyph */
+	struct range *astral;      /* format 12 groups beyond the BMP */
+	size_t nastral;
+	HPDF_Font hf;              /* NULL until a run needs the font */
+	int16_t *width;            /* 1/1000 em per code point, -1 unknown */
+};
+
+static int covers(const struct font *f, unsigned cp)
+{
+	return cp <= 0xFFFF && (f->cov[cp >> 3] >> (cp & 7) & 1);
+}
+
+static int covers_astral(const struct font *f, unsigned cp)
+{
+	for (size_t i = 0; i < f->nastral; i++)
+		if (cp >= f->astral[i].first && cp <= f->astral[i].last)
+			return 1;
+	return 0;
+}
+
+static uint16_t be16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Reads n bytes at off; -1 when the file is shorter (a broken font). */
+static int read_at(FILE *fp, long off, void *buf, size_t n)
+{
+	if (off < 0 || fseek(fp, off, SEEK_SET) != 0)
+		return -1;
+	return fread(buf, 1, n, fp) == n ? 0 : -1;
+}
+
+/* Format 4: every code point of every segment that maps to a glyph that
+ * exists, computed as libharu's HPDF_TTFontDef_GetGlyphid does. */
+static int parse_format4(struct font *f, const unsigned char *t, size_t len,
+			 unsigned nglyphs)
+{
+	size_t segs, ends, starts, deltas, ranges;
+
+	if (len < 14)
+		return -1;
+	segs = be16(t + 6) / 2;
+	ends = 14;
+	starts = ends + 2 * segs + 2;
+	deltas = starts + 2 * segs;
+	ranges = deltas + 2 * segs;
+	if (ranges + 2 * segs > len)
+		return -1;
+	for (size_t i = 0; i < segs; i++) {
+		unsigned end = be16(t + ends + 2 * i);
+		unsigned start = be16(t + starts + 2 * i);
+		unsigned delta = be16(t + deltas + 2 * i);
+		unsigned ro = be16(t + ranges + 2 * i);
+
+		for (unsigned c = start; c <= end && c <= 0xFFFF; c++) {
+			unsigned g;
+
+			if (ro == 0) {
+				g = (c + delta) & 0xFFFF;
+			} else {
+				size_t at = ranges + 2 * i + ro +
+					    2 * (size_t)(c - start);
+
+				if (at + 2 > len)
+					break;
+				g = be16(t + at);
+				if (g)
+					g = (g + delta) & 0xFFFF;
+			}
+			if (g && g < nglyphs)
+				f->cov[c >> 3] |= (unsigned char)(1u << (c & 7));
+		}
+	}
+	return 0;
+}
+
+static int parse_format12(struct font *f, const unsigned char *t, size_t len)
+{
+	uint32_t ngroups;
+
+	if (len < 16)
+		return -1;
+	ngroups = be32(t + 12);
+	if (ngroups > (len - 16) / 12)
+		return -1;
+	for (uint32_t i = 0; i < ngroups; i++) {
+		const unsigned char *g = t + 16 + 12 * (size_t)i;
+		struct range r = { be32(g), be32(g + 4) };
+
+		if (r.last <= 0xFFFF || r.first > r.last)
+			continue;
+		if (r.first <= 0xFFFF)
+			r.first = 0x10000;
+		f->astral = xrealloc(f->astral,
+				     (f->nastral + 1) * sizeof(*f->astral));
+		f->astral[f->nastral++] = r;
+	}
+	return 0;
+}
+
+/*
+ * Splits "path.ttc#2" into path and face index, then reads the face's
+ * table directory, maxp and cmap. Reports and returns -1 for a font
+ * libharu could not draw from either.
+ */
+static int font_open(struct font *f, const char *spec)
+{
+	const char *hash = strrchr(spec, '#');
+	unsigned char hdr[12], *dir = NULL, *cmap = NULL, buf[8];
+	uint32_t base = 0, cmap_off = 0, cmap_len = 0, maxp_off = 0;
+	unsigned ntables, nglyphs = 0, nsub;
+	long f4 = -1, f12 = -1;
+	int ret = -1;
+	FILE *fp;
+
+	if (hash && hash[1] && strspn(hash + 1, "0123456789") ==
+	    strlen(hash + 1)) {
+		f->path = xstrndup(spec, (size_t)(hash - spec));
+		f->index = (unsigned)strtoul(hash + 1, NULL, 10);
+	} else {
+		f->path = xstrdup(spec);
+	}
+	fp = fopen(f->path, "rb");
+	if (!fp) {
+		errorf("font '%s': %s", f->path, strerror(errno));
+		return -1;
+	}
+	if (read_at(fp, 0, hdr, sizeof(hdr)))
+		goto bad;
+	if (!memcmp(hdr, "ttcf", 4)) {
+		f->collection = 1;
+		if (f->index >= be32(hdr + 8)) {
+			errorf("font '%s': the collection has no face %u",
+			       f->path, f->index);
+			goto out;
+		}
+		if (read_at(fp, 12 + 4 * (long)f->index, buf, 4))
+			goto bad;
+		base = be32(buf);
+		if (read_at(fp, base, hdr, sizeof(hdr)))
+			goto bad;
+	} else if (f->index) {
+		errorf("font '%s': face %u asked of a font that is not a "
+		       "collection", f->path, f->index);
+		goto out;
+	}
+	if (be32(hdr) != 0x00010000 && memcmp(hdr, "true", 4)) {
+		errorf("font '%s': not a TrueType font (libharu cannot embed "
+		       "CFF outlines)", f->path);
+		goto out;
+	}
+	ntables = be16(hdr + 4);
+	dir = xmalloc(16 * (size_t)ntables + 1);
+	if (read_at(fp, (long)base + 12, dir, 16 * (size_t)ntables))
+		goto bad;
+	for (unsigned i = 0; i < ntables; i++) {
+		const unsigned char *e = dir + 16 * i;
+
+		if (!memcmp(e, "cmap", 4)) {
+			cmap_off = be32(e + 8);
+			cmap_len = be32(e + 12);
+		} else if (!memcmp(e, "maxp", 4)) {
+			maxp_off = be32(e + 8);
+		}
+	}
+	if (!cmap_off || !maxp_off || cmap_len < 4 || cmap_len > 64 << 20)
+		goto bad;
+	if (read_at(fp, maxp_off + 4, buf, 2))
+		goto bad;
+	nglyphs = be16(buf);
+	cmap = xmalloc(cmap_len);
+	if (read_at(fp, cmap_off, cmap, cmap_len))
+		goto bad;
+	nsub = be16(cmap + 2);
+	if (4 + 8 * (size_t)nsub > cmap_len)
+		goto bad;
+	for (unsigned i = 0; i < nsub; i++) {
+		const unsigned char *e = cmap + 4 + 8 * i;
+		unsigned pid = be16(e), eid = be16(e + 2);
+		uint32_t off = be32(e + 4);
+
+		if (off + 2 > cmap_len)
+			goto bad;
+		if (pid == 3 && eid == 1 && be16(cmap + off) == 4 && f4 < 0)
+			f4 = off;
+		if (((pid == 3 && eid == 10) || pid == 0) &&
+		    be16(cmap + off) == 12 && f12 < 0)
+			f12 = off;
+	}
+	if (f4 < 0) {
+		errorf("font '%s': no Unicode (3,1) format 4 cmap, which "
+		       "libharu needs", f->path);
+		goto out;
+	}
+	/* A CJK font's format 4 table can outgrow its 16-bit length field:
+	 * bound it by the cmap table instead. */
+	if (parse_format4(f, cmap + f4, cmap_len - (size_t)f4, nglyphs))
+		goto bad;
+	if (f12 >= 0 &&
+	    parse_format12(f, cmap + f12, cmap_len - (size_t)f12))
+		goto bad;
+	ret = 0;
+	goto out;
+bad:
+	errorf("font '%s': truncated or broken font file", f->path);
+out:
+	free(cmap);
+	free(dir);
+	fclose(fp);
+	return ret;
+}
+
+static void font_release(struct font *f)
+{
+	free(f->path);
+	free(f->astral);
+	free(f->width);
+}
+
+/* ==== Writer state and libharu errors ==== */
+
+struct hpdf_err {
+	HPDF_STATUS code, detail;
+	int reading;               /* end of stream is expected */
+	int reported;
+};
+
+static void on_hpdf_error(HPDF_STATUS code, HPDF_STATUS detail, void *data)
+{
+	struct hpdf_err *e = data;
+
+	if (e->reading && code == HPDF_STREAM_EOF)
+		return;
+	if (!e->code) {
+		e->code = code;
+		e->detail = detail;
+	}
+}
+
+/* A run of a string that one font draws: bytes [off, off + len). */
+struct run {
+	int font;
+	size_t off, len;
+};
+
+/* A string split into runs: s is the input, or copy when a character was
+ * replaced by '?'. width is in 1/1000 em, the same for every size. */
+struct text {
+	const char *s;
+	size_t len;
+	struct sbuf copy;
+	struct run *runs;
+	size_t nruns, cap;
+	long width;
+	unsigned missing;          /* first code point no font has, or 0 */
+	int beyond_bmp;            /* a font has it, libharu cannot draw it */
+};
+
+struct writer {
+	FILE *out;
+	const struct pdf_options *opt;
+	HPDF_Doc pdf;
+	struct hpdf_err err;
+	struct font fonts[MAX_FONTS];
+	int nfonts;
+	int text_chain[MAX_FONTS], ntext;
+	int mono_chain[MAX_FONTS], nmono;
+	float page_w, page_h;
+	HPDF_Page page;
+	HPDF_Font cur_font;
+	float cur_size;
+	HPDF_Page *pages;          /* every page, for footers */
+	size_t npages, pages_cap;
+	struct sbuf scratch, line, name, details, last_batch;
+	struct text t_site, t_name, t_user, t_pass, t_details, t_batch;
+	struct text t_lab_user, t_lab_pass, t_misc;
+	float lab_w;               /* label column of the strips, 1/1000 em */
+};
+
+static void text_release(struct text *t)
+{
+	sbuf_release(&t->copy);
+	free(t->runs);
+}
+
+/*
+ * Reports the first libharu error once. Some internal failures are only
+ * recorded in the document (HPDF_SetError), not passed to the handler, so
+ * the document's own error is looked at too.
+ */
+static int hpdf_failed(struct writer *w)
+{
+	if (!w->err.code && w->pdf && HPDF_GetError(w->pdf) != HPDF_OK) {
+		w->err.code = HPDF_GetError(w->pdf);
+		w->err.detail = HPDF_GetErrorDetail(w->pdf);
+	}
+	if (!w->err.code || w->err.reported)
+		return w->err.code != 0;
+	w->err.reported = 1;
+	errorf("cannot write PDF: libharu error 0x%04X (detail %u)",
+	       (unsigned)w->err.code, (unsigned)w->err.detail);
+	return 1;
+}
+
+/* The correct ToUnicode for libharu's UTF-8 fonts: code = Unicode. */
+static void tounicode_cmap(struct sbuf *sb)
+{
+	unsigned hi[256], n = 0;
+
+	for (unsigned h = 0; h < 256; h++)
+		if (h < 0xD8 || h > 0xDF)
+			hi[n++] = h;
+	sbuf_addstr(sb,
+		"/CIDInit /ProcSet findresource begin\n"
+		"12 dict begin\n"
+		"begincmap\n"
+		"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) "
+		"/Supplement 0 >> def\n"
+		"/CMapName /Adobe-Identity-UCS def\n"
+		"/CMapType 2 def\n"
+		"1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n");
+	for (unsigned i = 0; i < n; i += 100) {
+		unsigned m = n - i < 100 ? n - i : 100;
+
+		sbuf_addf(sb, "%u beginbfrange\n", m);
+		for (unsigned j = i; j < i + m; j++)
+			sbuf_addf(sb, "<%02X00> <%02XFF> <%02X00>\n", hi[j],
+				  hi[j], hi[j]);
+		sbuf_addstr(sb, "endbfrange\n");
+	}
+	sbuf_addstr(sb, "endcmap\n"
+			"CMapName currentdict /CMap defineresource pop\n"
+			"end\nend\n");
+}
+
+static int fix_tounicode(struct writer *w, HPDF_Font hf)
+{
+	static const char *const cmap_keys[] = {
+		"Type", "CMapName", "CIDSystemInfo", "WMode"
+	};
+	HPDF_Dict cmap = HPDF_Dict_GetItem(hf, "ToUnicode", HPDF_OCLASS_DICT);
+	struct sbuf sb = SBUF_INIT;
+	HPDF_STATUS st;
+
+	if (!cmap || !cmap->stream ||
+	    cmap->stream->type != HPDF_STREAM_MEMORY) {
+		errorf("cannot write PDF: libharu attached no ToUnicode CMap "
+		       "stream to font '%s'", HPDF_Font_GetFontName(hf));
+		return -1;
+	}
+	HPDF_MemStream_FreeData(cmap->stream);
+	tounicode_cmap(&sb);
+	st = HPDF_Stream_Write(cmap->stream, (const HPDF_BYTE *)sb.buf,
+			       (HPDF_UINT)sb.len);
+	sbuf_release(&sb);
+	/* RemoveElement reports a missing key by its return value only. */
+	for (size_t i = 0; i < ARRAY_SIZE(cmap_keys) && st == HPDF_OK; i++) {
+		st = HPDF_Dict_RemoveElement(cmap, cmap_keys[i]);
+		if (st == HPDF_DICT_ITEM_NOT_FOUND)
+			st = HPDF_OK;
+	}
+	if (st != HPDF_OK && !w->err.code)
+		w->err.code = st;
+	return hpdf_failed(w) ? -1 : 0;
+}
+
+/* Loads font i into the document the first time a run needs it. */
+static int font_use(struct writer *w, int i)
+{
+	struct font *f = &w->fonts[i];
+	const char *name;
+
+	if (f->hf)
+		return 0;
+	if (f->collection)
+		name = HPDF_LoadTTFontFromFile2(w->pdf, f->path, f->index,
+						HPDF_TRUE);
+	else
+		name = HPDF_LoadTTFontFromFile(w->pdf, f->path, HPDF_TRUE);
+	if (name)
+		f->hf = HPDF_GetFont(w->pdf, name, "UTF-8");
+	if (!name || !f->hf || w->err.code) {
+		errorf("cannot write PDF: libharu error 0x%04X (detail %u) "
+		       "loading font '%s'", (unsigned)w->err.code,
+		       (unsigned)w->err.detail, f->path);
+		return -1;
+	}
+	f->width = xmalloc(65536 * sizeof(*f->width));
+	memset(f->width, 0xFF, 65536 * sizeof(*f->width));
+	return fix_tounicode(w, f->hf);
+}
+
+static int glyph_width(struct writer *w, int font, unsigned cp)
+{
+	struct font *f = &w->fonts[font];
+
+	if (f->width[cp] < 0)
+		f->width[cp] = (int16_t)HPDF_Font_GetUnicodeWidth(f->hf, cp);
+	return f->width[cp];
+}
+
+/* ==== Text: runs by font, widths ==== */
+
+/*
+ * Splits s into runs by the first font of chain that has each character;
+ * one no font has becomes '?'. Returns -1 (reported) when a font cannot be
+ * loaded.
+ */
+static int shape(struct writer *w, struct text *t, const char *s,
+		 const int *chain, int nchain)
+{
+	size_t i = 0, out = 0;
+	int copying = 0, cur = -1;
+
+	t->nruns = 0;
+	t->width = 0;
+	t->missing = 0;
+	t->beyond_bmp = 0;
+	sbuf_reset(&t->copy);
+	while (s[i]) {
+		unsigned cp;
+		int n = utf8_decode(s + i, &cp), font = -1;
+
+		for (int k = 0; k < nchain && font < 0; k++)
+			if (covers(&w->fonts[chain[k]], cp))
+				font = chain[k];
+		if (font < 0) {
+			if (!t->missing) {
+				t->missing = cp;
+				for (int k = 0; k < nchain; k++)
+					if (covers_astral(&w->fonts[chain[k]],
+							  cp))
+						t->beyond_bmp = 1;
+			}
+			if (!copying) {
+				sbuf_add(&t->copy, s, i);
+				copying = 1;
+			}
+			cp = '?';
+			font = chain[0];
+			for (int k = 0; k < nchain; k++)
+				if (covers(&w->fonts[chain[k]], '?')) {
+					font = chain[k];
+					break;
+				}
+		}
+		if (font != cur) {
+			if (font_use(w, font))
+				return -1;
+			if (t->nruns == t->cap) {
+				t->cap = t->cap ? 2 * t->cap : 4;
+				t->runs = xrealloc(t->runs,
+						   t->cap * sizeof(*t->runs));
+			}
+			t->runs[t->nruns++] = (struct run){ font, out, 0 };
+			cur = font;
+		}
+		t->width += glyph_width(w, font, cp);
+		if (copying) {
+			if (cp == '?')
+				sbuf_addch(&t->copy, '?');
+			else
+				sbuf_add(&t->copy, s + i, (size_t)n);
+		}
+		i += (size_t)n;
+		out = copying ? t->copy.len : i;
+		t->runs[t->nruns - 1].len = out - t->runs[t->nruns - 1].off;
+	}
+	t->s = copying ? t->copy.buf : s;
+	t->len = out;
+	return 0;
+}
+
+static float text_width(const struct text *t, float size)
+{
+	return (float)t->width * size / 1000.0f;
+}
+
+/* Width in 1/1000 em of bytes [a, b) of t, which start at a character. */
+static long range_width(struct writer *w, const struct text *t, size_t a,
+			size_t b)
+{
+	long width = 0;
+
+	for (size_t r = 0; r < t->nruns; r++) {
+		const struct run *run = &t->runs[r];
+		size_t i = run->off > a ? run->off : a;
+		size_t end = run->off + run->len < b ? run->off + run->len : b;
+
+		while (i < end) {
+			unsigned cp;
+
+			i += (size_t)utf8_decode(t->s + i, &cp);
+			width += glyph_width(w, run->font, cp);
+		}
+	}
+	return width;
+}
+
+/* The size at which t fits in maxw, never above size. */
+static float fit(const struct text *t, float size, float maxw)
+{
+	float tw = text_width(t, size);
+
+	return tw > maxw ? size * maxw / tw : size;
+}
+
+/* Reports the first character no font could draw, naming the person. */
+static void warn_missing(const struct text *t, const struct pdf_entry *e,
+			 const char *field)
+{
+	if (!t->missing)
+		return;
+	warnf("%s %s (%s): no font has the glyph U+%04X%s in the %s; "
+	      "printed as '?'", e->forename, e->surname, e->username,
+	      t->missing, t->beyond_bmp ?
+	      " (outside the Basic Multilingual Plane, which libharu cannot "
+	      "draw)" : "", field);
+}
+
+/* ==== Drawing ==== */
+
+static void set_font(struct writer *w, int font, float size)
+{
+	HPDF_Font hf = w->fonts[font].hf;
+
+	if (size < 0.5f)
+		size = 0.5f;
+	if (hf == w->cur_font && size == w->cur_size)
+		return;
+	HPDF_Page_SetFontAndSize(w->page, hf, size);
+	w->cur_font = hf;
+	w->cur_size = size;
+}
+
+/*
+ * Draws bytes [a, b) of t with its left end of baseline at (x, y), inside a
+ * text object: the first run positioned, the others following it. A run
+ * that ends where the string ends is passed as is, else copied to end it.
+ */
+static void put_range(struct writer *w, const struct text *t, size_t a,
+		      size_t b, float x, float y, float size)
+{
+	int first = 1;
+
+	for (size_t r = 0; r < t->nruns; r++) {
+		const struct run *run = &t->runs[r];
+		size_t i = run->off > a ? run->off : a;
+		size_t end = run->off + run->len < b ? run->off + run->len : b;
+		const char *s = t->s + i;
+
+		if (i >= end)
+			continue;
+		if (end != t->len) {
+			sbuf_reset(&w->scratch);
+			sbuf_add(&w->scratch, s, end - i);
+			s = w->scratch.buf;
+		}
+		set_font(w, run->font, size);
+		if (first)
+			HPDF_Page_TextOut(w->page, x, y, s);
+		else
+			HPDF_Page_ShowText(w->page, s);
+		first = 0;
+	}
+}
+
+static void put_text(struct writer *w, const struct text *t, float x,
+		     float y, float size)
+{
+	put_range(w, t, 0, t->len, x, y, size);
+}
+
+/* The baseline of the next line of a given size below *top. */
+static float next_line(float *top, float size)
+{
+	float base = *top - ASCENT * size;
+
+	*top -= LEADING * size;
+	return base;
+}
+
+static int new_page(struct writer *w)
+{
+	w->page = HPDF_AddPage(w->pdf);
+	if (!w->page)
+		return hpdf_failed(w) ? -1 : -1;
+	HPDF_Page_SetWidth(w->page, w->page_w);
+	HPDF_Page_SetHeight(w->page, w->page_h);
+	w->cur_font = NULL;
+	w->cur_size = 0;
+	if (w->npages == w->pages_cap) {
+		w->pages_cap = w->pages_cap ? 2 * w->pages_cap : 64;
+		w->pages = xrealloc(w->pages,
+				    w->pages_cap * sizeof(*w->pages));
+	}
+	w->pages[w->npages++] = w->page;
+	return hpdf_failed(w) ? -1 : 0;
+}
+
+/*
+ * A QR code whose square, quiet zone of 4 modules included, has its lower
+ * left corner at (x, y). Dark modules are merged into horizontal runs and
+ * filled as one path, outside any text object.
+ */
+static int put_qr(struct writer *w, const char *payload, float x, float y,
+		  float side, const struct pdf_entry *e)
+{
+	QRcode *qr = QRcode_encodeString(payload, 0, QR_ECLEVEL_M, QR_MODE_8,
+					 1);
+	float m, top;
+
+	if (!qr) {
+		errorf("cannot encode the QR code of '%s': %s", e->username,
+		       strerror(errno));
+		return -1;
+	}
+	m = side / (float)(qr->width + 8);
+	top = y + side - 4 * m;
+	for (int r = 0; r < qr->width; r++) {
+		const unsigned char *row = qr->data + r * qr->width;
+
+		for (int c = 0; c < qr->width; ) {
+			int c0;
+
+			if (!(row[c] & 1)) {
+				c++;
+				continue;
+			}
+			for (c0 = c; c < qr->width && (row[c] & 1); c++)
+				;
+			HPDF_Page_Rectangle(w->page, x + (4 + c0) * m,
+					    top - (r + 1) * m, (c - c0) * m, m);
+		}
+	}
+	HPDF_Page_Fill(w->page);
+	explicit_bzero(qr->data, (size_t)qr->width * (size_t)qr->width);
+	QRcode_free(qr);
+	return 0;
+}
+
+/* ==== Entry fields ==== */
+
+static const char *str(const char *s)
+{
+	return s ? s : "";
+}
+
+static const char *ordinal(unsigned d)
+{
+	if (d % 100 >= 11 && d % 100 <= 13)
+		return "th";
+	switch (d % 10) {
+	case 1: return "st";
+	case 2: return "nd";
+	case 3: return "rd";
+	default: return "th";
+	}
+}
+
+/* "14" -> 14; 0 for "", -1 for anything that is not a day of a month. */
+static int parse_day(const char *s)
+{
+	int d = 0;
+
+	if (!*s)
+		return 0;
+	if (strlen(s) > 2 || strspn(s, "0123456789") != strlen(s))
+		return -1;
+	d = atoi(s);
+	return d >= 1 && d <= 31 ? d : -1;
+}
+
+static int parse_when(const char *s, struct tm *tm)
+{
+	long long t;
+	time_t tt;
+
+	if (parse_iso8601(s, &t))
+		return -1;
+	tt = (time_t)t;
+	return gmtime_r(&tt, tm) ? 0 : -1;
+}
+
+/* "1 October 2026" */
+static void add_date(struct sbuf *sb, const char *iso)
+{
+	struct tm tm;
+
+	if (!parse_when(iso, &tm))
+		sbuf_addf(sb, "%d %s %d", tm.tm_mday, month_names[tm.tm_mon],
+			  tm.tm_year + 1900);
+}
+
+/* "batch v7, generated 2026-09-03 08:14 UTC" */
+static void add_batch(struct sbuf *sb, const struct pdf_entry *e)
+{
+	struct tm tm;
+
+	if (*str(e->version))
+		sbuf_addf(sb, "batch v%s", e->version);
+	if (*str(e->generated_at) && !parse_when(e->generated_at, &tm))
+		sbuf_addf(sb, "%sgenerated %04d-%02d-%02d %02d:%02d UTC",
+			  sb->len ? ", " : "", tm.tm_year + 1900,
+			  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
+}
+
+static void add_name(struct sbuf *sb, const struct pdf_entry *e)
+{
+	sbuf_addstr(sb, str(e->forename));
+	if (*str(e->forename) && *str(e->surname))
+		sbuf_addch(sb, ' ');
+	sbuf_addstr(sb, str(e->surname));
+}
+
+/* Checks what would otherwise print as nonsense, before any page. */
+static int check_entry(const struct pdf_entry *e, size_t i)
+{
+	const char *fields[] = { e->forename, e->surname, e->username,
+				 e->password, e->group, e->born_day,
+				 e->expires, e->version, e->generated_at };
+	static const char *const names[] = { "forename", "surname",
+		"username", "password", "group", "born_day", "expires",
+		"version", "generated_at" };
+	struct tm tm;
+
+	for (size_t k = 0; k < ARRAY_SIZE(fields); k++)
+		if (!utf8_valid(str(fields[k]), strlen(str(fields[k])))) {
+			errorf("entry %zu ('%s'): %s is not valid UTF-8",
+			       i + 1, str(e->username), names[k]);
+			return -1;
+		}
+	if (parse_day(str(e->born_day)) < 0) {
+		errorf("entry %zu ('%s'): born_day '%s' is not a day of the "
+		       "month", i + 1, str(e->username), e->born_day);
+		return -1;
+	}
+	if (*str(e->expires) && parse_when(e->expires, &tm)) {
+		errorf("entry %zu ('%s'): expires '%s' is not a date", i + 1,
+		       str(e->username), e->expires);
+		return -1;
+	}
+	if (*str(e->generated_at) && parse_when(e->generated_at, &tm)) {
+		errorf("entry %zu ('%s'): generated_at '%s' is not a time",
+		       i + 1, str(e->username), e->generated_at);
+		return -1;
+	}
+	return 0;
+}
+
+/* ==== Strips ==== */
+
+/*
+ * The name in a box of one line of S_NAME * k: shrunk to fit, down to
+ * S_NAME_MIN * k; below that, broken at the space that balances two lines
+ * in the same box; never wider than maxw, whatever the size it takes.
+ */
+static void put_name(struct writer *w, float x, float *top, float k,
+		     float maxw)
+{
+	const struct text *t = &w->t_name;
+	float box = LEADING * S_NAME * k, size = fit(t, S_NAME * k, maxw);
+	float y = *top;
+	size_t best = 0;
+	long best_w = t->width;
+
+	*top -= box;
+	if (size >= S_NAME_MIN * k) {
+		put_text(w, t, x, y - ASCENT * size, size);
+		return;
+	}
+	for (size_t i = 0; i < t->len; i++) {
+		long l, r;
+
+		if (t->s[i] != ' ')
+			continue;
+		l = range_width(w, t, 0, i);
+		r = range_width(w, t, i + 1, t->len);
+		if ((l > r ? l : r) < best_w) {
+			best_w = l > r ? l : r;
+			best = i;
+		}
+	}
+	if (best) {
+		float two = box / (2 * LEADING);
+		float need = (float)best_w * two / 1000.0f;
+
+		if (need > maxw)
+			two *= maxw / need;
+		if (two > size) {
+			put_range(w, t, 0, best, x, y - ASCENT * two, two);
+			put_range(w, t, best + 1, t->len, x,
+				  y - LEADING * two - ASCENT * two, two);
+			return;
+		}
+	}
+	put_text(w, t, x, y - ASCENT * size, size);
+}
+
+static int put_strip(struct writer *w, const struct pdf_entry *e, float top,
+		     float h, float k)
+{
+	const struct pdf_options *opt = w->opt;
+	float x0 = MARGIN + PAD_H, x1 = w->page_w - MARGIN - PAD_H;
+	float qside = 0, cur, base, maxw, vx, size;
+	int day = parse_day(str(e->born_day));
+
+	if (opt->qr != PDF_QR_NONE) {
+		qside = h - 2 * PAD_V * k;
+		x1 -= qside + PAD_H;
+	}
+	maxw = x1 - x0;
+
+	/* Each text keeps pointing into its buffer until it is drawn. */
+	sbuf_reset(&w->name);
+	add_name(&w->name, e);
+	if (shape(w, &w->t_name, sbuf_str(&w->name), w->text_chain,
+		  w->ntext) ||
+	    shape(w, &w->t_user, str(e->username), w->text_chain, w->ntext) ||
+	    shape(w, &w->t_pass, str(e->password), w->mono_chain, w->nmono))
+		return -1;
+	warn_missing(&w->t_name, e, "name");
+	warn_missing(&w->t_user, e, "username");
+	warn_missing(&w->t_pass, e, "password");
+
+	sbuf_reset(&w->details);
+	if (*str(e->group))
+		sbuf_addf(&w->details, "group %s", e->group);
+	if (day > 0)
+		sbuf_addf(&w->details, "%sborn on the %d%s",
+			  w->details.len ? " \xC2\xB7 " : "", day,
+			  ordinal((unsigned)day));
+	if (*str(e->expires)) {
+		sbuf_addstr(&w->details, w->details.len ?
+			    " \xC2\xB7 expires " : "expires ");
+		add_date(&w->details, e->expires);
+	}
+	if (shape(w, &w->t_details, sbuf_str(&w->details), w->text_chain,
+		  w->ntext))
+		return -1;
+	warn_missing(&w->t_details, e, "group");
+
+	/* The batch line is the same on nearly every strip. */
+	sbuf_reset(&w->line);
+	add_batch(&w->line, e);
+	if (!w->last_batch.buf || strcmp(w->last_batch.buf,
+					 sbuf_str(&w->line))) {
+		sbuf_reset(&w->last_batch);
+		sbuf_addstr(&w->last_batch, sbuf_str(&w->line));
+		if (shape(w, &w->t_batch, w->last_batch.buf, w->text_chain,
+			  w->ntext))
+			return -1;
+	}
+
+	cur = top - (h - STRIP_H * k) / 2 - PAD_V * k;
+	HPDF_Page_BeginText(w->page);
+	base = next_line(&cur, S_SMALL * k);
+	if (w->t_site.len)
+		put_text(w, &w->t_site, x0, base, fit(&w->t_site, S_SMALL * k,
+						       maxw));
+	put_name(w, x0, &cur, k, maxw);
+
+	vx = x0 + (w->lab_w * S_SMALL * k / 1000.0f) + 6 * k;
+	base = next_line(&cur, S_USER * k);
+	put_text(w, &w->t_lab_user, x0, base, S_SMALL * k);
+	put_text(w, &w->t_user, vx, base, fit(&w->t_user, S_USER * k,
+					       x1 - vx));
+	base = next_line(&cur, S_PASS * k);
+	put_text(w, &w->t_lab_pass, x0, base, S_SMALL * k);
+	/* One font covers a generated password: one ShowText. */
+	size = fit(&w->t_pass, S_PASS * k, x1 - vx);
+	put_text(w, &w->t_pass, vx, base, size);
+
+	base = next_line(&cur, S_SMALL * k);
+	if (w->t_details.len)
+		put_text(w, &w->t_details, x0, base,
+			 fit(&w->t_details, S_SMALL * k, maxw));
+	base = next_line(&cur, S_BATCH * k);
+	if (w->t_batch.len)
+		put_text(w, &w->t_batch, x0, base,
+			 fit(&w->t_batch, S_BATCH * k, maxw));
+	HPDF_Page_EndText(w->page);
+
+	if (opt->qr != PDF_QR_NONE) {
+		int ret;
+
+		/* Login: a tab between the two, as keyboard-wedge scanners
+		 * type it into a login form, and no Enter after it. */
+		sbuf_reset(&w->line);
+		sbuf_addstr(&w->line, str(e->username));
+		if (opt->qr == PDF_QR_LOGIN) {
+			sbuf_addch(&w->line, '\t');
+			sbuf_addstr(&w->line, str(e->password));
+		}
+		ret = put_qr(w, sbuf_str(&w->line), x1 + PAD_H,
+			     top - h + (h - qside) / 2, qside, e);
+		explicit_bzero(w->line.buf, w->line.len);
+		if (ret)
+			return -1;
+	}
+	return hpdf_failed(w) ? -1 : 0;
+}
+
+/* Dashed lines above, between and below the strips of a page. */
+static void put_cut_lines(struct writer *w, int count, float h)
+{
+	static const HPDF_UINT16 dash[] = { 4, 3 };
+	float top = w->page_h - MARGIN;
+
+	HPDF_Page_SetLineWidth(w->page, 0.5f);
+	HPDF_Page_SetGrayStroke(w->page, 0.45f);
+	HPDF_Page_SetDash(w->page, dash, 2, 0);
+	for (int i = 0; i <= count; i++) {
+		HPDF_Page_MoveTo(w->page, MARGIN, top - i * h);
+		HPDF_Page_LineTo(w->page, w->page_w - MARGIN, top - i * h);
+	}
+	HPDF_Page_Stroke(w->page);
+	HPDF_Page_SetDash(w->page, NULL, 0, 0);
+}
+
+static int write_strips(struct writer *w, const struct pdf_entry *entries,
+			size_t n)
+{
+	int per_page = w->opt->strips_per_page ? w->opt->strips_per_page :
+						 DEFAULT_STRIPS;
+	float h = (w->page_h - 2 * MARGIN) / (float)per_page;
+	float k = h / STRIP_H < 1 ? h / STRIP_H : 1;
+
+	if (per_page < 0 || k < MIN_SCALE) {
+		errorf("strips_per_page %d: must be between 1 and %d on this "
+		       "paper", per_page,
+		       (int)((w->page_h - 2 * MARGIN) / (STRIP_H * MIN_SCALE)));
+		return -1;
+	}
+	if (shape(w, &w->t_lab_user, "username", w->text_chain, w->ntext) ||
+	    shape(w, &w->t_lab_pass, "password", w->text_chain, w->ntext) ||
+	    shape(w, &w->t_site, str(w->opt->site_name), w->text_chain,
+		  w->ntext))
+		return -1;
+	w->lab_w = (float)(w->t_lab_user.width > w->t_lab_pass.width ?
+			   w->t_lab_user.width : w->t_lab_pass.width);
+	for (size_t i = 0; i < n; i++) {
+		int slot = (int)(i % (size_t)per_page);
+
+		if (slot == 0) {
+			size_t left = n - i;
+
+			if (new_page(w))
+				return -1;
+			put_cut_lines(w, left < (size_t)per_page ? (int)left :
+				      per_page, h);
+		}
+		if (put_strip(w, &entries[i], w->page_h - MARGIN - slot * h,
+			      h, k))
+			return -1;
+	}
+	return 0;
+}
+
+/* ==== Class list ==== */
+
+enum { COL_FORENAME, COL_SURNAME, COL_USERNAME, COL_PASSWORD, COL_GROUP,
+       COL_BORN, NCOLS };
+
+static const char *const col_head[NCOLS] = {
+	"Forename", "Surname", "Username", "Password", "Group",
+	"Day of birth"
+};
+static const float col_share[NCOLS] = { 0.18f, 0.20f, 0.22f, 0.18f, 0.12f,
+					0.10f };
+
+/* Draws s shrunk into a cell from x, width cw, inside a text object. */
+static int put_cell(struct writer *w, const char *s, int mono, float x,
+		    float base, float cw, const struct pdf_entry *e,
+		    const char *field)
+{
+	struct text *t = &w->t_misc;
+	float size = mono ? T_CELL + 0.5f : T_CELL;
+
+	if (!*s)
+		return 0;
+	if (shape(w, t, s, mono ? w->mono_chain : w->text_chain,
+		  mono ? w->nmono : w->ntext))
+		return -1;
+	if (e)
+		warn_missing(t, e, field);
+	put_text(w, t, x + CELL_PAD, base, fit(t, size, cw - 2 * CELL_PAD));
+	return 0;
+}
+
+/* The title and the table's header row; returns the top of the rows. */
+static int put_class_header(struct writer *w, const struct pdf_entry *e,
+			    int continued, float *rows_top)
+{
+	float x0 = MARGIN, maxw = w->page_w - 2 * MARGIN;
+	float cur = w->page_h - MARGIN, base, x, y;
+	struct text *t = &w->t_misc;
+
+	sbuf_reset(&w->line);
+	sbuf_addstr(&w->line, *str(e->group) ? e->group : "(no group)");
+	if (continued)
+		sbuf_addstr(&w->line, " (continued)");
+	HPDF_Page_SetGrayFill(w->page, 0);
+	HPDF_Page_BeginText(w->page);
+	if (shape(w, t, sbuf_str(&w->line), w->text_chain, w->ntext))
+		return -1;
+	base = next_line(&cur, T_TITLE);
+	put_text(w, t, x0, base, fit(t, T_TITLE, maxw));
+
+	sbuf_reset(&w->line);
+	sbuf_addstr(&w->line, str(w->opt->site_name));
+	if (*str(e->version) || *str(e->generated_at)) {
+		if (w->line.len)
+			sbuf_addstr(&w->line, " \xC2\xB7 ");
+		add_batch(&w->line, e);
+	}
+	if (*str(e->expires)) {
+		sbuf_addstr(&w->line, w->line.len ?
+			    " \xC2\xB7 passwords expire " :
+			    "passwords expire ");
+		add_date(&w->line, e->expires);
+	}
+	if (shape(w, t, sbuf_str(&w->line), w->text_chain, w->ntext))
+		return -1;
+	base = next_line(&cur, T_SUB);
+	put_text(w, t, x0, base, fit(t, T_SUB, maxw));
+	HPDF_Page_EndText(w->page);
+
+	y = cur - 8 - ROW_H;
+	HPDF_Page_SetGrayFill(w->page, 0.85f);
+	HPDF_Page_Rectangle(w->page, x0, y, maxw, ROW_H);
+	HPDF_Page_Fill(w->page);
+	HPDF_Page_SetGrayFill(w->page, 0);
+	HPDF_Page_BeginText(w->page);
+	x = x0;
+	for (int c = 0; c < NCOLS; c++) {
+		if (put_cell(w, col_head[c], 0, x, y + 5, col_share[c] * maxw,
+			     NULL, NULL))
+			return -1;
+		x += col_share[c] * maxw;
+	}
+	HPDF_Page_EndText(w->page);
+	*rows_top = y;
+	return hpdf_failed(w) ? -1 : 0;
+}
+
+static int put_row(struct writer *w, const struct pdf_entry *e, float top)
+{
+	const char *cells[NCOLS] = { str(e->forename), str(e->surname),
+				     str(e->username), str(e->password),
+				     str(e->group), "" };
+	static const char *const fields[NCOLS] = { "forename", "surname",
+		"username", "password", "group", "" };
+	float maxw = w->page_w - 2 * MARGIN, x = MARGIN;
+	float base = top - ROW_H + 5;
+	char day[16] = "";
+	int d = parse_day(str(e->born_day));
+
+	if (d > 0)
+		snprintf(day, sizeof(day), "%d%s", d, ordinal((unsigned)d));
+	cells[COL_BORN] = day;
+	for (int c = 0; c < NCOLS; c++) {
+		if (put_cell(w, cells[c], c == COL_PASSWORD, x, base,
+			     col_share[c] * maxw, e, fields[c]))
+			return -1;
+		x += col_share[c] * maxw;
+	}
+	return 0;
+}
+
+/* Rows [i, j) of one group, as many pages as they need. */
+static int put_section(struct writer *w, const struct pdf_entry *entries,
+		       size_t i, size_t j)
+{
+	float bottom = MARGIN + 2 * T_FOOT, maxw = w->page_w - 2 * MARGIN;
+	int continued = 0;
+
+	do {
+		float top;
+		size_t fit_rows, end;
+
+		if (new_page(w) ||
+		    put_class_header(w, &entries[i], continued, &top))
+			return -1;
+		fit_rows = (size_t)((top - bottom) / ROW_H);
+		if (fit_rows < 1)
+			fit_rows = 1;
+		end = j - i < fit_rows ? j : i + fit_rows;
+		/* Zebra rows, one path, before the text. */
+		HPDF_Page_SetGrayFill(w->page, 0.94f);
+		for (size_t r = i + 1; r < end; r += 2)
+			HPDF_Page_Rectangle(w->page, MARGIN,
+					    top - (float)(r - i + 1) * ROW_H,
+					    maxw, ROW_H);
+		HPDF_Page_Fill(w->page);
+		HPDF_Page_SetGrayFill(w->page, 0);
+		HPDF_Page_BeginText(w->page);
+		for (size_t r = i; r < end; r++)
+			if (put_row(w, &entries[r],
+				    top - (float)(r - i) * ROW_H))
+				return -1;
+		HPDF_Page_EndText(w->page);
+		if (hpdf_failed(w))
+			return -1;
+		i = end;
+		continued = 1;
+	} while (i < j);
+	return 0;
+}
+
+/* "page X of Y" on every page, now that Y is known. */
+static int put_footers(struct writer *w)
+{
+	for (size_t p = 0; p < w->npages; p++) {
+		struct text *t = &w->t_misc;
+		char s[64];
+
+		snprintf(s, sizeof(s), "page %zu of %zu", p + 1, w->npages);
+		w->page = w->pages[p];
+		w->cur_font = NULL;
+		if (shape(w, t, s, w->text_chain, w->ntext))
+			return -1;
+		HPDF_Page_BeginText(w->page);
+		put_text(w, t, w->page_w - MARGIN - text_width(t, T_FOOT),
+			 MARGIN + 2, T_FOOT);
+		HPDF_Page_EndText(w->page);
+	}
+	return hpdf_failed(w) ? -1 : 0;
+}
+
+static int write_classlist(struct writer *w, const struct pdf_entry *entries,
+			   size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t j = i + 1;
+
+		while (j < n && !strcmp(str(entries[j].group),
+					str(entries[i].group)))
+			j++;
+		if (put_section(w, entries, i, j))
+			return -1;
+		i = j;
+	}
+	return 0;
+}
+
+/* A list with nobody on it still prints, and says so. */
+static int write_empty(struct writer *w)
+{
+	struct text *t = &w->t_misc;
+	float cur = w->page_h - MARGIN;
+
+	if (new_page(w))
+		return -1;
+	sbuf_reset(&w->line);
+	sbuf_addstr(&w->line, str(w->opt->site_name));
+	sbuf_addstr(&w->line, w->line.len ? ": nobody on this list" :
+					    "nobody on this list");
+	if (shape(w, t, w->line.buf, w->text_chain, w->ntext))
+		return -1;
+	HPDF_Page_BeginText(w->page);
+	put_text(w, t, MARGIN, next_line(&cur, T_TITLE),
+		 fit(t, T_TITLE, w->page_w - 2 * MARGIN));
+	HPDF_Page_EndText(w->page);
+	return hpdf_failed(w) ? -1 : 0;
+}
+
+/* ==== Output ==== */
+
+static int save(struct writer *w)
+{
+	HPDF_BYTE *buf = NULL;
+	const HPDF_UINT32 cap = 1 << 16;
+	int ret = -1;
+
+	if (HPDF_SaveToStream(w->pdf) != HPDF_OK || hpdf_failed(w))
+		goto out;
+	if (HPDF_ResetStream(w->pdf) != HPDF_OK || hpdf_failed(w))
+		goto out;
+	buf = xmalloc(cap);
+	w->err.reading = 1;
+	for (;;) {
+		HPDF_UINT32 size = cap;
+		HPDF_STATUS st = HPDF_ReadFromStream(w->pdf, buf, &size);
+
+		if (st != HPDF_OK && st != HPDF_STREAM_EOF) {
+			if (!w->err.code)
+				w->err.code = st;
+			hpdf_failed(w);
+			goto out;
+		}
+		if (size && fwrite(buf, 1, size, w->out) != size) {
+			errorf("cannot write PDF: %s", strerror(errno));
+			goto out;
+		}
+		if (st == HPDF_STREAM_EOF)
+			break;
+	}
+	if (fflush(w->out) || ferror(w->out)) {
+		errorf("cannot write PDF: %s", strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	free(buf);
+	return ret;
+}
+
+static int add_font(struct writer *w, const char *spec)
+{
+	for (int i = 0; i < w->nfonts; i++) {
+		const char *hash = strrchr(spec, '#');
+		size_t plen = hash ? (size_t)(hash - spec) : strlen(spec);
+		unsigned idx = hash ? (unsigned)strtoul(hash + 1, NULL, 10) : 0;
+
+		if (strlen(w->fonts[i].path) == plen &&
+		    !strncmp(w->fonts[i].path, spec, plen) &&
+		    w->fonts[i].index == idx)
+			return i;
+	}
+	if (w->nfonts == MAX_FONTS) {
+		errorf("too many fonts: at most %d", MAX_FONTS - 1);
+		return -1;
+	}
+	if (font_open(&w->fonts[w->nfonts], spec))
+		return -1;
+	return w->nfonts++;
+}
+
+static int set_up(struct writer *w)
+{
+	static const char *const defaults[] = { DEFAULT_FONT, DEFAULT_CJK };
+	const struct pdf_options *opt = w->opt;
+	const char *const *specs = opt->nfonts ? opt->fonts : defaults;
+	size_t nspecs = opt->nfonts ? opt->nfonts : ARRAY_SIZE(defaults);
+	int mono;
+
+	if (opt->layout != PDF_STRIPS && opt->layout != PDF_CLASSLIST) {
+		errorf("unknown PDF layout %d", (int)opt->layout);
+		return -1;
+	}
+	if (opt->qr != PDF_QR_NONE && opt->qr != PDF_QR_USERNAME &&
+	    opt->qr != PDF_QR_LOGIN) {
+		errorf("unknown QR code choice %d", (int)opt->qr);
+		return -1;
+	}
+	if (opt->paper != PDF_A4 && opt->paper != PDF_LETTER) {
+		errorf("unknown paper size %d", (int)opt->paper);
+		return -1;
+	}
+	if (opt->nfonts && !opt->fonts) {
+		errorf("%zu fonts announced, none given", opt->nfonts);
+		return -1;
+	}
+	if (nspecs >= MAX_FONTS) {
+		errorf("too many fonts: at most %d", MAX_FONTS - 1);
+		return -1;
+	}
+	w->page_w = opt->paper == PDF_LETTER ? LETTER_W : A4_W;
+	w->page_h = opt->paper == PDF_LETTER ? LETTER_H : A4_H;
+	for (size_t i = 0; i < nspecs; i++) {
+		int f;
+
+		if (!specs[i] || !*specs[i]) {
+			errorf("font %zu of the fallback chain has no path",
+			       i + 1);
+			return -1;
+		}
+		f = add_font(w, specs[i]);
+		if (f < 0)
+			return -1;
+		w->text_chain[w->ntext++] = f;
+	}
+	mono = add_font(w, opt->mono_font && *opt->mono_font ?
+			   opt->mono_font : DEFAULT_MONO);
+	if (mono < 0)
+		return -1;
+	w->mono_chain[w->nmono++] = mono;
+	for (int i = 0; i < w->ntext; i++)
+		if (w->text_chain[i] != mono)
+			w->mono_chain[w->nmono++] = w->text_chain[i];
+
+	w->pdf = HPDF_New(on_hpdf_error, &w->err);
+	if (!w->pdf)
+		die("out of memory");
+	if (HPDF_SetCompressionMode(w->pdf, HPDF_COMP_ALL) != HPDF_OK ||
+	    HPDF_UseUTFEncodings(w->pdf) != HPDF_OK ||
+	    HPDF_SetInfoAttr(w->pdf, HPDF_INFO_CREATOR, "tempass") !=
+	    HPDF_OK ||
+	    HPDF_SetInfoAttr(w->pdf, HPDF_INFO_TITLE,
+			     opt->layout == PDF_STRIPS ?
+			     "Temporary passwords" :
+			     "Temporary passwords: class list") != HPDF_OK)
+		return hpdf_failed(w) ? -1 : -1;
+	/* The first font of each chain is in the document even if nothing
+	 * is drawn with it. */
+	return font_use(w, w->text_chain[0]) || font_use(w, mono) ? -1 : 0;
+}
+
+int pdf_write(FILE *out, const struct pdf_options *opt,
+	      const struct pdf_entry *entries, size_t n)
+{
+	struct writer *w;
+	int ret = -1;
+
+	ASSERT(out && opt && (entries || n == 0));
+	for (size_t i = 0; i < n; i++)
+		if (check_entry(&entries[i], i))
+			return -1;
+	w = xcalloc(1, sizeof(*w));
+	w->out = out;
+	w->opt = opt;
+	if (set_up(w))
+		goto out;
+	if (n == 0)
+		ret = write_empty(w);
+	else if (opt->layout == PDF_STRIPS)
+		ret = write_strips(w, entries, n);
+	else
+		ret = write_classlist(w, entries, n);
+	if (!ret && opt->layout == PDF_CLASSLIST)
+		ret = put_footers(w);
+	if (!ret)
+		ret = save(w);
+out:
+	if (w->pdf)
+		HPDF_Free(w->pdf);
+	for (int i = 0; i < w->nfonts; i++)
+		font_release(&w->fonts[i]);
+	text_release(&w->t_site);
+	text_release(&w->t_name);
+	text_release(&w->t_user);
+	text_release(&w->t_pass);
+	text_release(&w->t_details);
+	text_release(&w->t_batch);
+	text_release(&w->t_lab_user);
+	text_release(&w->t_lab_pass);
+	text_release(&w->t_misc);
+	free(w->pages);
+	sbuf_release(&w->scratch);
+	sbuf_release(&w->line);
+	sbuf_release(&w->name);
+	sbuf_release(&w->details);
+	sbuf_release(&w->last_batch);
+	free(w);
+	return ret;
+}
