@@ -387,6 +387,7 @@ struct writer {
 	HPDF_Page *pages;          /* every page, for footers */
 	size_t npages, pages_cap;
 	struct sbuf scratch, line, name, details, last_batch;
+	struct sbuf err_context;   /* what libharu was doing, for messages */
 	struct text t_site, t_name, t_user, t_pass, t_details, t_batch;
 	struct text t_lab_user, t_lab_pass, t_misc;
 	float lab_w;               /* label column of the strips, 1/1000 em */
@@ -412,9 +413,21 @@ static int hpdf_failed(struct writer *w)
 	if (!w->err.code || w->err.reported)
 		return w->err.code != 0;
 	w->err.reported = 1;
-	errorf("cannot write PDF: libharu error 0x%04X (detail %u)",
-	       (unsigned)w->err.code, (unsigned)w->err.detail);
+	errorf("cannot write PDF: libharu error 0x%04X (detail %u)%s",
+	       (unsigned)w->err.code, (unsigned)w->err.detail,
+	       sbuf_str(&w->err_context));
 	return 1;
+}
+
+/* For a call that failed by its return value: always reports once. */
+static int hpdf_fail(struct writer *w)
+{
+	if (!hpdf_failed(w) && !w->err.reported) {
+		w->err.reported = 1;
+		errorf("cannot write PDF: libharu failed without an error "
+		       "code%s", sbuf_str(&w->err_context));
+	}
+	return -1;
 }
 
 /* The correct ToUnicode for libharu's UTF-8 fonts: code = Unicode. */
@@ -476,7 +489,7 @@ static int fix_tounicode(struct writer *w, HPDF_Font hf)
 	}
 	if (st != HPDF_OK && !w->err.code)
 		w->err.code = st;
-	return hpdf_failed(w) ? -1 : 0;
+	return w->err.code || HPDF_GetError(w->pdf) ? hpdf_fail(w) : 0;
 }
 
 /* Loads font i into the document the first time a run needs it. */
@@ -495,10 +508,8 @@ static int font_use(struct writer *w, int i)
 	if (name)
 		f->hf = HPDF_GetFont(w->pdf, name, "UTF-8");
 	if (!name || !f->hf || w->err.code) {
-		errorf("cannot write PDF: libharu error 0x%04X (detail %u) "
-		       "loading font '%s'", (unsigned)w->err.code,
-		       (unsigned)w->err.detail, f->path);
-		return -1;
+		sbuf_addf(&w->err_context, " loading font '%s'", f->path);
+		return hpdf_fail(w);
 	}
 	f->width = xmalloc(65536 * sizeof(*f->width));
 	memset(f->width, 0xFF, 65536 * sizeof(*f->width));
@@ -699,7 +710,7 @@ static int new_page(struct writer *w)
 {
 	w->page = HPDF_AddPage(w->pdf);
 	if (!w->page)
-		return hpdf_failed(w) ? -1 : -1;
+		return hpdf_fail(w);
 	HPDF_Page_SetWidth(w->page, w->page_w);
 	HPDF_Page_SetHeight(w->page, w->page_h);
 	w->cur_font = NULL;
@@ -1290,10 +1301,11 @@ static int save(struct writer *w)
 	const HPDF_UINT32 cap = 1 << 16;
 	int ret = -1;
 
-	if (HPDF_SaveToStream(w->pdf) != HPDF_OK || hpdf_failed(w))
+	if (HPDF_SaveToStream(w->pdf) != HPDF_OK ||
+	    HPDF_ResetStream(w->pdf) != HPDF_OK || hpdf_failed(w)) {
+		hpdf_fail(w);
 		goto out;
-	if (HPDF_ResetStream(w->pdf) != HPDF_OK || hpdf_failed(w))
-		goto out;
+	}
 	buf = xmalloc(cap);
 	w->err.reading = 1;
 	for (;;) {
@@ -1303,7 +1315,7 @@ static int save(struct writer *w)
 		if (st != HPDF_OK && st != HPDF_STREAM_EOF) {
 			if (!w->err.code)
 				w->err.code = st;
-			hpdf_failed(w);
+			hpdf_fail(w);
 			goto out;
 		}
 		if (size && fwrite(buf, 1, size, w->out) != size) {
@@ -1408,7 +1420,7 @@ static int set_up(struct writer *w)
 			     opt->layout == PDF_STRIPS ?
 			     "Temporary passwords" :
 			     "Temporary passwords: class list") != HPDF_OK)
-		return hpdf_failed(w) ? -1 : -1;
+		return hpdf_fail(w);
 	/* The first font of each chain is in the document even if nothing
 	 * is drawn with it. */
 	return font_use(w, w->text_chain[0]) || font_use(w, mono) ? -1 : 0;
@@ -1459,6 +1471,7 @@ out:
 	sbuf_release(&w->name);
 	sbuf_release(&w->details);
 	sbuf_release(&w->last_batch);
+	sbuf_release(&w->err_context);
 	free(w);
 	return ret;
 }

@@ -328,6 +328,8 @@ int issue_batch(struct ctx *ctx, struct issue *is, const char *actor,
 	return rc;
 }
 
+static int is_added(const char *name);
+
 const char *const issue_columns[ISSUE_NCOLUMNS] = {
 	"group", "site", "batch", "version", "generated_at", "expires",
 	"password",
@@ -344,10 +346,17 @@ int issue_write(struct ctx *ctx, const struct issue *is, FILE *out,
 	struct rec_writer *w;
 	int rc = 0;
 
+	size_t *keep = xcalloc(ncols + 1, sizeof(*keep)), nkeep = 0;
+
+	/* A batch writes its own columns afresh: drop any older ones. */
 	for (size_t i = 0; i < ncols; i++)
-		hdr[i] = cols[i];
+		if (!is_added(cols[i]))
+			keep[nkeep++] = i;
+	for (size_t i = 0; i < nkeep; i++)
+		hdr[i] = cols[keep[i]];
 	for (size_t i = 0; i < ISSUE_NCOLUMNS; i++)
-		hdr[ncols + i] = issue_columns[i];
+		hdr[nkeep + i] = issue_columns[i];
+	n = nkeep + ISSUE_NCOLUMNS;
 	snprintf(batch, sizeof(batch), "%lld", is->batch_id);
 	snprintf(version, sizeof(version), "%lld", is->version);
 	format_iso8601(is->generated_at, gen, sizeof(gen));
@@ -357,16 +366,16 @@ int issue_write(struct ctx *ctx, const struct issue *is, FILE *out,
 
 		if (it->skip || !it->password)
 			continue;
-		for (size_t i = 0; i < ncols; i++)
-			vals[i] = rows[r][i];
+		for (size_t i = 0; i < nkeep; i++)
+			vals[i] = rows[r][keep[i]];
 		format_iso8601(it->expires, exp, sizeof(exp));
-		vals[ncols + 0] = it->group ? it->group : "";
-		vals[ncols + 1] = ctx->site->name;
-		vals[ncols + 2] = batch;
-		vals[ncols + 3] = version;
-		vals[ncols + 4] = gen;
-		vals[ncols + 5] = exp;
-		vals[ncols + 6] = it->password;
+		vals[nkeep + 0] = it->group ? it->group : "";
+		vals[nkeep + 1] = ctx->site->name;
+		vals[nkeep + 2] = batch;
+		vals[nkeep + 3] = version;
+		vals[nkeep + 4] = gen;
+		vals[nkeep + 5] = exp;
+		vals[nkeep + 6] = it->password;
 		if (rec_write(w, vals) != 0) {
 			rc = -1;
 			break;
@@ -377,6 +386,7 @@ int issue_write(struct ctx *ctx, const struct issue *is, FILE *out,
 		       "again for a new list", is->version);
 		rc = EX_IOERR;
 	}
+	free(keep);
 	free(hdr);
 	free(vals);
 	return rc;

@@ -1,0 +1,534 @@
+/*
+ * emit: turns a batch's records into what people hold and open: PDF strips
+ * to cut and hand out, a class list per group, an Excel workbook, CSV that
+ * is safe to open in a spreadsheet, or the record stream formats. Files
+ * that hold passwords are created 0600 under a temporary name and renamed
+ * only when complete, and never replace a file unless --force.
+ */
+#include "stages/emit.h"
+
+#include <ctype.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/translit.h"
+#include "core/util.h"
+#include "formats/csv.h"
+#include "formats/pdf.h"
+#include "formats/xlsx.h"
+
+static const char usage[] =
+	"usage: tempass emit FORMAT [options] < RECORDS\n"
+	"\n"
+	"Writes the record stream of regenerate (or reset) as FORMAT:\n"
+	"  pdf      printed lists (--layout strips, the default, to cut and\n"
+	"           hand out; --layout classlist, one section per group)\n"
+	"  xlsx     an Excel workbook, one sheet per group\n"
+	"  csv      for spreadsheets: cells starting with = + - @ TAB CR are\n"
+	"           neutralised (--raw leaves them)\n"
+	"  tsv, ndjson  the record stream formats\n"
+	"Records are sorted by [output] sort (default: group, surname,\n"
+	"forename).\n"
+	"\n"
+	"Options:\n"
+	"  -o, --output PATH  the file to write (with --per-group, a folder);\n"
+	"                     default: out_dir/SITE-vVERSION[-LAYOUT].EXT for\n"
+	"                     pdf and xlsx, standard output for the others\n"
+	"  --per-group        one file per group, named after it\n"
+	"  --layout L         pdf: strips or classlist\n"
+	"  --force            replace existing files\n"
+	"  --raw              csv: leave formulas as they are\n"
+	"  --show             allow passwords on a terminal\n"
+	"  --input FILE       read the records from FILE, not standard input\n";
+
+/* ==== Sorting ==== */
+
+struct keyed {
+	const char **row;
+	char *key;
+};
+
+/* Natural order on transliterated text: "Year 7" before "Year 10". */
+static int natural_cmp(const char *a, const char *b)
+{
+	while (*a && *b) {
+		if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+			const char *x = a, *y = b;
+			size_t lx, ly;
+
+			while (*x == '0')
+				x++;
+			while (*y == '0')
+				y++;
+			for (lx = 0; isdigit((unsigned char)x[lx]); lx++)
+				;
+			for (ly = 0; isdigit((unsigned char)y[ly]); ly++)
+				;
+			if (lx != ly)
+				return lx < ly ? -1 : 1;
+			int c = strncmp(x, y, lx);
+
+			if (c)
+				return c;
+			a = x + lx;
+			b = y + ly;
+			continue;
+		}
+		if (*a != *b)
+			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+		a++, b++;
+	}
+	return *a ? 1 : *b ? -1 : 0;
+}
+
+static int keyed_cmp(const void *x, const void *y)
+{
+	const struct keyed *a = x, *b = y;
+	int c = natural_cmp(a->key, b->key);
+
+	/* Stable for equal keys: the input order decides. */
+	if (c == 0)
+		c = a->row < b->row ? -1 : a->row > b->row;
+	return c;
+}
+
+static long column(const struct emit_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->ncols; i++)
+		if (strcmp(t->cols[i], name) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* Sorts by the comma-separated columns of spec that the table has. */
+static void sort_rows(struct emit_table *t, const char *spec)
+{
+	struct keyed *k = xcalloc(t->nrows + 1, sizeof(*k));
+	long idx[16];
+	size_t nidx = 0;
+	char *copy = xstrdup(spec), *save = NULL;
+	struct sbuf sb = SBUF_INIT;
+	struct arena arena = ARENA_INIT;
+	const char ***tmp;
+
+	for (char *tok = strtok_r(copy, ",", &save); tok && nidx < 16;
+	     tok = strtok_r(NULL, ",", &save)) {
+		while (*tok == ' ')
+			tok++;
+		for (char *e = tok + strlen(tok); e > tok && e[-1] == ' ';)
+			*--e = '\0';
+		long c = column(t, tok);
+
+		if (c >= 0)
+			idx[nidx++] = c;
+	}
+	free(copy);
+	if (nidx == 0)
+		return free(k);
+	for (size_t r = 0; r < t->nrows; r++) {
+		sbuf_reset(&sb);
+		for (size_t i = 0; i < nidx; i++) {
+			const char *v = t->rows[r][idx[i]];
+			size_t before = sb.len;
+
+			translit_ascii(&sb, v);
+			/* Names with no Latin letters still sort by bytes. */
+			if (sb.len == before)
+				sbuf_addstr(&sb, v);
+			sbuf_addch(&sb, '\x01');
+		}
+		k[r].row = (const char **)t->rows[r];
+		k[r].key = arena_strndup(&arena, sb.buf, sb.len);
+	}
+	qsort(k, t->nrows, sizeof(*k), keyed_cmp);
+	tmp = (const char ***)t->rows;
+	for (size_t r = 0; r < t->nrows; r++)
+		tmp[r] = k[r].row;
+	sbuf_release(&sb);
+	arena_release(&arena);
+	free(k);
+}
+
+/* ==== File names ==== */
+
+/*
+ * A file-name-safe form of a group name: its words transliterated to
+ * lower-case letters and digits, joined by '-' ("Year 7" -> "year-7"), so
+ * no '/', '..' or space can reach a path.
+ */
+static char *safe_name(const char *group)
+{
+	struct sbuf sb = SBUF_INIT;
+	const char *p = group;
+
+	while (*p) {
+		size_t n = strcspn(p, " \t/\\-_.");
+		char *word = xstrndup(p, n);
+		size_t before = sb.len;
+
+		if (before)
+			sbuf_addch(&sb, '-');
+		if (translit_ascii(&sb, word) == 0) {
+			sb.len = before;
+			sb.buf[before] = '\0';
+		}
+		free(word);
+		p += n;
+		if (*p)
+			p++;
+	}
+	if (!sb.len)
+		sbuf_addstr(&sb, "group");
+	return sbuf_detach(&sb);
+}
+
+static const char *extension(enum emit_kind k)
+{
+	static const char *const ext[] = { "pdf", "pdf", "xlsx", "csv", "tsv",
+					   "ndjson" };
+
+	return ext[k];
+}
+
+static char *default_path(struct ctx *ctx, const struct emit_opts *o,
+			  const char *version, const char *group)
+{
+	const char *layout = o->kind == EMIT_PDF_STRIPS ? "-strips" :
+			     o->kind == EMIT_PDF_CLASSLIST ? "-classlist" : "";
+	const char *dir = o->output && o->per_group ? o->output :
+			  ctx->cfg->out_dir;
+	char *safe = group ? safe_name(group) : NULL;
+	char *path = xasprintf("%s/%s-v%s%s%s%s.%s", dir, ctx->site->code,
+			       version, safe ? "-" : "", safe ? safe : "",
+			       layout, extension(o->kind));
+
+	free(safe);
+	return path;
+}
+
+/* ==== Writers ==== */
+
+static const char *value(const char **row, long col)
+{
+	return col >= 0 ? row[col] : "";
+}
+
+static int write_pdf(struct ctx *ctx, const struct emit_opts *o,
+		     const struct emit_table *t, size_t from, size_t to,
+		     FILE *fp)
+{
+	static const char *const need[] = { "username", "password",
+					    "forename", "surname" };
+	const struct config *c = ctx->cfg;
+	long col[9];
+	static const char *const names[] = {
+		"forename", "surname", "username", "password", "group",
+		"born_day", "expires", "version", "generated_at",
+	};
+	struct pdf_entry *e;
+	struct pdf_options opt = {
+		.layout = o->kind == EMIT_PDF_CLASSLIST ? PDF_CLASSLIST :
+			  PDF_STRIPS,
+		.paper = strcmp(c->paper, "letter") == 0 ? PDF_LETTER : PDF_A4,
+		.strips_per_page = c->strips_per_page,
+		.qr = strcmp(c->qr, "login") == 0 ? PDF_QR_LOGIN :
+		      strcmp(c->qr, "username") == 0 ? PDF_QR_USERNAME :
+		      PDF_QR_NONE,
+		.fonts = (const char *const *)c->pdf_fonts,
+		.nfonts = c->npdf_fonts,
+		.mono_font = c->pdf_mono_font,
+	};
+	long site = column(t, "site");
+	int rc;
+
+	for (size_t i = 0; i < ARRAY_SIZE(need); i++) {
+		if (column(t, need[i]) < 0) {
+			errorf("the records have no '%s' column: emit reads "
+			       "what regenerate writes", need[i]);
+			return EX_DATAERR;
+		}
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		col[i] = column(t, names[i]);
+	opt.site_name = site >= 0 && t->nrows ? t->rows[from][site] :
+			ctx->site->name;
+	e = xcalloc(to - from + 1, sizeof(*e));
+	for (size_t r = from; r < to; r++) {
+		const char **row = t->rows[r];
+		struct pdf_entry *p = &e[r - from];
+
+		p->forename = value(row, col[0]);
+		p->surname = value(row, col[1]);
+		p->username = value(row, col[2]);
+		p->password = value(row, col[3]);
+		p->group = value(row, col[4]);
+		p->born_day = value(row, col[5]);
+		p->expires = value(row, col[6]);
+		p->version = value(row, col[7]);
+		p->generated_at = value(row, col[8]);
+	}
+	rc = pdf_write(fp, &opt, e, to - from) == 0 ? 0 : EX_CANTCREAT;
+	free(e);
+	return rc;
+}
+
+static int write_text(const struct emit_opts *o, const struct emit_table *t,
+		      size_t from, size_t to, FILE *fp)
+{
+	if (o->kind == EMIT_CSV) {
+		int failed = csv_write_row(fp, t->cols, t->ncols, !o->raw);
+
+		for (size_t r = from; r < to && !failed; r++)
+			failed = csv_write_row(fp, t->rows[r], t->ncols,
+					       !o->raw);
+		if (failed)
+			errorf("cannot write CSV: %m");
+		return failed ? EX_IOERR : 0;
+	}
+	struct rec_writer *w = rec_writer_new(fp, o->kind == EMIT_TSV ?
+					      REC_TSV : REC_NDJSON, t->cols,
+					      t->ncols);
+	int rc = 0;
+
+	for (size_t r = from; r < to && rc == 0; r++)
+		rc = rec_write(w, t->rows[r]);
+	if (rec_writer_close(w) != 0 || rc)
+		return EX_IOERR;
+	return 0;
+}
+
+/* Writes rows [from, to) to path (a file that holds passwords). */
+static int write_file(struct ctx *ctx, const struct emit_opts *o,
+		      const struct emit_table *t, size_t from, size_t to,
+		      const char *path)
+{
+	struct atomic_file af;
+	int rc;
+
+	if (atomic_open(&af, path, o->force) != 0)
+		return EX_CANTCREAT;
+	if (o->kind == EMIT_PDF_STRIPS || o->kind == EMIT_PDF_CLASSLIST) {
+		rc = write_pdf(ctx, o, t, from, to, af.fp);
+	} else if (o->kind == EMIT_XLSX) {
+		struct xlsx_options xo = {
+			.site_name = ctx->site->name,
+			.tmpdir = ctx->cfg->out_dir,
+		};
+		long v = column(t, "version"), g = column(t, "generated_at");
+		long site = column(t, "site");
+
+		if (site >= 0 && to > from)
+			xo.site_name = t->rows[from][site];
+		xo.version = v >= 0 && to > from ? t->rows[from][v] : "";
+		xo.generated_at = g >= 0 && to > from ? t->rows[from][g] : "";
+		/* libxlsxwriter writes by name: the temporary one. */
+		rc = xlsx_write(af.tmp, &xo, t->cols, t->ncols,
+				(const char *const *const *)t->rows + from,
+				to - from, column(t, "group"),
+				column(t, "password")) == 0 ? 0 :
+		     EX_CANTCREAT;
+	} else {
+		rc = write_text(o, t, from, to, af.fp);
+	}
+	if (rc) {
+		atomic_abort(&af);
+		return rc;
+	}
+	if (atomic_commit(&af) != 0)
+		return EX_CANTCREAT;
+	if (!o->quiet)
+		printf("%s\n", path);
+	return 0;
+}
+
+int emit_kind_parse(const char *name, const char *layout, enum emit_kind *k)
+{
+	static const struct {
+		const char *name;
+		enum emit_kind kind;
+	} kinds[] = {
+		{ "pdf-strips", EMIT_PDF_STRIPS },
+		{ "pdf-classlist", EMIT_PDF_CLASSLIST },
+		{ "xlsx", EMIT_XLSX }, { "csv", EMIT_CSV },
+		{ "tsv", EMIT_TSV }, { "ndjson", EMIT_NDJSON },
+	};
+
+	if (strcmp(name, "pdf") == 0) {
+		if (!layout || strcmp(layout, "strips") == 0)
+			*k = EMIT_PDF_STRIPS;
+		else if (strcmp(layout, "classlist") == 0)
+			*k = EMIT_PDF_CLASSLIST;
+		else
+			return -1;
+		return 0;
+	}
+	if (layout)
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+		if (strcmp(name, kinds[i].name) == 0) {
+			*k = kinds[i].kind;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
+{
+	long vcol = column(t, "version"), gcol = column(t, "group");
+	const char *version = vcol >= 0 && t->nrows ? t->rows[0][vcol] : "";
+	int file = o->output || o->per_group || o->kind == EMIT_PDF_STRIPS ||
+		   o->kind == EMIT_PDF_CLASSLIST || o->kind == EMIT_XLSX;
+	int rc = 0;
+
+	if (!*version)
+		version = "0";
+	for (const char *p = version; *p; p++) {
+		if (!isdigit((unsigned char)*p)) {
+			errorf("column 'version' holds '%s', not a batch "
+			       "version", version);
+			return EX_DATAERR;
+		}
+	}
+	sort_rows(t, ctx->cfg->sort);
+	if (!file) {
+		if (!o->show && isatty(STDOUT_FILENO)) {
+			errorf("refusing to write passwords to a terminal; use "
+			       "-o FILE or --show");
+			return EX_USAGE;
+		}
+		return write_text(o, t, 0, t->nrows, stdout);
+	}
+	if (mkdir_p(o->per_group && o->output ? o->output : ctx->cfg->out_dir,
+		    0700) != 0)
+		return EX_CANTCREAT;
+	if (!o->per_group) {
+		char *path = o->output ? xstrdup(o->output) :
+			     default_path(ctx, o, version, NULL);
+
+		rc = write_file(ctx, o, t, 0, t->nrows, path);
+		free(path);
+		return rc;
+	}
+	if (gcol < 0) {
+		errorf("--per-group: the records have no 'group' column");
+		return EX_DATAERR;
+	}
+	/* Sorted by group first? Only when sort starts with it. */
+	for (size_t from = 0; from < t->nrows && rc == 0;) {
+		size_t to = from + 1;
+		char *path;
+
+		while (to < t->nrows &&
+		       strcmp(t->rows[to][gcol], t->rows[from][gcol]) == 0)
+			to++;
+		path = default_path(ctx, o, version, t->rows[from][gcol]);
+		rc = write_file(ctx, o, t, from, to, path);
+		free(path);
+		from = to;
+	}
+	return rc;
+}
+
+/* ==== The stage ==== */
+
+static int cmd_emit(struct ctx *ctx, int argc, char **argv);
+
+const struct stage stage_emit = {
+	.name = "emit",
+	.summary = "write records as PDF strips or class lists, XLSX, CSV",
+	.usage = usage,
+	.exec = cmd_emit,
+};
+
+static int cmd_emit(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "per-group", no_argument, NULL, 'g' },
+		{ "layout", required_argument, NULL, 'l' },
+		{ "force", no_argument, NULL, 'F' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ "show", no_argument, NULL, 'S' },
+		{ "input", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct emit_opts o = { 0 };
+	const char *layout = NULL, *input = NULL;
+	struct emit_table t = { 0 };
+	struct arena arena = ARENA_INIT;
+	struct rec_reader *r;
+	const char *const *v;
+	char **cols = NULL;
+	size_t cap = 0;
+	FILE *in = stdin;
+	int c, rc, got;
+
+	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': o.output = optarg; break;
+		case 'g': o.per_group = 1; break;
+		case 'l': layout = optarg; break;
+		case 'F': o.force = 1; break;
+		case 'r': o.raw = 1; break;
+		case 'S': o.show = 1; break;
+		case 'i': input = optarg; break;
+		case 'h': return stage_help(&stage_emit);
+		default: return stage_usage(&stage_emit, "bad option");
+		}
+	}
+	if (argc - optind != 1)
+		return stage_usage(&stage_emit, "give one FORMAT: pdf, xlsx, "
+				   "csv, tsv or ndjson");
+	if (emit_kind_parse(argv[optind], layout, &o.kind) != 0)
+		return stage_usage(&stage_emit, "'%s%s%s' is not a format "
+				   "(pdf --layout strips|classlist, xlsx, csv, "
+				   "tsv, ndjson)", argv[optind],
+				   layout ? " --layout " : "",
+				   layout ? layout : "");
+	if ((rc = ctx_config(ctx)) != 0)
+		return rc;
+	if (input && !(in = fopen(input, "r"))) {
+		errorf("'%s': cannot open: %m", input);
+		return EX_NOINPUT;
+	}
+	r = rec_reader_new(in, input ? input : "<stdin>", REC_AUTO);
+	if (!r) {
+		rc = EX_DATAERR;
+		goto out;
+	}
+	t.ncols = rec_ncols(r);
+	cols = xcalloc(t.ncols + 1, sizeof(*cols));
+	for (size_t i = 0; i < t.ncols; i++)
+		cols[i] = arena_strdup(&arena, rec_colname(r, i));
+	t.cols = (const char *const *)cols;
+	while ((got = rec_read(r, &v)) > 0) {
+		const char **row;
+
+		if (t.nrows == cap) {
+			cap = cap ? cap * 2 : 1024;
+			t.rows = xrealloc(t.rows, cap * sizeof(*t.rows));
+		}
+		row = arena_alloc(&arena, t.ncols * sizeof(*row));
+		for (size_t i = 0; i < t.ncols; i++)
+			row[i] = arena_strdup(&arena, v[i]);
+		t.rows[t.nrows++] = row;
+	}
+	rec_reader_free(r);
+	if (got < 0) {
+		rc = EX_DATAERR;
+		goto out;
+	}
+	rc = emit(ctx, &o, &t);
+out:
+	if (in != stdin)
+		fclose(in);
+	free(t.rows);
+	free(cols);
+	/* The arena held passwords: wipe it before it goes back. */
+	arena_release_wiped(&arena);
+	return rc;
+}

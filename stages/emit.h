@@ -1,0 +1,50 @@
+/*
+ * emit.h: writing a batch's records as the outputs people use: PDF strips
+ * and class lists, Excel workbooks, CSV for spreadsheets, and the record
+ * stream formats. Shared by the emit stage (records from a pipe) and run
+ * (records in memory), so both write the same files the same way.
+ */
+#ifndef TEMPASS_EMIT_H
+#define TEMPASS_EMIT_H
+
+#include <stddef.h>
+
+#include "stages/stage.h"
+
+/* Records in memory: rows[i] holds ncols values. emit() sorts rows. */
+struct emit_table {
+	const char *const *cols;
+	size_t ncols;
+	const char ***rows;
+	size_t nrows;
+};
+
+enum emit_kind { EMIT_PDF_STRIPS, EMIT_PDF_CLASSLIST, EMIT_XLSX, EMIT_CSV,
+		 EMIT_TSV, EMIT_NDJSON };
+
+struct emit_opts {
+	enum emit_kind kind;
+	const char *output;      /* a file; a folder with per_group; NULL */
+	int force;               /* replace existing files */
+	int per_group;           /* one file per group */
+	int raw;                 /* CSV: do not neutralise formulas */
+	int show;                /* allow passwords on a terminal */
+	int quiet;               /* do not print the paths written */
+};
+
+/*
+ * Parses "pdf" (with layout "strips" or "classlist"), "pdf-strips",
+ * "pdf-classlist", "xlsx", "csv", "tsv", "ndjson". 0, or -1 (not
+ * reported).
+ */
+int emit_kind_parse(const char *name, const char *layout, enum emit_kind *k);
+
+/*
+ * Sorts t by the configured columns and writes it as o says: to files
+ * (mode 0600, written under a temporary name and renamed when complete;
+ * the paths are printed on stdout) or, for the stream formats without an
+ * output, to stdout. Returns 0 or a sysexits status (reported).
+ */
+int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t);
+
+#endif
