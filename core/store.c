@@ -1479,14 +1479,22 @@ int store_list_unclaimed(struct store *st, long long site, const char *group,
 int store_list_batches(struct store *st, long long site, store_row_fn fn,
 		       void *ctx)
 {
+	/* An email batch's tokens count as its passwords do: a used token
+	 * as claimed. */
 	static const char sql[] =
+		"WITH ends AS ("
+		"  SELECT batch_id, state FROM credential"
+		"  UNION ALL SELECT batch_id, CASE state WHEN 'used'"
+		"    THEN 'claimed' ELSE state END FROM reset_token)"
 		"SELECT b.version,"
 		" strftime('%Y-%m-%dT%H:%M:%SZ', b.created_at, 'unixepoch'),"
 		" b.actor, b.criteria, b.count,"
-		" sum(c.state = 'current'), sum(c.state = 'claimed'),"
-		" sum(c.state = 'void'), sum(c.state = 'expired'),"
-		" sum(c.state = 'revoked')"
-		" FROM batch b LEFT JOIN credential c ON c.batch_id = b.id"
+		" count(e.state = 'current' OR NULL),"
+		" count(e.state = 'claimed' OR NULL),"
+		" count(e.state = 'void' OR NULL),"
+		" count(e.state = 'expired' OR NULL),"
+		" count(e.state = 'revoked' OR NULL), b.kind"
+		" FROM batch b LEFT JOIN ends e ON e.batch_id = b.id"
 		" WHERE b.site_id = ? GROUP BY b.id ORDER BY b.version DESC";
 	sqlite3_stmt *s = prep(st, sql);
 

@@ -241,7 +241,8 @@ int store_credential_get(struct store *st, long long id,
 			 struct store_credential *c);
 /*
  * Batches of the site, newest first. Values: version, created_at, actor,
- * criteria, count, current, claimed, void, expired, revoked.
+ * criteria, count, current, claimed, void, expired, revoked, kind
+ * (passwords, or email: then a used reset token counts as claimed).
  */
 int store_list_batches(struct store *st, long long site, store_row_fn fn,
 		       void *ctx);

@@ -309,9 +309,9 @@ static void add_base64(struct sbuf *sb, const unsigned char *p, size_t n)
 }
 
 /*
- * Writes the n bytes at s (valid UTF-8) as RFC 2047 encoded words, each at most 75
- * characters and within the line, cut only between characters so every
- * word decodes on its own. Q unless B is clearly shorter: Q keeps
+ * Writes the n bytes at s (valid UTF-8) as RFC 2047 encoded words, each
+ * at most 75 characters and within the line, cut only between characters
+ * so every word decodes on its own. Q unless B is clearly shorter: Q keeps
  * mostly-Latin names readable in the queue, B keeps Vietnamese short.
  */
 static void hdr_encoded(struct hdr *h, const char *s, size_t n)
@@ -675,12 +675,13 @@ int eml_compose(const struct eml_message *m, struct sbuf *out)
 		    "MIME-Version: 1.0\r\n");
 	if (!m->html) {
 		add_part(&sb, "plain", sbuf_str(&text));
-		/* The message ends in a line end even when the text does not. */
+		/* The message ends in a line end, even if the text does not. */
 		if (text.len < 2 || memcmp(text.buf + text.len - 2, "\r\n", 2))
 			sbuf_addstr(&sb, "\r\n");
 	} else {
 		sbuf_addf(&sb, "Content-Type: multipart/alternative;\r\n"
-			  " boundary=\"%s\"\r\n\r\n--%s\r\n", boundary, boundary);
+			  " boundary=\"%s\"\r\n\r\n--%s\r\n",
+			  boundary, boundary);
 		add_part(&sb, "plain", sbuf_str(&text));
 		sbuf_addf(&sb, "\r\n--%s\r\n", boundary);
 		add_part(&sb, "html", sbuf_str(&html));

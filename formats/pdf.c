@@ -104,18 +104,20 @@ struct range {
 
 struct font {
 	char *path;
+	FILE *fp;                  /* open while the document is built */
 	unsigned index;            /* face in a .ttc collection */
 	int collection;
-	unsigned char cov[8192];   /* BMP code points with a glyph */
+	uint16_t *gid;             /* glyph of each BMP code point, 0 none */
 	struct range *astral;      /* format 12 groups beyond the BMP */
 	size_t nastral;
 	HPDF_Font hf;              /* NULL until a run needs the font */
 	int16_t *width;            /* 1/1000 em per code point, -1 unknown */
+	unsigned char *closed;     /* glyphs whose components are marked */
 };
 
 static int covers(const struct font *f, unsigned cp)
 {
-	return cp <= 0xFFFF && (f->cov[cp >> 3] >> (cp & 7) & 1);
+	return cp <= 0xFFFF && f->gid[cp];
 }
 
 static int covers_astral(const struct font *f, unsigned cp)
@@ -183,7 +185,7 @@ static int parse_format4(struct font *f, const unsigned char *t, size_t len,
 					g = (g + delta) & 0xFFFF;
 			}
 			if (g && g < nglyphs)
-				f->cov[c >> 3] |= (unsigned char)(1u << (c & 7));
+				f->gid[c] = (uint16_t)g;
 		}
 	}
 	return 0;
@@ -235,11 +237,12 @@ static int font_open(struct font *f, const char *spec)
 	} else {
 		f->path = xstrdup(spec);
 	}
-	fp = fopen(f->path, "rb");
+	fp = f->fp = fopen(f->path, "rb");
 	if (!fp) {
 		errorf("font '%s': %s", f->path, strerror(errno));
 		return -1;
 	}
+	f->gid = xcalloc(65536, sizeof(*f->gid));
 	if (read_at(fp, 0, hdr, sizeof(hdr)))
 		goto bad;
 	if (!memcmp(hdr, "ttcf", 4)) {
@@ -321,15 +324,71 @@ bad:
 out:
 	free(cmap);
 	free(dir);
-	fclose(fp);
 	return ret;
 }
 
 static void font_release(struct font *f)
 {
+	if (f->fp)
+		fclose(f->fp);
 	free(f->path);
+	free(f->gid);
 	free(f->astral);
 	free(f->width);
+	free(f->closed);
+}
+
+/*
+ * libharu embeds only the glyphs it marks as used, and its marking of the
+ * parts of a composite glyph goes one level deep and reads component
+ * numbers as signed (libharu issues #54, #79): a nested accent (the tilde
+ * over the circumflex of Vietnamese "ễ" in DejaVu Sans) or a component
+ * numbered above 32767 (most of WenQuanYi's CJK glyphs, e.g. "明") is left
+ * out and prints blank. So every component, at any depth, is marked here
+ * in libharu's own table (hpdf_fontdef.h), read from the font's glyf.
+ */
+static void mark_components(struct font *f, unsigned gid, int depth)
+{
+	HPDF_FontAttr fa = (HPDF_FontAttr)f->hf->attr;
+	HPDF_TTFontDefAttr ta = (HPDF_TTFontDefAttr)fa->fontdef->attr;
+	HPDF_TTF_GryphOffsets *tbl = &ta->glyph_tbl;
+	unsigned char buf[2048];
+	uint32_t off, end;
+	size_t len, p = 10;
+
+	/* libharu may have flagged a glyph without its parts: "closed" is
+	 * ours, so each glyph is read once and a cycle ends. */
+	if (gid >= ta->num_glyphs || depth > 16 ||
+	    (f->closed[gid >> 3] >> (gid & 7) & 1))
+		return;
+	f->closed[gid >> 3] |= (unsigned char)(1u << (gid & 7));
+	tbl->flgs[gid] = 1;
+	off = tbl->offsets[gid];
+	end = tbl->offsets[gid + 1];
+	if (ta->header.index_to_loc_format == 0) {
+		off *= 2;
+		end *= 2;
+	}
+	if (end <= off + 10)
+		return;
+	len = end - off < sizeof(buf) ? end - off : sizeof(buf);
+	if (read_at(f->fp, (long)tbl->base_offset + off, buf, len) ||
+	    (int16_t)be16(buf) >= 0)
+		return;
+	while (p + 4 <= len) {
+		unsigned flags = be16(buf + p), part = be16(buf + p + 2);
+
+		p += 4 + (flags & 1 ? 4 : 2);
+		if (flags & 8)
+			p += 2;
+		else if (flags & 64)
+			p += 4;
+		else if (flags & 128)
+			p += 8;
+		mark_components(f, part, depth + 1);
+		if (!(flags & 32))
+			break;
+	}
 }
 
 /* ==== Writer state and libharu errors ==== */
@@ -513,6 +572,7 @@ static int font_use(struct writer *w, int i)
 	}
 	f->width = xmalloc(65536 * sizeof(*f->width));
 	memset(f->width, 0xFF, 65536 * sizeof(*f->width));
+	f->closed = xcalloc(65536 / 8, 1);
 	return fix_tounicode(w, f->hf);
 }
 
@@ -520,8 +580,11 @@ static int glyph_width(struct writer *w, int font, unsigned cp)
 {
 	struct font *f = &w->fonts[font];
 
-	if (f->width[cp] < 0)
+	/* First use of this character in this font. */
+	if (f->width[cp] < 0) {
 		f->width[cp] = (int16_t)HPDF_Font_GetUnicodeWidth(f->hf, cp);
+		mark_components(f, f->gid[cp], 0);
+	}
 	return f->width[cp];
 }
 

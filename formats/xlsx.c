@@ -36,6 +36,7 @@
 #include <wctype.h>
 #include <xlsxwriter.h>
 
+#include "core/hmap.h"
 #include "core/util.h"
 
 /* Limits of Excel, in UTF-16 code units where they count characters. */
@@ -66,8 +67,9 @@ struct writer {
 	lxw_format *mono_fmt;
 
 	locale_t ctype;         /* C.UTF-8 for case folding, or 0 */
-	char **used;            /* case-folded names of the sheets so far */
-	size_t nused;
+	struct hmap used;       /* case-folded names of the sheets so far */
+	struct hmap next_k;     /* folded base name: next suffix to try */
+	struct arena keys;      /* the keys of both maps */
 	double *widths;
 	struct sbuf cell;       /* a value being escaped or cut */
 	struct sbuf name;
@@ -245,29 +247,16 @@ static unsigned fold_cp(const struct writer *w, unsigned cp)
 	return cp;
 }
 
-/* name case-folded; caller frees. */
-static char *fold(const struct writer *w, const char *name)
+/* name case-folded into sb. */
+static void fold(const struct writer *w, struct sbuf *sb, const char *name)
 {
-	struct sbuf sb = SBUF_INIT;
 	unsigned cp;
 
+	sbuf_reset(sb);
 	while (*name) {
 		name += utf8_decode(name, &cp);
-		add_cp(&sb, fold_cp(w, cp));
+		add_cp(sb, fold_cp(w, cp));
 	}
-	return sbuf_detach(&sb);
-}
-
-static int name_used(const struct writer *w, const char *name)
-{
-	char *f = fold(w, name);
-	size_t i;
-	int used = 0;
-
-	for (i = 0; i < w->nused && !used; i++)
-		used = strcmp(w->used[i], f) == 0;
-	free(f);
-	return used;
 }
 
 /* Drops spaces and apostrophes at both ends of sb (Excel refuses an
@@ -276,14 +265,14 @@ static void trim_name(struct sbuf *sb)
 {
 	size_t start = 0, end = sb->len;
 
+	if (sb->len == 0)
+		return;
 	while (start < end && (sb->buf[start] == ' ' ||
 			       sb->buf[start] == '\''))
 		start++;
 	while (end > start && (sb->buf[end - 1] == ' ' ||
 			       sb->buf[end - 1] == '\''))
 		end--;
-	if (sb->len == 0)
-		return;
 	memmove(sb->buf, sb->buf + start, end - start);
 	sb->len = end - start;
 	sb->buf[sb->len] = '\0';
@@ -342,31 +331,51 @@ static void base_name(struct sbuf *sb, const char *group)
 		sbuf_addstr(sb, EMPTY_GROUP_NAME);
 }
 
+static void mark_used(struct writer *w, const char *folded)
+{
+	hmap_put(&w->used, arena_strdup(&w->keys, folded), &w->used);
+}
+
 /*
  * The sheet name for group into w->name: valid, and unique ignoring case
  * among the sheets so far ("7A (2)", cut to fit); it is then recorded as
- * used.
+ * used. Suffixes go on from where the last clash of the same name ended,
+ * so a thousand groups that differ only after 31 characters cost no more
+ * than a thousand names.
  */
 static void sheet_name(struct writer *w, const char *group)
 {
-	struct sbuf base = SBUF_INIT;
+	struct sbuf base = SBUF_INIT, fbase = SBUF_INIT, f = SBUF_INIT;
 	char suffix[32];
-	unsigned k;
+	uintptr_t k;
 
 	base_name(&base, group);
+	fold(w, &fbase, sbuf_str(&base));
 	sbuf_reset(&w->name);
 	sbuf_addstr(&w->name, sbuf_str(&base));
-	for (k = 2; name_used(w, sbuf_str(&w->name)); k++) {
-		snprintf(suffix, sizeof(suffix), " (%u)", k);
+	if (!hmap_get(&w->used, sbuf_str(&fbase))) {
+		mark_used(w, sbuf_str(&fbase));
+		goto out;
+	}
+	k = (uintptr_t)hmap_get(&w->next_k, sbuf_str(&fbase));
+	for (k = k ? k : 2;; k++) {
+		snprintf(suffix, sizeof(suffix), " (%lu)", (unsigned long)k);
 		sbuf_reset(&w->name);
 		sbuf_addstr(&w->name, sbuf_str(&base));
 		cut_name(&w->name, SHEET_NAME_MAX - strlen(suffix));
 		trim_name(&w->name);
 		sbuf_addstr(&w->name, suffix);
+		fold(w, &f, sbuf_str(&w->name));
+		if (!hmap_get(&w->used, sbuf_str(&f)))
+			break;
 	}
+	mark_used(w, sbuf_str(&f));
+	hmap_put(&w->next_k, arena_strdup(&w->keys, sbuf_str(&fbase)),
+		 (void *)(k + 1));
+out:
 	sbuf_release(&base);
-	w->used = xrealloc(w->used, (w->nused + 1) * sizeof(*w->used));
-	w->used[w->nused++] = fold(w, sbuf_str(&w->name));
+	sbuf_release(&fbase);
+	sbuf_release(&f);
 }
 
 /* ==== Checking the input ==== */
@@ -641,9 +650,6 @@ int xlsx_write(const char *path, const struct xlsx_options *opt,
 	w.cols = cols;
 	w.ncols = ncols;
 	w.password_col = password_col;
-	w.name = (struct sbuf)SBUF_INIT;
-	w.cell = (struct sbuf)SBUF_INIT;
-	w.text = (struct sbuf)SBUF_INIT;
 	if (check_input(&w, rows, nrows, group_col))
 		return -1;
 
@@ -659,13 +665,12 @@ int xlsx_write(const char *path, const struct xlsx_options *opt,
 
 	w.ctype = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
 	w.widths = xcalloc(ncols, sizeof(*w.widths));
-	/* Excel reserves this name in every language version's English. */
-	w.used = xmalloc(sizeof(*w.used));
-	w.used[w.nused++] = xstrdup("history");
+	/* Excel reserves this name (for tracking changes). */
+	mark_used(&w, "history");
 
 	lo.constant_memory = LXW_TRUE;
 	/* libxlsxwriter copies the folder name; it never writes to it. */
-	lo.tmpdir = (char *)opt->tmpdir;
+	lo.tmpdir = opt->tmpdir && *opt->tmpdir ? (char *)opt->tmpdir : NULL;
 	w.wb = workbook_new_opt(path, &lo);
 	if (!w.wb)
 		die("tempass: out of memory");
@@ -698,9 +703,9 @@ out:
 		unlink(path);
 	if (w.ctype)
 		freelocale(w.ctype);
-	while (w.nused)
-		free(w.used[--w.nused]);
-	free(w.used);
+	hmap_release(&w.used);
+	hmap_release(&w.next_k);
+	arena_release(&w.keys);
 	free(w.widths);
 	sbuf_release(&w.cell);
 	sbuf_release(&w.name);

@@ -55,6 +55,11 @@ int confirm_admin(struct ctx *ctx, const char *admin,
 
 	if ((rc = ctx_open(ctx)) != 0)
 		return rc;
+	/* The [run] admin confirms with its file, as `tempass run` does. */
+	if (!password_file && ctx->cfg->run_admin &&
+	    ctx->cfg->run_password_file &&
+	    strcmp(admin, ctx->cfg->run_admin) == 0)
+		password_file = ctx->cfg->run_password_file;
 	if ((found = store_admin_get(ctx->store, admin, &a)) < 0)
 		return store_status(found);
 	if (!found) {

@@ -12,7 +12,9 @@ static const char usage[] =
 	"usage: tempass batches [--format tsv|csv|ndjson|table]\n"
 	"\n"
 	"Lists the site's batches with the columns version, created_at,\n"
-	"actor, criteria, count, current, claimed, void, expired, revoked.\n";
+	"actor, criteria, count, current, claimed, void, expired, revoked,\n"
+	"kind (passwords, or email for the reset emails of notify, whose\n"
+	"used links count as claimed).\n";
 
 static int cmd_batches(struct ctx *ctx, int argc, char **argv);
 
@@ -32,7 +34,7 @@ static int cmd_batches(struct ctx *ctx, int argc, char **argv)
 	};
 	static const char *const cols[] = {
 		"version", "created_at", "actor", "criteria", "count",
-		"current", "claimed", "void", "expired", "revoked",
+		"current", "claimed", "void", "expired", "revoked", "kind",
 	};
 	const char *format = NULL;
 	struct rec_writer *w;

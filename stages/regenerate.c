@@ -98,9 +98,6 @@ static int cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 	if (!admin)
 		return stage_usage(&stage_regenerate, "say which admin acts: "
 				   "--admin NAME");
-	if (!pwfile && ctx->cfg->run_password_file &&
-	    ctx->cfg->run_admin && strcmp(admin, ctx->cfg->run_admin) == 0)
-		pwfile = ctx->cfg->run_password_file;
 	if (input && !(in = fopen(input, "r"))) {
 		errorf("'%s': cannot open: %m", input);
 		return EX_NOINPUT;

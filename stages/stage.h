@@ -73,7 +73,8 @@ int listing_format(const char *name, FILE *out, enum rec_format *f);
 
 /*
  * Asks admin to confirm their own password (from password_file when not
- * NULL, else on the terminal) before acting on the context's site. Five
+ * NULL; for the [run] admin, from its password_file; else on the
+ * terminal) before acting on the context's site. Five
  * failures in a row lock the admin for 15 minutes; every attempt, and a
  * refusal for a site the admin was not granted, is audited. Returns 0 when
  * confirmed, else a sysexits status (reported).

@@ -76,7 +76,7 @@ check_eq "the voiding is audited" \
   "$(tp audit --batch 2 --format tsv | grep -c 'voided the password of batch v1')" "$n7a"
 
 tp batches --format tsv >batches.tsv
-check_grep "batches: header" "^version	created_at	actor	criteria	count	current	claimed	void	expired	revoked$" batches.tsv
+check_grep "batches: header" "^version	created_at	actor	criteria	count	current	claimed	void	expired	revoked	kind$" batches.tsv
 check_eq "batches: versions newest first" "$(col batches.tsv version | tr '\n' ,)" "2,1,"
 check_eq "batches: v2 counts per state" "$(awk -F'\t' '$1 == 2' batches.tsv | cut -f3-10)" \
   "$(printf 'demo\tgroups: 7A\t%s\t%s\t0\t0\t0\t0' "$n7a" "$n7a")"

@@ -21,6 +21,14 @@
 
 /* ==== Helpers ==== */
 
+/* Long runs of one character, kept to the line width. */
+#define A16 "aaaaaaaaaaaaaaaa"
+#define A256 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16 A16
+#define EE8 "ëëëëëëëë"
+#define EE16 EE8 EE8
+#define SS8 "ẞẞẞẞẞẞẞẞ"
+#define SS16 SS8 SS8
+
 static FILE *cap_fp;
 static int cap_saved = -1;
 static char cap_buf[16384];
@@ -361,7 +369,7 @@ static void test_eml_addr_valid(void)
 		"Z9@a.bc",
 		"first.last+tag=x@sub.domain.example.co.uk",
 		"a@b.c1",
-		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		A16 A16 A16 A16
 		"@x.org", /* 64 before the '@' */
 	};
 	static const char *const bad[] = {
@@ -378,7 +386,7 @@ static void test_eml_addr_valid(void)
 		"zoe@192.168.0.1", "zoe@[192.168.0.1]", "zoe@example.123",
 		"a@b.c\r\nBcc: x@y.z", "a@b.c\nBcc: x@y.z", "a@b.c\r",
 		"a\t@b.c", "a@b.c\x7f", "a\x01@b.c",
-		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		A16 A16 A16 A16 "a"
 		"@x.org", /* 65 before the '@' */
 	};
 	char label[64], longdom[400];
@@ -497,9 +505,11 @@ static void test_eml_compose_unicode(void)
 		"Zoë O'Brien",
 		"Łukasz Wiśniewski",
 		"Nguyễn Văn Thảo",
-		"Siobhán Ó Súilleabháin-Nic Giolla Phádraig Ní Bhriain Mhic "
+		"Siobhán Ó Súilleabháin-Nic Giolla Phádraig Ní "
+		"Bhriain Mhic "
 		"Cárthaigh",
-		"Αλέξανδρος Παπαδόπουλος-Κωνσταντινίδης Χατζηγεωργίου",
+		"Αλέξανδρος Παπαδόπουλος-Κωνσταντινίδης "
+		"Χατζηγεωργίου",
 		"李小龍 🐉 emoji",
 		"Eve <eve@evil.example>, Bcc: x@y.z",
 		"=?UTF-8?Q?not_decoded?=",
@@ -540,7 +550,8 @@ static void test_eml_compose_unicode(void)
 
 	/* 200 characters with accents, 2- and 3-byte, cut nowhere inside. */
 	while (utf8_len(sbuf_str(&sub)) < 200) {
-		sbuf_addstr(&sub, "Réinitialisez le mot de passe – l’École ");
+		sbuf_addstr(&sub, "Réinitialisez le mot de passe – ");
+		sbuf_addstr(&sub, "l’École ");
 		sbuf_addstr(&sub, "Nguyễn Thảo ");
 	}
 	while (utf8_len(sbuf_str(&sub)) > 200) {
@@ -566,9 +577,9 @@ static void test_eml_compose_encoded_words(void)
 	const char *p;
 	size_t words = 0;
 
-	m.subject = "ẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞẞ"
-		    "ẞẞẞẞẞẞẞẞ ëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëë";
-	m.to.name = "ëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëë";
+	m.subject = SS16 SS16 SS16 SS16
+		    SS8 " " EE16 EE16 EE16 EE8 "ëë";
+	m.to.name = EE16 EE16 EE16 EE8 "ëë";
 	CHECK(eml_compose(&m, &sb) == 0);
 	for (p = sbuf_str(&sb); (p = strstr(p, "=?UTF-8?")); words++) {
 		const char *end = strstr(p + 10, "?=");
@@ -624,19 +635,18 @@ static void test_eml_compose_bodies(void)
 		"windows\r\nline\r\nends\r\n",
 		"a bare \r carriage return\n",
 		"control \x01 \x1b[31m and DEL \x7f\n",
-		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
-		"ëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëëë\n",
+		/* Over the 998 SMTP allows on a line: soft breaks. */
+		A256 A256 A256 A256 "\n",
+		EE16 EE16 EE16 EE16 "\n",
 		"a long line of words with spaces that will need a soft break "
 		"somewhere along the way and ends in a space \n",
 		"==========================================================="
 		"===========================================================\n",
 		/* 75 characters then '=': the =XX must go to the next line. */
-		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		A16 A16 A16 A16
 		"aaaaaaaaaaa=\n",
 		/* Exactly 76: no soft break needed. */
-		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		A16 A16 A16 A16
 		"aaaaaaaaaaaa\n",
 		"Nguyễn Văn Thảo, Łukasz Wiśniewski, 李小龍, 🐉\n",
 	};
@@ -856,8 +866,8 @@ static void test_eml_compose_guards(void)
 	check_refused(&m, "is not a MIME boundary");
 	m.boundary = "b\r\n";
 	check_refused(&m, "boundary 'b\\r\\n' is not a MIME boundary");
-	m.boundary = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		     "aaaaaaaaaaa";	/* 71 */
+	m.boundary = A16 A16 A16 A16
+		     "aaaaaaa";	/* 71 */
 	check_refused(&m, "is not a MIME boundary");
 	/* A fixed boundary that a body line starts with would cut it. */
 	m = base_message();
