@@ -26,7 +26,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:.c=)
 CONFIG  ?= pipeline.conf
 
-.PHONY: all deps run test unit e2e bench clean check-asan
+.PHONY: all deps run test unit e2e bench clean check-asan fuzz
 
 all: tempass
 
@@ -83,3 +83,61 @@ check-asan: deps
 clean:
 	rm -f tempass tempass.o tempass.d libtempass.a $(OBJ_LIB) \
 	      $(OBJ_LIB:.o=.d) $(UNIT_BIN)
+
+# ==== Fuzzing ====
+# `make fuzz` builds the libFuzzer harnesses of tests/fuzz with clang and runs
+# each for FUZZ_SECONDS on its seed corpus. It fails on the first crash, leak,
+# sanitizer report, input over 10 s or over 2 GB, and names the input; save
+# that under tests/fuzz/regress/NAME/ so tests/e2e/fuzz_regress.sh replays it
+# in `make test` once fixed. Inputs found along the way grow a working corpus
+# under tests/tmp/fuzz/, kept between runs.
+
+FUZZ_SECONDS ?= 60
+FUZZ_CC     ?= clang
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
+               -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+               -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I.
+FUZZ_OPTS   := -rss_limit_mb=2048 -timeout=10 -close_fd_mask=2 \
+               -print_final_stats=1
+FUZZ_DIR    := tests/tmp/fuzz
+FUZZ_NAMES  := $(shell awk '!/^\#/ && NF { print $$1 }' tests/fuzz/targets)
+FUZZ_BIN    := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_NAMES))
+# clang; libclang-rt-14-dev holds libFuzzer and the sanitizer runtimes.
+DEB_FUZZ    := clang libclang-rt-14-dev
+
+.PHONY: fuzz-deps
+
+# As deps: installs what is missing as root, otherwise prints the command.
+fuzz-deps:
+	@missing=""; for p in $(DEB_FUZZ); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  echo "make fuzz-deps: installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else \
+	  echo "make fuzz-deps: missing packages; run as root:"; \
+	  echo "  apt-get install$$missing"; exit 1; \
+	fi
+
+# The sources each harness links are listed in tests/fuzz/targets.
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/targets \
+		    $(wildcard core/*.[ch] formats/*.[ch])
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< \
+	  $$(awk '$$1 == "$*" { $$1 = ""; print }' tests/fuzz/targets)
+
+fuzz: deps fuzz-deps
+	$(MAKE) $(FUZZ_BIN)
+	@for n in $(FUZZ_NAMES); do \
+	  mkdir -p $(FUZZ_DIR)/corpus/$$n; \
+	  regress=; [ -d tests/fuzz/regress/$$n ] && regress=tests/fuzz/regress/$$n; \
+	  echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
+	  $(FUZZ_DIR)/fuzz_$$n $(FUZZ_OPTS) -max_total_time=$(FUZZ_SECONDS) \
+	    -artifact_prefix=$(FUZZ_DIR)/$$n- $(FUZZ_DIR)/corpus/$$n \
+	    tests/fuzz/corpus/$$n $$regress || { \
+	    echo "fuzz: $$n failed; the input is $(FUZZ_DIR)/$$n-*:"; \
+	    ls -t $(FUZZ_DIR)/$$n-* 2>/dev/null | head -n 1; \
+	    echo "save it under tests/fuzz/regress/$$n/ once fixed"; exit 1; }; \
+	done

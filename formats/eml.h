@@ -1,10 +1,12 @@
 /*
  * eml: one email as an RFC 5322 / MIME message, ready for a Maildir-style
- * queue or an SMTP client: Date, From, To, Subject, Message-ID, then a
+ * queue or an SMTP client: Date, From, To, Subject, Message-ID,
+ * Auto-Submitted (so no out-of-office reply comes back), then a
  * multipart/alternative body with UTF-8 text/plain and text/html parts in
  * quoted-printable. Every line ends in CRLF and stays within 78 characters
- * (76 in the bodies); names and subjects outside plain ASCII become RFC 2047
- * encoded words.
+ * (76 in the bodies), but for an address or Message-ID too long to fit,
+ * which cannot be folded; names and subjects outside plain ASCII become
+ * RFC 2047 encoded words.
  *
  * The one design choice: every header value is checked before a byte is
  * written, and anything that could end a header early (CR, LF or any other

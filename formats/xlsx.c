@@ -6,21 +6,22 @@
  *
  * The one design choice: the input is checked in full before the file is
  * touched, and each group is read twice (column widths, then the rows),
- * because in constant-memory mode a row, once passed, cannot be changed
- * and a workbook that libxlsxwriter rejects halfway is worthless. So
- * invalid UTF-8 (which libxlsxwriter would copy into the XML, making a
- * file Excel refuses to open) fails the whole call, naming the row and
- * column, and nothing is written; it is not replaced with U+FFFD, since a
- * list of passwords with altered names is worse than no list.
+ * since in constant-memory mode a row, once passed, cannot be changed and
+ * a workbook that fails halfway is worthless. Invalid UTF-8, which
+ * libxlsxwriter would copy into the XML and so make a file Excel refuses,
+ * fails the whole call, naming the row and column; it is not replaced
+ * with U+FFFD, as a list of passwords with altered names is worse than
+ * none.
  *
  * What libxlsxwriter leaves to its caller is done here: sheet names are
- * made valid and unique ignoring case beyond ASCII (towlower_l() in a
- * C.UTF-8 locale object: the process locale is never changed, since
- * libxlsxwriter prints numbers with %.16G); a value longer than a cell
- * holds is cut with a warning; a value that Excel would decode as an
- * escape (_x0041_) or that XML cannot hold (U+FFFE, U+FFFF) is written
- * escaped so Excel shows it as given. Control characters are escaped by
- * libxlsxwriter itself (_x0001_).
+ * made valid and unique ignoring case beyond ASCII (towlower_l() with a
+ * C.UTF-8 locale object: the process locale is never set, as libxlsxwriter
+ * prints numbers with %.16G); a value longer than a cell holds is cut with
+ * a warning; text that Excel would decode as an escape (_x0041_) and the
+ * characters XML cannot hold (U+FFFE, U+FFFF) are written escaped, so
+ * Excel shows the value as given. libxlsxwriter escapes control
+ * characters itself. Each sheet keeps a temporary file open until the
+ * workbook is closed: a workbook needs one file descriptor per group.
  */
 #include "formats/xlsx.h"
 

@@ -15,18 +15,29 @@
 struct xlsx_options {
 	const char *site_name;
 	const char *version;         /* batch version for the title row */
-	const char *generated_at;
-	const char *tmpdir;          /* libxlsxwriter's temporary files */
+	const char *generated_at;    /* "2026-09-03T08:14:00Z", shown as
+				      * "2026-09-03 08:14 UTC"; other text
+				      * as given */
+	const char *tmpdir;          /* libxlsxwriter's temporary files;
+				      * NULL for the system's */
 };
 
 /*
  * Writes a workbook to path (the caller's temporary name: the caller
- * renames it when complete). cols are the column names; rows[i] holds
- * ncols values. Rows come sorted by the group column (group_col); a new
- * sheet starts whenever its value changes, named after the group (made
- * valid: at most 31 characters, none of []:*?/\, no outer ', unique
- * ignoring case, never empty). password_col (or -1) is set in a monospace
- * font. Returns 0, or -1 after reporting.
+ * renames it when complete; made 0600 when it does not exist). cols are
+ * the column names; rows[i] holds ncols values, NULL read as "" (rows may
+ * be NULL when nrows is 0). Rows come sorted by the group column
+ * (group_col, or -1 for a single sheet "Users"); a new sheet starts
+ * whenever its value changes, named after the group (made valid: at most
+ * 31 characters, none of []:*?/\, no outer ', unique ignoring case
+ * ("7A (2)"), never empty: "Group" for an empty value). Each sheet starts
+ * with a title row (site, group, batch version, generation time) and the
+ * header row. password_col (or -1) is set in a monospace font.
+ *
+ * Every string given must be valid UTF-8: otherwise nothing is written
+ * and the row and column are reported. A value longer than a cell holds
+ * (32,767 characters) is cut, with a warning. Returns 0, or -1 after
+ * reporting; then path holds no workbook (removed if writing had begun).
  */
 int xlsx_write(const char *path, const struct xlsx_options *opt,
 	       const char *const *cols, size_t ncols,
