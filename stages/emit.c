@@ -379,7 +379,8 @@ int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 {
 	long vcol = column(t, "version"), gcol = column(t, "group");
 	const char *version = vcol >= 0 && t->nrows ? t->rows[0][vcol] : "";
-	int file = o->output || o->per_group || o->kind == EMIT_PDF_STRIPS ||
+	int file = o->output || o->per_group || o->to_file ||
+		   o->kind == EMIT_PDF_STRIPS ||
 		   o->kind == EMIT_PDF_CLASSLIST || o->kind == EMIT_XLSX;
 	int rc = 0;
 

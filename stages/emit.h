@@ -30,6 +30,7 @@ struct emit_opts {
 	int raw;                 /* CSV: do not neutralise formulas */
 	int show;                /* allow passwords on a terminal */
 	int quiet;               /* do not print the paths written */
+	int to_file;             /* stream formats to out_dir too */
 };
 
 /*

@@ -8,23 +8,31 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/hmap.h"
 #include "core/secrets.h"
 #include "core/util.h"
+#include "formats/eml.h"
+#include "stages/emit.h"
 #include "stages/issue.h"
+#include "stages/mail.h"
 #include "stages/stage.h"
 
 static const char usage[] =
 	"usage: tempass run [--demo] [--no-import]\n"
 	"\n"
-	"Runs the job of pipeline.conf's [run] section: imports the roster\n"
-	"kind named by 'roster' from its 'file', selects the unclaimed members\n"
-	"of 'groups', regenerates their passwords as one batch (confirmed\n"
-	"with 'admin' and its 'password_file'), and writes each of 'outputs'\n"
-	"(tsv, csv, ndjson) to out_dir as SITE-vVERSION.EXT, mode 0600.\n"
+	"Runs the job of pipeline.conf's [run] section in one process, so no\n"
+	"password crosses a pipe: imports the roster kind named by 'roster'\n"
+	"from its 'file', selects the unclaimed members of 'groups', and\n"
+	"confirms 'admin' with its 'password_file'. With [email] delivery =\n"
+	"email or email-else-print, users with a verified address are sent a\n"
+	"reset email (queued for 'tempass send'); the others (all, with\n"
+	"delivery = print) get new passwords as one batch, written as each of\n"
+	"'outputs' (pdf-strips, pdf-classlist, xlsx, csv, tsv, ndjson, audit)\n"
+	"to out_dir. Independent outputs are written on all cores.\n"
 	"\n"
 	"  --demo       create the [run] admin and its password file first\n"
 	"               when they do not exist (for trying tempass out)\n"
@@ -125,41 +133,207 @@ static int demo_admin(struct ctx *ctx)
 	return 0;
 }
 
+/*
+ * [email] delivery = email or email-else-print: users with a verified
+ * address are sent a reset email and get no password; with email, the
+ * others get nothing either.
+ */
+static int send_emails(struct ctx *ctx, struct issue *is, const char *crit)
+{
+	int only_email = strcmp(ctx->cfg->delivery, "email") == 0;
+	size_t emails = 0, queued = 0, rejected = 0, others = 0;
+	struct mail m = { 0 };
+	int rc;
+
+	for (size_t i = 0; i < is->n; i++) {
+		struct issue_item *it = &is->items[i];
+
+		if (it->skip)
+			continue;
+		if (it->email && eml_addr_valid(it->email))
+			emails++;
+		else
+			it->email = NULL, others++;
+	}
+	if (emails) {
+		if (mail_load(ctx, &m) != 0) {
+			mail_release(&m);
+			return EX_CONFIG;
+		}
+		rc = mail_batch(ctx, is, ctx->cfg->run_admin, crit, &m,
+				&queued, &rejected);
+		mail_release(&m);
+		if (rc)
+			return rc;
+	}
+	for (size_t i = 0; i < is->n; i++) {
+		struct issue_item *it = &is->items[i];
+
+		/* Emailed users get no password as well. */
+		if (!it->skip && (it->email || only_email))
+			it->skip = ISSUE_DUPLICATE;
+	}
+	fprintf(stderr, "%zu reset email(s) queued; %zu user(s) without a "
+		"verified address %s\n", queued, others, only_email ?
+		"get nothing (delivery = email)" : "get a printed password");
+	return 0;
+}
+
+/* ==== Outputs ==== */
+
+struct job {
+	struct ctx *ctx;
+	struct emit_opts opts;
+	struct emit_table t;     /* its own row order: emit sorts */
+	int rc;
+};
+
+static void *run_job(void *arg)
+{
+	struct job *j = arg;
+
+	j->rc = emit(j->ctx, &j->opts, &j->t);
+	return NULL;
+}
+
+/* The batch's audit events as out_dir/SITE-vN-audit.tsv. */
+static int write_audit(struct ctx *ctx, const struct issue *is)
+{
+	static const char *const cols[] = {
+		"id", "at", "actor", "action", "username", "batch", "detail",
+	};
+	struct atomic_file af;
+	struct rec_writer *w;
+	char *path = xasprintf("%s/%s-v%lld-audit.tsv", ctx->cfg->out_dir,
+			       ctx->site->code, is->version);
+	int rc;
+
+	if (atomic_open(&af, path, 0) != 0) {
+		free(path);
+		return EX_CANTCREAT;
+	}
+	w = rec_writer_new(af.fp, REC_TSV, cols, ARRAY_SIZE(cols));
+	rc = store_list_audit(ctx->store, ctx->site_id, 0, is->batch_id, 0,
+			      write_record, w);
+	if (rec_writer_close(w) != 0 || rc) {
+		atomic_abort(&af);
+		free(path);
+		return rc ? store_status(rc) : EX_IOERR;
+	}
+	if (atomic_commit(&af) != 0) {
+		free(path);
+		return EX_CANTCREAT;
+	}
+	printf("%s\n", path);
+	free(path);
+	return 0;
+}
+
+/*
+ * The records of the batch as a table: the selection's columns (less
+ * group, which the batch writes) and the batch's. Strings live in arena,
+ * the passwords stay in the issue's locked memory.
+ */
+static void batch_table(struct ctx *ctx, const struct issue *is,
+			char ***rows, struct arena *arena,
+			struct emit_table *t)
+{
+	size_t nsel = NSELECT - 1, n = nsel + ISSUE_NCOLUMNS, k = 0;
+	const char **cols = arena_alloc(arena, n * sizeof(*cols));
+	char *batch = arena_strdup(arena, "");
+	char *version, *gen, buf[32];
+
+	for (size_t i = 0, j = 0; i < NSELECT; i++)
+		if (strcmp(select_cols[i], "group") != 0)
+			cols[j++] = select_cols[i];
+	for (size_t i = 0; i < ISSUE_NCOLUMNS; i++)
+		cols[nsel + i] = issue_columns[i];
+	snprintf(buf, sizeof(buf), "%lld", is->batch_id);
+	batch = arena_strdup(arena, buf);
+	snprintf(buf, sizeof(buf), "%lld", is->version);
+	version = arena_strdup(arena, buf);
+	format_iso8601(is->generated_at, buf, sizeof(buf));
+	gen = arena_strdup(arena, buf);
+	t->cols = cols;
+	t->ncols = n;
+	t->rows = xcalloc(is->n + 1, sizeof(*t->rows));
+	for (size_t r = 0; r < is->n; r++) {
+		const struct issue_item *it = &is->items[r];
+		const char **row;
+
+		if (it->skip || !it->password)
+			continue;
+		row = arena_alloc(arena, n * sizeof(*row));
+		for (size_t i = 0, j = 0; i < NSELECT; i++)
+			if (strcmp(select_cols[i], "group") != 0)
+				row[j++] = rows[r][i];
+		format_iso8601(it->expires, buf, sizeof(buf));
+		row[nsel + 0] = it->group ? it->group : "";
+		row[nsel + 1] = ctx->site->name;
+		row[nsel + 2] = batch;
+		row[nsel + 3] = version;
+		row[nsel + 4] = gen;
+		row[nsel + 5] = arena_strdup(arena, buf);
+		row[nsel + 6] = it->password;
+		t->rows[k++] = row;
+	}
+	t->nrows = k;
+}
+
 static int write_outputs(struct ctx *ctx, struct issue *is, char ***rows)
 {
 	const struct config *c = ctx->cfg;
-	int rc = 0;
+	struct arena arena = ARENA_INIT;
+	struct emit_table t = { 0 };
+	struct job *jobs = xcalloc(c->nrun_outputs + 1, sizeof(*jobs));
+	pthread_t *th = xcalloc(c->nrun_outputs + 1, sizeof(*th));
+	size_t njobs = 0;
+	int rc = 0, audit = 0;
 
-	if (mkdir_p(c->out_dir, 0700) != 0)
-		return EX_CANTCREAT;
-	for (size_t i = 0; i < c->nrun_outputs && rc == 0; i++) {
-		struct atomic_file af;
-		enum rec_format f;
-		char *path;
+	for (size_t i = 0; i < c->nrun_outputs; i++) {
+		struct job *j = &jobs[njobs];
 
-		if (rec_format_parse(c->run_outputs[i], &f) != 0 ||
-		    f == REC_TABLE) {
-			errorf("[run] outputs: '%s' is not tsv, csv or ndjson",
-			       c->run_outputs[i]);
-			return EX_CONFIG;
+		if (strcmp(c->run_outputs[i], "audit") == 0) {
+			audit = 1;
+			continue;
 		}
-		path = xasprintf("%s/%s-v%lld.%s", c->out_dir,
-				 ctx->site->code, is->version,
-				 c->run_outputs[i]);
-		if (atomic_open(&af, path, 0) != 0) {
-			free(path);
-			return EX_CANTCREAT;
+		if (emit_kind_parse(c->run_outputs[i], NULL, &j->opts.kind)) {
+			errorf("[run] outputs: '%s' is not pdf-strips, "
+			       "pdf-classlist, xlsx, csv, tsv, ndjson or "
+			       "audit", c->run_outputs[i]);
+			rc = EX_CONFIG;
+			goto out;
 		}
-		rc = issue_write(ctx, is, af.fp, f, select_cols, NSELECT,
-				 rows);
-		if (rc == 0 && atomic_commit(&af) != 0)
-			rc = EX_CANTCREAT;
-		else if (rc)
-			atomic_abort(&af);
-		if (rc == 0)
-			printf("%s\n", path);
-		free(path);
+		j->ctx = ctx;
+		j->opts.to_file = 1;
+		njobs++;
 	}
+	if (mkdir_p(c->out_dir, 0700) != 0) {
+		rc = EX_CANTCREAT;
+		goto out;
+	}
+	batch_table(ctx, is, rows, &arena, &t);
+	/* One thread per output: they share nothing but read-only rows. */
+	for (size_t i = 0; i < njobs; i++) {
+		jobs[i].t = t;
+		jobs[i].t.rows = xcalloc(t.nrows + 1, sizeof(*t.rows));
+		memcpy(jobs[i].t.rows, t.rows, t.nrows * sizeof(*t.rows));
+		if (pthread_create(&th[i], NULL, run_job, &jobs[i]) != 0)
+			die("tempass: cannot start a thread");
+	}
+	if (audit)
+		rc = write_audit(ctx, is);
+	for (size_t i = 0; i < njobs; i++) {
+		pthread_join(th[i], NULL);
+		if (jobs[i].rc && !rc)
+			rc = jobs[i].rc;
+		free(jobs[i].t.rows);
+	}
+out:
+	free(t.rows);
+	free(jobs);
+	free(th);
+	arena_release(&arena);
 	return rc;
 }
 
@@ -183,6 +357,7 @@ static int cmd_run(struct ctx *ctx, int argc, char **argv)
 	struct picked p = { 0 };
 	struct issue is = { 0 };
 	struct sbuf crit = SBUF_INIT;
+	size_t todo = 0;
 	int demo = 0, no_import = 0, c, rc;
 	const struct config *cfg;
 
@@ -247,8 +422,13 @@ static int cmd_run(struct ctx *ctx, int argc, char **argv)
 		goto out;
 	if ((rc = issue_resolve(ctx, &is)) != 0)
 		goto out;
-	if (is.n == 0) {
-		fprintf(stderr, "no unclaimed users in %s; nothing to do\n",
+	if (strcmp(cfg->delivery, "print") != 0 &&
+	    (rc = send_emails(ctx, &is, crit.buf)) != 0)
+		goto out;
+	for (size_t i = 0; i < is.n; i++)
+		todo += !is.items[i].skip;
+	if (todo == 0) {
+		fprintf(stderr, "no passwords to regenerate for %s\n",
 			crit.buf);
 		goto out;
 	}

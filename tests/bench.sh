@@ -85,7 +85,8 @@ measure() {
 		sed 's/^/   | /' "$W/stage.err" | tail -20 >&2
 		die "'$*' failed (exit $rc)"
 	fi
-	SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+	SECS=$(awk -v a="$t0" -v b="$t1" \
+		'BEGIN { printf "%.3f", (b - a) / 1e9 }')
 	PEAK_MB=n/a
 	if [ "$HAVE_TIME" = 1 ]; then
 		kb=$(awk -F': *' '/Maximum resident set size/ { print $2 }' \
@@ -105,7 +106,10 @@ row() {
 		'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')
 	ROWS+=("$(printf '%-22s %8s %9s %11s %8s  %-28s %s' "$1" "$2" "$3" \
 		"$rate" "$4" "$5" "$6")")
-	case $6 in met) MET=$((MET + 1)) ;; MISSED*) MISSED=$((MISSED + 1)) ;; esac
+	case $6 in
+	met) MET=$((MET + 1)) ;;
+	MISSED*) MISSED=$((MISSED + 1)) ;;
+	esac
 }
 # verdict OK: "met" or "MISSED".
 verdict() { if [ "$1" = 1 ]; then echo met; else echo MISSED; fi; }

@@ -163,7 +163,7 @@ static void test_config_load(void)
 		 "[output]\n"
 		 "out_dir = /var/out\n"
 		 "[email]\n"
-		 "anything = goes\n"
+		 "queue_dir = queue\n"
 		 ROSTER_OK
 		 "[run]\n"
 		 "roster = students\n"
@@ -188,6 +188,9 @@ static void test_config_load(void)
 	CHECK_STR(c->rejects_dir, want);
 	free(want);
 	CHECK_STR(c->out_dir, "/var/out");
+	want = xasprintf("%s/queue", tmpdir);
+	CHECK_STR(c->queue_dir, want);
+	free(want);
 	CHECK(c->reveal == 0);
 	CHECK(c->argon2_ops == 3);
 	CHECK(c->argon2_mem_kib == 65536);
@@ -264,7 +267,8 @@ static void test_config_sites(void)
 	config_free(c);
 
 	/* [site other] naming a key of its own twice keeps one site. */
-	c = load("[site]\ncode = a\n[site b]\nname = B1\n[site b]\nname = B2\n");
+	c = load("[site]\ncode = a\n[site b]\nname = B1\n"
+		 "[site b]\nname = B2\n");
 	CHECK(c != NULL);
 	if (c) {
 		CHECK(c->nsites == 2);
@@ -467,7 +471,8 @@ static void test_config_errors(void)
 		"pipeline.conf':4: argon2_ops: '3x'");
 	REFUSED("[site]\ncode = a\n[store]\nargon2_mem_kib = 4\n",
 		"pipeline.conf':4: argon2_mem_kib: '4'");
-	REFUSED("[site]\ncode = a\n[import]\nmax_field = 99999999999999999999\n",
+	REFUSED("[site]\ncode = a\n[import]\n"
+		"max_field = 99999999999999999999\n",
 		"pipeline.conf':4: max_field:");
 	REFUSED("[site]\ncode = a\n[import]\nmax_field = 8\n",
 		"pipeline.conf':4: max_field: '8'");
@@ -496,7 +501,8 @@ static void test_config_errors(void)
 	{
 		char *text = xasprintf("[site]\ncode = a\n%s\n", line);
 
-		REFUSED(text, "pipeline.conf':3: line is longer than 198 bytes");
+		REFUSED(text,
+			"pipeline.conf':3: line is longer than 198 bytes");
 		free(text);
 	}
 	line[198] = '\0';
