@@ -307,28 +307,68 @@ const char *strcasestr_ascii(const char *hay, const char *needle)
 
 int atomic_open(struct atomic_file *af, const char *path, int force)
 {
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? (slash == path ? xstrdup("/") :
+			     xstrndup(path, (size_t)(slash - path))) :
+		    xstrdup(".");
 	struct stat st;
 	int fd;
 
 	memset(af, 0, sizeof(*af));
 	if (!force && lstat(path, &st) == 0) {
 		errorf("'%s': file exists (use --force to replace it)", path);
+		free(dir);
 		return -1;
 	}
 	af->path = xstrdup(path);
-	af->tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	af->force = force;
+	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		af->unnamed = 1;
+		af->tmp = xasprintf("/proc/self/fd/%d", fd);
+	} else if (errno == EOPNOTSUPP || errno == EISDIR ||
+		   errno == EINVAL) {
+		af->tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+		fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+			  0600);
+	}
 	if (fd < 0) {
-		errorf("'%s': cannot create: %s", af->tmp, strerror(errno));
+		errorf("'%s': cannot create: %s", path, strerror(errno));
 		free(af->path);
 		free(af->tmp);
+		free(dir);
 		memset(af, 0, sizeof(*af));
 		return -1;
 	}
+	free(dir);
 	af->fp = fdopen(fd, "w");
 	if (!af->fp)
 		die("tempass: out of memory");
 	return 0;
+}
+
+/* Gives the unnamed file af->fp its final name. 0, or an errno. */
+static int name_unnamed(struct atomic_file *af)
+{
+	char *tmp;
+	int err = 0;
+
+	if (!af->force) {
+		/* linkat never replaces: a file that appeared meanwhile
+		 * is kept, as atomic_open promised. */
+		if (linkat(AT_FDCWD, af->tmp, AT_FDCWD, af->path,
+			   AT_SYMLINK_FOLLOW) != 0)
+			return errno;
+		return 0;
+	}
+	tmp = xasprintf("%s.tmp.%ld", af->path, (long)getpid());
+	unlink(tmp);
+	if (linkat(AT_FDCWD, af->tmp, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) != 0)
+		err = errno;
+	else if (rename(tmp, af->path) != 0)
+		err = errno, unlink(tmp);
+	free(tmp);
+	return err;
 }
 
 int atomic_commit(struct atomic_file *af)
@@ -337,14 +377,20 @@ int atomic_commit(struct atomic_file *af)
 
 	if (fflush(af->fp) != 0 || ferror(af->fp) || fsync(fileno(af->fp)) != 0)
 		failed = errno ? errno : EIO;
+	if (!failed) {
+		if (af->unnamed)
+			failed = name_unnamed(af);
+		else if (rename(af->tmp, af->path) != 0)
+			failed = errno;
+	}
+	/* Closed only now: /proc/self/fd/N names the open file. */
 	if (fclose(af->fp) != 0 && !failed)
 		failed = errno ? errno : EIO;
 	af->fp = NULL;
-	if (!failed && rename(af->tmp, af->path) != 0)
-		failed = errno;
 	if (failed) {
 		errorf("'%s': cannot write: %s", af->path, strerror(failed));
-		unlink(af->tmp);
+		if (!af->unnamed)
+			unlink(af->tmp);
 	}
 	free(af->tmp);
 	free(af->path);
@@ -356,7 +402,7 @@ void atomic_abort(struct atomic_file *af)
 {
 	if (af->fp)
 		fclose(af->fp);
-	if (af->tmp)
+	if (af->tmp && !af->unnamed)
 		unlink(af->tmp);
 	free(af->tmp);
 	free(af->path);

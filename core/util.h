@@ -84,19 +84,24 @@ size_t utf8_len(const char *s);
 const char *strcasestr_ascii(const char *hay, const char *needle);
 
 /*
- * Files that hold secrets: a temporary name in the same folder, mode 0600,
- * renamed over the final name only by atomic_commit(). atomic_open() fails
- * (EX_CANTCREAT path) when the final name exists and !force.
+ * Files that hold secrets: created 0600 with no name (O_TMPFILE) in the
+ * final folder, so a process killed while writing leaves nothing behind,
+ * and given the final name only by atomic_commit(). Where the filesystem
+ * has no O_TMPFILE, a temporary name in the same folder is used instead.
+ * tmp names the open file for libraries that write by name. atomic_open()
+ * fails when the final name exists and !force.
  */
 struct atomic_file {
 	char *path;
 	char *tmp;
 	FILE *fp;
+	int force;
+	int unnamed;   /* tmp is /proc/self/fd/N of an O_TMPFILE file */
 };
 int atomic_open(struct atomic_file *af, const char *path, int force);
-/* Flushes, fsyncs, renames. Returns 0, or -1 (reported; temp removed). */
+/* Flushes, fsyncs, names. Returns 0, or -1 (reported; nothing is left). */
 int atomic_commit(struct atomic_file *af);
-/* Removes the temporary file; safe after commit and on a zeroed struct. */
+/* Drops the file; safe after commit and on a zeroed struct. */
 void atomic_abort(struct atomic_file *af);
 
 /* Creates dir and its parents with mode (like mkdir -p); 0 or -1 reported. */

@@ -952,6 +952,7 @@ static void put_name(struct writer *w, float x, float *top, float k,
 	float y = *top;
 	size_t best = 0;
 	long best_w = t->width;
+	int found = 0;
 
 	*top -= box;
 	if (size >= S_NAME_MIN * k) {
@@ -968,9 +969,10 @@ static void put_name(struct writer *w, float x, float *top, float k,
 		if ((l > r ? l : r) < best_w) {
 			best_w = l > r ? l : r;
 			best = i;
+			found = 1;
 		}
 	}
-	if (best) {
+	if (found) {
 		float two = box / (2 * LEADING);
 		float need = (float)best_w * two / 1000.0f;
 
@@ -995,7 +997,10 @@ static int put_strip(struct writer *w, const struct pdf_entry *e, float top,
 	int day = parse_day(str(e->born_day));
 
 	if (opt->qr != PDF_QR_NONE) {
+		/* As tall as the strip, but never more than a third of it. */
 		qside = h - 2 * PAD_V * k;
+		if (qside > (x1 - x0) / 3)
+			qside = (x1 - x0) / 3;
 		x1 -= qside + PAD_H;
 	}
 	maxw = x1 - x0;
@@ -1155,8 +1160,8 @@ static const char *const col_head[NCOLS] = {
 	"Forename", "Surname", "Username", "Password", "Group",
 	"Day of birth"
 };
-static const float col_share[NCOLS] = { 0.18f, 0.20f, 0.22f, 0.18f, 0.12f,
-					0.10f };
+static const float col_share[NCOLS] = { 0.17f, 0.19f, 0.20f, 0.22f, 0.11f,
+					0.11f };
 
 /* Draws s shrunk into a cell from x, width cw, inside a text object. */
 static int put_cell(struct writer *w, const char *s, int mono, float x,
@@ -1311,7 +1316,7 @@ static int put_footers(struct writer *w)
 			return -1;
 		HPDF_Page_BeginText(w->page);
 		put_text(w, t, w->page_w - MARGIN - text_width(t, T_FOOT),
-			 MARGIN + 2, T_FOOT);
+			 MARGIN + 3, T_FOOT);
 		HPDF_Page_EndText(w->page);
 	}
 	return hpdf_failed(w) ? -1 : 0;

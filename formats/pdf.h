@@ -22,17 +22,26 @@ enum pdf_qr { PDF_QR_NONE, PDF_QR_USERNAME, PDF_QR_LOGIN };
 struct pdf_options {
 	enum pdf_layout layout;
 	enum pdf_paper paper;
-	int strips_per_page;         /* strips layout; 0 = default (8) */
-	enum pdf_qr qr;              /* QR_LOGIN: username and password */
-	const char *site_name;
+	/* Strips layout; 0 = default (8). At most 17 on A4, 16 on Letter:
+	 * below half size a strip is no longer legible. */
+	int strips_per_page;
+	/* A QR code on each strip: QR_USERNAME holds the username;
+	 * QR_LOGIN holds username, a tab, password (what a keyboard-wedge
+	 * scanner types into a login form: the tab moves to the password
+	 * field; no Enter, so the pupil still confirms). */
+	enum pdf_qr qr;
+	const char *site_name;       /* NULL or "": none */
 	/* Fallback chain of TrueType fonts for text, first preferred; a
-	 * .ttc collection is named "path.ttc#index" (default index 0). */
+	 * .ttc collection is named "path.ttc#index" (default index 0).
+	 * nfonts 0: DejaVu Sans, then WenQuanYi Micro Hei (CJK). */
 	const char *const *fonts;
 	size_t nfonts;
-	const char *mono_font;       /* the password font (monospace) */
+	/* The password font (monospace), the text chain behind it;
+	 * NULL or "": DejaVu Sans Mono. */
+	const char *mono_font;
 };
 
-/* One person on the list; every string UTF-8, "" when unknown. */
+/* One person on the list; every string UTF-8, "" (or NULL) when unknown. */
 struct pdf_entry {
 	const char *forename;
 	const char *surname;
@@ -48,8 +57,13 @@ struct pdf_entry {
 /*
  * Writes the entries, in the order given (the caller sorts; a classlist
  * starts a new section, on a new page, whenever group changes), as one PDF
- * document to out. Returns 0, or -1 after reporting. Warnings (a name no
- * font can draw) are reported with warnf() and do not fail the call.
+ * document to out, which is flushed, not closed. Returns 0, or -1 after
+ * reporting (invalid UTF-8, a born_day that is no day of a month, a date
+ * that does not parse, a font that cannot be read, a libharu or write
+ * error); out may then hold part of a file, so write to a temporary file
+ * (atomic_open). Warnings (a character no font can draw, printed as '?')
+ * are reported with warnf(), naming the person, and do not fail the call.
+ * No entries: one page saying that nobody is on the list.
  */
 int pdf_write(FILE *out, const struct pdf_options *opt,
 	      const struct pdf_entry *entries, size_t n);

@@ -216,16 +216,15 @@ static int put(struct writer *w, lxw_worksheet *ws, lxw_row_t row,
 		return 0;
 	len = strlen(v);
 	if (needs_care(v, len)) {
-		if (prepare_value(w, v)) {
-			if (rec)
-				warnf("'%s': row %zu, column '%s': value cut to "
-				      "the %d characters a cell holds",
-				      w->path, rec, w->cols[col] ?
-				      w->cols[col] : "", CELL_MAX);
-			else
-				warnf("'%s': heading cut to the %d characters "
-				      "a cell holds", w->path, CELL_MAX);
-		}
+		int cut = prepare_value(w, v);
+
+		if (cut && rec)
+			warnf("'%s': row %zu, column '%s': value cut to the "
+			      "%d characters a cell holds", w->path, rec,
+			      w->cols[col] ? w->cols[col] : "", CELL_MAX);
+		else if (cut)
+			warnf("'%s': heading cut to the %d characters a cell "
+			      "holds", w->path, CELL_MAX);
 		v = sbuf_str(&w->cell);
 	}
 	err = worksheet_write_string(ws, row, col, v, fmt);
@@ -643,7 +642,7 @@ int xlsx_write(const char *path, const struct xlsx_options *opt,
 	lxw_error err;
 	int ret = -1, fd;
 
-	ASSERT(path && opt && cols && ncols > 0);
+	ASSERT(path && opt && cols && ncols > 0 && (rows || nrows == 0));
 	ASSERT(group_col >= -1 && group_col < (long)ncols);
 	ASSERT(password_col >= -1 && password_col < (long)ncols);
 	w.path = path;

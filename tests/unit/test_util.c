@@ -319,9 +319,13 @@ static void test_atomic_open(void)
 	CHECK(af.fp != NULL);
 	CHECK(af.tmp != NULL && strcmp(af.tmp, path) != 0);
 	tmp = xstrdup(af.tmp);
-	/* The temporary name is in the same folder, 0600 from the start. */
-	CHECK(strncmp(tmp, tmpdir, strlen(tmpdir)) == 0);
+	/* The file has no name yet (O_TMPFILE, named through /proc), or a
+	 * temporary one in the same folder; 0600 from the start. */
+	CHECK(af.unnamed ? strncmp(tmp, "/proc/self/fd/", 14) == 0 :
+	      strncmp(tmp, tmpdir, strlen(tmpdir)) == 0);
 	CHECK(stat(tmp, &st) == 0 && (st.st_mode & 0777) == 0600);
+	/* Nothing in the folder holds the secret before the commit. */
+	CHECK(count_prefix(tmpdir, "secret.tsv") == !af.unnamed);
 	fputs("password\tx\n", af.fp);
 	CHECK(!exists(path));
 	CHECK(atomic_commit(&af) == 0);
@@ -387,21 +391,39 @@ static void test_atomic_commit(void)
 	const char *err;
 	int rc;
 
-	/* When the temporary file vanished the commit fails, reported. */
+	/* When the final name is taken meanwhile, the commit fails,
+	 * reported, and the other file stays as it was. */
 	CHECK(atomic_open(&af, path, 0) == 0);
 	fputs("x\n", af.fp);
-	CHECK(unlink(af.tmp) == 0);
+	if (af.unnamed) {
+		FILE *other = fopen(path, "w");
+
+		CHECK(other != NULL);
+		if (other) {
+			fputs("other\n", other);
+			fclose(other);
+		}
+	} else {
+		CHECK(unlink(af.tmp) == 0);
+	}
 	capture_begin();
 	rc = atomic_commit(&af);
 	err = capture_end();
 	CHECK(rc == -1);
 	CHECK(strstr(err, "cannot write") != NULL);
 	CHECK(strstr(err, path) != NULL);
-	CHECK(!exists(path));
+	if (exists(path)) {
+		char *content = slurp(path);
+
+		CHECK_STR(content, "other\n");
+		free(content);
+		unlink(path);
+	}
 	CHECK(af.fp == NULL && af.tmp == NULL && af.path == NULL);
 	/* atomic_abort after a commit is harmless. */
 	atomic_abort(&af);
 	CHECK(!exists(path));
+	CHECK(count_prefix(tmpdir, "commit.tsv") == 0);
 	free(path);
 }
 

@@ -1,0 +1,824 @@
+/*
+ * send: delivers the mail queue that notify writes (QUEUE/tmp, new, cur,
+ * Maildir-style) over SMTP with libcurl. Each file is uploaded exactly as
+ * it lies on disk, so what was saved is what was sent, to the recipient
+ * the store holds for it (never one parsed from the file).
+ *
+ * The one design choice: the store, not the folder, is the truth, and a
+ * message is recorded as sent (with its audit event, in one transaction)
+ * before its file leaves new/. A crash between the server's acceptance and
+ * that commit sends the message again on the next run; a crash after it
+ * only leaves a file that the next run moves to cur/ without sending. No
+ * message the server accepted and the store recorded is sent twice, and no
+ * queued message is lost.
+ */
+#include <curl/curl.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/secrets.h"
+#include "core/tty.h"
+#include "core/util.h"
+#include "formats/eml.h"
+#include "stages/stage.h"
+
+static const char usage[] =
+	"usage: tempass send [--dry-run [--format F]] [--limit N] "
+	"[--retry-refused]\n"
+	"\n"
+	"Delivers the messages in [email] queue_dir/new over SMTP (smtp_url,\n"
+	"with the login in smtp_credentials when set), oldest name first, and\n"
+	"moves each one sent to cur/. A message the server refuses for good\n"
+	"(5xx) is marked refused and stays in new/; one it defers (4xx) stays\n"
+	"queued for the next run. When the server cannot be reached, nothing\n"
+	"is lost: every message stays queued. Messages that a crashed notify\n"
+	"left in tmp/ are recovered; files there with no delivery recorded and\n"
+	"older than an hour are deleted. Safe to run from cron.\n"
+	"\n"
+	"Options:\n"
+	"  --dry-run        list what would be done (file, recipient, state,\n"
+	"                   attempts, action, last_error); change nothing\n"
+	"  --format F       the listing as tsv, csv, ndjson or table\n"
+	"  --limit N        try at most N messages in this run\n"
+	"  --retry-refused  try the messages refused before again\n"
+	"\n"
+	"Exit status: 0 when every message tried was sent, 65 when one was\n"
+	"refused, 75 when one was deferred or the server could not be reached\n"
+	"(65 wins over 75), 77 when the server refused the login.\n";
+
+/* Files in tmp/ with no delivery this old are orphans of a notify that
+ * died before its commit: their token was never stored. */
+#define ORPHAN_SECONDS 3600
+#define CREDENTIALS_MAX 1024
+
+enum action {
+	ACT_SEND,
+	ACT_MOVE,         /* recorded as sent: the last run died before moving */
+	ACT_SKIP,         /* refused before, and not --retry-refused */
+	ACT_UNKNOWN,      /* no delivery: not ours to send */
+	ACT_ORPHAN,       /* in tmp/, no delivery, old: deleted */
+};
+
+struct item {
+	const char *name;
+	int in_tmp;
+	enum action act;
+	long long id, user, batch;
+	int attempts;
+	const char *state;
+	const char *recipient;
+	const char *last_error;
+};
+
+enum outcome { OUT_SENT, OUT_REFUSED, OUT_DEFERRED, OUT_UNREACHABLE,
+	       OUT_LOGIN, OUT_LOCAL };
+
+struct sender {
+	struct ctx *ctx;
+	int tmpfd, newfd, curfd;
+	const char *newdir;
+	CURL *curl;
+	char *url;
+	char *from;
+	char *credentials;        /* secrets_alloc'd "user:password", or NULL */
+	char errbuf[CURL_ERROR_SIZE];
+	char reply[512];          /* the server's last 4xx/5xx line */
+	char reason[600];
+	size_t sent, refused, deferred, left, moved;
+	int io_error;
+};
+
+/* ==== The queue folders ==== */
+
+static int by_name(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+/*
+ * Appends an item for each regular file of the folder at fd (dot files and
+ * anything else are not the queue's) to *items.
+ */
+static int scan(int fd, const char *path, int in_tmp, struct arena *arena,
+		struct item **items, size_t *n, size_t *cap)
+{
+	int dfd = dup(fd);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	struct dirent *e;
+
+	if (!d) {
+		errorf("'%s': cannot read folder: %s", path, strerror(errno));
+		if (dfd >= 0)
+			close(dfd);
+		return -1;
+	}
+	rewinddir(d);
+	errno = 0;
+	while ((e = readdir(d)) != NULL) {
+		struct item *it;
+
+		if (e->d_name[0] == '.')
+			continue;
+		if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN)
+			continue;
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 64;
+			*items = xrealloc(*items, *cap * sizeof(**items));
+		}
+		it = &(*items)[(*n)++];
+		memset(it, 0, sizeof(*it));
+		it->name = arena_strdup(arena, e->d_name);
+		it->in_tmp = in_tmp;
+		errno = 0;
+	}
+	if (errno) {
+		errorf("'%s': cannot read folder: %s", path, strerror(errno));
+		closedir(d);
+		return -1;
+	}
+	closedir(d);
+	return 0;
+}
+
+/* Opens QUEUE/sub, creating it 0700 unless dry_run (absent: -2). */
+static int open_sub(const char *queue, const char *sub, int dry_run,
+		    char **path)
+{
+	int fd;
+
+	*path = xasprintf("%s/%s", queue, sub);
+	if (!dry_run && mkdir_p(*path, 0700) != 0)
+		return -1;
+	fd = open(*path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 && dry_run && errno == ENOENT)
+		return -2;
+	if (fd < 0)
+		errorf("'%s': cannot open folder: %s", *path, strerror(errno));
+	return fd;
+}
+
+/* Moves name from the folder at from to the folder at to, never over a
+ * file already there. */
+static int move(int from, int to, const char *name, const char *what,
+		const char *dir)
+{
+	if (renameat2(from, name, to, name, RENAME_NOREPLACE) == 0)
+		return 0;
+	errorf("'%s' cannot be moved to '%s': %s", name, dir,
+	       errno == EEXIST ? "a file of that name is already there" :
+	       strerror(errno));
+	(void)what;
+	return -1;
+}
+
+/* ==== SMTP ==== */
+
+/* Keeps the server's last refusal or deferral line, for the reason. */
+static size_t on_reply(char *buf, size_t size, size_t n, void *arg)
+{
+	struct sender *s = arg;
+	size_t len = size * n, k = 0;
+
+	if (len >= 4 && (buf[0] == '4' || buf[0] == '5') &&
+	    buf[1] >= '0' && buf[1] <= '9' && buf[2] >= '0' && buf[2] <= '9') {
+		for (size_t i = 0; i < len && k + 1 < sizeof(s->reply); i++) {
+			unsigned char c = (unsigned char)buf[i];
+
+			if (c == '\r' || c == '\n')
+				break;
+			/* A reply is ASCII; it goes into the store and onto
+			 * a terminal, so nothing else passes. */
+			s->reply[k++] = c < 0x20 || c > 0x7e ? '?' : (char)c;
+		}
+		s->reply[k] = '\0';
+	}
+	return len;
+}
+
+static size_t on_read(char *buf, size_t size, size_t n, void *arg)
+{
+	FILE *fp = arg;
+	size_t got = fread(buf, 1, size * n, fp);
+
+	return got == 0 && ferror(fp) ? CURL_READFUNC_ABORT : got;
+}
+
+/* The URL to connect to: smtp_url, with the sender's domain as the EHLO
+ * name when smtp_url names none (libcurl would say "localhost"). */
+static char *smtp_target(const char *url, const char *from)
+{
+	const char *host = strstr(url, "://") + 3;
+
+	if (strchr(host, '/'))
+		return xstrdup(url);
+	return xasprintf("%s/%s", url, strchr(from, '@') + 1);
+}
+
+static int sender_open(struct sender *s)
+{
+	const struct config *cfg = s->ctx->cfg;
+	CURL *c;
+	char *colon;
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+	    !(c = s->curl = curl_easy_init())) {
+		errorf("cannot start libcurl");
+		return EX_SOFTWARE;
+	}
+	s->url = smtp_target(cfg->smtp_url, cfg->mail_from);
+	s->from = xasprintf("<%s>", cfg->mail_from);
+	curl_easy_setopt(c, CURLOPT_URL, s->url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	curl_easy_setopt(c, CURLOPT_MAIL_FROM, s->from);
+	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_reply);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, s);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, s->errbuf);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	if (cfg->smtp_starttls && strncmp(cfg->smtp_url, "smtp://", 7) == 0)
+		curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	if (!cfg->smtp_credentials)
+		return 0;
+	s->credentials = secrets_alloc(CREDENTIALS_MAX);
+	if (read_password_file(cfg->smtp_credentials, s->credentials,
+			       CREDENTIALS_MAX) < 0)
+		return EX_CONFIG;
+	colon = strchr(s->credentials, ':');
+	if (!colon || colon == s->credentials) {
+		errorf("'%s': not 'user:password' on one line",
+		       cfg->smtp_credentials);
+		return EX_CONFIG;
+	}
+	*colon = '\0';
+	/* libcurl keeps its own copies for the connection's life. */
+	curl_easy_setopt(c, CURLOPT_USERNAME, s->credentials);
+	curl_easy_setopt(c, CURLOPT_PASSWORD, colon + 1);
+	secrets_wipe(s->credentials, CREDENTIALS_MAX);
+	if (strncmp(cfg->smtp_url, "smtp://", 7) == 0 && !cfg->smtp_starttls)
+		warnf("the SMTP login crosses the network in clear text: "
+		      "use smtps:// or starttls = yes in [email]");
+	return 0;
+}
+
+static void sender_close(struct sender *s)
+{
+	if (s->curl) {
+		curl_easy_cleanup(s->curl);
+		curl_global_cleanup();
+	}
+	secrets_free(s->credentials);
+	free(s->url);
+	free(s->from);
+}
+
+/* Whether a failure means the server (not this message) is out of reach. */
+static int unreachable(CURLcode res)
+{
+	switch (res) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_USE_SSL_FAILED:
+	case CURLE_GOT_NOTHING:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Uploads the file name of new/ to the item's recipient. Sets s->reason
+ * for anything but OUT_SENT.
+ */
+static enum outcome deliver(struct sender *s, const struct item *it)
+{
+	struct curl_slist *rcpt = NULL;
+	char *to = xasprintf("<%s>", it->recipient);
+	enum outcome out;
+	struct stat st;
+	FILE *fp = NULL;
+	CURLcode res;
+	long code = 0;
+	int fd;
+
+	if (!eml_addr_valid(it->recipient)) {
+		/* A CR or LF here would add an SMTP command. */
+		snprintf(s->reason, sizeof(s->reason), "recipient is not a "
+			 "plain address");
+		out = OUT_REFUSED;
+		goto out;
+	}
+	fd = openat(s->newfd, it->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    !(fp = fdopen(fd, "rb"))) {
+		snprintf(s->reason, sizeof(s->reason), "cannot read '%s/%s': "
+			 "%s", s->newdir, it->name,
+			 fd >= 0 && errno == 0 ? "not a file" : strerror(errno));
+		if (fd >= 0 && !fp)
+			close(fd);
+		out = OUT_LOCAL;
+		goto out;
+	}
+	rcpt = curl_slist_append(NULL, to);
+	if (!rcpt)
+		die("tempass: out of memory");
+	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(s->curl, CURLOPT_READDATA, fp);
+	curl_easy_setopt(s->curl, CURLOPT_INFILESIZE_LARGE,
+			 (curl_off_t)st.st_size);
+	s->reply[0] = s->errbuf[0] = '\0';
+	res = curl_easy_perform(s->curl);
+	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, NULL);
+	curl_easy_setopt(s->curl, CURLOPT_READDATA, NULL);
+	if (res == CURLE_OK) {
+		out = OUT_SENT;
+		goto out;
+	}
+	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
+	if (res == CURLE_READ_ERROR || res == CURLE_ABORTED_BY_CALLBACK) {
+		snprintf(s->reason, sizeof(s->reason), "cannot read '%s/%s'",
+			 s->newdir, it->name);
+		out = OUT_LOCAL;
+	} else if (res == CURLE_LOGIN_DENIED) {
+		/* Every message would fail alike: the fault is the login's,
+		 * not the message's, so none is marked refused. */
+		snprintf(s->reason, sizeof(s->reason), "%s",
+			 s->reply[0] ? s->reply : curl_easy_strerror(res));
+		out = OUT_LOGIN;
+	} else if (s->reply[0] && code >= 400) {
+		snprintf(s->reason, sizeof(s->reason), "%s", s->reply);
+		out = code >= 500 ? OUT_REFUSED : OUT_DEFERRED;
+	} else if (code >= 400) {
+		snprintf(s->reason, sizeof(s->reason), "%ld %s", code,
+			 s->errbuf[0] ? s->errbuf : curl_easy_strerror(res));
+		out = code >= 500 ? OUT_REFUSED : OUT_DEFERRED;
+	} else if (unreachable(res)) {
+		snprintf(s->reason, sizeof(s->reason), "%s",
+			 curl_easy_strerror(res));
+		out = OUT_UNREACHABLE;
+	} else {
+		snprintf(s->reason, sizeof(s->reason), "%s",
+			 s->errbuf[0] ? s->errbuf : curl_easy_strerror(res));
+		out = OUT_DEFERRED;
+	}
+out:
+	if (fp)
+		fclose(fp);
+	curl_slist_free_all(rcpt);
+	free(to);
+	return out;
+}
+
+/* ==== Recording ==== */
+
+/* Records the attempt (and, for a final one, its audit event) in one
+ * transaction. 0 or a sysexits status. */
+static int record(struct sender *s, const struct item *it, const char *state,
+		  const char *error, const char *action)
+{
+	struct ctx *ctx = s->ctx;
+	char detail[700];
+	int rc;
+
+	if ((rc = store_begin(ctx->store)) != 0)
+		return store_status(rc);
+	if ((rc = store_delivery_result(ctx->store, it->id, state, error,
+					now_seconds())) != 0)
+		goto fail;
+	if (action) {
+		if (error)
+			snprintf(detail, sizeof(detail), "to %s: %s",
+				 it->recipient, error);
+		else
+			snprintf(detail, sizeof(detail), "to %s",
+				 it->recipient);
+		if ((rc = store_audit(ctx->store, ctx->site_id, os_actor(),
+				      action, it->user, it->batch,
+				      detail)) != 0)
+			goto fail;
+	}
+	if ((rc = store_commit(ctx->store)) != 0)
+		goto fail;
+	return 0;
+fail:
+	store_rollback(ctx->store);
+	return store_status(rc);
+}
+
+/*
+ * Sends one item and records what came of it. Returns 0 to go on, or the
+ * status to stop with (reported).
+ */
+static int send_item(struct sender *s, const struct item *it)
+{
+	enum outcome out = deliver(s, it);
+	int rc;
+
+	switch (out) {
+	case OUT_SENT:
+		if ((rc = record(s, it, "sent", NULL, "email.sent")) != 0) {
+			errorf("'%s' was accepted by the server but is not "
+			       "recorded as sent; it stays in new/ and the "
+			       "next run sends it again", it->name);
+			return rc;
+		}
+		s->sent++;
+		if (move(s->newfd, s->curfd, it->name, "cur", "cur/") != 0)
+			s->io_error = 1;   /* recorded: the next run moves it */
+		return 0;
+	case OUT_REFUSED:
+		warnf("'%s' to %s refused: %s", it->name, it->recipient,
+		      s->reason);
+		s->refused++;
+		return record(s, it, "refused", s->reason, "email.refused");
+	case OUT_DEFERRED:
+		warnf("'%s' to %s deferred: %s", it->name, it->recipient,
+		      s->reason);
+		s->deferred++;
+		return record(s, it, "queued", s->reason, NULL);
+	case OUT_LOCAL:
+		errorf("%s; it stays queued", s->reason);
+		s->left++;
+		s->io_error = 1;
+		return 0;
+	case OUT_LOGIN:
+		errorf("%s refused the login of '%s': %s",
+		       s->ctx->cfg->smtp_url, s->ctx->cfg->smtp_credentials,
+		       s->reason);
+		return EX_NOPERM;
+	case OUT_UNREACHABLE:
+		break;
+	}
+	errorf("cannot reach %s: %s", s->ctx->cfg->smtp_url, s->reason);
+	return EX_TEMPFAIL;
+}
+
+/* ==== Planning ==== */
+
+/* Looks up the delivery of each item and decides what to do with it. */
+static int plan(struct sender *s, struct item *items, size_t n,
+		int retry_refused, struct arena *arena)
+{
+	time_t now = time(NULL);
+
+	for (size_t i = 0; i < n; i++) {
+		struct item *it = &items[i];
+		struct store_delivery d;
+		struct stat st;
+		int found = store_delivery_get(s->ctx->store, it->name, &d);
+
+		if (found < 0)
+			return store_status(found);
+		if (!found) {
+			it->act = ACT_UNKNOWN;
+			/* File times are on the real clock, not
+			 * TEMPASS_NOW's. */
+			if (it->in_tmp && fstatat(s->tmpfd, it->name, &st,
+						  AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISREG(st.st_mode) &&
+			    now - st.st_mtime > ORPHAN_SECONDS)
+				it->act = ACT_ORPHAN;
+			continue;
+		}
+		it->id = d.id;
+		it->user = d.user;
+		it->batch = d.batch;
+		it->attempts = d.attempts;
+		it->state = arena_strdup(arena, d.state);
+		it->recipient = arena_strdup(arena, d.recipient);
+		it->last_error = arena_strdup(arena, d.last_error);
+		if (strcmp(d.state, "sent") == 0)
+			it->act = ACT_MOVE;
+		else if (strcmp(d.state, "refused") == 0 && !retry_refused)
+			it->act = ACT_SKIP;
+		else
+			it->act = ACT_SEND;
+	}
+	return 0;
+}
+
+static const char *action_text(const struct item *it, int over_limit)
+{
+	switch (it->act) {
+	case ACT_SEND:
+		if (over_limit)
+			return "leave (over --limit)";
+		return it->in_tmp ? "recover from tmp/ and send" : "send";
+	case ACT_MOVE:
+		return it->in_tmp ? "recover from tmp/ and move to cur/ "
+			"(sent before)" : "move to cur/ (sent before)";
+	case ACT_SKIP:
+		return "leave (refused; --retry-refused tries again)";
+	case ACT_ORPHAN:
+		return "delete (no delivery; left by an interrupted notify)";
+	case ACT_UNKNOWN:
+		break;
+	}
+	return "leave (no delivery recorded)";
+}
+
+static int list_plan(const struct item *items, size_t n, long limit,
+		     const char *format)
+{
+	static const char *const cols[] = {
+		"file", "recipient", "state", "attempts", "action",
+		"last_error",
+	};
+	struct rec_writer *w;
+	enum rec_format f;
+	long tried = 0;
+	size_t nsend = 0;
+	int rc = 0;
+
+	if (listing_format(format, stdout, &f) != 0)
+		return EX_USAGE;
+	w = rec_writer_new(stdout, f, cols, ARRAY_SIZE(cols));
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const struct item *it = &items[i];
+		int over = 0;
+		char attempts[24];
+
+		/* A young file in tmp/ with no delivery may be a notify
+		 * at work: not the queue's yet. */
+		if (it->in_tmp && it->act == ACT_UNKNOWN)
+			continue;
+		if (it->act == ACT_SEND) {
+			over = limit >= 0 && tried >= limit;
+			tried++;
+			nsend += !over;
+		}
+		snprintf(attempts, sizeof(attempts), "%d", it->attempts);
+		const char *v[] = {
+			it->name, it->recipient, it->state,
+			it->state ? attempts : NULL, action_text(it, over),
+			it->last_error,
+		};
+		rc = rec_write(w, v);
+	}
+	if (rec_writer_close(w) != 0 || rc)
+		return EX_IOERR;
+	fprintf(stderr, "dry run: %zu message(s) would be sent\n", nsend);
+	return 0;
+}
+
+/* ==== The run ==== */
+
+/* Recovers tmp/ into new/ and deletes its orphans. */
+static void recover_tmp(struct sender *s, struct item *items, size_t n,
+			const char *tmpdir)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct item *it = &items[i];
+
+		if (!it->in_tmp || it->act == ACT_UNKNOWN)
+			continue;
+		if (it->act == ACT_ORPHAN) {
+			if (unlinkat(s->tmpfd, it->name, 0) == 0)
+				warnf("deleted '%s/%s': no delivery is "
+				      "recorded for it (an interrupted notify "
+				      "left it; its link was never stored)",
+				      tmpdir, it->name);
+			else if (errno != ENOENT)
+				warnf("'%s/%s': cannot delete: %s", tmpdir,
+				      it->name, strerror(errno));
+			it->act = ACT_UNKNOWN;   /* nothing more to do */
+			continue;
+		}
+		/* notify may be renaming it right now: whoever renames
+		 * first wins, and the other finds it gone. */
+		if (renameat2(s->tmpfd, it->name, s->newfd, it->name,
+			      RENAME_NOREPLACE) == 0 || errno == ENOENT) {
+			it->in_tmp = 0;
+			continue;
+		}
+		errorf("'%s/%s' cannot be moved to '%s': %s", tmpdir,
+		       it->name, s->newdir, errno == EEXIST ? "a file of "
+		       "that name is already there" : strerror(errno));
+		s->io_error = 1;
+		it->act = ACT_UNKNOWN;
+	}
+}
+
+static int run(struct sender *s, struct item *items, size_t n, long limit)
+{
+	size_t skipped = 0, unknown = 0, queued = 0;
+	long tried = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct item *it = &items[i];
+
+		if (it->in_tmp)
+			continue;
+		if (it->act == ACT_SEND)
+			queued++;
+		skipped += it->act == ACT_SKIP;
+		if (it->act == ACT_UNKNOWN) {
+			warnf("'%s/%s': no delivery is recorded for it; left "
+			      "alone", s->newdir, it->name);
+			unknown++;
+		}
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const struct item *it = &items[i];
+
+		if (it->in_tmp)
+			continue;
+		if (it->act == ACT_MOVE) {
+			if (move(s->newfd, s->curfd, it->name, "cur",
+				 "cur/") == 0)
+				s->moved++;
+			else
+				s->io_error = 1;
+			continue;
+		}
+		if (it->act != ACT_SEND || (limit >= 0 && tried >= limit))
+			continue;
+		if (!s->curl && (rc = sender_open(s)) != 0)
+			break;
+		tried++;
+		queued--;
+		rc = send_item(s, it);
+		if (rc == EX_TEMPFAIL || rc == EX_NOPERM)
+			queued++;   /* this one stays queued too */
+	}
+	s->left += queued + skipped + unknown;
+	if (rc == EX_TEMPFAIL || rc == EX_NOPERM)
+		fprintf(stderr, "tempass: send: %zu message(s) stay queued\n",
+			queued);
+	if (skipped)
+		fprintf(stderr, "tempass: send: %zu message(s) refused before "
+			"stay in new/; --retry-refused tries them again\n",
+			skipped);
+	if (s->moved)
+		fprintf(stderr, "%zu message(s) sent before moved to cur/\n",
+			s->moved);
+	fprintf(stderr, "%zu sent, %zu refused, %zu deferred, %zu left in the "
+		"queue\n", s->sent, s->refused, s->deferred, s->left);
+	if (rc && rc != EX_TEMPFAIL)
+		return rc;
+	if (s->io_error)
+		return EX_IOERR;
+	if (s->refused)
+		return EX_DATAERR;
+	if (rc || s->deferred)
+		return EX_TEMPFAIL;
+	return 0;
+}
+
+/* Checks [email] before anything is touched. */
+static int check_email(const struct ctx *ctx)
+{
+	const struct config *cfg = ctx->cfg;
+
+	if (!cfg->smtp_url) {
+		errorf("'%s': [email] has no smtp_url (smtp://HOST:PORT or "
+		       "smtps://HOST:PORT)", ctx->config_path);
+		return EX_CONFIG;
+	}
+	if (!cfg->mail_from || !eml_addr_valid(cfg->mail_from)) {
+		errorf("'%s': [email] from '%s' is not an address",
+		       ctx->config_path, cfg->mail_from ? cfg->mail_from : "");
+		return EX_CONFIG;
+	}
+	return 0;
+}
+
+static int cmd_send(struct ctx *ctx, int argc, char **argv);
+
+const struct stage stage_send = {
+	.name = "send",
+	.summary = "deliver the queued emails over SMTP",
+	.usage = usage,
+	.exec = cmd_send,
+};
+
+static int cmd_send(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "retry-refused", no_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sender s = { .ctx = ctx, .tmpfd = -1, .newfd = -1,
+			    .curfd = -1 };
+	struct arena arena = ARENA_INIT;
+	struct item *items = NULL;
+	size_t n = 0, cap = 0;
+	char *tmpdir = NULL, *newdir = NULL, *curdir = NULL, *end;
+	const char *format = NULL, *queue;
+	int dry_run = 0, retry_refused = 0, lockfd = -1, c, rc;
+	long limit = -1;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			dry_run = 1;
+			break;
+		case 'f':
+			format = optarg;
+			break;
+		case 'l':
+			errno = 0;
+			limit = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || limit < 0)
+				return stage_usage(&stage_send, "--limit '%s' "
+						   "is not a count", optarg);
+			break;
+		case 'r':
+			retry_refused = 1;
+			break;
+		case 'h':
+			return stage_help(&stage_send);
+		default:
+			return stage_usage(&stage_send, "bad option");
+		}
+	}
+	if (optind != argc)
+		return stage_usage(&stage_send, "unexpected '%s'",
+				   argv[optind]);
+	if (format && !dry_run)
+		return stage_usage(&stage_send, "--format lists a --dry-run");
+	if ((rc = ctx_open(ctx)) != 0 || (rc = check_email(ctx)) != 0)
+		return rc;
+	queue = ctx->cfg->queue_dir;
+	if (!dry_run && mkdir_p(queue, 0700) != 0)
+		return EX_CANTCREAT;
+	lockfd = open(queue, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lockfd < 0 && dry_run && errno == ENOENT) {
+		rc = list_plan(NULL, 0, limit, format);
+		goto out;
+	}
+	if (lockfd < 0) {
+		errorf("'%s': cannot open the queue: %s", queue,
+		       strerror(errno));
+		return EX_CANTCREAT;
+	}
+	/* Two sends at once would send every message twice. */
+	if (!dry_run && flock(lockfd, LOCK_EX | LOCK_NB) != 0) {
+		errorf("'%s': another tempass send is delivering this queue; "
+		       "try again later", queue);
+		rc = EX_TEMPFAIL;
+		goto out;
+	}
+	rc = EX_CANTCREAT;
+	if ((s.tmpfd = open_sub(queue, "tmp", dry_run, &tmpdir)) == -1 ||
+	    (s.newfd = open_sub(queue, "new", dry_run, &newdir)) == -1 ||
+	    (s.curfd = open_sub(queue, "cur", dry_run, &curdir)) == -1)
+		goto out;
+	s.newdir = newdir;
+	rc = EX_IOERR;
+	if ((s.tmpfd >= 0 && scan(s.tmpfd, tmpdir, 1, &arena, &items, &n,
+				  &cap) != 0) ||
+	    (s.newfd >= 0 && scan(s.newfd, newdir, 0, &arena, &items, &n,
+				  &cap) != 0))
+		goto out;
+	if ((rc = plan(&s, items, n, retry_refused, &arena)) != 0)
+		goto out;
+	qsort(items, n, sizeof(*items), by_name);
+	if (dry_run) {
+		rc = list_plan(items, n, limit, format);
+		goto out;
+	}
+	recover_tmp(&s, items, n, tmpdir);
+	rc = run(&s, items, n, limit);
+out:
+	sender_close(&s);
+	if (s.tmpfd >= 0)
+		close(s.tmpfd);
+	if (s.newfd >= 0)
+		close(s.newfd);
+	if (s.curfd >= 0)
+		close(s.curfd);
+	if (lockfd >= 0)
+		close(lockfd);
+	free(items);
+	free(tmpdir);
+	free(newdir);
+	free(curdir);
+	arena_release(&arena);
+	return rc;
+}
