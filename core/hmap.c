@@ -55,7 +55,7 @@ void hmap_put(struct hmap *m, const char *key, void *value)
 {
 	struct hmap_slot *s;
 
-	if ((m->len + 1) * 4 >= m->cap * 3)
+	if ((m->len + 1) * 2 >= m->cap)
 		grow(m);
 	s = find(m->slots, m->cap, key);
 	if (!s->key) {

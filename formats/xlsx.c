@@ -694,13 +694,18 @@ int xlsx_write(const char *path, const struct xlsx_options *opt,
 	}
 	ret = 0;
 out:
-	/* Frees the workbook whatever happened; on failure what it wrote
-	 * is removed below. */
+	/* Frees the workbook whatever happened, and writes it. */
 	err = workbook_close(w.wb);
 	if (err != LXW_NO_ERROR && ret == 0)
 		ret = lxw_failed(&w, err);
-	if (ret != 0)
+	if (ret != 0) {
+		/* Emptied first: path may name a caller's unnamed file
+		 * (/proc/self/fd/N), which cannot be unlinked. */
+		fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		if (fd >= 0)
+			close(fd);
 		unlink(path);
+	}
 	if (w.ctype)
 		freelocale(w.ctype);
 	hmap_release(&w.used);

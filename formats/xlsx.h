@@ -37,7 +37,8 @@ struct xlsx_options {
  * Every string given must be valid UTF-8: otherwise nothing is written
  * and the row and column are reported. A value longer than a cell holds
  * (32,767 characters) is cut, with a warning. Returns 0, or -1 after
- * reporting; then path holds no workbook (removed if writing had begun).
+ * reporting; then path holds no workbook (emptied and removed if writing
+ * had begun).
  */
 int xlsx_write(const char *path, const struct xlsx_options *opt,
 	       const char *const *cols, size_t ncols,

@@ -85,11 +85,11 @@ enum outcome { OUT_SENT, OUT_REFUSED, OUT_DEFERRED, OUT_UNREACHABLE,
 struct sender {
 	struct ctx *ctx;
 	int tmpfd, newfd, curfd;
-	const char *newdir;
+	const char *tmpdir, *newdir, *curdir;
 	CURL *curl;
 	char *url;
 	char *from;
-	char *credentials;        /* secrets_alloc'd "user:password", or NULL */
+	char *credentials;        /* "user:password" while it is read */
 	char errbuf[CURL_ERROR_SIZE];
 	char reply[512];          /* the server's last 4xx/5xx line */
 	char reason[600];
@@ -168,17 +168,16 @@ static int open_sub(const char *queue, const char *sub, int dry_run,
 	return fd;
 }
 
-/* Moves name from the folder at from to the folder at to, never over a
- * file already there. */
-static int move(int from, int to, const char *name, const char *what,
+/* Moves name from the folder at from to the folder at to (named dir),
+ * never over a file already there. 0, or -1 reported. */
+static int move(int from, int to, const char *name, const char *fromdir,
 		const char *dir)
 {
 	if (renameat2(from, name, to, name, RENAME_NOREPLACE) == 0)
 		return 0;
-	errorf("'%s' cannot be moved to '%s': %s", name, dir,
+	errorf("'%s/%s' cannot be moved to '%s': %s", fromdir, name, dir,
 	       errno == EEXIST ? "a file of that name is already there" :
 	       strerror(errno));
-	(void)what;
 	return -1;
 }
 
@@ -264,10 +263,11 @@ static int sender_open(struct sender *s)
 		return EX_CONFIG;
 	}
 	*colon = '\0';
-	/* libcurl keeps its own copies for the connection's life. */
+	/* libcurl keeps copies of its own: ours need not live on. */
 	curl_easy_setopt(c, CURLOPT_USERNAME, s->credentials);
 	curl_easy_setopt(c, CURLOPT_PASSWORD, colon + 1);
-	secrets_wipe(s->credentials, CREDENTIALS_MAX);
+	secrets_free(s->credentials);
+	s->credentials = NULL;
 	if (strncmp(cfg->smtp_url, "smtp://", 7) == 0 && !cfg->smtp_starttls)
 		warnf("the SMTP login crosses the network in clear text: "
 		      "use smtps:// or starttls = yes in [email]");
@@ -285,61 +285,85 @@ static void sender_close(struct sender *s)
 	free(s->from);
 }
 
-/* Whether a failure means the server (not this message) is out of reach. */
-static int unreachable(CURLcode res)
+/*
+ * Failures of the session itself (no connection, no TLS): the server
+ * cannot be reached, whatever the server may have answered on the way.
+ */
+static int session_failed(CURLcode res)
 {
 	switch (res) {
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
 	case CURLE_COULDNT_CONNECT:
-	case CURLE_OPERATION_TIMEDOUT:
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
 	case CURLE_USE_SSL_FAILED:
-	case CURLE_GOT_NOTHING:
-	case CURLE_RECV_ERROR:
-	case CURLE_SEND_ERROR:
 		return 1;
 	default:
 		return 0;
 	}
 }
 
+/* Failures where the connection went away without a reply to judge. */
+static int connection_lost(CURLcode res)
+{
+	return res == CURLE_OPERATION_TIMEDOUT || res == CURLE_GOT_NOTHING ||
+	       res == CURLE_RECV_ERROR || res == CURLE_SEND_ERROR;
+}
+
+/* Sets s->reason from curl's error: its name, and the detail for TLS. */
+static void curl_reason(struct sender *s, CURLcode res)
+{
+	const char *what = curl_easy_strerror(res);
+
+	if (s->errbuf[0] && res != CURLE_COULDNT_CONNECT &&
+	    strcmp(s->errbuf, what) != 0)
+		snprintf(s->reason, sizeof(s->reason), "%s (%s)", what,
+			 s->errbuf);
+	else
+		snprintf(s->reason, sizeof(s->reason), "%s", what);
+}
+
 /*
- * Uploads the file name of new/ to the item's recipient. Sets s->reason
- * for anything but OUT_SENT.
+ * Uploads the item's file in new/ to its recipient. Sets s->reason for
+ * anything but OUT_SENT.
  */
 static enum outcome deliver(struct sender *s, const struct item *it)
 {
 	struct curl_slist *rcpt = NULL;
-	char *to = xasprintf("<%s>", it->recipient);
 	enum outcome out;
 	struct stat st;
 	FILE *fp = NULL;
 	CURLcode res;
 	long code = 0;
+	char *to;
 	int fd;
 
 	if (!eml_addr_valid(it->recipient)) {
 		/* A CR or LF here would add an SMTP command. */
-		snprintf(s->reason, sizeof(s->reason), "recipient is not a "
-			 "plain address");
-		out = OUT_REFUSED;
-		goto out;
+		snprintf(s->reason, sizeof(s->reason), "recipient '%s' is not "
+			 "a plain address", it->recipient);
+		return OUT_REFUSED;
 	}
 	fd = openat(s->newfd, it->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    !(fp = fdopen(fd, "rb"))) {
+	if (fd < 0 || fstat(fd, &st) != 0) {
 		snprintf(s->reason, sizeof(s->reason), "cannot read '%s/%s': "
-			 "%s", s->newdir, it->name,
-			 fd >= 0 && errno == 0 ? "not a file" : strerror(errno));
-		if (fd >= 0 && !fp)
+			 "%s", s->newdir, it->name, strerror(errno));
+		if (fd >= 0)
 			close(fd);
-		out = OUT_LOCAL;
-		goto out;
+		return OUT_LOCAL;
 	}
+	if (!S_ISREG(st.st_mode) || !(fp = fdopen(fd, "rb"))) {
+		snprintf(s->reason, sizeof(s->reason), "cannot read '%s/%s': "
+			 "not a file", s->newdir, it->name);
+		close(fd);
+		return OUT_LOCAL;
+	}
+	to = xasprintf("<%s>", it->recipient);
 	rcpt = curl_slist_append(NULL, to);
+	free(to);
 	if (!rcpt)
 		die("tempass: out of memory");
 	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, rcpt);
@@ -350,11 +374,15 @@ static enum outcome deliver(struct sender *s, const struct item *it)
 	res = curl_easy_perform(s->curl);
 	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, NULL);
 	curl_easy_setopt(s->curl, CURLOPT_READDATA, NULL);
-	if (res == CURLE_OK) {
-		out = OUT_SENT;
-		goto out;
-	}
-	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
+	fclose(fp);
+	curl_slist_free_all(rcpt);
+	if (res == CURLE_OK)
+		return OUT_SENT;
+	/* The code of this transfer's own refusal, when one came. */
+	if (s->reply[0])
+		code = strtol(s->reply, NULL, 10);
+	else if (!session_failed(res) && !connection_lost(res))
+		curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
 	if (res == CURLE_READ_ERROR || res == CURLE_ABORTED_BY_CALLBACK) {
 		snprintf(s->reason, sizeof(s->reason), "cannot read '%s/%s'",
 			 s->newdir, it->name);
@@ -362,30 +390,29 @@ static enum outcome deliver(struct sender *s, const struct item *it)
 	} else if (res == CURLE_LOGIN_DENIED) {
 		/* Every message would fail alike: the fault is the login's,
 		 * not the message's, so none is marked refused. */
-		snprintf(s->reason, sizeof(s->reason), "%s",
-			 s->reply[0] ? s->reply : curl_easy_strerror(res));
+		if (s->reply[0])
+			snprintf(s->reason, sizeof(s->reason), "%s", s->reply);
+		else
+			curl_reason(s, res);
 		out = OUT_LOGIN;
-	} else if (s->reply[0] && code >= 400) {
-		snprintf(s->reason, sizeof(s->reason), "%s", s->reply);
-		out = code >= 500 ? OUT_REFUSED : OUT_DEFERRED;
+	} else if (session_failed(res)) {
+		curl_reason(s, res);
+		out = OUT_UNREACHABLE;
 	} else if (code >= 400) {
-		snprintf(s->reason, sizeof(s->reason), "%ld %s", code,
-			 s->errbuf[0] ? s->errbuf : curl_easy_strerror(res));
+		if (s->reply[0])
+			snprintf(s->reason, sizeof(s->reason), "%s", s->reply);
+		else
+			snprintf(s->reason, sizeof(s->reason), "%ld %s", code,
+				 s->errbuf[0] ? s->errbuf :
+				 curl_easy_strerror(res));
 		out = code >= 500 ? OUT_REFUSED : OUT_DEFERRED;
-	} else if (unreachable(res)) {
-		snprintf(s->reason, sizeof(s->reason), "%s",
-			 curl_easy_strerror(res));
+	} else if (connection_lost(res)) {
+		curl_reason(s, res);
 		out = OUT_UNREACHABLE;
 	} else {
-		snprintf(s->reason, sizeof(s->reason), "%s",
-			 s->errbuf[0] ? s->errbuf : curl_easy_strerror(res));
+		curl_reason(s, res);
 		out = OUT_DEFERRED;
 	}
-out:
-	if (fp)
-		fclose(fp);
-	curl_slist_free_all(rcpt);
-	free(to);
 	return out;
 }
 
@@ -427,24 +454,28 @@ fail:
 
 /*
  * Sends one item and records what came of it. Returns 0 to go on, or the
- * status to stop with (reported).
+ * status to stop with: EX_TEMPFAIL and EX_NOPERM (s->reason says why, not
+ * yet reported) when the server cannot be reached or refuses the login,
+ * another status after reporting.
  */
 static int send_item(struct sender *s, const struct item *it)
 {
-	enum outcome out = deliver(s, it);
 	int rc;
 
-	switch (out) {
+	switch (deliver(s, it)) {
 	case OUT_SENT:
 		if ((rc = record(s, it, "sent", NULL, "email.sent")) != 0) {
-			errorf("'%s' was accepted by the server but is not "
+			errorf("'%s/%s' was accepted by the server but is not "
 			       "recorded as sent; it stays in new/ and the "
-			       "next run sends it again", it->name);
+			       "next run sends it again", s->newdir,
+			       it->name);
 			return rc;
 		}
 		s->sent++;
-		if (move(s->newfd, s->curfd, it->name, "cur", "cur/") != 0)
-			s->io_error = 1;   /* recorded: the next run moves it */
+		/* Recorded: should the move fail, the next run moves it. */
+		if (move(s->newfd, s->curfd, it->name, s->newdir,
+			 s->curdir) != 0)
+			s->io_error = 1;
 		return 0;
 	case OUT_REFUSED:
 		warnf("'%s' to %s refused: %s", it->name, it->recipient,
@@ -462,14 +493,10 @@ static int send_item(struct sender *s, const struct item *it)
 		s->io_error = 1;
 		return 0;
 	case OUT_LOGIN:
-		errorf("%s refused the login of '%s': %s",
-		       s->ctx->cfg->smtp_url, s->ctx->cfg->smtp_credentials,
-		       s->reason);
 		return EX_NOPERM;
 	case OUT_UNREACHABLE:
 		break;
 	}
-	errorf("cannot reach %s: %s", s->ctx->cfg->smtp_url, s->reason);
 	return EX_TEMPFAIL;
 }
 
@@ -555,8 +582,8 @@ static int list_plan(const struct item *items, size_t n, long limit,
 	w = rec_writer_new(stdout, f, cols, ARRAY_SIZE(cols));
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const struct item *it = &items[i];
-		int over = 0;
 		char attempts[24];
+		int over = 0;
 
 		/* A young file in tmp/ with no delivery may be a notify
 		 * at work: not the queue's yet. */
@@ -583,9 +610,11 @@ static int list_plan(const struct item *items, size_t n, long limit,
 
 /* ==== The run ==== */
 
-/* Recovers tmp/ into new/ and deletes its orphans. */
-static void recover_tmp(struct sender *s, struct item *items, size_t n,
-			const char *tmpdir)
+/*
+ * Moves the files of tmp/ that have a delivery (notify died between its
+ * commit and its renames) into new/, and deletes the orphans.
+ */
+static void recover_tmp(struct sender *s, struct item *items, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct item *it = &items[i];
@@ -597,11 +626,11 @@ static void recover_tmp(struct sender *s, struct item *items, size_t n,
 				warnf("deleted '%s/%s': no delivery is "
 				      "recorded for it (an interrupted notify "
 				      "left it; its link was never stored)",
-				      tmpdir, it->name);
+				      s->tmpdir, it->name);
 			else if (errno != ENOENT)
-				warnf("'%s/%s': cannot delete: %s", tmpdir,
+				warnf("'%s/%s': cannot delete: %s", s->tmpdir,
 				      it->name, strerror(errno));
-			it->act = ACT_UNKNOWN;   /* nothing more to do */
+			it->act = ACT_UNKNOWN;
 			continue;
 		}
 		/* notify may be renaming it right now: whoever renames
@@ -611,7 +640,7 @@ static void recover_tmp(struct sender *s, struct item *items, size_t n,
 			it->in_tmp = 0;
 			continue;
 		}
-		errorf("'%s/%s' cannot be moved to '%s': %s", tmpdir,
+		errorf("'%s/%s' cannot be moved to '%s': %s", s->tmpdir,
 		       it->name, s->newdir, errno == EEXIST ? "a file of "
 		       "that name is already there" : strerror(errno));
 		s->io_error = 1;
@@ -619,9 +648,11 @@ static void recover_tmp(struct sender *s, struct item *items, size_t n,
 	}
 }
 
-static int run(struct sender *s, struct item *items, size_t n, long limit)
+/* Sends, moves and skips the items of new/; returns the exit status. */
+static int run(struct sender *s, const struct item *items, size_t n,
+	       long limit)
 {
-	size_t skipped = 0, unknown = 0, queued = 0;
+	size_t waiting = 0, skipped = 0, unknown = 0;
 	long tried = 0;
 	int rc = 0;
 
@@ -630,8 +661,7 @@ static int run(struct sender *s, struct item *items, size_t n, long limit)
 
 		if (it->in_tmp)
 			continue;
-		if (it->act == ACT_SEND)
-			queued++;
+		waiting += it->act == ACT_SEND;
 		skipped += it->act == ACT_SKIP;
 		if (it->act == ACT_UNKNOWN) {
 			warnf("'%s/%s': no delivery is recorded for it; left "
@@ -645,8 +675,8 @@ static int run(struct sender *s, struct item *items, size_t n, long limit)
 		if (it->in_tmp)
 			continue;
 		if (it->act == ACT_MOVE) {
-			if (move(s->newfd, s->curfd, it->name, "cur",
-				 "cur/") == 0)
+			if (move(s->newfd, s->curfd, it->name, s->newdir,
+				 s->curdir) == 0)
 				s->moved++;
 			else
 				s->io_error = 1;
@@ -654,22 +684,24 @@ static int run(struct sender *s, struct item *items, size_t n, long limit)
 		}
 		if (it->act != ACT_SEND || (limit >= 0 && tried >= limit))
 			continue;
-		if (!s->curl && (rc = sender_open(s)) != 0)
-			break;
 		tried++;
-		queued--;
 		rc = send_item(s, it);
-		if (rc == EX_TEMPFAIL || rc == EX_NOPERM)
-			queued++;   /* this one stays queued too */
+		if (rc != EX_TEMPFAIL && rc != EX_NOPERM)
+			waiting--;
 	}
-	s->left += queued + skipped + unknown;
-	if (rc == EX_TEMPFAIL || rc == EX_NOPERM)
-		fprintf(stderr, "tempass: send: %zu message(s) stay queued\n",
-			queued);
+	s->left += waiting + skipped + unknown;
+	if (rc == EX_TEMPFAIL)
+		errorf("cannot reach %s: %s; %zu message(s) stay queued",
+		       s->ctx->cfg->smtp_url, s->reason, waiting);
+	else if (rc == EX_NOPERM)
+		errorf("%s refused the login in '%s': %s; %zu message(s) stay "
+		       "queued", s->ctx->cfg->smtp_url,
+		       s->ctx->cfg->smtp_credentials ?
+		       s->ctx->cfg->smtp_credentials : "(none)", s->reason,
+		       waiting);
 	if (skipped)
-		fprintf(stderr, "tempass: send: %zu message(s) refused before "
-			"stay in new/; --retry-refused tries them again\n",
-			skipped);
+		fprintf(stderr, "%zu message(s) refused before stay in new/; "
+			"--retry-refused tries them again\n", skipped);
 	if (s->moved)
 		fprintf(stderr, "%zu message(s) sent before moved to cur/\n",
 			s->moved);
@@ -764,9 +796,13 @@ static int cmd_send(struct ctx *ctx, int argc, char **argv)
 		return stage_usage(&stage_send, "--format lists a --dry-run");
 	if ((rc = ctx_open(ctx)) != 0 || (rc = check_email(ctx)) != 0)
 		return rc;
+	/* A bad login file is refused before the queue is touched. */
+	if (!dry_run && (rc = sender_open(&s)) != 0)
+		goto out;
 	queue = ctx->cfg->queue_dir;
+	rc = EX_CANTCREAT;
 	if (!dry_run && mkdir_p(queue, 0700) != 0)
-		return EX_CANTCREAT;
+		goto out;
 	lockfd = open(queue, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (lockfd < 0 && dry_run && errno == ENOENT) {
 		rc = list_plan(NULL, 0, limit, format);
@@ -775,7 +811,7 @@ static int cmd_send(struct ctx *ctx, int argc, char **argv)
 	if (lockfd < 0) {
 		errorf("'%s': cannot open the queue: %s", queue,
 		       strerror(errno));
-		return EX_CANTCREAT;
+		goto out;
 	}
 	/* Two sends at once would send every message twice. */
 	if (!dry_run && flock(lockfd, LOCK_EX | LOCK_NB) != 0) {
@@ -784,16 +820,21 @@ static int cmd_send(struct ctx *ctx, int argc, char **argv)
 		rc = EX_TEMPFAIL;
 		goto out;
 	}
-	rc = EX_CANTCREAT;
 	if ((s.tmpfd = open_sub(queue, "tmp", dry_run, &tmpdir)) == -1 ||
 	    (s.newfd = open_sub(queue, "new", dry_run, &newdir)) == -1 ||
 	    (s.curfd = open_sub(queue, "cur", dry_run, &curdir)) == -1)
 		goto out;
+	s.tmpdir = tmpdir;
 	s.newdir = newdir;
+	s.curdir = curdir;
+	/*
+	 * new/ before tmp/: a file notify renames in between is then seen
+	 * in neither folder (and sent next time), never in both.
+	 */
 	rc = EX_IOERR;
-	if ((s.tmpfd >= 0 && scan(s.tmpfd, tmpdir, 1, &arena, &items, &n,
+	if ((s.newfd >= 0 && scan(s.newfd, newdir, 0, &arena, &items, &n,
 				  &cap) != 0) ||
-	    (s.newfd >= 0 && scan(s.newfd, newdir, 0, &arena, &items, &n,
+	    (s.tmpfd >= 0 && scan(s.tmpfd, tmpdir, 1, &arena, &items, &n,
 				  &cap) != 0))
 		goto out;
 	if ((rc = plan(&s, items, n, retry_refused, &arena)) != 0)
@@ -803,7 +844,7 @@ static int cmd_send(struct ctx *ctx, int argc, char **argv)
 		rc = list_plan(items, n, limit, format);
 		goto out;
 	}
-	recover_tmp(&s, items, n, tmpdir);
+	recover_tmp(&s, items, n);
 	rc = run(&s, items, n, limit);
 out:
 	sender_close(&s);

@@ -63,7 +63,8 @@ def authenticator(login, password):
         ok = (isinstance(auth_data, LoginPassword)
               and auth_data.login == login
               and auth_data.password == password)
-        return AuthResult(success=ok)
+        # handled=False: the server itself answers 535 to a failure.
+        return AuthResult(success=ok, handled=False)
     return check
 
 

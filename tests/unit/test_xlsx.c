@@ -725,6 +725,48 @@ static void test_xlsx_write_failure_removes(void)
 	free(path);
 }
 
+/*
+ * As emit writes it: to the temporary of atomic_open(), which may be an
+ * unnamed file reached as /proc/self/fd/N, then committed. A failure
+ * leaves that file empty.
+ */
+static void test_xlsx_write_atomic_file(void)
+{
+	char *path = xasprintf("%s/atomic.xlsx", tmpdir);
+	struct lines got = { 0 };
+	struct atomic_file af;
+	struct rlimit saved, low;
+	struct stat st;
+	int fd;
+
+	CHECK(atomic_open(&af, path, 0) == 0);
+	CHECK(xlsx_write(af.tmp, &opt, cols, NCOLS, main_table(), MAIN_NROWS,
+			 GROUP_COL, PW_COL) == 0);
+	CHECK(atomic_commit(&af) == 0);
+	CHECK(read_back(path, "rows", 0, &got) == 0);
+	CHECK(got.n == ARRAY_SIZE(sheets) + MAIN_NROWS + 1);
+	lines_free(&got);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+	unlink(path);
+
+	CHECK(atomic_open(&af, path, 0) == 0);
+	CHECK(getrlimit(RLIMIT_NOFILE, &saved) == 0);
+	capture_begin();
+	fd = dup(0);
+	close(fd);
+	low = saved;
+	low.rlim_cur = (rlim_t)fd + 3;
+	CHECK(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	CHECK(xlsx_write(af.tmp, &opt, cols, NCOLS, main_table(), MAIN_NROWS,
+			 GROUP_COL, PW_COL) == -1);
+	setrlimit(RLIMIT_NOFILE, &saved);
+	capture_end();
+	CHECK(fstat(fileno(af.fp), &st) == 0 && st.st_size == 0);
+	atomic_abort(&af);
+	CHECK(!file_exists(path));
+	free(path);
+}
+
 /* ==== Main ==== */
 
 static int rm_entry(const char *path, const struct stat *sb, int flag,
@@ -761,6 +803,7 @@ int main(void)
 	RUN(test_xlsx_write_refusals);
 	RUN(test_xlsx_write_too_many_rows);
 	RUN(test_xlsx_write_failure_removes);
+	RUN(test_xlsx_write_atomic_file);
 
 	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(main_path);
