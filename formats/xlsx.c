@@ -56,7 +56,7 @@
 #define UNGROUPED_NAME "Users"
 
 struct writer {
-	const char *path;
+	const char *shown;      /* the file as messages name it */
 	const struct xlsx_options *opt;
 	const char *const *cols;
 	size_t ncols;
@@ -197,7 +197,7 @@ static int prepare_value(struct writer *w, const char *v)
 
 static int lxw_failed(struct writer *w, lxw_error err)
 {
-	errorf("cannot write workbook '%s': %s", w->path, lxw_strerror(err));
+	errorf("cannot write workbook '%s': %s", w->shown, lxw_strerror(err));
 	return -1;
 }
 
@@ -220,11 +220,11 @@ static int put(struct writer *w, lxw_worksheet *ws, lxw_row_t row,
 
 		if (cut && rec)
 			warnf("'%s': row %zu, column '%s': value cut to the "
-			      "%d characters a cell holds", w->path, rec,
+			      "%d characters a cell holds", w->shown, rec,
 			      w->cols[col] ? w->cols[col] : "", CELL_MAX);
 		else if (cut)
 			warnf("'%s': heading cut to the %d characters a cell "
-			      "holds", w->path, CELL_MAX);
+			      "holds", w->shown, CELL_MAX);
 		v = sbuf_str(&w->cell);
 	}
 	err = worksheet_write_string(ws, row, col, v, fmt);
@@ -384,7 +384,7 @@ static int check_text(struct writer *w, const char *what, const char *s)
 {
 	if (s && !utf8_valid(s, strlen(s))) {
 		errorf("cannot write workbook '%s': %s is not valid UTF-8",
-		       w->path, what);
+		       w->shown, what);
 		return -1;
 	}
 	return 0;
@@ -422,7 +422,7 @@ static int check_input(struct writer *w, const char *const *const *rows,
 
 	if (w->ncols > SHEET_COLS) {
 		errorf("cannot write workbook '%s': %zu columns; a sheet "
-		       "holds at most %d", w->path, w->ncols, SHEET_COLS);
+		       "holds at most %d", w->shown, w->ncols, SHEET_COLS);
 		return -1;
 	}
 	if (check_text(w, "the site name", opt->site_name) ||
@@ -433,7 +433,7 @@ static int check_input(struct writer *w, const char *const *const *rows,
 		if (w->cols[c] && !utf8_valid(w->cols[c],
 					      strlen(w->cols[c]))) {
 			errorf("cannot write workbook '%s': name of column "
-			       "%zu is not valid UTF-8", w->path, c + 1);
+			       "%zu is not valid UTF-8", w->shown, c + 1);
 			return -1;
 		}
 	}
@@ -444,7 +444,7 @@ static int check_input(struct writer *w, const char *const *const *rows,
 			if (v && !utf8_valid(v, strlen(v))) {
 				errorf("cannot write workbook '%s': row %zu, "
 				       "column '%s': value is not valid "
-				       "UTF-8", w->path, r + 1,
+				       "UTF-8", w->shown, r + 1,
 				       w->cols[c] ? w->cols[c] : "");
 				return -1;
 			}
@@ -455,7 +455,7 @@ static int check_input(struct writer *w, const char *const *const *rows,
 		if (end - start > SHEET_ROWS - HEAD_ROWS) {
 			errorf("cannot write workbook '%s': group '%s' has "
 			       "%zu rows; a sheet holds at most %d",
-			       w->path, value(rows, start, group_col),
+			       w->shown, value(rows, start, group_col),
 			       end - start, SHEET_ROWS - HEAD_ROWS);
 			return -1;
 		}
@@ -472,7 +472,7 @@ static int check_input(struct writer *w, const char *const *const *rows,
 			why = strerror(errno);
 		if (why) {
 			errorf("cannot write workbook '%s': temporary folder "
-			       "'%s': %s", w->path, opt->tmpdir, why);
+			       "'%s': %s", w->shown, opt->tmpdir, why);
 			return -1;
 		}
 	}
@@ -579,7 +579,7 @@ static int write_sheet(struct writer *w, const char *const *const *rows,
 	ws = workbook_add_worksheet(w->wb, sbuf_str(&w->name));
 	if (!ws) {
 		/* The name was valid: its temporary file failed. */
-		errorf("cannot write workbook '%s': sheet '%s': %s", w->path,
+		errorf("cannot write workbook '%s': sheet '%s': %s", w->shown,
 		       sbuf_str(&w->name), strerror(errno ? errno : EIO));
 		return -1;
 	}
@@ -645,7 +645,7 @@ int xlsx_write(const char *path, const struct xlsx_options *opt,
 	ASSERT(path && opt && cols && ncols > 0 && (rows || nrows == 0));
 	ASSERT(group_col >= -1 && group_col < (long)ncols);
 	ASSERT(password_col >= -1 && password_col < (long)ncols);
-	w.path = path;
+	w.shown = opt->name ? opt->name : path;
 	w.opt = opt;
 	w.cols = cols;
 	w.ncols = ncols;
@@ -657,7 +657,7 @@ int xlsx_write(const char *path, const struct xlsx_options *opt,
 	 * a list of passwords is never readable by others. */
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		errorf("cannot write workbook '%s': %s", path,
+		errorf("cannot write workbook '%s': %s", w.shown,
 		       strerror(errno));
 		return -1;
 	}

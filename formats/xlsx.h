@@ -20,6 +20,8 @@ struct xlsx_options {
 				      * as given */
 	const char *tmpdir;          /* libxlsxwriter's temporary files;
 				      * NULL for the system's */
+	const char *name;            /* the file as messages name it (the
+				      * final name); NULL for path */
 };
 
 /*

@@ -236,13 +236,15 @@ static int write_batch(struct ctx *ctx, struct issue *is, const char *actor,
 				goto fail;
 			}
 			id = store_credential_issue(st, is->batch_id,
-						    it->user_id, it->group,
+						    it->user_id,
+						    it->group ? it->group : "",
 						    sealed, seal_size(len),
 						    NULL, it->expires,
 						    is->generated_at, &voided);
 		} else {
 			id = store_credential_issue(st, is->batch_id,
-						    it->user_id, it->group,
+						    it->user_id,
+						    it->group ? it->group : "",
 						    NULL, 0, hashes[i],
 						    it->expires,
 						    is->generated_at, &voided);
@@ -423,7 +425,10 @@ int issue_read_input(FILE *in, const char *name, struct issue_input *inp,
 	inp->cols = xcalloc(rec_ncols(r) + 1, sizeof(*inp->cols));
 	inp->from = xcalloc(rec_ncols(r) + 1, sizeof(*inp->from));
 	for (size_t i = 0; i < rec_ncols(r); i++) {
-		if (is_added(rec_colname(r, i)))
+		/* A batch writes its columns afresh; 'group' is kept, as
+		 * the selection's filter criteria. */
+		if (is_added(rec_colname(r, i)) &&
+		    strcmp(rec_colname(r, i), "group") != 0)
 			continue;
 		inp->from[inp->ncols] = (long)i;
 		inp->cols[inp->ncols++] = arena_strdup(&inp->arena,

@@ -87,7 +87,8 @@ struct issue_input {
 /*
  * Reads a record stream with a 'username' column (and maybe 'group') into
  * inp, and one item per record into is (borrowing inp's strings). Columns
- * a batch adds (issue_columns) are dropped: a batch writes them afresh.
+ * a batch adds (issue_columns) are dropped, but for 'group': a batch
+ * writes them afresh.
  * Returns 0 or EX_DATAERR (reported).
  */
 int issue_read_input(FILE *in, const char *name, struct issue_input *inp,

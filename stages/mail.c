@@ -92,7 +92,8 @@ static char *reset_link(const char *url, const char *token)
  */
 static int compose(struct ctx *ctx, const struct mail *m,
 		   const struct issue_item *it, const char *token,
-		   const char *expires, struct sbuf *out)
+		   const char *expires, const char *message_id,
+		   struct sbuf *out)
 {
 	char *link = reset_link(ctx->cfg->reset_url, token);
 	struct template_var vars[] = {
@@ -109,6 +110,7 @@ static int compose(struct ctx *ctx, const struct mail *m,
 		.to = { to_name, it->email },
 		.date = now_seconds(),
 		.id_domain = ctx->cfg->message_id_domain,
+		.message_id = message_id,
 	};
 	int rc = -1;
 
@@ -209,14 +211,18 @@ int mail_batch(struct ctx *ctx, struct issue *is, const char *actor,
 		struct issue_item *it = &is->items[i];
 		char token[SECRETS_TOKEN_CHARS + 1];
 		unsigned char hash[SECRETS_HASH_BYTES], rnd[8];
-		char hex[17];
+		char hex[17], msgid[320];
 		long long id;
 
 		if (it->skip || !it->email)
 			continue;
 		token_new(token);
 		sbuf_reset(&msg);
-		if (compose(ctx, m, it, token, exp_text, &msg) != 0) {
+		secrets_random(rnd, sizeof(rnd));
+		secrets_hex(rnd, sizeof(rnd), hex);
+		snprintf(msgid, sizeof(msgid), "%s.%lld@%s", hex, now,
+			 ctx->cfg->message_id_domain);
+		if (compose(ctx, m, it, token, exp_text, msgid, &msg) != 0) {
 			errorf("'%s' is not sent an email (see above)",
 			       it->username);
 			secrets_wipe(token, sizeof(token));
@@ -240,7 +246,7 @@ int mail_batch(struct ctx *ctx, struct issue *is, const char *actor,
 		if ((rc = store_token_issue(st, batch, it->user_id, hash,
 					    sizeof(hash), expires, now)) != 0)
 			goto fail_store;
-		id = store_delivery_add(st, q[nq - 1].name, q[nq - 1].name,
+		id = store_delivery_add(st, q[nq - 1].name, msgid,
 					it->user_id, batch, it->email, now);
 		if (id < 0) {
 			rc = (int)id;

@@ -839,7 +839,8 @@ static int cmd_send(struct ctx *ctx, int argc, char **argv)
 		goto out;
 	if ((rc = plan(&s, items, n, retry_refused, &arena)) != 0)
 		goto out;
-	qsort(items, n, sizeof(*items), by_name);
+	if (n)
+		qsort(items, n, sizeof(*items), by_name);
 	if (dry_run) {
 		rc = list_plan(items, n, limit, format);
 		goto out;

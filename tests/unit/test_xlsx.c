@@ -8,6 +8,7 @@
 #include "formats/xlsx.h"
 
 #include <ftw.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,9 @@
 static char tmpdir[] = "/tmp/tempass-xlsx.XXXXXX";
 static char *reader;            /* the Python script */
 static struct xlsx_options opt = {
-	SITE, "7", "2026-09-03T08:14:00Z", NULL
+	.site_name = SITE,
+	.version = "7",
+	.generated_at = "2026-09-03T08:14:00Z",
 };
 
 /*
@@ -728,7 +731,8 @@ static void test_xlsx_write_failure_removes(void)
 /*
  * As emit writes it: to the temporary of atomic_open(), which may be an
  * unnamed file reached as /proc/self/fd/N, then committed. A failure
- * leaves that file empty.
+ * while the workbook is being written (here: a file size limit, as a full
+ * disk would) leaves that file empty.
  */
 static void test_xlsx_write_atomic_file(void)
 {
@@ -736,9 +740,13 @@ static void test_xlsx_write_atomic_file(void)
 	struct lines got = { 0 };
 	struct atomic_file af;
 	struct rlimit saved, low;
+	struct xlsx_options o = opt;
 	struct stat st;
-	int fd;
+	const char *err;
+	char *want;
+	int rc;
 
+	o.name = path;
 	CHECK(atomic_open(&af, path, 0) == 0);
 	CHECK(xlsx_write(af.tmp, &opt, cols, NCOLS, main_table(), MAIN_NROWS,
 			 GROUP_COL, PW_COL) == 0);
@@ -750,17 +758,22 @@ static void test_xlsx_write_atomic_file(void)
 	unlink(path);
 
 	CHECK(atomic_open(&af, path, 0) == 0);
-	CHECK(getrlimit(RLIMIT_NOFILE, &saved) == 0);
-	capture_begin();
-	fd = dup(0);
-	close(fd);
+	CHECK(getrlimit(RLIMIT_FSIZE, &saved) == 0);
 	low = saved;
-	low.rlim_cur = (rlim_t)fd + 3;
-	CHECK(setrlimit(RLIMIT_NOFILE, &low) == 0);
-	CHECK(xlsx_write(af.tmp, &opt, cols, NCOLS, main_table(), MAIN_NROWS,
-			 GROUP_COL, PW_COL) == -1);
-	setrlimit(RLIMIT_NOFILE, &saved);
-	capture_end();
+	low.rlim_cur = 3000;
+	signal(SIGXFSZ, SIG_IGN);
+	capture_begin();
+	CHECK(setrlimit(RLIMIT_FSIZE, &low) == 0);
+	rc = xlsx_write(af.tmp, &o, cols, NCOLS, main_table(), MAIN_NROWS,
+			GROUP_COL, PW_COL);
+	setrlimit(RLIMIT_FSIZE, &saved);
+	err = capture_end();
+	signal(SIGXFSZ, SIG_DFL);
+	CHECK(rc == -1);
+	/* Named by its final name, not /proc/self/fd/N. */
+	want = xasprintf("tempass: cannot write workbook '%s': ", path);
+	CHECK(strstr(err, want) != NULL);
+	free(want);
 	CHECK(fstat(fileno(af.fp), &st) == 0 && st.st_size == 0);
 	atomic_abort(&af);
 	CHECK(!file_exists(path));

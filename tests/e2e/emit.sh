@@ -1,0 +1,491 @@
+# emit: what people open and print, checked with other programs' readers
+# (poppler, qpdf, pypdf, openpyxl), never by reading back with our own
+# writer: PDF strips and class lists, XLSX, CSV neutralising, the files'
+# modes and names, the terminal guard, an interrupted write and emit as one
+# of several Unix tools in a pipeline.
+. "$(dirname "$0")/../lib.sh"
+write_conf
+PY=${PYTHON:-/usr/bin/python3}
+
+# The readers, each check printed as ok / not ok. TSV values are decoded
+# as formats/tsv.h says (\t \n \r \\).
+cat >"$T/rd.py" <<'EOF'
+import csv, re, subprocess, sys
+
+def out(good, name, why=""):
+    print(("ok - " if good else "not ok - ") + name +
+          ("" if good or not why else " (" + why + ")"))
+
+def unesc(v):
+    return re.sub(r'\\(.)', lambda m: {'t': '\t', 'n': '\n', 'r': '\r',
+                                       '\\': '\\'}[m.group(1)], v)
+
+def tsv(path):
+    with open(path, encoding='utf-8') as f:
+        lines = f.read().split('\n')
+    head = lines[0].split('\t')
+    rows = [dict(zip(head, map(unesc, l.split('\t')))) for l in lines[1:] if l]
+    return head, rows
+
+def tokens(text):
+    return text.split()
+
+def short(xs):
+    xs = list(xs)
+    return ', '.join(map(str, xs[:5])) + (' ...' if len(xs) > 5 else '')
+
+# strips PDFTEXT PYPDFTEXT TSV OLDTSV: each name, username, password once.
+def strips(text, pytext, stream, old):
+    _, rows = tsv(stream)
+    t = open(text, encoding='utf-8').read()
+    pt = open(pytext, encoding='utf-8').read()
+    lines = [l.strip() for l in t.split('\n')]
+    toks, ptoks = tokens(t), tokens(pt)
+    full = [r['forename'] + ' ' + r['surname'] for r in rows]
+    bad = [n for n in full if lines.count(n) != full.count(n)]
+    out(not bad and rows, 'strips: every name printed once', short(bad))
+    bad = [r['username'] for r in rows if toks.count(r['username']) != 1]
+    out(not bad, 'strips: every username printed once', short(bad))
+    bad = [r['password'] for r in rows if toks.count(r['password']) != 1]
+    out(not bad, 'strips: every password printed once', short(bad))
+    shown = sorted(re.findall(r'(?m)^\s*password\s+(\S+)\s*$', t))
+    out(shown == sorted(r['password'] for r in rows),
+        'strips: no other password is printed',
+        '%d password lines for %d rows' % (len(shown), len(rows)))
+    _, orows = tsv(old)
+    olds = set(r['password'] for r in orows)
+    leak = [p for p in olds if p in toks or p in ptoks]
+    out(olds and not leak, "strips: no password of the older batch",
+        short(leak))
+    bad = [r['password'] for r in rows if ptoks.count(r['password']) != 1]
+    out(not bad, 'strips: pypdf extracts every password once', short(bad))
+    bad = [r['username'] for r in rows if ptoks.count(r['username']) != 1]
+    out(not bad, 'strips: pypdf extracts every username once', short(bad))
+
+# classlist PREFIX NPAGES TSV: one group per page, rows under their group.
+def classlist(prefix, npages, stream):
+    _, rows = tsv(stream)
+    npages = int(npages)
+    pages = [open('%s-%d.txt' % (prefix, p), encoding='utf-8').read()
+             for p in range(1, npages + 1)]
+    groups = sorted(set(r['group'] for r in rows))
+    head = []
+    for p, text in enumerate(pages, 1):
+        hs = [g for l in text.split('\n') for g in groups
+              if l.strip() in (g, g + ' (continued)')]
+        head.append(hs[0] if len(hs) == 1 else None)
+        if len(hs) != 1:
+            out(False, 'classlist: page %d holds one group header' % p,
+                'headers: %s' % short(hs))
+    out(all(head), 'classlist: every page holds exactly one group header')
+    firsts = [g for g in groups if
+              sum(1 for p in pages if re.search(r'(?m)^\s*' + re.escape(g)
+                                                 + r'\s*$', p)) != 1]
+    out(not firsts, 'classlist: each group starts one section', short(firsts))
+    seq = [h for i, h in enumerate(head) if i == 0 or h != head[i - 1]]
+    out(len(seq) == len(set(seq)) == len(groups),
+        'classlist: one section per group, its pages together', short(seq))
+    bad = []
+    for r in rows:
+        pat = re.compile(r'(?m)^\s*' + r'\s+'.join(re.escape(r[c]) for c in
+                         ('forename', 'surname', 'username', 'password',
+                          'group')) + r'(\s|$)')
+        where = [i for i, p in enumerate(pages) if len(pat.findall(p)) == 1]
+        if len(where) != 1 or head[where[0]] != r['group']:
+            bad.append(r['username'])
+    out(not bad, 'classlist: every row once, on a page of its group',
+        short(bad))
+    bad = [p for p in range(1, npages + 1) if not re.search(
+        r'(?m)^.*\bpage %d of %d\s*$' % (p, npages), pages[p - 1])]
+    out(not bad, 'classlist: "page X of Y" on every page', short(bad))
+
+# margin PGM MM: no dark pixel within MM millimetres of the page's edge.
+def margin(pgm, mm, dpi):
+    data = open(pgm, 'rb').read()
+    magic, dims, mx, px = data.split(b'\n', 3)
+    w, h = map(int, dims.split())
+    band = int(float(mm) / 25.4 * int(dpi))
+    dark = [(x, y) for y in range(h) for x in range(w)
+            if (x < band or y < band or x >= w - band or y >= h - band)
+            and px[y * w + x] < 192]
+    out(magic == b'P5' and len(px) == w * h and band >= 3 and not dark,
+        'page %s: nothing dark in the outer %s mm' % (pgm, mm),
+        '%d dark pixels, first %s' % (len(dark), short(dark)))
+
+# xlsx XLSX TSV: each sheet one group, every row and value as streamed.
+def xlsx(path, stream):
+    import openpyxl
+    head, rows = tsv(stream)
+    wb = openpyxl.load_workbook(path)
+    groups = set(r['group'] for r in rows)
+    out(len(wb.worksheets) == len(groups) and groups,
+        '%s: one sheet per group' % path,
+        '%d sheets, %d groups' % (len(wb.worksheets), len(groups)))
+    names = wb.sheetnames
+    bad = [n for n in names if not n or len(n) > 31 or
+           re.search(r'[\[\]:*?/\\]', n) or n[0] == "'" or n[-1] == "'"]
+    out(not bad, '%s: sheet names valid' % path, short(bad))
+    out(len(set(n.casefold() for n in names)) == len(names),
+        '%s: sheet names unique ignoring case' % path, short(names))
+    got, seen, typed, sheets_ok = [], set(), [], True
+    for ws in wb.worksheets:
+        vals = [[c.value for c in row] for row in ws.iter_rows()]
+        for row in ws.iter_rows():
+            for c in row:
+                if c.data_type == 'f' or (c.data_type == 'n' and
+                                          c.value is not None):
+                    typed.append('%s!%s=%r' % (ws.title, c.coordinate,
+                                               c.value))
+        if len(vals) < 2 or vals[1] != head:
+            out(False, '%s: sheet %s has the stream header' % (path,
+                ws.title), repr(vals[1] if len(vals) > 1 else None))
+            sheets_ok = False
+            continue
+        body = [dict(zip(head, ['' if v is None else v for v in r]))
+                for r in vals[2:]]
+        gs = set(r['group'] for r in body)
+        if len(gs) != 1 or gs & seen:
+            sheets_ok = False
+            out(False, '%s: sheet %s holds one group' % (path, ws.title),
+                short(gs))
+        seen |= gs
+        got += body
+    out(sheets_ok, '%s: every sheet: stream header, one group' % path)
+    key = lambda r: tuple(r.get(c, '') for c in head)
+    out(sorted(map(key, got)) == sorted(map(key, rows)) and rows,
+        '%s: every row and value equal to the stream' % path,
+        '%d rows read, %d streamed' % (len(got), len(rows)))
+    out(not typed, '%s: no formula or number cell' % path, short(typed))
+
+# has XLSX COLUMN VALUE...: each VALUE is a text cell of COLUMN.
+# every XLSX COLUMN VALUE N: COLUMN holds VALUE, as text, in all N rows.
+def cells(path, column):
+    import openpyxl
+    got = []
+    for ws in openpyxl.load_workbook(path).worksheets:
+        rows = list(ws.iter_rows())
+        head = [c.value for c in rows[1]] if len(rows) > 1 else []
+        if column not in head:
+            return None
+        k = head.index(column)
+        got += [(r[k].value, r[k].data_type) for r in rows[2:]]
+    return got
+
+def has(path, column, *want):
+    got = cells(path, column) or []
+    for w in want:
+        out((w, 's') in got, '%s: %s %s stays text' % (path, column, w),
+            'got %s' % short(g for g in got if g[0] == w))
+
+def every(path, column, value, n):
+    got = cells(path, column)
+    out(got is not None, '%s: has the column %s' % (path, column))
+    out(got and got == [(value, 's')] * int(n),
+        '%s: all %s rows hold %s in %s' % (path, n, value, column),
+        'got %s' % short(set(got or [])))
+
+# csvcol CSV COLUMN: the values of COLUMN, one a line (a real CSV parser).
+def csvcol(path, column):
+    with open(path, newline='', encoding='utf-8') as f:
+        for r in csv.DictReader(f):
+            print(r[column])
+
+{'strips': strips, 'classlist': classlist, 'margin': margin, 'xlsx': xlsx,
+ 'has': has, 'every': every, 'csvcol': csvcol}[sys.argv[1]](*sys.argv[2:])
+EOF
+rd() { "$PY" "$T/rd.py" "$@"; }
+col() {
+	awk -F'\t' -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next }
+		k { print $k }' "$1"
+}
+rows() { echo $(($(wc -l <"$1") - 1)); }
+pages() { pdfinfo "$1" 2>>"$T/poppler.err" | awk '/^Pages:/ { print $2 }'; }
+# ptext PDF [ARGS]: pdftotext -layout to standard output, stderr kept.
+ptext() { pdftotext -layout -enc UTF-8 "${@:2}" "$1" - 2>>"$T/poppler.err"; }
+mode() { stat -c %a "$1"; }
+regen() { tp regenerate --password-file "$T/pw" --yes "$@" 2>/dev/null; }
+# conf_with NAME SETTING: a configuration with SETTING added to [output].
+conf_with() { sed "/^\[output\]/a $2" "$T/pipeline.conf" >"$T/$1"; }
+: >"$T/poppler.err"
+
+check_exit "import the sample roster" 0 tp import
+printf 'correct horse battery\n' >pw
+chmod 600 pw
+check_exit "admin added" 0 tp admin add demo --site oakfield --password-file pw
+# Staff whose names a spreadsheet would take for formulas.
+cp "$ROOT/samples/staff.csv" staff.csv
+cat >>staff.csv <<'EOF'
+T901,Mr,=1+1,Formula,Teacher,Formulas,f1@oakfield.example,No,fone
+T902,Ms,-2+3,Minus,Teacher,Formulas,f2@oakfield.example,No,ftwo
+T903,Mr,+4+5,Plus,Teacher,Formulas,f3@oakfield.example,No,fthree
+T904,Ms,@SUM(A1),At,Teacher,Formulas,f4@oakfield.example,No,ffour
+T905,Mr,"=HYPERLINK(""http://x"",""y"")",Link,Teacher,Formulas,f5@oakfield.example,No,ffive
+EOF
+check_exit "import staff with formula-like names" 0 tp import --roster staff staff.csv
+
+# ==== PDF strips
+tp select --group 'Year 7' >y7sel.tsv 2>/dev/null
+regen --input y7sel.tsv >old.tsv
+regen --input y7sel.tsv >y7.tsv
+n=$(rows y7.tsv)
+check "Year 7 has more than one page of pupils" test "$n" -gt 8
+check_eq "the batches' passwords differ" \
+  "$(comm -12 <(col old.tsv password | sort) <(col y7.tsv password | sort) | wc -l)" 0
+check_exit "emit pdf (strips)" 0 tp emit pdf --input y7.tsv -o y7.pdf
+check_eq "emit prints the path it wrote" "$(cat "$T/.out")" y7.pdf
+check_eq "strips: nothing on stderr" "$(cat "$T/.err")" ""
+ptext y7.pdf >y7.txt
+"$PY" -c 'import pypdf, sys
+r = pypdf.PdfReader(sys.argv[1], strict=True)
+print("\n".join(p.extract_text() for p in r.pages))' y7.pdf >y7.py.txt 2>py.err
+check_eq "pypdf reads the strips without a warning" "$?:$(cat py.err)" "0:"
+rd strips y7.txt y7.py.txt y7.tsv old.tsv
+check_eq "strips: pages = ceil(n / 8)" "$(pages y7.pdf)" $(((n + 7) / 8))
+check_grep "strips: A4 by default" "^Page size: *595.276 x 841.89 pts" <(pdfinfo y7.pdf 2>>poppler.err)
+qpdf --check y7.pdf >qpdf.out 2>&1
+check_eq "strips: qpdf --check passes" "$?" 0
+check_grep "qpdf finds no error" "No syntax or stream encoding errors found" qpdf.out
+pdffonts y7.pdf >fonts.out 2>>poppler.err
+check "strips: fonts listed" test "$(tail -n +3 fonts.out | wc -l)" -ge 1
+check_eq "strips: every font embedded" \
+  "$(tail -n +3 fonts.out | awk '$(NF - 4) != "yes"' | wc -l)" 0
+pdftoppm -r 40 -gray -f 1 -l 1 -singlefile y7.pdf y7p1 2>>poppler.err
+rd margin y7p1.pgm 3 40
+pdftoppm -r 40 -gray -f "$(pages y7.pdf)" -l "$(pages y7.pdf)" -singlefile y7.pdf y7pn 2>>poppler.err
+rd margin y7pn.pgm 3 40
+
+conf_with sp5.conf "strips_per_page = 5"
+check_exit "emit pdf with strips_per_page = 5" 0 \
+  "$TEMPASS_BIN" --config "$T/sp5.conf" emit pdf --input y7.tsv -o y7-5.pdf
+check_eq "strips_per_page = 5: pages = ceil(n / 5)" "$(pages y7-5.pdf)" $(((n + 4) / 5))
+check_eq "strips_per_page = 5: every password once" \
+  "$(ptext y7-5.pdf | tr -s ' \n' '\n\n' | grep -cxFf <(col y7.tsv password))" "$n"
+
+conf_with letter.conf "paper = letter"
+check_exit "emit pdf on Letter" 0 \
+  "$TEMPASS_BIN" --config "$T/letter.conf" emit pdf --input y7.tsv -o y7-letter.pdf
+check_grep "letter: page size 612 x 792" "^Page size: *612 x 792 pts" <(pdfinfo y7-letter.pdf 2>>poppler.err)
+check_eq "letter: pages = ceil(n / 8)" "$(pages y7-letter.pdf)" $(((n + 7) / 8))
+pdftoppm -r 40 -gray -f 1 -l 1 -singlefile y7-letter.pdf y7l 2>>poppler.err
+check_eq "letter: rendered page is 612 x 792 pt at 40 dpi" "$(sed -n 2p y7l.pgm)" "340 440"
+rd margin y7l.pgm 3 40
+
+# ==== PDF class list, and names outside ASCII
+tp select --group 'Year 7' --group 'Year 8' --group 'Year 9' 2>/dev/null | regen >cl.tsv
+check_exit "emit pdf --layout classlist" 0 tp emit pdf --layout classlist --input cl.tsv -o cl.pdf
+check_eq "classlist: nothing on stderr" "$(cat "$T/.err")" ""
+np=$(pages cl.pdf)
+check "classlist: more pages than groups" test "${np:-0}" -gt 3
+for p in $(seq "${np:-0}"); do ptext cl.pdf -f "$p" -l "$p" >"cl-$p.txt"; done
+rd classlist cl "${np:-0}" cl.tsv
+qpdf --check cl.pdf >/dev/null 2>&1
+check_eq "classlist: qpdf --check passes" "$?" 0
+pdftoppm -r 40 -gray -f 1 -l 1 -singlefile cl.pdf clp1 2>>poppler.err
+rd margin clp1.pgm 3 40
+check_eq "classlist: every font embedded" \
+  "$(pdffonts cl.pdf 2>>poppler.err | tail -n +3 | awk '$(NF - 4) != "yes"' | wc -l)" 0
+check_exit "emit pdf strips of the same records" 0 tp emit pdf --input cl.tsv -o cls.pdf
+ptext cls.pdf | sed 's/^ *//; s/ *$//' >cls.txt
+ptext cl.pdf >cl.txt
+for name in 'Zoë Clarke' 'Łukasz Wójcik' 'Siobhán Ryan' 'Văn Thảo Nguyễn' 'Aoife Ó Súilleabháin'; do
+	fn=${name% *} sn=${name##* }
+	[ "$name" = 'Aoife Ó Súilleabháin' ] && fn=Aoife sn='Ó Súilleabháin'
+	check_eq "'$name' is in the records" \
+	  "$(awk -F'\t' -v f="$fn" -v s="$sn" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		$c["forename"] == f && $c["surname"] == s' cl.tsv | wc -l)" 1
+	check_eq "strips: '$name' exactly" "$(grep -cxF "$name" cls.txt)" 1
+	check_eq "classlist: '$fn' '$sn' exactly" \
+	  "$(grep -cE "(^| )$fn +$sn " cl.txt)" 1
+done
+
+# ==== XLSX
+tp groups create '../../etc x' >/dev/null 2>&1
+tp groups create '7/A' >/dev/null 2>&1
+tp groups create 'a group name far longer than thirty-one characters' >/dev/null 2>&1
+tp groups create 'A GROUP NAME FAR LONGER THAN THIRTY-ONE CHARACTERS, TOO' >/dev/null 2>&1
+tp groups create '[Sheet]: *?' >/dev/null 2>&1
+y10=($(tp select --group 'Year 10' 2>/dev/null | col /dev/stdin username | head -8))
+check_exit "custom groups filled" 0 tp groups add '../../etc x' "${y10[0]}" "${y10[1]}"
+tp groups add '7/A' "${y10[2]}" "${y10[3]}" >/dev/null 2>&1
+tp groups add 'a group name far longer than thirty-one characters' "${y10[4]}" >/dev/null 2>&1
+tp groups add 'A GROUP NAME FAR LONGER THAN THIRTY-ONE CHARACTERS, TOO' "${y10[5]}" >/dev/null 2>&1
+tp groups add '[Sheet]: *?' "${y10[6]}" >/dev/null 2>&1
+check_eq "five custom groups" "$(tp groups --format tsv 2>/dev/null | awk -F'\t' '$2 == "custom"' | wc -l)" 5
+tp select --group 7A --group 7B --group Formulas --group '../../etc x' --group '7/A' \
+  --group 'a group name far longer than thirty-one characters' \
+  --group 'A GROUP NAME FAR LONGER THAN THIRTY-ONE CHARACTERS, TOO' \
+  --group '[Sheet]: *?' 2>/dev/null | regen >mg.tsv
+check_eq "records of eight groups" "$(col mg.tsv group | sort -u | wc -l)" 8
+check_exit "emit xlsx" 0 tp emit xlsx --input mg.tsv -o mg.xlsx
+rd xlsx mg.xlsx mg.tsv
+rd has mg.xlsx forename '=HYPERLINK("http://x","y")' '=1+1' '-2+3' '+4+5' '@SUM(A1)'
+check_exit "emit xlsx of the Year 7 batch" 0 tp emit xlsx --input y7.tsv -o y7.xlsx
+rd xlsx y7.xlsx y7.tsv
+
+# ==== CSV
+tp select --group Formulas 2>/dev/null | regen >f.tsv
+tp emit csv --input f.tsv >f.csv 2>"$T/.err"
+check_eq "emit csv to a pipe" $? 0
+fcol() { rd csvcol "$1" forename | sort | tr '\n' ' '; }
+check_eq "csv: = + - @ neutralised with a leading quote" "$(fcol f.csv)" \
+  "'+4+5 '-2+3 '=1+1 '=HYPERLINK(\"http://x\",\"y\") '@SUM(A1) "
+tp emit csv --raw --input f.tsv >fraw.csv 2>/dev/null
+check_eq "csv --raw leaves them" "$(fcol fraw.csv)" \
+  "+4+5 -2+3 =1+1 =HYPERLINK(\"http://x\",\"y\") @SUM(A1) "
+check_eq "csv: other columns untouched" "$(rd csvcol f.csv password | sort)" "$(col f.tsv password | sort)"
+check_eq "csv: one record per row" "$(rd csvcol f.csv username | wc -l)" "$(rows f.tsv)"
+
+# ==== Files: modes, no replacing, --force
+umask 022
+check_exit "emit csv -o" 0 tp emit csv --input f.tsv -o f-o.csv
+check_exit "emit tsv -o" 0 tp emit tsv --input f.tsv -o f-o.tsv
+check_exit "emit ndjson -o" 0 tp emit ndjson --input f.tsv -o f-o.ndjson
+check_exit "emit pdf to the default path" 0 tp emit pdf --input y7.tsv
+defpdf=$(cat "$T/.out")
+check_eq "default path: out_dir/SITE-vN-strips.pdf" "$defpdf" "$T/out/oakfield-v$(col y7.tsv version | head -1)-strips.pdf"
+check_exit "emit xlsx to the default path" 0 tp emit xlsx --input y7.tsv
+defxlsx=$(cat "$T/.out")
+for f in y7.pdf y7-5.pdf y7-letter.pdf cl.pdf cls.pdf mg.xlsx y7.xlsx f-o.csv f-o.tsv f-o.ndjson "$defpdf" "$defxlsx"; do
+	check_eq "mode 0600: ${f##*/}" "$(mode "$f" 2>&1)" 600
+done
+check_eq "out_dir is 0700" "$(mode out)" 700
+for f in y7.pdf y7.xlsx f-o.csv; do
+	cp -p "$f" "$f.before"
+	fmt=${f##*.}
+	check_exit "an existing $fmt is not replaced (exit 73)" 73 tp emit "$fmt" --input old.tsv -o "$f"
+	check_grep "the refusal says to use --force" "file exists (use --force" "$T/.err"
+	check "the old $fmt stays" cmp -s "$f" "$f.before"
+done
+check_eq "the refused runs left no other file" "$(ls | grep -c '\.tmp')" 0
+check_exit "--force replaces the pdf" 0 tp emit pdf --force --input old.tsv -o y7.pdf
+check_eq "the replaced pdf holds the other batch" \
+  "$(ptext y7.pdf | tr -s ' \n' '\n\n' | grep -cxFf <(col old.tsv password))" "$(rows old.tsv)"
+echo old >loose.csv
+chmod 644 loose.csv
+check_exit "--force replaces a 0644 csv" 0 tp emit csv --force --input f.tsv -o loose.csv
+check_eq "the replacement is 0600" "$(mode loose.csv)" 600
+check "and holds the records" cmp -s loose.csv f-o.csv
+(umask 000; tp emit tsv --input f.tsv -o wide.tsv >/dev/null 2>&1)
+check_eq "umask 000: still 0600" "$(mode wide.tsv)" 600
+
+# ==== --per-group: one file per group, names that stay in out_dir
+tp select --group '../../etc x' --group '7/A' --group '[Sheet]: *?' 2>/dev/null | regen >cg.tsv
+v=$(col cg.tsv version | head -1)
+touch marker
+sleep 0.05
+check_exit "emit pdf --per-group" 0 tp emit pdf --per-group --input cg.tsv
+check_eq "one file per group, in out_dir, with safe names" \
+  "$(sed "s#^$T/out/##" "$T/.out" | grep -cE "^oakfield-v$v-[a-z0-9]+(-[a-z0-9]+)*-strips\.pdf$")" 3
+check_eq "every group file exists" "$(while read -r f; do [ -f "$f" ] && echo y; done <"$T/.out" | wc -l)" 3
+check_eq "no file written outside out_dir" \
+  "$(find "$T" -newer marker -type f ! -path "$T/out/*" ! -name '.out' ! -name '.err' | wc -l)" 0
+ok_groups=0
+while read -r f; do
+	g=$(ptext "$f" | awk '/^ *group / { sub(/^ *group /, ""); sub(/ ·.*/, ""); print; exit }')
+	want=$(grep -cxF -- "$g" <(col cg.tsv group))
+	[ "$(ptext "$f" | grep -cE '^ *password ')" -eq "$want" ] && [ "$want" -gt 0 ] && ok_groups=$((ok_groups + 1))
+	check_eq "mode 0600: ${f##*/}" "$(mode "$f")" 600
+done <"$T/.out"
+check_eq "each group file holds its group's strips" "$ok_groups" 3
+mkdir -p pg
+check_exit "emit xlsx --per-group -o DIR" 0 tp emit xlsx --per-group -o pg --input cg.tsv
+check_eq "xlsx per group: safe names in DIR" \
+  "$(grep -cE "^pg/oakfield-v$v-[a-z0-9]+(-[a-z0-9]+)*\.xlsx$" "$T/.out")" 3
+check_eq "xlsx per group: nothing else in DIR" "$(ls pg | wc -l)" 3
+for f in $(cat "$T/.out"); do
+	check_eq "xlsx per group: ${f##*/} one sheet" "$("$PY" -c 'import openpyxl, sys
+print(len(openpyxl.load_workbook(sys.argv[1]).sheetnames))' "$f")" 1
+done
+# Two groups whose names differ only in what the file name leaves out.
+tp groups create '7 A' >/dev/null 2>&1
+tp groups add '7 A' "${y10[7]}" >/dev/null 2>&1
+tp select --group '7/A' --group '7 A' 2>/dev/null | regen >twin.tsv
+mkdir twin
+check_exit "--per-group with groups '7/A' and '7 A'" 0 tp emit pdf --per-group -o twin --input twin.tsv
+check_eq "'7/A' and '7 A' get a file each" "$(ls twin | wc -l)" 2
+
+# ==== A terminal gets no passwords unless asked
+if command -v script >/dev/null 2>&1; then
+	for fmt in csv tsv ndjson; do
+		script -qec "'$TEMPASS_BIN' --config '$T/pipeline.conf' emit $fmt --input '$T/f.tsv'" /dev/null </dev/null >tty.out 2>&1
+		check_eq "emit $fmt to a terminal refused (exit 64)" $? 64
+		check_grep "the $fmt refusal says why" "refusing to write passwords to a terminal" tty.out
+		check_eq "no password reached the terminal ($fmt)" "$(grep -cFf <(col f.tsv password) tty.out)" 0
+	done
+	script -qec "'$TEMPASS_BIN' --config '$T/pipeline.conf' emit csv --show --input '$T/f.tsv'" /dev/null </dev/null >tty.out 2>&1
+	check_eq "--show allows the terminal" $? 0
+	check_eq "--show printed every password" "$(tr -d '\r' <tty.out | grep -oFf <(col f.tsv password) | sort -u | wc -l)" "$(rows f.tsv)"
+else
+	ok "# SKIP terminal checks: 'script' (util-linux) is not installed"
+fi
+
+# ==== An interrupted emit leaves nothing behind
+sed -e "s#$T/var/tempass.db#$T/var/big.db#" pipeline.conf >big.conf
+big() { "$TEMPASS_BIN" --config "$T/big.conf" "$@"; }
+"$PY" "$ROOT/tests/gen_roster.py" 5000 --seed 1 >big.csv
+check_exit "import 5000 pupils" 0 big import big.csv
+big admin add demo --site oakfield --password-file pw >/dev/null 2>&1
+big select --group 'Year 7' --group 'Year 8' --group 'Year 9' --group 'Year 10' --group 'Year 11' 2>/dev/null |
+	big regenerate --password-file pw --yes >big.tsv 2>/dev/null
+check_eq "5000 records" "$(rows big.tsv)" 5000
+# interrupt FORMAT FILE: kill -9 emit once it holds a file in kout.
+interrupt() {
+	local pid caught=0 try
+	for try in 1 2 3; do
+		rm -rf kout; mkdir kout
+		"$TEMPASS_BIN" --config "$T/big.conf" emit "$1" --input big.tsv \
+		  -o "kout/$2" >/dev/null 2>&1 &
+		pid=$!
+		while kill -0 "$pid" 2>/dev/null; do
+			if ls -l "/proc/$pid/fd" 2>/dev/null | grep -qF -- "$T/kout/"; then
+				kill -9 "$pid"; caught=1; break
+			fi
+		done
+		wait "$pid" 2>/dev/null
+		[ "$caught" -eq 1 ] && break
+	done
+	echo "$caught"
+}
+if [ "$(interrupt pdf big.pdf)" -eq 1 ]; then
+	check_eq "kill -9 while writing a PDF: no *.pdf in out_dir" "$(ls kout | grep -c '\.pdf$')" 0
+	check_eq "kill -9 while writing a PDF: no file at all (no temporary left)" "$(ls -A kout | tr '\n' ' ')" ""
+else
+	ok "# SKIP interrupted PDF: emit finished before it could be killed"
+fi
+if [ "$(interrupt xlsx big.xlsx)" -eq 1 ]; then
+	check_eq "kill -9 while writing an XLSX: no file at all" "$(ls -A kout | tr '\n' ' ')" ""
+else
+	ok "# SKIP interrupted XLSX: emit finished before it could be killed"
+fi
+check_exit "the uninterrupted emit writes the file" 0 big emit pdf --input big.tsv -o kout/big.pdf
+check_eq "5000 rows: pages = 625" "$(pages kout/big.pdf)" 625
+
+# ==== emit among other Unix tools
+ny7=$(rows y7sel.tsv)
+rm -f xl.done
+tp select --group 'Year 7' 2>/dev/null | tp regenerate --yes --password-file "$T/pw" 2>/dev/null |
+	tee >(tp emit xlsx -o y7p.xlsx >/dev/null 2>xl.err; echo $? >xl.done) |
+	tp emit pdf -o y7p.pdf >/dev/null 2>pdf.err
+check_eq "select | regenerate | tee >(emit xlsx) | emit pdf" "${PIPESTATUS[*]}" "0 0 0 0"
+for i in $(seq 100); do [ -s xl.done ] && break; sleep 0.1; done
+check_eq "the xlsx of the process substitution finished" "$(cat xl.done 2>/dev/null)" 0
+check_eq "the pdf and the xlsx hold the same passwords" \
+  "$("$PY" -c 'import openpyxl, sys
+ws = [r for s in openpyxl.load_workbook(sys.argv[1]).worksheets for r in s.iter_rows(values_only=True)]
+k = list(ws[1]).index("password")
+print("\n".join(sorted(r[k] for r in ws[2:])))' y7p.xlsx 2>&1)" \
+  "$(ptext y7p.pdf | sed -n 's/^ *password  *//p' | sort)"
+check_eq "as many as Year 7 has" "$(ptext y7p.pdf | grep -c '^ *password ')" "$ny7"
+u=$("$PY" -c 'import openpyxl, sys
+ws = list(openpyxl.load_workbook(sys.argv[1]).worksheets[0].iter_rows(values_only=True))
+h = list(ws[1]); print(ws[2][h.index("username")] + "\t" + ws[2][h.index("password")])' y7p.xlsx)
+printf '%s\n' "${u#*	}" | tp verify "${u%%	*}" >/dev/null 2>&1
+check_eq "a password of the piped batch verifies" $? 0
+n7b=$(($(tp select --group 7B 2>/dev/null | wc -l) - 1))
+tp select --group 7B 2>/dev/null | tp regenerate --yes --password-file "$T/pw" 2>/dev/null |
+	awk -F'\t' -v OFS='\t' 'NR==1{print $0,"room"; next}{print $0,"R12"}' |
+	tp emit xlsx -o room.xlsx >/dev/null 2>&1
+check_eq "select | regenerate | awk | emit xlsx" "${PIPESTATUS[*]}" "0 0 0 0"
+rd every room.xlsx room R12 "$n7b"
+
+check_eq "poppler tools printed nothing on stderr" "$(sort -u poppler.err | head -5)" ""
