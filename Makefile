@@ -89,8 +89,9 @@ clean:
 # each for FUZZ_SECONDS on its seed corpus. It fails on the first crash, leak,
 # sanitizer report, input over 10 s or over 2 GB, and names the input; save
 # that under tests/fuzz/regress/NAME/ so tests/e2e/fuzz_regress.sh replays it
-# in `make test` once fixed. Inputs found along the way grow a working corpus
-# under tests/tmp/fuzz/, kept between runs.
+# in `make test` once fixed. tests/fuzz/NAME.dict, where there is one, gives
+# the fuzzer the words of the format. Inputs found along the way grow a
+# working corpus under tests/tmp/fuzz/, kept between runs.
 
 FUZZ_SECONDS ?= 60
 FUZZ_CC     ?= clang
@@ -133,8 +134,9 @@ fuzz: deps fuzz-deps
 	@for n in $(FUZZ_NAMES); do \
 	  mkdir -p $(FUZZ_DIR)/corpus/$$n; \
 	  regress=; [ -d tests/fuzz/regress/$$n ] && regress=tests/fuzz/regress/$$n; \
+	  dict=; [ -f tests/fuzz/$$n.dict ] && dict=-dict=tests/fuzz/$$n.dict; \
 	  echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
-	  $(FUZZ_DIR)/fuzz_$$n $(FUZZ_OPTS) -max_total_time=$(FUZZ_SECONDS) \
+	  $(FUZZ_DIR)/fuzz_$$n $(FUZZ_OPTS) $$dict -max_total_time=$(FUZZ_SECONDS) \
 	    -artifact_prefix=$(FUZZ_DIR)/$$n- $(FUZZ_DIR)/corpus/$$n \
 	    tests/fuzz/corpus/$$n $$regress || { \
 	    echo "fuzz: $$n failed; the input is $(FUZZ_DIR)/$$n-*:"; \

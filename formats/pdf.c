@@ -1430,8 +1430,11 @@ static int add_font(struct writer *w, const char *spec)
 		errorf("too many fonts: at most %d", MAX_FONTS - 1);
 		return -1;
 	}
-	if (font_open(&w->fonts[w->nfonts], spec))
+	if (font_open(&w->fonts[w->nfonts], spec)) {
+		font_release(&w->fonts[w->nfonts]);
+		memset(&w->fonts[w->nfonts], 0, sizeof(w->fonts[0]));
 		return -1;
+	}
 	return w->nfonts++;
 }
 

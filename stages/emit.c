@@ -315,6 +315,7 @@ static int write_file(struct ctx *ctx, const struct emit_opts *o,
 		struct xlsx_options xo = {
 			.site_name = ctx->site->name,
 			.tmpdir = ctx->cfg->out_dir,
+			.name = path,
 		};
 		long v = column(t, "version"), g = column(t, "generated_at");
 		long site = column(t, "site");

@@ -51,9 +51,13 @@ static const char usage[] =
 	"  --limit N        try at most N messages in this run\n"
 	"  --retry-refused  try the messages refused before again\n"
 	"\n"
+	"smtp_url may end in /DOMAIN, the name sent in EHLO (default: the\n"
+	"domain of [email] from).\n"
+	"\n"
 	"Exit status: 0 when every message tried was sent, 65 when one was\n"
 	"refused, 75 when one was deferred or the server could not be reached\n"
-	"(65 wins over 75), 77 when the server refused the login.\n";
+	"(65 wins over 75), 77 when the server refused the login or wants one,\n"
+	"78 when [email] or the smtp_credentials file is wrong.\n";
 
 /* Files in tmp/ with no delivery this old are orphans of a notify that
  * died before its commit: their token was never stored. */
@@ -95,6 +99,9 @@ struct sender {
 	char reason[600];
 	size_t sent, refused, deferred, left, moved;
 	int io_error;
+	/* Why the run stopped early: OUT_UNREACHABLE, OUT_LOGIN, or OUT_SENT
+	 * when it did not. */
+	enum outcome stop;
 };
 
 /* ==== The queue folders ==== */
@@ -343,8 +350,8 @@ static enum outcome deliver(struct sender *s, const struct item *it)
 
 	if (!eml_addr_valid(it->recipient)) {
 		/* A CR or LF here would add an SMTP command. */
-		snprintf(s->reason, sizeof(s->reason), "recipient '%s' is not "
-			 "a plain address", it->recipient);
+		snprintf(s->reason, sizeof(s->reason), "the recipient is not "
+			 "a plain address");
 		return OUT_REFUSED;
 	}
 	fd = openat(s->newfd, it->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -387,9 +394,10 @@ static enum outcome deliver(struct sender *s, const struct item *it)
 		snprintf(s->reason, sizeof(s->reason), "cannot read '%s/%s'",
 			 s->newdir, it->name);
 		out = OUT_LOCAL;
-	} else if (res == CURLE_LOGIN_DENIED) {
-		/* Every message would fail alike: the fault is the login's,
-		 * not the message's, so none is marked refused. */
+	} else if (res == CURLE_LOGIN_DENIED || code == 530) {
+		/* Every message would fail alike (530: a login is needed):
+		 * the fault is the login's, not the message's, so none is
+		 * marked refused. */
 		if (s->reply[0])
 			snprintf(s->reason, sizeof(s->reason), "%s", s->reply);
 		else
@@ -454,9 +462,9 @@ fail:
 
 /*
  * Sends one item and records what came of it. Returns 0 to go on, or the
- * status to stop with: EX_TEMPFAIL and EX_NOPERM (s->reason says why, not
- * yet reported) when the server cannot be reached or refuses the login,
- * another status after reporting.
+ * status to stop with: after setting s->stop when the server cannot be
+ * reached or refuses the login (s->reason says why, not yet reported),
+ * else after reporting.
  */
 static int send_item(struct sender *s, const struct item *it)
 {
@@ -493,10 +501,12 @@ static int send_item(struct sender *s, const struct item *it)
 		s->io_error = 1;
 		return 0;
 	case OUT_LOGIN:
+		s->stop = OUT_LOGIN;
 		return EX_NOPERM;
 	case OUT_UNREACHABLE:
 		break;
 	}
+	s->stop = OUT_UNREACHABLE;
 	return EX_TEMPFAIL;
 }
 
@@ -686,19 +696,21 @@ static int run(struct sender *s, const struct item *items, size_t n,
 			continue;
 		tried++;
 		rc = send_item(s, it);
-		if (rc != EX_TEMPFAIL && rc != EX_NOPERM)
+		if (s->stop == OUT_SENT)
 			waiting--;
 	}
 	s->left += waiting + skipped + unknown;
-	if (rc == EX_TEMPFAIL)
+	if (s->stop == OUT_UNREACHABLE)
 		errorf("cannot reach %s: %s; %zu message(s) stay queued",
 		       s->ctx->cfg->smtp_url, s->reason, waiting);
-	else if (rc == EX_NOPERM)
+	else if (s->stop == OUT_LOGIN && s->ctx->cfg->smtp_credentials)
 		errorf("%s refused the login in '%s': %s; %zu message(s) stay "
 		       "queued", s->ctx->cfg->smtp_url,
-		       s->ctx->cfg->smtp_credentials ?
-		       s->ctx->cfg->smtp_credentials : "(none)", s->reason,
-		       waiting);
+		       s->ctx->cfg->smtp_credentials, s->reason, waiting);
+	else if (s->stop == OUT_LOGIN)
+		errorf("%s asks for a login (%s): set [email] "
+		       "smtp_credentials; %zu message(s) stay queued",
+		       s->ctx->cfg->smtp_url, s->reason, waiting);
 	if (skipped)
 		fprintf(stderr, "%zu message(s) refused before stay in new/; "
 			"--retry-refused tries them again\n", skipped);
@@ -707,13 +719,15 @@ static int run(struct sender *s, const struct item *items, size_t n,
 			s->moved);
 	fprintf(stderr, "%zu sent, %zu refused, %zu deferred, %zu left in the "
 		"queue\n", s->sent, s->refused, s->deferred, s->left);
-	if (rc && rc != EX_TEMPFAIL)
-		return rc;
+	if (rc && s->stop == OUT_SENT)
+		return rc;           /* the store failed (reported) */
 	if (s->io_error)
 		return EX_IOERR;
+	if (s->stop == OUT_LOGIN)
+		return EX_NOPERM;
 	if (s->refused)
 		return EX_DATAERR;
-	if (rc || s->deferred)
+	if (s->stop == OUT_UNREACHABLE || s->deferred)
 		return EX_TEMPFAIL;
 	return 0;
 }

@@ -68,7 +68,8 @@ conf() {
 now_ns() { date +%s%N; }
 
 # measure STDIN STDOUT CMD...: runs CMD with the given input and output
-# files, stderr to $W/stage.err; sets SECS and PEAK_MB. Dies when CMD fails.
+# files, stderr to $W/stage.err; sets SECS, CPU (user + system seconds)
+# and PEAK_MB. Dies when CMD fails.
 measure() {
 	local in=$1 out=$2 t0 t1 rc kb
 	shift 2
@@ -87,8 +88,10 @@ measure() {
 	fi
 	SECS=$(awk -v a="$t0" -v b="$t1" \
 		'BEGIN { printf "%.3f", (b - a) / 1e9 }')
-	PEAK_MB=n/a
+	PEAK_MB=n/a CPU=n/a
 	if [ "$HAVE_TIME" = 1 ]; then
+		CPU=$(awk -F': *' '/(User|System) time \(seconds\)/ { s += $2 }
+			END { printf "%.3f", s }' "$W/time.txt")
 		kb=$(awk -F': *' '/Maximum resident set size/ { print $2 }' \
 			"$W/time.txt")
 		[ -n "$kb" ] && PEAK_MB=$(awk -v k="$kb" \
@@ -193,13 +196,16 @@ echo "bench: regenerate sealed: $selected passwords in ${SECS}s"
 "$CC" -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror \
 	-o bench_argon2 "$ROOT/tests/bench_argon2.c" -lsodium -lpthread ||
 	die "cannot build tests/bench_argon2.c"
-# bare COUNT: runs bench_argon2; adds its seconds to BARE_SECS.
+# bare COUNT: runs bench_argon2; adds its seconds to BARE_SECS and its
+# processor time to BARE_CPU.
 bare() {
-	local out s
+	local out s c
 	out=$(./bench_argon2 "$1" "$OPS" "$MEM_KIB" "$cores") ||
 		die "bench_argon2 failed"
-	s=$(echo "$out" | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p')
+	s=$(echo "$out" | sed -n 's/.* seconds=\([0-9.]*\).*/\1/p')
+	c=$(echo "$out" | sed -n 's/.* cpu=\([0-9.]*\).*/\1/p')
 	BARE_SECS=$(awk -v a="$BARE_SECS" -v b="$s" 'BEGIN { print a + b }')
+	BARE_CPU=$(awk -v a="$BARE_CPU" -v b="$c" 'BEGIN { print a + b }')
 }
 # hashed FROM COUNT VERSION: regenerates COUNT users from row FROM of the
 # selection in hash mode; adds to HASH_SECS, keeps the highest HASH_PEAK.
@@ -211,6 +217,7 @@ hashed() {
 	grep -q "^batch v$3: $2 password(s) regenerated" "$W/stage.err" ||
 		die "hash-mode regenerate: $(cat "$W/stage.err")"
 	HASH_SECS=$(awk -v a="$HASH_SECS" -v b="$SECS" 'BEGIN { print a + b }')
+	HASH_CPU=$(awk -v a="$HASH_CPU" -v b="$CPU" 'BEGIN { print a + b }')
 	HASH_PEAK=$(awk -v a="$HASH_PEAK" -v b="$PEAK_MB" \
 		'BEGIN { print ((b == "n/a" || a + 0 > b + 0) ? a : b) }')
 }
@@ -218,7 +225,7 @@ ROUNDS=${BENCH_ROUNDS:-4}
 [ "$ROUNDS" -gt "$M" ] && ROUNDS=$M
 echo "bench: hash mode: $M users in $ROUNDS round(s), next to bare" \
      "Argon2id on $cores core(s)..."
-BARE_SECS=0 HASH_SECS=0 HASH_PEAK=0 from=1
+BARE_SECS=0 HASH_SECS=0 BARE_CPU=0 HASH_CPU=0 HASH_PEAK=0 from=1
 for ((r = 1; r <= ROUNDS; r++)); do
 	n=$((M / ROUNDS))
 	[ "$r" -eq "$ROUNDS" ] && n=$((M - from + 1))
@@ -238,6 +245,12 @@ ratio=$(awk -v a="$tp_rate" -v b="$bare_rate" \
 ok=$(awk -v r="$ratio" 'BEGIN { print ((r + 0 >= 90) ? 1 : 0) }')
 echo "bench: hash mode: tempass $tp_rate hashes/s, bare Argon2id" \
      "$bare_rate hashes/s: $ratio%"
+# Processor time per hash does not depend on what else the machine runs:
+# read it when the wall-clock ratio looks off on a busy machine.
+[ "$HAVE_TIME" = 1 ] && awk -v a="$HASH_CPU" -v b="$BARE_CPU" -v n="$M" \
+	'BEGIN { printf "bench: hash mode: processor time per hash: tempass" \
+		 " %.1f ms, bare %.1f ms (%.1f%%)\n", 1000 * a / n,
+		 1000 * b / n, 100 * b / a }' 
 if [ "$M" -lt 1000 ]; then
 	hash_verdict="not judged (M < 1000)"
 else

@@ -403,6 +403,10 @@ tp select --group '7/A' --group '7 A' 2>/dev/null | regen >twin.tsv
 mkdir twin
 check_exit "--per-group with groups '7/A' and '7 A'" 0 tp emit pdf --per-group -o twin --input twin.tsv
 check_eq "'7/A' and '7 A' get a file each" "$(ls twin | wc -l)" 2
+tp emit pdf --per-group --force -o twin --input twin.tsv >/dev/null 2>&1
+check_eq "with --force, no group's strips are lost" \
+  "$(for f in twin/*.pdf; do ptext "$f"; done | sed -n 's/^ *password  *//p' | sort)" \
+  "$(col twin.tsv password | sort)"
 
 # ==== A terminal gets no passwords unless asked
 if command -v script >/dev/null 2>&1; then

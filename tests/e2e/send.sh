@@ -189,6 +189,7 @@ queue 1788422070.d2.eml "${U[8]}" d2@mail.oakfield.example
 msg tmp 1788422070.orphan.eml "<o@mail.oakfield.example>" 1788422070.orphan.eml
 touch -d '2 hours ago' queue/tmp/1788422070.orphan.eml
 msg tmp 1788422070.young.eml "<y@mail.oakfield.example>" 1788422070.young.eml
+touch -d '50 minutes ago' queue/tmp/1788422070.young.eml
 msg new 1788422070.stray.eml "<s@mail.oakfield.example>" 1788422070.stray.eml
 check_exit "--dry-run shows the recovery" 0 tp send --dry-run --format tsv
 check_eq "--dry-run: what it would do" "$(grep 1788422070 "$T/.out" | cut -f1,5)" "$(printf '%s\n' \
@@ -208,7 +209,7 @@ check_eq "a committed message left in tmp/ is sent" "$(same 1788422070.d2.eml)" 
 check_eq "and recorded" "$(dstate 1788422070.d2.eml)" "sent|1"
 check "an old orphan in tmp/ is deleted" test ! -e queue/tmp/1788422070.orphan.eml
 check_grep "and that is said" "deleted '$T/queue/tmp/1788422070.orphan.eml': no delivery is recorded" "$T/.err"
-check "a young file in tmp/ (a notify at work) is left alone" test -f queue/tmp/1788422070.young.eml
+check "a file in tmp/ younger than an hour (a notify at work) is left alone" test -f queue/tmp/1788422070.young.eml
 check "a file in new/ with no delivery is left alone" test -f queue/new/1788422070.stray.eml
 check_grep "with a warning" "1788422070.stray.eml': no delivery is recorded for it; left alone" "$T/.err"
 check_eq "neither is sent" "$(got_id 1788422070.young.eml) $(got_id 1788422070.stray.eml) $(got)" "0 0 7"
@@ -224,9 +225,19 @@ check_grep "says why" "another tempass send is delivering this queue" "$T/.err"
 exec 9<&-
 check_eq "nothing was sent meanwhile" "$(dstate 1788422080.e1.eml) $(got)" "queued|0 7"
 
+# ---- TLS required
+email_conf "starttls = yes"
+check_exit "starttls = yes, and the server offers none: exit 75" 75 tp send
+check_grep "says so" "cannot reach smtp://127.0.0.1:$PORT: .*STARTTLS" "$T/.err"
+check_eq "nothing is sent in clear text" "$(dstate 1788422080.e1.eml) $(got)" "queued|0 7"
+
 # ---- the SMTP login
 stop_server
 start_server --auth mailer:s3cret-Pa55
+email_conf
+check_exit "a server that wants a login, and none: exit 77" 77 tp send
+check_grep "says so" "smtp://127.0.0.1:$PORT asks for a login (530 .*): set \[email\] smtp_credentials; 1 message(s) stay queued" "$T/.err"
+check_eq "the message stays queued, not refused" "$(dstate 1788422080.e1.eml)" "queued|0"
 printf 'mailer:s3cret-Pa55\n' >cred
 chmod 644 cred
 email_conf "smtp_credentials = $T/cred"
