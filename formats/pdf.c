@@ -13,29 +13,34 @@
  * Widths come from libharu (the same numbers it writes to the /W array) and
  * are cached per font and code point.
  *
- * The one design choice a reader needs, the ToUnicode CMap: for a UTF-8
- * font, libharu 2.3.0 emits a Type0 font with /Encoding /Identity-H whose
- * CIDs are the Unicode code points themselves (it maps CID to glyph through
- * /CIDToGIDMap), and attaches as /ToUnicode a copy of its *encoding* CMap,
- * written with "begincidrange": that is not a ToUnicode CMap, so poppler
- * warns on every page and extraction works only by luck. Since code and
- * Unicode value are the same number, the correct ToUnicode is the identity
- * over the BMP. Right after HPDF_GetFont() the stream libharu attached is
- * emptied and refilled, through libharu's own object API (hpdf_objects.h,
- * hpdf_streams.h: installed, exported), with a standard Adobe-Identity-UCS
- * CMap of "bfrange" entries, one per high byte (a bfrange may not cross a
- * last-byte boundary; at most 100 entries per block; surrogates left out),
- * and the CMap-only keys are removed from its dictionary. The file then
- * passes poppler, pypdf and qpdf without a warning. Patching the finished
- * bytes instead would have meant re-parsing compressed output; shipping a
- * patched libharu is not ours to do.
+ * The one design choice a reader needs: two defects of libharu 2.3.0 are
+ * repaired in the document it builds, through its own object API (the
+ * installed hpdf_objects.h, hpdf_streams.h, hpdf_fontdef.h; exported
+ * functions), rather than by patching the finished bytes (compressed, with
+ * byte offsets in the xref) or shipping a patched libharu:
+ *
+ *  - ToUnicode. For a UTF-8 font libharu emits a Type0 font, /Encoding
+ *    /Identity-H, whose codes are the Unicode code points themselves (it
+ *    maps them to glyphs through /CIDToGIDMap), and attaches as /ToUnicode
+ *    a copy of its *encoding* CMap, written with "begincidrange": not a
+ *    ToUnicode CMap, so poppler warns on every page and text extraction
+ *    works by luck. Code and Unicode value being the same number, the right
+ *    ToUnicode is the identity over the BMP: right after HPDF_GetFont() the
+ *    stream libharu attached is emptied and refilled with a standard
+ *    Adobe-Identity-UCS CMap of "bfrange" entries, one per high byte (a
+ *    bfrange may not cross a last-byte boundary; at most 100 entries per
+ *    block; surrogates left out), and its CMap-only keys are removed.
+ *    poppler, pypdf and qpdf then read the file without a word.
+ *  - Subsetting. libharu embeds only the glyphs it marks as used and misses
+ *    the parts of composite glyphs (see mark_components()); they are
+ *    marked here, or Vietnamese tones and many CJK characters print blank.
  *
  * Speed: libharu formats every operator through byte-wise helpers and
- * deflates every page stream on save, so text runs are drawn with as few
- * calls as possible: one BeginText/EndText per strip, a font switch only
- * when font or size changes, one ShowText per run (one per string in the
- * common case), cut lines as one path per page, QR modules as one path per
- * code.
+ * deflates every page stream on save (at zlib's default level, fixed), so
+ * text is drawn with as few calls as possible: one BeginText/EndText per
+ * strip, a font switch only when font or size changes, one ShowText per run
+ * (one per string in the common case), cut lines as one path per page, QR
+ * modules as one path per code.
  */
 #include "formats/pdf.h"
 
@@ -96,6 +101,12 @@ static const char *const month_names[] = {
 	"January", "February", "March", "April", "May", "June", "July",
 	"August", "September", "October", "November", "December"
 };
+
+/* Entries may leave a field NULL for "". */
+static const char *str(const char *s)
+{
+	return s ? s : "";
+}
 
 /* ==== Fonts: coverage from the cmap ==== */
 
@@ -453,9 +464,17 @@ struct writer {
 	float lab_w;               /* label column of the strips, 1/1000 em */
 };
 
+/* Wiped: a copy may hold (part of) a password. */
+static void wipe_release(struct sbuf *sb)
+{
+	if (sb->buf)
+		explicit_bzero(sb->buf, sb->cap);
+	sbuf_release(sb);
+}
+
 static void text_release(struct text *t)
 {
-	sbuf_release(&t->copy);
+	wipe_release(&t->copy);
 	free(t->runs);
 }
 
@@ -702,7 +721,8 @@ static void warn_missing(const struct text *t, const struct pdf_entry *e,
 	if (!t->missing)
 		return;
 	warnf("%s %s (%s): no font has the glyph U+%04X%s in the %s; "
-	      "printed as '?'", e->forename, e->surname, e->username,
+	      "printed as '?'", str(e->forename), str(e->surname),
+	      str(e->username),
 	      t->missing, t->beyond_bmp ?
 	      " (outside the Basic Multilingual Plane, which libharu cannot "
 	      "draw)" : "", field);
@@ -800,51 +820,70 @@ static int new_page(struct writer *w)
 
 /*
  * A QR code whose square, quiet zone of 4 modules included, has its lower
- * left corner at (x, y). Dark modules are merged into horizontal runs and
- * filled as one path, outside any text object.
+ * left corner at (x, y). Drawn in module units (one "cm" maps them to the
+ * page), so each rectangle costs a few small integers: a run of dark
+ * modules in a row, grown down over the rows below that have the very same
+ * run. All rectangles are one path, filled once, outside any text object.
  */
 static int put_qr(struct writer *w, const char *payload, float x, float y,
 		  float side, const struct pdf_entry *e)
 {
 	QRcode *qr = QRcode_encodeString(payload, 0, QR_ECLEVEL_M, QR_MODE_8,
 					 1);
-	float m, top;
+	int n, *height;
+	float m;
 
 	if (!qr) {
-		errorf("cannot encode the QR code of '%s': %s", e->username,
-		       strerror(errno));
+		errorf("cannot encode the QR code of '%s': %s",
+		       str(e->username), strerror(errno));
 		return -1;
 	}
-	m = side / (float)(qr->width + 8);
-	top = y + side - 4 * m;
-	for (int r = 0; r < qr->width; r++) {
-		const unsigned char *row = qr->data + r * qr->width;
+	n = qr->width;
+	m = side / (float)(n + 8);
+	/* height[r * n + c]: rows covered by the run starting at (r, c). */
+	height = xcalloc((size_t)n * (size_t)n, sizeof(*height));
+	HPDF_Page_GSave(w->page);
+	HPDF_Page_Concat(w->page, m, 0, 0, -m, x + 4 * m, y + side - 4 * m);
+	for (int r = 0; r < n; r++) {
+		const unsigned char *row = qr->data + r * n;
 
-		for (int c = 0; c < qr->width; ) {
-			int c0;
+		for (int c = 0; c < n; ) {
+			int c0 = c, rows = 1;
 
 			if (!(row[c] & 1)) {
 				c++;
 				continue;
 			}
-			for (c0 = c; c < qr->width && (row[c] & 1); c++)
-				;
-			HPDF_Page_Rectangle(w->page, x + (4 + c0) * m,
-					    top - (r + 1) * m, (c - c0) * m, m);
+			while (c < n && (row[c] & 1))
+				c++;
+			if (height[r * n + c0] < 0)
+				continue;       /* part of a run above */
+			/* Same run below: dark from c0 to c, light around. */
+			for (int r2 = r + 1; r2 < n; r2++) {
+				const unsigned char *b = qr->data + r2 * n;
+				int same = (c0 == 0 || !(b[c0 - 1] & 1)) &&
+					   (c == n || !(b[c] & 1));
+
+				for (int k = c0; k < c && same; k++)
+					same = b[k] & 1;
+				if (!same)
+					break;
+				height[r2 * n + c0] = -1;
+				rows++;
+			}
+			HPDF_Page_Rectangle(w->page, (float)c0, (float)r,
+					    (float)(c - c0), (float)rows);
 		}
 	}
 	HPDF_Page_Fill(w->page);
-	explicit_bzero(qr->data, (size_t)qr->width * (size_t)qr->width);
+	HPDF_Page_GRestore(w->page);
+	free(height);
+	explicit_bzero(qr->data, (size_t)n * (size_t)n);
 	QRcode_free(qr);
 	return 0;
 }
 
 /* ==== Entry fields ==== */
-
-static const char *str(const char *s)
-{
-	return s ? s : "";
-}
 
 static const char *ordinal(unsigned d)
 {
@@ -1175,12 +1214,11 @@ static const float col_share[NCOLS] = { 0.17f, 0.19f, 0.20f, 0.22f, 0.11f,
 					0.11f };
 
 /* Draws s shrunk into a cell from x, width cw, inside a text object. */
-static int put_cell(struct writer *w, const char *s, int mono, float x,
-		    float base, float cw, const struct pdf_entry *e,
+static int put_cell(struct writer *w, const char *s, int mono, float size,
+		    float x, float base, float cw, const struct pdf_entry *e,
 		    const char *field)
 {
 	struct text *t = &w->t_misc;
-	float size = mono ? T_CELL + 0.5f : T_CELL;
 
 	if (!*s)
 		return 0;
@@ -1239,8 +1277,8 @@ static int put_class_header(struct writer *w, const struct pdf_entry *e,
 	HPDF_Page_BeginText(w->page);
 	x = x0;
 	for (int c = 0; c < NCOLS; c++) {
-		if (put_cell(w, col_head[c], 0, x, y + 5, col_share[c] * maxw,
-			     NULL, NULL))
+		if (put_cell(w, col_head[c], 0, T_HEAD, x, y + 5,
+			     col_share[c] * maxw, NULL, NULL))
 			return -1;
 		x += col_share[c] * maxw;
 	}
@@ -1265,8 +1303,9 @@ static int put_row(struct writer *w, const struct pdf_entry *e, float top)
 		snprintf(day, sizeof(day), "%d%s", d, ordinal((unsigned)d));
 	cells[COL_BORN] = day;
 	for (int c = 0; c < NCOLS; c++) {
-		if (put_cell(w, cells[c], c == COL_PASSWORD, x, base,
-			     col_share[c] * maxw, e, fields[c]))
+		if (put_cell(w, cells[c], c == COL_PASSWORD,
+			     c == COL_PASSWORD ? T_CELL + 0.5f : T_CELL, x,
+			     base, col_share[c] * maxw, e, fields[c]))
 			return -1;
 		x += col_share[c] * maxw;
 	}
@@ -1548,8 +1587,8 @@ out:
 	text_release(&w->t_lab_pass);
 	text_release(&w->t_misc);
 	free(w->pages);
-	sbuf_release(&w->scratch);
-	sbuf_release(&w->line);
+	wipe_release(&w->scratch);
+	wipe_release(&w->line);
 	sbuf_release(&w->name);
 	sbuf_release(&w->details);
 	sbuf_release(&w->last_batch);

@@ -807,7 +807,8 @@ static int cmd_send(struct ctx *ctx, int argc, char **argv)
 		return stage_usage(&stage_send, "unexpected '%s'",
 				   argv[optind]);
 	if (format && !dry_run)
-		return stage_usage(&stage_send, "--format lists a --dry-run");
+		return stage_usage(&stage_send, "--format shapes the --dry-run "
+				   "listing only");
 	if ((rc = ctx_open(ctx)) != 0 || (rc = check_email(ctx)) != 0)
 		return rc;
 	/* A bad login file is refused before the queue is touched. */

@@ -35,14 +35,16 @@ print("sheets %d types %s" % (len(wb.worksheets), "".join(sorted(types))))' "$1"
 # words FILE: the whitespace-separated words of FILE, one a line.
 words() { tr -s ' \n' '\n\n' <"$1"; }
 verify() { printf '%s\n' "$2" | tp verify "$1" >/dev/null 2>&1; }
-# verify_all USERS PASSWORDS WANT: how many pairs do not exit WANT.
+# verify_all USERS PASSWORDS WANT: how many pairs do not exit WANT (and
+# the exit statuses they got).
 verify_all() {
-	local u p bad=0
+	local u p rc bad=0 got=
 	while IFS=$'\t' read -r u p; do
 		verify "$u" "$p"
-		[ $? -eq "$3" ] || bad=$((bad + 1))
+		rc=$?
+		[ "$rc" -eq "$3" ] || { bad=$((bad + 1)); got="$got $rc"; }
 	done < <(paste "$1" "$2")
-	echo "$bad"
+	echo "$bad${got:+ (exit$got)}"
 }
 : >poppler.err
 

@@ -387,7 +387,7 @@ static int words_outside_strips(const struct word *w, size_t n,
 		    strip < 0 || strip >= per_page ||
 		    w[i].y0 < top - 0.01 || w[i].y1 > bottom + 0.01) {
 			if (report)
-					fprintf(stderr, "  word '%s' on page %d at "
+				fprintf(stderr, "  word '%s' on page %d at "
 					"(%.1f %.1f %.1f %.1f) leaves strip "
 					"%d\n", w[i].text, w[i].page, w[i].x0,
 					w[i].y0, w[i].x1, w[i].y1, strip);
@@ -544,7 +544,8 @@ static void test_pdf_write_layout(void)
 		  "10ABCDEFGHIJKLMNOPQRSTUVWXYZ", "4" },
 		{ "Wolfeschlegelsteinhausenbergerdorffwelchevoralternwaren"
 		  "gewissenhaftschaferswessenschafewarenwohlgepflegeund",
-		  "Sorgfaltigkeitbeschutzenvonangreifendurchihrraubgierigfeinde",
+		  "Sorgfaltigkeitbeschutzenvonangreifendurchihrraub"
+		  "gierigfeinde",
 		  "hwolfe", "b-c-2", "7A", "5" },
 		{ "Zoë", "Adeyemi", "zadeyemi", "Il1|O0", "7A", "14" },
 	};
