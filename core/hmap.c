@@ -22,11 +22,12 @@ static uint64_t hash(const char *s)
 }
 
 static struct hmap_slot *find(struct hmap_slot *slots, size_t cap,
-			      const char *key)
+			      const char *key, uint64_t h)
 {
-	size_t i = (size_t)hash(key) & (cap - 1);
+	size_t i = (size_t)h & (cap - 1);
 
-	while (slots[i].key && strcmp(slots[i].key, key) != 0)
+	while (slots[i].key &&
+	       (slots[i].hash != h || strcmp(slots[i].key, key) != 0))
 		i = (i + 1) & (cap - 1);
 	return &slots[i];
 }
@@ -35,7 +36,7 @@ void *hmap_get(const struct hmap *m, const char *key)
 {
 	if (!m->cap)
 		return NULL;
-	return find(m->slots, m->cap, key)->value;
+	return find(m->slots, m->cap, key, hash(key))->value;
 }
 
 static void grow(struct hmap *m)
@@ -45,7 +46,8 @@ static void grow(struct hmap *m)
 
 	for (size_t i = 0; i < m->cap; i++)
 		if (m->slots[i].key)
-			*find(slots, cap, m->slots[i].key) = m->slots[i];
+			*find(slots, cap, m->slots[i].key,
+			      m->slots[i].hash) = m->slots[i];
 	free(m->slots);
 	m->slots = slots;
 	m->cap = cap;
@@ -53,13 +55,15 @@ static void grow(struct hmap *m)
 
 void hmap_put(struct hmap *m, const char *key, void *value)
 {
+	uint64_t h = hash(key);
 	struct hmap_slot *s;
 
 	if ((m->len + 1) * 2 >= m->cap)
 		grow(m);
-	s = find(m->slots, m->cap, key);
+	s = find(m->slots, m->cap, key, h);
 	if (!s->key) {
 		s->key = key;
+		s->hash = h;
 		m->len++;
 	}
 	s->value = value;

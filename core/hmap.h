@@ -11,6 +11,7 @@
 struct hmap_slot {
 	const char *key;
 	void *value;
+	unsigned long long hash;   /* compared before the key */
 };
 
 struct hmap {

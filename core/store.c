@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,7 +20,7 @@
 #include "core/secrets.h"
 #include "core/util.h"
 
-#define STMT_CACHE 64
+#define STMT_CACHE 256   /* a power of two, well above the statements */
 #define BUSY_TIMEOUT_MS 10000
 
 struct store {
@@ -36,6 +37,7 @@ struct store {
 	long long next_audit;
 	char last_type[64];      /* the user type ensure_user_type saw last */
 	struct sbuf scratch;     /* reused by the audit digest */
+	long long vcache_id, vcache_version;   /* see batch_version() */
 };
 
 /* ==== Schema ==== */
@@ -201,19 +203,23 @@ static int exec(struct store *st, const char *sql)
 	return rc == SQLITE_OK ? 0 : fail(st, rc, "cannot run SQL");
 }
 
-/* The cached statement for sql, reset and unbound; NULL after reporting. */
+/*
+ * The cached statement for sql, reset and unbound; NULL after reporting.
+ * The cache is an open-addressing table keyed by the SQL text's address.
+ */
 static sqlite3_stmt *prep(struct store *st, const char *sql)
 {
-	size_t i;
+	size_t i = ((uintptr_t)sql >> 3) & (STMT_CACHE - 1), n;
 
-	for (i = 0; i < STMT_CACHE && st->cache[i].sql; i++) {
+	for (n = 0; n < STMT_CACHE && st->cache[i].sql;
+	     n++, i = (i + 1) & (STMT_CACHE - 1)) {
 		if (st->cache[i].sql == sql) {
 			sqlite3_reset(st->cache[i].stmt);
 			sqlite3_clear_bindings(st->cache[i].stmt);
 			return st->cache[i].stmt;
 		}
 	}
-	ASSERT(i < STMT_CACHE);
+	ASSERT(n < STMT_CACHE / 2);
 	if (sqlite3_prepare_v2(st->db, sql, -1, &st->cache[i].stmt, NULL) !=
 	    SQLITE_OK) {
 		report(st, "cannot prepare SQL");
@@ -355,7 +361,7 @@ struct store *store_open(const char *path)
 	    exec(st, "PRAGMA foreign_keys = ON") != 0 ||
 	    exec(st, "PRAGMA secure_delete = ON") != 0 ||
 	    exec(st, "PRAGMA temp_store = MEMORY") != 0 ||
-	    exec(st, "PRAGMA cache_size = -65536") != 0)
+	    exec(st, "PRAGMA cache_size = -16384") != 0)
 		goto fail;
 	if (migrate(st) != 0)
 		goto fail;
@@ -369,8 +375,9 @@ void store_close(struct store *st)
 {
 	if (!st)
 		return;
-	for (size_t i = 0; i < STMT_CACHE && st->cache[i].sql; i++)
-		sqlite3_finalize(st->cache[i].stmt);
+	for (size_t i = 0; i < STMT_CACHE; i++)
+		if (st->cache[i].sql)
+			sqlite3_finalize(st->cache[i].stmt);
 	if (st->db) {
 		if (st->in_tx)
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -414,12 +421,30 @@ void store_rollback(struct store *st)
 {
 	if (!st->in_tx)
 		return;
-	for (size_t i = 0; i < STMT_CACHE && st->cache[i].sql; i++)
-		sqlite3_reset(st->cache[i].stmt);
+	for (size_t i = 0; i < STMT_CACHE; i++)
+		if (st->cache[i].sql)
+			sqlite3_reset(st->cache[i].stmt);
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	st->in_tx = 0;
 	st->have_head = 0;
 	st->last_type[0] = '\0';
+}
+
+int store_read_begin(struct store *st)
+{
+	int rc;
+
+	ASSERT(!st->in_tx);
+	rc = sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : fail(st, rc, "cannot start reading");
+}
+
+void store_read_end(struct store *st)
+{
+	for (size_t i = 0; i < STMT_CACHE; i++)
+		if (st->cache[i].sql)
+			sqlite3_reset(st->cache[i].stmt);
+	sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
 }
 
 /* ==== Sites ==== */
@@ -1217,23 +1242,57 @@ static int void_tokens(struct store *st, long long user, long long now)
 	return done(st, s, "cannot void reset tokens");
 }
 
+int store_batch_void_tokens(struct store *st, long long batch, long long now)
+{
+	static const char sql[] =
+		"UPDATE reset_token SET state = 'void', ended_at = ?1"
+		" WHERE state = 'current' AND user_id IN"
+		" (SELECT user_id FROM credential WHERE batch_id = ?2)";
+	sqlite3_stmt *s = prep(st, sql);
+
+	ASSERT(st->in_tx);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, batch);
+	return done(st, s, "cannot void reset tokens");
+}
+
+/* The version of batch id, remembering the last one asked for: a batch's
+ * voided credentials mostly come from one older batch. */
+static long long batch_version(struct store *st, long long id)
+{
+	static const char sql[] = "SELECT version FROM batch WHERE id = ?";
+	sqlite3_stmt *s;
+	long long v = 0;
+
+	if (id == st->vcache_id)
+		return st->vcache_version;
+	if (!(s = prep(st, sql)))
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	st->vcache_id = id;
+	st->vcache_version = v;
+	return v;
+}
+
 long long store_credential_issue(struct store *st, long long batch,
 				 long long user, const char *group,
 				 const unsigned char *sealed, size_t len,
 				 const char *pwhash, long long expires,
 				 long long now, long long *voided_version)
 {
-	static const char cur[] =
-		"SELECT c.id, b.version FROM credential c"
-		" JOIN batch b ON b.id = c.batch_id"
-		" WHERE c.user_id = ? AND c.state = 'current'";
 	static const char voidit[] =
-		"UPDATE credential SET state = 'void', voided_by = ?,"
-		" ended_at = ?, sealed = NULL, pwhash = NULL WHERE id = ?";
+		"UPDATE credential SET state = 'void', voided_by = ?1,"
+		" ended_at = ?2, sealed = NULL, pwhash = NULL"
+		" WHERE user_id = ?3 AND state = 'current' RETURNING batch_id";
 	static const char ins[] =
 		"INSERT INTO credential (batch_id, user_id, grp, sealed,"
 		" pwhash, expires_at) VALUES (?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *s = prep(st, cur);
+	sqlite3_stmt *s = prep(st, voidit);
 	long long old = 0;
 	int rc;
 
@@ -1241,26 +1300,19 @@ long long store_credential_issue(struct store *st, long long batch,
 	if (!s)
 		return -1;
 	*voided_version = 0;
-	sqlite3_bind_int64(s, 1, user);
+	sqlite3_bind_int64(s, 1, batch);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, user);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		old = sqlite3_column_int64(s, 0);
-		*voided_version = sqlite3_column_int64(s, 1);
+		rc = sqlite3_step(s);
 	}
 	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return fail(st, rc, "cannot read credential");
-	if (old) {
-		if (!(s = prep(st, voidit)))
-			return -1;
-		sqlite3_bind_int64(s, 1, batch);
-		sqlite3_bind_int64(s, 2, now);
-		sqlite3_bind_int64(s, 3, old);
-		if ((rc = done(st, s, "cannot void credential")) != 0)
-			return rc;
-	}
-	if ((rc = void_tokens(st, user, now)) != 0)
-		return rc;
+	if (rc != SQLITE_DONE)
+		return fail(st, rc, "cannot void credential");
+	if (old && (*voided_version = batch_version(st, old)) < 0)
+		return -1;
 	if (!(s = prep(st, ins)))
 		return -1;
 	sqlite3_bind_int64(s, 1, batch);

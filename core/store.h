@@ -32,6 +32,12 @@ int store_begin(struct store *st);
 int store_commit(struct store *st);
 /* Rolls back the open transaction, if any. */
 void store_rollback(struct store *st);
+/*
+ * A read transaction: many lookups see one snapshot and pay for the lock
+ * once. store_read_end() ends it (it has nothing to commit).
+ */
+int store_read_begin(struct store *st);
+void store_read_end(struct store *st);
 
 /* A row of a listing: values in the order the listing documents. */
 typedef int (*store_row_fn)(void *ctx, const char *const *values);
@@ -186,8 +192,14 @@ int store_batch_create(struct store *st, long long site, const char *actor,
 		       const char *criteria, long long count, long long now,
 		       long long *id, long long *version);
 /*
+ * Voids the current reset tokens of every user batch issued a credential
+ * to: a newer list covers them.
+ */
+int store_batch_void_tokens(struct store *st, long long batch, long long now);
+/*
  * Issues a credential of batch to user, voiding the user's current one (if
- * any) in the same transaction. sealed (len bytes) or pwhash holds the
+ * any) in the same transaction (their reset tokens: see
+ * store_batch_void_tokens). sealed (len bytes) or pwhash holds the
  * password at rest. Sets *voided_version to the version of the batch whose
  * credential was voided (0 when none). Returns the new credential id.
  */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/hmap.h"
 #include "core/translit.h"
 #include "core/util.h"
 #include "formats/csv.h"
@@ -418,7 +419,12 @@ int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 		errorf("--per-group: the records have no 'group' column");
 		return EX_DATAERR;
 	}
-	/* Sorted by group first? Only when sort starts with it. */
+	/* Rows of one group lie together when sort puts group first; by
+	 * default it does. Two groups whose names make the same file name
+	 * ("7/A", "7 A") get "-2", "-3" ... rather than one file. */
+	struct hmap used = HMAP_INIT;
+	struct arena names = ARENA_INIT;
+
 	for (size_t from = 0; from < t->nrows && rc == 0;) {
 		size_t to = from + 1;
 		char *path;
@@ -427,10 +433,23 @@ int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 		       strcmp(t->rows[to][gcol], t->rows[from][gcol]) == 0)
 			to++;
 		path = default_path(ctx, o, version, t->rows[from][gcol]);
+		for (int n = 2; hmap_get(&used, path); n++) {
+			char *base = default_path(ctx, o, version,
+						  t->rows[from][gcol]);
+			char *dot = strrchr(base, '.');
+
+			free(path);
+			*dot = '\0';
+			path = xasprintf("%s-%d.%s", base, n, dot + 1);
+			free(base);
+		}
+		hmap_put(&used, arena_strdup(&names, path), (void *)1);
 		rc = write_file(ctx, o, t, from, to, path);
 		free(path);
 		from = to;
 	}
+	hmap_release(&used);
+	arena_release(&names);
 	return rc;
 }
 

@@ -992,13 +992,15 @@ static int cmd_import(struct ctx *ctx, int argc, char **argv)
 				im.rejects_path);
 	}
 	if (rc == 0) {
-		printf("%s%zu added, %zu updated, %zu moved, %zu left, "
+		FILE *out = ctx->summary ? ctx->summary : stdout;
+
+		fprintf(out, "%s%zu added, %zu updated, %zu moved, %zu left, "
 		       "%zu unchanged, %zu rejected\n",
 		       im.dry_run ? "dry run: " : "", im.added, im.updated,
 		       im.moved, im.left, im.unchanged, im.nrejected);
 		if (im.revoked)
-			printf("%zu unclaimed password(s) of leavers "
-			       "revoked\n", im.revoked);
+			fprintf(out, "%zu unclaimed password(s) of leavers "
+				"revoked\n", im.revoked);
 		if (im.nrejected)
 			rc = EX_DATAERR;
 	}

@@ -28,6 +28,9 @@ int issue_resolve(struct ctx *ctx, struct issue *is)
 
 	if ((rc = ctx_open(ctx)) != 0)
 		return rc;
+	/* One snapshot for every lookup, and one lock instead of n. */
+	if ((rc = store_read_begin(ctx->store)) != 0)
+		return store_status(rc);
 	for (size_t i = 0; i < is->n; i++) {
 		struct issue_item *it = &is->items[i];
 		int found;
@@ -39,6 +42,7 @@ int issue_resolve(struct ctx *ctx, struct issue *is)
 		hmap_put(&seen, it->username, (void *)1);
 		found = store_target(ctx->store, ctx->site_id, it->username, &t);
 		if (found < 0) {
+			store_read_end(ctx->store);
 			hmap_release(&seen);
 			return store_status(found);
 		}
@@ -61,6 +65,7 @@ int issue_resolve(struct ctx *ctx, struct issue *is)
 			is->claimed++;
 		}
 	}
+	store_read_end(ctx->store);
 	hmap_release(&seen);
 	return 0;
 }
@@ -267,6 +272,9 @@ static int write_batch(struct ctx *ctx, struct issue *is, const char *actor,
 			goto fail;
 		is->issued++;
 	}
+	if ((rc = store_batch_void_tokens(st, is->batch_id,
+					  is->generated_at)) != 0)
+		goto fail;
 	sbuf_reset(&detail);
 	sbuf_addf(&detail, "%s; %zu issued, %zu voided, %zu skipped as "
 		  "claimed, %zu as left", criteria, is->issued, is->voided,

@@ -306,6 +306,9 @@ static int write_outputs(struct ctx *ctx, struct issue *is, char ***rows)
 		}
 		j->ctx = ctx;
 		j->opts.to_file = 1;
+		/* A file of this new version can only be stale (a store made
+		 * afresh): the batch just written is the truth. */
+		j->opts.force = 1;
 		njobs++;
 	}
 	if (mkdir_p(c->out_dir, 0700) != 0) {
@@ -386,9 +389,12 @@ static int cmd_run(struct ctx *ctx, int argc, char **argv)
 		char *args[] = { "import", "--roster", r ? r->name : "",
 				 NULL };
 
+		/* run's stdout lists the files it wrote, nothing else. */
 		util_set_stage("import");
 		optind = 0;
+		ctx->summary = stderr;
 		rc = stage_import.exec(ctx, 3, args);
+		ctx->summary = NULL;
 		util_set_stage("run");
 		if (rc) {
 			errorf("the import failed; nothing regenerated");

@@ -31,6 +31,7 @@ struct ctx {
 	struct seal_key *key;       /* loaded by ctx_key() */
 	struct policy **extra;      /* default policies of unconfigured types */
 	size_t nextra;
+	FILE *summary;              /* where summaries go; NULL: stdout */
 };
 
 struct stage {

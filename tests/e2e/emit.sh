@@ -259,7 +259,7 @@ check_exit "emit pdf with strips_per_page = 5" 0 \
   "$TEMPASS_BIN" --config "$T/sp5.conf" emit pdf --input y7.tsv -o y7-5.pdf
 check_eq "strips_per_page = 5: pages = ceil(n / 5)" "$(pages y7-5.pdf)" $(((n + 4) / 5))
 check_eq "strips_per_page = 5: every password once" \
-  "$(ptext y7-5.pdf | tr -s ' \n' '\n\n' | grep -cxFf <(col y7.tsv password))" "$n"
+  "$(ptext y7-5.pdf | tr -s ' \n' '\n' | grep -cxFf <(col y7.tsv password))" "$n"
 
 conf_with letter.conf "paper = letter"
 check_exit "emit pdf on Letter" 0 \
@@ -304,7 +304,7 @@ tp groups create '7/A' >/dev/null 2>&1
 tp groups create 'a group name far longer than thirty-one characters' >/dev/null 2>&1
 tp groups create 'A GROUP NAME FAR LONGER THAN THIRTY-ONE CHARACTERS, TOO' >/dev/null 2>&1
 tp groups create '[Sheet]: *?' >/dev/null 2>&1
-y10=($(tp select --group 'Year 10' 2>/dev/null | col /dev/stdin username | head -8))
+mapfile -t y10 < <(tp select --group 'Year 10' 2>/dev/null | col /dev/stdin username | head -8)
 check_exit "custom groups filled" 0 tp groups add '../../etc x' "${y10[0]}" "${y10[1]}"
 tp groups add '7/A' "${y10[2]}" "${y10[3]}" >/dev/null 2>&1
 tp groups add 'a group name far longer than thirty-one characters' "${y10[4]}" >/dev/null 2>&1
@@ -363,7 +363,7 @@ done
 check_eq "the refused runs left no other file" "$(ls | grep -c '\.tmp')" 0
 check_exit "--force replaces the pdf" 0 tp emit pdf --force --input old.tsv -o y7.pdf
 check_eq "the replaced pdf holds the other batch" \
-  "$(ptext y7.pdf | tr -s ' \n' '\n\n' | grep -cxFf <(col old.tsv password))" "$(rows old.tsv)"
+  "$(ptext y7.pdf | tr -s ' \n' '\n' | grep -cxFf <(col old.tsv password))" "$(rows old.tsv)"
 echo old >loose.csv
 chmod 644 loose.csv
 check_exit "--force replaces a 0644 csv" 0 tp emit csv --force --input f.tsv -o loose.csv

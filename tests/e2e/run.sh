@@ -33,7 +33,7 @@ for ws in wb.worksheets:
 print("sheets %d types %s" % (len(wb.worksheets), "".join(sorted(types))))' "$1" "$2"
 }
 # words FILE: the whitespace-separated words of FILE, one a line.
-words() { tr -s ' \n' '\n\n' <"$1"; }
+words() { tr -s ' \n' '\n' <"$1"; }
 verify() { printf '%s\n' "$2" | tp verify "$1" >/dev/null 2>&1; }
 # verify_all USERS PASSWORDS WANT: how many pairs do not exit WANT (and
 # the exit statuses they got).

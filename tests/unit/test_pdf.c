@@ -6,7 +6,7 @@
  * Layout is checked on rendered pixels (nothing outside the margins) and
  * on poppler's word boxes (no word crosses its strip's cut lines); the QR
  * code is checked module by module against libqrencode's own matrix, as no
- * QR decoder is packaged here.
+ * QR decoder is installed (zbarimg, Debian's zbar-tools, would be one).
  *
  * The layout checks repeat a few constants of formats/pdf.c (margin,
  * strip padding and height): change them together.
