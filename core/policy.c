@@ -1015,7 +1015,10 @@ int policy_generate(const struct policy *p, const struct wordlists *wl,
 		else
 			len = gen_words(p, &ab, wl, &s);
 		letter_masks(wl, s.buf, len, s.mask);
-		if (deny_hit(wl, s.mask, len) || name_hit(&runs, s.mask, len))
+		/* A spreadsheet reads a cell starting = + - @ as a formula,
+		 * and CSV output would have to mangle it: draw again. */
+		if (deny_hit(wl, s.mask, len) || name_hit(&runs, s.mask, len) ||
+		    strchr("=+-@", s.buf[0]))
 			continue;
 		memcpy(out, s.buf, len + 1);
 		ret = (int)len;

@@ -100,7 +100,9 @@ double policy_entropy(const struct policy *p, const struct wordlists *wl);
  * (forename, surname, username), or NULL: each is split into runs of ASCII
  * letters, and no run of 3 or more letters may appear whole in the password,
  * ignoring case and digit-for-letter swaps ("Mary-Jane" bars "mary", "jane",
- * "M4RY"; "mar" may appear). A draw that fails is drawn again; after 1,000
+ * "M4RY"; "mar" may appear), and the first character is never one of
+ * = + - @ (a spreadsheet reads such a cell as a formula, so a CSV list
+ * would have to mangle it). A draw that fails is drawn again; after 1,000
  * failures in a row (only when the word list is tiny or the names cover it)
  * returns -1 after reporting. Returns the length. The caller wipes out when
  * done.
