@@ -6,7 +6,8 @@ PKGS    := sqlite3 libsodium inih xlsxwriter libqrencode libcurl
 # libcsv and libharu ship no pkg-config file in Debian: linked by name.
 LIBS_NOPC := -lcsv -lhpdf
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I.
+# What every build needs, whatever CFLAGS a caller sets (check-asan does).
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS  += $(PKG_LIBS) $(LIBS_NOPC) -lpthread -lm
@@ -31,20 +32,20 @@ CONFIG  ?= pipeline.conf
 all: tempass
 
 tempass: tempass.o libtempass.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tempass.o libtempass.a $(LDLIBS)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ tempass.o libtempass.a $(LDLIBS)
 
 libtempass.a: $(OBJ_LIB)
 	rm -f $@
 	ar rcs $@ $^
 
 %.o: %.c
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(OBJ_LIB:.o=.d) tempass.d
 
 tests/unit/test_%: tests/unit/test_%.c tests/unit/test.h libtempass.a \
 		   $(wildcard core/*.h formats/*.h)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< libtempass.a $(LDLIBS)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< libtempass.a $(LDLIBS)
 
 # Installs what is missing; as root with apt-get, otherwise prints the command.
 deps:
