@@ -575,6 +575,21 @@ static void check_config(struct loader *l)
 		}
 		if (!c->sites[i].name && code)
 			c->sites[i].name = xstrdup(code);
+		/*
+		 * [site] can take its code after a [site CODE] section of
+		 * the same code was read: two sites that --site cannot tell
+		 * apart, one of them never used.
+		 */
+		for (size_t j = 0; code && j < i; j++) {
+			if (c->sites[j].code &&
+			    strcmp(c->sites[j].code, code) == 0) {
+				errorf("'%s': [site] code '%s' is also a [site "
+				       "%s] section: put its settings in one "
+				       "of them", c->path, code, code);
+				l->errors++;
+				break;
+			}
+		}
 	}
 	for (size_t i = 0; i < c->nrosters; i++) {
 		struct roster_conf *r = &c->rosters[i];

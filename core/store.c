@@ -1724,9 +1724,11 @@ int store_delivery_get(struct store *st, const char *file,
 		       struct store_delivery *d)
 {
 	static const char sql[] =
-		"SELECT id, state, attempts, recipient, coalesce(user_id, 0),"
-		" coalesce(batch_id, 0), coalesce(last_error, '')"
-		" FROM delivery WHERE file = ?";
+		"SELECT d.id, d.state, d.attempts, d.recipient,"
+		" coalesce(d.user_id, 0), coalesce(d.batch_id, 0),"
+		" coalesce(d.last_error, ''), coalesce(b.site_id, 0)"
+		" FROM delivery d LEFT JOIN batch b ON b.id = d.batch_id"
+		" WHERE d.file = ?";
 	sqlite3_stmt *s = prep(st, sql);
 	int rc, found = 0;
 
@@ -1744,6 +1746,7 @@ int store_delivery_get(struct store *st, const char *file,
 		d->batch = sqlite3_column_int64(s, 5);
 		snprintf(d->last_error, sizeof(d->last_error), "%s",
 			 col_str(s, 6));
+		d->site = sqlite3_column_int64(s, 7);
 		found = 1;
 	}
 	sqlite3_reset(s);

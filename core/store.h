@@ -300,6 +300,7 @@ long long store_delivery_add(struct store *st, const char *file,
 
 struct store_delivery {
 	long long id, user, batch;
+	long long site;               /* the site of its batch (0: none) */
 	char state[16];               /* queued, sent, refused */
 	int attempts;
 	char recipient[320];

@@ -76,7 +76,7 @@ struct item {
 	const char *name;
 	int in_tmp;
 	enum action act;
-	long long id, user, batch;
+	long long id, user, batch, site;
 	int attempts;
 	const char *state;
 	const char *recipient;
@@ -447,9 +447,11 @@ static int record(struct sender *s, const struct item *it, const char *state,
 		else
 			snprintf(detail, sizeof(detail), "to %s",
 				 it->recipient);
-		if ((rc = store_audit(ctx->store, ctx->site_id, os_actor(),
-				      action, it->user, it->batch,
-				      detail)) != 0)
+		/* Audited at the site whose notify queued it, whichever
+		 * --site send runs with: the queue is one for the store. */
+		if ((rc = store_audit(ctx->store, it->site ? it->site :
+				      ctx->site_id, os_actor(), action,
+				      it->user, it->batch, detail)) != 0)
 			goto fail;
 	}
 	if ((rc = store_commit(ctx->store)) != 0)
@@ -540,6 +542,7 @@ static int plan(struct sender *s, struct item *items, size_t n,
 		it->id = d.id;
 		it->user = d.user;
 		it->batch = d.batch;
+		it->site = d.site;
 		it->attempts = d.attempts;
 		it->state = arena_strdup(arena, d.state);
 		it->recipient = arena_strdup(arena, d.recipient);
