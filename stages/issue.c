@@ -203,7 +203,8 @@ static int write_batch(struct ctx *ctx, struct issue *is, const char *actor,
 	/* Claimed or left since selection: re-read inside the lock. */
 	if ((rc = store_unavailable(st, ctx->site_id, idset_add, &gone)) != 0)
 		goto fail;
-	qsort(gone.v, gone.n, sizeof(*gone.v), cmp_id);
+	if (gone.n)
+		qsort(gone.v, gone.n, sizeof(*gone.v), cmp_id);
 	for (size_t i = 0; i < is->n; i++) {
 		struct issue_item *it = &is->items[i];
 

@@ -89,7 +89,7 @@ killrun() {
 	local pid=$!
 	sleep "$((d / 1000)).$(printf %03d $((d % 1000)))"
 	kill -9 "$pid" 2>/dev/null
-	wait "$pid"
+	{ wait "$pid"; } 2>/dev/null
 	RC=$?
 }
 # timed ARGS...: the run time of tempass ARGS in ms (the median of three).
@@ -164,7 +164,7 @@ while [ "$kills" -lt "$KILLS" ] && [ "$runs" -lt $((KILLS * 3)) ]; do
 	done
 	store_ok "import kill $kills"
 done
-echo "# import: $tms ms window, $kills kills in $runs runs"
+echo "# import: $SECONDS s; $tms ms window, $kills kills in $runs runs"
 report atomic "import killed $kills times ($((runs - kills)) runs finished): users as before or fully imported after each"
 report integrity "import killed $kills times: integrity_check ok after each"
 report batch "import killed $kills times: every batch complete, versions consecutive after each"
@@ -205,7 +205,7 @@ while [ "$kills" -lt "$KILLS" ] && [ "$runs" -lt $((KILLS * 3)) ]; do
 		viol onebatch "kill $kills: current passwords, batches, newest version: $r (want $nsel 1 $v1)"
 	store_ok "regenerate kill $kills"
 done
-echo "# regenerate: $tms ms window, $kills kills in $runs runs, $(sql 'select max(version) from batch') batches"
+echo "# regenerate: $SECONDS s; $tms ms window, $kills kills in $runs runs, $(sql 'select max(version) from batch') batches"
 report version "regenerate killed $kills times ($((runs - kills)) runs finished): no batch or the next one, finished runs wrote every row"
 report integrity "regenerate killed $kills times: integrity_check ok after each"
 report batch "regenerate killed $kills times: every batch complete (count = credentials = issue events), versions consecutive after each"
@@ -275,7 +275,7 @@ while [ "$kills" -lt "$KILLS" ] && [ "$runs" -lt $((KILLS * 3)) ]; do
 		fi
 	fi
 done
-echo "# emit: $tms ms window, $kills kills in $runs runs"
+echo "# emit: $SECONDS s; $tms ms window, $kills kills in $runs runs"
 report files "emit killed $kills times ($forced with --force over an older file, $((runs - kills)) runs finished): out_dir holds only complete files, no temporary"
 report exit "emit: every run that was not killed succeeded"
 check "emit killed at least $KILLS times" test "$kills" -ge "$KILLS"
@@ -347,7 +347,7 @@ while [ "$kills" -lt "$KILLS" ] && [ "$round" -lt 40 ]; do
 	done
 done
 check_exit "after the kills, send completes" 0 tp send
-echo "# send: first $n0 in $tsend ms, $kills kills in $runs runs over $round rounds"
+echo "# send: $SECONDS s; first $n0 in $tsend ms, $kills kills in $runs runs over $round rounds"
 send_ok "the last send"
 store_ok "the last send"
 stop_server

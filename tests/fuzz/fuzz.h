@@ -58,12 +58,12 @@ static const char *fuzz_file(const uint8_t *data, size_t size,
 		const char *dir = getenv("TMPDIR");
 		int fd;
 
-		/* In memory where there is some: on disk, runs are 7 times slower. */
+		/* In memory where there is some: on disk, 7 times slower. */
 		if (!dir || !*dir || strlen(dir) >= 32)
 			dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" :
 							      "/tmp";
-		snprintf(fuzz_path, sizeof(fuzz_path), "%s/tempass-fuzz-XXXXXX%s",
-			 dir, suffix);
+		snprintf(fuzz_path, sizeof(fuzz_path),
+			 "%s/tempass-fuzz-XXXXXX%s", dir, suffix);
 		fd = mkstemps(fuzz_path, (int)strlen(suffix));
 		if (fd < 0) {
 			perror("fuzz: mkstemps");
