@@ -504,11 +504,21 @@ static int handler(void *user, const char *section, const char *key,
 		handle_roster(l, arg, key, value);
 		break;
 	case SEC_POLICY:
-		if (policy_set(add_policy(l->c, arg), key, value) < 0) {
-			/* policy_set reported the key; add where it was. */
-			bad(l, "in [policy %s]", arg);
-		}
+	{
+		/* policy_set reports "key: why"; say where, on one line,
+		 * as every other setting's message does. */
+		const char *stage = util_stage();
+		char *where = xasprintf("%s%s'%s':%lu: [policy %s]",
+					stage ? stage : "", stage ? ": " : "",
+					l->c->path, l->line, arg);
+
+		util_set_stage(where);
+		if (policy_set(add_policy(l->c, arg), key, value) < 0)
+			l->errors++;
+		util_set_stage(stage);
+		free(where);
 		break;
+	}
 	case SEC_OUTPUT:
 		handle_output(l, key, value);
 		break;

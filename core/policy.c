@@ -339,7 +339,7 @@ int policy_set(struct policy *p, const char *key, const char *value)
 		p->min_entropy_bits = d;
 		return 0;
 	}
-	errorf("%s: not a policy setting", key);
+	errorf("unknown key '%s'", key);
 	return -1;
 }
 

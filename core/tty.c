@@ -123,7 +123,7 @@ int read_password_file(const char *path, char *buf, size_t size)
 		       "file; run chmod 600 '%s'", path,
 		       (unsigned)(st.st_mode & 07777), path);
 		close(fd);
-		return -1;
+		return -2;
 	}
 	n = read_line(fd, buf, size);
 	close(fd);

@@ -25,7 +25,8 @@ int tty_confirm(const char *question);
 
 /*
  * Reads the first line of path into buf as tty_password does, refusing a
- * file that group or others can read. Returns the length or -1 reported.
+ * file that group or others can read. Returns the length, or -2 for loose
+ * permissions, -1 for any other failure, reported.
  */
 int read_password_file(const char *path, char *buf, size_t size);
 

@@ -484,10 +484,28 @@ static size_t max_input(const struct csv_options *opt)
 }
 
 /* Reads fp to its end into sb; 0, or -1 after reporting. */
-static int read_all(FILE *fp, const char *name, size_t max, struct sbuf *sb)
+/*
+ * Reads fp whole into sb, up to max bytes, but gives up as soon as one
+ * physical line runs over max_line bytes: a pipe that never sends a line
+ * end is refused at once, not after a gigabyte.
+ */
+/* The longest physical line read_all() accepts: far more than any row of
+ * fields within max_field needs. */
+static size_t max_line(const struct csv_options *opt)
+{
+	size_t f = opt && opt->max_field ? opt->max_field : 64 * 1024;
+	size_t m = 64 * f;
+
+	return m > 1024 * 1024 ? m : 1024 * 1024;
+}
+
+static int read_all(FILE *fp, const char *name, size_t max, size_t max_line,
+		    struct sbuf *sb)
 {
 	/* One byte past the limit is enough to know it is too much. */
 	size_t want = max < SIZE_MAX - 1 ? max + 1 : max;
+	size_t line_start = 0;
+	unsigned long lines = 0;    /* line ends before line_start */
 
 	while (sb->len < want) {
 		size_t room, got;
@@ -497,8 +515,21 @@ static int read_all(FILE *fp, const char *name, size_t max, struct sbuf *sb)
 		if (room > want - sb->len)
 			room = want - sb->len;
 		got = fread(sb->buf + sb->len, 1, room, fp);
+		for (size_t i = 0; i < got; i++) {
+			if (sb->buf[sb->len + i] == '\n') {
+				lines++;
+				line_start = sb->len + i + 1;
+			} else if (sb->buf[sb->len + i] == '\r') {
+				line_start = sb->len + i + 1;
+			}
+		}
 		sb->len += got;
 		sb->buf[sb->len] = '\0';
+		if (sb->len - line_start > max_line) {
+			errorf("'%s':%lu: a line runs over %zu bytes without "
+			       "a line end", name, lines + 1, max_line);
+			return -1;
+		}
 		if (got < room) {
 			if (ferror(fp)) {
 				errorf("'%s': cannot read: %s", name,
@@ -532,7 +563,7 @@ struct csv_reader *csv_open(const char *path, FILE *fp, const char *name,
 		}
 	}
 	ASSERT(in);
-	rc = read_all(in, name, max_input(opt), &sb);
+	rc = read_all(in, name, max_input(opt), max_line(opt), &sb);
 	if (in != fp)
 		fclose(in);
 	if (rc < 0) {

@@ -1336,7 +1336,10 @@ static int put_section(struct writer *w, const struct pdf_entry *entries,
 			HPDF_Page_Rectangle(w->page, MARGIN,
 					    top - (float)(r - i + 1) * ROW_H,
 					    maxw, ROW_H);
-		HPDF_Page_Fill(w->page);
+		/* Filling an empty path is an error in libharu: a page
+		 * of one row has no stripe. */
+		if (end - i > 1)
+			HPDF_Page_Fill(w->page);
 		HPDF_Page_SetGrayFill(w->page, 0);
 		HPDF_Page_BeginText(w->page);
 		for (size_t r = i; r < end; r++)

@@ -95,7 +95,8 @@ int confirm_admin(struct ctx *ctx, const char *admin,
 			  : tty_password(prompt, pw, PASSWORD_MAX);
 	if (n < 0) {
 		secrets_free(pw);
-		return password_file ? EX_NOINPUT : EX_USAGE;
+		return n == -2 ? EX_NOPERM : password_file ? EX_NOINPUT :
+		       EX_USAGE;
 	}
 	ok = pwhash_verify(a.pwhash, pw, (size_t)n);
 	secrets_free(pw);
@@ -161,7 +162,7 @@ static int new_password(const char *name, const char *file, char *hash)
 		}
 	}
 	if (n < 0 && !rc)
-		rc = file ? EX_NOINPUT : EX_USAGE;
+		rc = n == -2 ? EX_NOPERM : file ? EX_NOINPUT : EX_USAGE;
 	if (!rc && n < MIN_ADMIN_PASSWORD) {
 		errorf("an admin password needs at least %d characters",
 		       MIN_ADMIN_PASSWORD);

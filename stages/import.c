@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/config.h"
 #include "core/hmap.h"
@@ -132,13 +133,29 @@ static long find_column(struct import *im, const char *key, const char *name,
 {
 	struct sbuf found = SBUF_INIT;
 
+	long at = -1;
+
 	if (!name)
 		return -1;
-	for (size_t i = 0; i < im->nheader; i++)
-		if (strcasecmp(im->header[i], name) == 0)
-			return (long)i;
-	for (size_t i = 0; i < im->nheader; i++)
+	for (size_t i = 0; i < im->nheader; i++) {
+		if (strcasecmp(im->header[i], name) != 0)
+			continue;
+		if (at >= 0) {
+			errorf("[roster %s] %s: column '%s' appears twice in "
+			       "the header of %s (columns %ld and %zu): which "
+			       "one is meant?", im->rc->name, key, name,
+			       im->file, at + 1, i + 1);
+			(*errors)++;
+			return -1;
+		}
+		at = (long)i;
+	}
+	if (at >= 0)
+		return at;
+	for (size_t i = 0; i < im->nheader && i < 30; i++)
 		sbuf_addf(&found, "%s'%s'", i ? ", " : "", im->header[i]);
+	if (im->nheader > 30)
+		sbuf_addf(&found, " and %zu more", im->nheader - 30);
 	errorf("[roster %s] %s: column '%s' is not in %s (its columns: %s)",
 	       im->rc->name, key, name, im->file, sbuf_str(&found));
 	sbuf_release(&found);
@@ -222,11 +239,19 @@ shape:
 	return NULL;
 }
 
+/* 1 when s holds a C0 or C1 control character or DEL (valid UTF-8). */
 static int has_control(const char *s)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
 			return 1;
+		/* U+0080..U+009F are C2 80..C2 9F in UTF-8. */
+		if (c == 0xc2 && (unsigned char)s[1] >= 0x80 &&
+		    (unsigned char)s[1] <= 0x9f)
+			return 1;
+	}
 	return 0;
 }
 
@@ -393,7 +418,13 @@ static int check_row(struct import *im, const struct mapping *m,
 	for (size_t i = 0; i < m->ngroups; i++) {
 		const char *g = field(im, r, m->groups[i]);
 
-		if (*g && !has_control(g))
+		if (has_control(g)) {
+			snprintf(why, sizeof(why), "column '%s' holds a "
+				 "control character or line break",
+				 im->header[m->groups[i]]);
+			return reject(im, r->line, fv, r->nfields, why);
+		}
+		if (*g)
 			row.groups[row.ngroups++] = g;
 	}
 	uintptr_t first = (uintptr_t)hmap_get(&im->seen_ids, row.external_id);
@@ -431,8 +462,11 @@ static int read_roster(struct import *im)
 	int rc = 0, got;
 
 	r = csv_open(im->file, stdin, im->file, &opt);
-	if (!r)
-		return EX_NOINPUT;
+	if (!r) {
+		/* A file that opens but is not a roster is bad data. */
+		return strcmp(im->file, "-") != 0 &&
+		       access(im->file, R_OK) != 0 ? EX_NOINPUT : EX_DATAERR;
+	}
 	got = csv_next(r, &row);
 	if (got <= 0 || row->error) {
 		if (got == 0)

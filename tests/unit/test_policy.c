@@ -313,7 +313,7 @@ static void test_policy_set(void)
 	CHECK(set_err(&p, "min_entropy_bits", ".") != NULL);
 	CHECK(p.min_entropy_bits == 40.5);
 	e = set_err(&p, "colour", "blue");
-	CHECK(e && strstr(e, "colour: not a policy setting"));
+	CHECK(e && strstr(e, "unknown key 'colour'"));
 	CHECK(set_err(&p, "Length", "12") != NULL);
 	policy_release(&p);
 }

@@ -1,0 +1,261 @@
+# faults_points: crash consistency at chosen points. Where faults_kill.sh
+# kills after random delays, this kills with SIGKILL at a given system call
+# (strace's fault injection: the N-th write to the WAL or the database
+# file, the rename or link that names a file, the unlink of a temporary),
+# so the narrow moments a random kill rarely meets are met every time: the
+# commit of a batch, the checkpoint, naming an output, the moment between
+# the SMTP server's acceptance and send's record of it. After each kill the
+# same invariants as faults_kill.sh are checked.
+. "$(dirname "$0")/../lib.sh"
+PY=${PYTHON:-/usr/bin/python3}
+. "$ROOT/tests/faults_lib.sh"
+write_conf
+# The binary as it is now: others may rebuild it during the run.
+cp "$TEMPASS_BIN" "$T/tempass" && TEMPASS_BIN=$T/tempass
+SERVER=
+stop_server() {
+	[ -n "$SERVER" ] || return 0
+	kill "$SERVER" 2>/dev/null
+	wait "$SERVER" 2>/dev/null
+	SERVER=
+}
+trap 'stop_server; rm -rf "$T"' EXIT
+
+if ! why=$(strace -f -qq -o /dev/null true 2>&1); then
+	ok "skipped: strace cannot trace here: ${why:-strace is not installed}"
+	exit 0
+fi
+DB=$T/var/tempass.db
+WAL=$T/var/tempass.db-wal
+
+# killat PATH SYSCALL N ARGS...: tempass ARGS, killed with SIGKILL at its
+# N-th SYSCALL on PATH (on any file when PATH is empty); RC is its exit
+# status, 137 when it was killed.
+killat() {
+	local path=$1 sc=$2 n=$3 p=()
+	shift 3
+	[ -n "$path" ] && p=(-P "$path")
+	{ strace -f -qq -o /dev/null "${p[@]}" -e trace="$sc" \
+		-e inject="$sc":signal=KILL:when="$n" \
+		"$TEMPASS_BIN" --config "$T/pipeline.conf" "$@" >"$T/k.out" 2>"$T/k.err"; } 2>/dev/null
+	RC=$?
+}
+# calls PATH SYSCALL ARGS...: runs tempass ARGS to the end and prints how
+# many SYSCALLs it made on PATH.
+calls() {
+	local path=$1 sc=$2
+	shift 2
+	strace -f -qq -o "$T/calls.st" -P "$path" -e trace="$sc" \
+		"$TEMPASS_BIN" --config "$T/pipeline.conf" "$@" >/dev/null 2>&1
+	grep -c "$sc(" "$T/calls.st"
+}
+# points N: the write numbers to kill at: eight spread over 1..N and the
+# last four (N varies a little from run to run, as the store grows).
+points() {
+	local k
+	for k in 1 2 3 4 5 6 7 8; do echo $(((k * $1 + 8) / 9)); done
+	for k in 3 2 1 0; do echo $(($1 - k)); done
+}
+
+rosters 2000
+printf 'correct horse battery\n' >pw
+chmod 600 pw
+check_exit "import 2000 pupils (two rows rejected)" 65 tp import ra.csv
+check_exit "admin added" 0 tp admin add demo --site oakfield --password-file pw
+tp select "${YEARS[@]}" >sel.tsv 2>/dev/null
+nsel=$(rows sel.tsv)
+regen=(regenerate --admin demo --password-file "$T/pw" --yes --input "$T/sel.tsv")
+check_exit "a first batch for everyone" 0 tp "${regen[@]}"
+
+# ==== regenerate at its writes to the WAL and, in the checkpoint, to the
+# database file
+nw=$(calls "$WAL" pwrite64 "${regen[@]}")
+nd=$(calls "$DB" pwrite64 "${regen[@]}")
+: >"$T/viol"
+kills=0 done=0
+v1=$(sql 'select max(version) from batch')
+for at in $(points "$nw" | sed "s#^#$WAL:#") "$DB:1" "$DB:$(((nd + 1) / 2))" "$DB:$nd" "$WAL:fdatasync"; do
+	v0=$v1
+	case $at in
+	*:fdatasync) killat "$WAL" fdatasync 1 "${regen[@]}" ;;
+	*) killat "${at%:*}" pwrite64 "${at##*:}" "${regen[@]}" ;;
+	esac
+	v1=$(sql 'select max(version) from batch')
+	[ "$RC" -eq 137 ] && kills=$((kills + 1)) || done=$((done + 1))
+	[ "$v1" -eq "$v0" ] || [ "$v1" -eq $((v0 + 1)) ] ||
+		viol version "at ${at##*/}: version went from $v0 to $v1"
+	r=$(sql "select count(*) || ' ' || count(distinct c.batch_id) || ' ' || max(b.version)
+		 from credential c join batch b on b.id = c.batch_id where c.state = 'current'")
+	[ "$r" = "$nsel 1 $v1" ] ||
+		viol onebatch "at ${at##*/}: current passwords, their batches, newest version: $r (want $nsel 1 $v1)"
+	store_ok "at ${at##*/}"
+done
+echo "# regenerate: $nw writes to the WAL, $nd to the database; $kills kills, $done runs ended before the point"
+what="regenerate killed at $kills writes of the WAL and the checkpoint"
+report version "$what: no new batch or the next version"
+report onebatch "$what: every current password is of the newest batch"
+report_store "$what"
+check "regenerate was killed at 15 or more points" test "$kills" -ge 15
+
+# ==== import at its writes, and at the rename of its rejects file
+mkdir ref
+tp import rb.csv >/dev/null 2>&1
+FB=$(fp); cp out/students.rejects.csv ref/rejects-b.csv
+tp import ra.csv >/dev/null 2>&1
+FA=$(fp); cp out/students.rejects.csv ref/rejects-a.csv
+nw=$(calls "$WAL" pwrite64 import rb.csv)
+now=$(fp)
+: >"$T/viol"
+kills=0 done=0
+# outdir_ok WHEN: out/ holds a complete rejects file or none, nothing else.
+outdir_ok() {
+	local f
+	for f in $(ls -A out); do
+		case $f in
+		students.rejects.csv)
+			cmp -s "out/$f" ref/rejects-a.csv || cmp -s "out/$f" ref/rejects-b.csv ||
+				viol files "$1: out/$f is not a complete rejects file" ;;
+		*)	viol files "$1: out/$f is left behind ($(wc -c <"out/$f") bytes)" ;;
+		esac
+	done
+}
+for at in $(points "$nw") rename; do
+	before=$now
+	if [ "$before" = "$FA" ]; then roster=rb.csv want=$FB; else roster=ra.csv want=$FA; fi
+	if [ "$at" = rename ]; then
+		killat "" rename 1 import "$T/$roster"
+	else
+		killat "$WAL" pwrite64 "$at" import "$T/$roster"
+	fi
+	now=$(fp)
+	[ "$RC" -eq 137 ] && kills=$((kills + 1)) || done=$((done + 1))
+	[ "$now" = "$before" ] || [ "$now" = "$want" ] ||
+		viol atomic "at $at: the users are neither as before nor as imported"
+	if [ "$at" = rename ]; then
+		outdir_ok "killed at the rename of the rejects file"
+	else
+		outdir_ok "at WAL write $at"
+	fi
+	store_ok "at $at"
+	rm -f out/*.tmp.*
+done
+echo "# import: $nw writes to the WAL; $kills kills, $done runs ended before the point"
+what="import killed at $kills points (writes of the WAL, the rename of its rejects file)"
+report atomic "$what: users as before or as imported"
+report_store "$what"
+report files "$what: out_dir holds a complete rejects file or none, no temporary"
+
+# ==== emit at the moments a file is named, and at libxlsxwriter's own
+# temporary file
+tp "${regen[@]}" >final.tsv 2>/dev/null
+head -101 final.tsv >short.tsv
+ver=$(col final.tsv version | sort -u)
+pdf=oakfield-v$ver-strips.pdf xlsx=oakfield-v$ver.xlsx
+mkdir -p ref/new ref/old
+tp emit pdf --input final.tsv -o ref/new/$pdf >/dev/null 2>&1
+tp emit pdf --input short.tsv -o ref/old/$pdf >/dev/null 2>&1
+tp emit pdf --per-group --input final.tsv -o ref/pg >/dev/null 2>&1
+# emit_at NAME SYSCALL N [--force] ARGS...: emit into a clean out/ (with the
+# older file there for --force), killed at the N-th SYSCALL; prints what
+# out/ holds afterwards, "name:old", "name:new" or "name:SIZE" a file.
+emit_at() {
+	local f sc=$2 n=$3 name=$1
+	shift 3
+	rm -rf out; mkdir -m 700 out
+	[ "${1:-}" = --force ] && cp "ref/old/$name" out/
+	killat "" "$sc" "$n" emit "$@"
+	for f in $(ls -A out); do
+		if cmp -s "out/$f" "ref/new/$f"; then echo "$f:new"
+		elif cmp -s "out/$f" "ref/old/$f"; then echo "$f:old"
+		else echo "$f:$(wc -c <"out/$f")"; fi
+	done | tr '\n' ' '
+}
+check_eq "emit pdf killed as it links its complete file in: nothing in out_dir" \
+	"$(emit_at $pdf linkat 1 pdf --input "$T/final.tsv")" ""
+check_eq "emit pdf killed at its fsync: nothing in out_dir" \
+	"$(emit_at $pdf fsync 1 pdf --input "$T/final.tsv")" ""
+check_eq "emit pdf --force killed as it links the new file: the old file only" \
+	"$(emit_at $pdf linkat 1 --force pdf --input "$T/final.tsv")" "$pdf:old "
+got=$(emit_at $pdf rename 1 --force pdf --input "$T/final.tsv")
+check_eq "emit pdf --force killed at the rename over the old file: the old file only, no temporary" \
+	"$(echo "$got" | sed "s/^$pdf:new /$pdf:old /")" "$pdf:old "
+check_eq "emit xlsx killed at libxlsxwriter's unlink of its temporary file: nothing in out_dir" \
+	"$(emit_at $xlsx unlink 1 xlsx --input "$T/final.tsv" | sed 's/tmp\.[A-Za-z0-9]*:/tmp.XXXXXXXXXX:/')" ""
+rm -rf out; mkdir -m 700 out
+killat "" linkat 3 emit pdf --per-group --input "$T/final.tsv" -o "$T/out/pg"
+bad=0
+for f in $(ls -A out/pg); do cmp -s "out/pg/$f" "ref/pg/$f" || bad=$((bad + 1)); done
+check_eq "emit --per-group killed as it links its third file: two complete files, nothing else" \
+	"$RC $(ls -A out/pg | wc -l) $bad" "137 2 0"
+
+# ==== notify and send
+# send killed as it records the first message the server accepted: that
+# one arrives again with the next run, and only that one. Killed as it
+# moves a recorded message to cur/: the next run moves it, sends nothing
+# again. notify killed after its commit, as it moves its files from tmp/
+# to new/: send recovers them. notify killed before its commit: the
+# files it left in tmp/ are never sent.
+"$PY" "$ROOT/tests/smtp_server.py" --out "$T/got" --port-file "$T/port" \
+	--max-seconds 120 >/dev/null 2>"$T/server.err" &
+SERVER=$!
+for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.05; done
+PORT=$(cat "$T/port" 2>/dev/null)
+check "the SMTP server listens" test -n "$PORT"
+cat >>pipeline.conf <<EOF
+
+[email]
+queue_dir = $T/queue
+from = it@oakfield.example
+reset_url = https://reset.oakfield.example/r?t={{token}}
+templates = $ROOT/templates
+message_id_domain = oakfield.example
+smtp_url = smtp://127.0.0.1:$PORT
+EOF
+notify() {
+	tp select "$@" 2>/dev/null |
+		tp notify --admin demo --password-file "$T/pw" --yes >/dev/null 2>&1
+}
+# arrived: Message-ID and how many times it arrived, of every delivery.
+arrived() {
+	cat got/*.eml 2>/dev/null | tr -d '\r' | sed -n 's/^Message-ID: <\(.*\)>$/\1/p' | sort >got.ids
+	sql "select message_id from delivery" | sort |
+		while read -r id; do echo "$(grep -c -x -F "$id" got.ids)"; done | sort | uniq -c |
+		awk '{ printf "%s%dx%d", NR > 1 ? " " : "", $1, $2 }'
+}
+notify --group 7A --group 7B
+n1=$(sql "select count(*) from delivery")
+killat "$WAL" pwrite64 1 send
+r1=$RC
+tp send >/dev/null 2>&1
+check_eq "send killed as it records the first accepted message ($n1 queued): one arrives twice, the others once" \
+	"$r1 $(arrived)" "137 1x2 $((n1 - 1))x1"
+notify --group 7C --group 7D
+n2=$(sql "select count(*) from delivery")
+killat "" renameat2 1 send
+r2=$RC
+left=$(ls queue/new | wc -l)
+tp send >"$T/.out" 2>"$T/.err"
+check_eq "send killed as it moves its first sent message to cur/: the next run moves it without sending it" \
+	"$r2 $left $(arrived)" "137 $((n2 - n1)) 1x2 $((n2 - 1))x1"
+check_grep "and says so" "1 message(s) sent before moved to cur/" "$T/.err"
+notify --group 7E --group 7F >/dev/null
+n3=$(sql "select count(*) from delivery")
+# notify's third rename moves its third file from tmp/ to new/.
+tp select --group 7G --group 7H 2>/dev/null >sel3.tsv
+killat "" rename 3 notify --admin demo --password-file "$T/pw" --yes --input "$T/sel3.tsv"
+r3=$RC
+n4=$(sql "select count(*) from delivery")
+intmp=$(ls queue/tmp | wc -l)
+tp send >/dev/null 2>&1
+check_eq "notify killed after its commit, at its third rename: $((n4 - n3)) queued, $intmp still in tmp/; send delivers each once" \
+	"$r3 $((n4 - n3 - intmp)) $(arrived) $(ls -A queue/tmp | wc -l)" "137 2 1x2 $((n4 - 1))x1 0"
+killat "$WAL" pwrite64 1 notify --admin demo --password-file "$T/pw" --yes --input "$T/sel3.tsv"
+r4=$RC
+orphans=$(ls queue/tmp | wc -l)
+tp send >/dev/null 2>&1
+check_eq "notify killed before its commit: no delivery, no batch; its files in tmp/ are not sent" \
+	"$r4 $(sql "select count(*) from delivery") $(arrived)" "137 $n4 1x2 $((n4 - 1))x1"
+echo "# notify killed before its commit left $orphans file(s) in queue/tmp (deleted by send after an hour)"
+store_ok "after the notify and send kills"
+report_store "notify and send killed at chosen points"
+stop_server
