@@ -38,6 +38,7 @@ struct store {
 	char last_type[64];      /* the user type ensure_user_type saw last */
 	struct sbuf scratch;     /* reused by the audit digest */
 	long long vcache_id, vcache_version;   /* see batch_version() */
+	int bulk;                /* foreign keys off until the commit */
 };
 
 /* ==== Schema ==== */
@@ -388,6 +389,15 @@ void store_close(struct store *st)
 	free(st);
 }
 
+/* After a bulk transaction: foreign keys are checked again. */
+static void end_bulk(struct store *st)
+{
+	if (st->bulk)
+		sqlite3_exec(st->db, "PRAGMA foreign_keys = ON", NULL, NULL,
+			     NULL);
+	st->bulk = 0;
+}
+
 int store_begin(struct store *st)
 {
 	int rc;
@@ -399,6 +409,19 @@ int store_begin(struct store *st)
 	st->in_tx = 1;
 	st->have_head = 0;
 	return 0;
+}
+
+int store_begin_bulk(struct store *st)
+{
+	int rc;
+
+	/* Must be set outside a transaction: SQLite ignores it inside. */
+	if ((rc = exec(st, "PRAGMA foreign_keys = OFF")) != 0)
+		return rc;
+	st->bulk = 1;
+	if ((rc = store_begin(st)) != 0)
+		end_bulk(st);
+	return rc;
 }
 
 int store_commit(struct store *st)
@@ -414,6 +437,7 @@ int store_commit(struct store *st)
 		return r;
 	}
 	st->in_tx = 0;
+	end_bulk(st);
 	return 0;
 }
 
@@ -428,6 +452,7 @@ void store_rollback(struct store *st)
 	st->in_tx = 0;
 	st->have_head = 0;
 	st->last_type[0] = '\0';
+	end_bulk(st);
 }
 
 int store_read_begin(struct store *st)
@@ -755,6 +780,20 @@ int store_membership_add(struct store *st, long long group, long long user)
 {
 	static const char sql[] = "INSERT OR IGNORE INTO membership"
 				  " (group_id, user_id) VALUES (?, ?)";
+	sqlite3_stmt *s = prep(st, sql);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, group);
+	sqlite3_bind_int64(s, 2, user);
+	return done(st, s, "cannot add membership");
+}
+
+int store_membership_new(struct store *st, long long group, long long user)
+{
+	/* A new user has no membership yet: no conflict to look for. */
+	static const char sql[] = "INSERT INTO membership (group_id, user_id)"
+				  " VALUES (?, ?)";
 	sqlite3_stmt *s = prep(st, sql);
 
 	if (!s)

@@ -29,6 +29,13 @@ struct store *store_open(const char *path);
 void store_close(struct store *st);
 
 int store_begin(struct store *st);
+/*
+ * store_begin() for bulk work whose every reference the caller makes
+ * itself within the transaction (import): foreign keys are not checked
+ * until store_commit() or store_rollback() ends it, which saves a parent
+ * lookup per row.
+ */
+int store_begin_bulk(struct store *st);
 int store_commit(struct store *st);
 /* Rolls back the open transaction, if any. */
 void store_rollback(struct store *st);
@@ -96,6 +103,8 @@ int store_user_update(struct store *st, const struct store_user *u,
  */
 int store_user_leave(struct store *st, long long user, long long now);
 int store_membership_add(struct store *st, long long group, long long user);
+/* The same for a user added in this transaction (no membership yet). */
+int store_membership_new(struct store *st, long long group, long long user);
 int store_membership_remove(struct store *st, long long group,
 			    long long user);
 

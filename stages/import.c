@@ -720,7 +720,7 @@ static int add_user(struct apply *a, const struct row *r, long long *gids,
 		return rc;
 	hmap_put(&a->usernames, username, (void *)1);
 	for (size_t i = 0; i < ngids; i++)
-		if ((rc = store_membership_add(st, gids[i], u.id)) != 0)
+		if ((rc = store_membership_new(st, gids[i], u.id)) != 0)
 			return rc;
 	sbuf_addstr(&detail, im->rc->name);
 	sbuf_addch(&detail, ' ');
@@ -875,7 +875,9 @@ static int apply_rows(struct import *im, struct ctx *ctx)
 	struct sbuf detail = SBUF_INIT;
 	int rc;
 
-	if ((rc = store_begin(ctx->store)) != 0)
+	/* Every user, group and membership id below comes from this
+	 * transaction or the store itself: no foreign key can break. */
+	if ((rc = store_begin_bulk(ctx->store)) != 0)
 		goto fail_store;
 	if ((rc = store_users_load(ctx->store, ctx->site_id, &a.users,
 				   &a.nusers)) != 0 ||

@@ -6,6 +6,11 @@ set -u
 cd "$(dirname "$0")/.."
 export PYTHON=${PYTHON:-/usr/bin/python3}
 export TEMPASS_BIN=$PWD/tempass
+# make check-valgrind: every run of the binary goes through valgrind.
+if [ -n "${TEMPASS_VALGRIND:-}" ]; then
+	export TEMPASS_REAL_BIN=$TEMPASS_BIN
+	export TEMPASS_BIN=$PWD/tests/valgrind.sh
+fi
 export TESTS_DIR=$PWD/tests
 filter=${1:-}
 passed=0 failed=0

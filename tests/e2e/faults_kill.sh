@@ -16,6 +16,8 @@
 PY=${PYTHON:-/usr/bin/python3}
 . "$ROOT/tests/faults_lib.sh"
 write_conf
+# The binary as it is now: others may rebuild it during the run.
+cp "$TEMPASS_BIN" "$T/tempass" && TEMPASS_BIN=$T/tempass
 KILLS=${FAULTS_KILLS:-50}
 SEED=${FAULTS_SEED:-$(($(date +%s) % 32768))}
 RANDOM=$SEED
