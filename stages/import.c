@@ -10,6 +10,7 @@
  * is more likely truncated than true.
  */
 #include <getopt.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,10 +67,16 @@ struct import {
 	const struct roster_conf *rc;
 	const char *file;
 	const char *rejects_path;
-	struct arena arena;
-	struct row *rows;
-	size_t nrows, cap;
+	struct arena arena;        /* the reader's strings */
+	struct row **chunks;       /* rows in fixed chunks: never move */
+	size_t nrows;              /* rows checked so far (reader only) */
 	struct hmap seen_ids;      /* external_id -> row, for duplicates */
+	/* The reader hands rows to the writer as it goes: */
+	pthread_mutex_t lock;
+	pthread_cond_t more;
+	size_t published;          /* rows the writer may take */
+	int reading_done;
+	int read_rc;
 	/* the rejects file, opened at the first reject */
 	struct atomic_file rejects;
 	int rejects_open;
@@ -307,7 +314,28 @@ static const char *field(struct import *im, const struct csv_row *r, long i)
 	return arena_strndup(&im->arena, s, (size_t)(e - s));
 }
 
-/* Checks one data row; adds it to im->rows, or rejects it. */
+#define CHUNK_ROWS 4096
+#define MAX_CHUNKS 65536    /* 268 million rows: far beyond any roster */
+
+static struct row *row_at(const struct import *im, size_t i)
+{
+	return &im->chunks[i / CHUNK_ROWS][i % CHUNK_ROWS];
+}
+
+/* Lets the writer take the rows checked so far. */
+static void publish(struct import *im, int done, int rc)
+{
+	pthread_mutex_lock(&im->lock);
+	im->published = im->nrows;
+	if (done) {
+		im->reading_done = 1;
+		im->read_rc = rc;
+	}
+	pthread_cond_signal(&im->more);
+	pthread_mutex_unlock(&im->lock);
+}
+
+/* Checks one data row; adds it to the rows, or rejects it. */
 static int check_row(struct import *im, const struct mapping *m,
 		     const struct csv_row *r)
 {
@@ -432,71 +460,115 @@ static int check_row(struct import *im, const struct mapping *m,
 	if (first) {
 		snprintf(why, sizeof(why), "duplicate external id '%s' (first "
 			 "on line %lu)", row.external_id,
-			 im->rows[first - 1].line);
+			 row_at(im, first - 1)->line);
 		return reject(im, r->line, fv, r->nfields, why);
 	}
-	if (im->nrows == im->cap) {
-		im->cap = im->cap ? im->cap * 2 : 1024;
-		im->rows = xrealloc(im->rows, im->cap * sizeof(*im->rows));
+	if (im->nrows % CHUNK_ROWS == 0) {
+		if (im->nrows / CHUNK_ROWS == MAX_CHUNKS) {
+			errorf("%s: over %zu rows", im->file,
+			       (size_t)MAX_CHUNKS * CHUNK_ROWS);
+			return -1;
+		}
+		im->chunks[im->nrows / CHUNK_ROWS] =
+			xmalloc(CHUNK_ROWS * sizeof(struct row));
 	}
-	im->rows[im->nrows] = row;
+	*row_at(im, im->nrows) = row;
 	/* Row indexes, not pointers: the array moves as it grows. */
 	hmap_put(&im->seen_ids, row.external_id,
 		 (void *)(uintptr_t)(im->nrows + 1));
 	im->nrows++;
+	if (im->nrows % 256 == 0)
+		publish(im, 0, 0);
 	return 0;
 }
 
 /* ==== Reading the file ==== */
 
-static int read_roster(struct import *im)
+/*
+ * Opens the roster and maps its header. Returns 0 with *r open, or a
+ * status (reported): a mapping that does not fit stops before the store
+ * is touched.
+ */
+static int open_roster(struct import *im, struct csv_reader **r,
+		       struct mapping *m)
 {
 	struct csv_options opt = {
 		.encoding = strcmp(im->rc->encoding, "windows-1252") == 0 ?
 			    CSV_WINDOWS_1252 : CSV_UTF8,
 		.max_field = im->max_field,
 	};
-	struct mapping m = { 0 };
-	struct csv_reader *r;
 	struct csv_row *row;
-	int rc = 0, got;
+	int got;
 
-	r = csv_open(im->file, stdin, im->file, &opt);
-	if (!r) {
+	*r = csv_open(im->file, stdin, im->file, &opt);
+	if (!*r) {
 		/* A file that opens but is not a roster is bad data. */
 		return strcmp(im->file, "-") != 0 &&
 		       access(im->file, R_OK) != 0 ? EX_NOINPUT : EX_DATAERR;
 	}
-	got = csv_next(r, &row);
+	got = csv_next(*r, &row);
 	if (got <= 0 || row->error) {
 		if (got == 0)
 			errorf("%s: the file is empty", im->file);
 		else if (got > 0)
 			errorf("%s:%lu: header: %s", im->file, row->line,
 			       row->error);
-		csv_close(r);
+		csv_close(*r);
+		*r = NULL;
 		return EX_DATAERR;
 	}
 	im->nheader = row->nfields;
 	im->header = xcalloc(row->nfields, sizeof(*im->header));
 	for (size_t i = 0; i < row->nfields; i++)
 		im->header[i] = trimmed(row->fields[i]);
-	if (map_header(im, &m) != 0) {
-		rc = EX_CONFIG;
-		goto out;
+	if (map_header(im, m) != 0) {
+		csv_close(*r);
+		*r = NULL;
+		return EX_CONFIG;
 	}
-	while ((got = csv_next(r, &row)) > 0) {
-		if (check_row(im, &m, row) != 0) {
+	return 0;
+}
+
+struct reader {
+	struct import *im;
+	struct csv_reader *r;
+	const struct mapping *m;
+};
+
+/* Checks every data row, handing them on as it goes. The reader's own
+ * thread when the writer works at the same time. */
+static void *read_rows(void *arg)
+{
+	struct reader *rd = arg;
+	struct csv_row *row;
+	int got, rc = 0;
+
+	while ((got = csv_next(rd->r, &row)) > 0) {
+		if (check_row(rd->im, rd->m, row) != 0) {
 			rc = EX_CANTCREAT;
-			goto out;
+			break;
 		}
 	}
-	if (got < 0)
+	if (rc == 0 && got < 0)
 		rc = EX_DATAERR;
-out:
-	free(m.groups);
-	csv_close(r);
-	return rc;
+	publish(rd->im, 1, rc);
+	return NULL;
+}
+
+/*
+ * The rows from i on that the reader has handed over: waits for them.
+ * Returns how many there are in all, or i when the reader is done.
+ */
+static size_t take_rows(struct import *im, size_t i)
+{
+	size_t n;
+
+	pthread_mutex_lock(&im->lock);
+	while (im->published == i && !im->reading_done)
+		pthread_cond_wait(&im->more, &im->lock);
+	n = im->published;
+	pthread_mutex_unlock(&im->lock);
+	return n;
 }
 
 /* ==== Applying the rows ==== */
@@ -518,13 +590,15 @@ struct apply {
 	struct hmap groups;       /* name -> struct group_ref */
 	long long now;
 	const char *actor;
+	struct arena arena;       /* the writer's strings */
+	size_t rejected;          /* rows refused while writing */
 };
 
 static const char *user_key(struct apply *a, const char *roster,
 			    const char *external_id)
 {
 	size_t rl = strlen(roster), el = strlen(external_id);
-	char *k = arena_alloc(&a->im->arena, rl + el + 2);
+	char *k = arena_alloc(&a->arena, rl + el + 2);
 
 	memcpy(k, roster, rl);
 	k[rl] = '\x1f';
@@ -536,11 +610,11 @@ static void add_group_ref(void *ctx, const char *name, long long id,
 			  int roster)
 {
 	struct apply *a = ctx;
-	struct group_ref *g = arena_alloc(&a->im->arena, sizeof(*g));
+	struct group_ref *g = arena_alloc(&a->arena, sizeof(*g));
 
 	g->id = id;
 	g->roster = roster;
-	hmap_put(&a->groups, arena_strdup(&a->im->arena, name), g);
+	hmap_put(&a->groups, arena_strdup(&a->arena, name), g);
 }
 
 static int cmp_ll(const void *x, const void *y)
@@ -638,7 +712,7 @@ static const char *new_username(struct apply *a, const struct row *r)
 		sb.len = 20;
 		sb.buf[20] = '\0';
 	}
-	name = arena_strdup(&a->im->arena, sb.buf);
+	name = arena_strdup(&a->arena, sb.buf);
 	if (!hmap_get(&a->usernames, name))
 		goto out;
 	n = (uintptr_t)hmap_get(&a->suffix, name);
@@ -656,7 +730,7 @@ static const char *new_username(struct apply *a, const struct row *r)
 		sbuf_add(&sb, num + k, sizeof(num) - (size_t)k);
 		if (!hmap_get(&a->usernames, sb.buf)) {
 			hmap_put(&a->suffix, name, (void *)(n + 1));
-			name = arena_strdup(&a->im->arena, sb.buf);
+			name = arena_strdup(&a->arena, sb.buf);
 			break;
 		}
 	}
@@ -704,7 +778,7 @@ static int add_user(struct apply *a, const struct row *r, long long *gids,
 		snprintf(why, sizeof(why), "username '%s' is already taken "
 			 "by another user", r->username);
 		errorf("%s:%lu: %s", im->file, r->line, why);
-		im->nrejected++;
+		a->rejected++;
 		return 0;
 	}
 	u.roster = (char *)im->rc->name;
@@ -871,7 +945,7 @@ static int apply_rows(struct import *im, struct ctx *ctx)
 	struct apply a = { .im = im, .ctx = ctx, .now = now_seconds(),
 			   .actor = os_actor() };
 	long long *gids = xmalloc((im->rc->ngroups + 1) * sizeof(*gids));
-	size_t ngids = 0, before = im->nrejected;
+	size_t ngids = 0;
 	struct sbuf detail = SBUF_INIT;
 	int rc;
 
@@ -890,27 +964,34 @@ static int apply_rows(struct import *im, struct ctx *ctx)
 					      a.users[i].external_id),
 			 (void *)(uintptr_t)(i + 1));
 		/* A copy: update_user may replace the user's username. */
-		hmap_put(&a.usernames, arena_strdup(&im->arena,
+		hmap_put(&a.usernames, arena_strdup(&a.arena,
 						    a.users[i].username),
 			 (void *)1);
 	}
-	for (size_t i = 0; i < im->nrows; i++) {
-		const struct row *r = &im->rows[i];
-		uintptr_t idx = (uintptr_t)hmap_get(&a.by_key,
-			user_key(&a, im->rc->name, r->external_id));
+	for (size_t i = 0, n; (n = take_rows(im, i)) > i; ) {
+		for (; i < n; i++) {
+			const struct row *r = row_at(im, i);
+			uintptr_t idx = (uintptr_t)hmap_get(&a.by_key,
+				user_key(&a, im->rc->name, r->external_id));
 
-		if ((rc = resolve_groups(&a, r, gids, &ngids)) != 0)
-			goto fail_store;
-		if (idx) {
-			a.seen[idx - 1] = 1;
-			rc = update_user(&a, &a.users[idx - 1], r, gids, ngids);
-		} else {
-			rc = add_user(&a, r, gids, ngids);
+			if ((rc = resolve_groups(&a, r, gids, &ngids)) != 0)
+				goto fail_store;
+			if (idx) {
+				a.seen[idx - 1] = 1;
+				rc = update_user(&a, &a.users[idx - 1], r,
+						 gids, ngids);
+			} else {
+				rc = add_user(&a, r, gids, ngids);
+			}
+			if (rc)
+				goto fail_store;
 		}
-		if (rc)
-			goto fail_store;
 	}
-	if (im->strict && im->nrejected > before) {
+	/* The reader is done: a file that broke off is not imported. */
+	if ((rc = im->read_rc) != 0)
+		goto fail;
+	im->nrejected += a.rejected;
+	if (im->strict && a.rejected) {
 		rc = EX_DATAERR;
 		goto fail;
 	}
@@ -946,6 +1027,7 @@ out:
 	hmap_release(&a.usernames);
 	hmap_release(&a.suffix);
 	hmap_release(&a.groups);
+	arena_release(&a.arena);
 	return rc;
 }
 
@@ -972,6 +1054,9 @@ static int cmd_import(struct ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct import im = { 0 };
+	struct reader reader = { 0 };
+	struct mapping map = { 0 };
+	pthread_t thread;
 	const char *roster = NULL, *rejects = NULL;
 	char *rejects_path = NULL;
 	int c, rc;
@@ -1003,6 +1088,9 @@ static int cmd_import(struct ctx *ctx, int argc, char **argv)
 		return stage_usage(&stage_import, "no roster file given and "
 				   "[roster %s] names no 'file'", im.rc->name);
 	im.max_field = ctx->cfg->max_field;
+	im.chunks = xcalloc(MAX_CHUNKS, sizeof(*im.chunks));
+	pthread_mutex_init(&im.lock, NULL);
+	pthread_cond_init(&im.more, NULL);
 	if (!rejects) {
 		if (mkdir_p(ctx->cfg->rejects_dir, 0700) != 0)
 			return EX_CANTCREAT;
@@ -1011,14 +1099,32 @@ static int cmd_import(struct ctx *ctx, int argc, char **argv)
 						   im.rc->name);
 	}
 	im.rejects_path = rejects;
-	rc = read_roster(&im);
-	if (rc == 0 && im.strict && im.nrejected) {
-		errorf("%zu row(s) rejected; --strict: nothing imported",
-		       im.nrejected);
-		rc = EX_DATAERR;
-	}
-	if (rc == 0 && (rc = ctx_open(ctx)) == 0)
+	rc = open_roster(&im, &reader.r, &map);
+	reader.im = &im;
+	reader.m = &map;
+	if (rc == 0 && im.strict) {
+		/* Nothing may be written while a row could still be bad:
+		 * read everything first. */
+		read_rows(&reader);
+		rc = im.read_rc;
+		if (rc == 0 && im.nrejected) {
+			errorf("%zu row(s) rejected; --strict: nothing "
+			       "imported", im.nrejected);
+			rc = EX_DATAERR;
+		}
+		if (rc == 0 && (rc = ctx_open(ctx)) == 0)
+			rc = apply_rows(&im, ctx);
+	} else if (rc == 0 && (rc = ctx_open(ctx)) == 0) {
+		/* Reading and checking rows runs beside the writer, on the
+		 * second core. */
+		if (pthread_create(&thread, NULL, read_rows, &reader) != 0)
+			die("tempass: cannot start a thread");
 		rc = apply_rows(&im, ctx);
+		/* Had the writer given up, the reader still runs out. */
+		pthread_join(thread, NULL);
+	}
+	csv_close(reader.r);
+	free(map.groups);
 	if (im.rejects_open) {
 		if (atomic_commit(&im.rejects) != 0 && rc == 0)
 			rc = EX_CANTCREAT;
@@ -1042,10 +1148,14 @@ static int cmd_import(struct ctx *ctx, int argc, char **argv)
 	}
 	arena_release(&im.arena);
 	hmap_release(&im.seen_ids);
+	for (size_t i = 0; i * CHUNK_ROWS < im.nrows; i++)
+		free(im.chunks[i]);
+	free(im.chunks);
+	pthread_mutex_destroy(&im.lock);
+	pthread_cond_destroy(&im.more);
 	for (size_t i = 0; i < im.nheader; i++)
 		free(im.header[i]);
 	free(im.header);
-	free(im.rows);
 	free(rejects_path);
 	return rc;
 }
