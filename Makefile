@@ -154,5 +154,6 @@ fuzz: deps fuzz-deps
 	    tests/fuzz/corpus/$$n $$regress || { \
 	    echo "fuzz: $$n failed; the input is $(FUZZ_DIR)/$$n-*:"; \
 	    ls -t $(FUZZ_DIR)/$$n-* 2>/dev/null | head -n 1; \
-	    echo "save it under tests/fuzz/regress/$$n/ once fixed"; exit 1; }; \
+	    echo "(see why: $(FUZZ_DIR)/fuzz_$$n INPUT); save it under" \
+	         "tests/fuzz/regress/$$n/ once fixed"; exit 1; }; \
 	done

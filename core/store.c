@@ -37,8 +37,8 @@ struct store {
 	long long next_audit;
 	char last_type[64];      /* the user type ensure_user_type saw last */
 	struct sbuf scratch;     /* reused by the audit digest */
-	long long vcache_id, vcache_version;   /* see batch_version() */
 	int bulk;                /* foreign keys off until the commit */
+	int audit_pending;       /* events wait in temp.audit_buf */
 };
 
 /* ==== Schema ==== */
@@ -366,6 +366,15 @@ struct store *store_open(const char *path)
 		goto fail;
 	if (migrate(st) != 0)
 		goto fail;
+	/* This connection's buffers: bulk writes go through them. */
+	if (exec(st, "CREATE TEMP TABLE audit_buf ("
+		     "  id INTEGER PRIMARY KEY, at INTEGER, site_id INTEGER,"
+		     "  actor TEXT, action TEXT, user_id INTEGER,"
+		     "  batch_id INTEGER, detail TEXT, prev BLOB, hash BLOB);"
+		     "CREATE TEMP TABLE issue_buf ("
+		     "  user_id INTEGER PRIMARY KEY, grp TEXT, sealed BLOB,"
+		     "  pwhash TEXT, expires_at INTEGER)") != 0)
+		goto fail;
 	return st;
 fail:
 	store_close(st);
@@ -424,11 +433,41 @@ int store_begin_bulk(struct store *st)
 	return rc;
 }
 
+/* Moves the buffered audit events into the log (see store_audit). */
+static int flush_audit(struct store *st)
+{
+	static const char move[] =
+		"INSERT INTO audit (id, at, site_id, actor, action, user_id,"
+		" batch_id, detail, prev, hash) SELECT id, at, site_id, actor,"
+		" action, user_id, batch_id, detail, prev, hash"
+		" FROM temp.audit_buf ORDER BY id";
+	static const char clear[] = "DELETE FROM temp.audit_buf";
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!st->audit_pending)
+		return 0;
+	if (!(s = prep(st, move)))
+		return -1;
+	if ((rc = done(st, s, "cannot write audit events")) != 0)
+		return rc;
+	if (!(s = prep(st, clear)))
+		return -1;
+	if ((rc = done(st, s, "cannot write audit events")) != 0)
+		return rc;
+	st->audit_pending = 0;
+	return 0;
+}
+
 int store_commit(struct store *st)
 {
 	int rc;
 
 	ASSERT(st->in_tx);
+	if ((rc = flush_audit(st)) != 0) {
+		store_rollback(st);
+		return rc;
+	}
 	rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		int r = fail(st, rc, "cannot commit");
@@ -451,6 +490,7 @@ void store_rollback(struct store *st)
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	st->in_tx = 0;
 	st->have_head = 0;
+	st->audit_pending = 0;
 	st->last_type[0] = '\0';
 	end_bulk(st);
 }
@@ -1281,41 +1321,10 @@ static int void_tokens(struct store *st, long long user, long long now)
 	return done(st, s, "cannot void reset tokens");
 }
 
-int store_batch_void_tokens(struct store *st, long long batch, long long now)
+static void one_voided(void *ctx, long long user, long long version)
 {
-	static const char sql[] =
-		"UPDATE reset_token SET state = 'void', ended_at = ?1"
-		" WHERE state = 'current' AND user_id IN"
-		" (SELECT user_id FROM credential WHERE batch_id = ?2)";
-	sqlite3_stmt *s = prep(st, sql);
-
-	ASSERT(st->in_tx);
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, now);
-	sqlite3_bind_int64(s, 2, batch);
-	return done(st, s, "cannot void reset tokens");
-}
-
-/* The version of batch id, remembering the last one asked for: a batch's
- * voided credentials mostly come from one older batch. */
-static long long batch_version(struct store *st, long long id)
-{
-	static const char sql[] = "SELECT version FROM batch WHERE id = ?";
-	sqlite3_stmt *s;
-	long long v = 0;
-
-	if (id == st->vcache_id)
-		return st->vcache_version;
-	if (!(s = prep(st, sql)))
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	st->vcache_id = id;
-	st->vcache_version = v;
-	return v;
+	(void)user;
+	*(long long *)ctx = version;
 }
 
 long long store_credential_issue(struct store *st, long long batch,
@@ -1324,44 +1333,13 @@ long long store_credential_issue(struct store *st, long long batch,
 				 const char *pwhash, long long expires,
 				 long long now, long long *voided_version)
 {
-	static const char voidit[] =
-		"UPDATE credential SET state = 'void', voided_by = ?1,"
-		" ended_at = ?2, sealed = NULL, pwhash = NULL"
-		" WHERE user_id = ?3 AND state = 'current' RETURNING batch_id";
-	static const char ins[] =
-		"INSERT INTO credential (batch_id, user_id, grp, sealed,"
-		" pwhash, expires_at) VALUES (?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *s = prep(st, voidit);
-	long long old = 0;
 	int rc;
 
-	ASSERT(st->in_tx);
-	if (!s)
-		return -1;
 	*voided_version = 0;
-	sqlite3_bind_int64(s, 1, batch);
-	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_int64(s, 3, user);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		old = sqlite3_column_int64(s, 0);
-		rc = sqlite3_step(s);
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return fail(st, rc, "cannot void credential");
-	if (old && (*voided_version = batch_version(st, old)) < 0)
-		return -1;
-	if (!(s = prep(st, ins)))
-		return -1;
-	sqlite3_bind_int64(s, 1, batch);
-	sqlite3_bind_int64(s, 2, user);
-	bind_text(s, 3, group);
-	if (sealed)
-		sqlite3_bind_blob(s, 4, sealed, (int)len, SQLITE_STATIC);
-	bind_text(s, 5, pwhash);
-	sqlite3_bind_int64(s, 6, expires);
-	if ((rc = done(st, s, "cannot issue credential")) != 0)
+	if ((rc = store_issue_add(st, user, group, sealed, len, pwhash,
+				  expires)) != 0 ||
+	    (rc = store_issue_finish(st, batch, now, one_voided,
+				     voided_version)) != 0)
 		return rc;
 	return sqlite3_last_insert_rowid(st->db);
 }
@@ -1633,6 +1611,87 @@ int store_user_types(struct store *st, long long site,
 	return rc == SQLITE_DONE ? 0 : fail(st, rc, "cannot read user types");
 }
 
+/* ==== Issuing a batch in bulk ==== */
+
+int store_issue_add(struct store *st, long long user, const char *group,
+		    const unsigned char *sealed, size_t len, const char *pwhash,
+		    long long expires)
+{
+	static const char sql[] =
+		"INSERT INTO temp.issue_buf (user_id, grp, sealed, pwhash,"
+		" expires_at) VALUES (?, ?, ?, ?, ?)";
+	sqlite3_stmt *s = prep(st, sql);
+
+	ASSERT(st->in_tx);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, user);
+	bind_text(s, 2, group);
+	if (sealed)
+		sqlite3_bind_blob(s, 3, sealed, (int)len, SQLITE_STATIC);
+	bind_text(s, 4, pwhash);
+	sqlite3_bind_int64(s, 5, expires);
+	return done(st, s, "cannot issue credential");
+}
+
+int store_issue_finish(struct store *st, long long batch, long long now,
+		       void (*voided)(void *ctx, long long user,
+				      long long version),
+		       void *ctx)
+{
+	static const char old[] =
+		"SELECT c.user_id, b.version FROM temp.issue_buf n"
+		" JOIN credential c ON c.user_id = n.user_id"
+		"  AND c.state = 'current'"
+		" JOIN batch b ON b.id = c.batch_id";
+	static const char voidit[] =
+		"UPDATE credential SET state = 'void', voided_by = ?1,"
+		" ended_at = ?2, sealed = NULL, pwhash = NULL"
+		" WHERE state = 'current' AND user_id IN"
+		" (SELECT user_id FROM temp.issue_buf)";
+	static const char ins[] =
+		"INSERT INTO credential (batch_id, user_id, grp, sealed,"
+		" pwhash, expires_at) SELECT ?1, user_id, grp, sealed, pwhash,"
+		" expires_at FROM temp.issue_buf ORDER BY user_id";
+	static const char tokens[] =
+		"UPDATE reset_token SET state = 'void', ended_at = ?1"
+		" WHERE state = 'current' AND user_id IN"
+		" (SELECT user_id FROM temp.issue_buf)";
+	static const char clear[] = "DELETE FROM temp.issue_buf";
+	sqlite3_stmt *s = prep(st, old);
+	int rc;
+
+	ASSERT(st->in_tx);
+	if (!s)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		voided(ctx, sqlite3_column_int64(s, 0),
+		       sqlite3_column_int64(s, 1));
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return fail(st, rc, "cannot read credentials");
+	if (!(s = prep(st, voidit)))
+		return -1;
+	sqlite3_bind_int64(s, 1, batch);
+	sqlite3_bind_int64(s, 2, now);
+	if ((rc = done(st, s, "cannot void credentials")) != 0)
+		return rc;
+	if (!(s = prep(st, ins)))
+		return -1;
+	sqlite3_bind_int64(s, 1, batch);
+	if ((rc = done(st, s, "cannot issue credentials")) != 0)
+		return rc;
+	if (!(s = prep(st, tokens)))
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	if ((rc = done(st, s, "cannot void reset tokens")) != 0)
+		return rc;
+	/* secure_delete overwrites the sealed copies in the buffer too. */
+	if (!(s = prep(st, clear)))
+		return -1;
+	return done(st, s, "cannot issue credentials");
+}
+
 /* ==== Reset tokens and the mail queue ==== */
 
 int store_batch_set_kind(struct store *st, long long batch, const char *kind)
@@ -1858,9 +1917,12 @@ int store_audit(struct store *st, long long site, const char *actor,
 {
 	static const char head_sql[] = "SELECT id, hash FROM audit"
 				       " ORDER BY id DESC LIMIT 1";
+	/* Buffered in a temporary table and moved in one statement at
+	 * commit: one insert into the indexed log per event costs more than
+	 * the rest of a regeneration. */
 	static const char ins[] =
-		"INSERT INTO audit (id, at, site_id, actor, action, user_id,"
-		" batch_id, detail, prev, hash)"
+		"INSERT INTO temp.audit_buf (id, at, site_id, actor, action,"
+		" user_id, batch_id, detail, prev, hash)"
 		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	unsigned char hash[SECRETS_HASH_BYTES];
 	long long at = now_seconds();
@@ -1904,6 +1966,7 @@ int store_audit(struct store *st, long long site, const char *actor,
 		return -1;
 	memcpy(st->head, hash, SECRETS_HASH_BYTES);
 	st->next_audit++;
+	st->audit_pending = 1;
 	return 0;
 }
 

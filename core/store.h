@@ -201,14 +201,23 @@ int store_batch_create(struct store *st, long long site, const char *actor,
 		       const char *criteria, long long count, long long now,
 		       long long *id, long long *version);
 /*
- * Voids the current reset tokens of every user batch issued a credential
- * to: a newer list covers them.
+ * Issuing a whole batch in bulk, inside one transaction: store_issue_add()
+ * for each user (at most once each), then store_issue_finish(), which
+ * calls voided(ctx, user, version) for each user whose current credential
+ * it is about to void, voids those and the users' reset tokens, and
+ * stores the new credentials of batch. Set-wise statements instead of a
+ * few per user.
  */
-int store_batch_void_tokens(struct store *st, long long batch, long long now);
+int store_issue_add(struct store *st, long long user, const char *group,
+		    const unsigned char *sealed, size_t len, const char *pwhash,
+		    long long expires);
+int store_issue_finish(struct store *st, long long batch, long long now,
+		       void (*voided)(void *ctx, long long user,
+				      long long version),
+		       void *ctx);
 /*
- * Issues a credential of batch to user, voiding the user's current one (if
- * any) in the same transaction (their reset tokens: see
- * store_batch_void_tokens). sealed (len bytes) or pwhash holds the
+ * Issues one credential of batch to user as store_issue_finish() does
+ * (voiding the user's current one and reset tokens); the batch of one. sealed (len bytes) or pwhash holds the
  * password at rest. Sets *voided_version to the version of the batch whose
  * credential was voided (0 when none). Returns the new credential id.
  */

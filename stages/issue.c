@@ -188,11 +188,38 @@ static int cmp_id(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* (user id, version) of each credential a batch voids, sorted by user. */
+struct pairs {
+	long long (*v)[2];
+	size_t n, cap;
+};
+
+static void note_voided(void *ctx, long long user, long long version)
+{
+	struct pairs *p = ctx;
+
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 256;
+		p->v = xrealloc(p->v, p->cap * sizeof(*p->v));
+	}
+	p->v[p->n][0] = user;
+	p->v[p->n][1] = version;
+	p->n++;
+}
+
+static int cmp_pair(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return (x > y) - (x < y);
+}
+
 static int write_batch(struct ctx *ctx, struct issue *is, const char *actor,
 		       const char *criteria, char **hashes)
 {
 	struct store *st = ctx->store;
 	struct idset gone = { 0 };
+	struct pairs old = { 0 };
 	unsigned char sealed[SLOT + 64];
 	struct sbuf detail = SBUF_INIT;
 	size_t count = 0;
@@ -224,7 +251,6 @@ static int write_batch(struct ctx *ctx, struct issue *is, const char *actor,
 		goto fail;
 	for (size_t i = 0; i < is->n; i++) {
 		struct issue_item *it = &is->items[i];
-		long long voided, id;
 		char ad[128];
 		size_t adlen, len;
 
@@ -241,30 +267,38 @@ static int write_batch(struct ctx *ctx, struct issue *is, const char *actor,
 				rc = -1;
 				goto fail;
 			}
-			id = store_credential_issue(st, is->batch_id,
-						    it->user_id,
-						    it->group ? it->group : "",
-						    sealed, seal_size(len),
-						    NULL, it->expires,
-						    is->generated_at, &voided);
+			rc = store_issue_add(st, it->user_id, it->group ?
+					     it->group : "", sealed,
+					     seal_size(len), NULL,
+					     it->expires);
 		} else {
-			id = store_credential_issue(st, is->batch_id,
-						    it->user_id,
-						    it->group ? it->group : "",
-						    NULL, 0, hashes[i],
-						    it->expires,
-						    is->generated_at, &voided);
+			rc = store_issue_add(st, it->user_id, it->group ?
+					     it->group : "", NULL, 0,
+					     hashes[i], it->expires);
 		}
-		if (id < 0) {
-			rc = (int)id;
+		if (rc)
 			goto fail;
-		}
+	}
+	if ((rc = store_issue_finish(st, is->batch_id, is->generated_at,
+				     note_voided, &old)) != 0)
+		goto fail;
+	if (old.n)
+		qsort(old.v, old.n, sizeof(*old.v), cmp_pair);
+	for (size_t i = 0; i < is->n; i++) {
+		struct issue_item *it = &is->items[i];
+		long long key[2] = { it->user_id, 0 };
+		const long long *hit;
+
+		if (it->skip)
+			continue;
 		sbuf_reset(&detail);
 		sbuf_addf(&detail, "batch v%lld; group '%s'", is->version,
 			  it->group ? it->group : "");
-		if (voided) {
+		hit = old.n ? bsearch(key, old.v, old.n, sizeof(*old.v),
+				      cmp_pair) : NULL;
+		if (hit) {
 			sbuf_addf(&detail, "; voided the password of batch "
-				  "v%lld", voided);
+				  "v%lld", hit[1]);
 			is->voided++;
 		}
 		if ((rc = store_audit(st, ctx->site_id, actor,
@@ -273,9 +307,6 @@ static int write_batch(struct ctx *ctx, struct issue *is, const char *actor,
 			goto fail;
 		is->issued++;
 	}
-	if ((rc = store_batch_void_tokens(st, is->batch_id,
-					  is->generated_at)) != 0)
-		goto fail;
 	sbuf_reset(&detail);
 	sbuf_addf(&detail, "%s; %zu issued, %zu voided, %zu skipped as "
 		  "claimed, %zu as left", criteria, is->issued, is->voided,
@@ -288,12 +319,14 @@ static int write_batch(struct ctx *ctx, struct issue *is, const char *actor,
 	secrets_wipe(sealed, sizeof(sealed));
 	sbuf_release(&detail);
 	free(gone.v);
+	free(old.v);
 	return 0;
 fail:
 	store_rollback(st);
 	secrets_wipe(sealed, sizeof(sealed));
 	sbuf_release(&detail);
 	free(gone.v);
+	free(old.v);
 	is->issued = is->voided = 0;
 	return store_status(rc);
 }

@@ -71,18 +71,27 @@ report_store() {
 	report audit "$1: audit verify passes after each"
 }
 
-# killrun DELAY_MS ARGS...: tempass ARGS in the background (output in k.out
-# and k.err), killed with SIGKILL after DELAY_MS; RC is its exit status,
-# 137 when the kill came first. $! is tempass itself: bash execs a simple
-# command it forks.
+# killrun WINDOW_MS ARGS...: tempass ARGS in the background (output in
+# k.out and k.err), killed with SIGKILL after a random delay from 0 to
+# WINDOW_MS times F/100; RC is its exit status, 137 when the kill came
+# first. $! is tempass itself: bash execs a simple command it forks.
+# WINDOW_MS is a run's measured time, but runs slow down when the machine
+# is busy: F grows a little after each kill and shrinks after each run that
+# finished first, so that about one run in six finishes and the kills fall
+# all over the run, whatever its speed (set F=100 before a new command).
+F=100
 killrun() {
-	local d=$1 pid; shift
+	local d pid
+	d=$(delay $(($1 * F / 100)))
+	shift
 	"$TEMPASS_BIN" --config "$T/pipeline.conf" "$@" >"$T/k.out" 2>"$T/k.err" &
 	pid=$!
 	sleep "$((d / 1000)).$(printf %03d $((d % 1000)))"
 	kill -9 "$pid" 2>/dev/null
 	{ wait "$pid"; } 2>/dev/null
 	RC=$?
+	if [ "$RC" -eq 137 ]; then F=$((F * 104 / 100 + 1)); else F=$((F * 80 / 100)); fi
+	[ "$F" -ge 20 ] || F=20
 }
 # timed ARGS...: the run time of tempass ARGS in ms, the median of three.
 timed() {

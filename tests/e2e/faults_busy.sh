@@ -66,7 +66,7 @@ for round in $(seq 1 "$ROUNDS"); do
 		fi
 		v=$(col o$i.tsv version | sort -u)
 		case $v in
-		''|*[!0-9]*) viol batch1 "round $round, regenerate $i: versions '$(echo $v)' in its output"; continue ;;
+		''|*[!0-9]*) viol batch1 "round $round, regenerate $i: versions '$(echo "$v" | tr '\n' ' ')' in its output"; continue ;;
 		esac
 		vs+=("$v")
 		# The batch holds exactly the users of this output.
