@@ -1236,39 +1236,38 @@ int store_unavailable(struct store *st, long long site,
 	return rc == SQLITE_DONE ? 0 : fail(st, rc, "cannot read users");
 }
 
-int store_target(struct store *st, long long site, const char *username,
-		 struct store_target *t)
+int store_targets(struct store *st, long long site,
+		  int (*fn)(void *ctx, const struct store_target_row *t),
+		  void *ctx)
 {
 	static const char sql[] =
-		"SELECT id, forename, surname, user_type,"
-		" claimed_at IS NOT NULL, status = 'left',"
-		" coalesce(email, ''), email_verified"
-		" FROM user WHERE site_id = ? AND username = ?";
+		"SELECT id, username, forename, surname, user_type,"
+		" coalesce(email, ''), email_verified, claimed_at IS NOT NULL,"
+		" status = 'left' FROM user WHERE site_id = ?";
 	sqlite3_stmt *s = prep(st, sql);
-	int rc, found = 0;
+	struct store_target_row t;
+	int rc;
 
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, site);
-	bind_text(s, 2, username);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		t->id = sqlite3_column_int64(s, 0);
-		snprintf(t->forename, sizeof(t->forename), "%s",
-			 col_str(s, 1));
-		snprintf(t->surname, sizeof(t->surname), "%s", col_str(s, 2));
-		snprintf(t->user_type, sizeof(t->user_type), "%s",
-			 col_str(s, 3));
-		t->claimed = sqlite3_column_int(s, 4);
-		t->left = sqlite3_column_int(s, 5);
-		snprintf(t->email, sizeof(t->email), "%s", col_str(s, 6));
-		t->email_verified = sqlite3_column_int(s, 7);
-		found = 1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		t.id = sqlite3_column_int64(s, 0);
+		t.username = col_str(s, 1);
+		t.forename = col_str(s, 2);
+		t.surname = col_str(s, 3);
+		t.user_type = col_str(s, 4);
+		t.email = col_str(s, 5);
+		t.email_verified = sqlite3_column_int(s, 6);
+		t.claimed = sqlite3_column_int(s, 7);
+		t.left = sqlite3_column_int(s, 8);
+		if (fn(ctx, &t) != 0) {
+			sqlite3_reset(s);
+			return -1;
+		}
 	}
 	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return fail(st, rc, "cannot read user");
-	return found;
+	return rc == SQLITE_DONE ? 0 : fail(st, rc, "cannot read users");
 }
 
 int store_batch_create(struct store *st, long long site, const char *actor,

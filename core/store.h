@@ -181,20 +181,17 @@ int store_select_user(struct store *st, long long site, const char *username,
 int store_unavailable(struct store *st, long long site,
 		      void (*fn)(void *ctx, long long user), void *ctx);
 
-/* One user as regeneration sees it. */
-struct store_target {
+/* One user of a site, as store_targets() hands them over: strings valid
+ * during the call only. */
+struct store_target_row {
 	long long id;
-	char forename[256];
-	char surname[256];
-	char user_type[64];
-	char email[320];          /* "" when none */
-	int email_verified;
-	int claimed;
-	int left;
+	const char *username, *forename, *surname, *user_type, *email;
+	int email_verified, claimed, left;
 };
-/* Fills t for username at site; 1 found, 0 not, or -1. */
-int store_target(struct store *st, long long site, const char *username,
-		 struct store_target *t);
+/* Calls fn for every user of the site, in one pass over the table. */
+int store_targets(struct store *st, long long site,
+		  int (*fn)(void *ctx, const struct store_target_row *t),
+		  void *ctx);
 
 /* Creates the site's next batch version; sets *id and *version. */
 int store_batch_create(struct store *st, long long site, const char *actor,

@@ -20,53 +20,61 @@
 
 #define SLOT 160   /* bytes of locked memory per password */
 
+struct resolve {
+	struct issue *is;
+	struct hmap wanted;       /* username -> item index + 1 */
+};
+
+static int resolve_one(void *arg, const struct store_target_row *t)
+{
+	struct resolve *r = arg;
+	uintptr_t i = (uintptr_t)hmap_get(&r->wanted, t->username);
+	struct issue_item *it;
+
+	if (!i)
+		return 0;
+	it = &r->is->items[i - 1];
+	it->user_id = t->id;
+	it->forename = arena_strdup(&r->is->arena, t->forename);
+	it->surname = arena_strdup(&r->is->arena, t->surname);
+	it->user_type = arena_strdup(&r->is->arena, t->user_type);
+	it->email = t->email_verified && t->email[0] ?
+		    arena_strdup(&r->is->arena, t->email) : NULL;
+	it->skip = t->left ? ISSUE_LEFT : t->claimed ? ISSUE_CLAIMED :
+		   ISSUE_OK;
+	return 0;
+}
+
 int issue_resolve(struct ctx *ctx, struct issue *is)
 {
-	struct hmap seen = HMAP_INIT;
-	struct store_target t;
+	struct resolve r = { .is = is };
 	int rc;
 
 	if ((rc = ctx_open(ctx)) != 0)
 		return rc;
-	/* One snapshot for every lookup, and one lock instead of n. */
-	if ((rc = store_read_begin(ctx->store)) != 0)
-		return store_status(rc);
 	for (size_t i = 0; i < is->n; i++) {
 		struct issue_item *it = &is->items[i];
-		int found;
 
-		if (hmap_get(&seen, it->username)) {
+		if (hmap_get(&r.wanted, it->username)) {
 			it->skip = ISSUE_DUPLICATE;
 			continue;
 		}
-		hmap_put(&seen, it->username, (void *)1);
-		found = store_target(ctx->store, ctx->site_id, it->username, &t);
-		if (found < 0) {
-			store_read_end(ctx->store);
-			hmap_release(&seen);
-			return store_status(found);
-		}
-		if (!found) {
-			it->skip = ISSUE_UNKNOWN;
-			is->unknown++;
-			continue;
-		}
-		it->user_id = t.id;
-		it->forename = arena_strdup(&is->arena, t.forename);
-		it->surname = arena_strdup(&is->arena, t.surname);
-		it->user_type = arena_strdup(&is->arena, t.user_type);
-		it->email = t.email_verified && t.email[0] ?
-			    arena_strdup(&is->arena, t.email) : NULL;
-		if (t.left) {
-			it->skip = ISSUE_LEFT;
-			is->left++;
-		} else if (t.claimed) {
-			it->skip = ISSUE_CLAIMED;
-			is->claimed++;
+		hmap_put(&r.wanted, it->username, (void *)(uintptr_t)(i + 1));
+		it->skip = ISSUE_UNKNOWN;   /* until the store knows them */
+	}
+	/* One pass over the site's users beats a lookup per user once a
+	 * batch is more than a handful of pupils. */
+	rc = store_targets(ctx->store, ctx->site_id, resolve_one, &r);
+	hmap_release(&r.wanted);
+	if (rc)
+		return store_status(rc);
+	for (size_t i = 0; i < is->n; i++) {
+		switch (is->items[i].skip) {
+		case ISSUE_UNKNOWN: is->unknown++; break;
+		case ISSUE_LEFT: is->left++; break;
+		case ISSUE_CLAIMED: is->claimed++; break;
 		}
 	}
-	store_read_end(ctx->store);
-	hmap_release(&seen);
 	return 0;
 }
 

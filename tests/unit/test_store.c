@@ -1060,6 +1060,29 @@ static void test_store_credential_current_unique(void)
 	store_close(st);
 }
 
+/* What store_targets() handed over: how many, and user "aa". */
+struct seen_target {
+	int n;
+	long long aa_id;
+	int aa_claimed, aa_left;
+	char aa_surname[16];
+};
+
+static int note_target(void *ctx, const struct store_target_row *t)
+{
+	struct seen_target *s = ctx;
+
+	s->n++;
+	if (strcmp(t->username, "aa") == 0) {
+		s->aa_id = t->id;
+		s->aa_claimed = t->claimed;
+		s->aa_left = t->left;
+		snprintf(s->aa_surname, sizeof(s->aa_surname), "%s",
+			 t->surname);
+	}
+	return 0;
+}
+
 static void test_store_claim(void)
 {
 	struct store *st = open_db("claim.db");
@@ -1095,12 +1118,12 @@ static void test_store_claim(void)
 	      NOW + 200);
 	/* Both are now unavailable for regeneration. */
 	{
-		struct store_target t;
+		struct seen_target t = { 0 };
 
-		CHECK(store_target(st, site, "aa", &t) == 1);
-		CHECK(t.id == u && t.claimed == 1 && t.left == 0);
-		CHECK_STR(t.surname, "A");
-		CHECK(store_target(st, site, "nobody", &t) == 0);
+		CHECK(store_targets(st, site, note_target, &t) == 0);
+		CHECK(t.n == 2);
+		CHECK(t.aa_id == u && t.aa_claimed == 1 && t.aa_left == 0);
+		CHECK(strcmp(t.aa_surname, "A") == 0);
 	}
 	sqlite3_close(db);
 	store_close(st);
