@@ -1965,7 +1965,9 @@ int store_audit(struct store *st, long long site, const char *actor,
 		return -1;
 	memcpy(st->head, hash, SECRETS_HASH_BYTES);
 	st->next_audit++;
-	st->audit_pending = 1;
+	/* Moved in slices, so the buffer's memory stays small. */
+	if (++st->audit_pending >= 8192)
+		return flush_audit(st);
 	return 0;
 }
 
