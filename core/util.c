@@ -4,7 +4,9 @@
  */
 #include "core/util.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -305,6 +307,42 @@ const char *strcasestr_ascii(const char *hay, const char *needle)
 
 /* ==== Files ==== */
 
+/*
+ * Removes PATH.tmp.PID files that a killed process left behind (between
+ * naming its temporary and renaming it over PATH): each holds a complete
+ * copy of secrets. A PID still alive is someone's work in progress.
+ */
+static void remove_stale(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? (slash == path ? xstrdup("/") :
+			     xstrndup(path, (size_t)(slash - path))) :
+		    xstrdup(".");
+	const char *base = slash ? slash + 1 : path;
+	size_t blen = strlen(base);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char *end;
+		long pid;
+
+		if (strncmp(e->d_name, base, blen) != 0 ||
+		    strncmp(e->d_name + blen, ".tmp.", 5) != 0)
+			continue;
+		pid = strtol(e->d_name + blen + 5, &end, 10);
+		if (*end || pid <= 0 || pid == (long)getpid())
+			continue;
+		/* Alive, or not ours to judge: leave it. */
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		unlinkat(dirfd(d), e->d_name, 0);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+}
+
 int atomic_open(struct atomic_file *af, const char *path, int force)
 {
 	const char *slash = strrchr(path, '/');
@@ -315,6 +353,7 @@ int atomic_open(struct atomic_file *af, const char *path, int force)
 	int fd;
 
 	memset(af, 0, sizeof(*af));
+	remove_stale(path);
 	if (!force && lstat(path, &st) == 0) {
 		errorf("'%s': file exists (use --force to replace it)", path);
 		free(dir);

@@ -8,6 +8,8 @@
 #include "stages/emit.h"
 
 #include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,6 +302,37 @@ static int write_text(const struct emit_opts *o, const struct emit_table *t,
 	return 0;
 }
 
+/*
+ * libxlsxwriter's scratch folder: a private one beside the database, not
+ * out_dir, so a killed run leaves nothing among the lists. Its files are
+ * unlinked as soon as they are created; leftovers of a kill are emptied
+ * here. NULL (the system's) when it cannot be made.
+ */
+static const char *xlsx_tmpdir(struct ctx *ctx)
+{
+	static char *dir;
+	const char *db = ctx->cfg->database, *slash = strrchr(db, '/');
+	DIR *d;
+	struct dirent *e;
+
+	if (dir)
+		return dir;
+	dir = slash ? xasprintf("%.*s/xlsx-tmp", (int)(slash - db), db) :
+	      xstrdup("xlsx-tmp");
+	if (mkdir_p(dir, 0700) != 0) {
+		free(dir);
+		dir = NULL;
+		return NULL;
+	}
+	if ((d = opendir(dir))) {
+		while ((e = readdir(d)))
+			if (e->d_name[0] != '.')
+				unlinkat(dirfd(d), e->d_name, 0);
+		closedir(d);
+	}
+	return dir;
+}
+
 /* Writes rows [from, to) to path (a file that holds passwords). */
 static int write_file(struct ctx *ctx, const struct emit_opts *o,
 		      const struct emit_table *t, size_t from, size_t to,
@@ -315,7 +348,7 @@ static int write_file(struct ctx *ctx, const struct emit_opts *o,
 	} else if (o->kind == EMIT_XLSX) {
 		struct xlsx_options xo = {
 			.site_name = ctx->site->name,
-			.tmpdir = ctx->cfg->out_dir,
+			.tmpdir = xlsx_tmpdir(ctx),
 			.name = path,
 		};
 		long v = column(t, "version"), g = column(t, "generated_at");
@@ -336,7 +369,9 @@ static int write_file(struct ctx *ctx, const struct emit_opts *o,
 	}
 	if (rc) {
 		atomic_abort(&af);
-		return rc;
+		errorf("'%s' not written", path);
+		/* A file that cannot be written is output not created. */
+		return rc == EX_IOERR ? EX_CANTCREAT : rc;
 	}
 	if (atomic_commit(&af) != 0)
 		return EX_CANTCREAT;

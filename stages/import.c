@@ -1057,6 +1057,7 @@ static int cmd_import(struct ctx *ctx, int argc, char **argv)
 	struct reader reader = { 0 };
 	struct mapping map = { 0 };
 	pthread_t thread;
+	int applied;
 	const char *roster = NULL, *rejects = NULL;
 	char *rejects_path = NULL;
 	int c, rc;
@@ -1123,6 +1124,7 @@ static int cmd_import(struct ctx *ctx, int argc, char **argv)
 		/* Had the writer given up, the reader still runs out. */
 		pthread_join(thread, NULL);
 	}
+	applied = rc == 0;
 	csv_close(reader.r);
 	free(map.groups);
 	if (im.rejects_open) {
@@ -1133,7 +1135,8 @@ static int cmd_import(struct ctx *ctx, int argc, char **argv)
 				"rejected; see %s\n", im.nrejected,
 				im.rejects_path);
 	}
-	if (rc == 0) {
+	/* What was imported is said even when the rejects file failed. */
+	if (applied) {
 		FILE *out = ctx->summary ? ctx->summary : stdout;
 
 		fprintf(out, "%s%zu added, %zu updated, %zu moved, %zu left, "
@@ -1143,7 +1146,7 @@ static int cmd_import(struct ctx *ctx, int argc, char **argv)
 		if (im.revoked)
 			fprintf(out, "%zu unclaimed password(s) of leavers "
 				"revoked\n", im.revoked);
-		if (im.nrejected)
+		if (im.nrejected && rc == 0)
 			rc = EX_DATAERR;
 	}
 	arena_release(&im.arena);

@@ -605,12 +605,14 @@ static void test_config_policy(void)
 	CHECK(p != NULL && p->style == POLICY_WORDS);
 	CHECK(config_policy(c, "governor") == NULL);
 	config_free(c);
-	/* policy_set names the key; config adds the file and line. */
+	/* policy_set names the key; config adds the file and line, on the
+	 * same line of the message. */
 	err = REFUSED("[site]\ncode = a\n[policy student]\nlength = two\n",
 		      "length: 'two' is not a number");
-	CHECK(strstr(err, "pipeline.conf':4: in [policy student]") != NULL);
+	CHECK(strstr(err, "pipeline.conf':4: [policy student]: length:") !=
+	      NULL);
 	REFUSED("[site]\ncode = a\n[policy student]\ncolour = red\n",
-		"pipeline.conf':4: in [policy student]");
+		"pipeline.conf':4: [policy student]: unknown key 'colour'");
 	REFUSED("[site]\ncode = a\n[policy]\nlength = 12\n",
 		"pipeline.conf':4: unknown section [policy]");
 	config_free(NULL);   /* NULL-safe */
