@@ -74,12 +74,14 @@ bench: deps
 	PYTHON=$(PYTHON) tests/bench.sh
 
 check-asan: deps
-	$(MAKE) clean
-	$(MAKE) CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
-	        LDFLAGS="-fsanitize=address,undefined" tempass $(UNIT_BIN)
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	  PYTHON=$(PYTHON) tests/run.sh
-	$(MAKE) clean
+	@$(MAKE) --no-print-directory -s clean
+	$(MAKE) --no-print-directory \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	  LDFLAGS="-fsanitize=address,undefined" tempass $(UNIT_BIN)
+	@rc=0; ASAN_OPTIONS=detect_leaks=1 \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  PYTHON=$(PYTHON) tests/run.sh || rc=$$?; \
+	$(MAKE) --no-print-directory -s clean >/dev/null; exit $$rc
 
 # The end-to-end tests with every run of tempass under valgrind: no
 # invalid access, no definite leak. Slow (tens of minutes): not in CI. The
