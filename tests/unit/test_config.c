@@ -296,6 +296,9 @@ static void test_config_sites(void)
 	REFUSED("[store]\nreveal = yes\n", "[site] needs a code");
 	REFUSED("[site]\ncode = Oak Field\n",
 		"site code 'Oak Field' must be lower-case");
+	/* The same code twice: one of the two would never be used. */
+	REFUSED("[site a]\nname = A\n[site]\ncode = a\n",
+		"code 'a' is also a [site a] section");
 	REFUSED("[site]\ncode = oakfield\n[site Big]\nname = B\n",
 		"site code 'Big' must be lower-case");
 	REFUSED("[site]\ncode =\n", "must be lower-case");
