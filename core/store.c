@@ -816,17 +816,25 @@ int store_user_leave(struct store *st, long long user, long long now)
 	return n;
 }
 
-int store_membership_add(struct store *st, long long group, long long user)
+/* Runs sql, a statement of two integer parameters that returns no row. */
+static int run_pair(struct store *st, const char *sql, long long a,
+		    long long b, const char *what)
 {
-	static const char sql[] = "INSERT OR IGNORE INTO membership"
-				  " (group_id, user_id) VALUES (?, ?)";
 	sqlite3_stmt *s = prep(st, sql);
 
 	if (!s)
 		return -1;
-	sqlite3_bind_int64(s, 1, group);
-	sqlite3_bind_int64(s, 2, user);
-	return done(st, s, "cannot add membership");
+	sqlite3_bind_int64(s, 1, a);
+	sqlite3_bind_int64(s, 2, b);
+	return done(st, s, what);
+}
+
+int store_membership_add(struct store *st, long long group, long long user)
+{
+	static const char sql[] = "INSERT OR IGNORE INTO membership"
+				  " (group_id, user_id) VALUES (?, ?)";
+
+	return run_pair(st, sql, group, user, "cannot add membership");
 }
 
 int store_membership_new(struct store *st, long long group, long long user)
@@ -834,26 +842,16 @@ int store_membership_new(struct store *st, long long group, long long user)
 	/* A new user has no membership yet: no conflict to look for. */
 	static const char sql[] = "INSERT INTO membership (group_id, user_id)"
 				  " VALUES (?, ?)";
-	sqlite3_stmt *s = prep(st, sql);
 
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, group);
-	sqlite3_bind_int64(s, 2, user);
-	return done(st, s, "cannot add membership");
+	return run_pair(st, sql, group, user, "cannot add membership");
 }
 
 int store_membership_remove(struct store *st, long long group, long long user)
 {
 	static const char sql[] = "DELETE FROM membership WHERE group_id = ?"
 				  " AND user_id = ?";
-	sqlite3_stmt *s = prep(st, sql);
 
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, group);
-	sqlite3_bind_int64(s, 2, user);
-	return done(st, s, "cannot remove membership");
+	return run_pair(st, sql, group, user, "cannot remove membership");
 }
 
 /* ==== Listings ==== */
