@@ -18,7 +18,7 @@ DEB_BUILD := build-essential pkg-config libcsv-dev libsodium-dev \
              libqrencode-dev libcurl4-openssl-dev fonts-dejavu-core \
              fonts-wqy-microhei
 DEB_TEST  := sqlite3 python3 python3-openpyxl python3-pypdf poppler-utils \
-             qpdf python3-aiosmtpd valgrind time util-linux
+             qpdf python3-aiosmtpd valgrind time util-linux strace
 PYTHON  := /usr/bin/python3
 
 SRC_LIB := $(sort $(wildcard core/*.c formats/*.c stages/*.c))
