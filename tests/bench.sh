@@ -178,7 +178,7 @@ selected=$(($(wc -l <select.tsv) - 1))
 	die "select gave $selected users, want $((N - leavers))"
 row "select (all years)" "$selected" "$SECS" "$PEAK_MB" "(none)" "-"
 
-measure select.tsv /dev/null "$BIN" --config pipeline.conf regenerate \
+measure select.tsv regen.tsv "$BIN" --config pipeline.conf regenerate \
 	--admin bench --password-file admin.pw --yes
 grep -q "^batch v1: $selected password(s) regenerated" "$W/stage.err" ||
 	die "regenerate: $(cat "$W/stage.err")"
@@ -186,6 +186,36 @@ ok=$(below "$SECS" "$(awk -v n="$selected" 'BEGIN { print n / 100000 }')")
 row "regenerate (sealed)" "$selected" "$SECS" "$PEAK_MB" \
     "100000 rows/s" "$(scaled_verdict "$ok")"
 echo "bench: regenerate sealed: $selected passwords in ${SECS}s"
+
+# ==== Outputs of the sealed batch ====
+
+mkdir -p out
+measure regen.tsv /dev/null "$BIN" --config pipeline.conf emit pdf \
+	-o out/strips.pdf
+ok=$(below "$SECS" "$(awk -v n="$selected" 'BEGIN { print n / 100000 }')")
+row "emit pdf strips" "$selected" "$SECS" "$PEAK_MB" "100000 rows/s" \
+    "$(scaled_verdict "$ok")"
+measure regen.tsv /dev/null "$BIN" --config pipeline.conf emit xlsx \
+	-o out/batch.xlsx
+ok=$(below "$SECS" "$(awk -v n="$selected" 'BEGIN { print n / 200000 }')")
+row "emit xlsx" "$selected" "$SECS" "$PEAK_MB" "200000 rows/s" \
+    "$(scaled_verdict "$ok")"
+echo "bench: outputs written"
+
+# ==== The whole run, on a store of its own ====
+
+mkdir -p runw
+sed -e "s#$W/var/#$W/runw/var/#" -e "s#$W/out#$W/runw/out#" \
+    -e "s#^file = .*students.csv#file = $W/roster1.csv#" \
+    -e "s#^groups = Year 7\$#groups = Year 7, Year 8, Year 9, Year 10, Year 11#" \
+    pipeline.conf >run.conf
+measure /dev/null run.out "$BIN" --config run.conf run --demo
+grep -q "strips.pdf" run.out || die "run wrote no strips: $(cat run.out)"
+ok=$(( $(below "$SECS" "$(awk -v n="$N" 'BEGIN { print 2 * n / 100000 }')") &&
+       $(below "$PEAK_MB" 200) ))
+row "run (all outputs)" "$N" "$SECS" "$PEAK_MB" "<2 s per 100000, <200 MB" \
+    "$(scaled_verdict $ok)"
+echo "bench: run: import, regenerate and $(wc -l <run.out) outputs in ${SECS}s"
 
 # ==== Hash mode against bare Argon2id ====
 #
