@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int test_failed_checks;
 static int test_failures;
@@ -48,5 +49,48 @@ static int test_failures;
 	} while (0)
 
 #define TEST_EXIT() return test_failures ? 1 : 0
+
+/*
+ * Capturing what the code under test reports: capture_begin() points
+ * file descriptor 2 at a temporary file, capture_end() puts it back and
+ * returns what was written (up to 16 KiB), valid until the next capture.
+ */
+struct test_capture {
+	FILE *fp;
+	int saved;
+	char text[16384];
+};
+
+static inline struct test_capture *test_capture(void)
+{
+	static struct test_capture c = { NULL, -1, "" };
+
+	return &c;
+}
+
+static inline void capture_begin(void)
+{
+	struct test_capture *c = test_capture();
+
+	fflush(stderr);
+	c->fp = tmpfile();
+	c->saved = dup(2);
+	dup2(fileno(c->fp), 2);
+}
+
+static inline const char *capture_end(void)
+{
+	struct test_capture *c = test_capture();
+	size_t n;
+
+	fflush(stderr);
+	dup2(c->saved, 2);
+	close(c->saved);
+	rewind(c->fp);
+	n = fread(c->text, 1, sizeof(c->text) - 1, c->fp);
+	c->text[n] = '\0';
+	fclose(c->fp);
+	return c->text;
+}
 
 #endif

@@ -29,33 +29,6 @@
 #define SS8 "ẞẞẞẞẞẞẞẞ"
 #define SS16 SS8 SS8
 
-static FILE *cap_fp;
-static int cap_saved = -1;
-static char cap_buf[16384];
-
-static void capture_start(void)
-{
-	fflush(stderr);
-	cap_fp = tmpfile();
-	cap_saved = dup(2);
-	dup2(fileno(cap_fp), 2);
-}
-
-/* What was written on stderr since capture_start(). */
-static const char *capture_end(void)
-{
-	size_t n;
-
-	fflush(stderr);
-	dup2(cap_saved, 2);
-	close(cap_saved);
-	rewind(cap_fp);
-	n = fread(cap_buf, 1, sizeof(cap_buf) - 1, cap_fp);
-	cap_buf[n] = '\0';
-	fclose(cap_fp);
-	return cap_buf;
-}
-
 #define CHECK_HAS(hay, needle)                                             \
 	do {                                                               \
 		const char *h_ = (hay), *n_ = (needle);                    \
@@ -345,7 +318,7 @@ static void check_refused(const struct eml_message *m, const char *want)
 	int rc;
 
 	sbuf_addstr(&sb, "kept");
-	capture_start();
+	capture_begin();
 	rc = eml_compose(m, &sb);
 	err = capture_end();
 	CHECK(rc == -1);
@@ -974,7 +947,7 @@ static void test_eml_write(void)
 	/* A refused message writes nothing. */
 	fp = tmpfile();
 	m.to.addr = "a@b.c\r\nBcc: x@y.z";
-	capture_start();
+	capture_begin();
 	rc = eml_write(&m, fp, "queue/new/2.eml");
 	err = capture_end();
 	CHECK(rc == -1);
@@ -987,7 +960,7 @@ static void test_eml_write(void)
 	CHECK(fp != NULL);
 	if (fp) {
 		m = base_message();
-		capture_start();
+		capture_begin();
 		rc = eml_write(&m, fp, "queue/new/3.eml");
 		err = capture_end();
 		CHECK(rc == -1);

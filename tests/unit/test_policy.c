@@ -49,7 +49,7 @@ static char *tmp_file(const char *name, const char *content)
 static char captured[8192];
 static FILE *capture_fp, *real_stderr;
 
-static void capture_begin(void)
+static void stderr_swap_begin(void)
 {
 	fflush(stderr);
 	capture_fp = tmpfile();
@@ -59,7 +59,7 @@ static void capture_begin(void)
 	stderr = capture_fp;
 }
 
-static const char *capture_end(void)
+static const char *stderr_swap_end(void)
 {
 	size_t n;
 
@@ -76,9 +76,9 @@ static const char *set_err(struct policy *p, const char *key, const char *v)
 {
 	int rc;
 
-	capture_begin();
+	stderr_swap_begin();
 	rc = policy_set(p, key, v);
-	capture_end();
+	stderr_swap_end();
 	return rc < 0 ? captured : NULL;
 }
 
@@ -170,9 +170,9 @@ static struct wordlists *load_quiet(const char *words, const char *deny)
 {
 	struct wordlists *wl;
 
-	capture_begin();
+	stderr_swap_begin();
 	wl = wordlists_load(words, deny);
-	capture_end();
+	stderr_swap_end();
 	return wl;
 }
 
@@ -352,9 +352,9 @@ static void test_wordlists_load(void)
 			}
 	}
 	CHECK(ok);
-	capture_begin();
+	stderr_swap_begin();
 	wl = wordlists_load(WORDS_FILE, DENY_FILE);
-	msg = capture_end();
+	msg = stderr_swap_end();
 	CHECK(wl != NULL);
 	CHECK_STR(msg, "");
 	/* One word, no digits: the entropy is log2 of the words kept. */
@@ -371,9 +371,9 @@ static void test_wordlists_load(void)
 	w = tmp_file("w1.txt", "\xef\xbb\xbf# header\n\n  apple \r\n"
 		     "pear\t\n# note\nglass\nkite\napple\nplum\n");
 	d = tmp_file("d1.txt", "# rude\n\nass\nass\n");
-	capture_begin();
+	stderr_swap_begin();
 	wl = wordlists_load(w, d);
-	msg = capture_end();
+	msg = stderr_swap_end();
 	CHECK(wl != NULL);
 	CHECK(strstr(msg, "warning: '") && strstr(msg, "w1.txt':6: word "
 		      "'glass' holds denylisted 'ass'; dropped"));
@@ -390,47 +390,47 @@ static void test_wordlists_load(void)
 	/* Lines that are not lower-case letters a-z fail the load. */
 	d = tmp_file("d2.txt", "ass\n");
 	w = tmp_file("w2.txt", "apple\npear\n\xc3\xa4pfel\n");
-	capture_begin();
+	stderr_swap_begin();
 	wl = wordlists_load(w, d);
-	msg = capture_end();
+	msg = stderr_swap_end();
 	CHECK(wl == NULL);
 	CHECK(strstr(msg, "w2.txt':3: '\xc3\xa4pfel' is not lower-case "
 		      "letters a-z"));
 	free(w);
 	w = tmp_file("w3.txt", "apple\nPear\n");
-	capture_begin();
+	stderr_swap_begin();
 	wl = wordlists_load(w, d);
-	msg = capture_end();
+	msg = stderr_swap_end();
 	CHECK(wl == NULL && strstr(msg, "w3.txt':2: 'Pear' is not lower-case"));
 	free(w);
 	w = tmp_file("w4.txt", "apple\ngreen apple\n");
 	CHECK(load_quiet(w, d) == NULL);
 	free(w);
 	w = tmp_file("w5.txt", "apple\nabcdefghijklmnop\n");
-	capture_begin();
+	stderr_swap_begin();
 	wl = wordlists_load(w, d);
-	msg = capture_end();
+	msg = stderr_swap_end();
 	CHECK(wl == NULL && strstr(msg, "w5.txt':2: 'abcdefghijklmnop' is not "
 				    "1 to 15 letters long"));
 	free(w);
 	w = tmp_file("w6.txt", "apple\n\xff\xfe\n");
-	capture_begin();
+	stderr_swap_begin();
 	wl = wordlists_load(w, d);
-	msg = capture_end();
+	msg = stderr_swap_end();
 	CHECK(wl == NULL && strstr(msg, "w6.txt':2: line is not lower-case"));
 	free(w);
 	/* A denylist entry shorter than 3 letters would bar too much. */
 	w = tmp_file("w7.txt", "apple\n");
 	d2 = tmp_file("d3.txt", "ass\nxy\n");
-	capture_begin();
+	stderr_swap_begin();
 	wl = wordlists_load(w, d2);
-	msg = capture_end();
+	msg = stderr_swap_end();
 	CHECK(wl == NULL && strstr(msg, "d3.txt':2: 'xy' is not 3 to 32"));
 	free(d2);
 	/* Missing files. */
-	capture_begin();
+	stderr_swap_begin();
 	wl = wordlists_load("/nonexistent/words.txt", d);
-	msg = capture_end();
+	msg = stderr_swap_end();
 	CHECK(wl == NULL && strstr(msg, "'/nonexistent/words.txt': cannot "
 				    "open"));
 	CHECK(load_quiet(w, "/nonexistent/deny.txt") == NULL);
@@ -538,9 +538,9 @@ static int check_fails(const struct policy *p, const struct wordlists *wl,
 	const char *msg;
 	int rc;
 
-	capture_begin();
+	stderr_swap_begin();
 	rc = policy_check(p, wl);
-	msg = capture_end();
+	msg = stderr_swap_end();
 	if (rc != -1 || !strstr(msg, want)) {
 		fprintf(stderr, "policy_check gave %d, '%s'; want '%s'\n", rc,
 			msg, want);
@@ -790,9 +790,9 @@ static void test_policy_generate_random(void)
 
 	/* An inconsistent policy is refused, not drawn from. */
 	p.min_lower = 1;
-	capture_begin();
+	stderr_swap_begin();
 	CHECK(policy_generate(&p, wl, NULL, out, sizeof(out)) == -1);
-	CHECK(strstr(capture_end(), "is more than length 128"));
+	CHECK(strstr(stderr_swap_end(), "is more than length 128"));
 	CHECK(out[0] == '\0');
 
 	policy_release(&p);
@@ -976,10 +976,10 @@ static void test_policy_generate_screening(void)
 	}
 
 	/* Only names in the list: every draw fails, and that is reported. */
-	capture_begin();
+	stderr_swap_begin();
 	CHECK(policy_generate(&p, only_names, amber_gold, out,
 			      sizeof(out)) == -1);
-	msg = capture_end();
+	msg = stderr_swap_end();
 	CHECK(strstr(msg, "policy 'student': 1000 draws in a row held a "
 		      "denylisted word or the user's name"));
 	CHECK(out[0] == '\0');

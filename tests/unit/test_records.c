@@ -19,33 +19,6 @@
 
 /* ==== Helpers ==== */
 
-static FILE *cap_fp;
-static int cap_saved = -1;
-static char cap_buf[16384];
-
-static void capture_start(void)
-{
-	fflush(stderr);
-	cap_fp = tmpfile();
-	cap_saved = dup(2);
-	dup2(fileno(cap_fp), 2);
-}
-
-/* What was written on stderr since capture_start(). */
-static const char *capture_end(void)
-{
-	size_t n;
-
-	fflush(stderr);
-	dup2(cap_saved, 2);
-	close(cap_saved);
-	rewind(cap_fp);
-	n = fread(cap_buf, 1, sizeof(cap_buf) - 1, cap_fp);
-	cap_buf[n] = '\0';
-	fclose(cap_fp);
-	return cap_buf;
-}
-
 #define CHECK_HAS(hay, needle)                                             \
 	do {                                                               \
 		const char *h_ = (hay), *n_ = (needle);                    \
@@ -145,7 +118,7 @@ static char *dump_err(const char *text, enum rec_format f, const char **err)
 {
 	char *d;
 
-	capture_start();
+	capture_begin();
 	d = dump(text, f);
 	*err = capture_end();
 	return d;
@@ -686,7 +659,7 @@ static void test_rec_read_errors(void)
 
 		CHECK(r != NULL);
 		if (r) {
-			capture_start();
+			capture_begin();
 			CHECK(rec_read(r, &v) == -1);
 			err = capture_end();
 			CHECK_HAS(err, "'t':2: NUL byte");
@@ -780,7 +753,7 @@ static void test_rec_writer_close(void)
 		CHECK(!"/dev/full");
 		return;
 	}
-	capture_start();
+	capture_begin();
 	w = rec_writer_new(out, REC_NDJSON, cols, 1);
 	CHECK(rec_write(w, row) == 0);   /* buffered by stdio so far */
 	CHECK(rec_writer_close(w) == -1);

@@ -16,33 +16,6 @@
 
 /* ==== Helpers ==== */
 
-static FILE *cap_fp;
-static int cap_saved = -1;
-static char cap_buf[16384];
-
-static void capture_start(void)
-{
-	fflush(stderr);
-	cap_fp = tmpfile();
-	cap_saved = dup(2);
-	dup2(fileno(cap_fp), 2);
-}
-
-/* What was written on stderr since capture_start(). */
-static const char *capture_end(void)
-{
-	size_t n;
-
-	fflush(stderr);
-	dup2(cap_saved, 2);
-	close(cap_saved);
-	rewind(cap_fp);
-	n = fread(cap_buf, 1, sizeof(cap_buf) - 1, cap_fp);
-	cap_buf[n] = '\0';
-	fclose(cap_fp);
-	return cap_buf;
-}
-
 static char tmpdir[] = "/tmp/test_template_XXXXXX";
 
 /* Writes len bytes of text to name in the test folder; returns its path. */
@@ -85,7 +58,7 @@ static void check_load_error(const char *text, size_t len, unsigned flags,
 	struct template *t;
 	const char *err;
 
-	capture_start();
+	capture_begin();
 	t = template_load(path, reset_names, flags);
 	err = capture_end();
 	CHECK(t == NULL);
@@ -241,7 +214,7 @@ static void test_template_load_errors(void)
 	path = xasprintf("%s/no-such.txt", tmpdir);
 	want = xasprintf("tempass: '%s': cannot open: No such file or "
 			 "directory\n", path);
-	capture_start();
+	capture_begin();
 	t = template_load(path, reset_names, 0);
 	err = capture_end();
 	CHECK(t == NULL);
@@ -250,7 +223,7 @@ static void test_template_load_errors(void)
 	free(want);
 
 	/* A folder is not a template. */
-	capture_start();
+	capture_begin();
 	t = template_load(tmpdir, reset_names, 0);
 	err = capture_end();
 	CHECK(t == NULL);
@@ -319,7 +292,7 @@ static void test_template_render(void)
 	vars[4].name = "reset_url";
 	sbuf_reset(&sb);
 	sbuf_addstr(&sb, "kept");
-	capture_start();
+	capture_begin();
 	CHECK(template_render(t, TEMPLATE_HTML, template_vars, vars,
 			      &sb) == -1);
 	err = capture_end();
@@ -332,7 +305,7 @@ static void test_template_render(void)
 
 	/* A value that is not UTF-8. */
 	vars[2].value = "zo\xeb";
-	capture_start();
+	capture_begin();
 	CHECK(template_render(t, TEMPLATE_TEXT, template_vars, vars,
 			      &sb) == -1);
 	err = capture_end();
@@ -344,7 +317,7 @@ static void test_template_render(void)
 
 	/* On an empty buffer a failure leaves it empty. */
 	sbuf_release(&sb);
-	capture_start();
+	capture_begin();
 	CHECK(template_render(t, TEMPLATE_TEXT, template_vars, vars,
 			      &sb) == -1);
 	capture_end();

@@ -20,33 +20,6 @@ static char tmpdir[] = "/tmp/tempass-util.XXXXXX";
 
 /* ==== Helpers ==== */
 
-static FILE *capture_fp;
-static int capture_saved = -1;
-static char captured[4096];
-
-static void capture_begin(void)
-{
-	fflush(stderr);
-	capture_fp = tmpfile();
-	capture_saved = dup(2);
-	dup2(fileno(capture_fp), 2);
-}
-
-/* What was written to stderr since capture_begin(). */
-static const char *capture_end(void)
-{
-	size_t n;
-
-	fflush(stderr);
-	dup2(capture_saved, 2);
-	close(capture_saved);
-	rewind(capture_fp);
-	n = fread(captured, 1, sizeof(captured) - 1, capture_fp);
-	captured[n] = '\0';
-	fclose(capture_fp);
-	return captured;
-}
-
 static int rm_entry(const char *path, const struct stat *sb, int flag,
 		    struct FTW *ftw)
 {

@@ -106,32 +106,6 @@ static const char reader_py[] =
 
 /* ==== Helpers ==== */
 
-static FILE *capture_fp;
-static int capture_saved = -1;
-static char captured[8192];
-
-static void capture_begin(void)
-{
-	fflush(stderr);
-	capture_fp = tmpfile();
-	capture_saved = dup(2);
-	dup2(fileno(capture_fp), 2);
-}
-
-static const char *capture_end(void)
-{
-	size_t n;
-
-	fflush(stderr);
-	dup2(capture_saved, 2);
-	close(capture_saved);
-	rewind(capture_fp);
-	n = fread(captured, 1, sizeof(captured) - 1, capture_fp);
-	captured[n] = '\0';
-	fclose(capture_fp);
-	return captured;
-}
-
 static size_t count_lines(const char *s)
 {
 	size_t n = 0;
@@ -641,14 +615,14 @@ static void test_xlsx_write_refusals(void)
 	want = xasprintf("tempass: cannot write workbook '%s': No such file "
 			 "or directory\n", missing);
 	check_refused(missing, &opt, cols, NCOLS, main_table(), 2, want);
-	CHECK_STR(captured, want);
+	CHECK_STR(test_capture()->text, want);
 	free(want);
 
 	/* Invalid UTF-8 is refused before anything is written. */
 	want = xasprintf("tempass: cannot write workbook '%s': row 2, column "
 			 "'surname': value is not valid UTF-8\n", path);
 	check_refused(path, &opt, cols, NCOLS, rows, 2, want);
-	CHECK_STR(captured, want);
+	CHECK_STR(test_capture()->text, want);
 	free(want);
 	check_refused(path, &opt, bad_cols, 2, NULL, 0,
 		      "name of column 2 is not valid UTF-8");
