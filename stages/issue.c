@@ -6,6 +6,7 @@
  */
 #include "stages/issue.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -454,21 +455,33 @@ static int is_added(const char *name)
 	return 0;
 }
 
-int issue_read_input(FILE *in, const char *name, struct issue_input *inp,
+int issue_read_input(const char *path, struct issue_input *inp,
 		     struct issue *is)
 {
-	struct rec_reader *r = rec_reader_new(in, name, REC_AUTO);
+	const char *name = path ? path : "<stdin>";
+	FILE *in = path ? fopen(path, "r") : stdin;
+	struct rec_reader *r;
 	const char *const *v;
 	long user_col;
 	size_t cap = 0;
 	int got;
 
-	if (!r)
+	if (!in) {
+		errorf("'%s': cannot open: %s", path, strerror(errno));
+		return EX_NOINPUT;
+	}
+	r = rec_reader_new(in, name, REC_AUTO);
+	if (!r) {
+		if (in != stdin)
+			fclose(in);
 		return EX_DATAERR;
+	}
 	user_col = rec_column(r, "username");
 	if (user_col < 0) {
 		errorf("%s: the stream has no 'username' column", name);
 		rec_reader_free(r);
+		if (in != stdin)
+			fclose(in);
 		return EX_DATAERR;
 	}
 	inp->group_col = rec_column(r, "group");
@@ -509,6 +522,8 @@ int issue_read_input(FILE *in, const char *name, struct issue_input *inp,
 	}
 	is->n = inp->nrows;
 	rec_reader_free(r);
+	if (in != stdin)
+		fclose(in);
 	return got < 0 ? EX_DATAERR : 0;
 }
 

@@ -85,13 +85,14 @@ struct issue_input {
 };
 
 /*
- * Reads a record stream with a 'username' column (and maybe 'group') into
- * inp, and one item per record into is (borrowing inp's strings). Columns
+ * Reads the record stream in path (NULL: standard input), with a
+ * 'username' column (and maybe 'group'), into inp, and one item per record
+ * into is (borrowing inp's strings). Columns
  * a batch adds (issue_columns) are dropped, but for 'group': a batch
  * writes them afresh.
- * Returns 0 or EX_DATAERR (reported).
+ * Returns 0, EX_NOINPUT or EX_DATAERR (reported).
  */
-int issue_read_input(FILE *in, const char *name, struct issue_input *inp,
+int issue_read_input(const char *path, struct issue_input *inp,
 		     struct issue *is);
 /* "groups: Year 7, 7A" from the distinct groups in order; caller frees. */
 char *issue_criteria(const struct issue_input *inp);

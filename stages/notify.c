@@ -9,7 +9,6 @@
  * void the users' older tokens and unclaimed passwords, as a newer list
  * voids an older one.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,7 +87,6 @@ static int cmd_notify(struct ctx *ctx, int argc, char **argv)
 	int yes = 0, dry_run = 0, c, rc;
 	enum rec_format f;
 	char *crit = NULL;
-	FILE *in = stdin;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -121,14 +119,7 @@ static int cmd_notify(struct ctx *ctx, int argc, char **argv)
 		return stage_usage(&stage_notify, "say which admin acts: "
 				   "--admin NAME");
 	}
-	if (input && !(in = fopen(input, "r"))) {
-		errorf("'%s': cannot open: %s", input, strerror(errno));
-		mail_release(&m);
-		return EX_NOINPUT;
-	}
-	rc = issue_read_input(in, input ? input : "<stdin>", &inp, &is);
-	if (in != stdin)
-		fclose(in);
+	rc = issue_read_input(input, &inp, &is);
 	if (rc || (rc = confirm_admin(ctx, admin, pwfile)) != 0 ||
 	    (rc = issue_resolve(ctx, &is)) != 0)
 		goto out;

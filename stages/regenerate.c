@@ -64,7 +64,6 @@ static int cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 	struct issue is = { 0 };
 	enum rec_format f;
 	char *crit = NULL;
-	FILE *in = stdin;
 	size_t todo = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -98,13 +97,7 @@ static int cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 	if (!admin)
 		return stage_usage(&stage_regenerate, "say which admin acts: "
 				   "--admin NAME");
-	if (input && !(in = fopen(input, "r"))) {
-		errorf("'%s': cannot open: %m", input);
-		return EX_NOINPUT;
-	}
-	rc = issue_read_input(in, input ? input : "<stdin>", &inp, &is);
-	if (in != stdin)
-		fclose(in);
+	rc = issue_read_input(input, &inp, &is);
 	if (rc)
 		goto out;
 	if ((rc = confirm_admin(ctx, admin, pwfile)) != 0)
