@@ -42,7 +42,12 @@ void *hmap_get(const struct hmap *m, const char *key)
 static void grow(struct hmap *m)
 {
 	size_t cap = m->cap ? m->cap * 2 : 64;
-	struct hmap_slot *slots = xcalloc(cap, sizeof(*slots));
+	/* Written before it is read: calloc's fresh pages would be mapped
+	 * to the zero page by the first probe and copied on the first
+	 * store, a second fault that flushes every core's TLB. */
+	struct hmap_slot *slots = xmalloc(cap * sizeof(*slots));
+
+	memset(slots, 0, cap * sizeof(*slots));
 
 	for (size_t i = 0; i < m->cap; i++)
 		if (m->slots[i].key)

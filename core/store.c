@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -327,12 +328,25 @@ static int set_wal(struct store *st)
 	}
 }
 
+/*
+ * Debian's SQLite is built without lookaside memory, so every small
+ * allocation of a statement goes to malloc, and with memory statistics on
+ * (the default) each of those takes a global mutex to count it. tempass
+ * never reads the statistics: turned off once, before SQLite starts.
+ */
+static void configure_sqlite(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct store *store_open(const char *path)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct store *st = xcalloc(1, sizeof(*st));
 	const char *slash = strrchr(path, '/');
 	int fd;
 
+	pthread_once(&once, configure_sqlite);
 	st->path = xstrdup(path);
 	if (slash && slash != path) {
 		char *dir = xstrndup(path, (size_t)(slash - path));
