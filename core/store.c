@@ -39,8 +39,22 @@ struct store {
 	char last_type[64];      /* the user type ensure_user_type saw last */
 	struct sbuf scratch;     /* reused by the audit digest */
 	int bulk;                /* foreign keys off until the commit */
-	int audit_pending;       /* events wait in temp.audit_buf */
+	/* Events of this transaction not yet in the log (see store_audit):
+	 * their texts packed in audit_text, three strings each. */
+	struct audit_event *audit_buf;
+	size_t audit_pending, audit_cap;
+	struct sbuf audit_text;
 };
+
+struct audit_event {
+	long long id, at, site, user, batch;
+	size_t text;             /* actor, action, detail in audit_text */
+	unsigned char prev[SECRETS_HASH_BYTES];
+	unsigned char hash[SECRETS_HASH_BYTES];
+};
+
+/* Events buffered before they are moved into the log. */
+#define AUDIT_SLICE 8192
 
 /* ==== Schema ==== */
 
@@ -231,6 +245,15 @@ static sqlite3_stmt *prep(struct store *st, const char *sql)
 	return st->cache[i].stmt;
 }
 
+/* Binds a row id, 0 meaning none (NULL). */
+static void bind_id(sqlite3_stmt *s, int i, long long id)
+{
+	if (id)
+		sqlite3_bind_int64(s, i, id);
+	else
+		sqlite3_bind_null(s, i);
+}
+
 static void bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	if (v)
@@ -381,11 +404,7 @@ struct store *store_open(const char *path)
 	if (migrate(st) != 0)
 		goto fail;
 	/* This connection's buffers: bulk writes go through them. */
-	if (exec(st, "CREATE TEMP TABLE audit_buf ("
-		     "  id INTEGER PRIMARY KEY, at INTEGER, site_id INTEGER,"
-		     "  actor TEXT, action TEXT, user_id INTEGER,"
-		     "  batch_id INTEGER, detail TEXT, prev BLOB, hash BLOB);"
-		     "CREATE TEMP TABLE issue_buf ("
+	if (exec(st, "CREATE TEMP TABLE issue_buf ("
 		     "  user_id INTEGER PRIMARY KEY, grp TEXT, sealed BLOB,"
 		     "  pwhash TEXT, expires_at INTEGER)") != 0)
 		goto fail;
@@ -408,6 +427,8 @@ void store_close(struct store *st)
 		sqlite3_close(st->db);
 	}
 	sbuf_release(&st->scratch);
+	sbuf_release(&st->audit_text);
+	free(st->audit_buf);
 	free(st->path);
 	free(st);
 }
@@ -450,26 +471,39 @@ int store_begin_bulk(struct store *st)
 /* Moves the buffered audit events into the log (see store_audit). */
 static int flush_audit(struct store *st)
 {
-	static const char move[] =
+	static const char ins[] =
 		"INSERT INTO audit (id, at, site_id, actor, action, user_id,"
-		" batch_id, detail, prev, hash) SELECT id, at, site_id, actor,"
-		" action, user_id, batch_id, detail, prev, hash"
-		" FROM temp.audit_buf ORDER BY id";
-	static const char clear[] = "DELETE FROM temp.audit_buf";
+		" batch_id, detail, prev, hash)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *s;
-	int rc;
 
 	if (!st->audit_pending)
 		return 0;
-	if (!(s = prep(st, move)))
+	if (!(s = prep(st, ins)))
 		return -1;
-	if ((rc = done(st, s, "cannot write audit events")) != 0)
-		return rc;
-	if (!(s = prep(st, clear)))
-		return -1;
-	if ((rc = done(st, s, "cannot write audit events")) != 0)
-		return rc;
+	for (size_t i = 0; i < st->audit_pending; i++) {
+		const struct audit_event *e = &st->audit_buf[i];
+		const char *actor = st->audit_text.buf + e->text;
+		const char *action = actor + strlen(actor) + 1;
+		const char *detail = action + strlen(action) + 1;
+
+		sqlite3_bind_int64(s, 1, e->id);
+		sqlite3_bind_int64(s, 2, e->at);
+		bind_id(s, 3, e->site);
+		bind_text(s, 4, actor);
+		bind_text(s, 5, action);
+		bind_id(s, 6, e->user);
+		bind_id(s, 7, e->batch);
+		bind_text(s, 8, detail);
+		sqlite3_bind_blob(s, 9, e->prev, SECRETS_HASH_BYTES,
+				  SQLITE_STATIC);
+		sqlite3_bind_blob(s, 10, e->hash, SECRETS_HASH_BYTES,
+				  SQLITE_STATIC);
+		if (done(st, s, "cannot write audit event") != 0)
+			return -1;
+	}
 	st->audit_pending = 0;
+	sbuf_reset(&st->audit_text);
 	return 0;
 }
 
@@ -505,6 +539,7 @@ void store_rollback(struct store *st)
 	st->in_tx = 0;
 	st->have_head = 0;
 	st->audit_pending = 0;
+	sbuf_reset(&st->audit_text);
 	st->last_type[0] = '\0';
 	end_bulk(st);
 }
@@ -1928,15 +1963,7 @@ int store_audit(struct store *st, long long site, const char *actor,
 {
 	static const char head_sql[] = "SELECT id, hash FROM audit"
 				       " ORDER BY id DESC LIMIT 1";
-	/* Buffered in a temporary table and moved in one statement at
-	 * commit: one insert into the indexed log per event costs more than
-	 * the rest of a regeneration. */
-	static const char ins[] =
-		"INSERT INTO temp.audit_buf (id, at, site_id, actor, action,"
-		" user_id, batch_id, detail, prev, hash)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-	unsigned char hash[SECRETS_HASH_BYTES];
-	long long at = now_seconds();
+	struct audit_event *e;
 	sqlite3_stmt *s;
 
 	ASSERT(st->in_tx);
@@ -1956,29 +1983,33 @@ int store_audit(struct store *st, long long site, const char *actor,
 		sqlite3_reset(s);
 		st->have_head = 1;
 	}
-	audit_digest(&st->scratch, st->head, st->next_audit, at, site, actor,
-		     action, user, batch, detail, hash);
-	if (!(s = prep(st, ins)))
-		return -1;
-	sqlite3_bind_int64(s, 1, st->next_audit);
-	sqlite3_bind_int64(s, 2, at);
-	if (site)
-		sqlite3_bind_int64(s, 3, site);
-	bind_text(s, 4, actor);
-	bind_text(s, 5, action);
-	if (user)
-		sqlite3_bind_int64(s, 6, user);
-	if (batch)
-		sqlite3_bind_int64(s, 7, batch);
-	bind_text(s, 8, detail);
-	sqlite3_bind_blob(s, 9, st->head, SECRETS_HASH_BYTES, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 10, hash, SECRETS_HASH_BYTES, SQLITE_STATIC);
-	if (done(st, s, "cannot write audit event") != 0)
-		return -1;
-	memcpy(st->head, hash, SECRETS_HASH_BYTES);
+	/*
+	 * Kept in memory and moved into the log in slices and at commit:
+	 * one insert into the indexed log between a stage's other writes
+	 * costs more than the rest of a regeneration, and a run of them
+	 * back to back touches only the log's last pages.
+	 */
+	if (st->audit_pending == st->audit_cap) {
+		st->audit_cap = st->audit_cap ? 2 * st->audit_cap : 64;
+		st->audit_buf = xrealloc(st->audit_buf, st->audit_cap *
+					 sizeof(*st->audit_buf));
+	}
+	e = &st->audit_buf[st->audit_pending];
+	e->id = st->next_audit;
+	e->at = now_seconds();
+	e->site = site;
+	e->user = user;
+	e->batch = batch;
+	e->text = st->audit_text.len;
+	sbuf_add(&st->audit_text, actor, strlen(actor) + 1);
+	sbuf_add(&st->audit_text, action, strlen(action) + 1);
+	sbuf_add(&st->audit_text, detail, strlen(detail) + 1);
+	memcpy(e->prev, st->head, SECRETS_HASH_BYTES);
+	audit_digest(&st->scratch, st->head, e->id, e->at, site, actor,
+		     action, user, batch, detail, e->hash);
+	memcpy(st->head, e->hash, SECRETS_HASH_BYTES);
 	st->next_audit++;
-	/* Moved in slices, so the buffer's memory stays small. */
-	if (++st->audit_pending >= 8192)
+	if (++st->audit_pending >= AUDIT_SLICE)
 		return flush_audit(st);
 	return 0;
 }
