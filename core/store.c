@@ -44,7 +44,17 @@ struct store {
 	struct audit_event *audit_buf;
 	size_t audit_pending, audit_cap;
 	struct sbuf audit_text;
+	/* Credentials of the batch being issued (see store_issue_add). */
+	struct issue_row *issue_buf;
+	size_t issue_pending, issue_cap;
+	struct sbuf issue_data;
 };
+
+struct issue_row {
+	long long user, expires;
+	size_t grp, sealed, sealed_len, pwhash;   /* in issue_data */
+};
+#define NO_DATA ((size_t)-1)
 
 struct audit_event {
 	long long id, at, site, user, batch;
@@ -191,9 +201,69 @@ static const char *const migrations[] = {
 	"  queued_at INTEGER NOT NULL,"
 	"  sent_at INTEGER"
 	") STRICT;",
+	/* 2 -> 3: the state checks as comparisons. SQLite codes an IN list
+	 * of more than two constants in a CHECK as a temporary b-tree built
+	 * anew for every row written: a quarter of the cost of issuing a
+	 * credential. The tables are rebuilt, the one way to change a
+	 * CHECK, rows and ids kept. */
+	"CREATE TABLE credential_new ("
+	"  id INTEGER PRIMARY KEY,"
+	"  batch_id INTEGER NOT NULL REFERENCES batch(id),"
+	"  user_id INTEGER NOT NULL REFERENCES user(id),"
+	"  grp TEXT NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'current' CHECK (state = 'current'"
+	"    OR state = 'claimed' OR state = 'void' OR state = 'expired'"
+	"    OR state = 'revoked'),"
+	"  sealed BLOB,"
+	"  pwhash TEXT,"
+	"  expires_at INTEGER NOT NULL,"
+	"  ended_at INTEGER,"
+	"  voided_by INTEGER REFERENCES batch(id),"
+	"  failed INTEGER NOT NULL DEFAULT 0"
+	") STRICT;"
+	"INSERT INTO credential_new SELECT * FROM credential;"
+	"DROP TABLE credential;"
+	"ALTER TABLE credential_new RENAME TO credential;"
+	"CREATE UNIQUE INDEX credential_current ON credential(user_id)"
+	"  WHERE state = 'current';"
+	"CREATE INDEX credential_batch ON credential(batch_id);"
+	"CREATE TABLE reset_token_new ("
+	"  id INTEGER PRIMARY KEY,"
+	"  batch_id INTEGER NOT NULL REFERENCES batch(id),"
+	"  user_id INTEGER NOT NULL REFERENCES user(id),"
+	"  hash BLOB NOT NULL UNIQUE,"
+	"  expires_at INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'current' CHECK (state = 'current'"
+	"    OR state = 'used' OR state = 'void' OR state = 'expired'"
+	"    OR state = 'revoked'),"
+	"  ended_at INTEGER"
+	") STRICT;"
+	"INSERT INTO reset_token_new SELECT * FROM reset_token;"
+	"DROP TABLE reset_token;"
+	"ALTER TABLE reset_token_new RENAME TO reset_token;"
+	"CREATE UNIQUE INDEX reset_token_current ON reset_token(user_id)"
+	"  WHERE state = 'current';"
+	"CREATE TABLE delivery_new ("
+	"  id INTEGER PRIMARY KEY,"
+	"  file TEXT NOT NULL UNIQUE,"
+	"  message_id TEXT NOT NULL,"
+	"  user_id INTEGER REFERENCES user(id),"
+	"  batch_id INTEGER REFERENCES batch(id),"
+	"  recipient TEXT NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'queued' CHECK (state = 'queued'"
+	"    OR state = 'sent' OR state = 'refused'),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"
+	"  queued_at INTEGER NOT NULL,"
+	"  sent_at INTEGER"
+	") STRICT;"
+	"INSERT INTO delivery_new SELECT * FROM delivery;"
+	"DROP TABLE delivery;"
+	"ALTER TABLE delivery_new RENAME TO delivery;",
 };
 
 static int void_tokens(struct store *st, long long user, long long now);
+static void clear_issue(struct store *st);
 
 static void report(struct store *st, const char *what)
 {
@@ -245,15 +315,6 @@ static sqlite3_stmt *prep(struct store *st, const char *sql)
 	return st->cache[i].stmt;
 }
 
-/* Binds a row id, 0 meaning none (NULL). */
-static void bind_id(sqlite3_stmt *s, int i, long long id)
-{
-	if (id)
-		sqlite3_bind_int64(s, i, id);
-	else
-		sqlite3_bind_null(s, i);
-}
-
 static void bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	if (v)
@@ -271,6 +332,179 @@ static int done(struct store *st, sqlite3_stmt *s, const char *what)
 	if (rc != SQLITE_DONE)
 		return fail(st, rc, what);
 	return 0;
+}
+
+/* ==== Rows held in memory, read by SQL ==== */
+
+/*
+ * Bulk writes are gathered in C arrays and moved into their tables by one
+ * INSERT ... SELECT over "rows(?)", a table-valued function whose argument
+ * is a struct rows bound with sqlite3_bind_pointer(): a statement per row
+ * would cost more in SQLite's per-statement work than in the b-tree, and a
+ * temporary table would copy every row twice.
+ */
+#define ROWS_COLS 12                /* columns c0 .. c11, then the source */
+#define ROWS_PTR "tempass_rows"
+
+struct rows {
+	size_t n;
+	void (*column)(const void *ctx, size_t row, int col,
+		       sqlite3_context *out);
+	const void *ctx;
+};
+
+struct rows_cursor {
+	sqlite3_vtab_cursor base;
+	const struct rows *src;
+	size_t row;
+};
+
+static int rows_connect(sqlite3 *db, void *aux, int argc,
+			const char *const *argv, sqlite3_vtab **vt, char **err)
+{
+	int rc;
+
+	(void)aux, (void)argc, (void)argv, (void)err;
+	rc = sqlite3_declare_vtab(db, "CREATE TABLE x(c0, c1, c2, c3, c4, c5,"
+				  " c6, c7, c8, c9, c10, c11, src HIDDEN)");
+	if (rc != SQLITE_OK)
+		return rc;
+	*vt = sqlite3_malloc(sizeof(**vt));
+	if (!*vt)
+		return SQLITE_NOMEM;
+	memset(*vt, 0, sizeof(**vt));
+	return SQLITE_OK;
+}
+
+static int rows_disconnect(sqlite3_vtab *vt)
+{
+	sqlite3_free(vt);
+	return SQLITE_OK;
+}
+
+/* The only plan: the source given as the argument. */
+static int rows_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
+{
+	(void)vt;
+	for (int i = 0; i < info->nConstraint; i++) {
+		const struct sqlite3_index_constraint *c = &info->aConstraint[i];
+
+		if (c->iColumn == ROWS_COLS && c->usable &&
+		    c->op == SQLITE_INDEX_CONSTRAINT_EQ) {
+			info->aConstraintUsage[i].argvIndex = 1;
+			info->aConstraintUsage[i].omit = 1;
+			info->estimatedCost = 1000;
+			info->estimatedRows = 1000;
+			return SQLITE_OK;
+		}
+	}
+	return SQLITE_CONSTRAINT;
+}
+
+static int rows_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **cur)
+{
+	struct rows_cursor *c = sqlite3_malloc(sizeof(*c));
+
+	(void)vt;
+	if (!c)
+		return SQLITE_NOMEM;
+	memset(c, 0, sizeof(*c));
+	*cur = &c->base;
+	return SQLITE_OK;
+}
+
+static int rows_close(sqlite3_vtab_cursor *cur)
+{
+	sqlite3_free(cur);
+	return SQLITE_OK;
+}
+
+static int rows_filter(sqlite3_vtab_cursor *cur, int idx, const char *idxs,
+		       int argc, sqlite3_value **argv)
+{
+	struct rows_cursor *c = (struct rows_cursor *)cur;
+
+	(void)idx, (void)idxs;
+	c->src = argc == 1 ? sqlite3_value_pointer(argv[0], ROWS_PTR) : NULL;
+	c->row = 0;
+	return SQLITE_OK;
+}
+
+static int rows_next(sqlite3_vtab_cursor *cur)
+{
+	((struct rows_cursor *)cur)->row++;
+	return SQLITE_OK;
+}
+
+static int rows_eof(sqlite3_vtab_cursor *cur)
+{
+	const struct rows_cursor *c = (const struct rows_cursor *)cur;
+
+	return !c->src || c->row >= c->src->n;
+}
+
+static int rows_column(sqlite3_vtab_cursor *cur, sqlite3_context *out,
+		       int col)
+{
+	const struct rows_cursor *c = (const struct rows_cursor *)cur;
+
+	if (col < ROWS_COLS)
+		c->src->column(c->src->ctx, c->row, col, out);
+	return SQLITE_OK;
+}
+
+static int rows_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid)
+{
+	*rowid = (sqlite3_int64)((const struct rows_cursor *)cur)->row;
+	return SQLITE_OK;
+}
+
+/* Eponymous-only (no xCreate): "rows" exists in every connection. */
+static const sqlite3_module rows_module = {
+	.xConnect = rows_connect,
+	.xBestIndex = rows_best_index,
+	.xDisconnect = rows_disconnect,
+	.xOpen = rows_open,
+	.xClose = rows_close,
+	.xFilter = rows_filter,
+	.xNext = rows_next,
+	.xEof = rows_eof,
+	.xColumn = rows_column,
+	.xRowid = rows_rowid,
+};
+
+/* Steps s, a statement whose parameter 1 is "rows(?1)", over src. */
+static int run_rows(struct store *st, sqlite3_stmt *s, const struct rows *src,
+		    const char *what)
+{
+	sqlite3_bind_pointer(s, 1, (void *)src, ROWS_PTR, NULL);
+	return done(st, s, what);
+}
+
+/* A list of row ids, read as rows(?) with one column. */
+struct ids {
+	long long *v;
+	size_t n, cap;
+};
+
+static void ids_add(struct ids *l, long long id)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 64;
+		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n++] = id;
+}
+
+static void ids_column(const void *ctx, size_t row, int col,
+		       sqlite3_context *out)
+{
+	const struct ids *l = ctx;
+
+	if (col == 0)
+		sqlite3_result_int64(out, l->v[row]);
+	else
+		sqlite3_result_null(out);
 }
 
 static char *col_dup(sqlite3_stmt *s, int i)
@@ -394,6 +628,11 @@ struct store *store_open(const char *path)
 	}
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(st->db, 0);
+	if (sqlite3_create_module(st->db, "rows", &rows_module, NULL) !=
+	    SQLITE_OK) {
+		report(st, "cannot register the rows table");
+		goto fail;
+	}
 	if (set_wal(st) != 0 ||
 	    exec(st, "PRAGMA synchronous = NORMAL") != 0 ||
 	    exec(st, "PRAGMA foreign_keys = ON") != 0 ||
@@ -404,10 +643,6 @@ struct store *store_open(const char *path)
 	if (migrate(st) != 0)
 		goto fail;
 	/* This connection's buffers: bulk writes go through them. */
-	if (exec(st, "CREATE TEMP TABLE issue_buf ("
-		     "  user_id INTEGER PRIMARY KEY, grp TEXT, sealed BLOB,"
-		     "  pwhash TEXT, expires_at INTEGER)") != 0)
-		goto fail;
 	return st;
 fail:
 	store_close(st);
@@ -429,6 +664,9 @@ void store_close(struct store *st)
 	sbuf_release(&st->scratch);
 	sbuf_release(&st->audit_text);
 	free(st->audit_buf);
+	clear_issue(st);
+	sbuf_release(&st->issue_data);
+	free(st->issue_buf);
 	free(st->path);
 	free(st);
 }
@@ -468,40 +706,60 @@ int store_begin_bulk(struct store *st)
 	return rc;
 }
 
+static void audit_column(const void *ctx, size_t row, int col,
+			 sqlite3_context *out)
+{
+	const struct store *st = ctx;
+	const struct audit_event *e = &st->audit_buf[row];
+	const char *text = st->audit_text.buf + e->text;
+	long long id = 0;
+
+	switch (col) {
+	case 0: sqlite3_result_int64(out, e->id); return;
+	case 1: sqlite3_result_int64(out, e->at); return;
+	case 2: id = e->site; break;
+	case 3: id = e->user; break;
+	case 4: id = e->batch; break;
+	case 5: case 6: case 7:
+		/* actor, action, detail, one after another */
+		for (int i = 5; i < col; i++)
+			text += strlen(text) + 1;
+		sqlite3_result_text(out, text, -1, SQLITE_STATIC);
+		return;
+	case 8:
+		sqlite3_result_blob(out, e->prev, SECRETS_HASH_BYTES,
+				    SQLITE_STATIC);
+		return;
+	case 9:
+		sqlite3_result_blob(out, e->hash, SECRETS_HASH_BYTES,
+				    SQLITE_STATIC);
+		return;
+	default:
+		sqlite3_result_null(out);
+		return;
+	}
+	if (id)
+		sqlite3_result_int64(out, id);
+	else
+		sqlite3_result_null(out);
+}
+
 /* Moves the buffered audit events into the log (see store_audit). */
 static int flush_audit(struct store *st)
 {
 	static const char ins[] =
-		"INSERT INTO audit (id, at, site_id, actor, action, user_id,"
-		" batch_id, detail, prev, hash)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+		"INSERT INTO audit (id, at, site_id, user_id, batch_id, actor,"
+		" action, detail, prev, hash)"
+		" SELECT c0, c1, c2, c3, c4, c5, c6, c7, c8, c9 FROM rows(?1)";
+	struct rows src = { st->audit_pending, audit_column, st };
 	sqlite3_stmt *s;
 
 	if (!st->audit_pending)
 		return 0;
 	if (!(s = prep(st, ins)))
 		return -1;
-	for (size_t i = 0; i < st->audit_pending; i++) {
-		const struct audit_event *e = &st->audit_buf[i];
-		const char *actor = st->audit_text.buf + e->text;
-		const char *action = actor + strlen(actor) + 1;
-		const char *detail = action + strlen(action) + 1;
-
-		sqlite3_bind_int64(s, 1, e->id);
-		sqlite3_bind_int64(s, 2, e->at);
-		bind_id(s, 3, e->site);
-		bind_text(s, 4, actor);
-		bind_text(s, 5, action);
-		bind_id(s, 6, e->user);
-		bind_id(s, 7, e->batch);
-		bind_text(s, 8, detail);
-		sqlite3_bind_blob(s, 9, e->prev, SECRETS_HASH_BYTES,
-				  SQLITE_STATIC);
-		sqlite3_bind_blob(s, 10, e->hash, SECRETS_HASH_BYTES,
-				  SQLITE_STATIC);
-		if (done(st, s, "cannot write audit event") != 0)
-			return -1;
-	}
+	if (run_rows(st, s, &src, "cannot write audit events") != 0)
+		return -1;
 	st->audit_pending = 0;
 	sbuf_reset(&st->audit_text);
 	return 0;
@@ -540,6 +798,7 @@ void store_rollback(struct store *st)
 	st->have_head = 0;
 	st->audit_pending = 0;
 	sbuf_reset(&st->audit_text);
+	clear_issue(st);
 	st->last_type[0] = '\0';
 	end_bulk(st);
 }
@@ -1659,25 +1918,94 @@ int store_user_types(struct store *st, long long site,
 
 /* ==== Issuing a batch in bulk ==== */
 
+/* Drops the buffered credentials, their sealed copies wiped. */
+static void clear_issue(struct store *st)
+{
+	if (st->issue_data.len)
+		secrets_wipe(st->issue_data.buf, st->issue_data.len);
+	sbuf_reset(&st->issue_data);
+	st->issue_pending = 0;
+}
+
+static size_t issue_keep(struct store *st, const void *p, size_t len)
+{
+	size_t off = st->issue_data.len;
+
+	if (!p)
+		return NO_DATA;
+	sbuf_add(&st->issue_data, p, len);
+	sbuf_addch(&st->issue_data, '\0');
+	return off;
+}
+
 int store_issue_add(struct store *st, long long user, const char *group,
 		    const unsigned char *sealed, size_t len, const char *pwhash,
 		    long long expires)
 {
-	static const char sql[] =
-		"INSERT INTO temp.issue_buf (user_id, grp, sealed, pwhash,"
-		" expires_at) VALUES (?, ?, ?, ?, ?)";
-	sqlite3_stmt *s = prep(st, sql);
+	struct issue_row *r;
 
 	ASSERT(st->in_tx);
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, user);
-	bind_text(s, 2, group);
-	if (sealed)
-		sqlite3_bind_blob(s, 3, sealed, (int)len, SQLITE_STATIC);
-	bind_text(s, 4, pwhash);
-	sqlite3_bind_int64(s, 5, expires);
-	return done(st, s, "cannot issue credential");
+	if (st->issue_pending == st->issue_cap) {
+		st->issue_cap = st->issue_cap ? 2 * st->issue_cap : 256;
+		st->issue_buf = xrealloc(st->issue_buf, st->issue_cap *
+					 sizeof(*st->issue_buf));
+	}
+	r = &st->issue_buf[st->issue_pending++];
+	r->user = user;
+	r->expires = expires;
+	r->grp = issue_keep(st, group, group ? strlen(group) : 0);
+	r->sealed = issue_keep(st, sealed, len);
+	r->sealed_len = len;
+	r->pwhash = issue_keep(st, pwhash, pwhash ? strlen(pwhash) : 0);
+	return 0;
+}
+
+static void issue_column(const void *ctx, size_t row, int col,
+			 sqlite3_context *out)
+{
+	const struct store *st = ctx;
+	const struct issue_row *r = &st->issue_buf[row];
+	const char *data = st->issue_data.buf;
+
+	switch (col) {
+	case 0:
+		sqlite3_result_int64(out, r->user);
+		break;
+	case 1:
+		if (r->grp != NO_DATA)
+			sqlite3_result_text(out, data + r->grp, -1,
+					    SQLITE_STATIC);
+		else
+			sqlite3_result_null(out);
+		break;
+	case 2:
+		if (r->sealed != NO_DATA)
+			sqlite3_result_blob(out, data + r->sealed,
+					    (int)r->sealed_len, SQLITE_STATIC);
+		else
+			sqlite3_result_null(out);
+		break;
+	case 3:
+		if (r->pwhash != NO_DATA)
+			sqlite3_result_text(out, data + r->pwhash, -1,
+					    SQLITE_STATIC);
+		else
+			sqlite3_result_null(out);
+		break;
+	case 4:
+		sqlite3_result_int64(out, r->expires);
+		break;
+	default:
+		sqlite3_result_null(out);
+	}
+}
+
+static int cmp_issue_row(const void *a, const void *b)
+{
+	long long x = ((const struct issue_row *)a)->user;
+	long long y = ((const struct issue_row *)b)->user;
+
+	return (x > y) - (x < y);
 }
 
 int store_issue_finish(struct store *st, long long batch, long long now,
@@ -1686,56 +2014,72 @@ int store_issue_finish(struct store *st, long long batch, long long now,
 		       void *ctx)
 {
 	static const char old[] =
-		"SELECT c.user_id, b.version FROM temp.issue_buf n"
-		" JOIN credential c ON c.user_id = n.user_id"
+		"SELECT c.id, c.user_id, b.version FROM rows(?1) n"
+		" JOIN credential c ON c.user_id = n.c0"
 		"  AND c.state = 'current'"
 		" JOIN batch b ON b.id = c.batch_id";
 	static const char voidit[] =
-		"UPDATE credential SET state = 'void', voided_by = ?1,"
-		" ended_at = ?2, sealed = NULL, pwhash = NULL"
-		" WHERE state = 'current' AND user_id IN"
-		" (SELECT user_id FROM temp.issue_buf)";
+		"UPDATE credential SET state = 'void', voided_by = ?2,"
+		" ended_at = ?3, sealed = NULL, pwhash = NULL"
+		" FROM rows(?1) n WHERE credential.id = n.c0";
 	static const char ins[] =
 		"INSERT INTO credential (batch_id, user_id, grp, sealed,"
-		" pwhash, expires_at) SELECT ?1, user_id, grp, sealed, pwhash,"
-		" expires_at FROM temp.issue_buf ORDER BY user_id";
+		" pwhash, expires_at) SELECT ?2, c0, c1, c2, c3, c4"
+		" FROM rows(?1)";
 	static const char tokens[] =
-		"UPDATE reset_token SET state = 'void', ended_at = ?1"
-		" WHERE state = 'current' AND user_id IN"
-		" (SELECT user_id FROM temp.issue_buf)";
-	static const char clear[] = "DELETE FROM temp.issue_buf";
-	sqlite3_stmt *s = prep(st, old);
-	int rc;
+		"UPDATE reset_token SET state = 'void', ended_at = ?2"
+		" FROM rows(?1) n WHERE reset_token.user_id = n.c0"
+		" AND reset_token.state = 'current'";
+	struct rows src = { st->issue_pending, issue_column, st };
+	struct ids gone = { 0 };
+	struct rows gone_src = { 0, ids_column, &gone };
+	sqlite3_stmt *s;
+	int rc = -1;
 
 	ASSERT(st->in_tx);
-	if (!s)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		voided(ctx, sqlite3_column_int64(s, 0),
-		       sqlite3_column_int64(s, 1));
+	/* In user order: the credential indexes grow at one end. */
+	qsort(st->issue_buf, st->issue_pending, sizeof(*st->issue_buf),
+	      cmp_issue_row);
+	if (!(s = prep(st, old)))
+		goto out;
+	sqlite3_bind_pointer(s, 1, &src, ROWS_PTR, NULL);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		ids_add(&gone, sqlite3_column_int64(s, 0));
+		voided(ctx, sqlite3_column_int64(s, 1),
+		       sqlite3_column_int64(s, 2));
+	}
 	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return fail(st, rc, "cannot read credentials");
-	if (!(s = prep(st, voidit)))
-		return -1;
-	sqlite3_bind_int64(s, 1, batch);
-	sqlite3_bind_int64(s, 2, now);
-	if ((rc = done(st, s, "cannot void credentials")) != 0)
-		return rc;
+	if (rc != SQLITE_DONE) {
+		rc = fail(st, rc, "cannot read credentials");
+		goto out;
+	}
+	rc = -1;
+	gone_src.n = gone.n;
+	if (gone.n) {
+		if (!(s = prep(st, voidit)))
+			goto out;
+		sqlite3_bind_int64(s, 2, batch);
+		sqlite3_bind_int64(s, 3, now);
+		rc = run_rows(st, s, &gone_src, "cannot void credentials");
+		if (rc != 0)
+			goto out;
+		rc = -1;
+	}
+	rc = -1;
 	if (!(s = prep(st, ins)))
-		return -1;
-	sqlite3_bind_int64(s, 1, batch);
-	if ((rc = done(st, s, "cannot issue credentials")) != 0)
-		return rc;
+		goto out;
+	sqlite3_bind_int64(s, 2, batch);
+	if ((rc = run_rows(st, s, &src, "cannot issue credentials")) != 0)
+		goto out;
+	rc = -1;
 	if (!(s = prep(st, tokens)))
-		return -1;
-	sqlite3_bind_int64(s, 1, now);
-	if ((rc = done(st, s, "cannot void reset tokens")) != 0)
-		return rc;
-	/* secure_delete overwrites the sealed copies in the buffer too. */
-	if (!(s = prep(st, clear)))
-		return -1;
-	return done(st, s, "cannot issue credentials");
+		goto out;
+	sqlite3_bind_int64(s, 2, now);
+	rc = run_rows(st, s, &src, "cannot void reset tokens");
+out:
+	clear_issue(st);
+	free(gone.v);
+	return rc;
 }
 
 /* ==== Reset tokens and the mail queue ==== */
