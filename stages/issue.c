@@ -2,7 +2,8 @@
  * issue: generating and storing a batch of temporary passwords. Generation
  * (and, when passwords are only hashed, Argon2id) runs before the write
  * transaction, on every core, so the database is locked only for the inserts;
- * sealing needs the batch id as associated data and runs inside it.
+ * sealing needs the batch id as associated data and runs inside it, on every
+ * core too.
  */
 #include "stages/issue.h"
 
@@ -223,13 +224,84 @@ static int cmp_pair(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* ==== Sealing on every core ==== */
+
+#define BOX (SLOT + 64)   /* bytes of a sealed password, with room */
+
+struct sealing {
+	struct ctx *ctx;
+	struct issue *is;
+	unsigned char *box;       /* BOX bytes per item */
+	size_t from, to;
+	int failed;
+};
+
+static void *seal_range(void *arg)
+{
+	struct sealing *sg = arg;
+	struct issue *is = sg->is;
+
+	for (size_t i = sg->from; i < sg->to; i++) {
+		struct issue_item *it = &is->items[i];
+		char ad[128];
+		size_t adlen;
+
+		if (it->skip)
+			continue;
+		adlen = credential_ad(ad, sizeof(ad), sg->ctx->site_id,
+				      it->user_id, is->batch_id);
+		if (seal(sg->ctx->key, it->password, strlen(it->password), ad,
+			 adlen, sg->box + i * BOX) != 0) {
+			sg->failed = 1;
+			break;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Seals every password of the batch into box, on every core for a large
+ * batch: the associated data holds the batch id, so this runs inside the
+ * write transaction, where time is the lock's.
+ */
+static int seal_all(struct ctx *ctx, struct issue *is, unsigned char *box)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nthreads = ncpu > 1 && is->n >= 20000 ? (size_t)ncpu : 1;
+	struct sealing *parts;
+	pthread_t *threads;
+	int failed = 0;
+
+	if (nthreads > 64)
+		nthreads = 64;
+	parts = xcalloc(nthreads, sizeof(*parts));
+	threads = xcalloc(nthreads, sizeof(*threads));
+	for (size_t t = 0; t < nthreads; t++) {
+		parts[t] = (struct sealing){ ctx, is, box,
+					     is->n * t / nthreads,
+					     is->n * (t + 1) / nthreads, 0 };
+		if (t > 0 && pthread_create(&threads[t], NULL, seal_range,
+					    &parts[t]) != 0)
+			die("tempass: cannot start a thread");
+	}
+	seal_range(&parts[0]);
+	for (size_t t = 0; t < nthreads; t++) {
+		if (t > 0)
+			pthread_join(threads[t], NULL);
+		failed |= parts[t].failed;
+	}
+	free(parts);
+	free(threads);
+	return failed ? -1 : 0;
+}
+
 static int write_batch(struct ctx *ctx, struct issue *is, const char *actor,
 		       const char *criteria, char **hashes)
 {
 	struct store *st = ctx->store;
 	struct idset gone = { 0 };
 	struct pairs old = { 0 };
-	unsigned char sealed[SLOT + 64];
+	unsigned char *box = NULL;   /* sealed passwords, BOX bytes each */
 	struct sbuf detail = SBUF_INIT;
 	size_t count = 0;
 	int rc;
@@ -258,28 +330,23 @@ static int write_batch(struct ctx *ctx, struct issue *is, const char *actor,
 				     (long long)count, is->generated_at,
 				     &is->batch_id, &is->version)) != 0)
 		goto fail;
+	if (ctx->cfg->reveal) {
+		box = xmalloc(is->n * BOX);
+		if ((rc = seal_all(ctx, is, box)) != 0)
+			goto fail;
+	}
 	for (size_t i = 0; i < is->n; i++) {
 		struct issue_item *it = &is->items[i];
-		char ad[128];
-		size_t adlen, len;
 
 		if (it->skip)
 			continue;
 		it->expires = is->generated_at +
 			      (long long)it->policy->expiry_days * 86400;
-		len = strlen(it->password);
 		if (ctx->cfg->reveal) {
-			adlen = credential_ad(ad, sizeof(ad), ctx->site_id,
-					      it->user_id, is->batch_id);
-			if (seal(ctx->key, it->password, len, ad, adlen,
-				 sealed) != 0) {
-				rc = -1;
-				goto fail;
-			}
 			rc = store_issue_add(st, it->user_id, it->group ?
-					     it->group : "", sealed,
-					     seal_size(len), NULL,
-					     it->expires);
+					     it->group : "", box + i * BOX,
+					     seal_size(strlen(it->password)),
+					     NULL, it->expires);
 		} else {
 			rc = store_issue_add(st, it->user_id, it->group ?
 					     it->group : "", NULL, 0,
@@ -325,14 +392,14 @@ static int write_batch(struct ctx *ctx, struct issue *is, const char *actor,
 		goto fail;
 	if ((rc = store_commit(st)) != 0)
 		goto fail;
-	secrets_wipe(sealed, sizeof(sealed));
+	free(box);
 	sbuf_release(&detail);
 	free(gone.v);
 	free(old.v);
 	return 0;
 fail:
 	store_rollback(st);
-	secrets_wipe(sealed, sizeof(sealed));
+	free(box);
 	sbuf_release(&detail);
 	free(gone.v);
 	free(old.v);

@@ -7,6 +7,7 @@
 #include "core/secrets.h"
 
 #include <ctype.h>
+#include <sodium.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -103,6 +104,29 @@ static void test_secrets_init(void)
 	CHECK(exit_status_of(alloc_before_init) == EX_SOFTWARE);
 	CHECK(secrets_init() == 0);
 	CHECK(secrets_init() == 0);
+	/* libsodium's generator in process, not a system call per draw. */
+	CHECK_STR(randombytes_implementation_name(), "internal");
+}
+
+static void *draws(void *arg)
+{
+	uint32_t *v = arg;
+
+	for (int i = 0; i < 8; i++)
+		v[i] = secrets_uniform(UINT32_MAX);
+	return NULL;
+}
+
+/* Each thread has its own stream, seeded apart: no two alike. */
+static void test_secrets_uniform_threads(void)
+{
+	uint32_t v[2][8];
+	pthread_t t;
+
+	CHECK(pthread_create(&t, NULL, draws, v[0]) == 0);
+	draws(v[1]);
+	CHECK(pthread_join(t, NULL) == 0);
+	CHECK(memcmp(v[0], v[1], sizeof(v[0])) != 0);
 }
 
 static void test_secrets_uniform(void)
@@ -576,6 +600,7 @@ int main(void)
 	umask(022);
 
 	RUN(test_secrets_init);
+	RUN(test_secrets_uniform_threads);
 	RUN(test_secrets_uniform);
 	RUN(test_secrets_random);
 	RUN(test_secrets_wipe);
