@@ -24,6 +24,21 @@
 #define STMT_CACHE 256   /* a power of two, well above the statements */
 #define BUSY_TIMEOUT_MS 10000
 
+/* A value of a row waiting in a rowbuf (see "Rows held in memory"). */
+enum cell_kind { CELL_NULL, CELL_INT, CELL_TEXT, CELL_BLOB };
+struct cell {
+	enum cell_kind kind;
+	long long v;             /* the integer, or the bytes' offset in data */
+	size_t len;
+};
+
+struct rowbuf {
+	int ncols;
+	size_t n, cap;
+	struct cell *cells;      /* n rows of ncols */
+	struct sbuf data;        /* the texts and blobs */
+};
+
 struct store {
 	sqlite3 *db;
 	char *path;
@@ -39,32 +54,20 @@ struct store {
 	char last_type[64];      /* the user type ensure_user_type saw last */
 	struct sbuf scratch;     /* reused by the audit digest */
 	int bulk;                /* foreign keys off until the commit */
-	/* Events of this transaction not yet in the log (see store_audit):
-	 * their texts packed in audit_text, three strings each. */
-	struct audit_event *audit_buf;
-	size_t audit_pending, audit_cap;
-	struct sbuf audit_text;
-	/* Credentials of the batch being issued (see store_issue_add). */
-	struct issue_row *issue_buf;
-	size_t issue_pending, issue_cap;
-	struct sbuf issue_data;
+	/*
+	 * Rows of this transaction waiting to be written, each moved by one
+	 * INSERT ... SELECT (see "Rows held in memory"): audit events (at
+	 * commit or in slices), a batch's credentials (store_issue_finish),
+	 * and in a bulk transaction new users and their memberships (before
+	 * any other statement runs, in slices and at commit).
+	 */
+	struct rowbuf audit, issue, users, members;
+	long long next_user;     /* the id the next new user gets; 0: unread */
+	int flushing;            /* writing the waiting users and members */
 };
 
-struct issue_row {
-	long long user, expires;
-	size_t grp, sealed, sealed_len, pwhash;   /* in issue_data */
-};
-#define NO_DATA ((size_t)-1)
-
-struct audit_event {
-	long long id, at, site, user, batch;
-	size_t text;             /* actor, action, detail in audit_text */
-	unsigned char prev[SECRETS_HASH_BYTES];
-	unsigned char hash[SECRETS_HASH_BYTES];
-};
-
-/* Events buffered before they are moved into the log. */
-#define AUDIT_SLICE 8192
+/* Rows that wait before they are written, at most. */
+#define SLICE 8192
 
 /* ==== Schema ==== */
 
@@ -263,7 +266,7 @@ static const char *const migrations[] = {
 };
 
 static int void_tokens(struct store *st, long long user, long long now);
-static void clear_issue(struct store *st);
+static int flush_users(struct store *st);
 
 static void report(struct store *st, const char *what)
 {
@@ -296,6 +299,10 @@ static int exec(struct store *st, const char *sql)
 static sqlite3_stmt *prep(struct store *st, const char *sql)
 {
 	size_t i = ((uintptr_t)sql >> 3) & (STMT_CACHE - 1), n;
+
+	/* No statement sees the tables without the users still waiting. */
+	if ((st->users.n || st->members.n) && flush_users(st) != 0)
+		return NULL;
 
 	for (n = 0; n < STMT_CACHE && st->cache[i].sql;
 	     n++, i = (i + 1) & (STMT_CACHE - 1)) {
@@ -337,25 +344,20 @@ static int done(struct store *st, sqlite3_stmt *s, const char *what)
 /* ==== Rows held in memory, read by SQL ==== */
 
 /*
- * Bulk writes are gathered in C arrays and moved into their tables by one
+ * Bulk writes are gathered in a rowbuf and moved into their table by one
  * INSERT ... SELECT over "rows(?)", a table-valued function whose argument
- * is a struct rows bound with sqlite3_bind_pointer(): a statement per row
+ * is the rowbuf, bound with sqlite3_bind_pointer(): a statement per row
  * would cost more in SQLite's per-statement work than in the b-tree, and a
- * temporary table would copy every row twice.
+ * temporary table would copy every row twice. Texts and blobs are copied
+ * into the rowbuf's data, which is wiped when it is cleared: a batch's
+ * sealed passwords pass through it.
  */
-#define ROWS_COLS 12                /* columns c0 .. c11, then the source */
+#define ROWS_COLS 16                /* columns c0 .. c15, then the source */
 #define ROWS_PTR "tempass_rows"
-
-struct rows {
-	size_t n;
-	void (*column)(const void *ctx, size_t row, int col,
-		       sqlite3_context *out);
-	const void *ctx;
-};
 
 struct rows_cursor {
 	sqlite3_vtab_cursor base;
-	const struct rows *src;
+	const struct rowbuf *src;
 	size_t row;
 };
 
@@ -366,7 +368,8 @@ static int rows_connect(sqlite3 *db, void *aux, int argc,
 
 	(void)aux, (void)argc, (void)argv, (void)err;
 	rc = sqlite3_declare_vtab(db, "CREATE TABLE x(c0, c1, c2, c3, c4, c5,"
-				  " c6, c7, c8, c9, c10, c11, src HIDDEN)");
+				  " c6, c7, c8, c9, c10, c11, c12, c13, c14,"
+				  " c15, src HIDDEN)");
 	if (rc != SQLITE_OK)
 		return rc;
 	*vt = sqlite3_malloc(sizeof(**vt));
@@ -447,9 +450,29 @@ static int rows_column(sqlite3_vtab_cursor *cur, sqlite3_context *out,
 		       int col)
 {
 	const struct rows_cursor *c = (const struct rows_cursor *)cur;
+	const struct rowbuf *rb = c->src;
+	const struct cell *v;
 
-	if (col < ROWS_COLS)
-		c->src->column(c->src->ctx, c->row, col, out);
+	if (col >= rb->ncols) {
+		sqlite3_result_null(out);
+		return SQLITE_OK;
+	}
+	v = &rb->cells[c->row * (size_t)rb->ncols + (size_t)col];
+	switch (v->kind) {
+	case CELL_INT:
+		sqlite3_result_int64(out, v->v);
+		break;
+	case CELL_TEXT:
+		sqlite3_result_text(out, rb->data.buf + v->v, (int)v->len,
+				    SQLITE_STATIC);
+		break;
+	case CELL_BLOB:
+		sqlite3_result_blob(out, rb->data.buf + v->v, (int)v->len,
+				    SQLITE_STATIC);
+		break;
+	default:
+		sqlite3_result_null(out);
+	}
 	return SQLITE_OK;
 }
 
@@ -473,38 +496,81 @@ static const sqlite3_module rows_module = {
 	.xRowid = rows_rowid,
 };
 
-/* Steps s, a statement whose parameter 1 is "rows(?1)", over src. */
-static int run_rows(struct store *st, sqlite3_stmt *s, const struct rows *src,
+/* Steps s, a statement whose parameter 1 is "rows(?1)", over rb. */
+static int run_rows(struct store *st, sqlite3_stmt *s, const struct rowbuf *rb,
 		    const char *what)
 {
-	sqlite3_bind_pointer(s, 1, (void *)src, ROWS_PTR, NULL);
+	sqlite3_bind_pointer(s, 1, (void *)rb, ROWS_PTR, NULL);
 	return done(st, s, what);
 }
 
-/* A list of row ids, read as rows(?) with one column. */
-struct ids {
-	long long *v;
-	size_t n, cap;
-};
-
-static void ids_add(struct ids *l, long long id)
+/* A new row of NULL cells at the end of rb. */
+static struct cell *row_add(struct rowbuf *rb)
 {
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 64;
-		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+	size_t w = (size_t)rb->ncols;
+
+	ASSERT(rb->ncols > 0 && rb->ncols <= ROWS_COLS);
+	if (rb->n == rb->cap) {
+		rb->cap = rb->cap ? 2 * rb->cap : 256;
+		rb->cells = xrealloc(rb->cells,
+				     rb->cap * w * sizeof(*rb->cells));
 	}
-	l->v[l->n++] = id;
+	memset(&rb->cells[rb->n * w], 0, w * sizeof(*rb->cells));
+	return &rb->cells[rb->n++ * w];
 }
 
-static void ids_column(const void *ctx, size_t row, int col,
-		       sqlite3_context *out)
+static void cell_int(struct cell *c, long long v)
 {
-	const struct ids *l = ctx;
+	c->kind = CELL_INT;
+	c->v = v;
+}
 
-	if (col == 0)
-		sqlite3_result_int64(out, l->v[row]);
-	else
-		sqlite3_result_null(out);
+/* A row id; 0 is none (NULL). */
+static void cell_id(struct cell *c, long long id)
+{
+	if (id)
+		cell_int(c, id);
+}
+
+static void cell_bytes(struct rowbuf *rb, struct cell *c, enum cell_kind k,
+		       const void *p, size_t len)
+{
+	c->kind = k;
+	c->v = (long long)rb->data.len;
+	c->len = len;
+	sbuf_add(&rb->data, p, len);
+}
+
+/* A text; NULL is NULL. */
+static void cell_text(struct rowbuf *rb, struct cell *c, const char *s)
+{
+	if (s)
+		cell_bytes(rb, c, CELL_TEXT, s, strlen(s));
+}
+
+static void cell_blob(struct rowbuf *rb, struct cell *c, const void *p,
+		      size_t len)
+{
+	if (p)
+		cell_bytes(rb, c, CELL_BLOB, p, len);
+}
+
+/* Empties rb, its data wiped. */
+static void rows_clear(struct rowbuf *rb)
+{
+	if (rb->data.len)
+		secrets_wipe(rb->data.buf, rb->data.len);
+	sbuf_reset(&rb->data);
+	rb->n = 0;
+}
+
+static void rows_release(struct rowbuf *rb)
+{
+	rows_clear(rb);
+	sbuf_release(&rb->data);
+	free(rb->cells);
+	rb->cells = NULL;
+	rb->cap = 0;
 }
 
 static char *col_dup(sqlite3_stmt *s, int i)
@@ -604,6 +670,10 @@ struct store *store_open(const char *path)
 	int fd;
 
 	pthread_once(&once, configure_sqlite);
+	st->audit.ncols = 10;
+	st->issue.ncols = 5;
+	st->users.ncols = 14;
+	st->members.ncols = 2;
 	st->path = xstrdup(path);
 	if (slash && slash != path) {
 		char *dir = xstrndup(path, (size_t)(slash - path));
@@ -642,7 +712,6 @@ struct store *store_open(const char *path)
 		goto fail;
 	if (migrate(st) != 0)
 		goto fail;
-	/* This connection's buffers: bulk writes go through them. */
 	return st;
 fail:
 	store_close(st);
@@ -662,11 +731,10 @@ void store_close(struct store *st)
 		sqlite3_close(st->db);
 	}
 	sbuf_release(&st->scratch);
-	sbuf_release(&st->audit_text);
-	free(st->audit_buf);
-	clear_issue(st);
-	sbuf_release(&st->issue_data);
-	free(st->issue_buf);
+	rows_release(&st->audit);
+	rows_release(&st->issue);
+	rows_release(&st->users);
+	rows_release(&st->members);
 	free(st->path);
 	free(st);
 }
@@ -690,6 +758,7 @@ int store_begin(struct store *st)
 		return fail(st, rc, "cannot start a transaction");
 	st->in_tx = 1;
 	st->have_head = 0;
+	st->next_user = 0;
 	return 0;
 }
 
@@ -706,44 +775,6 @@ int store_begin_bulk(struct store *st)
 	return rc;
 }
 
-static void audit_column(const void *ctx, size_t row, int col,
-			 sqlite3_context *out)
-{
-	const struct store *st = ctx;
-	const struct audit_event *e = &st->audit_buf[row];
-	const char *text = st->audit_text.buf + e->text;
-	long long id = 0;
-
-	switch (col) {
-	case 0: sqlite3_result_int64(out, e->id); return;
-	case 1: sqlite3_result_int64(out, e->at); return;
-	case 2: id = e->site; break;
-	case 3: id = e->user; break;
-	case 4: id = e->batch; break;
-	case 5: case 6: case 7:
-		/* actor, action, detail, one after another */
-		for (int i = 5; i < col; i++)
-			text += strlen(text) + 1;
-		sqlite3_result_text(out, text, -1, SQLITE_STATIC);
-		return;
-	case 8:
-		sqlite3_result_blob(out, e->prev, SECRETS_HASH_BYTES,
-				    SQLITE_STATIC);
-		return;
-	case 9:
-		sqlite3_result_blob(out, e->hash, SECRETS_HASH_BYTES,
-				    SQLITE_STATIC);
-		return;
-	default:
-		sqlite3_result_null(out);
-		return;
-	}
-	if (id)
-		sqlite3_result_int64(out, id);
-	else
-		sqlite3_result_null(out);
-}
-
 /* Moves the buffered audit events into the log (see store_audit). */
 static int flush_audit(struct store *st)
 {
@@ -751,18 +782,55 @@ static int flush_audit(struct store *st)
 		"INSERT INTO audit (id, at, site_id, user_id, batch_id, actor,"
 		" action, detail, prev, hash)"
 		" SELECT c0, c1, c2, c3, c4, c5, c6, c7, c8, c9 FROM rows(?1)";
-	struct rows src = { st->audit_pending, audit_column, st };
 	sqlite3_stmt *s;
+	int rc;
 
-	if (!st->audit_pending)
+	if (!st->audit.n)
 		return 0;
 	if (!(s = prep(st, ins)))
 		return -1;
-	if (run_rows(st, s, &src, "cannot write audit events") != 0)
-		return -1;
-	st->audit_pending = 0;
-	sbuf_reset(&st->audit_text);
-	return 0;
+	rc = run_rows(st, s, &st->audit, "cannot write audit events");
+	rows_clear(&st->audit);
+	return rc;
+}
+
+/*
+ * Writes the new users and memberships waiting in a bulk transaction,
+ * users first: a membership names its user.
+ */
+static int flush_users(struct store *st)
+{
+	static const char users[] =
+		"INSERT INTO user (id, site_id, roster, external_id, username,"
+		" forename, surname, dob, email, email_verified, user_type,"
+		" status, created_at, updated_at) SELECT c0, c1, c2, c3, c4, c5,"
+		" c6, c7, c8, c9, c10, c11, c12, c13 FROM rows(?1)";
+	static const char members[] =
+		"INSERT INTO membership (group_id, user_id)"
+		" SELECT c0, c1 FROM rows(?1)";
+	sqlite3_stmt *s;
+	int rc = 0;
+
+	if (st->flushing || (!st->users.n && !st->members.n))
+		return 0;
+	st->flushing = 1;
+	if (st->users.n) {
+		if (!(s = prep(st, users)))
+			rc = -1;
+		else
+			rc = run_rows(st, s, &st->users, "cannot add users");
+	}
+	if (rc == 0 && st->members.n) {
+		if (!(s = prep(st, members)))
+			rc = -1;
+		else
+			rc = run_rows(st, s, &st->members,
+				      "cannot add memberships");
+	}
+	rows_clear(&st->users);
+	rows_clear(&st->members);
+	st->flushing = 0;
+	return rc;
 }
 
 int store_commit(struct store *st)
@@ -770,7 +838,7 @@ int store_commit(struct store *st)
 	int rc;
 
 	ASSERT(st->in_tx);
-	if ((rc = flush_audit(st)) != 0) {
+	if ((rc = flush_users(st)) != 0 || (rc = flush_audit(st)) != 0) {
 		store_rollback(st);
 		return rc;
 	}
@@ -796,9 +864,11 @@ void store_rollback(struct store *st)
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	st->in_tx = 0;
 	st->have_head = 0;
-	st->audit_pending = 0;
-	sbuf_reset(&st->audit_text);
-	clear_issue(st);
+	st->next_user = 0;
+	rows_clear(&st->audit);
+	rows_clear(&st->issue);
+	rows_clear(&st->users);
+	rows_clear(&st->members);
 	st->last_type[0] = '\0';
 	end_bulk(st);
 }
@@ -1036,31 +1106,46 @@ static int ensure_user_type(struct store *st, const char *type)
 int store_user_insert(struct store *st, long long site, struct store_user *u,
 		      long long now)
 {
-	static const char sql[] =
-		"INSERT INTO user (site_id, roster, external_id, username,"
-		" forename, surname, dob, email, email_verified, user_type,"
-		" status, created_at, updated_at)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	static const char last[] = "SELECT coalesce(max(id), 0) FROM user";
+	struct rowbuf *rb = &st->users;
+	struct cell *c;
 	sqlite3_stmt *s;
 
-	if (ensure_user_type(st, u->user_type) != 0 || !(s = prep(st, sql)))
+	ASSERT(st->in_tx);
+	if (ensure_user_type(st, u->user_type) != 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, site);
-	bind_text(s, 2, u->roster);
-	bind_text(s, 3, u->external_id);
-	bind_text(s, 4, u->username);
-	bind_text(s, 5, u->forename);
-	bind_text(s, 6, u->surname);
-	bind_text(s, 7, u->dob);
-	bind_text(s, 8, u->email);
-	sqlite3_bind_int(s, 9, u->email_verified);
-	bind_text(s, 10, u->user_type);
-	bind_text(s, 11, u->left ? "left" : "active");
-	sqlite3_bind_int64(s, 12, now);
-	sqlite3_bind_int64(s, 13, now);
-	if (done(st, s, "cannot add user") != 0)
-		return -1;
-	u->id = sqlite3_last_insert_rowid(st->db);
+	/* Ids are given here, as SQLite would give them (the largest + 1),
+	 * so that the row can wait (see flush_users). */
+	if (!st->next_user) {
+		if (!(s = prep(st, last)))
+			return -1;
+		if (sqlite3_step(s) != SQLITE_ROW) {
+			sqlite3_reset(s);
+			return fail(st, sqlite3_errcode(st->db),
+				    "cannot read users");
+		}
+		st->next_user = sqlite3_column_int64(s, 0) + 1;
+		sqlite3_reset(s);
+	}
+	u->id = st->next_user++;
+	c = row_add(rb);
+	cell_int(&c[0], u->id);
+	cell_int(&c[1], site);
+	cell_text(rb, &c[2], u->roster);
+	cell_text(rb, &c[3], u->external_id);
+	cell_text(rb, &c[4], u->username);
+	cell_text(rb, &c[5], u->forename);
+	cell_text(rb, &c[6], u->surname);
+	cell_text(rb, &c[7], u->dob);
+	cell_text(rb, &c[8], u->email);
+	cell_int(&c[9], u->email_verified);
+	cell_text(rb, &c[10], u->user_type);
+	cell_text(rb, &c[11], u->left ? "left" : "active");
+	cell_int(&c[12], now);
+	cell_int(&c[13], now);
+	/* Outside a bulk transaction a conflict is reported at once. */
+	if (!st->bulk || rb->n >= SLICE)
+		return flush_users(st);
 	return 0;
 }
 
@@ -1147,11 +1232,15 @@ int store_membership_add(struct store *st, long long group, long long user)
 
 int store_membership_new(struct store *st, long long group, long long user)
 {
-	/* A new user has no membership yet: no conflict to look for. */
-	static const char sql[] = "INSERT INTO membership (group_id, user_id)"
-				  " VALUES (?, ?)";
+	struct cell *c = row_add(&st->members);
 
-	return run_pair(st, sql, group, user, "cannot add membership");
+	/* A new user has no membership yet: no conflict to look for. */
+	ASSERT(st->in_tx);
+	cell_int(&c[0], group);
+	cell_int(&c[1], user);
+	if (!st->bulk || st->members.n >= SLICE)
+		return flush_users(st);
+	return 0;
 }
 
 int store_membership_remove(struct store *st, long long group, long long user)
@@ -1918,92 +2007,27 @@ int store_user_types(struct store *st, long long site,
 
 /* ==== Issuing a batch in bulk ==== */
 
-/* Drops the buffered credentials, their sealed copies wiped. */
-static void clear_issue(struct store *st)
-{
-	if (st->issue_data.len)
-		secrets_wipe(st->issue_data.buf, st->issue_data.len);
-	sbuf_reset(&st->issue_data);
-	st->issue_pending = 0;
-}
-
-static size_t issue_keep(struct store *st, const void *p, size_t len)
-{
-	size_t off = st->issue_data.len;
-
-	if (!p)
-		return NO_DATA;
-	sbuf_add(&st->issue_data, p, len);
-	sbuf_addch(&st->issue_data, '\0');
-	return off;
-}
-
 int store_issue_add(struct store *st, long long user, const char *group,
 		    const unsigned char *sealed, size_t len, const char *pwhash,
 		    long long expires)
 {
-	struct issue_row *r;
+	struct rowbuf *rb = &st->issue;
+	struct cell *c = row_add(rb);
 
 	ASSERT(st->in_tx);
-	if (st->issue_pending == st->issue_cap) {
-		st->issue_cap = st->issue_cap ? 2 * st->issue_cap : 256;
-		st->issue_buf = xrealloc(st->issue_buf, st->issue_cap *
-					 sizeof(*st->issue_buf));
-	}
-	r = &st->issue_buf[st->issue_pending++];
-	r->user = user;
-	r->expires = expires;
-	r->grp = issue_keep(st, group, group ? strlen(group) : 0);
-	r->sealed = issue_keep(st, sealed, len);
-	r->sealed_len = len;
-	r->pwhash = issue_keep(st, pwhash, pwhash ? strlen(pwhash) : 0);
+	cell_int(&c[0], user);
+	cell_text(rb, &c[1], group);
+	cell_blob(rb, &c[2], sealed, len);
+	cell_text(rb, &c[3], pwhash);
+	cell_int(&c[4], expires);
 	return 0;
 }
 
-static void issue_column(const void *ctx, size_t row, int col,
-			 sqlite3_context *out)
-{
-	const struct store *st = ctx;
-	const struct issue_row *r = &st->issue_buf[row];
-	const char *data = st->issue_data.buf;
-
-	switch (col) {
-	case 0:
-		sqlite3_result_int64(out, r->user);
-		break;
-	case 1:
-		if (r->grp != NO_DATA)
-			sqlite3_result_text(out, data + r->grp, -1,
-					    SQLITE_STATIC);
-		else
-			sqlite3_result_null(out);
-		break;
-	case 2:
-		if (r->sealed != NO_DATA)
-			sqlite3_result_blob(out, data + r->sealed,
-					    (int)r->sealed_len, SQLITE_STATIC);
-		else
-			sqlite3_result_null(out);
-		break;
-	case 3:
-		if (r->pwhash != NO_DATA)
-			sqlite3_result_text(out, data + r->pwhash, -1,
-					    SQLITE_STATIC);
-		else
-			sqlite3_result_null(out);
-		break;
-	case 4:
-		sqlite3_result_int64(out, r->expires);
-		break;
-	default:
-		sqlite3_result_null(out);
-	}
-}
-
+/* Orders rows of the issue buffer (5 cells each) by user. */
 static int cmp_issue_row(const void *a, const void *b)
 {
-	long long x = ((const struct issue_row *)a)->user;
-	long long y = ((const struct issue_row *)b)->user;
+	long long x = ((const struct cell *)a)->v;
+	long long y = ((const struct cell *)b)->v;
 
 	return (x > y) - (x < y);
 }
@@ -2030,21 +2054,20 @@ int store_issue_finish(struct store *st, long long batch, long long now,
 		"UPDATE reset_token SET state = 'void', ended_at = ?2"
 		" FROM rows(?1) n WHERE reset_token.user_id = n.c0"
 		" AND reset_token.state = 'current'";
-	struct rows src = { st->issue_pending, issue_column, st };
-	struct ids gone = { 0 };
-	struct rows gone_src = { 0, ids_column, &gone };
+	struct rowbuf gone = { .ncols = 1 };   /* credentials to void */
 	sqlite3_stmt *s;
 	int rc = -1;
 
 	ASSERT(st->in_tx);
 	/* In user order: the credential indexes grow at one end. */
-	qsort(st->issue_buf, st->issue_pending, sizeof(*st->issue_buf),
+	qsort(st->issue.cells, st->issue.n,
+	      (size_t)st->issue.ncols * sizeof(*st->issue.cells),
 	      cmp_issue_row);
 	if (!(s = prep(st, old)))
 		goto out;
-	sqlite3_bind_pointer(s, 1, &src, ROWS_PTR, NULL);
+	sqlite3_bind_pointer(s, 1, &st->issue, ROWS_PTR, NULL);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		ids_add(&gone, sqlite3_column_int64(s, 0));
+		cell_int(row_add(&gone), sqlite3_column_int64(s, 0));
 		voided(ctx, sqlite3_column_int64(s, 1),
 		       sqlite3_column_int64(s, 2));
 	}
@@ -2054,31 +2077,29 @@ int store_issue_finish(struct store *st, long long batch, long long now,
 		goto out;
 	}
 	rc = -1;
-	gone_src.n = gone.n;
 	if (gone.n) {
 		if (!(s = prep(st, voidit)))
 			goto out;
 		sqlite3_bind_int64(s, 2, batch);
 		sqlite3_bind_int64(s, 3, now);
-		rc = run_rows(st, s, &gone_src, "cannot void credentials");
+		rc = run_rows(st, s, &gone, "cannot void credentials");
 		if (rc != 0)
 			goto out;
 		rc = -1;
 	}
-	rc = -1;
 	if (!(s = prep(st, ins)))
 		goto out;
 	sqlite3_bind_int64(s, 2, batch);
-	if ((rc = run_rows(st, s, &src, "cannot issue credentials")) != 0)
+	if ((rc = run_rows(st, s, &st->issue, "cannot issue credentials")) != 0)
 		goto out;
 	rc = -1;
 	if (!(s = prep(st, tokens)))
 		goto out;
 	sqlite3_bind_int64(s, 2, now);
-	rc = run_rows(st, s, &src, "cannot void reset tokens");
+	rc = run_rows(st, s, &st->issue, "cannot void reset tokens");
 out:
-	clear_issue(st);
-	free(gone.v);
+	rows_clear(&st->issue);
+	rows_release(&gone);
 	return rc;
 }
 
@@ -2307,7 +2328,10 @@ int store_audit(struct store *st, long long site, const char *actor,
 {
 	static const char head_sql[] = "SELECT id, hash FROM audit"
 				       " ORDER BY id DESC LIMIT 1";
-	struct audit_event *e;
+	unsigned char hash[SECRETS_HASH_BYTES];
+	struct rowbuf *rb = &st->audit;
+	struct cell *c;
+	long long at;
 	sqlite3_stmt *s;
 
 	ASSERT(st->in_tx);
@@ -2330,30 +2354,25 @@ int store_audit(struct store *st, long long site, const char *actor,
 	/*
 	 * Kept in memory and moved into the log in slices and at commit:
 	 * one insert into the indexed log between a stage's other writes
-	 * costs more than the rest of a regeneration, and a run of them
-	 * back to back touches only the log's last pages.
+	 * costs more than the rest of a regeneration.
 	 */
-	if (st->audit_pending == st->audit_cap) {
-		st->audit_cap = st->audit_cap ? 2 * st->audit_cap : 64;
-		st->audit_buf = xrealloc(st->audit_buf, st->audit_cap *
-					 sizeof(*st->audit_buf));
-	}
-	e = &st->audit_buf[st->audit_pending];
-	e->id = st->next_audit;
-	e->at = now_seconds();
-	e->site = site;
-	e->user = user;
-	e->batch = batch;
-	e->text = st->audit_text.len;
-	sbuf_add(&st->audit_text, actor, strlen(actor) + 1);
-	sbuf_add(&st->audit_text, action, strlen(action) + 1);
-	sbuf_add(&st->audit_text, detail, strlen(detail) + 1);
-	memcpy(e->prev, st->head, SECRETS_HASH_BYTES);
-	audit_digest(&st->scratch, st->head, e->id, e->at, site, actor,
-		     action, user, batch, detail, e->hash);
-	memcpy(st->head, e->hash, SECRETS_HASH_BYTES);
+	at = now_seconds();
+	audit_digest(&st->scratch, st->head, st->next_audit, at, site, actor,
+		     action, user, batch, detail, hash);
+	c = row_add(rb);
+	cell_int(&c[0], st->next_audit);
+	cell_int(&c[1], at);
+	cell_id(&c[2], site);
+	cell_id(&c[3], user);
+	cell_id(&c[4], batch);
+	cell_text(rb, &c[5], actor);
+	cell_text(rb, &c[6], action);
+	cell_text(rb, &c[7], detail);
+	cell_blob(rb, &c[8], st->head, SECRETS_HASH_BYTES);
+	cell_blob(rb, &c[9], hash, SECRETS_HASH_BYTES);
+	memcpy(st->head, hash, SECRETS_HASH_BYTES);
 	st->next_audit++;
-	if (++st->audit_pending >= AUDIT_SLICE)
+	if (rb->n >= SLICE)
 		return flush_audit(st);
 	return 0;
 }

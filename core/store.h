@@ -33,7 +33,8 @@ int store_begin(struct store *st);
  * store_begin() for bulk work whose every reference the caller makes
  * itself within the transaction (import): foreign keys are not checked
  * until store_commit() or store_rollback() ends it, which saves a parent
- * lookup per row.
+ * lookup per row; and new users and memberships wait to be written
+ * together (see store_user_insert()).
  */
 int store_begin_bulk(struct store *st);
 int store_commit(struct store *st);
@@ -91,7 +92,12 @@ int store_groups_load(struct store *st, long long site,
 /* Creates a group; returns its id. source is "roster" or "custom". */
 long long store_group_create(struct store *st, long long site,
 			     const char *name, const char *source);
-/* Inserts u (u->id is set). */
+/*
+ * Inserts u and sets u->id. In a bulk transaction the row waits and is
+ * written with the others before the next statement that is not an insert
+ * of a new user or membership, or at commit: a conflict (a username or
+ * external id taken) is reported then, and fails that call.
+ */
 int store_user_insert(struct store *st, long long site, struct store_user *u,
 		      long long now);
 /* Writes every field of u (not its groups) to the row u->id. */
@@ -103,7 +109,8 @@ int store_user_update(struct store *st, const struct store_user *u,
  */
 int store_user_leave(struct store *st, long long user, long long now);
 int store_membership_add(struct store *st, long long group, long long user);
-/* The same for a user added in this transaction (no membership yet). */
+/* The same for a user added in this transaction (no membership yet);
+ * in a bulk transaction it waits as store_user_insert()'s rows do. */
 int store_membership_new(struct store *st, long long group, long long user);
 int store_membership_remove(struct store *st, long long group,
 			    long long user);

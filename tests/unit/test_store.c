@@ -496,6 +496,75 @@ static void test_store_user_insert(void)
 	store_close(st);
 }
 
+/*
+ * In a bulk transaction new users and their memberships wait and are
+ * written together: before any other statement reads the tables, and at
+ * commit, where a conflict fails the whole transaction.
+ */
+static void test_store_user_insert_bulk(void)
+{
+	struct store *st = open_db("bulk.db");
+	struct store_user a, b, c, dup, *all = NULL;
+	long long site, g;
+	size_t n = 0;
+	const char *err;
+	sqlite3 *db;
+
+	if (!st)
+		return;
+	db = raw_open("bulk.db");
+	site = store_site(st, "oakfield", "Oakfield");
+	g = add_group(st, site, "7A", "roster");
+	a = make_user("000001", "aadams", "Ann", "Adams");
+	b = make_user("000002", "bbrown", "Bob", "Brown");
+	CHECK(store_begin_bulk(st) == 0);
+	CHECK(store_user_insert(st, site, &a, NOW) == 0);
+	CHECK(store_user_insert(st, site, &b, NOW) == 0);
+	CHECK(a.id > 0 && b.id == a.id + 1);
+	CHECK(store_membership_new(st, g, a.id) == 0);
+	/* A read inside the transaction sees them, groups and all. */
+	CHECK(store_users_load(st, site, &all, &n) == 0);
+	CHECK(n == 2);
+	if (n == 2) {
+		CHECK(all[0].id == a.id && all[0].ngroups == 1);
+		CHECK_STR(all[1].username, "bbrown");
+		CHECK(all[1].ngroups == 0);
+	}
+	for (size_t i = 0; i < n; i++)
+		store_user_release(&all[i]);
+	free(all);
+	CHECK(store_commit(st) == 0);
+	CHECK(raw_int(db, "SELECT count(*) FROM user") == 2);
+	CHECK(raw_int(db, "SELECT count(*) FROM membership") == 1);
+
+	/* A username taken: the insert is accepted, the commit fails. */
+	c = make_user("000003", "cclark", "Cat", "Clark");
+	dup = make_user("000004", "aadams", "Al", "Adams");
+	CHECK(store_begin_bulk(st) == 0);
+	CHECK(store_user_insert(st, site, &c, NOW) == 0);
+	CHECK(store_membership_new(st, g, c.id) == 0);
+	CHECK(store_user_insert(st, site, &dup, NOW) == 0);
+	capture_begin();
+	CHECK(store_commit(st) == -1);
+	err = capture_end();
+	CHECK(strstr(err, "cannot add users") != NULL);
+	CHECK(strstr(err, "UNIQUE") != NULL);
+	/* Nothing of it was kept, and the store works on. */
+	CHECK(raw_int(db, "SELECT count(*) FROM user") == 2);
+	CHECK(raw_int(db, "SELECT count(*) FROM membership") == 1);
+	CHECK(store_begin(st) == 0);
+	CHECK(store_user_insert(st, site, &c, NOW) == 0);
+	CHECK(c.id == b.id + 1);
+	CHECK(store_commit(st) == 0);
+	CHECK(raw_int(db, "SELECT count(*) FROM user") == 3);
+	store_user_release(&a);
+	store_user_release(&b);
+	store_user_release(&c);
+	store_user_release(&dup);
+	sqlite3_close(db);
+	store_close(st);
+}
+
 static void test_store_user_update(void)
 {
 	struct store *st = open_db("update.db");
@@ -1370,6 +1439,7 @@ int main(void)
 	RUN(test_store_begin);
 	RUN(test_store_site);
 	RUN(test_store_user_insert);
+	RUN(test_store_user_insert_bulk);
 	RUN(test_store_user_update);
 	RUN(test_store_users_load);
 	RUN(test_store_group_create);
