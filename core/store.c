@@ -708,7 +708,11 @@ struct store *store_open(const char *path)
 	    exec(st, "PRAGMA foreign_keys = ON") != 0 ||
 	    exec(st, "PRAGMA secure_delete = ON") != 0 ||
 	    exec(st, "PRAGMA temp_store = MEMORY") != 0 ||
-	    exec(st, "PRAGMA cache_size = -16384") != 0)
+	    exec(st, "PRAGMA cache_size = -16384") != 0 ||
+	    /* Reads map the file (up to 256 MiB) rather than copy it
+	     * page by page through read(): reading a whole site's users
+	     * takes half the time. Writes still go through the WAL. */
+	    exec(st, "PRAGMA mmap_size = 268435456") != 0)
 		goto fail;
 	if (migrate(st) != 0)
 		goto fail;
@@ -960,6 +964,13 @@ long long store_site(struct store *st, const char *code, const char *name)
 
 /* ==== Users and groups for import ==== */
 
+/*
+ * A read of a whole site's users says "user NOT INDEXED": SQLite would
+ * otherwise walk the (site_id, ...) index and look up every row by id, five
+ * times the cost of one pass over the table, where a site is most or all
+ * of the rows.
+ */
+
 void store_user_release(struct store_user *u)
 {
 	free(u->roster);
@@ -980,7 +991,7 @@ int store_users_load(struct store *st, long long site, struct store_user **out,
 	static const char users_sql[] =
 		"SELECT id, roster, external_id, username, forename, surname,"
 		" dob, email, email_verified, user_type, status = 'left'"
-		" FROM user WHERE site_id = ? ORDER BY id";
+		" FROM user NOT INDEXED WHERE site_id = ? ORDER BY id";
 	static const char groups_sql[] =
 		"SELECT m.user_id, m.group_id FROM membership m"
 		" JOIN grp g ON g.id = m.group_id"
@@ -1616,7 +1627,8 @@ int store_select_user(struct store *st, long long site, const char *username,
 int store_unavailable(struct store *st, long long site,
 		      void (*fn)(void *ctx, long long user), void *ctx)
 {
-	static const char sql[] = "SELECT id FROM user WHERE site_id = ? AND"
+	static const char sql[] = "SELECT id FROM user NOT INDEXED"
+				  " WHERE site_id = ? AND"
 				  " (claimed_at IS NOT NULL OR"
 				  " status = 'left')";
 	sqlite3_stmt *s = prep(st, sql);
@@ -1638,7 +1650,7 @@ int store_targets(struct store *st, long long site,
 	static const char sql[] =
 		"SELECT id, username, forename, surname, user_type,"
 		" coalesce(email, ''), email_verified, claimed_at IS NOT NULL,"
-		" status = 'left' FROM user WHERE site_id = ?";
+		" status = 'left' FROM user NOT INDEXED WHERE site_id = ?";
 	sqlite3_stmt *s = prep(st, sql);
 	struct store_target_row t;
 	int rc;
