@@ -504,7 +504,9 @@ struct writer {
 	size_t npages;
 	size_t total_pages;        /* for "page X of Y"; 0: no footers */
 	struct deflater z;
-	struct sbuf line, name, details, last_batch;
+	struct sbuf line, name, details, last_batch, expires;
+	const struct pdf_entry *batch_of;  /* whose batch line last_batch is */
+	const char *expires_of;    /* the date in expires, as given */
 	struct sbuf err_context;   /* what libharu was doing, for messages */
 	struct text t_site, t_name, t_user, t_pass, t_details, t_batch;
 	struct text t_lab_user, t_lab_pass, t_misc;
@@ -1332,8 +1334,13 @@ static void add_name(struct sbuf *sb, const struct pdf_entry *e)
 	sbuf_addstr(sb, str(e->surname));
 }
 
-/* Checks what would otherwise print as nonsense, before any page. */
-static int check_entry(const struct pdf_entry *e, size_t i)
+/*
+ * Checks what would otherwise print as nonsense, before any page. prev,
+ * the entry before (NULL for the first), was checked: the times it shares
+ * with e, as most entries of a batch do, are not parsed again.
+ */
+static int check_entry(const struct pdf_entry *e,
+		       const struct pdf_entry *prev, size_t i)
 {
 	const char *fields[] = { e->forename, e->surname, e->username,
 				 e->password, e->group, e->born_day,
@@ -1354,12 +1361,16 @@ static int check_entry(const struct pdf_entry *e, size_t i)
 		       "month", i + 1, str(e->username), e->born_day);
 		return -1;
 	}
-	if (*str(e->expires) && parse_when(e->expires, &tm)) {
+	if (*str(e->expires) &&
+	    !(prev && !strcmp(str(prev->expires), e->expires)) &&
+	    parse_when(e->expires, &tm)) {
 		errorf("entry %zu ('%s'): expires '%s' is not a date", i + 1,
 		       str(e->username), e->expires);
 		return -1;
 	}
-	if (*str(e->generated_at) && parse_when(e->generated_at, &tm)) {
+	if (*str(e->generated_at) &&
+	    !(prev && !strcmp(str(prev->generated_at), e->generated_at)) &&
+	    parse_when(e->generated_at, &tm)) {
 		errorf("entry %zu ('%s'): generated_at '%s' is not a time",
 		       i + 1, str(e->username), e->generated_at);
 		return -1;
@@ -1447,33 +1458,47 @@ static int put_strip(struct writer *w, const struct pdf_entry *e, float top,
 	warn_missing(&w->t_user, e, "username");
 	warn_missing(&w->t_pass, e, "password");
 
+	/* Built without printf: this runs for every strip. */
 	sbuf_reset(&w->details);
-	if (*str(e->group))
-		sbuf_addf(&w->details, "group %s", e->group);
-	if (day > 0)
-		sbuf_addf(&w->details, "%sborn on the %d%s",
-			  w->details.len ? " \xC2\xB7 " : "", day,
-			  ordinal((unsigned)day));
+	if (*str(e->group)) {
+		sbuf_addstr(&w->details, "group ");
+		sbuf_addstr(&w->details, e->group);
+	}
+	if (day > 0) {
+		char num[3] = { (char)('0' + day / 10), (char)('0' + day % 10) };
+
+		sbuf_addstr(&w->details, w->details.len ?
+			    " \xC2\xB7 born on the " : "born on the ");
+		sbuf_addstr(&w->details, num + (day < 10));
+		sbuf_addstr(&w->details, ordinal((unsigned)day));
+	}
 	if (*str(e->expires)) {
+		/* The same date on nearly every strip: formatted once. */
+		if (!w->expires_of || strcmp(w->expires_of, e->expires)) {
+			sbuf_reset(&w->expires);
+			add_date(&w->expires, e->expires);
+			w->expires_of = e->expires;
+		}
 		sbuf_addstr(&w->details, w->details.len ?
 			    " \xC2\xB7 expires " : "expires ");
-		add_date(&w->details, e->expires);
+		sbuf_addstr(&w->details, sbuf_str(&w->expires));
 	}
 	if (shape(w, &w->t_details, sbuf_str(&w->details), w->text_chain,
 		  w->ntext))
 		return -1;
 	warn_missing(&w->t_details, e, "group");
 
-	/* The batch line is the same on nearly every strip. */
-	sbuf_reset(&w->line);
-	add_batch(&w->line, e);
-	if (!w->last_batch.buf || strcmp(w->last_batch.buf,
-					 sbuf_str(&w->line))) {
+	/* The batch line is the same on nearly every strip: formatted and
+	 * shaped again only when version or time changes. */
+	if (!w->batch_of ||
+	    strcmp(str(w->batch_of->version), str(e->version)) ||
+	    strcmp(str(w->batch_of->generated_at), str(e->generated_at))) {
 		sbuf_reset(&w->last_batch);
-		sbuf_addstr(&w->last_batch, sbuf_str(&w->line));
-		if (shape(w, &w->t_batch, w->last_batch.buf, w->text_chain,
-			  w->ntext))
+		add_batch(&w->last_batch, e);
+		if (shape(w, &w->t_batch, sbuf_str(&w->last_batch),
+			  w->text_chain, w->ntext))
 			return -1;
+		w->batch_of = e;
 	}
 
 	cur = top - (h - STRIP_H * k) / 2 - PAD_V * k;
@@ -1940,7 +1965,7 @@ int pdf_write(FILE *out, const struct pdf_options *opt,
 
 	ASSERT(out && opt && (entries || n == 0));
 	for (size_t i = 0; i < n; i++)
-		if (check_entry(&entries[i], i))
+		if (check_entry(&entries[i], i ? &entries[i - 1] : NULL, i))
 			return -1;
 	w = xcalloc(1, sizeof(*w));
 	w->out = out;
@@ -1980,6 +2005,7 @@ out:
 	sbuf_release(&w->name);
 	sbuf_release(&w->details);
 	sbuf_release(&w->last_batch);
+	sbuf_release(&w->expires);
 	sbuf_release(&w->err_context);
 	free(w);
 	return ret;
