@@ -1057,9 +1057,13 @@ static void deflater_stop(struct deflater *z)
 	pthread_mutex_destroy(&z->lock);
 	deflateEnd(&z->zs);
 	for (size_t i = 0; i < QUEUE_LEN; i++) {
-		/* The content streams hold passwords. */
-		wipe_release(&z->jobs[i].in);
-		free(z->jobs[i].out);
+		struct job *j = &z->jobs[i];
+
+		/* Content streams hold passwords, plain or deflated. */
+		wipe_release(&j->in);
+		if (j->out)
+			explicit_bzero(j->out, j->out_cap);
+		free(j->out);
 	}
 	z->zs_ready = 0;
 }
@@ -1851,7 +1855,6 @@ static int save(struct writer *w)
 	w->pdf->stream = HPDF_CallbackWriter_New(w->pdf->mmgr, write_out, w);
 	if (!w->pdf->stream)
 		return hpdf_fail(w);
-	errno = 0;
 	if (HPDF_SaveToStream(w->pdf) != HPDF_OK && !w->write_errno)
 		return hpdf_fail(w);
 	if (w->write_errno || fflush(w->out) || ferror(w->out)) {
