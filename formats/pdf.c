@@ -1022,9 +1022,10 @@ static void *deflate_thread(void *arg)
 }
 
 /*
- * Z_BEST_SPEED: on this text (hex strings and short operators) it gives
- * files a few percent larger than zlib's default level at a fraction of
- * the time, and keeps the deflating thread ahead of the layout.
+ * Z_BEST_SPEED: measured on strips, levels 2 and 3 make the file 5 and 7
+ * percent smaller and zlib's default level a sixth smaller, each for more
+ * time on the deflating thread, which already does two thirds as much
+ * work as the layout: it would set the pace instead.
  */
 static void deflater_start(struct deflater *z)
 {
