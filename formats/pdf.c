@@ -36,16 +36,28 @@
  *    marked here, or Vietnamese tones and many CJK characters print blank.
  *
  * Speed: libharu formats every operator through byte-wise helpers and
- * deflates every page stream on save (at zlib's default level, fixed), so
- * text is drawn with as few calls as possible: one BeginText/EndText per
- * strip, a font switch only when font or size changes, one ShowText per run
- * (one per string in the common case), cut lines as one path per page, QR
- * modules as one path per code.
+ * deflates every page at save time, on one core, at zlib's default level,
+ * holding every page uncompressed until then. So libharu draws nothing
+ * here: each page's content stream is written into a buffer by the small
+ * drawing layer below (the operators libharu would write, numbers by a
+ * fixed-point formatter), handed to a second thread that deflates it at
+ * Z_BEST_SPEED while the next page is laid out, and given back to libharu
+ * as the page's stream, filter none, with /Filter written into its
+ * dictionary: libharu writes the bytes as they are. Only the thread that
+ * lays out touches libharu; only deflated pages stay in memory. libharu
+ * still registers each font in the page's /Resources and marks each glyph
+ * used (glyph_width() asks it for every character drawn), so subsetting
+ * and the /W widths are what its own ShowText would give. The document is
+ * written straight to the output rather than into a memory stream first.
+ * Text is still drawn with as few operators as possible: one BT/ET per
+ * strip, a font switch only when font or size changes, one Tj per run,
+ * cut lines as one path per page, QR modules as one path per code.
  */
 #include "formats/pdf.h"
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +65,7 @@
 
 #include <hpdf.h>
 #include <qrencode.h>
+#include <zlib.h>
 
 #include "core/util.h"
 
@@ -407,7 +420,6 @@ static void mark_components(struct font *f, unsigned gid, int depth)
 
 struct hpdf_err {
 	HPDF_STATUS code, detail;
-	int reading;               /* end of stream is expected */
 	int reported;
 };
 
@@ -415,8 +427,6 @@ static void on_hpdf_error(HPDF_STATUS code, HPDF_STATUS detail, void *data)
 {
 	struct hpdf_err *e = data;
 
-	if (e->reading && code == HPDF_STREAM_EOF)
-		return;
 	if (!e->code) {
 		e->code = code;
 		e->detail = detail;
@@ -442,22 +452,61 @@ struct text {
 	int beyond_bmp;            /* a font has it, libharu cannot draw it */
 };
 
+/*
+ * Pages on their way to the document: the layout thread queues each
+ * finished content stream, a second thread deflates it, and the layout
+ * thread hands the deflated bytes to libharu. A ring of QUEUE_LEN jobs
+ * with three counters, queued >= deflated >= collected: jobs [collected,
+ * deflated) wait to be collected, [deflated, queued) to be deflated.
+ * Only the deflating thread moves "deflated" and only the layout thread
+ * the other two, so each job belongs to one thread at a time and only
+ * the counters need the lock. A full ring makes the layout thread wait.
+ */
+#define QUEUE_LEN	8
+
+struct job {
+	HPDF_Page page;
+	struct sbuf in;            /* the content stream, reused */
+	unsigned char *out;        /* its deflated bytes */
+	size_t out_len, out_cap;
+	int zerr;                  /* zlib's status when it failed, or 0 */
+};
+
+struct deflater {
+	pthread_mutex_t lock;
+	pthread_cond_t queued_cond, deflated_cond;
+	pthread_t thread;
+	int threaded;              /* 0: no second thread, deflate inline */
+	int closing;
+	size_t queued, deflated, collected;
+	z_stream zs;               /* the deflating thread's */
+	int zs_ready;
+	struct job jobs[QUEUE_LEN];
+};
+
 struct writer {
 	FILE *out;
 	const struct pdf_options *opt;
 	HPDF_Doc pdf;
 	struct hpdf_err err;
+	int write_errno;           /* of the first failed write to out */
 	struct font fonts[MAX_FONTS];
 	int nfonts;
 	int text_chain[MAX_FONTS], ntext;
 	int mono_chain[MAX_FONTS], nmono;
 	float page_w, page_h;
-	HPDF_Page page;
+	HPDF_Page page;            /* the open page, NULL between pages */
+	struct sbuf cs;            /* the open page's content stream */
+	const char *local[MAX_FONTS];  /* its resource name of each font */
 	HPDF_Font cur_font;
 	float cur_size;
-	HPDF_Page *pages;          /* every page, for footers */
-	size_t npages, pages_cap;
-	struct sbuf scratch, line, name, details, last_batch;
+	float line_x, line_y;      /* start of the text line, in BT...ET */
+	size_t npages;
+	size_t total_pages;        /* for "page X of Y"; 0: no footers */
+	struct deflater z;
+	struct sbuf line, name, details, last_batch, expires;
+	const struct pdf_entry *batch_of;  /* whose batch line last_batch is */
+	const char *expires_of;    /* the date in expires, as given */
 	struct sbuf err_context;   /* what libharu was doing, for messages */
 	struct text t_site, t_name, t_user, t_pass, t_details, t_batch;
 	struct text t_lab_user, t_lab_pass, t_misc;
@@ -728,11 +777,73 @@ static void warn_missing(const struct text *t, const struct pdf_entry *e,
 	      "draw)" : "", field);
 }
 
-/* ==== Drawing ==== */
+/* ==== Content streams: the drawing layer ==== */
+
+/*
+ * Every operator of a page is written here into w->cs, the way libharu's
+ * page operators would write it, with numbers formatted by fmt_num()
+ * rather than libharu's byte-wise helpers. libharu still owns the page,
+ * its resources and the fonts; it only receives the finished, deflated
+ * stream (store_page()).
+ */
+
+/*
+ * v in fixed point to at most 5 decimals, trailing zeros dropped: "12",
+ * "-15.25", "2.61057". As many decimals as libharu writes: a QR code's
+ * module size is multiplied by its module count.
+ */
+static char *fmt_num(char *p, float v)
+{
+	long long n = llround((double)v * 100000);
+	unsigned long long u = n < 0 ? -(unsigned long long)n :
+			       (unsigned long long)n;
+	unsigned long long ip = u / 100000;
+	unsigned frac = (unsigned)(u % 100000);
+	char tmp[24];
+	int k = 0;
+
+	if (n < 0)
+		*p++ = '-';
+	do
+		tmp[k++] = (char)('0' + ip % 10);
+	while (ip /= 10);
+	while (k)
+		*p++ = tmp[--k];
+	if (frac) {
+		*p++ = '.';
+		for (unsigned d = 10000; frac; d /= 10) {
+			*p++ = (char)('0' + frac / d);
+			frac %= d;
+		}
+	}
+	return p;
+}
+
+/* n numbers, then the operator: cs_op(w, "re", 4, x, y, wd, ht). */
+static void cs_op(struct writer *w, const char *op, int n, ...)
+{
+	struct sbuf *sb = &w->cs;
+	va_list ap;
+	char *p;
+
+	sbuf_grow(sb, 26 * (size_t)n + 8);
+	p = sb->buf + sb->len;
+	va_start(ap, n);
+	for (int i = 0; i < n; i++) {
+		p = fmt_num(p, (float)va_arg(ap, double));
+		*p++ = ' ';
+	}
+	va_end(ap);
+	while (*op)
+		*p++ = *op++;
+	*p++ = '\n';
+	*p = '\0';
+	sb->len = (size_t)(p - sb->buf);
+}
 
 /*
  * Positions on a grid of a quarter point (0.09 mm): exact in a float, so
- * libharu writes "795.25" rather than "795.26569", a few percent less to
+ * "795.25" is written rather than "795.26569", a few percent less to
  * deflate for every line of every strip.
  */
 static float snap(float v)
@@ -740,23 +851,85 @@ static float snap(float v)
 	return roundf(v * 4) / 4;
 }
 
+static void text_begin(struct writer *w)
+{
+	sbuf_add(&w->cs, "BT\n", 3);
+	w->line_x = w->line_y = 0;
+}
+
+static void text_end(struct writer *w)
+{
+	sbuf_add(&w->cs, "ET\n", 3);
+}
+
+/*
+ * Tf with the name libharu gives the font in this page's /Resources: the
+ * first use of a font on a page registers it there. A failure is left in
+ * the document's error, which the caller's hpdf_failed() reports.
+ */
 static void set_font(struct writer *w, int font, float size)
 {
 	HPDF_Font hf = w->fonts[font].hf;
+	char num[32];
 
 	if (size < 0.5f)
 		size = 0.5f;
 	if (hf == w->cur_font && size == w->cur_size)
 		return;
-	HPDF_Page_SetFontAndSize(w->page, hf, size);
+	if (!w->local[font]) {
+		/* The name is libharu's key in the page's font dictionary,
+		 * which lives as long as the document. */
+		w->local[font] = HPDF_Page_GetLocalFontName(w->page, hf);
+		if (!w->local[font]) {
+			if (!w->err.code && !HPDF_GetError(w->pdf))
+				w->err.code = HPDF_INVALID_OBJECT;
+			return;
+		}
+	}
+	sbuf_addch(&w->cs, '/');
+	sbuf_addstr(&w->cs, w->local[font]);
+	sbuf_addch(&w->cs, ' ');
+	sbuf_add(&w->cs, num, (size_t)(fmt_num(num, size) - num));
+	sbuf_add(&w->cs, " Tf\n", 4);
 	w->cur_font = hf;
 	w->cur_size = size;
 }
 
 /*
+ * "<...> Tj" for len bytes of valid UTF-8 at s. libharu's UTF-8 fonts
+ * are Type0 with /Identity-H: a code is 2 bytes, big-endian, equal to the
+ * code point (shape() left only BMP characters), which libharu maps to the
+ * glyph through /CIDToGIDMap. Hex digits in lower case, as libharu writes.
+ */
+static void show(struct writer *w, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct sbuf *sb = &w->cs;
+	size_t i = 0;
+	char *p;
+
+	/* At most 4 hex digits per byte of UTF-8. */
+	sbuf_grow(sb, 4 * len + 6);
+	p = sb->buf + sb->len;
+	*p++ = '<';
+	while (i < len) {
+		unsigned cp;
+
+		i += (size_t)utf8_decode(s + i, &cp);
+		p[0] = hex[cp >> 12 & 15];
+		p[1] = hex[cp >> 8 & 15];
+		p[2] = hex[cp >> 4 & 15];
+		p[3] = hex[cp & 15];
+		p += 4;
+	}
+	memcpy(p, "> Tj\n", 6);
+	sb->len = (size_t)(p + 5 - sb->buf);
+}
+
+/*
  * Draws bytes [a, b) of t with its left end of baseline at (x, y), inside a
- * text object: the first run positioned, the others following it. A run
- * that ends where the string ends is passed as is, else copied to end it.
+ * text object: the first run positioned with Td (relative to the start of
+ * the previous line, as PDF wants), the others following it.
  */
 static void put_range(struct writer *w, const struct text *t, size_t a,
 		      size_t b, float x, float y, float size)
@@ -767,20 +940,18 @@ static void put_range(struct writer *w, const struct text *t, size_t a,
 		const struct run *run = &t->runs[r];
 		size_t i = run->off > a ? run->off : a;
 		size_t end = run->off + run->len < b ? run->off + run->len : b;
-		const char *s = t->s + i;
 
 		if (i >= end)
 			continue;
-		if (end != t->len) {
-			sbuf_reset(&w->scratch);
-			sbuf_add(&w->scratch, s, end - i);
-			s = w->scratch.buf;
-		}
 		set_font(w, run->font, size);
-		if (first)
-			HPDF_Page_TextOut(w->page, snap(x), snap(y), s);
-		else
-			HPDF_Page_ShowText(w->page, s);
+		if (first) {
+			x = snap(x);
+			y = snap(y);
+			cs_op(w, "Td", 2, x - w->line_x, y - w->line_y);
+			w->line_x = x;
+			w->line_y = y;
+		}
+		show(w, t->s + i, end - i);
 		first = 0;
 	}
 }
@@ -800,8 +971,229 @@ static float next_line(float *top, float size)
 	return base;
 }
 
+/* ==== Pages: deflated on a second thread ==== */
+
+/* Deflates j->in into j->out; on the deflating thread, or inline. */
+static void deflate_job(z_stream *zs, struct job *j)
+{
+	uLong bound = deflateBound(zs, (uLong)j->in.len);
+	int ret;
+
+	if (j->out_cap < bound) {
+		free(j->out);
+		j->out = xmalloc(bound);
+		j->out_cap = bound;
+	}
+	j->zerr = 0;
+	ret = deflateReset(zs);
+	zs->next_in = (Bytef *)j->in.buf;
+	zs->avail_in = (uInt)j->in.len;
+	zs->next_out = j->out;
+	zs->avail_out = (uInt)bound;
+	/* With deflateBound() of room, one call finishes the stream. */
+	if (ret == Z_OK)
+		ret = deflate(zs, Z_FINISH);
+	j->out_len = bound - zs->avail_out;
+	if (ret != Z_STREAM_END)
+		j->zerr = ret == Z_OK ? Z_BUF_ERROR : ret;
+}
+
+static void *deflate_thread(void *arg)
+{
+	struct deflater *z = arg;
+
+	pthread_mutex_lock(&z->lock);
+	for (;;) {
+		struct job *j;
+
+		while (z->deflated == z->queued && !z->closing)
+			pthread_cond_wait(&z->queued_cond, &z->lock);
+		if (z->deflated == z->queued)
+			break;
+		j = &z->jobs[z->deflated % QUEUE_LEN];
+		pthread_mutex_unlock(&z->lock);
+		deflate_job(&z->zs, j);
+		pthread_mutex_lock(&z->lock);
+		z->deflated++;
+		pthread_cond_signal(&z->deflated_cond);
+	}
+	pthread_mutex_unlock(&z->lock);
+	return NULL;
+}
+
+/*
+ * Z_BEST_SPEED: measured on strips, levels 2 and 3 make the file 5 and 7
+ * percent smaller and zlib's default level a sixth smaller, each for more
+ * time on the deflating thread, which already does two thirds as much
+ * work as the layout: it would set the pace instead.
+ */
+static void deflater_start(struct deflater *z)
+{
+	if (deflateInit(&z->zs, Z_BEST_SPEED) != Z_OK)
+		die("out of memory");
+	z->zs_ready = 1;
+	pthread_mutex_init(&z->lock, NULL);
+	pthread_cond_init(&z->queued_cond, NULL);
+	pthread_cond_init(&z->deflated_cond, NULL);
+	/* Without a second thread the pages are deflated inline: slower,
+	 * the same file. */
+	z->threaded = pthread_create(&z->thread, NULL, deflate_thread, z) ==
+		      0;
+}
+
+/* Lets the thread finish what is queued, then ends it; frees all. */
+static void deflater_stop(struct deflater *z)
+{
+	if (!z->zs_ready)
+		return;
+	if (z->threaded) {
+		pthread_mutex_lock(&z->lock);
+		z->closing = 1;
+		pthread_cond_signal(&z->queued_cond);
+		pthread_mutex_unlock(&z->lock);
+		pthread_join(z->thread, NULL);
+	}
+	pthread_cond_destroy(&z->deflated_cond);
+	pthread_cond_destroy(&z->queued_cond);
+	pthread_mutex_destroy(&z->lock);
+	deflateEnd(&z->zs);
+	for (size_t i = 0; i < QUEUE_LEN; i++) {
+		struct job *j = &z->jobs[i];
+
+		/* Content streams hold passwords, plain or deflated. */
+		wipe_release(&j->in);
+		if (j->out)
+			explicit_bzero(j->out, j->out_cap);
+		free(j->out);
+	}
+	z->zs_ready = 0;
+}
+
+/*
+ * libharu drops a /Filter key from a stream whose own filter is none (in
+ * HPDF_Dict_Write), so the key is written by the dictionary's write hook,
+ * which runs after its other keys.
+ */
+static HPDF_STATUS write_flate_filter(HPDF_Dict dict, HPDF_Stream stream)
+{
+	(void)dict;
+	return HPDF_Stream_WriteStr(stream, "/Filter [/FlateDecode]\012");
+}
+
+/* Gives libharu the deflated content of a page, to write as it is. */
+static int store_page(struct writer *w, struct job *j)
+{
+	HPDF_Dict contents = ((HPDF_PageAttr)j->page->attr)->contents;
+	HPDF_Stream stream;
+
+	if (j->zerr) {
+		errorf("cannot write PDF: zlib error %d deflating a page",
+		       j->zerr);
+		return -1;
+	}
+	HPDF_Page_SetFilter(j->page, HPDF_STREAM_FILTER_NONE);
+	contents->write_fn = write_flate_filter;
+	/* One buffer of the exact size rather than libharu's 4 KB chunks:
+	 * most pages deflate to about 1 KB. */
+	stream = HPDF_MemStream_New(contents->mmgr, (HPDF_UINT)j->out_len);
+	if (!stream)
+		return hpdf_fail(w);
+	HPDF_Stream_Free(contents->stream);
+	contents->stream = stream;
+	if (HPDF_Stream_Write(stream, j->out, (HPDF_UINT)j->out_len) !=
+	    HPDF_OK)
+		return hpdf_fail(w);
+	return 0;
+}
+
+/* Stores deflated pages: those ready, or all queued when all is set. */
+static int collect(struct writer *w, int all)
+{
+	struct deflater *z = &w->z;
+
+	while (z->collected < z->queued) {
+		size_t ready;
+
+		pthread_mutex_lock(&z->lock);
+		while (all && z->deflated == z->collected)
+			pthread_cond_wait(&z->deflated_cond, &z->lock);
+		ready = z->deflated;
+		pthread_mutex_unlock(&z->lock);
+		if (ready == z->collected)
+			return 0;
+		for (; z->collected < ready; z->collected++)
+			if (store_page(w, &z->jobs[z->collected % QUEUE_LEN]))
+				return -1;
+	}
+	return 0;
+}
+
+/* Queues the open page's content stream; w->cs is empty afterwards. */
+static int queue_page(struct writer *w)
+{
+	struct deflater *z = &w->z;
+	struct job *j;
+	struct sbuf tmp;
+
+	if (collect(w, 0))
+		return -1;
+	while (z->queued - z->collected == QUEUE_LEN) {
+		/* Full: wait for the oldest page. */
+		pthread_mutex_lock(&z->lock);
+		while (z->deflated == z->collected)
+			pthread_cond_wait(&z->deflated_cond, &z->lock);
+		pthread_mutex_unlock(&z->lock);
+		if (collect(w, 0))
+			return -1;
+	}
+	j = &z->jobs[z->queued % QUEUE_LEN];
+	j->page = w->page;
+	tmp = j->in;
+	j->in = w->cs;
+	w->cs = tmp;
+	sbuf_reset(&w->cs);
+	if (!z->threaded) {
+		deflate_job(&z->zs, j);
+		z->queued++;
+		z->deflated++;
+		return collect(w, 0);
+	}
+	pthread_mutex_lock(&z->lock);
+	z->queued++;
+	pthread_cond_signal(&z->queued_cond);
+	pthread_mutex_unlock(&z->lock);
+	return 0;
+}
+
+/* Ends the open page: its footer, when the layout has one, and queues it. */
+static int end_page(struct writer *w)
+{
+	if (!w->page)
+		return 0;
+	if (w->total_pages) {
+		struct text *t = &w->t_misc;
+		char s[64];
+
+		snprintf(s, sizeof(s), "page %zu of %zu", w->npages,
+			 w->total_pages);
+		w->cur_font = NULL;
+		if (shape(w, t, s, w->text_chain, w->ntext))
+			return -1;
+		text_begin(w);
+		put_text(w, t, w->page_w - MARGIN - text_width(t, T_FOOT),
+			 MARGIN + 3, T_FOOT);
+		text_end(w);
+	}
+	if (hpdf_failed(w) || queue_page(w))
+		return -1;
+	w->page = NULL;
+	return 0;
+}
+
 static int new_page(struct writer *w)
 {
+	if (end_page(w))
+		return -1;
 	w->page = HPDF_AddPage(w->pdf);
 	if (!w->page)
 		return hpdf_fail(w);
@@ -809,12 +1201,8 @@ static int new_page(struct writer *w)
 	HPDF_Page_SetHeight(w->page, w->page_h);
 	w->cur_font = NULL;
 	w->cur_size = 0;
-	if (w->npages == w->pages_cap) {
-		w->pages_cap = w->pages_cap ? 2 * w->pages_cap : 64;
-		w->pages = xrealloc(w->pages,
-				    w->pages_cap * sizeof(*w->pages));
-	}
-	w->pages[w->npages++] = w->page;
+	memset(w->local, 0, sizeof(w->local));
+	w->npages++;
 	return hpdf_failed(w) ? -1 : 0;
 }
 
@@ -842,8 +1230,8 @@ static int put_qr(struct writer *w, const char *payload, float x, float y,
 	m = side / (float)(n + 8);
 	/* height[r * n + c]: rows covered by the run starting at (r, c). */
 	height = xcalloc((size_t)n * (size_t)n, sizeof(*height));
-	HPDF_Page_GSave(w->page);
-	HPDF_Page_Concat(w->page, m, 0, 0, -m, x + 4 * m, y + side - 4 * m);
+	sbuf_add(&w->cs, "q\n", 2);
+	cs_op(w, "cm", 6, m, 0.0f, 0.0f, -m, x + 4 * m, y + side - 4 * m);
 	for (int r = 0; r < n; r++) {
 		const unsigned char *row = qr->data + r * n;
 
@@ -871,12 +1259,11 @@ static int put_qr(struct writer *w, const char *payload, float x, float y,
 				height[r2 * n + c0] = -1;
 				rows++;
 			}
-			HPDF_Page_Rectangle(w->page, (float)c0, (float)r,
-					    (float)(c - c0), (float)rows);
+			cs_op(w, "re", 4, (float)c0, (float)r,
+			      (float)(c - c0), (float)rows);
 		}
 	}
-	HPDF_Page_Fill(w->page);
-	HPDF_Page_GRestore(w->page);
+	sbuf_add(&w->cs, "f\nQ\n", 4);
 	free(height);
 	explicit_bzero(qr->data, (size_t)n * (size_t)n);
 	QRcode_free(qr);
@@ -952,8 +1339,13 @@ static void add_name(struct sbuf *sb, const struct pdf_entry *e)
 	sbuf_addstr(sb, str(e->surname));
 }
 
-/* Checks what would otherwise print as nonsense, before any page. */
-static int check_entry(const struct pdf_entry *e, size_t i)
+/*
+ * Checks what would otherwise print as nonsense, before any page. prev,
+ * the entry before (NULL for the first), was checked: the times it shares
+ * with e, as most entries of a batch do, are not parsed again.
+ */
+static int check_entry(const struct pdf_entry *e,
+		       const struct pdf_entry *prev, size_t i)
 {
 	const char *fields[] = { e->forename, e->surname, e->username,
 				 e->password, e->group, e->born_day,
@@ -974,12 +1366,16 @@ static int check_entry(const struct pdf_entry *e, size_t i)
 		       "month", i + 1, str(e->username), e->born_day);
 		return -1;
 	}
-	if (*str(e->expires) && parse_when(e->expires, &tm)) {
+	if (*str(e->expires) &&
+	    !(prev && !strcmp(str(prev->expires), e->expires)) &&
+	    parse_when(e->expires, &tm)) {
 		errorf("entry %zu ('%s'): expires '%s' is not a date", i + 1,
 		       str(e->username), e->expires);
 		return -1;
 	}
-	if (*str(e->generated_at) && parse_when(e->generated_at, &tm)) {
+	if (*str(e->generated_at) &&
+	    !(prev && !strcmp(str(prev->generated_at), e->generated_at)) &&
+	    parse_when(e->generated_at, &tm)) {
 		errorf("entry %zu ('%s'): generated_at '%s' is not a time",
 		       i + 1, str(e->username), e->generated_at);
 		return -1;
@@ -1067,37 +1463,51 @@ static int put_strip(struct writer *w, const struct pdf_entry *e, float top,
 	warn_missing(&w->t_user, e, "username");
 	warn_missing(&w->t_pass, e, "password");
 
+	/* Built without printf: this runs for every strip. */
 	sbuf_reset(&w->details);
-	if (*str(e->group))
-		sbuf_addf(&w->details, "group %s", e->group);
-	if (day > 0)
-		sbuf_addf(&w->details, "%sborn on the %d%s",
-			  w->details.len ? " \xC2\xB7 " : "", day,
-			  ordinal((unsigned)day));
+	if (*str(e->group)) {
+		sbuf_addstr(&w->details, "group ");
+		sbuf_addstr(&w->details, e->group);
+	}
+	if (day > 0) {
+		char num[3] = { (char)('0' + day / 10), (char)('0' + day % 10) };
+
+		sbuf_addstr(&w->details, w->details.len ?
+			    " \xC2\xB7 born on the " : "born on the ");
+		sbuf_addstr(&w->details, num + (day < 10));
+		sbuf_addstr(&w->details, ordinal((unsigned)day));
+	}
 	if (*str(e->expires)) {
+		/* The same date on nearly every strip: formatted once. */
+		if (!w->expires_of || strcmp(w->expires_of, e->expires)) {
+			sbuf_reset(&w->expires);
+			add_date(&w->expires, e->expires);
+			w->expires_of = e->expires;
+		}
 		sbuf_addstr(&w->details, w->details.len ?
 			    " \xC2\xB7 expires " : "expires ");
-		add_date(&w->details, e->expires);
+		sbuf_addstr(&w->details, sbuf_str(&w->expires));
 	}
 	if (shape(w, &w->t_details, sbuf_str(&w->details), w->text_chain,
 		  w->ntext))
 		return -1;
 	warn_missing(&w->t_details, e, "group");
 
-	/* The batch line is the same on nearly every strip. */
-	sbuf_reset(&w->line);
-	add_batch(&w->line, e);
-	if (!w->last_batch.buf || strcmp(w->last_batch.buf,
-					 sbuf_str(&w->line))) {
+	/* The batch line is the same on nearly every strip: formatted and
+	 * shaped again only when version or time changes. */
+	if (!w->batch_of ||
+	    strcmp(str(w->batch_of->version), str(e->version)) ||
+	    strcmp(str(w->batch_of->generated_at), str(e->generated_at))) {
 		sbuf_reset(&w->last_batch);
-		sbuf_addstr(&w->last_batch, sbuf_str(&w->line));
-		if (shape(w, &w->t_batch, w->last_batch.buf, w->text_chain,
-			  w->ntext))
+		add_batch(&w->last_batch, e);
+		if (shape(w, &w->t_batch, sbuf_str(&w->last_batch),
+			  w->text_chain, w->ntext))
 			return -1;
+		w->batch_of = e;
 	}
 
 	cur = top - (h - STRIP_H * k) / 2 - PAD_V * k;
-	HPDF_Page_BeginText(w->page);
+	text_begin(w);
 	base = next_line(&cur, S_SMALL * k);
 	if (w->t_site.len)
 		put_text(w, &w->t_site, x0, base, fit(&w->t_site, S_SMALL * k,
@@ -1111,7 +1521,7 @@ static int put_strip(struct writer *w, const struct pdf_entry *e, float top,
 					       x1 - vx));
 	base = next_line(&cur, S_PASS * k);
 	put_text(w, &w->t_lab_pass, x0, base, S_SMALL * k);
-	/* One font covers a generated password: one ShowText. */
+	/* One font covers a generated password: one Tj. */
 	size = fit(&w->t_pass, S_PASS * k, x1 - vx);
 	put_text(w, &w->t_pass, vx, base, size);
 
@@ -1123,7 +1533,7 @@ static int put_strip(struct writer *w, const struct pdf_entry *e, float top,
 	if (w->t_batch.len)
 		put_text(w, &w->t_batch, x0, base,
 			 fit(&w->t_batch, S_BATCH * k, maxw));
-	HPDF_Page_EndText(w->page);
+	text_end(w);
 
 	if (opt->qr != PDF_QR_NONE) {
 		int ret;
@@ -1148,18 +1558,16 @@ static int put_strip(struct writer *w, const struct pdf_entry *e, float top,
 /* Dashed lines above, between and below the strips of a page. */
 static void put_cut_lines(struct writer *w, int count, float h)
 {
-	static const HPDF_UINT16 dash[] = { 4, 3 };
 	float top = w->page_h - MARGIN;
 
-	HPDF_Page_SetLineWidth(w->page, 0.5f);
-	HPDF_Page_SetGrayStroke(w->page, 0.45f);
-	HPDF_Page_SetDash(w->page, dash, 2, 0);
+	cs_op(w, "w", 1, 0.5f);
+	cs_op(w, "G", 1, 0.45f);
+	sbuf_addstr(&w->cs, "[4 3] 0 d\n");
 	for (int i = 0; i <= count; i++) {
-		HPDF_Page_MoveTo(w->page, MARGIN, top - i * h);
-		HPDF_Page_LineTo(w->page, w->page_w - MARGIN, top - i * h);
+		cs_op(w, "m", 2, MARGIN, top - i * h);
+		cs_op(w, "l", 2, w->page_w - MARGIN, top - i * h);
 	}
-	HPDF_Page_Stroke(w->page);
-	HPDF_Page_SetDash(w->page, NULL, 0, 0);
+	sbuf_addstr(&w->cs, "S\n[] 0 d\n");
 }
 
 static int write_strips(struct writer *w, const struct pdf_entry *entries,
@@ -1243,8 +1651,8 @@ static int put_class_header(struct writer *w, const struct pdf_entry *e,
 	sbuf_addstr(&w->line, *str(e->group) ? e->group : "(no group)");
 	if (continued)
 		sbuf_addstr(&w->line, " (continued)");
-	HPDF_Page_SetGrayFill(w->page, 0);
-	HPDF_Page_BeginText(w->page);
+	cs_op(w, "g", 1, 0.0f);
+	text_begin(w);
 	if (shape(w, t, sbuf_str(&w->line), w->text_chain, w->ntext))
 		return -1;
 	base = next_line(&cur, T_TITLE);
@@ -1267,14 +1675,14 @@ static int put_class_header(struct writer *w, const struct pdf_entry *e,
 		return -1;
 	base = next_line(&cur, T_SUB);
 	put_text(w, t, x0, base, fit(t, T_SUB, maxw));
-	HPDF_Page_EndText(w->page);
+	text_end(w);
 
 	y = cur - 8 - ROW_H;
-	HPDF_Page_SetGrayFill(w->page, 0.85f);
-	HPDF_Page_Rectangle(w->page, x0, y, maxw, ROW_H);
-	HPDF_Page_Fill(w->page);
-	HPDF_Page_SetGrayFill(w->page, 0);
-	HPDF_Page_BeginText(w->page);
+	cs_op(w, "g", 1, 0.85f);
+	cs_op(w, "re", 4, x0, y, maxw, ROW_H);
+	sbuf_addstr(&w->cs, "f\n");
+	cs_op(w, "g", 1, 0.0f);
+	text_begin(w);
 	x = x0;
 	for (int c = 0; c < NCOLS; c++) {
 		if (put_cell(w, col_head[c], 0, T_HEAD, x, y + 5,
@@ -1282,7 +1690,7 @@ static int put_class_header(struct writer *w, const struct pdf_entry *e,
 			return -1;
 		x += col_share[c] * maxw;
 	}
-	HPDF_Page_EndText(w->page);
+	text_end(w);
 	*rows_top = y;
 	return hpdf_failed(w) ? -1 : 0;
 }
@@ -1312,41 +1720,55 @@ static int put_row(struct writer *w, const struct pdf_entry *e, float top)
 	return 0;
 }
 
+/*
+ * Rows a page of the class list holds, above the footer: the same on every
+ * page (the header is as tall whatever its text), so the page count, which
+ * the footers print, is known before the first page.
+ */
+static size_t class_rows_per_page(const struct writer *w)
+{
+	float bottom = MARGIN + 2 * T_FOOT, top = w->page_h - MARGIN;
+	size_t rows;
+
+	/* As put_class_header(): two lines, a gap, the header row. */
+	next_line(&top, T_TITLE);
+	next_line(&top, T_SUB);
+	top -= 8 + ROW_H;
+	rows = (size_t)((top - bottom) / ROW_H);
+	return rows ? rows : 1;
+}
+
 /* Rows [i, j) of one group, as many pages as they need. */
 static int put_section(struct writer *w, const struct pdf_entry *entries,
 		       size_t i, size_t j)
 {
-	float bottom = MARGIN + 2 * T_FOOT, maxw = w->page_w - 2 * MARGIN;
+	float maxw = w->page_w - 2 * MARGIN;
+	size_t fit_rows = class_rows_per_page(w);
 	int continued = 0;
 
 	do {
 		float top;
-		size_t fit_rows, end;
+		size_t end;
 
 		if (new_page(w) ||
 		    put_class_header(w, &entries[i], continued, &top))
 			return -1;
-		fit_rows = (size_t)((top - bottom) / ROW_H);
-		if (fit_rows < 1)
-			fit_rows = 1;
 		end = j - i < fit_rows ? j : i + fit_rows;
 		/* Zebra rows, one path, before the text. */
-		HPDF_Page_SetGrayFill(w->page, 0.94f);
+		cs_op(w, "g", 1, 0.94f);
 		for (size_t r = i + 1; r < end; r += 2)
-			HPDF_Page_Rectangle(w->page, MARGIN,
-					    top - (float)(r - i + 1) * ROW_H,
-					    maxw, ROW_H);
-		/* Filling an empty path is an error in libharu: a page
-		 * of one row has no stripe. */
+			cs_op(w, "re", 4, MARGIN,
+			      top - (float)(r - i + 1) * ROW_H, maxw, ROW_H);
+		/* A page of one row has no stripe: no path to fill. */
 		if (end - i > 1)
-			HPDF_Page_Fill(w->page);
-		HPDF_Page_SetGrayFill(w->page, 0);
-		HPDF_Page_BeginText(w->page);
+			sbuf_addstr(&w->cs, "f\n");
+		cs_op(w, "g", 1, 0.0f);
+		text_begin(w);
 		for (size_t r = i; r < end; r++)
 			if (put_row(w, &entries[r],
 				    top - (float)(r - i) * ROW_H))
 				return -1;
-		HPDF_Page_EndText(w->page);
+		text_end(w);
 		if (hpdf_failed(w))
 			return -1;
 		i = end;
@@ -1355,37 +1777,28 @@ static int put_section(struct writer *w, const struct pdf_entry *entries,
 	return 0;
 }
 
-/* "page X of Y" on every page, now that Y is known. */
-static int put_footers(struct writer *w)
+/* Each group starts a page: its own count of pages. */
+static size_t group_end(const struct pdf_entry *entries, size_t n, size_t i)
 {
-	for (size_t p = 0; p < w->npages; p++) {
-		struct text *t = &w->t_misc;
-		char s[64];
+	size_t j = i + 1;
 
-		snprintf(s, sizeof(s), "page %zu of %zu", p + 1, w->npages);
-		w->page = w->pages[p];
-		w->cur_font = NULL;
-		if (shape(w, t, s, w->text_chain, w->ntext))
-			return -1;
-		HPDF_Page_BeginText(w->page);
-		put_text(w, t, w->page_w - MARGIN - text_width(t, T_FOOT),
-			 MARGIN + 3, T_FOOT);
-		HPDF_Page_EndText(w->page);
-	}
-	return hpdf_failed(w) ? -1 : 0;
+	while (j < n && !strcmp(str(entries[j].group), str(entries[i].group)))
+		j++;
+	return j;
 }
 
 static int write_classlist(struct writer *w, const struct pdf_entry *entries,
 			   size_t n)
 {
-	size_t i = 0;
+	size_t i = 0, per_page = class_rows_per_page(w);
 
+	for (size_t a = 0, b; a < n; a = b) {
+		b = group_end(entries, n, a);
+		w->total_pages += (b - a + per_page - 1) / per_page;
+	}
 	while (i < n) {
-		size_t j = i + 1;
+		size_t j = group_end(entries, n, i);
 
-		while (j < n && !strcmp(str(entries[j].group),
-					str(entries[i].group)))
-			j++;
 		if (put_section(w, entries, i, j))
 			return -1;
 		i = j;
@@ -1407,53 +1820,50 @@ static int write_empty(struct writer *w)
 					    "nobody on this list");
 	if (shape(w, t, w->line.buf, w->text_chain, w->ntext))
 		return -1;
-	HPDF_Page_BeginText(w->page);
+	text_begin(w);
 	put_text(w, t, MARGIN, next_line(&cur, T_TITLE),
 		 fit(t, T_TITLE, w->page_w - 2 * MARGIN));
-	HPDF_Page_EndText(w->page);
+	text_end(w);
 	return hpdf_failed(w) ? -1 : 0;
 }
 
 /* ==== Output ==== */
 
+/* libharu's output stream: the document goes straight to w->out. */
+static HPDF_STATUS write_out(HPDF_Stream stream, const HPDF_BYTE *buf,
+			     HPDF_UINT size)
+{
+	struct writer *w = stream->attr;
+
+	if (fwrite_unlocked(buf, 1, size, w->out) != size) {
+		w->write_errno = errno ? errno : EIO;
+		return HPDF_FILE_IO_ERROR;
+	}
+	return HPDF_OK;
+}
+
+/*
+ * HPDF_SaveToStream() writes into the document's stream, a memory stream
+ * that it creates when there is none: given a stream that writes to the
+ * file instead, the document is never held in memory whole.
+ */
 static int save(struct writer *w)
 {
-	HPDF_BYTE *buf = NULL;
-	const HPDF_UINT32 cap = 1 << 16;
-	int ret = -1;
-
-	if (HPDF_SaveToStream(w->pdf) != HPDF_OK ||
-	    HPDF_ResetStream(w->pdf) != HPDF_OK || hpdf_failed(w)) {
-		hpdf_fail(w);
-		goto out;
+	if (end_page(w) || collect(w, 1))
+		return -1;
+	ASSERT(!w->total_pages || w->npages == w->total_pages);
+	ASSERT(!w->pdf->stream);
+	w->pdf->stream = HPDF_CallbackWriter_New(w->pdf->mmgr, write_out, w);
+	if (!w->pdf->stream)
+		return hpdf_fail(w);
+	if (HPDF_SaveToStream(w->pdf) != HPDF_OK && !w->write_errno)
+		return hpdf_fail(w);
+	if (w->write_errno || fflush(w->out) || ferror(w->out)) {
+		errorf("cannot write PDF: %s", strerror(w->write_errno ?
+						       w->write_errno : errno));
+		return -1;
 	}
-	buf = xmalloc(cap);
-	w->err.reading = 1;
-	for (;;) {
-		HPDF_UINT32 size = cap;
-		HPDF_STATUS st = HPDF_ReadFromStream(w->pdf, buf, &size);
-
-		if (st != HPDF_OK && st != HPDF_STREAM_EOF) {
-			if (!w->err.code)
-				w->err.code = st;
-			hpdf_fail(w);
-			goto out;
-		}
-		if (size && fwrite(buf, 1, size, w->out) != size) {
-			errorf("cannot write PDF: %s", strerror(errno));
-			goto out;
-		}
-		if (st == HPDF_STREAM_EOF)
-			break;
-	}
-	if (fflush(w->out) || ferror(w->out)) {
-		errorf("cannot write PDF: %s", strerror(errno));
-		goto out;
-	}
-	ret = 0;
-out:
-	free(buf);
-	return ret;
+	return hpdf_failed(w) ? -1 : 0;
 }
 
 static int add_font(struct writer *w, const char *spec)
@@ -1545,6 +1955,7 @@ static int set_up(struct writer *w)
 			     "Temporary passwords" :
 			     "Temporary passwords: class list") != HPDF_OK)
 		return hpdf_fail(w);
+	deflater_start(&w->z);
 	/* The first font of each chain is in the document even if nothing
 	 * is drawn with it. */
 	return font_use(w, w->text_chain[0]) || font_use(w, mono) ? -1 : 0;
@@ -1558,24 +1969,28 @@ int pdf_write(FILE *out, const struct pdf_options *opt,
 
 	ASSERT(out && opt && (entries || n == 0));
 	for (size_t i = 0; i < n; i++)
-		if (check_entry(&entries[i], i))
+		if (check_entry(&entries[i], i ? &entries[i - 1] : NULL, i))
 			return -1;
 	w = xcalloc(1, sizeof(*w));
 	w->out = out;
 	w->opt = opt;
 	if (set_up(w))
 		goto out;
-	if (n == 0)
+	if (n == 0) {
+		/* "page 1 of 1" on an empty class list too. */
+		if (opt->layout == PDF_CLASSLIST)
+			w->total_pages = 1;
 		ret = write_empty(w);
-	else if (opt->layout == PDF_STRIPS)
+	} else if (opt->layout == PDF_STRIPS) {
 		ret = write_strips(w, entries, n);
-	else
+	} else {
 		ret = write_classlist(w, entries, n);
-	if (!ret && opt->layout == PDF_CLASSLIST)
-		ret = put_footers(w);
+	}
 	if (!ret)
 		ret = save(w);
 out:
+	/* Before HPDF_Free: the queue points at libharu's pages. */
+	deflater_stop(&w->z);
 	if (w->pdf)
 		HPDF_Free(w->pdf);
 	for (int i = 0; i < w->nfonts; i++)
@@ -1589,12 +2004,12 @@ out:
 	text_release(&w->t_lab_user);
 	text_release(&w->t_lab_pass);
 	text_release(&w->t_misc);
-	free(w->pages);
-	wipe_release(&w->scratch);
+	wipe_release(&w->cs);
 	wipe_release(&w->line);
 	sbuf_release(&w->name);
 	sbuf_release(&w->details);
 	sbuf_release(&w->last_batch);
+	sbuf_release(&w->expires);
 	sbuf_release(&w->err_context);
 	free(w);
 	return ret;
