@@ -154,6 +154,12 @@ static void sort_rows(struct emit_table *t, const char *spec)
 	free(k);
 }
 
+void emit_sort(struct ctx *ctx, struct emit_table *t)
+{
+	sort_rows(t, ctx->cfg->sort);
+	t->sorted = 1;
+}
+
 /* ==== File names ==== */
 
 /*
@@ -430,7 +436,8 @@ int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 			return EX_DATAERR;
 		}
 	}
-	sort_rows(t, ctx->cfg->sort);
+	if (!t->sorted)
+		emit_sort(ctx, t);
 	if (!file) {
 		if (!o->show && isatty(STDOUT_FILENO)) {
 			errorf("refusing to write passwords to a terminal; use "

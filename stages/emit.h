@@ -17,6 +17,7 @@ struct emit_table {
 	size_t ncols;
 	const char ***rows;
 	size_t nrows;
+	int sorted;              /* rows are in [output] sort order already */
 };
 
 enum emit_kind { EMIT_PDF_STRIPS, EMIT_PDF_CLASSLIST, EMIT_XLSX, EMIT_CSV,
@@ -40,8 +41,12 @@ struct emit_opts {
  */
 int emit_kind_parse(const char *name, const char *layout, enum emit_kind *k);
 
+/* Sorts t's rows by [output] sort (stable) and marks t sorted. */
+void emit_sort(struct ctx *ctx, struct emit_table *t);
+
 /*
- * Sorts t by the configured columns and writes it as o says: to files
+ * Sorts t by the configured columns (unless t->sorted) and writes it as o
+ * says: to files
  * (mode 0600, written under a temporary name and renamed when complete;
  * the paths are printed on stdout) or, for the stream formats without an
  * output, to stdout. Returns 0 or a sysexits status (reported).

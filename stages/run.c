@@ -184,7 +184,7 @@ static int send_emails(struct ctx *ctx, struct issue *is, const char *crit)
 struct job {
 	struct ctx *ctx;
 	struct emit_opts opts;
-	struct emit_table t;     /* its own row order: emit sorts */
+	struct emit_table t;     /* its own copy of the sorted row list */
 	int rc;
 };
 
@@ -316,7 +316,9 @@ static int write_outputs(struct ctx *ctx, struct issue *is, char ***rows)
 		goto out;
 	}
 	batch_table(ctx, is, rows, &arena, &t);
-	/* One thread per output: they share nothing but read-only rows. */
+	/* Sorted once for all of them; then one thread per output: they
+	 * share nothing but read-only rows. */
+	emit_sort(ctx, &t);
 	for (size_t i = 0; i < njobs; i++) {
 		jobs[i].t = t;
 		jobs[i].t.rows = xcalloc(t.nrows + 1, sizeof(*t.rows));
