@@ -638,6 +638,8 @@ int xlsx_write(const char *path, const struct xlsx_options *opt,
 {
 	struct writer w = { 0 };
 	lxw_workbook_options lo = { 0 };
+	lxw_doc_properties props = { 0 };
+	long long t;
 	size_t start, end;
 	lxw_error err;
 	int ret = -1, fd;
@@ -673,6 +675,13 @@ int xlsx_write(const char *path, const struct xlsx_options *opt,
 	lo.tmpdir = opt->tmpdir && *opt->tmpdir ? (char *)opt->tmpdir : NULL;
 	w.wb = workbook_new_opt(path, &lo);
 	if (!w.wb)
+		die("tempass: out of memory");
+	/* The document's title and creation time are the batch's, so the
+	 * same batch makes the same workbook, not one dated by the clock. */
+	props.title = (char *)title(&w, NULL);
+	if (opt->generated_at && parse_iso8601(opt->generated_at, &t) == 0)
+		props.created = (time_t)t;
+	if (workbook_set_properties(w.wb, &props) != LXW_NO_ERROR)
 		die("tempass: out of memory");
 	w.title_fmt = new_format(w.wb);
 	format_set_bold(w.title_fmt);

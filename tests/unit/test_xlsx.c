@@ -102,7 +102,9 @@ static const char reader_py[] =
 	"    line('fonts', ','.join(sorted(fonts)))\n"
 	"    dims = ws.column_dimensions\n"
 	"    line('widths', *[dims[get_column_letter(i)].width\n"
-	"                     for i in range(1, ws.max_column + 1)])\n";
+	"                     for i in range(1, ws.max_column + 1)])\n"
+	"p = wb.properties\n"
+	"line('props', p.title, p.created.isoformat() if p.created else '')\n";
 
 /* ==== Helpers ==== */
 
@@ -403,6 +405,9 @@ static void test_xlsx_write_layout(void)
 		if (i == 4)
 			CHECK(w[5] >= 60 && w[5] < 62);
 	}
+	/* The document is titled and dated by the batch, not the clock. */
+	CHECK_STR(find_line(&got, &at, "props\t"),
+		  "props\t" SITE " " EM " " TITLE_END "\t2026-09-03T08:14:00");
 	lines_free(&got);
 }
 
