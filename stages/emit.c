@@ -379,11 +379,59 @@ static int write_file(struct ctx *ctx, const struct emit_opts *o,
 		/* A file that cannot be written is output not created. */
 		return rc == EX_IOERR ? EX_CANTCREAT : rc;
 	}
+	if (o->pending) {
+		struct emit_pending *p = o->pending;
+
+		pthread_mutex_lock(&p->lock);
+		if (p->n == p->cap) {
+			p->cap = p->cap ? 2 * p->cap : 8;
+			p->files = xrealloc(p->files,
+					    p->cap * sizeof(*p->files));
+		}
+		p->files[p->n++] = af;
+		pthread_mutex_unlock(&p->lock);
+		return 0;
+	}
 	if (atomic_commit(&af) != 0)
 		return EX_CANTCREAT;
 	if (!o->quiet)
 		printf("%s\n", path);
 	return 0;
+}
+
+void emit_pending_init(struct emit_pending *p)
+{
+	memset(p, 0, sizeof(*p));
+	pthread_mutex_init(&p->lock, NULL);
+}
+
+int emit_pending_commit(struct emit_pending *p, int quiet)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < p->n; i++) {
+		char *path = xstrdup(p->files[i].path);
+
+		if (atomic_commit(&p->files[i]) != 0)
+			rc = EX_CANTCREAT;
+		else if (!quiet)
+			printf("%s\n", path);
+		free(path);
+	}
+	p->n = 0;
+	emit_pending_abort(p);
+	return rc;
+}
+
+void emit_pending_abort(struct emit_pending *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		atomic_abort(&p->files[i]);
+	p->n = 0;
+	free(p->files);
+	p->files = NULL;
+	p->cap = 0;
+	pthread_mutex_destroy(&p->lock);
 }
 
 int emit_kind_parse(const char *name, const char *layout, enum emit_kind *k)

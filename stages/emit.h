@@ -7,8 +7,10 @@
 #ifndef TEMPASS_EMIT_H
 #define TEMPASS_EMIT_H
 
+#include <pthread.h>
 #include <stddef.h>
 
+#include "core/util.h"
 #include "stages/stage.h"
 
 /* Records in memory: rows[i] holds ncols values. emit() sorts rows. */
@@ -23,6 +25,16 @@ struct emit_table {
 enum emit_kind { EMIT_PDF_STRIPS, EMIT_PDF_CLASSLIST, EMIT_XLSX, EMIT_CSV,
 		 EMIT_TSV, EMIT_NDJSON };
 
+/*
+ * Files written in full but not yet given their names: a list of passwords
+ * appears only with the batch it lists (run names them after the commit).
+ */
+struct emit_pending {
+	struct atomic_file *files;
+	size_t n, cap;
+	pthread_mutex_t lock;    /* output threads add to one list */
+};
+
 struct emit_opts {
 	enum emit_kind kind;
 	const char *output;      /* a file; a folder with per_group; NULL */
@@ -32,6 +44,7 @@ struct emit_opts {
 	int show;                /* allow passwords on a terminal */
 	int quiet;               /* do not print the paths written */
 	int to_file;             /* stream formats to out_dir too */
+	struct emit_pending *pending;   /* files wait in it, unnamed */
 };
 
 /*
@@ -52,5 +65,12 @@ void emit_sort(struct ctx *ctx, struct emit_table *t);
  * output, to stdout. Returns 0 or a sysexits status (reported).
  */
 int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t);
+
+void emit_pending_init(struct emit_pending *p);
+/* Names every file of p, in order, printing each path unless quiet, and
+ * ends p. Returns 0 or EX_CANTCREAT (reported; the rest are named). */
+int emit_pending_commit(struct emit_pending *p, int quiet);
+/* Drops every file of p (none of them appears) and ends p. */
+void emit_pending_abort(struct emit_pending *p);
 
 #endif

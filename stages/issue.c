@@ -304,7 +304,7 @@ static int write_batch(struct ctx *ctx, struct issue *is, const char *actor,
 	unsigned char *box = NULL;   /* sealed passwords, BOX bytes each */
 	struct sbuf detail = SBUF_INIT;
 	size_t count = 0;
-	int rc;
+	int rc, started = 0, hook = 0;   /* hook: what during() said */
 
 	if ((rc = store_begin(st)) != 0)
 		return store_status(rc);
@@ -330,18 +330,26 @@ static int write_batch(struct ctx *ctx, struct issue *is, const char *actor,
 				     (long long)count, is->generated_at,
 				     &is->batch_id, &is->version)) != 0)
 		goto fail;
+	for (size_t i = 0; i < is->n; i++)
+		if (!is->items[i].skip)
+			is->items[i].expires = is->generated_at +
+				(long long)is->items[i].policy->expiry_days *
+				86400;
 	if (ctx->cfg->reveal) {
 		box = xmalloc(is->n * BOX);
 		if ((rc = seal_all(ctx, is, box)) != 0)
 			goto fail;
+	}
+	if (is->during) {
+		if ((hook = is->during(is->during_arg, is, ISSUE_READY)))
+			goto fail;
+		started = 1;
 	}
 	for (size_t i = 0; i < is->n; i++) {
 		struct issue_item *it = &is->items[i];
 
 		if (it->skip)
 			continue;
-		it->expires = is->generated_at +
-			      (long long)it->policy->expiry_days * 86400;
 		if (ctx->cfg->reveal) {
 			rc = store_issue_add(st, it->user_id, it->group ?
 					     it->group : "", box + i * BOX,
@@ -390,6 +398,8 @@ static int write_batch(struct ctx *ctx, struct issue *is, const char *actor,
 	if ((rc = store_audit(st, ctx->site_id, actor, "batch.create", 0,
 			      is->batch_id, detail.buf)) != 0)
 		goto fail;
+	if (started && (hook = is->during(is->during_arg, is, ISSUE_DONE)))
+		goto fail;
 	if ((rc = store_commit(st)) != 0)
 		goto fail;
 	free(box);
@@ -399,12 +409,14 @@ static int write_batch(struct ctx *ctx, struct issue *is, const char *actor,
 	return 0;
 fail:
 	store_rollback(st);
+	if (started)
+		is->during(is->during_arg, is, ISSUE_ABORT);
 	free(box);
 	sbuf_release(&detail);
 	free(gone.v);
 	free(old.v);
 	is->issued = is->voided = 0;
-	return store_status(rc);
+	return hook ? hook : store_status(rc);
 }
 
 int issue_batch(struct ctx *ctx, struct issue *is, const char *actor,

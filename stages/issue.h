@@ -4,7 +4,8 @@
  * policy, and writes one new batch in one transaction: the batch, one
  * credential per user (sealed or hashed), the voiding of each user's older
  * credential, and the audit events. Passwords stay in locked memory and are
- * handed back only after the transaction has committed, so no printed list
+ * handed back only after the transaction has committed, or to a during()
+ * hook that keeps what it writes unnamed until then, so no printed list
  * can exist for a batch that does not.
  */
 #ifndef TEMPASS_ISSUE_H
@@ -40,7 +41,19 @@ struct issue {
 	/* the batch, once written */
 	long long batch_id, version, generated_at;
 	size_t issued, claimed, left, unknown, voided;
+	/*
+	 * Optional, for work that must stand or fall with the batch (run's
+	 * lists): called inside the transaction with ISSUE_READY once every
+	 * password, the batch's id and version and each expiry date are
+	 * known, then with ISSUE_DONE just before the commit (nonzero, a
+	 * sysexits status, rolls the batch back); and with ISSUE_ABORT when
+	 * the batch fails after ISSUE_READY, whatever ISSUE_DONE said.
+	 */
+	int (*during)(void *arg, struct issue *is, int phase);
+	void *during_arg;
 };
+
+enum { ISSUE_READY, ISSUE_DONE, ISSUE_ABORT };
 
 /*
  * Looks each item's user up at the context's site and marks those who

@@ -32,7 +32,9 @@ static const char usage[] =
 	"reset email (queued for 'tempass send'); the others (all, with\n"
 	"delivery = print) get new passwords as one batch, written as each of\n"
 	"'outputs' (pdf-strips, pdf-classlist, xlsx, csv, tsv, ndjson, audit)\n"
-	"to out_dir. Independent outputs are written on all cores.\n"
+	"to out_dir. Independent outputs are written on all cores, while the\n"
+	"batch is stored; they appear only once it is committed, and one that\n"
+	"cannot be written rolls the batch back.\n"
 	"\n"
 	"  --demo       create the [run] admin and its password file first\n"
 	"               when they do not exist (for trying tempass out)\n"
@@ -280,66 +282,133 @@ static void batch_table(struct ctx *ctx, const struct issue *is,
 	t->nrows = k;
 }
 
-static int write_outputs(struct ctx *ctx, struct issue *is, char ***rows)
+/*
+ * The batch's lists. They are written while the batch is being stored, on
+ * the cores the store leaves idle, into unnamed files (issue.h's during):
+ * a list that cannot be written rolls the batch back, and the files are
+ * named only once the batch is committed, so a run that fails leaves
+ * neither a batch without its lists nor lists without their batch.
+ */
+struct lists {
+	struct ctx *ctx;
+	char ***rows;             /* the selection's values per item */
+	struct job *jobs;
+	pthread_t *th;
+	size_t njobs;
+	int audit;                /* the audit export, after the commit */
+	int running;              /* threads started, not yet joined */
+	struct arena arena;
+	struct emit_table t;
+	struct emit_pending pending;
+};
+
+/* Reads [run] outputs and makes out_dir: before any batch exists. */
+static int lists_plan(struct ctx *ctx, struct lists *l)
 {
 	const struct config *c = ctx->cfg;
-	struct arena arena = ARENA_INIT;
-	struct emit_table t = { 0 };
-	struct job *jobs = xcalloc(c->nrun_outputs + 1, sizeof(*jobs));
-	pthread_t *th = xcalloc(c->nrun_outputs + 1, sizeof(*th));
-	size_t njobs = 0;
-	int rc = 0, audit = 0;
 
+	memset(l, 0, sizeof(*l));
+	l->ctx = ctx;
+	l->jobs = xcalloc(c->nrun_outputs + 1, sizeof(*l->jobs));
+	l->th = xcalloc(c->nrun_outputs + 1, sizeof(*l->th));
+	emit_pending_init(&l->pending);
 	for (size_t i = 0; i < c->nrun_outputs; i++) {
-		struct job *j = &jobs[njobs];
+		struct job *j = &l->jobs[l->njobs];
 
 		if (strcmp(c->run_outputs[i], "audit") == 0) {
-			audit = 1;
+			l->audit = 1;
 			continue;
 		}
 		if (emit_kind_parse(c->run_outputs[i], NULL, &j->opts.kind)) {
 			errorf("[run] outputs: '%s' is not pdf-strips, "
 			       "pdf-classlist, xlsx, csv, tsv, ndjson or "
 			       "audit", c->run_outputs[i]);
-			rc = EX_CONFIG;
-			goto out;
+			return EX_CONFIG;
 		}
 		j->ctx = ctx;
 		j->opts.to_file = 1;
 		/* A file of this new version can only be stale (a store made
 		 * afresh): the batch just written is the truth. */
 		j->opts.force = 1;
-		njobs++;
+		j->opts.pending = &l->pending;
+		l->njobs++;
 	}
-	if (mkdir_p(c->out_dir, 0700) != 0) {
-		rc = EX_CANTCREAT;
-		goto out;
+	if (mkdir_p(c->out_dir, 0700) != 0)
+		return EX_CANTCREAT;
+	return 0;
+}
+
+static int lists_join(struct lists *l)
+{
+	int rc = 0;
+
+	for (size_t i = 0; l->running && i < l->njobs; i++) {
+		pthread_join(l->th[i], NULL);
+		if (l->jobs[i].rc && !rc)
+			rc = l->jobs[i].rc;
 	}
-	batch_table(ctx, is, rows, &arena, &t);
-	/* Sorted once for all of them; then one thread per output: they
-	 * share nothing but read-only rows. */
-	emit_sort(ctx, &t);
-	for (size_t i = 0; i < njobs; i++) {
-		jobs[i].t = t;
-		jobs[i].t.rows = xcalloc(t.nrows + 1, sizeof(*t.rows));
-		memcpy(jobs[i].t.rows, t.rows, t.nrows * sizeof(*t.rows));
-		if (pthread_create(&th[i], NULL, run_job, &jobs[i]) != 0)
-			die("tempass: cannot start a thread");
-	}
-	if (audit)
-		rc = write_audit(ctx, is);
-	for (size_t i = 0; i < njobs; i++) {
-		pthread_join(th[i], NULL);
-		if (jobs[i].rc && !rc)
-			rc = jobs[i].rc;
-		free(jobs[i].t.rows);
-	}
-out:
-	free(t.rows);
-	free(jobs);
-	free(th);
-	arena_release(&arena);
+	l->running = 0;
 	return rc;
+}
+
+static int lists_during(void *arg, struct issue *is, int phase)
+{
+	struct lists *l = arg;
+
+	switch (phase) {
+	case ISSUE_READY:
+		batch_table(l->ctx, is, l->rows, &l->arena, &l->t);
+		/* Sorted once for all of them; then one thread per output:
+		 * they share nothing but read-only rows. */
+		emit_sort(l->ctx, &l->t);
+		for (size_t i = 0; i < l->njobs; i++) {
+			struct job *j = &l->jobs[i];
+
+			j->t = l->t;
+			j->t.rows = xcalloc(l->t.nrows + 1,
+					    sizeof(*j->t.rows));
+			memcpy(j->t.rows, l->t.rows,
+			       l->t.nrows * sizeof(*l->t.rows));
+			if (pthread_create(&l->th[i], NULL, run_job, j) != 0)
+				die("tempass: cannot start a thread");
+		}
+		l->running = 1;
+		return 0;
+	case ISSUE_DONE:
+		return lists_join(l);
+	default:
+		lists_join(l);
+		emit_pending_abort(&l->pending);
+		emit_pending_init(&l->pending);
+		return 0;
+	}
+}
+
+/* After the commit: the lists get their names, the audit is exported. */
+static int lists_publish(struct lists *l, const struct issue *is)
+{
+	int rc = emit_pending_commit(&l->pending, 0);
+
+	emit_pending_init(&l->pending);
+	if (l->audit) {
+		int r = write_audit(l->ctx, is);
+
+		if (!rc)
+			rc = r;
+	}
+	return rc;
+}
+
+static void lists_release(struct lists *l)
+{
+	lists_join(l);
+	emit_pending_abort(&l->pending);
+	for (size_t i = 0; i < l->njobs; i++)
+		free(l->jobs[i].t.rows);
+	free(l->t.rows);
+	free(l->jobs);
+	free(l->th);
+	arena_release(&l->arena);
 }
 
 static int cmd_run(struct ctx *ctx, int argc, char **argv);
@@ -361,9 +430,10 @@ static int cmd_run(struct ctx *ctx, int argc, char **argv)
 	};
 	struct picked p = { 0 };
 	struct issue is = { 0 };
+	struct lists lists;
 	struct sbuf crit = SBUF_INIT;
 	size_t todo = 0;
-	int demo = 0, no_import = 0, c, rc;
+	int demo = 0, no_import = 0, planned = 0, c, rc;
 	const struct config *cfg;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -385,6 +455,10 @@ static int cmd_run(struct ctx *ctx, int argc, char **argv)
 		       ctx->config_path);
 		return EX_CONFIG;
 	}
+	/* The outputs are checked before anything is done. */
+	planned = 1;
+	if ((rc = lists_plan(ctx, &lists)) != 0)
+		goto out;
 	if (!no_import) {
 		const struct roster_conf *r = config_roster(cfg,
 							    cfg->run_roster);
@@ -400,11 +474,11 @@ static int cmd_run(struct ctx *ctx, int argc, char **argv)
 		util_set_stage("run");
 		if (rc) {
 			errorf("the import failed; nothing regenerated");
-			return rc;
+			goto out;
 		}
 	}
 	if (demo && (rc = demo_admin(ctx)) != 0)
-		return rc;
+		goto out;
 	p.is = &is;
 	for (size_t i = 0; i < cfg->nrun_groups; i++) {
 		long long id = store_group_id(ctx->store, ctx->site_id,
@@ -440,12 +514,17 @@ static int cmd_run(struct ctx *ctx, int argc, char **argv)
 			crit.buf);
 		goto out;
 	}
+	lists.rows = p.rows;
+	is.during = lists_during;
+	is.during_arg = &lists;
 	if ((rc = issue_batch(ctx, &is, cfg->run_admin, crit.buf)) != 0)
 		goto out;
 	fprintf(stderr, "batch v%lld: %zu password(s) regenerated, %zu older "
 		"password(s) voided\n", is.version, is.issued, is.voided);
-	rc = write_outputs(ctx, &is, p.rows);
+	rc = lists_publish(&lists, &is);
 out:
+	if (planned)
+		lists_release(&lists);
 	sbuf_release(&crit);
 	free(p.rows);
 	hmap_release(&p.seen);

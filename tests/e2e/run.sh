@@ -156,3 +156,36 @@ check_eq "v2 strips: v2's passwords, none of v1's" \
   "$(pdftotext -layout $o2-strips.pdf - 2>>poppler.err | sed -n 's/^ *password  *//p' | sort)" "$(sort p2)"
 check_exit "the audit chain still verifies" 0 tp audit verify
 check_eq "poppler tools printed nothing on stderr" "$(sort -u poppler.err | head -5)" ""
+
+# ---- a list that cannot be written: no batch, and no list
+# The strips' font is missing: the PDF fails while the batch is being
+# stored, so the batch is rolled back and no output appears.
+sed 's#^out_dir *=.*#&\npdf_fonts = /nonexistent/tempass-font.ttf#' \
+	pipeline.conf >broken.conf
+# state: batches, the events of batches and credentials (the admin's
+# confirmation is audited whatever follows), the current credentials.
+state() {
+	sql "SELECT (SELECT count(*) FROM batch) || '|' ||
+	     (SELECT count(*) FROM audit WHERE action NOT IN ('import',
+	      'admin.confirm') AND action NOT LIKE 'user.%') || '|' ||
+	     (SELECT group_concat(id) FROM credential WHERE state = 'current')"
+}
+before=$(state)
+ls -A out | sort >out.before
+check_exit "run with a missing font fails" 73 \
+	"$TEMPASS_BIN" --config broken.conf run --no-import
+check_grep "it names the font" "/nonexistent/tempass-font.ttf" "$T/.err"
+check_nogrep "it says no batch was written" "^batch v3" "$T/.err"
+check_eq "no batch, credential or batch event was kept" "$(state)" "$before"
+check_eq "no output appeared" "$(ls -A out | sort | diff out.before - | wc -l)" 0
+check_eq "nothing printed as written" "$(wc -c <"$T/.out")" 0
+check_exit "the audit chain still verifies" 0 tp audit verify
+
+# A bad output name is found before anything is done, the import too.
+sed 's#^outputs *=.*#outputs = pdf-strips, pdf-poster#' \
+	pipeline.conf >badout.conf
+check_exit "run with an unknown output" 78 \
+	"$TEMPASS_BIN" --config badout.conf run
+check_grep "it names the output" "'pdf-poster' is not" "$T/.err"
+check_eq "nothing was done, not even the import" "$(state)" "$before"
+check_nogrep "no import ran" "added" "$T/.err"
