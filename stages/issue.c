@@ -98,12 +98,16 @@ static void *gen_worker(void *arg)
 	struct issue *is = g->is;
 	char buf[256];
 
+	/* Hashing costs 20 ms a password: one at a time, or the last thread
+	 * to finish would hold 64 of them alone. */
+	size_t chunk = g->hashes ? 1 : 64;
+
 	for (;;) {
 		size_t start, end;
 
 		pthread_mutex_lock(&g->lock);
 		start = g->next;
-		end = start + 64 < is->n ? start + 64 : is->n;
+		end = start + chunk < is->n ? start + chunk : is->n;
 		g->next = end;
 		if (g->progress && start < end)
 			progress_step(g->progress, end - start);
