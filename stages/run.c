@@ -316,6 +316,11 @@ static int lists_plan(struct ctx *ctx, struct lists *l)
 		struct job *j = &l->jobs[l->njobs];
 
 		if (strcmp(c->run_outputs[i], "audit") == 0) {
+			if (l->audit) {
+				errorf("[run] outputs: 'audit' is listed "
+				       "twice");
+				return EX_CONFIG;
+			}
 			l->audit = 1;
 			continue;
 		}
@@ -324,6 +329,14 @@ static int lists_plan(struct ctx *ctx, struct lists *l)
 			       "pdf-classlist, xlsx, csv, tsv, ndjson or "
 			       "audit", c->run_outputs[i]);
 			return EX_CONFIG;
+		}
+		/* Twice the same kind would be twice the same file. */
+		for (size_t k = 0; k < l->njobs; k++) {
+			if (l->jobs[k].opts.kind == j->opts.kind) {
+				errorf("[run] outputs: '%s' is listed twice",
+				       c->run_outputs[i]);
+				return EX_CONFIG;
+			}
 		}
 		j->ctx = ctx;
 		j->opts.to_file = 1;

@@ -189,3 +189,12 @@ check_exit "run with an unknown output" 78 \
 check_grep "it names the output" "'pdf-poster' is not" "$T/.err"
 check_eq "nothing was done, not even the import" "$(state)" "$before"
 check_nogrep "no import ran" "added" "$T/.err"
+
+# The same output twice would be the same file twice.
+for dup in 'pdf-strips, xlsx, pdf-strips' 'audit, csv, audit'; do
+	sed "s#^outputs *=.*#outputs = $dup#" pipeline.conf >dupout.conf
+	check_exit "run with outputs '$dup'" 78 \
+		"$TEMPASS_BIN" --config dupout.conf run
+	check_grep "it names the repeated output" "is listed twice" "$T/.err"
+done
+check_eq "still nothing was done" "$(state)" "$before"
