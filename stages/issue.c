@@ -367,6 +367,9 @@ static int write_batch(struct ctx *ctx, struct issue *is, const char *actor,
 		if (rc)
 			goto fail;
 	}
+	/* The store holds its own copies now. */
+	free(box);
+	box = NULL;
 	if ((rc = store_issue_finish(st, is->batch_id, is->generated_at,
 				     note_voided, &old)) != 0)
 		goto fail;
