@@ -5,7 +5,7 @@ set -u
 : "${TEMPASS_BIN:?run through tests/run.sh}"
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 T=$(mktemp -d "${TMPDIR:-/tmp}/tempass-test.XXXXXX")
-trap 'rm -rf "$T"' EXIT
+trap 'stop_smtp; rm -rf "$T"' EXIT
 cd "$T"
 export TEMPASS_NOW=${TEMPASS_NOW:-2026-09-03T08:14:00Z}
 unset TEMPASS_CONFIG
@@ -61,4 +61,27 @@ write_conf() {
 	    -e "s#^queue_dir *=.*#queue_dir = $T/queue#" \
 	    -e "s#@ROOT@#$ROOT#g" \
 	    "$ROOT/tests/fixtures/pipeline.conf" >"$T/pipeline.conf"
+}
+
+# start_smtp DIR SECONDS [ARGS...]: a real SMTP server on 127.0.0.1
+# (tests/smtp_server.py, ARGS passed on), keeping what it accepts in
+# DIR/got and stopping by itself after SECONDS; sets SMTP_PID and PORT
+# (empty when it did not start). stop_smtp ends it; the exit trap too.
+SMTP_PID=
+start_smtp() {
+	local dir=$1 secs=$2
+	shift 2
+	rm -f "$dir/port"
+	"${PYTHON:-/usr/bin/python3}" "$ROOT/tests/smtp_server.py" \
+		--out "$dir/got" --port-file "$dir/port" --max-seconds "$secs" \
+		"$@" >/dev/null 2>"$dir/server.err" &
+	SMTP_PID=$!
+	for _ in $(seq 100); do [ -s "$dir/port" ] && break; sleep 0.05; done
+	PORT=$(cat "$dir/port" 2>/dev/null)
+}
+stop_smtp() {
+	[ -n "$SMTP_PID" ] || return 0
+	kill "$SMTP_PID" 2>/dev/null
+	wait "$SMTP_PID" 2>/dev/null
+	SMTP_PID=
 }

@@ -28,14 +28,6 @@ KILLS=${FAULTS_KILLS:-50}
 SEED=${FAULTS_SEED:-$(($(date +%s) % 32768))}
 RANDOM=$SEED
 echo "# FAULTS_SEED=$SEED FAULTS_KILLS=$KILLS"
-SERVER=
-stop_server() {
-	[ -n "$SERVER" ] || return 0
-	kill "$SERVER" 2>/dev/null
-	wait "$SERVER" 2>/dev/null
-	SERVER=
-}
-trap 'stop_server; rm -rf "$T"' EXIT
 
 rosters 2000
 printf 'correct horse battery\n' >pw
@@ -341,12 +333,7 @@ check "run killed at least $RKILLS times" test "$kills" -ge "$RKILLS"
 rm -f var/tempass.db var/tempass.db-wal var/tempass.db-shm
 tp import ra.csv >/dev/null 2>&1
 tp admin add demo --site oakfield --password-file pw >/dev/null 2>&1
-rm -f "$T/port"
-"$PY" "$ROOT/tests/smtp_server.py" --out "$T/got" --port-file "$T/port" \
-	--max-seconds 300 >/dev/null 2>"$T/server.err" &
-SERVER=$!
-for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.05; done
-PORT=$(cat "$T/port" 2>/dev/null)
+start_smtp "$T" 300
 check "the SMTP server listens" test -n "$PORT"
 cat >>pipeline.conf <<EOF
 
@@ -440,7 +427,7 @@ runs=$((runs + 1))
 arrivals
 send_ok
 store_ok "the last send"
-stop_server
+stop_smtp
 ndel=$(sql "select count(*) from delivery")
 lost=$(sql "select message_id from delivery" | sort | comm -23 - got.ids | wc -l)
 stray=$(comm -13 <(sql "select message_id from delivery" | sort) got.ids | wc -l)

@@ -12,14 +12,6 @@ PY=${PYTHON:-/usr/bin/python3}
 write_conf
 # The binary as it is now: others may rebuild it during the run.
 cp "$TEMPASS_BIN" "$T/tempass" && TEMPASS_BIN=$T/tempass
-SERVER=
-stop_server() {
-	[ -n "$SERVER" ] || return 0
-	kill "$SERVER" 2>/dev/null
-	wait "$SERVER" 2>/dev/null
-	SERVER=
-}
-trap 'stop_server; rm -rf "$T"' EXIT
 
 if ! why=$(strace -f -qq -o /dev/null true 2>&1); then
 	ok "skipped: strace cannot trace here: ${why:-strace is not installed}"
@@ -207,11 +199,7 @@ check_eq "emit --per-group killed as it links its third file: two complete files
 # again. notify killed after its commit, as it moves its files from tmp/
 # to new/: send recovers them. notify killed before its commit, with
 # files written in tmp/: they are never sent.
-"$PY" "$ROOT/tests/smtp_server.py" --out "$T/got" --port-file "$T/port" \
-	--max-seconds 120 >/dev/null 2>"$T/server.err" &
-SERVER=$!
-for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.05; done
-PORT=$(cat "$T/port" 2>/dev/null)
+start_smtp "$T" 120
 check "the SMTP server listens" test -n "$PORT"
 cat >>pipeline.conf <<EOF
 
@@ -272,4 +260,4 @@ check_eq "notify killed before its commit, as it syncs its third file: files in 
 check_eq "and leaves them in tmp/ (a notify may be at work: they go after an hour)" "$(ls queue/tmp | wc -l)" 3
 store_ok "after the notify and send kills"
 report_store "notify and send killed at chosen points"
-stop_server
+stop_smtp

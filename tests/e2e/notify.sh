@@ -138,7 +138,7 @@ mkfifo hold
 sqlite3 var/tempass.db <hold >/dev/null 2>&1 &
 holder=$!
 exec 9>hold
-trap 'exec 9>&-; wait $holder 2>/dev/null; [ -n "${smtp:-}" ] && kill $smtp 2>/dev/null; rm -rf "$T"' EXIT
+trap 'exec 9>&-; wait $holder 2>/dev/null; stop_smtp; rm -rf "$T"' EXIT
 echo 'select count(*) from user;' >&9
 
 tp select --group 7A >a.tsv 2>/dev/null
@@ -438,15 +438,10 @@ tps() { "$TEMPASS_BIN" --config "$S/pipeline.conf" "$@"; }
 # start_server: the SMTP server keeping what it accepts in $S/got, its URL
 # in the configuration.
 start_server() {
-	rm -f "$S/port"
-	"$PY" "$ROOT/tests/smtp_server.py" --out "$S/got" --port-file "$S/port" \
-		--max-seconds 60 >/dev/null 2>"$S/server.err" &
-	smtp=$!
-	for _ in $(seq 100); do [ -s "$S/port" ] && break; sleep 0.05; done
+	start_smtp "$S" 60
 	sed -i '/^smtp_url = /d' "$S/pipeline.conf"
-	echo "smtp_url = smtp://127.0.0.1:$(cat "$S/port" 2>/dev/null)" >>"$S/pipeline.conf"
+	echo "smtp_url = smtp://127.0.0.1:$PORT" >>"$S/pipeline.conf"
 }
-stop_server() { kill "$smtp" 2>/dev/null; wait "$smtp" 2>/dev/null; smtp=; }
 got() { find "$S/got" -name '*.eml' 2>/dev/null | wc -l; }
 sent() { sqlite3 "$S/var/tempass.db" "select state, count(*) from delivery group by state" | tr '\n' ' '; }
 
@@ -492,7 +487,7 @@ check_eq "each received link redeems once, then exit 77" "$bad" 0
 check_exit "send with nothing queued" 0 tps send
 check_eq "sends nothing again" "$(got)" 4
 
-stop_server
+stop_smtp
 check_exit "send: notify again" 0 tps notify --admin demo --password-file pw --yes --input ab.tsv
 check_exit "server down: send exits 75" 75 tps send
 check_eq "server down: the messages stay queued" "$(find "$S/queue/new" -type f | wc -l)" 4
@@ -511,4 +506,4 @@ check_eq "the newer links verify" \
   "$(for t in $(comm -13 <(cut -f10 ms.tsv | sort) <(cut -f10 ms2.tsv | sort)); do
 	printf '%s\n' "$t" | tps token verify 2>/dev/null; done | sort | tr '\n' ' ')" \
   "byu lwisniewski tnguyenvan zobrien "
-stop_server
+stop_smtp

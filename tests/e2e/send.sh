@@ -7,25 +7,6 @@
 . "$(dirname "$0")/../lib.sh"
 write_conf
 PY=${PYTHON:-/usr/bin/python3}
-SERVER=
-trap 'stop_server; rm -rf "$T"' EXIT
-
-# start_server [--port P] ARGS...: the SMTP server, keeping what it accepts
-# in got/; sets PORT.
-start_server() {
-	rm -f "$T/port"
-	"$PY" "$ROOT/tests/smtp_server.py" --out "$T/got" --port-file "$T/port" \
-		--max-seconds 60 "$@" >/dev/null 2>"$T/server.err" &
-	SERVER=$!
-	for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.05; done
-	PORT=$(cat "$T/port" 2>/dev/null)
-}
-stop_server() {
-	[ -n "$SERVER" ] || return 0
-	kill "$SERVER" 2>/dev/null
-	wait "$SERVER" 2>/dev/null
-	SERVER=
-}
 # email_conf [LINE...]: pipeline.conf with an [email] section for PORT.
 email_conf() {
 	write_conf
@@ -82,7 +63,7 @@ mapfile -t U < <(sql "select username from user order by id limit 12")
 check "twelve users to write to" test "${#U[@]}" -eq 12
 
 # ---- configuration and the queue folders
-start_server --refuse refuse@mail.oakfield.example --defer later@mail.oakfield.example
+start_smtp "$T" 60 --refuse refuse@mail.oakfield.example --defer later@mail.oakfield.example
 check "the SMTP server listens" test -n "$PORT"
 write_conf
 check_exit "no [email] smtp_url: exit 78" 78 tp send
@@ -139,8 +120,8 @@ check_exit "the refused one, retried and refused again: exit 65" 65 tp send --re
 check_eq "a second refusal" "$(dstate 1788422040.a3.eml)" "refused|2"
 check_eq "--limit 1 leaves the deferred one untried" "$(dstate 1788422040.a4.eml)" "queued|2"
 
-stop_server
-start_server --refuse refuse@mail.oakfield.example
+stop_smtp
+start_smtp "$T" 60 --refuse refuse@mail.oakfield.example
 email_conf
 check_exit "the server no longer defers: exit 0" 0 tp send
 check_eq "the deferred message arrives once" "$(same 1788422040.a4.eml)" \
@@ -169,14 +150,14 @@ check_grep "sends one" "^1 sent, 0 refused, 0 deferred, 2 left in the queue$" "$
 check_eq "the first by name" "$(dstate 1788422050.b1.eml) $(dstate 1788422050.b2.eml)" "sent|1 queued|0"
 
 # ---- the server is down, then back
-stop_server
+stop_smtp
 msg new 1788422060.c1.eml "<c1@mail.oakfield.example>" 1788422060.c1.eml
 queue 1788422060.c1.eml "${U[6]}" c1@mail.oakfield.example
 check_exit "nothing listens: exit 75" 75 tp send
 check_grep "says so, and what stays" "cannot reach smtp://127.0.0.1:$PORT: Couldn't connect to server; 2 message(s) stay queued" "$T/.err"
 check_eq "both stay queued, untouched" "$(dstate 1788422050.b2.eml) $(dstate 1788422060.c1.eml)" "queued|0 queued|0"
 check "both stay in new/" test -f queue/new/1788422050.b2.eml -a -f queue/new/1788422060.c1.eml
-start_server --port "$PORT" --refuse refuse@mail.oakfield.example
+start_smtp "$T" 60 --port "$PORT" --refuse refuse@mail.oakfield.example
 check_exit "the server is back" 0 tp send
 check_eq "each arrives exactly once" "$(got_id 1788422050.b2.eml) $(got_id 1788422060.c1.eml) $(got)" "1 1 6"
 check_eq "both recorded sent" "$(dstate 1788422050.b2.eml) $(dstate 1788422060.c1.eml)" "sent|1 sent|1"
@@ -232,8 +213,8 @@ check_grep "says so" "cannot reach smtp://127.0.0.1:$PORT: .*STARTTLS" "$T/.err"
 check_eq "nothing is sent in clear text" "$(dstate 1788422080.e1.eml) $(got)" "queued|0 7"
 
 # ---- the SMTP login
-stop_server
-start_server --auth mailer:s3cret-Pa55
+stop_smtp
+start_smtp "$T" 60 --auth mailer:s3cret-Pa55
 email_conf
 check_exit "a server that wants a login, and none: exit 77" 77 tp send
 check_grep "says so" "smtp://127.0.0.1:$PORT asks for a login (530 .*): set \[email\] smtp_credentials; 1 message(s) stay queued" "$T/.err"
@@ -257,4 +238,4 @@ check_eq "the message stays queued, not refused" "$(dstate 1788422080.e2.eml)" "
 printf 'no colon\n' >cred
 check_exit "a login file without user:password: exit 78" 78 tp send
 check_nogrep "the password is never printed" "s3cret" "$T/.err"
-stop_server
+stop_smtp
