@@ -382,14 +382,12 @@ static int write_file(struct ctx *ctx, const struct emit_opts *o,
 	if (o->pending) {
 		struct emit_pending *p = o->pending;
 
-		pthread_mutex_lock(&p->lock);
 		if (p->n == p->cap) {
 			p->cap = p->cap ? 2 * p->cap : 8;
 			p->files = xrealloc(p->files,
 					    p->cap * sizeof(*p->files));
 		}
 		p->files[p->n++] = af;
-		pthread_mutex_unlock(&p->lock);
 		return 0;
 	}
 	if (atomic_commit(&af) != 0)
@@ -397,12 +395,6 @@ static int write_file(struct ctx *ctx, const struct emit_opts *o,
 	if (!o->quiet)
 		printf("%s\n", path);
 	return 0;
-}
-
-void emit_pending_init(struct emit_pending *p)
-{
-	memset(p, 0, sizeof(*p));
-	pthread_mutex_init(&p->lock, NULL);
 }
 
 int emit_pending_commit(struct emit_pending *p, int quiet)
@@ -431,7 +423,6 @@ void emit_pending_abort(struct emit_pending *p)
 	free(p->files);
 	p->files = NULL;
 	p->cap = 0;
-	pthread_mutex_destroy(&p->lock);
 }
 
 int emit_kind_parse(const char *name, const char *layout, enum emit_kind *k)

@@ -7,7 +7,6 @@
 #ifndef TEMPASS_EMIT_H
 #define TEMPASS_EMIT_H
 
-#include <pthread.h>
 #include <stddef.h>
 
 #include "core/util.h"
@@ -32,7 +31,6 @@ enum emit_kind { EMIT_PDF_STRIPS, EMIT_PDF_CLASSLIST, EMIT_XLSX, EMIT_CSV,
 struct emit_pending {
 	struct atomic_file *files;
 	size_t n, cap;
-	pthread_mutex_t lock;    /* output threads add to one list */
 };
 
 struct emit_opts {
@@ -66,7 +64,6 @@ void emit_sort(struct ctx *ctx, struct emit_table *t);
  */
 int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t);
 
-void emit_pending_init(struct emit_pending *p);
 /* Names every file of p, in order, printing each path unless quiet, and
  * ends p. Returns 0 or EX_CANTCREAT (reported; the rest are named). */
 int emit_pending_commit(struct emit_pending *p, int quiet);

@@ -186,6 +186,7 @@ static int send_emails(struct ctx *ctx, struct issue *is, const char *crit)
 struct job {
 	struct ctx *ctx;
 	struct emit_opts opts;
+	struct emit_pending pending;   /* its files, named after the commit */
 	struct emit_table t;     /* its own copy of the sorted row list */
 	int rc;
 };
@@ -299,7 +300,6 @@ struct lists {
 	int running;              /* threads started, not yet joined */
 	struct arena arena;
 	struct emit_table t;
-	struct emit_pending pending;
 };
 
 /* Reads [run] outputs and makes out_dir: before any batch exists. */
@@ -311,7 +311,6 @@ static int lists_plan(struct ctx *ctx, struct lists *l)
 	l->ctx = ctx;
 	l->jobs = xcalloc(c->nrun_outputs + 1, sizeof(*l->jobs));
 	l->th = xcalloc(c->nrun_outputs + 1, sizeof(*l->th));
-	emit_pending_init(&l->pending);
 	for (size_t i = 0; i < c->nrun_outputs; i++) {
 		struct job *j = &l->jobs[l->njobs];
 
@@ -343,7 +342,7 @@ static int lists_plan(struct ctx *ctx, struct lists *l)
 		/* A file of this new version can only be stale (a store made
 		 * afresh): the batch just written is the truth. */
 		j->opts.force = 1;
-		j->opts.pending = &l->pending;
+		j->opts.pending = &j->pending;
 		l->njobs++;
 	}
 	if (mkdir_p(c->out_dir, 0700) != 0)
@@ -391,18 +390,24 @@ static int lists_during(void *arg, struct issue *is, int phase)
 		return lists_join(l);
 	default:
 		lists_join(l);
-		emit_pending_abort(&l->pending);
-		emit_pending_init(&l->pending);
+		for (size_t i = 0; i < l->njobs; i++)
+			emit_pending_abort(&l->jobs[i].pending);
 		return 0;
 	}
 }
 
-/* After the commit: the lists get their names, the audit is exported. */
+/* After the commit: the lists get their names, in the order of [run]
+ * outputs, and the audit is exported. */
 static int lists_publish(struct lists *l, const struct issue *is)
 {
-	int rc = emit_pending_commit(&l->pending, 0);
+	int rc = 0;
 
-	emit_pending_init(&l->pending);
+	for (size_t i = 0; i < l->njobs; i++) {
+		int r = emit_pending_commit(&l->jobs[i].pending, 0);
+
+		if (!rc)
+			rc = r;
+	}
 	if (l->audit) {
 		int r = write_audit(l->ctx, is);
 
@@ -415,9 +420,10 @@ static int lists_publish(struct lists *l, const struct issue *is)
 static void lists_release(struct lists *l)
 {
 	lists_join(l);
-	emit_pending_abort(&l->pending);
-	for (size_t i = 0; i < l->njobs; i++)
+	for (size_t i = 0; i < l->njobs; i++) {
+		emit_pending_abort(&l->jobs[i].pending);
 		free(l->jobs[i].t.rows);
+	}
 	free(l->t.rows);
 	free(l->jobs);
 	free(l->th);

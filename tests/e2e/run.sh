@@ -58,6 +58,9 @@ n=$(($(tp select --all --group 'Year 7' 2>/dev/null | wc -l) - 1))
 check "Year 7 has pupils" test "$n" -gt 8
 check_grep "it says what the batch did" "^batch v1: $n password(s) regenerated, 0 older password(s) voided" run1.err
 check_eq "five output paths printed" "$(grep -c "^$T/out/" run1.out)" 5
+check_eq "in the order of [run] outputs" \
+  "$(sed "s#^$T/out/oakfield-v1##" run1.out | tr '\n' ' ')" \
+  "-strips.pdf -classlist.pdf .xlsx .csv -audit.tsv "
 check_eq "stdout holds the output paths and nothing else" \
   "$(grep -v "^$T/out/" run1.out)" ""
 for s in -strips.pdf -classlist.pdf .xlsx .csv -audit.tsv; do
