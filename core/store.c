@@ -573,6 +573,21 @@ static void rows_release(struct rowbuf *rb)
 	rb->cap = 0;
 }
 
+/* Steps s, a query for one id: the id, 0 when there is no row, or -1
+ * (reported). */
+static long long step_id(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	long long id = 0;
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(st, rc, what);
+	return id;
+}
+
 static char *col_dup(sqlite3_stmt *s, int i)
 {
 	const unsigned char *t = sqlite3_column_text(s, i);
@@ -1385,20 +1400,12 @@ long long store_user_id(struct store *st, long long site, const char *username)
 	static const char sql[] = "SELECT id FROM user WHERE site_id = ?"
 				  " AND username = ?";
 	sqlite3_stmt *s = prep(st, sql);
-	long long id = 0;
-	int rc;
 
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, site);
 	bind_text(s, 2, username);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		id = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return fail(st, rc, "cannot read user");
-	return id;
+	return step_id(st, s, "cannot read user");
 }
 
 long long store_group_id(struct store *st, long long site, const char *name,
@@ -1984,20 +1991,12 @@ long long store_batch_id(struct store *st, long long site, long long version)
 	static const char sql[] = "SELECT id FROM batch WHERE site_id = ?"
 				  " AND version = ?";
 	sqlite3_stmt *s = prep(st, sql);
-	long long id = 0;
-	int rc;
 
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, site);
 	sqlite3_bind_int64(s, 2, version);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		id = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return fail(st, rc, "cannot read batch");
-	return id;
+	return step_id(st, s, "cannot read batch");
 }
 
 int store_user_types(struct store *st, long long site,
