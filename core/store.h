@@ -30,11 +30,12 @@ void store_close(struct store *st);
 
 int store_begin(struct store *st);
 /*
- * store_begin() for bulk work whose every reference the caller makes
- * itself within the transaction (import): foreign keys are not checked
- * until store_commit() or store_rollback() ends it, which saves a parent
- * lookup per row; and new users and memberships wait to be written
- * together (see store_user_insert()).
+ * store_begin() for bulk work whose every reference points at a row that
+ * cannot go away: one made in the same transaction, a user or a site
+ * (never deleted). Import and the writing of a batch use it. Foreign keys
+ * are not checked until store_commit() or store_rollback() ends it, which
+ * saves a parent lookup per row; and new users and memberships wait to be
+ * written together (see store_user_insert()).
  */
 int store_begin_bulk(struct store *st);
 int store_commit(struct store *st);
