@@ -22,6 +22,8 @@ before_audit=$(sql 'SELECT count(*) FROM audit')
 
 check_exit "the old database opens" 0 tp batches
 check_eq "migrated to schema version 3" "$(sql 'PRAGMA user_version')" 3
+check_eq "it keeps its page size (new stores get 16 KiB)" \
+	"$(sql 'PRAGMA page_size')" 4096
 check_eq "credentials kept" "$(counts credential)" "$before_cred"
 check_eq "credential ids kept" \
 	"$(sql "SELECT group_concat(id || '/' || user_id || '/' ||

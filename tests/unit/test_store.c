@@ -230,6 +230,7 @@ static void test_store_open(void)
 	version = raw_int(db, "PRAGMA user_version");
 	CHECK(version >= 1);
 	CHECK_STR(raw_text(db, "PRAGMA journal_mode"), "wal");
+	CHECK(raw_int(db, "PRAGMA page_size") == 16384);
 	CHECK(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE type ="
 		      " 'table' AND name IN ('site', 'user', 'grp',"
 		      " 'membership', 'batch', 'credential', 'audit',"
