@@ -392,16 +392,21 @@ send_ok() {
 }
 : >"$T/viol"
 : >sent.before
-notify_round 0
-n0=$(queued)
-t0=$(ms); tp send >/dev/null 2>&1; tsend=$(($(ms) - t0))
-arrivals
 # The delays: up to a run's time for the messages queued, from the time of
-# a run with nothing to send and the time of this first one.
+# a run with nothing to send and the median time of three first rounds (a
+# slow first connection must not stretch every window after it).
+ts=()
+for r in 0 1 2; do
+	notify_round "$r"
+	[ "$r" -eq 0 ] && n0=$(queued)
+	t0=$(ms); tp send >/dev/null 2>&1; ts+=($(($(ms) - t0)))
+	arrivals
+done
+tsend=$(printf '%s\n' "${ts[@]}" | sort -n | sed -n 2p)
 t0=$(ms); tp send >/dev/null 2>&1; t_empty=$(($(ms) - t0))
 [ "$n0" -gt 0 ] && [ "$tsend" -gt "$t_empty" ] || { n0=1; tsend=$((t_empty + 5)); }
-F=100 kills=0 runs=0 round=0
-while [ "$kills" -lt "$KILLS" ] && [ "$round" -lt 40 ]; do
+F=100 kills=0 runs=0 round=2
+while [ "$kills" -lt "$KILLS" ] && [ "$round" -lt 42 ]; do
 	round=$((round + 1))
 	notify_round "$round"
 	while [ "$(queued)" -gt 0 ] && [ "$kills" -lt "$KILLS" ] && [ "$runs" -lt $((KILLS * 4)) ]; do
@@ -431,7 +436,7 @@ stop_smtp
 ndel=$(sql "select count(*) from delivery")
 lost=$(sql "select message_id from delivery" | sort | comm -23 - got.ids | wc -l)
 stray=$(comm -13 <(sql "select message_id from delivery" | sort) got.ids | wc -l)
-echo "# send: ${SECONDS}s; $n0 messages in $tsend ms at first, none in $t_empty ms; window x $F%; $kills kills in $runs runs over $round rounds; $ndel messages, $dups sent again"
+echo "# send: ${SECONDS}s; $n0 messages in $tsend ms at first (${ts[*]}), none in $t_empty ms; window x $F%; $kills kills in $runs runs over $round rounds; $ndel messages, $dups sent again"
 what="send killed $kills times ($((runs - kills)) runs finished, $round rounds of ~$n0 messages)"
 check_eq "$what: none of $ndel queued messages lost" "$lost" 0
 check_eq "send: nothing arrived that was not queued" "$stray" 0
