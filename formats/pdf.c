@@ -57,7 +57,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,9 +64,9 @@
 
 #include <hpdf.h>
 #include <qrencode.h>
-#include <zlib.h>
 
 #include "core/util.h"
+#include "formats/deflate.h"
 
 #define DEFAULT_FONT	"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 #define DEFAULT_CJK	"/usr/share/fonts/truetype/wqy/wqy-microhei.ttc#0"
@@ -450,38 +449,6 @@ struct text {
 	long width;
 	unsigned missing;          /* first code point no font has, or 0 */
 	int beyond_bmp;            /* a font has it, libharu cannot draw it */
-};
-
-/*
- * Pages on their way to the document: the layout thread queues each
- * finished content stream, a second thread deflates it, and the layout
- * thread hands the deflated bytes to libharu. A ring of QUEUE_LEN jobs
- * with three counters, queued >= deflated >= collected: jobs [collected,
- * deflated) wait to be collected, [deflated, queued) to be deflated.
- * Only the deflating thread moves "deflated" and only the layout thread
- * the other two, so each job belongs to one thread at a time and only
- * the counters need the lock. A full ring makes the layout thread wait.
- */
-#define QUEUE_LEN	8
-
-struct job {
-	HPDF_Page page;
-	struct sbuf in;            /* the content stream, reused */
-	unsigned char *out;        /* its deflated bytes */
-	size_t out_len, out_cap;
-	int zerr;                  /* zlib's status when it failed, or 0 */
-};
-
-struct deflater {
-	pthread_mutex_t lock;
-	pthread_cond_t queued_cond, deflated_cond;
-	pthread_t thread;
-	int threaded;              /* 0: no second thread, deflate inline */
-	int closing;
-	size_t queued, deflated, collected;
-	z_stream zs;               /* the deflating thread's */
-	int zs_ready;
-	struct job jobs[QUEUE_LEN];
 };
 
 struct writer {
@@ -973,102 +940,6 @@ static float next_line(float *top, float size)
 
 /* ==== Pages: deflated on a second thread ==== */
 
-/* Deflates j->in into j->out; on the deflating thread, or inline. */
-static void deflate_job(z_stream *zs, struct job *j)
-{
-	uLong bound = deflateBound(zs, (uLong)j->in.len);
-	int ret;
-
-	if (j->out_cap < bound) {
-		free(j->out);
-		j->out = xmalloc(bound);
-		j->out_cap = bound;
-	}
-	j->zerr = 0;
-	ret = deflateReset(zs);
-	zs->next_in = (Bytef *)j->in.buf;
-	zs->avail_in = (uInt)j->in.len;
-	zs->next_out = j->out;
-	zs->avail_out = (uInt)bound;
-	/* With deflateBound() of room, one call finishes the stream. */
-	if (ret == Z_OK)
-		ret = deflate(zs, Z_FINISH);
-	j->out_len = bound - zs->avail_out;
-	if (ret != Z_STREAM_END)
-		j->zerr = ret == Z_OK ? Z_BUF_ERROR : ret;
-}
-
-static void *deflate_thread(void *arg)
-{
-	struct deflater *z = arg;
-
-	pthread_mutex_lock(&z->lock);
-	for (;;) {
-		struct job *j;
-
-		while (z->deflated == z->queued && !z->closing)
-			pthread_cond_wait(&z->queued_cond, &z->lock);
-		if (z->deflated == z->queued)
-			break;
-		j = &z->jobs[z->deflated % QUEUE_LEN];
-		pthread_mutex_unlock(&z->lock);
-		deflate_job(&z->zs, j);
-		pthread_mutex_lock(&z->lock);
-		z->deflated++;
-		pthread_cond_signal(&z->deflated_cond);
-	}
-	pthread_mutex_unlock(&z->lock);
-	return NULL;
-}
-
-/*
- * Z_BEST_SPEED: measured on strips, levels 2 and 3 make the file 5 and 7
- * percent smaller and zlib's default level a sixth smaller, each for more
- * time on the deflating thread, which already does two thirds as much
- * work as the layout: it would set the pace instead.
- */
-static void deflater_start(struct deflater *z)
-{
-	if (deflateInit(&z->zs, Z_BEST_SPEED) != Z_OK)
-		die("out of memory");
-	z->zs_ready = 1;
-	pthread_mutex_init(&z->lock, NULL);
-	pthread_cond_init(&z->queued_cond, NULL);
-	pthread_cond_init(&z->deflated_cond, NULL);
-	/* Without a second thread the pages are deflated inline: slower,
-	 * the same file. */
-	z->threaded = pthread_create(&z->thread, NULL, deflate_thread, z) ==
-		      0;
-}
-
-/* Lets the thread finish what is queued, then ends it; frees all. */
-static void deflater_stop(struct deflater *z)
-{
-	if (!z->zs_ready)
-		return;
-	if (z->threaded) {
-		pthread_mutex_lock(&z->lock);
-		z->closing = 1;
-		pthread_cond_signal(&z->queued_cond);
-		pthread_mutex_unlock(&z->lock);
-		pthread_join(z->thread, NULL);
-	}
-	pthread_cond_destroy(&z->deflated_cond);
-	pthread_cond_destroy(&z->queued_cond);
-	pthread_mutex_destroy(&z->lock);
-	deflateEnd(&z->zs);
-	for (size_t i = 0; i < QUEUE_LEN; i++) {
-		struct job *j = &z->jobs[i];
-
-		/* Content streams hold passwords, plain or deflated. */
-		wipe_release(&j->in);
-		if (j->out)
-			explicit_bzero(j->out, j->out_cap);
-		free(j->out);
-	}
-	z->zs_ready = 0;
-}
-
 /*
  * libharu drops a /Filter key from a stream whose own filter is none (in
  * HPDF_Dict_Write), so the key is written by the dictionary's write hook,
@@ -1081,9 +952,11 @@ static HPDF_STATUS write_flate_filter(HPDF_Dict dict, HPDF_Stream stream)
 }
 
 /* Gives libharu the deflated content of a page, to write as it is. */
-static int store_page(struct writer *w, struct job *j)
+static int store_page(void *ctx, struct zjob *j)
 {
-	HPDF_Dict contents = ((HPDF_PageAttr)j->page->attr)->contents;
+	struct writer *w = ctx;
+	HPDF_Page page = j->tag;
+	HPDF_Dict contents = ((HPDF_PageAttr)page->attr)->contents;
 	HPDF_Stream stream;
 
 	if (j->zerr) {
@@ -1091,7 +964,7 @@ static int store_page(struct writer *w, struct job *j)
 		       j->zerr);
 		return -1;
 	}
-	HPDF_Page_SetFilter(j->page, HPDF_STREAM_FILTER_NONE);
+	HPDF_Page_SetFilter(page, HPDF_STREAM_FILTER_NONE);
 	contents->write_fn = write_flate_filter;
 	/* One buffer of the exact size rather than libharu's 4 KB chunks:
 	 * most pages deflate to about 1 KB. */
@@ -1106,63 +979,10 @@ static int store_page(struct writer *w, struct job *j)
 	return 0;
 }
 
-/* Stores deflated pages: those ready, or all queued when all is set. */
-static int collect(struct writer *w, int all)
-{
-	struct deflater *z = &w->z;
-
-	while (z->collected < z->queued) {
-		size_t ready;
-
-		pthread_mutex_lock(&z->lock);
-		while (all && z->deflated == z->collected)
-			pthread_cond_wait(&z->deflated_cond, &z->lock);
-		ready = z->deflated;
-		pthread_mutex_unlock(&z->lock);
-		if (ready == z->collected)
-			return 0;
-		for (; z->collected < ready; z->collected++)
-			if (store_page(w, &z->jobs[z->collected % QUEUE_LEN]))
-				return -1;
-	}
-	return 0;
-}
-
 /* Queues the open page's content stream; w->cs is empty afterwards. */
 static int queue_page(struct writer *w)
 {
-	struct deflater *z = &w->z;
-	struct job *j;
-	struct sbuf tmp;
-
-	if (collect(w, 0))
-		return -1;
-	while (z->queued - z->collected == QUEUE_LEN) {
-		/* Full: wait for the oldest page. */
-		pthread_mutex_lock(&z->lock);
-		while (z->deflated == z->collected)
-			pthread_cond_wait(&z->deflated_cond, &z->lock);
-		pthread_mutex_unlock(&z->lock);
-		if (collect(w, 0))
-			return -1;
-	}
-	j = &z->jobs[z->queued % QUEUE_LEN];
-	j->page = w->page;
-	tmp = j->in;
-	j->in = w->cs;
-	w->cs = tmp;
-	sbuf_reset(&w->cs);
-	if (!z->threaded) {
-		deflate_job(&z->zs, j);
-		z->queued++;
-		z->deflated++;
-		return collect(w, 0);
-	}
-	pthread_mutex_lock(&z->lock);
-	z->queued++;
-	pthread_cond_signal(&z->queued_cond);
-	pthread_mutex_unlock(&z->lock);
-	return 0;
+	return deflater_queue(&w->z, &w->cs, w->page, 1);
 }
 
 /* Ends the open page: its footer, when the layout has one, and queues it. */
@@ -1849,7 +1669,7 @@ static HPDF_STATUS write_out(HPDF_Stream stream, const HPDF_BYTE *buf,
  */
 static int save(struct writer *w)
 {
-	if (end_page(w) || collect(w, 1))
+	if (end_page(w) || deflater_flush(&w->z))
 		return -1;
 	ASSERT(!w->total_pages || w->npages == w->total_pages);
 	ASSERT(!w->pdf->stream);
@@ -1955,7 +1775,13 @@ static int set_up(struct writer *w)
 			     "Temporary passwords" :
 			     "Temporary passwords: class list") != HPDF_OK)
 		return hpdf_fail(w);
-	deflater_start(&w->z);
+	/*
+	 * Z_BEST_SPEED: measured on strips, levels 2 and 3 make the file 5
+	 * and 7 percent smaller and zlib's default level a sixth smaller,
+	 * each for more time on the deflating thread, which already does
+	 * two thirds as much work as the layout: it would set the pace.
+	 */
+	deflater_start(&w->z, 0, Z_BEST_SPEED, store_page, w);
 	/* The first font of each chain is in the document even if nothing
 	 * is drawn with it. */
 	return font_use(w, w->text_chain[0]) || font_use(w, mono) ? -1 : 0;

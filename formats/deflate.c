@@ -1,0 +1,201 @@
+/*
+ * deflate: see deflate.h. A ring of DEFLATE_QUEUE jobs and three
+ * counters; each job belongs to one thread at a time, so only the
+ * counters need the lock.
+ */
+#include "formats/deflate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Deflates j->in into j->out, continuing the open stream; on the
+ * deflating thread, or inline. */
+static void deflate_job(z_stream *zs, struct zjob *j)
+{
+	/* Room for all of it in one call, and for what a stream that goes
+	 * on held back from earlier jobs (at most zlib's pending buffer). */
+	uLong room = deflateBound(zs, (uLong)j->in.len) + 65536;
+	int flush = j->last ? Z_FINISH : Z_NO_FLUSH, ret;
+
+	if (j->out_cap < room) {
+		if (j->out)
+			explicit_bzero(j->out, j->out_cap);
+		free(j->out);
+		j->out = xmalloc(room);
+		j->out_cap = room;
+	}
+	j->zerr = 0;
+	j->out_len = 0;
+	zs->next_in = (Bytef *)j->in.buf;
+	zs->avail_in = (uInt)j->in.len;
+	for (;;) {
+		unsigned char *bigger;
+
+		zs->next_out = j->out + j->out_len;
+		zs->avail_out = (uInt)(j->out_cap - j->out_len);
+		ret = deflate(zs, flush);
+		j->out_len = j->out_cap - zs->avail_out;
+		if (ret == Z_STREAM_END)
+			break;
+		if (ret != Z_OK && ret != Z_BUF_ERROR) {
+			j->zerr = ret;
+			break;
+		}
+		/* A stream that goes on keeps what it holds back. */
+		if (!j->last && zs->avail_in == 0)
+			break;
+		if (zs->avail_out > 0) {
+			j->zerr = Z_BUF_ERROR;
+			break;
+		}
+		/* Out of room (the bound did not hold): grow, wiping. */
+		bigger = xmalloc(2 * j->out_cap);
+		memcpy(bigger, j->out, j->out_len);
+		explicit_bzero(j->out, j->out_cap);
+		free(j->out);
+		j->out = bigger;
+		j->out_cap *= 2;
+	}
+	if (j->last && deflateReset(zs) != Z_OK && !j->zerr)
+		j->zerr = Z_STREAM_ERROR;
+}
+
+static void *deflate_thread(void *arg)
+{
+	struct deflater *z = arg;
+
+	pthread_mutex_lock(&z->lock);
+	for (;;) {
+		struct zjob *j;
+
+		while (z->deflated == z->queued && !z->closing)
+			pthread_cond_wait(&z->queued_cond, &z->lock);
+		if (z->deflated == z->queued)
+			break;
+		j = &z->jobs[z->deflated % DEFLATE_QUEUE];
+		pthread_mutex_unlock(&z->lock);
+		deflate_job(&z->zs, j);
+		pthread_mutex_lock(&z->lock);
+		z->deflated++;
+		pthread_cond_signal(&z->deflated_cond);
+	}
+	pthread_mutex_unlock(&z->lock);
+	return NULL;
+}
+
+void deflater_start(struct deflater *z, int raw, int level,
+		    deflate_sink sink, void *ctx)
+{
+	memset(z, 0, sizeof(*z));
+	if (deflateInit2(&z->zs, level, Z_DEFLATED, raw ? -15 : 15, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK)
+		die("out of memory");
+	z->zs_ready = 1;
+	z->sink = sink;
+	z->ctx = ctx;
+	pthread_mutex_init(&z->lock, NULL);
+	pthread_cond_init(&z->queued_cond, NULL);
+	pthread_cond_init(&z->deflated_cond, NULL);
+	z->threaded = pthread_create(&z->thread, NULL, deflate_thread, z) ==
+		      0;
+}
+
+/* Hands deflated jobs to the sink: those ready, or every one queued
+ * when all is set. */
+static int collect(struct deflater *z, int all)
+{
+	while (z->collected < z->queued) {
+		size_t ready;
+		int rc;
+
+		pthread_mutex_lock(&z->lock);
+		while (all && z->deflated == z->collected)
+			pthread_cond_wait(&z->deflated_cond, &z->lock);
+		ready = z->deflated;
+		pthread_mutex_unlock(&z->lock);
+		if (ready == z->collected)
+			return 0;
+		for (; z->collected < ready; z->collected++) {
+			rc = z->sink(z->ctx, &z->jobs[z->collected %
+						      DEFLATE_QUEUE]);
+			if (rc) {
+				z->collected++;
+				return rc;
+			}
+		}
+	}
+	return 0;
+}
+
+int deflater_queue(struct deflater *z, struct sbuf *in, void *tag,
+		   int last)
+{
+	struct zjob *j;
+	struct sbuf tmp;
+	int rc;
+
+	if ((rc = collect(z, 0)))
+		return rc;
+	while (z->queued - z->collected == DEFLATE_QUEUE) {
+		/* Full: wait for the oldest job. */
+		pthread_mutex_lock(&z->lock);
+		while (z->deflated == z->collected)
+			pthread_cond_wait(&z->deflated_cond, &z->lock);
+		pthread_mutex_unlock(&z->lock);
+		if ((rc = collect(z, 0)))
+			return rc;
+	}
+	j = &z->jobs[z->queued % DEFLATE_QUEUE];
+	j->tag = tag;
+	j->last = last;
+	tmp = j->in;
+	j->in = *in;
+	*in = tmp;
+	if (in->buf)
+		explicit_bzero(in->buf, in->len);
+	sbuf_reset(in);
+	if (!z->threaded) {
+		deflate_job(&z->zs, j);
+		z->queued++;
+		z->deflated++;
+		return collect(z, 0);
+	}
+	pthread_mutex_lock(&z->lock);
+	z->queued++;
+	pthread_cond_signal(&z->queued_cond);
+	pthread_mutex_unlock(&z->lock);
+	return 0;
+}
+
+int deflater_flush(struct deflater *z)
+{
+	return collect(z, 1);
+}
+
+void deflater_stop(struct deflater *z)
+{
+	if (!z->zs_ready)
+		return;
+	if (z->threaded) {
+		pthread_mutex_lock(&z->lock);
+		z->closing = 1;
+		pthread_cond_signal(&z->queued_cond);
+		pthread_mutex_unlock(&z->lock);
+		pthread_join(z->thread, NULL);
+	}
+	pthread_cond_destroy(&z->deflated_cond);
+	pthread_cond_destroy(&z->queued_cond);
+	pthread_mutex_destroy(&z->lock);
+	deflateEnd(&z->zs);
+	for (size_t i = 0; i < DEFLATE_QUEUE; i++) {
+		struct zjob *j = &z->jobs[i];
+
+		if (j->in.buf)
+			explicit_bzero(j->in.buf, j->in.cap);
+		sbuf_release(&j->in);
+		if (j->out)
+			explicit_bzero(j->out, j->out_cap);
+		free(j->out);
+	}
+	z->zs_ready = 0;
+}

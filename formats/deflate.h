@@ -1,0 +1,76 @@
+/*
+ * deflate: buffers deflated on a second thread, handed back in the order
+ * they were queued. The writers of PDF pages and of XLSX parts lay out
+ * the next buffer while the last one is being compressed; zlib at
+ * Z_BEST_SPEED costs about as much as the layout, so each gets a core.
+ *
+ * A job is a buffer of input and the flag `last`: a job that is not last
+ * continues the same stream in the next job (an XLSX part cut into
+ * pieces); the stream ends with the last job and the next job starts a
+ * new one (every PDF page is its own stream). Raw streams (zip) or zlib
+ * streams (PDF). The sink receives each job, deflated, on the queueing
+ * thread, in order: all file output happens there.
+ *
+ * Without a second thread (pthread_create failed) jobs are deflated
+ * inline: slower, the same bytes. Buffers are wiped when freed, as what
+ * is deflated here is lists of passwords.
+ */
+#ifndef TEMPASS_FORMAT_DEFLATE_H
+#define TEMPASS_FORMAT_DEFLATE_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <zlib.h>
+
+#include "core/util.h"
+
+#define DEFLATE_QUEUE 8
+
+struct zjob {
+	struct sbuf in;           /* what was queued */
+	unsigned char *out;       /* its deflated bytes */
+	size_t out_len, out_cap;
+	void *tag;                /* the caller's: what the bytes belong to */
+	int last;                 /* the stream ends with this job */
+	int zerr;                 /* zlib's status when it failed, or 0 */
+};
+
+/* Called on the queueing thread for each job in order; nonzero stops. */
+typedef int (*deflate_sink)(void *ctx, struct zjob *j);
+
+struct deflater {
+	pthread_mutex_t lock;
+	pthread_cond_t queued_cond, deflated_cond;
+	pthread_t thread;
+	int threaded;             /* 0: no second thread, deflate inline */
+	int closing;
+	/* queued >= deflated >= collected: jobs [collected, deflated) wait
+	 * for the sink, [deflated, queued) to be deflated. Only the second
+	 * thread moves deflated, only the queueing thread the others. */
+	size_t queued, deflated, collected;
+	z_stream zs;              /* the deflating thread's */
+	int zs_ready;
+	deflate_sink sink;
+	void *ctx;
+	struct zjob jobs[DEFLATE_QUEUE];
+};
+
+/* raw: streams without zlib's header (for zip); level: zlib's. */
+void deflater_start(struct deflater *z, int raw, int level,
+		    deflate_sink sink, void *ctx);
+
+/*
+ * Queues *in (swapped with an empty buffer: *in is empty on return),
+ * tagged; hands finished jobs to the sink, and waits when DEFLATE_QUEUE
+ * jobs are in flight. Returns 0, or the sink's nonzero.
+ */
+int deflater_queue(struct deflater *z, struct sbuf *in, void *tag,
+		   int last);
+
+/* Waits for every job queued and hands it to the sink: 0 or nonzero. */
+int deflater_flush(struct deflater *z);
+
+/* Lets the thread finish, ends it; wipes and frees. Safe when unstarted. */
+void deflater_stop(struct deflater *z);
+
+#endif
