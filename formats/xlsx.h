@@ -1,11 +1,10 @@
 /*
- * xlsx: Excel workbooks of a batch with libxlsxwriter, one sheet per group,
- * for the teacher who wants a spreadsheet rather than paper. The only file
- * that includes xlsxwriter.h.
+ * xlsx: Excel workbooks of a batch, one sheet per group, for the teacher
+ * who wants a spreadsheet rather than paper.
  *
  * Every value is written as a string, never as a formula or number, so a
- * name such as =HYPERLINK(...) stays text; workbooks are written in
- * constant-memory mode, row after row, so 100,000 users need little memory.
+ * name such as =HYPERLINK(...) stays text; workbooks are written front to
+ * back, a piece at a time, so 100,000 users need little memory.
  */
 #ifndef TEMPASS_FORMAT_XLSX_H
 #define TEMPASS_FORMAT_XLSX_H
@@ -18,8 +17,6 @@ struct xlsx_options {
 	const char *generated_at;    /* "2026-09-03T08:14:00Z", shown as
 				      * "2026-09-03 08:14 UTC"; other text
 				      * as given */
-	const char *tmpdir;          /* libxlsxwriter's temporary files;
-				      * NULL for the system's */
 	const char *name;            /* the file as messages name it (the
 				      * final name); NULL for path */
 };

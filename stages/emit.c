@@ -8,7 +8,6 @@
 #include "stages/emit.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -308,37 +307,6 @@ static int write_text(const struct emit_opts *o, const struct emit_table *t,
 	return 0;
 }
 
-/*
- * libxlsxwriter's scratch folder: a private one beside the database, not
- * out_dir, so a killed run leaves nothing among the lists. Its files are
- * unlinked as soon as they are created; leftovers of a kill are emptied
- * here. NULL (the system's) when it cannot be made.
- */
-static const char *xlsx_tmpdir(struct ctx *ctx)
-{
-	static char *dir;
-	const char *db = ctx->cfg->database, *slash = strrchr(db, '/');
-	DIR *d;
-	struct dirent *e;
-
-	if (dir)
-		return dir;
-	dir = slash ? xasprintf("%.*s/xlsx-tmp", (int)(slash - db), db) :
-	      xstrdup("xlsx-tmp");
-	if (mkdir_p(dir, 0700) != 0) {
-		free(dir);
-		dir = NULL;
-		return NULL;
-	}
-	if ((d = opendir(dir))) {
-		while ((e = readdir(d)))
-			if (e->d_name[0] != '.')
-				unlinkat(dirfd(d), e->d_name, 0);
-		closedir(d);
-	}
-	return dir;
-}
-
 /* Writes rows [from, to) to path (a file that holds passwords). */
 static int write_file(struct ctx *ctx, const struct emit_opts *o,
 		      const struct emit_table *t, size_t from, size_t to,
@@ -354,7 +322,6 @@ static int write_file(struct ctx *ctx, const struct emit_opts *o,
 	} else if (o->kind == EMIT_XLSX) {
 		struct xlsx_options xo = {
 			.site_name = ctx->site->name,
-			.tmpdir = xlsx_tmpdir(ctx),
 			.name = path,
 		};
 		long v = column(t, "version"), g = column(t, "generated_at");
@@ -364,7 +331,7 @@ static int write_file(struct ctx *ctx, const struct emit_opts *o,
 			xo.site_name = t->rows[from][site];
 		xo.version = v >= 0 && to > from ? t->rows[from][v] : "";
 		xo.generated_at = g >= 0 && to > from ? t->rows[from][g] : "";
-		/* libxlsxwriter writes by name: the temporary one. */
+		/* Written by name: the temporary one. */
 		rc = xlsx_write(af.tmp, &xo, t->cols, t->ncols,
 				(const char *const *const *)t->rows + from,
 				to - from, column(t, "group"),

@@ -10,11 +10,11 @@
 # sent again by the next run (SMTP cannot tell the two apart): those are
 # counted apart, and there is at most one a kill.
 #
-# faults_points.sh kills the same stages at chosen system calls. The two
-# temporaries a kill can leave that it checks at their exact point (the
-# name an output has while renamed into place, libxlsxwriter's empty
-# temporary file) are only counted here, in a "#" line, so that a random
-# kill that happens to meet them does not fail this test now and then.
+# faults_points.sh kills the same stages at chosen system calls. The
+# temporary a kill can leave that it checks at its exact point (the name
+# an output has while renamed into place) is only counted here, in a "#"
+# line, so that a random kill that happens to meet it does not fail this
+# test now and then.
 #
 # FAULTS_KILLS (default 50) is how many kills each command gets (run: half);
 # FAULTS_SEED makes the delays repeatable (the seed is printed).
@@ -227,11 +227,9 @@ while [ "$kills" -lt "$KILLS" ] && [ "$runs" -lt $((KILLS * 3)) ]; do
 		viol exit "run $runs: emit ${modes[$i]:-pdf --per-group} exited $RC: $(head -1 k.err)"
 	fi
 	for f in $(ls -A out); do
-		# Known, and checked at their points by faults_points.sh: the
-		# temporary name of a --force replacement, libxlsxwriter's
-		# empty temporary file.
-		if { [ "$force" -eq 1 ] && [[ $f == "$name".tmp.[0-9]* ]]; } ||
-		   { [[ $name == *.xlsx ]] && [[ $f == tmp.?????????? ]] && [ ! -s "out/$f" ]; }; then
+		# Known, and checked at its point by faults_points.sh: the
+		# temporary name of a --force replacement.
+		if [ "$force" -eq 1 ] && [[ $f == "$name".tmp.[0-9]* ]]; then
 			known=$((known + 1))
 		elif [ "$f" != "$name" ]; then
 			viol files "run $runs: unexpected out/$f (a temporary?)"
@@ -272,12 +270,9 @@ outputs_ok() {
 		v=${f#oakfield-v}; v=${v%%[-.]*}
 		case $v in ''|*[!0-9]*) v=0 ;; esac
 		n=$(sql "select count from batch where version = $v")
-		# Known, and checked at their points by faults_points.sh:
-		# libxlsxwriter's empty temporary file, the temporary name of
-		# an output being renamed into place.
+		# Known, and checked at its point by faults_points.sh: the
+		# temporary name of an output being renamed into place.
 		case $f in
-		tmp.??????????)
-			[ -s "out/$f" ] || { known=$((known + 1)); continue; } ;;
 		*.tmp.[0-9]*)
 			known=$((known + 1)); continue ;;
 		esac

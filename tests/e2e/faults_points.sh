@@ -142,8 +142,7 @@ report atomic "$what: users as before or as imported"
 report_store "$what"
 report files "$what: out_dir holds a complete rejects file or none, no temporary"
 
-# ==== emit at the moments a file is named, and at libxlsxwriter's own
-# temporary file
+# ==== emit at the moments a file is named
 tp "${regen[@]}" >final.tsv 2>/dev/null
 head -101 final.tsv >short.tsv
 ver=$(col final.tsv version | sort -u)
@@ -183,8 +182,10 @@ check_eq "emit pdf --force killed at the rename over the old file: the old file 
 tp emit pdf --force --input "$T/final.tsv" >/dev/null 2>&1
 check_eq "and the next emit --force leaves the new file and no temporary" \
 	"$(for f in $(ls -A out); do cmp -s "out/$f" "ref/new/$f" && echo "$f:new" || echo "$f:other"; done | tr '\n' ' ')" "$pdf:new "
-check_eq "emit xlsx killed at libxlsxwriter's unlink of its temporary file: nothing in out_dir" \
-	"$(emit_at $xlsx unlink 1 xlsx --input "$T/final.tsv" | sed 's/tmp\.[A-Za-z0-9]*:/tmp.XXXXXXXXXX:/')" ""
+check_eq "emit xlsx killed at its fsync: nothing in out_dir" \
+	"$(emit_at $xlsx fsync 1 xlsx --input "$T/final.tsv")" ""
+check_eq "emit xlsx killed as it links its complete file in: nothing in out_dir" \
+	"$(emit_at $xlsx linkat 1 xlsx --input "$T/final.tsv")" ""
 rm -rf out; mkdir -m 700 out
 killat "" linkat 3 emit pdf --per-group --input "$T/final.tsv" -o "$T/out/pg"
 bad=0
