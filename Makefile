@@ -2,7 +2,7 @@
 # both install missing Debian packages first (make deps), then build.
 
 CC      ?= cc
-PKGS    := sqlite3 libsodium inih libqrencode libcurl zlib
+PKGS    := sqlite3 libsodium inih libqrencode libcurl zlib libdeflate
 # libcsv and libharu ship no pkg-config file in Debian: linked by name.
 LIBS_NOPC := -lcsv -lhpdf
 CFLAGS  ?= -O2 -g
@@ -15,7 +15,7 @@ LDLIBS  += $(PKG_LIBS) $(LIBS_NOPC) -lpthread -lm
 # Debian packages: build dependencies, then what tests and run use.
 DEB_BUILD := build-essential pkg-config libcsv-dev libsodium-dev \
              libsqlite3-dev libinih-dev libhpdf-dev \
-             libqrencode-dev libcurl4-openssl-dev zlib1g-dev \
+             libqrencode-dev libcurl4-openssl-dev zlib1g-dev libdeflate-dev \
              fonts-dejavu-core fonts-wqy-microhei
 DEB_TEST  := sqlite3 python3 python3-openpyxl python3-pypdf poppler-utils \
              qpdf python3-aiosmtpd valgrind time util-linux strace

@@ -2,28 +2,62 @@
  * deflate: see deflate.h. A ring of DEFLATE_QUEUE jobs and three
  * counters; each job belongs to one thread at a time, so only the
  * counters need the lock.
+ *
+ * A job that is a whole stream (a PDF page) is deflated by libdeflate,
+ * which at its fastest level takes half of zlib's time for a smaller
+ * result on our pages; libdeflate has no streaming interface, so a stream
+ * cut into jobs (an XLSX part) goes through zlib.
  */
 #include "formats/deflate.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* Deflates j->in into j->out, continuing the open stream; on the
- * deflating thread, or inline. */
-static void deflate_job(z_stream *zs, struct zjob *j)
+/* Makes room for at least room bytes of output in j (its bytes wiped). */
+static void out_room(struct zjob *j, size_t room)
 {
-	/* Room for all of it in one call, and for what a stream that goes
-	 * on held back from earlier jobs (at most zlib's pending buffer). */
-	uLong room = deflateBound(zs, (uLong)j->in.len) + 65536;
+	if (j->out_cap >= room)
+		return;
+	if (j->out)
+		explicit_bzero(j->out, j->out_cap);
+	free(j->out);
+	j->out = xmalloc(room);
+	j->out_cap = room;
+}
+
+/* A whole stream in one call. */
+static void deflate_whole(struct deflater *z, struct zjob *j)
+{
+	size_t n = j->in.len;
+
+	if (z->raw) {
+		out_room(j, libdeflate_deflate_compress_bound(z->ld, n));
+		j->out_len = libdeflate_deflate_compress(z->ld, j->in.buf, n,
+							 j->out, j->out_cap);
+	} else {
+		out_room(j, libdeflate_zlib_compress_bound(z->ld, n));
+		j->out_len = libdeflate_zlib_compress(z->ld, j->in.buf, n,
+						      j->out, j->out_cap);
+	}
+	/* 0: the bound did not hold, which libdeflate promises never. */
+	j->zerr = j->out_len == 0 ? Z_BUF_ERROR : 0;
+}
+
+/* Deflates j->in into j->out, starting or continuing the open stream;
+ * on the deflating thread, or inline. */
+static void deflate_job(struct deflater *z, struct zjob *j)
+{
+	z_stream *zs = &z->zs;
 	int flush = j->last ? Z_FINISH : Z_NO_FLUSH, ret;
 
-	if (j->out_cap < room) {
-		if (j->out)
-			explicit_bzero(j->out, j->out_cap);
-		free(j->out);
-		j->out = xmalloc(room);
-		j->out_cap = room;
+	if (!z->open && j->last) {
+		deflate_whole(z, j);
+		return;
 	}
+	z->open = !j->last;
+	/* Room for all of it in one call, and for what a stream that goes
+	 * on held back from earlier jobs (at most zlib's pending buffer). */
+	out_room(j, deflateBound(zs, (uLong)j->in.len) + 65536);
 	j->zerr = 0;
 	j->out_len = 0;
 	zs->next_in = (Bytef *)j->in.buf;
@@ -74,7 +108,7 @@ static void *deflate_thread(void *arg)
 			break;
 		j = &z->jobs[z->deflated % DEFLATE_QUEUE];
 		pthread_mutex_unlock(&z->lock);
-		deflate_job(&z->zs, j);
+		deflate_job(z, j);
 		pthread_mutex_lock(&z->lock);
 		z->deflated++;
 		pthread_cond_signal(&z->deflated_cond);
@@ -90,6 +124,10 @@ void deflater_start(struct deflater *z, int raw, int level,
 	if (deflateInit2(&z->zs, level, Z_DEFLATED, raw ? -15 : 15, 8,
 			 Z_DEFAULT_STRATEGY) != Z_OK)
 		die("out of memory");
+	z->ld = libdeflate_alloc_compressor(level);
+	if (!z->ld)
+		die("out of memory");
+	z->raw = raw;
 	z->zs_ready = 1;
 	z->sink = sink;
 	z->ctx = ctx;
@@ -155,7 +193,7 @@ int deflater_queue(struct deflater *z, struct sbuf *in, void *tag,
 		explicit_bzero(in->buf, in->len);
 	sbuf_reset(in);
 	if (!z->threaded) {
-		deflate_job(&z->zs, j);
+		deflate_job(z, j);
 		z->queued++;
 		z->deflated++;
 		return collect(z, 0);
@@ -187,6 +225,7 @@ void deflater_stop(struct deflater *z)
 	pthread_cond_destroy(&z->queued_cond);
 	pthread_mutex_destroy(&z->lock);
 	deflateEnd(&z->zs);
+	libdeflate_free_compressor(z->ld);
 	for (size_t i = 0; i < DEFLATE_QUEUE; i++) {
 		struct zjob *j = &z->jobs[i];
 

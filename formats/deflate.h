@@ -1,8 +1,9 @@
 /*
  * deflate: buffers deflated on a second thread, handed back in the order
  * they were queued. The writers of PDF pages and of XLSX parts lay out
- * the next buffer while the last one is being compressed; zlib at
- * Z_BEST_SPEED costs about as much as the layout, so each gets a core.
+ * the next buffer while the last one is being compressed: deflating at
+ * the fastest level costs half as much as the layout or more, so each
+ * gets a core.
  *
  * A job is a buffer of input and the flag `last`: a job that is not last
  * continues the same stream in the next job (an XLSX part cut into
@@ -10,6 +11,9 @@
  * new one (every PDF page is its own stream). Raw streams (zip) or zlib
  * streams (PDF). The sink receives each job, deflated, on the queueing
  * thread, in order: all file output happens there.
+ *
+ * Streams in one job are deflated by libdeflate, streams of several by
+ * zlib: the bytes differ, both are deflate.
  *
  * Without a second thread (pthread_create failed) jobs are deflated
  * inline: slower, the same bytes. Buffers are wiped when freed, as what
@@ -20,6 +24,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include "core/util.h"
@@ -48,7 +53,10 @@ struct deflater {
 	 * for the sink, [deflated, queued) to be deflated. Only the second
 	 * thread moves deflated, only the queueing thread the others. */
 	size_t queued, deflated, collected;
-	z_stream zs;              /* the deflating thread's */
+	z_stream zs;              /* the deflating thread's: streams of */
+	int open;                 /* several jobs, this one begun */
+	struct libdeflate_compressor *ld;   /* its: whole streams */
+	int raw;
 	int zs_ready;
 	deflate_sink sink;
 	void *ctx;
