@@ -239,6 +239,44 @@ static void check_qpdf(const char *pdf)
 	free(err);
 }
 
+/*
+ * Text is written as literal strings of 2-byte codes; a code with a
+ * line-end byte (U+010A, U+010D) must be escaped there, as a reader may
+ * turn a raw CR into LF (ISO 32000 7.3.4.2). poppler and pypdf keep it
+ * raw, so this looks at the uncompressed content itself.
+ */
+static const char line_ends_py[] =
+	"import re, sys, zlib\n"
+	"d = open(sys.argv[1], 'rb').read()\n"
+	"n = [0, 0, 0, 0]\n"
+	"for m in re.finditer(rb'stream\\r?\\n', d):\n"
+	"    try:\n"
+	"        c = zlib.decompressobj().decompress(d[m.end():])\n"
+	"    except zlib.error:\n"
+	"        continue\n"
+	"    if b' Tj' not in c:\n"
+	"        continue\n"
+	"    for i, s in enumerate((b'\\x01\\r', b'\\x01\\\\r', b'\\x01\\n',\n"
+	"                           b'\\x01\\\\n')):\n"
+	"        n[i] += c.count(s)\n"
+	"print(*n)\n";
+
+static void check_line_ends(const char *pdf)
+{
+	char *py = tmp_path("line_ends.py"), *cmd, *out;
+	FILE *fp = fopen(py, "w");
+
+	CHECK(fp && fputs(line_ends_py, fp) >= 0 && fclose(fp) == 0);
+	cmd = xasprintf(PYTHON " '%s' '%s'", py, pdf);
+	CHECK(run(cmd, &out, NULL) == 0);
+	/* In content streams: raw CR, escaped CR, raw LF, escaped LF after
+	 * a 0x01 byte. */
+	CHECK_STR(out, "0 1 0 1\n");
+	free(cmd);
+	free(out);
+	free(py);
+}
+
 /* ==== Helpers: pixels and word boxes ==== */
 
 struct pgm {
@@ -438,10 +476,14 @@ static const struct person class_7a[] = {
 	{ "Isla", "Taylor", "itaylor", "ginger-koala-69", "7A", "19" },
 	{ "Noah", "Williams", "nwilliams", "indigo-panda-70", "7A", "20" },
 	{ "Ava", "Brown", "abrown", "silver-gecko-81", "7A", "25" },
-	{ "Jack", "Evans", "jevans", "olive-tapir-92", "7A", "26" },
 	{ "Grace", "Thomas-Roberts", "gthomasroberts", "coral-yak-03",
 	  "7A", "27" },
 	{ "Freya", "Walker", "fwalker", "saffron-ibis-14", "7A", "28" },
+	/* Codes whose bytes are a literal string's specials: U+010A and
+	 * U+010D (a line end), U+0128 and U+0129 (parentheses), U+015C
+	 * (backslash); and the specials themselves. */
+	{ "Ċensu Ĩĩ", "Vašíček (Jr) \\ Ŝ", "cvasicek", "p(a)s\\s-11", "7A",
+	  "26" },
 	{ "Leo", "Wright", "lwright", "azure-quail-25", "7A", "" },
 };
 
@@ -524,6 +566,7 @@ static void test_pdf_write_strips(void)
 	CHECK(count(flat, "born on the") == NPEOPLE - 1);
 	check_fonts(pdf, all_fonts);
 	check_qpdf(pdf);
+	check_line_ends(pdf);
 	free(pdf);
 	free(diag);
 	free(info);
