@@ -492,13 +492,37 @@ long long now_seconds(void)
 	return (long long)time(NULL);
 }
 
+/*
+ * The civil date of a day count since 1970-01-01 in the proleptic
+ * Gregorian calendar (H. Hinnant's days_from_civil, inverted): exact for
+ * any year, without gmtime_r's time zone lock, as audit listings format
+ * a time for every row.
+ */
+static void civil(long long days, long long *y, int *m, int *d)
+{
+	long long z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+	long long doe = z - era * 146097;
+	long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	long long mp = (5 * doy + 2) / 153;
+
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
 void format_iso8601(long long t, char *out, size_t outsz)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
+	long long days = t / 86400, secs = t % 86400, y;
+	int m, d;
 
-	gmtime_r(&tt, &tm);
-	strftime(out, outsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (secs < 0) {
+		secs += 86400;
+		days--;
+	}
+	civil(days, &y, &m, &d);
+	snprintf(out, outsz, "%04lld-%02d-%02dT%02lld:%02lld:%02lldZ", y, m, d,
+		 secs / 3600, secs / 60 % 60, secs % 60);
 }
 
 /* Reads exactly n digits at *s into *v; advances *s. */

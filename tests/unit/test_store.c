@@ -903,6 +903,7 @@ static void test_store_select(void)
 	struct store *st = open_db("select.db");
 	struct rows r = { SBUF_INIT, 0, 10, 0 };
 	long long site, g, u1, u2, u3;
+	sqlite3 *db;
 
 	if (!st)
 		return;
@@ -930,6 +931,24 @@ static void test_store_select(void)
 	sbuf_reset(&r.sb);
 	CHECK(store_select(st, site, "7B", 1, collect, &r) == 0);
 	CHECK(r.sb.len == 0);
+	/* The day of a date as the store keeps it; nothing for no date or
+	 * for one in another form. */
+	db = raw_open("select.db");
+	raw_exec(db, "UPDATE user SET dob = '2014-11-03' WHERE id = 2");
+	raw_exec(db, "UPDATE user SET dob = NULL WHERE id = 1");
+	sbuf_reset(&r.sb);
+	CHECK(store_select(st, site, "7A", 1, collect, &r) == 0);
+	CHECK_STR(sbuf_str(&r.sb),
+		  "aadams|Test|Adams|2|student|7A|3||no|no\n"
+		  "bsmith|Test|Smith|1|student|7A|||no|yes\n");
+	raw_exec(db, "UPDATE user SET dob = '3/11/2014' WHERE id = 2");
+	raw_exec(db, "UPDATE user SET dob = '2014-11-3x' WHERE id = 1");
+	sbuf_reset(&r.sb);
+	CHECK(store_select(st, site, "7A", 1, collect, &r) == 0);
+	CHECK_STR(sbuf_str(&r.sb),
+		  "aadams|Test|Adams|2|student|7A|||no|no\n"
+		  "bsmith|Test|Smith|1|student|7A|||no|yes\n");
+	sqlite3_close(db);
 	sbuf_release(&r.sb);
 	store_close(st);
 }

@@ -473,6 +473,40 @@ static void test_mkdir_p(void)
 
 /* ==== Time ==== */
 
+/* Against the C library's calendar, from before 1970 to year 9999. */
+static void test_format_iso8601_calendar(void)
+{
+	char got[32], want[32];
+	long long t;
+	int bad = 0;
+
+	format_iso8601(1788423240LL, got, sizeof(got));
+	CHECK_STR(got, "2026-09-03T08:14:00Z");
+	format_iso8601(951782400LL, got, sizeof(got));
+	CHECK_STR(got, "2000-02-29T00:00:00Z");
+	format_iso8601(-1, got, sizeof(got));
+	CHECK_STR(got, "1969-12-31T23:59:59Z");
+	format_iso8601(253402300799LL, got, sizeof(got));
+	CHECK_STR(got, "9999-12-31T23:59:59Z");
+	/* A step of a day and 3,607 seconds visits every date, month end
+	 * and leap day, and every hour, over the range. */
+	for (t = -2208988800LL; t < 253402300799LL && !bad;
+	     t += 86400 + 3607 + (t > 4102444800LL ? 86400 * 97 : 0)) {
+		time_t tt = (time_t)t;
+		struct tm tm;
+
+		gmtime_r(&tt, &tm);
+		strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		format_iso8601(t, got, sizeof(got));
+		if (strcmp(got, want) != 0) {
+			fprintf(stderr, "  %lld: got %s, want %s\n", t, got,
+				want);
+			bad = 1;
+		}
+	}
+	CHECK(!bad);
+}
+
 static void test_parse_iso8601(void)
 {
 	long long t = 0;
@@ -744,6 +778,7 @@ int main(void)
 	RUN(test_atomic_commit);
 	RUN(test_atomic_abort);
 	RUN(test_mkdir_p);
+	RUN(test_format_iso8601_calendar);
 	RUN(test_parse_iso8601);
 	RUN(test_format_iso8601);
 	RUN(test_now_seconds);
