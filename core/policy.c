@@ -57,6 +57,7 @@ struct wordlists {
 	size_t nwords;
 	char **deny;                 /* sorted, so entries sharing a first */
 	size_t ndeny;                /* letter sit together */
+	size_t longest;              /* bytes of the longest word */
 	size_t first[27];            /* entries starting with 'a'+c: */
 	                             /* deny[first[c]] .. deny[first[c+1]-1] */
 	uint32_t letters[256];       /* the letters each byte may stand for */
@@ -582,6 +583,8 @@ struct wordlists *wordlists_load(const char *words_path,
 			continue;
 		}
 		kept_line = e->line;
+		if (strlen(e->word) > wl->longest)
+			wl->longest = strlen(e->word);
 		wl->words[n++] = e->word;
 		e->word = NULL;
 	}
@@ -594,6 +597,18 @@ fail:
 	entries_release(&words);
 	wordlists_free(wl);
 	return NULL;
+}
+
+size_t policy_max_length(const struct policy *p, const struct wordlists *wl)
+{
+	size_t seplen = strlen(p->separator);
+
+	if (p->style == POLICY_RANDOM)
+		return (size_t)p->length;
+	/* As gen_words() puts them together. */
+	return (size_t)p->words * wl->longest +
+	       (size_t)(p->words > 0 ? p->words - 1 : 0) * seplen +
+	       (p->digits ? seplen + (size_t)p->digits : 0);
 }
 
 void wordlists_free(struct wordlists *wl)

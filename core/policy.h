@@ -94,6 +94,9 @@ int policy_check(const struct policy *p, const struct wordlists *wl);
  */
 double policy_entropy(const struct policy *p, const struct wordlists *wl);
 
+/* The most bytes a password of p can have (without its NUL). */
+size_t policy_max_length(const struct policy *p, const struct wordlists *wl);
+
 /*
  * Generates one password into out (outsz bytes, at least 256); secrets_init()
  * must have succeeded. personal is a NULL-terminated list of strings

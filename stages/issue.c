@@ -20,7 +20,9 @@
 #include "core/tty.h"
 #include "core/util.h"
 
-#define SLOT 160   /* bytes of locked memory per password */
+/* The longest password a batch may hold; its passwords get the room the
+ * longest its policies can make, not this much. */
+#define SLOT_MAX 160
 
 struct resolve {
 	struct issue *is;
@@ -124,15 +126,15 @@ static void *gen_worker(void *arg)
 				continue;
 			len = policy_generate(it->policy, g->ctx->wordlists,
 					      personal, buf, sizeof(buf));
-			if (len < 0 || len >= SLOT) {
-				if (len >= SLOT)
-					errorf("policy '%s' makes passwords "
-					       "longer than %d characters",
-					       it->user_type, SLOT - 1);
+			if (len < 0 || (size_t)len >= is->slot) {
+				if (len >= 0)
+					errorf("policy '%s' made a password "
+					       "of %d characters, over its "
+					       "bound", it->user_type, len);
 				g->failed = 1;
 				break;
 			}
-			it->password = is->secret + i * SLOT;
+			it->password = is->secret + i * is->slot;
 			memcpy(it->password, buf, (size_t)len + 1);
 			if (g->hashes) {
 				g->hashes[i] = xmalloc(SECRETS_PWHASH_MAX);
@@ -230,12 +232,16 @@ static int cmp_pair(const void *a, const void *b)
 
 /* ==== Sealing on every core ==== */
 
-#define BOX (SLOT + 64)   /* bytes of a sealed password, with room */
+/* Bytes of a sealed password of the batch, the longest. */
+static size_t box_size(const struct issue *is)
+{
+	return seal_size(is->slot - 1);
+}
 
 struct sealing {
 	struct ctx *ctx;
 	struct issue *is;
-	unsigned char *box;       /* BOX bytes per item */
+	unsigned char *box;       /* box_size() bytes per item */
 	size_t from, to;
 	int failed;
 };
@@ -255,7 +261,7 @@ static void *seal_range(void *arg)
 		adlen = credential_ad(ad, sizeof(ad), sg->ctx->site_id,
 				      it->user_id, is->batch_id);
 		if (seal(sg->ctx->key, it->password, strlen(it->password), ad,
-			 adlen, sg->box + i * BOX) != 0) {
+			 adlen, sg->box + i * box_size(is)) != 0) {
 			sg->failed = 1;
 			break;
 		}
@@ -305,7 +311,7 @@ static int write_batch(struct ctx *ctx, struct issue *is, const char *actor,
 	struct store *st = ctx->store;
 	struct idset gone = { 0 };
 	struct pairs old = { 0 };
-	unsigned char *box = NULL;   /* sealed passwords, BOX bytes each */
+	unsigned char *box = NULL;   /* sealed passwords, box_size() each */
 	struct sbuf detail = SBUF_INIT;
 	size_t count = 0;
 	int rc, started = 0, hook = 0;   /* hook: what during() said */
@@ -342,7 +348,7 @@ static int write_batch(struct ctx *ctx, struct issue *is, const char *actor,
 				(long long)is->items[i].policy->expiry_days *
 				86400;
 	if (ctx->cfg->reveal) {
-		box = xmalloc(is->n * BOX);
+		box = xmalloc(is->n * box_size(is));
 		if ((rc = seal_all(ctx, is, box)) != 0)
 			goto fail;
 	}
@@ -358,7 +364,7 @@ static int write_batch(struct ctx *ctx, struct issue *is, const char *actor,
 			continue;
 		if (ctx->cfg->reveal) {
 			rc = store_issue_add(st, it->user_id, it->group ?
-					     it->group : "", box + i * BOX,
+					     it->group : "", box + i * box_size(is),
 					     seal_size(strlen(it->password)),
 					     NULL, it->expires);
 		} else {
@@ -438,14 +444,31 @@ int issue_batch(struct ctx *ctx, struct issue *is, const char *actor,
 		return rc;
 	if (ctx->cfg->reveal && (rc = ctx_key(ctx, 1)) != 0)
 		return rc;
+	/* Room for the longest password any of the batch's policies makes:
+	 * 100,000 slots of 160 bytes were 16 MB of locked memory. */
+	is->slot = 1;
 	for (size_t i = 0; i < is->n; i++) {
 		struct issue_item *it = &is->items[i];
+		const struct policy *last = i ? is->items[i - 1].policy : NULL;
+		size_t max;
 
-		if (!it->skip && !(it->policy = ctx_policy(ctx,
-							   it->user_type)))
+		if (it->skip)
+			continue;
+		if (!(it->policy = ctx_policy(ctx, it->user_type)))
 			return EX_CONFIG;
+		if (it->policy == last)
+			continue;
+		max = policy_max_length(it->policy, ctx->wordlists);
+		if (max >= SLOT_MAX) {
+			errorf("policy '%s' makes passwords of up to %zu "
+			       "characters; at most %d", it->user_type, max,
+			       SLOT_MAX - 1);
+			return EX_CONFIG;
+		}
+		if (max + 1 > is->slot)
+			is->slot = max + 1;
 	}
-	is->secret_len = is->n * SLOT;
+	is->secret_len = is->n * is->slot;
 	is->secret = secrets_alloc(is->secret_len ? is->secret_len : 1);
 	if (!is->secret)
 		die("tempass: out of memory for %zu passwords", is->n);

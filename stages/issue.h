@@ -38,6 +38,7 @@ struct issue {
 	struct arena arena;       /* names of the items */
 	char *secret;             /* locked buffer holding the passwords */
 	size_t secret_len;
+	size_t slot;              /* its bytes per password */
 	/* the batch, once written */
 	long long batch_id, version, generated_at;
 	size_t issued, claimed, left, unknown, voided;

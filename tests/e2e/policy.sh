@@ -72,6 +72,24 @@ printf '\n[policy student]\nmin_entropy_bits = 20\n' >>pipeline.conf
 check_exit "a floor below the entropy is fine" 0 tp policy --format tsv
 check_eq "policy shows the floor" "$(row "$T/.out" student | cut -f3,4)" "$(printf '27.3\t20')"
 
+# ---- room for a password is sized by what its policy can make
+cp base.conf pipeline.conf
+printf 'mountainsideway\nwatercolourpens\nblackcurrantjam\nhazelnutbiscuit\n' >long-words.txt
+sed -i "s#^words *=.*#words = $T/long-words.txt#" pipeline.conf
+printf '\n[policy student]\nwords = 12\nseparator = ----\ndigits = 12\n' >>pipeline.conf
+check_exit "a policy that can make passwords of 240 characters: exit 78" 78 \
+	tp regenerate --admin demo --password-file pw --yes --input a.tsv
+check_grep "says how long and the limit" "policy 'student' makes passwords of up to 240 characters; at most 159" "$T/.err"
+check_eq "and no batch was made" "$(sql 'select count(*) from batch')" 2
+printf '\n[policy student]\nwords = 8\n' >>pipeline.conf
+check_exit "8 such words (164 characters at most) are refused too" 78 \
+	tp regenerate --admin demo --password-file pw --yes --input a.tsv
+printf '\n[policy student]\nwords = 7\n' >>pipeline.conf
+check_exit "7 of them (145 at most) make a batch" 0 \
+	tp regenerate --admin demo --password-file pw --yes --input a.tsv
+check_eq "of passwords 145 characters long, the most the policy allows" \
+	"$(col "$T/.out" password | awk '{ print length($0) }' | sort -u)" 145
+
 cp base.conf pipeline.conf
 printf '\n[policy student]\nstyle = pictures\n' >>pipeline.conf
 check_exit "an unknown style: exit 78" 78 tp policy

@@ -802,6 +802,42 @@ static void test_policy_generate_random(void)
 
 /* The default words policy on the shipped list, which holds "amber",
  * "gold" and "golden": the user's names must keep them out. */
+/* The bound a batch sizes its room by: never passed, and reached. */
+static void test_policy_max_length(void)
+{
+	struct wordlists *wl = load_quiet(WORDS_FILE, DENY_FILE);
+	struct policy p;
+	char out[256];
+	size_t longest = 0;
+	int over = 0;
+
+	CHECK(wl != NULL);
+	if (!wl)
+		return;
+	policy_init(&p, "staff");
+	CHECK(policy_max_length(&p, wl) == 12);
+	p.length = 40;
+	CHECK(policy_max_length(&p, wl) == 40);
+	policy_release(&p);
+	/* 2 words of at most 7 letters, "-", "-", 2 digits. */
+	policy_init(&p, "student");
+	CHECK(policy_max_length(&p, wl) == 18);
+	for (int i = 0; i < N; i++) {
+		int len = policy_generate(&p, wl, NULL, out, sizeof(out));
+
+		over += len < 0 || (size_t)len > policy_max_length(&p, wl);
+		if (len > 0 && (size_t)len > longest)
+			longest = (size_t)len;
+	}
+	CHECK(over == 0);
+	CHECK(longest == 18);
+	p.words = 3;
+	p.digits = 0;
+	CHECK(policy_max_length(&p, wl) == 3 * 7 + 2);
+	policy_release(&p);
+	wordlists_free(wl);
+}
+
 static void test_policy_generate_words(void)
 {
 	struct wordlists *wl = load_quiet(WORDS_FILE, DENY_FILE);
@@ -1094,6 +1130,7 @@ int main(void)
 	RUN(test_policy_check);
 	RUN(test_policy_generate_random);
 	RUN(test_policy_generate_words);
+	RUN(test_policy_max_length);
 	RUN(test_policy_generate_screening);
 	RUN(test_policy_is_offensive);
 	{
