@@ -58,11 +58,16 @@ struct store {
 	/*
 	 * Rows of this transaction waiting to be written, each moved by one
 	 * INSERT ... SELECT (see "Rows held in memory"): audit events (at
-	 * commit or in slices), a batch's credentials (store_issue_finish),
+	 * commit or in slices), a batch's credentials (in slices and at
+ * store_issue_finish),
 	 * and in a bulk transaction new users and their memberships (before
 	 * any other statement runs, in slices and at commit).
 	 */
 	struct rowbuf audit, issue, users, members;
+	/* The batch being issued (store_issue_begin) */
+	long long issue_batch, issue_now;
+	void (*issue_voided)(void *ctx, long long user, long long version);
+	void *issue_ctx;
 	long long next_user;     /* the id the next new user gets; 0: unread */
 	int flushing;            /* writing the waiting users and members */
 };
@@ -932,6 +937,7 @@ void store_rollback(struct store *st)
 	st->next_user = 0;
 	rows_clear(&st->audit);
 	rows_clear(&st->issue);
+	st->issue_voided = NULL;
 	rows_clear(&st->users);
 	rows_clear(&st->members);
 	st->last_type[0] = '\0';
@@ -1795,10 +1801,10 @@ long long store_credential_issue(struct store *st, long long batch,
 	int rc;
 
 	*voided_version = 0;
+	store_issue_begin(st, batch, now, one_voided, voided_version);
 	if ((rc = store_issue_add(st, user, group, sealed, len, pwhash,
 				  expires)) != 0 ||
-	    (rc = store_issue_finish(st, batch, now, one_voided,
-				     voided_version)) != 0)
+	    (rc = store_issue_finish(st)) != 0)
 		return rc;
 	return sqlite3_last_insert_rowid(st->db);
 }
@@ -2064,6 +2070,20 @@ int store_user_types(struct store *st, long long site,
 
 /* ==== Issuing a batch in bulk ==== */
 
+void store_issue_begin(struct store *st, long long batch, long long now,
+		       void (*voided)(void *ctx, long long user,
+				      long long version),
+		       void *ctx)
+{
+	ASSERT(st->in_tx && st->issue.n == 0);
+	st->issue_batch = batch;
+	st->issue_now = now;
+	st->issue_voided = voided;
+	st->issue_ctx = ctx;
+}
+
+static int flush_issue(struct store *st);
+
 int store_issue_add(struct store *st, long long user, const char *group,
 		    const unsigned char *sealed, size_t len, const char *pwhash,
 		    long long expires)
@@ -2077,7 +2097,8 @@ int store_issue_add(struct store *st, long long user, const char *group,
 	cell_blob(rb, &c[2], sealed, len);
 	cell_text(rb, &c[3], pwhash);
 	cell_int(&c[4], expires);
-	return 0;
+	/* A slice at a time: a batch of 100,000 held whole was 20 MB. */
+	return rb->n >= SLICE ? flush_issue(st) : 0;
 }
 
 /* Orders rows of the issue buffer (5 cells each) by user. */
@@ -2089,10 +2110,13 @@ static int cmp_issue_row(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int store_issue_finish(struct store *st, long long batch, long long now,
-		       void (*voided)(void *ctx, long long user,
-				      long long version),
-		       void *ctx)
+/*
+ * Writes the credentials waiting in st->issue: voids its users' current
+ * credentials and reset tokens (telling issue_voided of each), then
+ * inserts the new ones. Each user comes once in a batch, so a slice at a
+ * time does what the whole batch at once would.
+ */
+static int flush_issue(struct store *st)
 {
 	static const char old[] =
 		"SELECT c.id, c.user_id, b.version FROM rows(?1) n"
@@ -2112,10 +2136,13 @@ int store_issue_finish(struct store *st, long long batch, long long now,
 		" FROM rows(?1) n WHERE reset_token.user_id = n.c0"
 		" AND reset_token.state = 'current'";
 	struct rowbuf gone = { .ncols = 1 };   /* credentials to void */
+	long long batch = st->issue_batch, now = st->issue_now;
 	sqlite3_stmt *s;
 	int rc = -1;
 
-	ASSERT(st->in_tx);
+	ASSERT(st->in_tx && st->issue_voided);
+	if (st->issue.n == 0)
+		return 0;
 	/* In user order: the credential indexes grow at one end. */
 	qsort(st->issue.cells, st->issue.n,
 	      (size_t)st->issue.ncols * sizeof(*st->issue.cells),
@@ -2125,8 +2152,8 @@ int store_issue_finish(struct store *st, long long batch, long long now,
 	sqlite3_bind_pointer(s, 1, &st->issue, ROWS_PTR, NULL);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		cell_int(row_add(&gone), sqlite3_column_int64(s, 0));
-		voided(ctx, sqlite3_column_int64(s, 1),
-		       sqlite3_column_int64(s, 2));
+		st->issue_voided(st->issue_ctx, sqlite3_column_int64(s, 1),
+				 sqlite3_column_int64(s, 2));
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
@@ -2157,6 +2184,14 @@ int store_issue_finish(struct store *st, long long batch, long long now,
 out:
 	rows_clear(&st->issue);
 	rows_release(&gone);
+	return rc;
+}
+
+int store_issue_finish(struct store *st)
+{
+	int rc = flush_issue(st);
+
+	st->issue_voided = NULL;
 	return rc;
 }
 

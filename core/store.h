@@ -206,20 +206,23 @@ int store_batch_create(struct store *st, long long site, const char *actor,
 		       const char *criteria, long long count, long long now,
 		       long long *id, long long *version);
 /*
- * Issuing a whole batch in bulk, inside one transaction: store_issue_add()
- * for each user (at most once each), then store_issue_finish(), which
- * calls voided(ctx, user, version) for each user whose current credential
- * it is about to void, voids those and the users' reset tokens, and
- * stores the new credentials of batch. Set-wise statements instead of a
- * few per user.
+ * Issuing a whole batch in bulk, inside one transaction:
+ * store_issue_begin(), store_issue_add() for each user (at most once
+ * each), then store_issue_finish(). The credentials are written a slice
+ * at a time, as they come and at the finish: for each user whose current
+ * credential is about to be voided, voided(ctx, user, version) is called;
+ * those credentials and the users' reset tokens are voided and the new
+ * credentials of batch stored. Set-wise statements instead of a few per
+ * user.
  */
-int store_issue_add(struct store *st, long long user, const char *group,
-		    const unsigned char *sealed, size_t len, const char *pwhash,
-		    long long expires);
-int store_issue_finish(struct store *st, long long batch, long long now,
+void store_issue_begin(struct store *st, long long batch, long long now,
 		       void (*voided)(void *ctx, long long user,
 				      long long version),
 		       void *ctx);
+int store_issue_add(struct store *st, long long user, const char *group,
+		    const unsigned char *sealed, size_t len, const char *pwhash,
+		    long long expires);
+int store_issue_finish(struct store *st);
 /*
  * Issues one credential of batch to user as store_issue_finish() does
  * (voiding the user's current one and reset tokens); the batch of one. sealed (len bytes) or pwhash holds the

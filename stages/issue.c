@@ -357,6 +357,8 @@ static int write_batch(struct ctx *ctx, struct issue *is, const char *actor,
 			goto fail;
 		started = 1;
 	}
+	store_issue_begin(st, is->batch_id, is->generated_at, note_voided,
+			  &old);
 	for (size_t i = 0; i < is->n; i++) {
 		struct issue_item *it = &is->items[i];
 
@@ -375,12 +377,11 @@ static int write_batch(struct ctx *ctx, struct issue *is, const char *actor,
 		if (rc)
 			goto fail;
 	}
+	if ((rc = store_issue_finish(st)) != 0)
+		goto fail;
 	/* The store holds its own copies now. */
 	free(box);
 	box = NULL;
-	if ((rc = store_issue_finish(st, is->batch_id, is->generated_at,
-				     note_voided, &old)) != 0)
-		goto fail;
 	if (old.n)
 		qsort(old.v, old.n, sizeof(*old.v), cmp_pair);
 	for (size_t i = 0; i < is->n; i++) {

@@ -1006,6 +1006,75 @@ static void test_store_batch_create(void)
 	store_close(st);
 }
 
+static void count_voided(void *ctx, long long user, long long version)
+{
+	long long *n = ctx;
+
+	(void)user;
+	n[0]++;
+	n[1] += version;
+}
+
+/*
+ * A batch larger than the slices it is written in: every user's older
+ * credential voided and reported once, one current credential each.
+ */
+static void test_store_issue_bulk(void)
+{
+	enum { USERS = 20000 };
+	static const unsigned char sealed[] = { 7, 7, 7 };
+	struct store *st = open_db("issue_bulk.db");
+	long long site, batch[2], v, voided[2] = { 0, 0 };
+	long long *ids = xcalloc(USERS, sizeof(*ids));
+	sqlite3 *db;
+
+	if (!st)
+		return;
+	db = raw_open("issue_bulk.db");
+	site = store_site(st, "oakfield", "Oakfield");
+	CHECK(store_begin_bulk(st) == 0);
+	for (int i = 0; i < USERS; i++) {
+		char ext[16], name[16];
+		struct store_user u;
+
+		snprintf(ext, sizeof(ext), "%06d", i);
+		snprintf(name, sizeof(name), "u%06d", i);
+		u = make_user(ext, name, "Test", name);
+		CHECK(store_user_insert(st, site, &u, NOW) == 0);
+		ids[i] = u.id;
+		store_user_release(&u);
+	}
+	CHECK(store_commit(st) == 0);
+	for (int b = 0; b < 2; b++) {
+		CHECK(store_begin_bulk(st) == 0);
+		CHECK(store_batch_create(st, site, "admin", "all", USERS,
+					 NOW + b, &batch[b], &v) == 0);
+		store_issue_begin(st, batch[b], NOW + b, count_voided,
+				  voided);
+		/* Newest users first: slices are not in user order. */
+		for (int i = USERS - 1; i >= 0; i--)
+			CHECK(store_issue_add(st, ids[i], "7A", sealed,
+					      sizeof(sealed), NULL,
+					      NOW + DAY) == 0);
+		CHECK(store_issue_finish(st) == 0);
+		CHECK(store_commit(st) == 0);
+		/* The first batch voided nothing; the second all of it. */
+		CHECK(voided[0] == (b ? USERS : 0));
+		CHECK(voided[1] == (b ? USERS : 0));
+	}
+	CHECK(raw_int(db, "SELECT count(*) FROM credential WHERE state ="
+		      " 'current' AND batch_id = (SELECT max(id) FROM batch)")
+	      == USERS);
+	CHECK(raw_int(db, "SELECT count(*) FROM credential WHERE state ="
+		      " 'void' AND sealed IS NULL AND voided_by = (SELECT"
+		      " max(id) FROM batch)") == USERS);
+	CHECK(raw_int(db, "SELECT count(DISTINCT user_id) FROM credential")
+	      == USERS);
+	sqlite3_close(db);
+	free(ids);
+	store_close(st);
+}
+
 static void test_store_credential_issue(void)
 {
 	static const unsigned char sealed1[] = { 1, 2, 3, 4, 5 };
@@ -1470,6 +1539,7 @@ int main(void)
 	RUN(test_store_select);
 	RUN(test_store_batch_create);
 	RUN(test_store_credential_issue);
+	RUN(test_store_issue_bulk);
 	RUN(test_store_credential_current_unique);
 	RUN(test_store_claim);
 	RUN(test_store_expire);
