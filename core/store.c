@@ -832,6 +832,11 @@ int store_begin(struct store *st)
 	return 0;
 }
 
+int store_unmap(struct store *st)
+{
+	return exec(st, "PRAGMA mmap_size = 0");
+}
+
 int store_begin_bulk(struct store *st)
 {
 	int rc;
@@ -2483,9 +2488,12 @@ int store_list_audit(struct store *st, long long site, long long user,
 		" AND (?2 = 0 OR a.user_id = ?2)"
 		" AND (?3 = 0 OR a.batch_id = ?3)"
 		" AND a.at >= ?4 ORDER BY a.id";
-	sqlite3_stmt *s = prep(st, sql);
+	sqlite3_stmt *s;
 
-	if (!s)
+	/* Inside a transaction, its own events too. */
+	if (st->in_tx && st->audit.n && flush_audit(st) != 0)
+		return -1;
+	if (!(s = prep(st, sql)))
 		return -1;
 	sqlite3_bind_int64(s, 1, site);
 	sqlite3_bind_int64(s, 2, user);

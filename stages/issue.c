@@ -347,15 +347,16 @@ static int write_batch(struct ctx *ctx, struct issue *is, const char *actor,
 			is->items[i].expires = is->generated_at +
 				(long long)is->items[i].policy->expiry_days *
 				86400;
-	if (ctx->cfg->reveal) {
-		box = xmalloc(is->n * box_size(is));
-		if ((rc = seal_all(ctx, is, box)) != 0)
-			goto fail;
-	}
+	/* The lists start as soon as they can, beside the sealing. */
 	if (is->during) {
 		if ((hook = is->during(is->during_arg, is, ISSUE_READY)))
 			goto fail;
 		started = 1;
+	}
+	if (ctx->cfg->reveal) {
+		box = xmalloc(is->n * box_size(is));
+		if ((rc = seal_all(ctx, is, box)) != 0)
+			goto fail;
 	}
 	store_issue_begin(st, is->batch_id, is->generated_at, note_voided,
 			  &old);

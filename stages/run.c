@@ -199,36 +199,33 @@ static void *run_job(void *arg)
 	return NULL;
 }
 
-/* The batch's audit events as out_dir/SITE-vN-audit.tsv. */
-static int write_audit(struct ctx *ctx, const struct issue *is)
+/*
+ * The batch's audit events into out_dir/SITE-vN-audit.tsv, under a
+ * temporary name in *af until lists_publish() names it. Read inside the
+ * batch's transaction, while the lists are still being written.
+ */
+static int write_audit(struct ctx *ctx, const struct issue *is,
+		       struct atomic_file *af)
 {
 	static const char *const cols[] = {
 		"id", "at", "actor", "action", "username", "batch", "detail",
 	};
-	struct atomic_file af;
 	struct rec_writer *w;
 	char *path = xasprintf("%s/%s-v%lld-audit.tsv", ctx->cfg->out_dir,
 			       ctx->site->code, is->version);
 	int rc;
 
-	if (atomic_open(&af, path, 0) != 0) {
-		free(path);
+	rc = atomic_open(af, path, 0);
+	free(path);
+	if (rc != 0)
 		return EX_CANTCREAT;
-	}
-	w = rec_writer_new(af.fp, REC_TSV, cols, ARRAY_SIZE(cols));
+	w = rec_writer_new(af->fp, REC_TSV, cols, ARRAY_SIZE(cols));
 	rc = store_list_audit(ctx->store, ctx->site_id, 0, is->batch_id, 0,
 			      write_record, w);
 	if (rec_writer_close(w) != 0 || rc) {
-		atomic_abort(&af);
-		free(path);
+		atomic_abort(af);
 		return rc ? store_status(rc) : EX_IOERR;
 	}
-	if (atomic_commit(&af) != 0) {
-		free(path);
-		return EX_CANTCREAT;
-	}
-	printf("%s\n", path);
-	free(path);
 	return 0;
 }
 
@@ -243,8 +240,8 @@ static void batch_table(struct ctx *ctx, const struct issue *is,
 {
 	size_t nsel = NSELECT - 1, n = nsel + ISSUE_NCOLUMNS, k = 0;
 	const char **cols = arena_alloc(arena, n * sizeof(*cols));
-	char *batch = arena_strdup(arena, "");
-	char *version, *gen, buf[32];
+	char *batch, *version, *gen, *expires = NULL, buf[32];
+	long long expires_at = 0;
 
 	for (size_t i = 0, j = 0; i < NSELECT; i++)
 		if (strcmp(select_cols[i], "group") != 0)
@@ -270,13 +267,18 @@ static void batch_table(struct ctx *ctx, const struct issue *is,
 		for (size_t i = 0, j = 0; i < NSELECT; i++)
 			if (strcmp(select_cols[i], "group") != 0)
 				row[j++] = rows[r][i];
-		format_iso8601(it->expires, buf, sizeof(buf));
+		/* Users of one policy share one expiry: one copy. */
+		if (!expires || it->expires != expires_at) {
+			format_iso8601(it->expires, buf, sizeof(buf));
+			expires = arena_strdup(arena, buf);
+			expires_at = it->expires;
+		}
 		row[nsel + 0] = it->group ? it->group : "";
 		row[nsel + 1] = ctx->site->name;
 		row[nsel + 2] = batch;
 		row[nsel + 3] = version;
 		row[nsel + 4] = gen;
-		row[nsel + 5] = arena_strdup(arena, buf);
+		row[nsel + 5] = expires;
 		row[nsel + 6] = it->password;
 		t->rows[k++] = row;
 	}
@@ -296,7 +298,8 @@ struct lists {
 	struct job *jobs;
 	pthread_t *th;
 	size_t njobs;
-	int audit;                /* the audit export, after the commit */
+	int audit;                /* the audit export too */
+	struct atomic_file audit_file;   /* it, until named */
 	int running;              /* threads started, not yet joined */
 	struct arena arena;
 	struct emit_table t;
@@ -387,18 +390,29 @@ static int lists_during(void *arg, struct issue *is, int phase)
 		l->running = 1;
 		return 0;
 	case ISSUE_DONE:
+		/* Every event of the batch is stored: exported while the
+		 * lists are still being written. */
+		if (l->audit) {
+			int rc = write_audit(l->ctx, is, &l->audit_file);
+
+			if (rc) {
+				lists_join(l);
+				return rc;
+			}
+		}
 		return lists_join(l);
 	default:
 		lists_join(l);
 		for (size_t i = 0; i < l->njobs; i++)
 			emit_pending_abort(&l->jobs[i].pending);
+		atomic_abort(&l->audit_file);
 		return 0;
 	}
 }
 
 /* After the commit: the lists get their names, in the order of [run]
  * outputs, and the audit is exported. */
-static int lists_publish(struct lists *l, const struct issue *is)
+static int lists_publish(struct lists *l)
 {
 	int rc = 0;
 
@@ -409,10 +423,15 @@ static int lists_publish(struct lists *l, const struct issue *is)
 			rc = r;
 	}
 	if (l->audit) {
-		int r = write_audit(l->ctx, is);
+		char *path = xstrdup(l->audit_file.path);
 
-		if (!rc)
-			rc = r;
+		if (atomic_commit(&l->audit_file) != 0) {
+			if (!rc)
+				rc = EX_CANTCREAT;
+		} else {
+			printf("%s\n", path);
+		}
+		free(path);
 	}
 	return rc;
 }
@@ -420,6 +439,7 @@ static int lists_publish(struct lists *l, const struct issue *is)
 static void lists_release(struct lists *l)
 {
 	lists_join(l);
+	atomic_abort(&l->audit_file);
 	for (size_t i = 0; i < l->njobs; i++) {
 		emit_pending_abort(&l->jobs[i].pending);
 		free(l->jobs[i].t.rows);
@@ -518,11 +538,19 @@ static int cmd_run(struct ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 	}
+	/* Needed only to pick each user once: 6 MB for 100,000. */
+	hmap_release(&p.seen);
 	if ((rc = confirm_admin(ctx, cfg->run_admin,
 				cfg->run_password_file)) != 0)
 		goto out;
 	if ((rc = issue_resolve(ctx, &is)) != 0)
 		goto out;
+	/* The whole-site reads are done: the batch writes, and its lists
+	 * need the memory more than the map. */
+	if (store_unmap(ctx->store) != 0) {
+		rc = EX_SOFTWARE;
+		goto out;
+	}
 	if (strcmp(cfg->delivery, "print") != 0 &&
 	    (rc = send_emails(ctx, &is, crit.buf)) != 0)
 		goto out;
@@ -540,7 +568,7 @@ static int cmd_run(struct ctx *ctx, int argc, char **argv)
 		goto out;
 	fprintf(stderr, "batch v%lld: %zu password(s) regenerated, %zu older "
 		"password(s) voided\n", is.version, is.issued, is.voided);
-	rc = lists_publish(&lists, &is);
+	rc = lists_publish(&lists);
 out:
 	if (planned)
 		lists_release(&lists);

@@ -664,6 +664,15 @@ static void test_store_users_load(void)
 			       &n) == 0);
 	CHECK(n == 0);
 	free(all);
+	/* Without the memory map, the same reads and writes still work. */
+	CHECK(store_unmap(st) == 0);
+	all = NULL;
+	CHECK(store_users_load(st, site, &all, &n) == 0);
+	CHECK(n == 3 && all && all[2].ngroups == 1);
+	for (size_t i = 0; i < n; i++)
+		store_user_release(&all[i]);
+	free(all);
+	CHECK(add_user(st, site, "4", "dd", "D") > ids[2]);
 	store_close(st);
 }
 
