@@ -1641,29 +1641,32 @@ int store_admin_remove(struct store *st, long long admin)
 
 /* ==== Selection and batches ==== */
 
-int store_select(struct store *st, long long site, const char *group, int all,
-		 store_row_fn fn, void *ctx)
+int store_select(struct store *st, long long site, const char *group,
+		 unsigned flags, store_row_fn fn, void *ctx)
 {
-	static const char sql[] =
-		"SELECT u.username, u.forename, u.surname, u.external_id,"
-		" u.user_type, g.name,"
-		" coalesce(day_of(u.dob), ''),"
-		" coalesce(u.email, ''),"
-		" CASE u.email_verified WHEN 1 THEN 'yes' ELSE 'no' END,"
-		" CASE WHEN u.claimed_at IS NULL THEN 'no' ELSE 'yes' END"
-		" FROM grp g JOIN membership m ON m.group_id = g.id"
-		" JOIN user u ON u.id = m.user_id"
-		" WHERE g.site_id = ? AND g.name = ? AND u.status = 'active'"
+#define SELECT_SQL \
+		"SELECT u.username, u.forename, u.surname, u.external_id," \
+		" u.user_type, g.name," \
+		" coalesce(day_of(u.dob), '')," \
+		" coalesce(u.email, '')," \
+		" CASE u.email_verified WHEN 1 THEN 'yes' ELSE 'no' END," \
+		" CASE WHEN u.claimed_at IS NULL THEN 'no' ELSE 'yes' END" \
+		" FROM grp g JOIN membership m ON m.group_id = g.id" \
+		" JOIN user u ON u.id = m.user_id" \
+		" WHERE g.site_id = ? AND g.name = ? AND u.status = 'active'" \
 		" AND (? OR u.claimed_at IS NULL)"
+	static const char sorted[] = SELECT_SQL
 		" ORDER BY u.surname COLLATE NOCASE, u.forename COLLATE NOCASE,"
 		" u.username";
-	sqlite3_stmt *s = prep(st, sql);
+	static const char unsorted[] = SELECT_SQL;
+#undef SELECT_SQL
+	sqlite3_stmt *s = prep(st, flags & STORE_UNSORTED ? unsorted : sorted);
 
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, site);
 	bind_text(s, 2, group);
-	sqlite3_bind_int(s, 3, all);
+	sqlite3_bind_int(s, 3, (flags & STORE_ALL) != 0);
 	return each_row(st, s, fn, ctx);
 }
 

@@ -183,11 +183,14 @@ int store_admin_remove(struct store *st, long long admin);
 
 /*
  * Members of the group (by name) at the site, active, and unclaimed unless
- * all. Values: username, forename, surname, external_id, user_type, group,
- * born_day, email, email_verified, claimed. Ordered by surname, forename.
+ * flags holds STORE_ALL. Values: username, forename, surname, external_id,
+ * user_type, group, born_day, email, email_verified, claimed. Ordered by
+ * surname, forename, unless flags holds STORE_UNSORTED (for a caller that
+ * sorts what it gathers anyway).
  */
-int store_select(struct store *st, long long site, const char *group, int all,
-		 store_row_fn fn, void *ctx);
+enum { STORE_ALL = 1, STORE_UNSORTED = 2 };
+int store_select(struct store *st, long long site, const char *group,
+		 unsigned flags, store_row_fn fn, void *ctx);
 /* The same values for one user, with group set to label. */
 int store_select_user(struct store *st, long long site, const char *username,
 		      const char *label, store_row_fn fn, void *ctx);

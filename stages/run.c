@@ -532,8 +532,10 @@ static int cmd_run(struct ctx *ctx, int argc, char **argv)
 		}
 		sbuf_addf(&crit, "%s%s", i ? ", " : "groups: ",
 			  cfg->run_groups[i]);
+		/* Unsorted: the batch's lists are sorted once, later. */
 		if ((rc = store_select(ctx->store, ctx->site_id,
-				       cfg->run_groups[i], 0, pick, &p)) != 0) {
+				       cfg->run_groups[i], STORE_UNSORTED, pick,
+				       &p)) != 0) {
 			rc = store_status(rc);
 			goto out;
 		}

@@ -114,8 +114,8 @@ static int cmd_select(struct ctx *ctx, int argc, char **argv)
 		goto out;
 	s.w = rec_writer_new(stdout, f, cols, ARRAY_SIZE(cols));
 	for (size_t i = 0; i < ngroups && rc == 0; i++)
-		rc = store_select(ctx->store, ctx->site_id, groups[i], all,
-				  emit_once, &s);
+		rc = store_select(ctx->store, ctx->site_id, groups[i],
+				  all ? STORE_ALL : 0, emit_once, &s);
 	if (rec_writer_close(s.w) != 0 && rc == 0) {
 		errorf("cannot write the selection: standard output failed");
 		rc = EX_IOERR;

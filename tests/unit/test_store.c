@@ -933,27 +933,37 @@ static void test_store_select(void)
 	CHECK_STR(sbuf_str(&r.sb),
 		  "aadams|Test|Adams|2|student|7A|14||no|no\n");
 	sbuf_reset(&r.sb);
-	CHECK(store_select(st, site, "7A", 1, collect, &r) == 0);
+	CHECK(store_select(st, site, "7A", STORE_ALL, collect, &r) == 0);
 	CHECK_STR(sbuf_str(&r.sb),
 		  "aadams|Test|Adams|2|student|7A|14||no|no\n"
 		  "bsmith|Test|Smith|1|student|7A|14||no|yes\n");
 	sbuf_reset(&r.sb);
-	CHECK(store_select(st, site, "7B", 1, collect, &r) == 0);
+	CHECK(store_select(st, site, "7B", STORE_ALL, collect, &r) == 0);
 	CHECK(r.sb.len == 0);
+	/* Unsorted: the same rows, in whatever order. */
+	sbuf_reset(&r.sb);
+	CHECK(store_select(st, site, "7A", STORE_ALL | STORE_UNSORTED,
+			   collect, &r) == 0);
+	CHECK(strstr(sbuf_str(&r.sb),
+		     "aadams|Test|Adams|2|student|7A|14||no|no\n") != NULL);
+	CHECK(strstr(sbuf_str(&r.sb),
+		     "bsmith|Test|Smith|1|student|7A|14||no|yes\n") != NULL);
+	CHECK(r.sb.len == strlen("aadams|Test|Adams|2|student|7A|14||no|no\n"
+				 "bsmith|Test|Smith|1|student|7A|14||no|yes\n"));
 	/* The day of a date as the store keeps it; nothing for no date or
 	 * for one in another form. */
 	db = raw_open("select.db");
 	raw_exec(db, "UPDATE user SET dob = '2014-11-03' WHERE id = 2");
 	raw_exec(db, "UPDATE user SET dob = NULL WHERE id = 1");
 	sbuf_reset(&r.sb);
-	CHECK(store_select(st, site, "7A", 1, collect, &r) == 0);
+	CHECK(store_select(st, site, "7A", STORE_ALL, collect, &r) == 0);
 	CHECK_STR(sbuf_str(&r.sb),
 		  "aadams|Test|Adams|2|student|7A|3||no|no\n"
 		  "bsmith|Test|Smith|1|student|7A|||no|yes\n");
 	raw_exec(db, "UPDATE user SET dob = '3/11/2014' WHERE id = 2");
 	raw_exec(db, "UPDATE user SET dob = '2014-11-3x' WHERE id = 1");
 	sbuf_reset(&r.sb);
-	CHECK(store_select(st, site, "7A", 1, collect, &r) == 0);
+	CHECK(store_select(st, site, "7A", STORE_ALL, collect, &r) == 0);
 	CHECK_STR(sbuf_str(&r.sb),
 		  "aadams|Test|Adams|2|student|7A|||no|no\n"
 		  "bsmith|Test|Smith|1|student|7A|||no|yes\n");
