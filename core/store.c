@@ -44,6 +44,8 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	int in_tx;
+	pthread_t checkpointer;  /* store_checkpoint_later()'s thread */
+	int checkpointing;       /* it was started, not yet joined */
 	struct {
 		const char *sql;
 		sqlite3_stmt *stmt;
@@ -792,6 +794,8 @@ void store_close(struct store *st)
 {
 	if (!st)
 		return;
+	if (st->checkpointing)
+		pthread_join(st->checkpointer, NULL);
 	for (size_t i = 0; i < STMT_CACHE; i++)
 		if (st->cache[i].sql)
 			sqlite3_finalize(st->cache[i].stmt);
@@ -830,6 +834,45 @@ int store_begin(struct store *st)
 	st->have_head = 0;
 	st->next_user = 0;
 	return 0;
+}
+
+void store_defer_checkpoints(struct store *st)
+{
+	/* Best effort: without it, commits checkpoint as usual. */
+	(void)sqlite3_exec(st->db, "PRAGMA wal_autocheckpoint = 0", NULL,
+			   NULL, NULL);
+}
+
+/*
+ * The checkpointing thread: a connection of its own, which copies what
+ * the WAL holds of committed transactions into the database while the
+ * opening connection reads and writes (WAL mode lets both run). PASSIVE:
+ * it never waits for a lock; a later commit checkpoints what it left.
+ */
+static void *checkpoint_thread(void *arg)
+{
+	struct store *st = arg;
+	sqlite3 *db = NULL;
+
+	if (sqlite3_open_v2(st->path, &db, SQLITE_OPEN_READWRITE |
+			    SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK) {
+		sqlite3_exec(db, "PRAGMA synchronous = NORMAL", NULL, NULL,
+			     NULL);
+		sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+					  NULL, NULL);
+	}
+	sqlite3_close(db);
+	return NULL;
+}
+
+void store_checkpoint_later(struct store *st)
+{
+	(void)sqlite3_exec(st->db, "PRAGMA wal_autocheckpoint = 1000", NULL,
+			   NULL, NULL);
+	if (st->checkpointing || st->in_tx)
+		return;
+	st->checkpointing = pthread_create(&st->checkpointer, NULL,
+					   checkpoint_thread, st) == 0;
 }
 
 int store_unmap(struct store *st)

@@ -508,7 +508,11 @@ static int cmd_run(struct ctx *ctx, int argc, char **argv)
 		util_set_stage("import");
 		optind = 0;
 		ctx->summary = stderr;
+		/* The import's WAL is copied into the database on the other
+		 * core while the batch is chosen and made. */
+		store_defer_checkpoints(ctx->store);
 		rc = stage_import.exec(ctx, 3, args);
+		store_checkpoint_later(ctx->store);
 		ctx->summary = NULL;
 		util_set_stage("run");
 		if (rc) {

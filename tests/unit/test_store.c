@@ -1094,6 +1094,74 @@ static void test_store_issue_bulk(void)
 	store_close(st);
 }
 
+/* Bytes of the database file itself, without its WAL. */
+static long long db_file_size(const char *name)
+{
+	char *path = db_path(name);
+	struct stat sb;
+	long long n = stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
+
+	free(path);
+	return n;
+}
+
+/* 5,000 users in one transaction, with checkpoints deferred. */
+static void write_deferred(struct store *st)
+{
+	long long site = store_site(st, "oakfield", "Oakfield");
+
+	store_defer_checkpoints(st);
+	CHECK(store_begin_bulk(st) == 0);
+	for (int i = 0; i < 5000; i++) {
+		char ext[16];
+		struct store_user u;
+
+		snprintf(ext, sizeof(ext), "%06d", i);
+		u = make_user(ext, ext, "Test", "User");
+		CHECK(store_user_insert(st, site, &u, NOW) == 0);
+		store_user_release(&u);
+	}
+	CHECK(store_commit(st) == 0);
+}
+
+/*
+ * A deferred checkpoint leaves the transaction in the WAL; the later one
+ * copies it into the database on its own thread, which store_close()
+ * waits for. A plain connection stays open, having read (a connection
+ * that has read holds the lock that keeps a closing one from
+ * checkpointing), so that closing the store is not what checkpoints.
+ */
+static void test_store_checkpoint_later(void)
+{
+	struct store *st = open_db("ckpt.db");
+	sqlite3 *db = raw_open("ckpt.db");
+	long long before;
+
+	if (!st)
+		return;
+	CHECK(raw_int(db, "SELECT count(*) FROM user") == 0);
+	write_deferred(st);
+	before = db_file_size("ckpt.db");
+	store_checkpoint_later(st);
+	store_close(st);
+	CHECK(db_file_size("ckpt.db") > before + 500000);
+	CHECK(raw_int(db, "SELECT count(*) FROM user") == 5000);
+	sqlite3_close(db);
+
+	/* Deferred and never done later: still all in the WAL. */
+	st = open_db("ckpt2.db");
+	db = raw_open("ckpt2.db");
+	if (!st)
+		return;
+	CHECK(raw_int(db, "SELECT count(*) FROM user") == 0);
+	write_deferred(st);
+	before = db_file_size("ckpt2.db");
+	store_close(st);
+	CHECK(db_file_size("ckpt2.db") == before);
+	CHECK(raw_int(db, "SELECT count(*) FROM user") == 5000);
+	sqlite3_close(db);
+}
+
 static void test_store_credential_issue(void)
 {
 	static const unsigned char sealed1[] = { 1, 2, 3, 4, 5 };
@@ -1557,6 +1625,7 @@ int main(void)
 	RUN(test_store_list_groups);
 	RUN(test_store_select);
 	RUN(test_store_batch_create);
+	RUN(test_store_checkpoint_later);
 	RUN(test_store_credential_issue);
 	RUN(test_store_issue_bulk);
 	RUN(test_store_credential_current_unique);
