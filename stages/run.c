@@ -11,6 +11,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "core/hmap.h"
 #include "core/secrets.h"
@@ -47,6 +49,9 @@ static const char *const select_cols[] = {
 	"group", "born_day", "email", "email_verified", "claimed",
 };
 #define NSELECT ARRAY_SIZE(select_cols)
+
+/* The niceness of the lists other than the strips (see run_job()). */
+#define LIST_NICE 10
 
 struct picked {
 	struct issue *is;
@@ -195,6 +200,14 @@ static void *run_job(void *arg)
 {
 	struct job *j = arg;
 
+	/*
+	 * The strips take longest and cannot be split: every other list
+	 * yields to them (and to the store's writes), so that they are not
+	 * the one still running alone at the end. A thread's own niceness,
+	 * inherited by the threads it starts; raising it needs no privilege.
+	 */
+	if (j->opts.kind != EMIT_PDF_STRIPS)
+		(void)setpriority(PRIO_PROCESS, (id_t)gettid(), LIST_NICE);
 	j->rc = emit(j->ctx, &j->opts, &j->t);
 	return NULL;
 }
