@@ -1693,7 +1693,8 @@ int store_select(struct store *st, long long site, const char *group,
 		" coalesce(day_of(u.dob), '')," \
 		" coalesce(u.email, '')," \
 		" CASE u.email_verified WHEN 1 THEN 'yes' ELSE 'no' END," \
-		" CASE WHEN u.claimed_at IS NULL THEN 'no' ELSE 'yes' END" \
+		" CASE WHEN u.claimed_at IS NULL THEN 'no' ELSE 'yes' END," \
+		" u.id" \
 		" FROM grp g JOIN membership m ON m.group_id = g.id" \
 		" JOIN user u ON u.id = m.user_id" \
 		" WHERE g.site_id = ? AND g.name = ? AND u.status = 'active'" \

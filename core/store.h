@@ -194,7 +194,8 @@ int store_admin_remove(struct store *st, long long admin);
 /*
  * Members of the group (by name) at the site, active, and unclaimed unless
  * flags holds STORE_ALL. Values: username, forename, surname, external_id,
- * user_type, group, born_day, email, email_verified, claimed. Ordered by
+ * user_type, group, born_day, email, email_verified, claimed, and then the
+ * user's id (for a caller that goes on to issue). Ordered by
  * surname, forename, unless flags holds STORE_UNSORTED (for a caller that
  * sorts what it gathers anyway).
  */

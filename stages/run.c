@@ -65,6 +65,7 @@ static int pick(void *arg, const char *const *v)
 {
 	struct picked *p = arg;
 	struct issue *is = p->is;
+	struct issue_item *it;
 	char **row;
 
 	if (hmap_get(&p->seen, v[0]))
@@ -79,9 +80,18 @@ static int pick(void *arg, const char *const *v)
 		row[i] = arena_strdup(&p->arena, v[i]);
 	p->rows[is->n] = row;
 	hmap_put(&p->seen, row[0], (void *)1);
-	memset(&is->items[is->n], 0, sizeof(*is->items));
-	is->items[is->n].username = row[0];
-	is->items[is->n].group = row[5];
+	/* What issue_resolve() would look up again: the selection has it
+	 * (active, unclaimed users of this site, each once). */
+	it = &is->items[is->n];
+	memset(it, 0, sizeof(*it));
+	it->username = row[0];
+	it->forename = row[1];
+	it->surname = row[2];
+	it->user_type = row[4];
+	it->group = row[5];
+	it->email = strcmp(row[8], "yes") == 0 && *row[7] ? row[7] : NULL;
+	it->user_id = strtoll(v[NSELECT], NULL, 10);
+	it->skip = ISSUE_OK;
 	is->n++;
 	return 0;
 }
@@ -561,8 +571,6 @@ static int cmd_run(struct ctx *ctx, int argc, char **argv)
 	hmap_release(&p.seen);
 	if ((rc = confirm_admin(ctx, cfg->run_admin,
 				cfg->run_password_file)) != 0)
-		goto out;
-	if ((rc = issue_resolve(ctx, &is)) != 0)
 		goto out;
 	/* The whole-site reads are done: the batch writes, and its lists
 	 * need the memory more than the map. */
