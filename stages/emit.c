@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -104,16 +105,59 @@ static long column(const struct emit_table *t, const char *name)
 	return -1;
 }
 
-/* Sorts by the comma-separated columns of spec that the table has. */
+/* Rows [from, from + n) of a table with their sort keys, sorted. */
+struct run_of_rows {
+	const struct emit_table *t;
+	const long *idx;
+	size_t nidx, from, n;
+	struct keyed *k;
+	struct arena arena;       /* the keys */
+};
+
+static void *key_and_sort(void *arg)
+{
+	struct run_of_rows *h = arg;
+	struct sbuf sb = SBUF_INIT;
+
+	for (size_t r = 0; r < h->n; r++) {
+		const char *const *row = (const char *const *)
+					 h->t->rows[h->from + r];
+
+		sbuf_reset(&sb);
+		for (size_t i = 0; i < h->nidx; i++) {
+			const char *v = row[h->idx[i]];
+			size_t before = sb.len;
+
+			translit_ascii(&sb, v);
+			/* Names with no Latin letters still sort by bytes. */
+			if (sb.len == before)
+				sbuf_addstr(&sb, v);
+			sbuf_addch(&sb, '\x01');
+		}
+		h->k[r].row = (const char **)row;
+		h->k[r].key = arena_strndup(&h->arena, sb.buf, sb.len);
+	}
+	qsort(h->k, h->n, sizeof(*h->k), keyed_cmp);
+	sbuf_release(&sb);
+	return NULL;
+}
+
+/*
+ * Sorts by the comma-separated columns of spec that the table has. A
+ * large table in two halves, keyed and sorted on two cores, then merged:
+ * keyed_cmp() is a total order, so the result is the one a single sort
+ * gives.
+ */
 static void sort_rows(struct emit_table *t, const char *spec)
 {
-	struct keyed *k = xcalloc(t->nrows + 1, sizeof(*k));
+	struct run_of_rows h[2] = { { 0 }, { 0 } };
+	struct keyed *k;
 	long idx[16];
-	size_t nidx = 0;
+	size_t nidx = 0, nh = 1, i, j, r;
 	char *copy = xstrdup(spec), *save = NULL;
-	struct sbuf sb = SBUF_INIT;
-	struct arena arena = ARENA_INIT;
-	const char ***tmp;
+	const char ***out = (const char ***)t->rows;
+	pthread_t th;
+	int threaded = 0;
 
 	for (char *tok = strtok_r(copy, ",", &save); tok && nidx < 16;
 	     tok = strtok_r(NULL, ",", &save)) {
@@ -127,29 +171,37 @@ static void sort_rows(struct emit_table *t, const char *spec)
 			idx[nidx++] = c;
 	}
 	free(copy);
-	if (nidx == 0)
-		return free(k);
-	for (size_t r = 0; r < t->nrows; r++) {
-		sbuf_reset(&sb);
-		for (size_t i = 0; i < nidx; i++) {
-			const char *v = t->rows[r][idx[i]];
-			size_t before = sb.len;
-
-			translit_ascii(&sb, v);
-			/* Names with no Latin letters still sort by bytes. */
-			if (sb.len == before)
-				sbuf_addstr(&sb, v);
-			sbuf_addch(&sb, '\x01');
-		}
-		k[r].row = (const char **)t->rows[r];
-		k[r].key = arena_strndup(&arena, sb.buf, sb.len);
+	if (nidx == 0 || t->nrows < 2)
+		return;
+	k = xcalloc(t->nrows, sizeof(*k));
+	if (t->nrows >= 20000 && sysconf(_SC_NPROCESSORS_ONLN) > 1)
+		nh = 2;
+	for (i = 0; i < nh; i++)
+		h[i] = (struct run_of_rows){
+			.t = t, .idx = idx, .nidx = nidx,
+			.from = t->nrows * i / nh,
+			.n = t->nrows * (i + 1) / nh - t->nrows * i / nh,
+			.k = k + t->nrows * i / nh, .arena = ARENA_INIT,
+		};
+	if (nh == 2)
+		threaded = pthread_create(&th, NULL, key_and_sort, &h[1]) == 0;
+	key_and_sort(&h[0]);
+	if (nh == 2) {
+		if (threaded)
+			pthread_join(th, NULL);
+		else
+			key_and_sort(&h[1]);
 	}
-	qsort(k, t->nrows, sizeof(*k), keyed_cmp);
-	tmp = (const char ***)t->rows;
-	for (size_t r = 0; r < t->nrows; r++)
-		tmp[r] = k[r].row;
-	sbuf_release(&sb);
-	arena_release(&arena);
+	/* Merged back into the table's own array. */
+	for (i = j = r = 0; r < t->nrows; r++) {
+		if (j == h[1].n || (i < h[0].n &&
+				    keyed_cmp(&h[0].k[i], &h[1].k[j]) < 0))
+			out[r] = h[0].k[i++].row;
+		else
+			out[r] = h[1].k[j++].row;
+	}
+	arena_release(&h[0].arena);
+	arena_release(&h[1].arena);
 	free(k);
 }
 
