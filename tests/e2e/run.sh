@@ -201,3 +201,24 @@ for dup in 'pdf-strips, xlsx, pdf-strips' 'audit, csv, audit'; do
 	check_grep "it names the repeated output" "is listed twice" "$T/.err"
 done
 check_eq "still nothing was done" "$(state)" "$before"
+
+# ---- the admin's confirmation, worked out beside the import, still
+# refuses: a wrong password (counted and audited), a file others can read
+cp -p var/demo-admin.pw keep/pw.good
+printf 'not-the-password-at-all\n' >var/demo-admin.pw
+chmod 600 var/demo-admin.pw
+creds() { sql "SELECT (SELECT count(*) FROM batch) || '|' ||
+	(SELECT group_concat(id) FROM credential WHERE state = 'current')"; }
+b4=$(creds)
+check_exit "run with a wrong admin password: exit 77" 77 tp run
+check_grep "it says so" "^tempass: run: wrong password for admin 'demo'$" "$T/.err"
+check_eq "nothing regenerated" "$(creds)" "$b4"
+check_eq "the failure is counted" "$(sql "select failed from admin where name = 'demo'")" 1
+check_eq "and audited" "$(sql "select count(*) from audit where action = 'admin.confirm.fail'")" 1
+cp -p keep/pw.good var/demo-admin.pw
+chmod 644 var/demo-admin.pw
+check_exit "run with a password file others can read: exit 77" 77 tp run
+check_grep "it says why, as run" "^tempass: run: '.*demo-admin.pw': permissions 0644 are too open" "$T/.err"
+check_nogrep "and only once" "import: .*demo-admin.pw" "$T/.err"
+check_eq "nothing regenerated either" "$(creds)" "$b4"
+chmod 600 var/demo-admin.pw
