@@ -14,7 +14,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "core/hmap.h"
 #include "core/secrets.h"
 #include "core/util.h"
 #include "formats/eml.h"
@@ -55,7 +54,8 @@ static const char *const select_cols[] = {
 
 struct picked {
 	struct issue *is;
-	struct hmap seen;
+	unsigned char *seen;      /* by user id: picked already */
+	size_t nseen;
 	struct arena arena;
 	char ***rows;
 	size_t cap;
@@ -66,10 +66,24 @@ static int pick(void *arg, const char *const *v)
 	struct picked *p = arg;
 	struct issue *is = p->is;
 	struct issue_item *it;
+	long long id = strtoll(v[NSELECT], NULL, 10);
 	char **row;
 
-	if (hmap_get(&p->seen, v[0]))
+	/* A user in two of the groups is picked once. */
+	if (id <= 0)
 		return 0;
+	if ((size_t)id >= p->nseen) {
+		size_t n = p->nseen ? p->nseen : 4096;
+
+		while (n <= (size_t)id)
+			n *= 2;
+		p->seen = xrealloc(p->seen, n);
+		memset(p->seen + p->nseen, 0, n - p->nseen);
+		p->nseen = n;
+	}
+	if (p->seen[id])
+		return 0;
+	p->seen[id] = 1;
 	if (is->n == p->cap) {
 		p->cap = p->cap ? p->cap * 2 : 256;
 		p->rows = xrealloc(p->rows, p->cap * sizeof(*p->rows));
@@ -79,7 +93,6 @@ static int pick(void *arg, const char *const *v)
 	for (size_t i = 0; i < NSELECT; i++)
 		row[i] = arena_strdup(&p->arena, v[i]);
 	p->rows[is->n] = row;
-	hmap_put(&p->seen, row[0], (void *)1);
 	/* What issue_resolve() would look up again: the selection has it
 	 * (active, unclaimed users of this site, each once). */
 	it = &is->items[is->n];
@@ -90,7 +103,7 @@ static int pick(void *arg, const char *const *v)
 	it->user_type = row[4];
 	it->group = row[5];
 	it->email = strcmp(row[8], "yes") == 0 && *row[7] ? row[7] : NULL;
-	it->user_id = strtoll(v[NSELECT], NULL, 10);
+	it->user_id = id;
 	it->skip = ISSUE_OK;
 	is->n++;
 	return 0;
@@ -567,8 +580,6 @@ static int cmd_run(struct ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 	}
-	/* Needed only to pick each user once: 6 MB for 100,000. */
-	hmap_release(&p.seen);
 	if ((rc = confirm_admin(ctx, cfg->run_admin,
 				cfg->run_password_file)) != 0)
 		goto out;
@@ -601,7 +612,7 @@ out:
 		lists_release(&lists);
 	sbuf_release(&crit);
 	free(p.rows);
-	hmap_release(&p.seen);
+	free(p.seen);
 	arena_release(&p.arena);
 	issue_release(&is);
 	return rc;

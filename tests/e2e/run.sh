@@ -222,3 +222,12 @@ check_grep "it says why, as run" "^tempass: run: '.*demo-admin.pw': permissions 
 check_nogrep "and only once" "import: .*demo-admin.pw" "$T/.err"
 check_eq "nothing regenerated either" "$(creds)" "$b4"
 chmod 600 var/demo-admin.pw
+
+# ---- groups that share pupils: each pupil once (Year 7 holds 7A)
+sed 's#^groups = Year 7$#groups = 7A, Year 7#' pipeline.conf >both.conf
+check_exit "run over 7A and Year 7" 0 "$TEMPASS_BIN" --config both.conf run --no-import
+v=$(sql "select max(version) from batch")
+check_eq "each pupil of Year 7 once" \
+  "$(csvcol out/oakfield-v$v.csv username | sort | uniq -d | wc -l) $(csvcol out/oakfield-v$v.csv username | wc -l)" "0 $n"
+check_eq "as many credentials as pupils" \
+  "$(sql "select count from batch where version = $v")" "$n"
