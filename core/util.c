@@ -237,7 +237,15 @@ int utf8_valid(const char *str, size_t n)
 		unsigned cp, need;
 
 		if (c < 0x80) {
-			i++;
+			/* Then a run of ASCII, eight bytes at a time: most
+			 * names, usernames and passwords are all ASCII. */
+			for (i++; i + 8 <= n; i += 8) {
+				uint64_t w;
+
+				memcpy(&w, s + i, 8);
+				if (w & UINT64_C(0x8080808080808080))
+					break;
+			}
 			continue;
 		} else if (c >= 0xC2 && c <= 0xDF) {
 			need = 1, cp = c & 0x1F;

@@ -220,6 +220,24 @@ static void test_utf8_valid(void)
 	CHECK(utf8_valid("\xc3\xab", 1) == 0);
 	/* Windows-1252 text is not UTF-8. */
 	CHECK(valid("Caf\xe9") == 0);
+	/* ASCII is read eight bytes at a time: a bad byte at any place in
+	 * or after such a run is still found, and n still ends the text. */
+	{
+		char buf[40];
+		int bad = 0;
+
+		for (size_t at = 0; at < 32; at++) {
+			memset(buf, 'a', sizeof(buf));
+			buf[at] = (char)0xff;
+			bad |= utf8_valid(buf, 33) != 0;
+			bad |= utf8_valid(buf, at) != 1;
+			buf[at] = (char)0xc3;
+			buf[at + 1] = (char)0xab;
+			bad |= utf8_valid(buf, 34) != 1;
+			bad |= utf8_valid(buf, at + 1) != 0;
+		}
+		CHECK(!bad);
+	}
 }
 
 static void test_utf8_decode(void)
