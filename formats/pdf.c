@@ -650,7 +650,29 @@ static int shape(struct writer *w, struct text *t, const char *s,
 	sbuf_reset(&t->copy);
 	while (s[i]) {
 		unsigned cp;
-		int n = utf8_decode(s + i, &cp), font = -1;
+		int n, font = -1;
+
+		/* The common case: more ASCII that the first font, already in
+		 * use, has. */
+		if (cur == chain[0] && !copying) {
+			struct font *f = &w->fonts[cur];
+			size_t j = i;
+			unsigned c;
+
+			while ((c = (unsigned char)s[j]) != 0 && c < 0x80 &&
+			       f->gid[c]) {
+				t->width += f->width[c] >= 0 ? f->width[c] :
+					    glyph_width(w, cur, c);
+				j++;
+			}
+			if (j > i) {
+				i = out = j;
+				t->runs[t->nruns - 1].len =
+					out - t->runs[t->nruns - 1].off;
+				continue;
+			}
+		}
+		n = utf8_decode(s + i, &cp);
 
 		for (int k = 0; k < nchain && font < 0; k++)
 			if (covers(&w->fonts[chain[k]], cp))
@@ -891,6 +913,16 @@ static void show(struct writer *w, const char *s, size_t len)
 		unsigned cp;
 		unsigned char b[2];
 
+		/* ASCII, most of it: 0x00 and the byte, unless the byte is
+		 * special (line-end bytes are not printable: never here). */
+		while (i < len && (unsigned char)s[i] >= 0x20 &&
+		       (unsigned char)s[i] < 0x80 && s[i] != '(' &&
+		       s[i] != ')' && s[i] != '\\') {
+			*p++ = '\0';
+			*p++ = s[i++];
+		}
+		if (i == len)
+			break;
 		i += (size_t)utf8_decode(s + i, &cp);
 		b[0] = (unsigned char)(cp >> 8);
 		b[1] = (unsigned char)cp;
