@@ -1008,13 +1008,32 @@ static int name_hit(const struct sbuf *runs, const uint32_t *mask,
 	return 0;
 }
 
+/*
+ * Wipes what draws of at most len characters wrote into s (the drawn
+ * values, positions, characters and their masks; the ranges are no
+ * secret): the whole scratch, 3.5 KB, cost more than making a password.
+ */
+static void scratch_wipe(struct scratch *s, size_t len)
+{
+	size_t n = 2 * len + MAX_WORDS + MAX_DIGITS;
+
+	if (len + 1 > sizeof(s->buf))
+		len = sizeof(s->buf) - 1;
+	if (n > ARRAY_SIZE(s->val))
+		n = ARRAY_SIZE(s->val);
+	secrets_wipe(s->buf, len + 1);
+	secrets_wipe(s->mask, (len + 1) * sizeof(*s->mask));
+	secrets_wipe(s->pos, len < sizeof(s->pos) ? len : sizeof(s->pos));
+	secrets_wipe(s->val, n * sizeof(*s->val));
+}
+
 int policy_generate(const struct policy *p, const struct wordlists *wl,
 		    const char *const *personal, char *out, size_t outsz)
 {
 	struct scratch s;
 	struct alphabets ab;
 	struct sbuf runs = SBUF_INIT;
-	size_t len;
+	size_t len, most = 0;
 	int ret = -1;
 
 	ASSERT(outsz >= OUT_MIN);
@@ -1029,6 +1048,8 @@ int policy_generate(const struct policy *p, const struct wordlists *wl,
 			len = gen_random(p, &ab, &s);
 		else
 			len = gen_words(p, &ab, wl, &s);
+		if (len > most)
+			most = len;
 		letter_masks(wl, s.buf, len, s.mask);
 		/* A spreadsheet reads a cell starting = + - @ as a formula,
 		 * and CSV output would have to mangle it: draw again. */
@@ -1043,7 +1064,7 @@ int policy_generate(const struct policy *p, const struct wordlists *wl,
 	       "user's name; the word list is too small for these names",
 	       p->user_type, MAX_DRAWS);
 out:
-	secrets_wipe(&s, sizeof(s));
+	scratch_wipe(&s, most);
 	sbuf_release(&runs);
 	return ret;
 }
