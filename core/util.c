@@ -153,26 +153,6 @@ void sbuf_grow(struct sbuf *sb, size_t extra)
 	sb->buf[sb->len] = '\0';
 }
 
-void sbuf_add(struct sbuf *sb, const void *data, size_t len)
-{
-	sbuf_grow(sb, len);
-	memcpy(sb->buf + sb->len, data, len);
-	sb->len += len;
-	sb->buf[sb->len] = '\0';
-}
-
-void sbuf_addstr(struct sbuf *sb, const char *s)
-{
-	sbuf_add(sb, s, strlen(s));
-}
-
-void sbuf_addch(struct sbuf *sb, char c)
-{
-	sbuf_grow(sb, 1);
-	sb->buf[sb->len++] = c;
-	sb->buf[sb->len] = '\0';
-}
-
 void sbuf_vaddf(struct sbuf *sb, const char *fmt, va_list ap)
 {
 	char small[256];

@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 #include <sysexits.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -58,9 +59,29 @@ struct sbuf {
 };
 #define SBUF_INIT { NULL, 0, 0 }
 void sbuf_grow(struct sbuf *sb, size_t extra);
-void sbuf_add(struct sbuf *sb, const void *data, size_t len);
-void sbuf_addstr(struct sbuf *sb, const char *s);
-void sbuf_addch(struct sbuf *sb, char c);
+/* Inline, the room check with them: the writers of PDF and XLSX add
+ * millions of short pieces, most of them of a constant length. */
+static inline void sbuf_add(struct sbuf *sb, const void *data, size_t len)
+{
+	if (sb->len + len + 1 > sb->cap)
+		sbuf_grow(sb, len);
+	memcpy(sb->buf + sb->len, data, len);
+	sb->len += len;
+	sb->buf[sb->len] = '\0';
+}
+
+static inline void sbuf_addstr(struct sbuf *sb, const char *s)
+{
+	sbuf_add(sb, s, strlen(s));
+}
+
+static inline void sbuf_addch(struct sbuf *sb, char c)
+{
+	if (sb->len + 2 > sb->cap)
+		sbuf_grow(sb, 1);
+	sb->buf[sb->len++] = c;
+	sb->buf[sb->len] = '\0';
+}
 void sbuf_addf(struct sbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void sbuf_vaddf(struct sbuf *sb, const char *fmt, va_list ap);
