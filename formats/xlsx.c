@@ -7,11 +7,14 @@
  * zip of a few XML parts, and for 100,000 users almost all of it is one
  * XML text of 90 MB. libxlsxwriter 1.1.4 formats every cell with fprintf
  * into a temporary file and deflates the parts at zlib's default level on
- * one core when the workbook is closed (1.6 s for 95,000 users); here the
- * XML is made in memory, 256 KiB at a time, and deflated at Z_BEST_SPEED
- * on a second thread (formats/deflate) while the next piece is made, so
- * memory stays flat whatever the batch and the file is written once,
- * front to back. The parts and their XML are the ones libxlsxwriter
+ * one core when the workbook is closed (1.6 s for 95,000 users). Here
+ * the XML of a part is made in memory and deflated by libdeflate at its
+ * fastest level, whole, up to WHOLE_MAX bytes (a sheet of about 25,000
+ * users); a larger part goes in pieces of 256 KiB to a second thread
+ * (formats/deflate) that deflates them with zlib as one stream while the
+ * next piece is made, so memory stays bounded whatever the batch. The
+ * file is written once, front to back. The parts and their XML are the
+ * ones libxlsxwriter
  * writes (without its theme, which nothing here refers to); zip entries
  * carry their sizes and CRC in their local headers, filled in when each
  * entry is done, as Excel's own files do. A workbook over 4 GiB (zip64)
@@ -69,7 +72,17 @@
 #define STYLE_HEADER "2"
 #define STYLE_MONO "3"
 
-/* XML is handed to the deflating thread in pieces of about this size. */
+/*
+ * A part of up to WHOLE_MAX bytes of XML (a sheet of up to about 25,000
+ * users) is deflated whole by libdeflate, in half zlib's time; a larger
+ * one is handed to the deflating thread in pieces of about PIECE bytes,
+ * which zlib deflates as one stream, so memory stays bounded whatever the
+ * size of a group.
+ */
+#define WHOLE_MAX (24 << 20)
+/* Bytes of XML around a cell's value and a row's cells, about. */
+#define CELL_XML 64
+#define ROW_XML 32
 #define PIECE (256 * 1024)
 #define ZIP_MAX 0xFFFFFFFFu     /* beyond it a zip needs zip64 */
 
@@ -112,6 +125,11 @@ struct writer {
 	struct part *writing;   /* the part the sink is writing */
 	struct deflater z;
 	struct sbuf xml;        /* the open part's XML not yet queued */
+	int streaming;          /* the open part goes in pieces (zlib) */
+	size_t bytes;           /* about the XML of the sheet measured */
+	struct libdeflate_compressor *ld;  /* whole parts, on this thread */
+	unsigned char *zout;    /* a whole part deflated */
+	size_t zout_cap;
 
 	struct sheet *sheets;
 	size_t nsheets;
@@ -587,6 +605,11 @@ static void begin_part(struct writer *w, const char *name)
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	p->crc = 0;
 	w->open = p;
+	w->streaming = 0;
+	/* The last part's XML held passwords; only what it used: wiping
+	 * the whole room would bring in pages never written. */
+	if (w->xml.buf)
+		explicit_bzero(w->xml.buf, w->xml.len);
 	sbuf_reset(&w->xml);
 }
 
@@ -602,12 +625,56 @@ static int queue_piece(struct writer *w, int last)
 	p->size += w->xml.len;
 	if (p->size > ZIP_MAX)
 		return too_big(w);
+	w->streaming = 1;
 	return deflater_queue(&w->z, &w->xml, p, last);
+}
+
+/*
+ * After each row: a part that outgrows WHOLE_MAX starts going out in
+ * pieces.
+ */
+static int piece_done(struct writer *w)
+{
+	if (w->xml.len >= (w->streaming ? PIECE : WHOLE_MAX))
+		return queue_piece(w, 0);
+	return 0;
+}
+
+/* The open part deflated whole and written, after what is queued. */
+static int write_whole(struct writer *w)
+{
+	struct part *p = w->open;
+	size_t bound = libdeflate_deflate_compress_bound(w->ld, w->xml.len);
+	unsigned char h[30];
+
+	if (deflater_flush(&w->z))
+		return -1;
+	if (w->zout_cap < bound) {
+		free(w->zout);      /* wiped after each part */
+		w->zout = xmalloc(bound);
+		w->zout_cap = bound;
+	}
+	p->crc = libdeflate_crc32(0, w->xml.buf, w->xml.len);
+	p->size = w->xml.len;
+	p->csize = libdeflate_deflate_compress(w->ld, w->xml.buf, w->xml.len,
+					       w->zout, w->zout_cap);
+	if (p->csize == 0)
+		return failed(w, "cannot deflate part '%s'", p->name);
+	if (p->size > ZIP_MAX || p->csize > ZIP_MAX)
+		return too_big(w);
+	p->offset = w->pos;
+	local_header(h, p);
+	if (out_write(w, h, sizeof(h)) ||
+	    out_write(w, p->name, strlen(p->name)) ||
+	    out_write(w, w->zout, p->csize))
+		return -1;
+	explicit_bzero(w->zout, p->csize);
+	return 0;
 }
 
 static int end_part(struct writer *w)
 {
-	int rc = queue_piece(w, 1);
+	int rc = w->streaming ? queue_piece(w, 1) : write_whole(w);
 
 	w->open = NULL;
 	return rc;
@@ -772,6 +839,7 @@ static void measure(struct writer *w, const char *const *const *rows,
 {
 	size_t r, c, len;
 
+	w->bytes = 4096 + (end - start) * ROW_XML;
 	for (c = 0; c < w->ncols; c++) {
 		const char *h = w->cols[c] ? w->cols[c] : "";
 
@@ -786,6 +854,7 @@ static void measure(struct writer *w, const char *const *const *rows,
 			/* Bytes bound characters: most values need no
 			 * count. */
 			len = strlen(v);
+			w->bytes += len + CELL_XML;
 			if ((double)len + 1 <= w->widths[c] ||
 			    w->widths[c] >= WIDTH_MAX)
 				continue;
@@ -854,6 +923,10 @@ static int write_sheet(struct writer *w, size_t k,
 	snprintf(name, sizeof(name), "xl/worksheets/sheet%zu.xml", k + 1);
 	begin_part(w, name);
 	measure(w, rows, s->start, s->end);
+	/* One allocation of the size the sheet will have, when it is to
+	 * be deflated whole: doubling up to it left copies behind. */
+	if (w->bytes <= WHOLE_MAX && w->bytes > w->xml.cap)
+		sbuf_grow(&w->xml, w->bytes - w->xml.len);
 	X(w, XML_DECL "<worksheet xmlns=\"" NS_MAIN "\" xmlns:r=\"" NS_REL
 	  "\"><sheetPr><pageSetUpPr fitToPage=\"1\"/></sheetPr>");
 	sbuf_addf(&w->xml, "<dimension ref=\"A1:%s%zu\"/>", last_col, last);
@@ -885,7 +958,7 @@ static int write_sheet(struct writer *w, size_t k,
 			    (long)c == w->password_col ? STYLE_MONO : NULL,
 			    r + 1);
 		X(w, "</row>");
-		if (w->xml.len >= PIECE && queue_piece(w, 0))
+		if (piece_done(w))
 			return -1;
 	}
 
@@ -1227,6 +1300,9 @@ int xlsx_write(const char *path, const struct xlsx_options *opt,
 	w.widths = xcalloc(ncols, sizeof(*w.widths));
 	w.parts = xcalloc(7 + w.nsheets, sizeof(*w.parts));
 	deflater_start(&w.z, 1, Z_BEST_SPEED, sink, &w);
+	w.ld = libdeflate_alloc_compressor(1);
+	if (!w.ld)
+		die("tempass: out of memory");
 	ret = write_parts(&w, rows, group_col);
 	if (ret == 0)
 		ret = deflater_flush(&w.z);
@@ -1234,6 +1310,9 @@ int xlsx_write(const char *path, const struct xlsx_options *opt,
 		ret = finish_zip(&w);
 	/* The XML held passwords. */
 	deflater_stop(&w.z);
+	libdeflate_free_compressor(w.ld);
+	/* Each whole part's bytes were wiped once written. */
+	free(w.zout);
 	if (fclose(w.out) != 0 && ret == 0)
 		ret = failed(&w, "%s", strerror(errno));
 	if (ret != 0) {
@@ -1255,7 +1334,7 @@ out:
 	free(w.col_ref);
 	free(w.widths);
 	if (w.xml.buf)
-		explicit_bzero(w.xml.buf, w.xml.cap);
+		explicit_bzero(w.xml.buf, w.xml.len);
 	sbuf_release(&w.xml);
 	sbuf_release(&w.name);
 	sbuf_release(&w.text);
