@@ -867,12 +867,16 @@ static void *checkpoint_thread(void *arg)
 
 void store_checkpoint_later(struct store *st)
 {
-	(void)sqlite3_exec(st->db, "PRAGMA wal_autocheckpoint = 1000", NULL,
-			   NULL, NULL);
 	if (st->checkpointing || st->in_tx)
 		return;
 	st->checkpointing = pthread_create(&st->checkpointer, NULL,
 					   checkpoint_thread, st) == 0;
+}
+
+void store_resume_checkpoints(struct store *st)
+{
+	(void)sqlite3_exec(st->db, "PRAGMA wal_autocheckpoint = 1000", NULL,
+			   NULL, NULL);
 }
 
 int store_unmap(struct store *st)

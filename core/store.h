@@ -46,14 +46,17 @@ int store_begin_bulk(struct store *st);
 int store_unmap(struct store *st);
 /*
  * For a job that writes much in two steps (run: the import, then the
- * batch): store_defer_checkpoints() before the first keeps its commit
- * from copying the WAL into the database then and there;
+ * batch): store_defer_checkpoints() before the first keeps commits from
+ * copying the WAL into the database (and syncing it) then and there;
  * store_checkpoint_later() after it does that copy on a thread of its own
- * while the job goes on, and turns checkpoints at commit back on.
- * store_close() waits for that thread.
+ * while the job goes on; store_resume_checkpoints() before the last
+ * commit turns checkpoints at commit back on, so that the small commits
+ * between (run's admin) do not each sync the database. store_close()
+ * waits for the thread.
  */
 void store_defer_checkpoints(struct store *st);
 void store_checkpoint_later(struct store *st);
+void store_resume_checkpoints(struct store *st);
 int store_commit(struct store *st);
 /* Rolls back the open transaction, if any. */
 void store_rollback(struct store *st);

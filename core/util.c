@@ -27,9 +27,19 @@ const char *util_stage(void)
 	return current_stage;
 }
 
+static __thread int quiet_thread;
+
+void util_quiet_thread(int on)
+{
+	quiet_thread = on;
+}
+
 static void vreport(const char *kind, const char *fmt, va_list ap)
 {
 	struct sbuf sb = SBUF_INIT;
+
+	if (quiet_thread)
+		return;
 
 	sbuf_addstr(&sb, "tempass: ");
 	if (current_stage) {
@@ -398,12 +408,30 @@ static int name_unnamed(struct atomic_file *af)
 	return err;
 }
 
+/* fflush and fsync of af->fp: 0, or an errno. */
+static int flush_sync(struct atomic_file *af)
+{
+	if (fflush(af->fp) != 0 || ferror(af->fp) || fsync(fileno(af->fp)) != 0)
+		return errno ? errno : EIO;
+	return 0;
+}
+
+int atomic_sync(struct atomic_file *af)
+{
+	int failed = flush_sync(af);
+
+	if (failed) {
+		errorf("'%s': cannot write: %s", af->path, strerror(failed));
+		return -1;
+	}
+	af->synced = 1;
+	return 0;
+}
+
 int atomic_commit(struct atomic_file *af)
 {
-	int failed = 0;
+	int failed = af->synced ? 0 : flush_sync(af);
 
-	if (fflush(af->fp) != 0 || ferror(af->fp) || fsync(fileno(af->fp)) != 0)
-		failed = errno ? errno : EIO;
 	if (!failed) {
 		if (af->unnamed)
 			failed = name_unnamed(af);

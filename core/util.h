@@ -33,6 +33,13 @@ void verrorf(const char *fmt, va_list ap);
 /* Prints "tempass: <stage>: warning: <message>\n" on stderr. */
 void warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * For work done ahead on a thread of its own, whose failure is not final
+ * (the work is done again, and reported, where it is needed): errorf() and
+ * warnf() on the calling thread print nothing while on.
+ */
+void util_quiet_thread(int on);
+
 /* Out of memory or an impossible state: prints and exits with EX_SOFTWARE. */
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void util_assert_fail(const char *expr, const char *file, int line)
@@ -118,9 +125,17 @@ struct atomic_file {
 	FILE *fp;
 	int force;
 	int unnamed;   /* tmp is /proc/self/fd/N of an O_TMPFILE file */
+	int synced;    /* atomic_sync() has run: nothing more is written */
 };
 int atomic_open(struct atomic_file *af, const char *path, int force);
-/* Flushes, fsyncs, names. Returns 0, or -1 (reported; nothing is left). */
+/*
+ * Flushes and fsyncs, for a file complete long before its name is given
+ * (run's lists wait for their batch's commit): on the writer's thread,
+ * while others work. 0, or -1 (reported); the caller then aborts.
+ */
+int atomic_sync(struct atomic_file *af);
+/* Flushes, fsyncs (unless synced), names. Returns 0, or -1 (reported;
+ * nothing is left). */
 int atomic_commit(struct atomic_file *af);
 /* Drops the file; safe after commit and on a zeroed struct. */
 void atomic_abort(struct atomic_file *af);

@@ -68,4 +68,21 @@ struct pdf_entry {
 int pdf_write(FILE *out, const struct pdf_options *opt,
 	      const struct pdf_entry *entries, size_t n);
 
+/*
+ * A document set up before its entries are known: libharu takes about
+ * 25 ms of processor time to load each TrueType font for Unicode text,
+ * which run spends on a core its import leaves idle. pdf_prepare()
+ * returns NULL when it cannot set up, and reports nothing: pdf_write()
+ * then sets up again, and reports. A document is used by one thread at a
+ * time.
+ */
+struct pdf_doc;
+struct pdf_doc *pdf_prepare(const struct pdf_options *opt);
+void pdf_discard(struct pdf_doc *d);
+/* pdf_write() with d (NULL: none), which it takes; d must come from
+ * pdf_prepare() with the same options but for site_name. */
+int pdf_write_prepared(struct pdf_doc *d, FILE *out,
+		       const struct pdf_options *opt,
+		       const struct pdf_entry *entries, size_t n);
+
 #endif

@@ -275,21 +275,13 @@ static const char *value(const char **row, long col)
 	return col >= 0 ? row[col] : "";
 }
 
-static int write_pdf(struct ctx *ctx, const struct emit_opts *o,
-		     const struct emit_table *t, size_t from, size_t to,
-		     FILE *fp)
+/* The PDF options of pipeline.conf [pdf] for a kind, but site_name. */
+static struct pdf_options pdf_opts(const struct ctx *ctx, enum emit_kind kind)
 {
-	static const char *const need[] = { "username", "password",
-					    "forename", "surname" };
 	const struct config *c = ctx->cfg;
-	long col[9];
-	static const char *const names[] = {
-		"forename", "surname", "username", "password", "group",
-		"born_day", "expires", "version", "generated_at",
-	};
-	struct pdf_entry *e;
-	struct pdf_options opt = {
-		.layout = o->kind == EMIT_PDF_CLASSLIST ? PDF_CLASSLIST :
+
+	return (struct pdf_options){
+		.layout = kind == EMIT_PDF_CLASSLIST ? PDF_CLASSLIST :
 			  PDF_STRIPS,
 		.paper = strcmp(c->paper, "letter") == 0 ? PDF_LETTER : PDF_A4,
 		.strips_per_page = c->strips_per_page,
@@ -300,6 +292,30 @@ static int write_pdf(struct ctx *ctx, const struct emit_opts *o,
 		.nfonts = c->npdf_fonts,
 		.mono_font = c->pdf_mono_font,
 	};
+}
+
+struct pdf_doc *emit_pdf_prepare(const struct ctx *ctx, enum emit_kind kind)
+{
+	struct pdf_options opt = pdf_opts(ctx, kind);
+
+	ASSERT(kind == EMIT_PDF_STRIPS || kind == EMIT_PDF_CLASSLIST);
+	return pdf_prepare(&opt);
+}
+
+static int write_pdf(struct ctx *ctx, const struct emit_opts *o,
+		     const struct emit_table *t, size_t from, size_t to,
+		     FILE *fp)
+{
+	static const char *const need[] = { "username", "password",
+					    "forename", "surname" };
+	long col[9];
+	static const char *const names[] = {
+		"forename", "surname", "username", "password", "group",
+		"born_day", "expires", "version", "generated_at",
+	};
+	struct pdf_entry *e;
+	struct pdf_options opt = pdf_opts(ctx, o->kind);
+	struct pdf_doc *doc = NULL;
 	long site = column(t, "site");
 	int rc;
 
@@ -329,7 +345,13 @@ static int write_pdf(struct ctx *ctx, const struct emit_opts *o,
 		p->version = value(row, col[7]);
 		p->generated_at = value(row, col[8]);
 	}
-	rc = pdf_write(fp, &opt, e, to - from) == 0 ? 0 : EX_CANTCREAT;
+	/* A document set up ahead serves the first file only. */
+	if (o->prepared) {
+		doc = *o->prepared;
+		*o->prepared = NULL;
+	}
+	rc = pdf_write_prepared(doc, fp, &opt, e, to - from) == 0 ? 0 :
+	     EX_CANTCREAT;
 	free(e);
 	return rc;
 }
@@ -400,6 +422,13 @@ static int write_file(struct ctx *ctx, const struct emit_opts *o,
 	}
 	if (o->pending) {
 		struct emit_pending *p = o->pending;
+
+		/* Written to disk here, beside the other lists: naming it
+		 * later is then all that is left. */
+		if (atomic_sync(&af) != 0) {
+			atomic_abort(&af);
+			return EX_CANTCREAT;
+		}
 
 		if (p->n == p->cap) {
 			p->cap = p->cap ? 2 * p->cap : 8;

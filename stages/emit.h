@@ -12,6 +12,8 @@
 #include "core/util.h"
 #include "stages/stage.h"
 
+struct pdf_doc;
+
 /* Records in memory: rows[i] holds ncols values. emit() sorts rows. */
 struct emit_table {
 	const char *const *cols;
@@ -43,6 +45,9 @@ struct emit_opts {
 	int quiet;               /* do not print the paths written */
 	int to_file;             /* stream formats to out_dir too */
 	struct emit_pending *pending;   /* files wait in it, unnamed */
+	/* A PDF document set up ahead (emit_pdf_prepare()), which the
+	 * first PDF written takes and sets to NULL; NULL: none. */
+	struct pdf_doc **prepared;
 };
 
 /*
@@ -51,6 +56,13 @@ struct emit_opts {
  * reported).
  */
 int emit_kind_parse(const char *name, const char *layout, enum emit_kind *k);
+
+/*
+ * The document of a PDF kind set up with its fonts as pipeline.conf says,
+ * for emit_opts.prepared, or NULL when that fails (not reported: emit()
+ * sets up again, and reports). Any thread; free with pdf_discard().
+ */
+struct pdf_doc *emit_pdf_prepare(const struct ctx *ctx, enum emit_kind kind);
 
 /* Sorts t's rows by [output] sort (stable) and marks t sorted. */
 void emit_sort(struct ctx *ctx, struct emit_table *t);

@@ -17,6 +17,7 @@
 #include "core/secrets.h"
 #include "core/util.h"
 #include "formats/eml.h"
+#include "formats/pdf.h"
 #include "stages/emit.h"
 #include "stages/issue.h"
 #include "stages/mail.h"
@@ -214,6 +215,7 @@ static int send_emails(struct ctx *ctx, struct issue *is, const char *crit)
 struct job {
 	struct ctx *ctx;
 	struct emit_opts opts;
+	struct pdf_doc *doc;     /* a PDF's document, set up ahead */
 	struct emit_pending pending;   /* its files, named after the commit */
 	struct emit_table t;     /* its own copy of the sorted row list */
 	int rc;
@@ -261,6 +263,10 @@ static int write_audit(struct ctx *ctx, const struct issue *is,
 	if (rec_writer_close(w) != 0 || rc) {
 		atomic_abort(af);
 		return rc ? store_status(rc) : EX_IOERR;
+	}
+	if (atomic_sync(af) != 0) {
+		atomic_abort(af);
+		return EX_CANTCREAT;
 	}
 	return 0;
 }
@@ -337,9 +343,37 @@ struct lists {
 	int audit;                /* the audit export too */
 	struct atomic_file audit_file;   /* it, until named */
 	int running;              /* threads started, not yet joined */
+	pthread_t preparer;       /* sets up the PDFs' documents */
+	int preparing;            /* it was started, not yet joined */
 	struct arena arena;
 	struct emit_table t;
 };
+
+/*
+ * Sets up each PDF's document with its fonts (libharu takes about 50 ms
+ * for the two of a PDF) while the import keeps the other core busy.
+ */
+static void *prepare_pdfs(void *arg)
+{
+	struct lists *l = arg;
+
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), LIST_NICE);
+	for (size_t i = 0; i < l->njobs; i++) {
+		struct job *j = &l->jobs[i];
+
+		if (j->opts.kind == EMIT_PDF_STRIPS ||
+		    j->opts.kind == EMIT_PDF_CLASSLIST)
+			j->doc = emit_pdf_prepare(l->ctx, j->opts.kind);
+	}
+	return NULL;
+}
+
+static void prepare_join(struct lists *l)
+{
+	if (l->preparing)
+		pthread_join(l->preparer, NULL);
+	l->preparing = 0;
+}
 
 /* Reads [run] outputs and makes out_dir: before any batch exists. */
 static int lists_plan(struct ctx *ctx, struct lists *l)
@@ -382,10 +416,14 @@ static int lists_plan(struct ctx *ctx, struct lists *l)
 		 * afresh): the batch just written is the truth. */
 		j->opts.force = 1;
 		j->opts.pending = &j->pending;
+		j->opts.prepared = &j->doc;
 		l->njobs++;
 	}
 	if (mkdir_p(c->out_dir, 0700) != 0)
 		return EX_CANTCREAT;
+	/* Without it, each PDF sets up its document itself. */
+	l->preparing = pthread_create(&l->preparer, NULL, prepare_pdfs,
+				      l) == 0;
 	return 0;
 }
 
@@ -408,6 +446,7 @@ static int lists_during(void *arg, struct issue *is, int phase)
 
 	switch (phase) {
 	case ISSUE_READY:
+		prepare_join(l);
 		batch_table(l->ctx, is, l->rows, &l->arena, &l->t);
 		/* Sorted once for all of them; then one thread per output:
 		 * they share nothing but read-only rows. */
@@ -475,9 +514,11 @@ static int lists_publish(struct lists *l)
 static void lists_release(struct lists *l)
 {
 	lists_join(l);
+	prepare_join(l);
 	atomic_abort(&l->audit_file);
 	for (size_t i = 0; i < l->njobs; i++) {
 		emit_pending_abort(&l->jobs[i].pending);
+		pdf_discard(l->jobs[i].doc);
 		free(l->jobs[i].t.rows);
 	}
 	free(l->t.rows);
@@ -545,7 +586,8 @@ static int cmd_run(struct ctx *ctx, int argc, char **argv)
 		optind = 0;
 		ctx->summary = stderr;
 		/* The import's WAL is copied into the database on the other
-		 * core while the batch is chosen and made. */
+		 * core while the batch is chosen and made (and no commit
+		 * checkpoints until the batch's: see below). */
 		store_defer_checkpoints(ctx->store);
 		rc = stage_import.exec(ctx, 3, args);
 		store_checkpoint_later(ctx->store);
@@ -600,6 +642,9 @@ static int cmd_run(struct ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	lists.rows = p.rows;
+	/* The batch's commit copies the WAL into the database and syncs
+	 * it, as commits do; those of the admin above did not. */
+	store_resume_checkpoints(ctx->store);
 	is.during = lists_during;
 	is.during_arg = &lists;
 	if ((rc = issue_batch(ctx, &is, cfg->run_admin, crit.buf)) != 0)

@@ -15,6 +15,7 @@
 
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <qrencode.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,9 +76,11 @@ static int run(const char *cmd, char **out, char **err)
 	return rc != -1 && WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
-/* Writes a PDF to path; what pdf_write() printed on stderr in *diag. */
-static int write_pdf(const char *path, const struct pdf_options *opt,
-		     const struct pdf_entry *e, size_t n, char **diag)
+/* Writes a PDF to path with doc (NULL: none, as pdf_write()); what was
+ * printed on stderr in *diag. */
+static int write_pdf_doc(const char *path, struct pdf_doc *doc,
+			 const struct pdf_options *opt,
+			 const struct pdf_entry *e, size_t n, char **diag)
 {
 	char *errpath = tmp_path("diag.txt");
 	FILE *fp = fopen(path, "wb");
@@ -93,7 +96,7 @@ static int write_pdf(const char *path, const struct pdf_options *opt,
 	fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	dup2(fd, 2);
 	close(fd);
-	ret = pdf_write(fp, opt, e, n);
+	ret = pdf_write_prepared(doc, fp, opt, e, n);
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
@@ -101,6 +104,12 @@ static int write_pdf(const char *path, const struct pdf_options *opt,
 	*diag = slurp(errpath);
 	free(errpath);
 	return ret;
+}
+
+static int write_pdf(const char *path, const struct pdf_options *opt,
+		     const struct pdf_entry *e, size_t n, char **diag)
+{
+	return write_pdf_doc(path, NULL, opt, e, n, diag);
 }
 
 static size_t count(const char *hay, const char *needle)
@@ -1100,6 +1109,137 @@ static void test_pdf_write_guards(void)
 	free(pdf);
 }
 
+/* Whether two files hold the same bytes, and something. */
+static int same_bytes(const char *a, const char *b)
+{
+	FILE *x = fopen(a, "rb"), *y = fopen(b, "rb");
+	size_t total = 0;
+	int same = x && y;
+
+	while (same) {
+		int c = getc(x);
+
+		same = c == getc(y);
+		if (c == EOF)
+			break;
+		total++;
+	}
+	if (x)
+		fclose(x);
+	if (y)
+		fclose(y);
+	return same && total > 1000;
+}
+
+struct prep {
+	const struct pdf_options *opt;
+	struct pdf_doc *doc;
+};
+
+static void *prepare_thread(void *arg)
+{
+	struct prep *p = arg;
+
+	p->doc = pdf_prepare(p->opt);
+	return NULL;
+}
+
+/* pdf_prepare() on a thread of its own, stderr captured in *diag. */
+static struct pdf_doc *prepare_elsewhere(const struct pdf_options *opt,
+					 char **diag)
+{
+	char *errpath = tmp_path("prep.txt");
+	struct prep p = { opt, NULL };
+	pthread_t th;
+	int saved, fd;
+
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	dup2(fd, 2);
+	close(fd);
+	CHECK(pthread_create(&th, NULL, prepare_thread, &p) == 0);
+	pthread_join(th, NULL);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	*diag = slurp(errpath);
+	free(errpath);
+	return p.doc;
+}
+
+/*
+ * A document set up ahead, on another thread, gives the very file that
+ * pdf_write() gives; one that cannot be set up is NULL and says nothing,
+ * and the write then says why. Errors on the thread that writes are
+ * still printed after a quiet set-up elsewhere.
+ */
+static void test_pdf_prepared(void)
+{
+	static const enum pdf_layout layouts[] = { PDF_STRIPS,
+						   PDF_CLASSLIST };
+	const char *bad_font[] = { "/nonexistent/font.ttf" };
+	char *a = tmp_path("plain.pdf"), *b = tmp_path("prepared.pdf");
+	struct pdf_entry e[NPEOPLE];
+	struct pdf_doc *doc;
+	char *diag;
+
+	fill(e, class_7a, NPEOPLE);
+	for (size_t i = 0; i < ARRAY_SIZE(layouts); i++) {
+		struct pdf_options opt = { .layout = layouts[i],
+					   .site_name = "Springfield" };
+
+		CHECK(write_pdf(a, &opt, e, NPEOPLE, &diag) == 0);
+		free(diag);
+		doc = prepare_elsewhere(&opt, &diag);
+		CHECK(doc != NULL);
+		CHECK_STR(diag, "");
+		free(diag);
+		CHECK(write_pdf_doc(b, doc, &opt, e, NPEOPLE, &diag) == 0);
+		CHECK_STR(diag, "");
+		free(diag);
+		CHECK(same_bytes(a, b));
+	}
+	/* Prepared, then not used: freed whole (valgrind looks). */
+	{
+		struct pdf_options opt = { .layout = PDF_STRIPS };
+
+		doc = prepare_elsewhere(&opt, &diag);
+		CHECK(doc != NULL);
+		free(diag);
+		pdf_discard(doc);
+		pdf_discard(NULL);
+	}
+	/* A bad entry with a prepared document: refused, nothing leaks. */
+	{
+		struct pdf_options opt = { .layout = PDF_STRIPS };
+		struct pdf_entry bad[2];
+
+		fill(bad, class_7a, 2);
+		bad[1].surname = "Br\xC3\x28";
+		doc = prepare_elsewhere(&opt, &diag);
+		free(diag);
+		CHECK(write_pdf_doc(b, doc, &opt, bad, 2, &diag) == -1);
+		CHECK(strstr(diag, "surname is not valid UTF-8"));
+		free(diag);
+	}
+	{
+		struct pdf_options opt = { .layout = PDF_STRIPS,
+					   .fonts = bad_font, .nfonts = 1 };
+
+		doc = prepare_elsewhere(&opt, &diag);
+		CHECK(doc == NULL);
+		CHECK_STR(diag, "");
+		free(diag);
+		CHECK(write_pdf_doc(b, doc, &opt, e, NPEOPLE, &diag) == -1);
+		CHECK(strstr(diag, "font '/nonexistent/font.ttf': No such "
+				   "file"));
+		free(diag);
+	}
+	free(a);
+	free(b);
+}
+
 int main(void)
 {
 	strcpy(tmpdir, "/tmp/test_pdf.XXXXXX");
@@ -1117,6 +1257,7 @@ int main(void)
 	RUN(test_pdf_write_paper);
 	RUN(test_pdf_write_empty);
 	RUN(test_pdf_write_guards);
+	RUN(test_pdf_prepared);
 	if (!getenv("TEST_PDF_KEEP")) {
 		char *cmd = xasprintf("rm -rf '%s'", tmpdir);
 

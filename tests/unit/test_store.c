@@ -1148,6 +1148,31 @@ static void test_store_checkpoint_later(void)
 	CHECK(raw_int(db, "SELECT count(*) FROM user") == 5000);
 	sqlite3_close(db);
 
+	/* Deferred: the commits after it do not checkpoint either, however
+	 * long the WAL (over SQLite's 1,000 frames), until resumed; then the
+	 * next commit copies it all. */
+	st = open_db("ckpt3.db");
+	db = raw_open("ckpt3.db");
+	if (!st)
+		return;
+	CHECK(raw_int(db, "SELECT count(*) FROM user") == 0);
+	write_deferred(st);
+	for (int i = 0; i < 1000; i++) {
+		char code[16];
+
+		snprintf(code, sizeof(code), "s%d", i);
+		CHECK(store_site(st, code, "Site") > 0);
+	}
+	before = db_file_size("ckpt3.db");
+	CHECK(store_site(st, "last", "Last") > 0);
+	CHECK(db_file_size("ckpt3.db") == before);
+	store_resume_checkpoints(st);
+	CHECK(store_site(st, "after", "After") > 0);
+	CHECK(db_file_size("ckpt3.db") > before + 500000);
+	store_close(st);
+	CHECK(raw_int(db, "SELECT count(*) FROM user") == 5000);
+	sqlite3_close(db);
+
 	/* Deferred and never done later: still all in the WAL. */
 	st = open_db("ckpt2.db");
 	db = raw_open("ckpt2.db");

@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -418,6 +419,105 @@ static void test_atomic_commit(void)
 	free(path);
 }
 
+/* Synced first, named later: the content is on disk before the name. */
+static void test_atomic_sync(void)
+{
+	struct atomic_file af;
+	char *path = xasprintf("%s/synced.tsv", tmpdir);
+	const char *err;
+	char *content;
+	FILE *mine, *full;
+	int rc;
+
+	CHECK(atomic_open(&af, path, 0) == 0);
+	fputs("written\n", af.fp);
+	CHECK(atomic_sync(&af) == 0);
+	CHECK(af.synced);
+	/* Flushed: the file (by its temporary name) holds it all. */
+	content = slurp(af.tmp);
+	CHECK_STR(content, "written\n");
+	free(content);
+	CHECK(!exists(path));
+	CHECK(atomic_commit(&af) == 0);
+	content = slurp(path);
+	CHECK_STR(content, "written\n");
+	free(content);
+	unlink(path);
+
+	/* A write that fails at the sync is reported there. */
+	full = fopen("/dev/full", "w");
+	if (full) {
+		CHECK(atomic_open(&af, path, 0) == 0);
+		mine = af.fp;
+		af.fp = full;
+		fputs("more than the disk holds\n", af.fp);
+		capture_begin();
+		rc = atomic_sync(&af);
+		err = capture_end();
+		CHECK(rc == -1);
+		CHECK(!af.synced);
+		CHECK(strstr(err, "cannot write") != NULL);
+		CHECK(strstr(err, path) != NULL);
+		atomic_abort(&af);
+		fclose(mine);
+		CHECK(!exists(path));
+	}
+	free(path);
+}
+
+struct quiet_arg {
+	int on;
+	char text[256];
+};
+
+/* errorf() on a thread of its own, quiet or not; what it printed. */
+static void *report_on_thread(void *arg)
+{
+	struct quiet_arg *q = arg;
+
+	util_quiet_thread(q->on);
+	errorf("from the thread");
+	warnf("a warning too");
+	util_quiet_thread(0);
+	return NULL;
+}
+
+static void test_quiet_thread(void)
+{
+	struct quiet_arg q = { 1, "" };
+	pthread_t th;
+	const char *err;
+
+	/* Quiet on that thread: nothing; the calling thread still prints. */
+	capture_begin();
+	CHECK(pthread_create(&th, NULL, report_on_thread, &q) == 0);
+	pthread_join(th, NULL);
+	errorf("from main");
+	err = capture_end();
+	CHECK(strstr(err, "from the thread") == NULL);
+	CHECK(strstr(err, "a warning too") == NULL);
+	CHECK(strstr(err, "from main") != NULL);
+	/* Not quiet: both said. */
+	q.on = 0;
+	capture_begin();
+	CHECK(pthread_create(&th, NULL, report_on_thread, &q) == 0);
+	pthread_join(th, NULL);
+	err = capture_end();
+	CHECK(strstr(err, "from the thread") != NULL);
+	CHECK(strstr(err, "a warning too") != NULL);
+	/* Quiet on this thread, then not. */
+	util_quiet_thread(1);
+	capture_begin();
+	errorf("hidden");
+	err = capture_end();
+	CHECK_STR(err, "");
+	util_quiet_thread(0);
+	capture_begin();
+	errorf("shown");
+	err = capture_end();
+	CHECK(strstr(err, "shown") != NULL);
+}
+
 static void test_atomic_abort(void)
 {
 	struct atomic_file af;
@@ -794,6 +894,8 @@ int main(void)
 	RUN(test_strcasestr_ascii);
 	RUN(test_atomic_open);
 	RUN(test_atomic_commit);
+	RUN(test_atomic_sync);
+	RUN(test_quiet_thread);
 	RUN(test_atomic_abort);
 	RUN(test_mkdir_p);
 	RUN(test_format_iso8601_calendar);
