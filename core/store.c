@@ -72,6 +72,7 @@ struct store {
 	void *issue_ctx;
 	long long next_user;     /* the id the next new user gets; 0: unread */
 	int flushing;            /* writing the waiting users and members */
+	int keys_deferred;       /* user's keys dropped until the commit */
 };
 
 /* Rows that wait before they are written, at most. */
@@ -79,8 +80,18 @@ struct store {
 
 /* ==== Schema ==== */
 
-/* Each entry moves the schema from version i to i + 1. Never edit one that
- * has shipped: add the next. */
+/* The unique keys of user (schema 4 on). */
+#define USER_KEYS \
+	"CREATE UNIQUE INDEX user_external ON user(site_id, roster," \
+	" external_id);" \
+	"CREATE UNIQUE INDEX user_username ON user(site_id, username);"
+
+/*
+ * Each entry moves the schema from version i to i + 1. Never edit one that
+ * has shipped: add the next. They run with foreign keys off (a table that
+ * others refer to can then be rebuilt, as SQLite's ALTER TABLE advice
+ * does), and are checked before the commit.
+ */
 static const char *const migrations[] = {
 	/* 0 -> 1: the foundation. */
 	"CREATE TABLE site ("
@@ -271,6 +282,32 @@ static const char *const migrations[] = {
 	"INSERT INTO delivery_new SELECT * FROM delivery;"
 	"DROP TABLE delivery;"
 	"ALTER TABLE delivery_new RENAME TO delivery;",
+	/* 3 -> 4: a user's two unique keys as indexes of their own, which
+	 * (unlike a table's UNIQUE constraints) the first import into an
+	 * empty table drops and builds again once, sorted, at its commit:
+	 * see store_defer_user_keys(). Rows and ids kept. */
+	"CREATE TABLE user_new ("
+	"  id INTEGER PRIMARY KEY,"
+	"  site_id INTEGER NOT NULL REFERENCES site(id),"
+	"  roster TEXT NOT NULL,"
+	"  external_id TEXT NOT NULL,"
+	"  username TEXT NOT NULL,"
+	"  forename TEXT NOT NULL,"
+	"  surname TEXT NOT NULL,"
+	"  dob TEXT,"
+	"  email TEXT,"
+	"  email_verified INTEGER NOT NULL DEFAULT 0,"
+	"  user_type TEXT NOT NULL REFERENCES user_type(name),"
+	"  status TEXT NOT NULL DEFAULT 'active'"
+	"    CHECK (status IN ('active', 'left')),"
+	"  claimed_at INTEGER,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL"
+	") STRICT;"
+	"INSERT INTO user_new SELECT * FROM user;"
+	"DROP TABLE user;"
+	"ALTER TABLE user_new RENAME TO user;"
+	USER_KEYS,
 };
 
 static int void_tokens(struct store *st, long long user, long long now);
@@ -610,6 +647,25 @@ static const char *col_str(sqlite3_stmt *s, int i)
 	return t ? (const char *)t : "";
 }
 
+/* Whether a row refers to one that is not there (reported). */
+static int foreign_keys_broken(struct store *st)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA foreign_key_check", -1, &s,
+			       NULL) != SQLITE_OK)
+		return fail(st, SQLITE_ERROR, "cannot check foreign keys") != 0;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		errorf("'%s': table %s refers to a row that is missing from "
+		       "%s", st->path, col_str(s, 0), col_str(s, 2));
+	else if (rc != SQLITE_DONE)
+		fail(st, rc, "cannot check foreign keys");
+	sqlite3_finalize(s);
+	return rc != SQLITE_DONE;
+}
+
 static int migrate(struct store *st)
 {
 	sqlite3_stmt *s;
@@ -628,8 +684,13 @@ static int migrate(struct store *st)
 	}
 	if (version == (int)ARRAY_SIZE(migrations))
 		return 0;
-	if ((rc = store_begin(st)) != 0)
+	/* Outside the transaction: SQLite ignores it inside. */
+	if (exec(st, "PRAGMA foreign_keys = OFF") != 0)
+		return -1;
+	if ((rc = store_begin(st)) != 0) {
+		exec(st, "PRAGMA foreign_keys = ON");
 		return rc;
+	}
 	/* Read again inside the lock: another process may have migrated. */
 	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) !=
 	    SQLITE_OK)
@@ -646,9 +707,13 @@ static int migrate(struct store *st)
 		if (exec(st, pragma) != 0)
 			goto fail;
 	}
-	return store_commit(st);
+	if (foreign_keys_broken(st))
+		goto fail;
+	rc = store_commit(st);
+	return exec(st, "PRAGMA foreign_keys = ON") != 0 ? -1 : rc;
 fail:
 	store_rollback(st);
+	exec(st, "PRAGMA foreign_keys = ON");
 	return -1;
 }
 
@@ -955,12 +1020,52 @@ static int flush_users(struct store *st)
 	return rc;
 }
 
+int store_defer_user_keys(struct store *st)
+{
+	static const char any[] = "SELECT EXISTS (SELECT 1 FROM user)";
+	sqlite3_stmt *s;
+	int rc, some;
+
+	ASSERT(st->in_tx && st->bulk);
+	if (st->keys_deferred)
+		return 1;
+	if (!(s = prep(st, any)))
+		return -1;
+	rc = sqlite3_step(s);
+	some = rc == SQLITE_ROW && sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return fail(st, rc, "cannot read users");
+	if (some)
+		return 0;
+	if (exec(st, "DROP INDEX user_external; DROP INDEX user_username") !=
+	    0)
+		return -1;
+	st->keys_deferred = 1;
+	return 1;
+}
+
+/* Builds the keys store_defer_user_keys() dropped: a user twice fails. */
+static int build_user_keys(struct store *st)
+{
+	int rc;
+
+	if (!st->keys_deferred)
+		return 0;
+	rc = sqlite3_exec(st->db, USER_KEYS, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return fail(st, rc, "cannot add users");
+	st->keys_deferred = 0;
+	return 0;
+}
+
 int store_commit(struct store *st)
 {
 	int rc;
 
 	ASSERT(st->in_tx);
-	if ((rc = flush_users(st)) != 0 || (rc = flush_audit(st)) != 0) {
+	if ((rc = flush_users(st)) != 0 || (rc = flush_audit(st)) != 0 ||
+	    (rc = build_user_keys(st)) != 0) {
 		store_rollback(st);
 		return rc;
 	}
@@ -993,6 +1098,7 @@ void store_rollback(struct store *st)
 	rows_clear(&st->users);
 	rows_clear(&st->members);
 	st->last_type[0] = '\0';
+	st->keys_deferred = 0;
 	end_bulk(st);
 }
 

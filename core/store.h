@@ -39,6 +39,16 @@ int store_begin(struct store *st);
  */
 int store_begin_bulk(struct store *st);
 /*
+ * In a bulk transaction, before any user is added: when there is no user
+ * yet (a first import), drops the two unique keys of users (site and
+ * username; site, roster and external id), which store_commit() builds
+ * again from the sorted rows, and fails if two users share one. For a
+ * school of 100,000 that is a third of the cost of adding them. Until the
+ * commit, nothing may look users up by those keys. 1 when dropped (or
+ * already), 0 when there are users, -1 (reported).
+ */
+int store_defer_user_keys(struct store *st);
+/*
  * Stops reading the database through a memory map: the pages read so far
  * (a whole site's users: 35 MB for 100,000) stop counting against the
  * process. For a long job past its big reads; 0 or -1 (reported).

@@ -958,6 +958,11 @@ static int apply_rows(struct import *im, struct ctx *ctx)
 	    (rc = store_groups_load(ctx->store, ctx->site_id, add_group_ref,
 				    &a)) != 0)
 		goto fail_store;
+	/* A first import: the store's unique keys of users are built once
+	 * at the commit (the checks above and the reader's keep names and
+	 * ids unique meanwhile). */
+	if (a.nusers == 0 && (rc = store_defer_user_keys(ctx->store)) < 0)
+		goto fail_store;
 	a.seen = xcalloc(a.nusers + 1, 1);
 	for (size_t i = 0; i < a.nusers; i++) {
 		hmap_put(&a.by_key, user_key(&a, a.users[i].roster,

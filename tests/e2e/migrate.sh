@@ -19,9 +19,11 @@ before_del=$(counts delivery)
 before_ids=$(sql "SELECT group_concat(id || '/' || user_id || '/' ||
 		  batch_id, ',') FROM credential")
 before_audit=$(sql 'SELECT count(*) FROM audit')
+before_users=$(sql "SELECT group_concat(id || '/' || username || '/' ||
+		    external_id || '/' || status, ',') FROM user")
 
 check_exit "the old database opens" 0 tp batches
-check_eq "migrated to schema version 3" "$(sql 'PRAGMA user_version')" 3
+check_eq "migrated to schema version 4" "$(sql 'PRAGMA user_version')" 4
 check_eq "it keeps its page size (new stores get 16 KiB)" \
 	"$(sql 'PRAGMA page_size')" 4096
 check_eq "credentials kept" "$(counts credential)" "$before_cred"
@@ -30,6 +32,13 @@ check_eq "credential ids kept" \
 		batch_id, ',') FROM credential")" "$before_ids"
 check_eq "reset tokens kept" "$(counts reset_token)" "$before_tok"
 check_eq "deliveries kept" "$(counts delivery)" "$before_del"
+check_eq "users and their ids kept" \
+	"$(sql "SELECT group_concat(id || '/' || username || '/' ||
+		external_id || '/' || status, ',') FROM user")" "$before_users"
+check_eq "a user's keys are indexes of their own" \
+	"$(sql "SELECT group_concat(name, ' ') FROM (SELECT name FROM
+		sqlite_master WHERE tbl_name = 'user' AND type = 'index'
+		ORDER BY name)")" "user_external user_username"
 check_eq "no audit event added or lost" \
 	"$(sql 'SELECT count(*) FROM audit')" "$before_audit"
 check_exit "the audit chain is intact" 0 tp audit verify
@@ -65,6 +74,12 @@ for t in "credential:void" "reset_token:used" "delivery:sent"; do
 		"UPDATE $table SET state = 'bogus' WHERE id =
 		     (SELECT min(id) FROM $table)"
 done
+refused "a username is still one user's" "UNIQUE constraint failed" \
+	"UPDATE user SET username = (SELECT max(username) FROM user)
+	 WHERE id = (SELECT min(id) FROM user)"
+refused "an external id is still one user's" "UNIQUE constraint failed" \
+	"UPDATE user SET external_id = (SELECT max(external_id) FROM user)
+	 WHERE id = (SELECT min(id) FROM user)"
 refused "the one current credential per user still holds" \
 	"UNIQUE constraint failed" "UPDATE credential SET state = 'current' WHERE user_id =
 	     (SELECT user_id FROM credential WHERE state = 'void' LIMIT 1)"

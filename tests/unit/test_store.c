@@ -1187,6 +1187,221 @@ static void test_store_checkpoint_later(void)
 	sqlite3_close(db);
 }
 
+/* Adds n users "u<first + i>" (external ids alike) in the open bulk
+ * transaction; 0 or the first failure. */
+#define SLICE_USERS 8192
+
+static int add_users(struct store *st, long long site, int first, int n)
+{
+	for (int i = first; i < first + n; i++) {
+		char name[16];
+		struct store_user u;
+		int rc;
+
+		snprintf(name, sizeof(name), "u%d", i);
+		u = make_user(name, name, "Test", "User");
+		rc = store_user_insert(st, site, &u, NOW);
+		store_user_release(&u);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Both unique keys of users are there, and the database is sound. */
+static void check_user_keys(sqlite3 *db)
+{
+	CHECK(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE type ="
+		      " 'index' AND name IN ('user_external',"
+		      " 'user_username')") == 2);
+	CHECK(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE name"
+		      " LIKE 'sqlite_autoindex_user%'") == 0);
+	CHECK_STR(raw_text(db, "PRAGMA integrity_check"), "ok");
+}
+
+/*
+ * A first import drops the unique keys of users and builds them at its
+ * commit; two users with one name (or one external id) then fail the
+ * commit, and nothing of it stays. With users there, nothing is dropped.
+ */
+static void test_store_defer_user_keys(void)
+{
+	struct store *st = open_db("keys.db");
+	sqlite3 *db = raw_open("keys.db");
+	long long site;
+	const char *err;
+	struct store_user u;
+	int rc;
+
+	if (!st)
+		return;
+	site = store_site(st, "oakfield", "Oakfield");
+	CHECK(store_begin_bulk(st) == 0);
+	CHECK(store_defer_user_keys(st) == 1);
+	CHECK(store_defer_user_keys(st) == 1);
+	CHECK(add_users(st, site, 0, 3 * SLICE_USERS) == 0);
+	CHECK(store_commit(st) == 0);
+	CHECK(raw_int(db, "SELECT count(*) FROM user") == 3 * SLICE_USERS);
+	check_user_keys(db);
+
+	/* Users there: kept, and still enforced. */
+	CHECK(store_begin_bulk(st) == 0);
+	CHECK(store_defer_user_keys(st) == 0);
+	store_rollback(st);
+	CHECK(store_begin(st) == 0);
+	u = make_user("new", "u7", "Other", "User");
+	capture_begin();
+	rc = store_user_insert(st, site, &u, NOW);
+	err = capture_end();
+	store_user_release(&u);
+	CHECK(rc != 0);
+	CHECK(strstr(err, "UNIQUE") != NULL);
+	store_rollback(st);
+	store_close(st);
+	sqlite3_close(db);
+
+	/* A name twice, then an external id twice: each fails the commit,
+	 * which leaves no user and both keys. */
+	for (int twice = 0; twice < 2; twice++) {
+		st = open_db(twice ? "keys3.db" : "keys2.db");
+		db = raw_open(twice ? "keys3.db" : "keys2.db");
+		if (!st)
+			return;
+		site = store_site(st, "oakfield", "Oakfield");
+		CHECK(store_begin_bulk(st) == 0);
+		CHECK(store_defer_user_keys(st) == 1);
+		CHECK(add_users(st, site, 0, 100) == 0);
+		u = twice ? make_user("u5", "other", "Same", "Id") :
+			    make_user("other", "u5", "Same", "Name");
+		CHECK(store_user_insert(st, site, &u, NOW) == 0);
+		store_user_release(&u);
+		/* Written past it (a slice more): no key stops it yet. */
+		CHECK(add_users(st, site, 100, SLICE_USERS) == 0);
+		capture_begin();
+		rc = store_commit(st);
+		err = capture_end();
+		CHECK(rc != 0);
+		CHECK(strstr(err, "cannot add users") != NULL);
+		CHECK(strstr(err, twice ? "external_id" : "username") != NULL);
+		CHECK(raw_int(db, "SELECT count(*) FROM user") == 0);
+		check_user_keys(db);
+		/* And the store goes on: the same import, fixed. */
+		CHECK(store_begin_bulk(st) == 0);
+		CHECK(store_defer_user_keys(st) == 1);
+		CHECK(add_users(st, site, 0, 100) == 0);
+		CHECK(store_commit(st) == 0);
+		CHECK(raw_int(db, "SELECT count(*) FROM user") == 100);
+		check_user_keys(db);
+		store_close(st);
+		sqlite3_close(db);
+	}
+}
+
+/* The user table as schemas 1 to 3 had it, its keys UNIQUE constraints. */
+static const char old_user_table[] =
+	"PRAGMA foreign_keys = OFF;"
+	"BEGIN;"
+	"CREATE TABLE user_old ("
+	"  id INTEGER PRIMARY KEY,"
+	"  site_id INTEGER NOT NULL REFERENCES site(id),"
+	"  roster TEXT NOT NULL,"
+	"  external_id TEXT NOT NULL,"
+	"  username TEXT NOT NULL,"
+	"  forename TEXT NOT NULL,"
+	"  surname TEXT NOT NULL,"
+	"  dob TEXT,"
+	"  email TEXT,"
+	"  email_verified INTEGER NOT NULL DEFAULT 0,"
+	"  user_type TEXT NOT NULL REFERENCES user_type(name),"
+	"  status TEXT NOT NULL DEFAULT 'active'"
+	"    CHECK (status IN ('active', 'left')),"
+	"  claimed_at INTEGER,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  UNIQUE (site_id, roster, external_id),"
+	"  UNIQUE (site_id, username)"
+	") STRICT;"
+	"INSERT INTO user_old SELECT * FROM user;"
+	"DROP TABLE user;"
+	"ALTER TABLE user_old RENAME TO user;"
+	"PRAGMA user_version = 3;"
+	"COMMIT;";
+
+/*
+ * A database of schema 3, with users that others refer to, is moved to
+ * schema 4: the same rows and ids, the keys as indexes. One whose rows
+ * refer to a user that is missing is refused, untouched.
+ */
+static void test_store_migrate_user_keys(void)
+{
+	struct store *st = open_db("v3.db");
+	sqlite3 *db = raw_open("v3.db");
+	long long site, g, batch, version, v;
+	const char *err;
+	char *path = db_path("v3.db");
+
+	if (!st)
+		return;
+	version = raw_int(db, "PRAGMA user_version");
+	site = store_site(st, "oakfield", "Oakfield");
+	CHECK(store_begin_bulk(st) == 0);
+	CHECK(add_users(st, site, 0, 50) == 0);
+	g = store_group_create(st, site, "7A", "roster");
+	CHECK(g > 0);
+	CHECK(store_membership_new(st, g, 7) == 0);
+	CHECK(store_membership_new(st, g, 9) == 0);
+	CHECK(store_commit(st) == 0);
+	CHECK(store_begin(st) == 0);
+	CHECK(store_batch_create(st, site, "admin", "groups: 7A", 2, NOW,
+				 &batch, &v) == 0);
+	CHECK(store_credential_issue(st, batch, 7, "7A", NULL, 0, "hash",
+				     NOW + 86400, NOW, &v) > 0);
+	CHECK(store_commit(st) == 0);
+	store_close(st);
+	CHECK(raw_exec(db, old_user_table) == SQLITE_OK);
+	CHECK(raw_int(db, "PRAGMA user_version") == 3);
+	CHECK(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE name"
+		      " LIKE 'sqlite_autoindex_user%'") == 2);
+
+	st = open_db("v3.db");
+	CHECK(raw_int(db, "PRAGMA user_version") == version);
+	CHECK(raw_int(db, "SELECT count(*) FROM user") == 50);
+	CHECK_STR(raw_text(db, "SELECT username || ' ' || external_id || ' '"
+			   " || forename || ' ' || dob FROM user WHERE id = 9"),
+		  "u8 u8 Test 2014-09-14");
+	CHECK(raw_int(db, "SELECT count(*) FROM membership m JOIN user u"
+		      " ON u.id = m.user_id") == 2);
+	CHECK(raw_int(db, "SELECT count(*) FROM credential c JOIN user u"
+		      " ON u.id = c.user_id WHERE u.username = 'u6'") == 1);
+	CHECK(raw_int(db, "SELECT count(*) FROM pragma_foreign_key_check")
+	      == 0);
+	check_user_keys(db);
+	if (st) {
+		CHECK(store_begin_bulk(st) == 0);
+		CHECK(store_defer_user_keys(st) == 0);
+		store_rollback(st);
+		store_close(st);
+	}
+
+	/* Schema 3 again, with a membership of a user who is not there. */
+	CHECK(raw_exec(db, old_user_table) == SQLITE_OK);
+	CHECK(raw_exec(db, "PRAGMA foreign_keys = OFF;"
+		       "INSERT INTO membership VALUES (1, 999)") == SQLITE_OK);
+	capture_begin();
+	st = store_open(path);
+	err = capture_end();
+	CHECK(st == NULL);
+	CHECK(strstr(err, "membership refers to a row that is missing from "
+			  "user") != NULL);
+	CHECK(raw_int(db, "PRAGMA user_version") == 3);
+	CHECK(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE name"
+		      " LIKE 'sqlite_autoindex_user%'") == 2);
+	CHECK(raw_int(db, "SELECT count(*) FROM user") == 50);
+	store_close(st);
+	sqlite3_close(db);
+	free(path);
+}
+
 static void test_store_credential_issue(void)
 {
 	static const unsigned char sealed1[] = { 1, 2, 3, 4, 5 };
@@ -1651,6 +1866,8 @@ int main(void)
 	RUN(test_store_select);
 	RUN(test_store_batch_create);
 	RUN(test_store_checkpoint_later);
+	RUN(test_store_defer_user_keys);
+	RUN(test_store_migrate_user_keys);
 	RUN(test_store_credential_issue);
 	RUN(test_store_issue_bulk);
 	RUN(test_store_credential_current_unique);
