@@ -350,8 +350,9 @@ struct lists {
 };
 
 /*
- * Sets up each PDF's document with its fonts (libharu takes about 50 ms
- * for the two of a PDF) while the import keeps the other core busy.
+ * Sets up each PDF's document with its fonts (libharu takes about 15 ms
+ * for the two of a PDF) while the import keeps one core busy and leaves
+ * the other idle.
  */
 static void *prepare_pdfs(void *arg)
 {
