@@ -50,47 +50,56 @@ static const char usage[] =
 
 struct keyed {
 	const char **row;
-	char *key;
+	const char *key;          /* in natural_key() form */
+	size_t len;
 };
 
-/* Natural order on transliterated text: "Year 7" before "Year 10". */
-static int natural_cmp(const char *a, const char *b)
+/*
+ * Appends s to sb in a form whose byte order (memcmp) is natural order on
+ * it: "Year 7" before "Year 10". A run of digits becomes '0' (which orders
+ * against any other byte as every digit does), the number of its digits
+ * without leading zeros in two bytes, then those digits: runs compare by
+ * value, and "007" as "7". One memcmp per comparison is what makes the
+ * sort of a whole site quick.
+ */
+static void natural_key(struct sbuf *sb, const char *s, size_t len)
 {
-	while (*a && *b) {
-		if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
-			const char *x = a, *y = b;
-			size_t lx, ly;
+	const char *end = s + len;
 
-			while (*x == '0')
-				x++;
-			while (*y == '0')
-				y++;
-			for (lx = 0; isdigit((unsigned char)x[lx]); lx++)
-				;
-			for (ly = 0; isdigit((unsigned char)y[ly]); ly++)
-				;
-			if (lx != ly)
-				return lx < ly ? -1 : 1;
-			int c = strncmp(x, y, lx);
+	while (s < end) {
+		const char *d;
+		size_t n;
 
-			if (c)
-				return c;
-			a = x + lx;
-			b = y + ly;
+		if (!isdigit((unsigned char)*s)) {
+			const char *p = s;
+
+			while (p < end && !isdigit((unsigned char)*p))
+				p++;
+			sbuf_add(sb, s, (size_t)(p - s));
+			s = p;
 			continue;
 		}
-		if (*a != *b)
-			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
-		a++, b++;
+		while (s < end && *s == '0')
+			s++;
+		for (d = s; d < end && isdigit((unsigned char)*d); d++)
+			;
+		n = (size_t)(d - s);
+		/* Beyond 65,535 digits, runs compare as that long. */
+		sbuf_addch(sb, '0');
+		sbuf_addch(sb, (char)((n > 0xFFFF ? 0xFFFF : n) >> 8));
+		sbuf_addch(sb, (char)((n > 0xFFFF ? 0xFFFF : n) & 0xFF));
+		sbuf_add(sb, s, n);
+		s = d;
 	}
-	return *a ? 1 : *b ? -1 : 0;
 }
 
 static int keyed_cmp(const void *x, const void *y)
 {
 	const struct keyed *a = x, *b = y;
-	int c = natural_cmp(a->key, b->key);
+	int c = memcmp(a->key, b->key, a->len < b->len ? a->len : b->len);
 
+	if (c == 0)
+		c = (a->len > b->len) - (a->len < b->len);
 	/* Stable for equal keys: the input order decides. */
 	if (c == 0)
 		c = a->row < b->row ? -1 : a->row > b->row;
@@ -117,7 +126,7 @@ struct run_of_rows {
 static void *key_and_sort(void *arg)
 {
 	struct run_of_rows *h = arg;
-	struct sbuf sb = SBUF_INIT;
+	struct sbuf sb = SBUF_INIT, key = SBUF_INIT;
 
 	for (size_t r = 0; r < h->n; r++) {
 		const char *const *row = (const char *const *)
@@ -134,11 +143,15 @@ static void *key_and_sort(void *arg)
 				sbuf_addstr(&sb, v);
 			sbuf_addch(&sb, '\x01');
 		}
+		sbuf_reset(&key);
+		natural_key(&key, sb.buf, sb.len);
 		h->k[r].row = (const char **)row;
-		h->k[r].key = arena_strndup(&h->arena, sb.buf, sb.len);
+		h->k[r].key = arena_strndup(&h->arena, key.buf, key.len);
+		h->k[r].len = key.len;
 	}
 	qsort(h->k, h->n, sizeof(*h->k), keyed_cmp);
 	sbuf_release(&sb);
+	sbuf_release(&key);
 	return NULL;
 }
 
