@@ -4,6 +4,7 @@
  * with the status the stage returns; each stage lives in stages/<name>.c.
  */
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,15 @@ int main(int argc, char **argv)
 	const struct stage *stage = NULL;
 	int c, rc;
 
+	/*
+	 * One malloc arena for every thread. With glibc's default (one per
+	 * thread, up to eight per core), memory a thread frees stays in its
+	 * arena, and run's peak went from 173 to 194 MB or back depending
+	 * on which list thread was given which arena; with one it is
+	 * 159-164 MB, in no more time (per-thread caches take most small
+	 * allocations without the arena's lock).
+	 */
+	mallopt(M_ARENA_MAX, 1);
 	ctx.config_path = getenv("TEMPASS_CONFIG");
 	if (!ctx.config_path || !*ctx.config_path)
 		ctx.config_path = "pipeline.conf";
