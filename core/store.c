@@ -684,13 +684,9 @@ static int migrate(struct store *st)
 	}
 	if (version == (int)ARRAY_SIZE(migrations))
 		return 0;
-	/* Outside the transaction: SQLite ignores it inside. */
-	if (exec(st, "PRAGMA foreign_keys = OFF") != 0)
-		return -1;
-	if ((rc = store_begin(st)) != 0) {
-		exec(st, "PRAGMA foreign_keys = ON");
+	/* Foreign keys off until the commit (checked before it, below). */
+	if ((rc = store_begin_bulk(st)) != 0)
 		return rc;
-	}
 	/* Read again inside the lock: another process may have migrated. */
 	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) !=
 	    SQLITE_OK)
@@ -709,11 +705,9 @@ static int migrate(struct store *st)
 	}
 	if (foreign_keys_broken(st))
 		goto fail;
-	rc = store_commit(st);
-	return exec(st, "PRAGMA foreign_keys = ON") != 0 ? -1 : rc;
+	return store_commit(st);
 fail:
 	store_rollback(st);
-	exec(st, "PRAGMA foreign_keys = ON");
 	return -1;
 }
 

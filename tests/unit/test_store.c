@@ -1377,8 +1377,18 @@ static void test_store_migrate_user_keys(void)
 	      == 0);
 	check_user_keys(db);
 	if (st) {
+		int rc;
+
 		CHECK(store_begin_bulk(st) == 0);
 		CHECK(store_defer_user_keys(st) == 0);
+		store_rollback(st);
+		/* Foreign keys are on again after the migration. */
+		CHECK(store_begin(st) == 0);
+		capture_begin();
+		rc = store_membership_add(st, g, 9999);
+		err = capture_end();
+		CHECK(rc != 0);
+		CHECK(strstr(err, "FOREIGN KEY") != NULL);
 		store_rollback(st);
 		store_close(st);
 	}
