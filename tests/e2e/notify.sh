@@ -249,10 +249,15 @@ check_eq "the password batch before it counts the voided" \
 snap
 printf '%s\n' '{"username":"zobrien","forename":"Eve\r\nBcc: spy@evil.example","surname":"X","email":"spy@evil.example","email_verified":"yes","group":"7A"}' >forged.ndjson
 check_exit "notify a stream with forged columns" 0 notify --input forged.ndjson
-inspect mf.tsv /dev/null $(fresh)
+# Words with characters that a random token, boundary or Message-ID never
+# holds, so that only the forged values themselves can match.
+printf '%s\n' 'evil.example' 'spy@' 'Bcc:' 'bcc:' >forged.words
+inspect mf.tsv forged.words $(fresh)
 check_eq "the message goes to the stored address" "$(cut -f1 mf.tsv)" "$ZOE"
 check_eq "with the stored name" "$(cut -f2 mf.tsv)" "$NAME_zoe"
-check_eq "nothing of the forged values in it" "$(cat $(fresh) | grep -c -i -e evil -e Bcc)" 0
+check_eq "to one recipient" "$(cut -f3 mf.tsv)" 1
+check_eq "nothing of the forged values in it" "$(cut -f13 mf.tsv)" 0
+check_eq "no Bcc header" "$(cat $(fresh) | grep -c -i '^bcc')" 0
 tz2=$(cut -f10 mf.tsv)
 
 # ---- notify | regenerate | emit: strips for the others
