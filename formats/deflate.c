@@ -111,7 +111,10 @@ static void *deflate_thread(void *arg)
 		deflate_job(z, j);
 		pthread_mutex_lock(&z->lock);
 		z->deflated++;
-		pthread_cond_signal(&z->deflated_cond);
+		if (z->waiting && z->deflated >= z->want) {
+			z->waiting = 0;
+			pthread_cond_signal(&z->deflated_cond);
+		}
 	}
 	pthread_mutex_unlock(&z->lock);
 	return NULL;
@@ -138,6 +141,18 @@ void deflater_start(struct deflater *z, int raw, int level,
 		      0;
 }
 
+/* Sleeps until want jobs are deflated; with the lock held. */
+static void wait_deflated(struct deflater *z, size_t want)
+{
+	z->want = want;
+	z->waiting = 1;
+	/* In case the thread sleeps with fewer than a wake-up's worth. */
+	pthread_cond_signal(&z->queued_cond);
+	while (z->deflated < want)
+		pthread_cond_wait(&z->deflated_cond, &z->lock);
+	z->waiting = 0;
+}
+
 /* Hands deflated jobs to the sink: those ready, or every one queued
  * when all is set. */
 static int collect(struct deflater *z, int all)
@@ -147,11 +162,8 @@ static int collect(struct deflater *z, int all)
 		int rc;
 
 		pthread_mutex_lock(&z->lock);
-		while (all && z->deflated == z->collected) {
-			/* Jobs short of a wake-up's worth are waiting. */
-			pthread_cond_signal(&z->queued_cond);
-			pthread_cond_wait(&z->deflated_cond, &z->lock);
-		}
+		if (all && z->deflated == z->collected)
+			wait_deflated(z, z->queued);
 		ready = z->deflated;
 		pthread_mutex_unlock(&z->lock);
 		if (ready == z->collected)
@@ -178,10 +190,10 @@ int deflater_queue(struct deflater *z, struct sbuf *in, void *tag,
 	if ((rc = collect(z, 0)))
 		return rc;
 	while (z->queued - z->collected == DEFLATE_QUEUE) {
-		/* Full: wait for the oldest job. */
+		/* Full: wait for the older half of the ring. */
 		pthread_mutex_lock(&z->lock);
-		while (z->deflated == z->collected)
-			pthread_cond_wait(&z->deflated_cond, &z->lock);
+		if (z->deflated == z->collected)
+			wait_deflated(z, z->collected + DEFLATE_QUEUE / 2);
 		pthread_mutex_unlock(&z->lock);
 		if ((rc = collect(z, 0)))
 			return rc;

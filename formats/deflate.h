@@ -29,7 +29,7 @@
 
 #include "core/util.h"
 
-#define DEFLATE_QUEUE 8
+#define DEFLATE_QUEUE 16
 
 struct zjob {
 	struct sbuf in;           /* what was queued */
@@ -53,6 +53,10 @@ struct deflater {
 	 * for the sink, [deflated, queued) to be deflated. Only the second
 	 * thread moves deflated, only the queueing thread the others. */
 	size_t queued, deflated, collected;
+	/* The queueing thread sleeps until deflated reaches want: half a
+	 * ring at a time, not a wake-up for every job. */
+	size_t want;
+	int waiting;
 	z_stream zs;              /* the deflating thread's: streams of */
 	int open;                 /* several jobs, this one begun */
 	struct libdeflate_compressor *ld;   /* its: whole streams */
