@@ -629,35 +629,45 @@ static int write_field(FILE *out, const char *s, int neutralise)
 	int prefix = neutralise && s[0] && strchr("=+-@\t\r", s[0]);
 	int quote = needs_quotes(s, len);
 
-	if (quote && putc('"', out) == EOF)
+	if (quote && putc_unlocked('"', out) == EOF)
 		return -1;
-	if (prefix && putc('\'', out) == EOF)
+	if (prefix && putc_unlocked('\'', out) == EOF)
 		return -1;
 	if (!quote)
-		return fwrite(s, 1, len, out) == len ? 0 : -1;
+		return fwrite_unlocked(s, 1, len, out) == len ? 0 : -1;
 	for (; *s; s++) {
-		if (*s == '"' && putc('"', out) == EOF)
+		if (*s == '"' && putc_unlocked('"', out) == EOF)
 			return -1;
-		if (putc(*s, out) == EOF)
+		if (putc_unlocked(*s, out) == EOF)
 			return -1;
 	}
-	return putc('"', out) == EOF ? -1 : 0;
+	return putc_unlocked('"', out) == EOF ? -1 : 0;
 }
 
-int csv_write_row(FILE *out, const char *const *fields, size_t n,
-		  int neutralise)
+/* The row's characters go out under one lock of out, not one each. */
+static int write_row(FILE *out, const char *const *fields, size_t n,
+		     int neutralise)
 {
-	size_t i;
-
 	/* A lone empty field would be a blank line, which readers skip. */
 	if (n == 1 && (!fields[0] || !fields[0][0]))
-		return fputs("\"\"\r\n", out) == EOF ? -1 : 0;
-	for (i = 0; i < n; i++) {
-		if (i && putc(',', out) == EOF)
+		return fputs_unlocked("\"\"\r\n", out) == EOF ? -1 : 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i && putc_unlocked(',', out) == EOF)
 			return -1;
 		if (write_field(out, fields[i] ? fields[i] : "",
 				neutralise) < 0)
 			return -1;
 	}
-	return fputs("\r\n", out) == EOF ? -1 : 0;
+	return fputs_unlocked("\r\n", out) == EOF ? -1 : 0;
+}
+
+int csv_write_row(FILE *out, const char *const *fields, size_t n,
+		  int neutralise)
+{
+	int rc;
+
+	flockfile(out);
+	rc = write_row(out, fields, n, neutralise);
+	funlockfile(out);
+	return rc;
 }
