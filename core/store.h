@@ -390,6 +390,11 @@ int store_list_audit(struct store *st, long long site, long long user,
 		     long long batch, long long since, store_row_fn fn,
 		     void *ctx);
 /*
+ * Rows SQLite stepped through in scans of whole tables, by the store's
+ * statements since the last call: what tests of the query plans look at.
+ */
+long long store_scan_steps(struct store *st);
+/*
  * Recomputes the whole chain (all sites). Returns 0 when intact, 1 after
  * reporting the first event that was edited, deleted or reordered, -1 on
  * error.

@@ -1684,6 +1684,51 @@ static void audit_some(struct store *st, long long site, int n,
 	CHECK(store_commit(st) == 0);
 }
 
+static int count_row(void *ctx, const char *const *v)
+{
+	(void)v;
+	++*(int *)ctx;
+	return 0;
+}
+
+/* A batch's or a user's events are found by their index, not by reading
+ * the whole log (years of it); the whole log is read by a scan. */
+static void test_store_list_audit_plan(void)
+{
+	struct store *st = open_db("auditplan.db");
+	long long site, u1, u2;
+	int n;
+
+	if (!st)
+		return;
+	site = store_site(st, "oakfield", "Oakfield");
+	u1 = add_user(st, site, "1", "aa", "A");
+	u2 = add_user(st, site, "2", "bb", "B");
+	CHECK(store_begin(st) == 0);
+	for (int i = 0; i < 300; i++)
+		CHECK(store_audit(st, site, "admin", "credential.issue",
+				  i % 3 ? u1 : u2, 1 + i % 2, "x") == 0);
+	CHECK(store_commit(st) == 0);
+	(void)store_scan_steps(st);
+	n = 0;
+	CHECK(store_list_audit(st, site, 0, 2, 0, count_row, &n) == 0);
+	CHECK(n == 150);
+	CHECK(store_scan_steps(st) == 0);
+	n = 0;
+	CHECK(store_list_audit(st, site, u2, 0, 0, count_row, &n) == 0);
+	CHECK(n == 100);
+	CHECK(store_scan_steps(st) == 0);
+	n = 0;
+	CHECK(store_list_audit(st, site, u2, 1, 0, count_row, &n) == 0);
+	CHECK(n == 50);
+	CHECK(store_scan_steps(st) == 0);
+	n = 0;
+	CHECK(store_list_audit(st, site, 0, 0, 0, count_row, &n) == 0);
+	CHECK(n == 300);
+	CHECK(store_scan_steps(st) > 0);
+	store_close(st);
+}
+
 static void test_store_audit(void)
 {
 	struct store *st = open_db("audit.db");
@@ -1884,6 +1929,7 @@ int main(void)
 	RUN(test_store_claim);
 	RUN(test_store_expire);
 	RUN(test_store_audit);
+	RUN(test_store_list_audit_plan);
 	RUN(test_store_audit_verify);
 	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	TEST_EXIT();
