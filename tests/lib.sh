@@ -50,6 +50,22 @@ check_eq() {
 	if [ "$2" == "$3" ]; then ok "$1"; else notok "$1 (got '$2', want '$3')"; fi
 }
 
+# col TSV COLUMN: the values of COLUMN in a record stream (TSV).
+col() {
+	awk -F'\t' -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next }
+		k { print $k }' "$1"
+}
+
+# same_passwords OLD NEW: how many users (by username) have the same
+# password in the record streams OLD and NEW. Two users' random passwords
+# may be equal by chance; one user's old and new ones almost never are.
+same_passwords() {
+	join -t "$(printf '\t')" \
+		<(paste <(col "$1" username) <(col "$1" password) | sort) \
+		<(paste <(col "$2" username) <(col "$2" password) | sort) |
+		awk -F'\t' '$2 == $3' | wc -l
+}
+
 # sql QUERY: runs QUERY on the test database.
 sql() { sqlite3 "$T/var/tempass.db" "$@"; }
 

@@ -5,10 +5,6 @@
 write_conf
 PY=${PYTHON:-/usr/bin/python3}
 
-col() {
-	awk -F'\t' -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next }
-		k { print $k }' "$1"
-}
 pairs() {
 	awk -F'\t' -v g="${2:-}" 'NR == 1 { for (i = 1; i <= NF; i++) {
 			if ($i == "username") u = i; if ($i == "password") p = i

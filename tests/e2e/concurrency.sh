@@ -4,10 +4,6 @@
 . "$(dirname "$0")/../lib.sh"
 write_conf
 
-col() {
-	awk -F'\t' -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next }
-		k { print $k }' "$1"
-}
 verify() { printf '%s\n' "$2" | tp verify "$1" 2>/dev/null; }
 
 check_exit "import the sample roster" 0 tp import

@@ -108,8 +108,11 @@ check "$what: $(wc -l <shown.pw) current passwords, each as printed by its proce
 
 # ==== a writer that keeps the database longer than the busy timeout (10 s)
 dump0=$(sql .dump | sha256sum)
-rm -f "$T/locked"
-{ printf 'begin immediate;\n.system touch %s/locked\n' "$T"; sleep 12; printf 'rollback;\n'; } |
+# It holds the lock until both have given up (at most a minute).
+rm -f "$T/locked" "$T/release"
+{ printf 'begin immediate;\n.system touch %s/locked\n' "$T"
+  for _ in $(seq 600); do [ -e "$T/release" ] && break; sleep 0.1; done
+  printf 'rollback;\n'; } |
 	sqlite3 "$T/var/tempass.db" >/dev/null 2>&1 &
 locker=$!
 for _ in $(seq 100); do [ -e "$T/locked" ] && break; sleep 0.05; done
@@ -123,6 +126,7 @@ p2=$!
 wait $p1; r1=$?
 wait $p2; r2=$?
 waited=$(($(ms) - t0))
+touch "$T/release"
 wait $locker
 check_eq "regenerate and import while it writes for longer than the busy timeout: exit 75" "$r1 $r2" "75 75"
 check "they waited for the busy timeout first (${waited} ms)" test "$waited" -ge 9000

@@ -328,7 +328,7 @@ check "run killed at least $RKILLS times" test "$kills" -ge "$RKILLS"
 rm -f var/tempass.db var/tempass.db-wal var/tempass.db-shm
 tp import ra.csv >/dev/null 2>&1
 tp admin add demo --site oakfield --password-file pw >/dev/null 2>&1
-start_smtp "$T" 300
+start_smtp "$T" 1800
 check "the SMTP server listens" test -n "$PORT"
 cat >>pipeline.conf <<EOF
 

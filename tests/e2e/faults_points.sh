@@ -89,7 +89,9 @@ what="regenerate killed at $kills writes of the WAL and the checkpoint"
 report version "$what: no new batch or the next version"
 report onebatch "$what: every current password is of the newest batch"
 report_store "$what"
-check "regenerate was killed at 15 or more points" test "$kills" -ge 15
+# The last points come from one counted run; another may write a page or
+# two less (a password's length, the store's growth) and end before them.
+check "regenerate was killed at 12 or more of its 16 points" test "$kills" -ge 12
 
 # ==== import at its writes, and at the rename of its rejects file
 mkdir ref
@@ -200,7 +202,7 @@ check_eq "emit --per-group killed as it links its third file: two complete files
 # again. notify killed after its commit, as it moves its files from tmp/
 # to new/: send recovers them. notify killed before its commit, with
 # files written in tmp/: they are never sent.
-start_smtp "$T" 120
+start_smtp "$T" 1800
 check "the SMTP server listens" test -n "$PORT"
 cat >>pipeline.conf <<EOF
 

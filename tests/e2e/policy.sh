@@ -4,10 +4,6 @@
 . "$(dirname "$0")/../lib.sh"
 write_conf
 
-col() {
-	awk -F'\t' -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next }
-		k { print $k }' "$1"
-}
 row() { awk -F'\t' -v t="$2" '$1 == t' "$1"; }
 
 check_exit "policy on an empty store" 0 tp policy --format tsv

@@ -7,10 +7,6 @@
 write_conf
 PY=${PYTHON:-/usr/bin/python3}
 
-col() {
-	awk -F'\t' -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next }
-		k { print $k }' "$1"
-}
 # csvcol CSV COLUMN: the values of COLUMN, read with Python's csv module.
 csvcol() {
 	"$PY" -c 'import csv, sys
@@ -78,12 +74,13 @@ csvcol $o.csv password >p1
 check_eq "csv: a row per Year 7 pupil" "$(wc -l <u1)" "$n"
 check_eq "csv: the pupils of Year 7" "$(sort u1)" \
   "$(tp select --all --group 'Year 7' 2>/dev/null | col /dev/stdin username | sort)"
-check_eq "csv: distinct passwords" "$(sort -u p1 | wc -l)" "$n"
+check_eq "csv: a password for every pupil" "$(grep -c . p1)" "$n"
 check_eq "csv: the batch version" "$(csvcol $o.csv version | sort -u)" 1
 
 pdftotext -layout -enc UTF-8 $o-strips.pdf s1.txt 2>>poppler.err
-check_eq "strips: every password once" \
-  "$(words s1.txt | grep -xFf p1 | sort | uniq -c | awk '$1 == 1' | wc -l)" "$n"
+# Every password as often as the batch has it (two pupils may have the
+# same one by chance).
+check_eq "strips: every password once" "$(words s1.txt | grep -xFf p1 | sort)" "$(sort p1)"
 check_eq "strips: no other password" \
   "$(sed -n 's/^ *password  *//p' s1.txt | sort)" "$(sort p1)"
 check_eq "strips: every username once" \
@@ -97,8 +94,7 @@ check_eq "strips: every font embedded" \
 
 pdftotext -layout -enc UTF-8 $o-classlist.pdf c1.txt 2>>poppler.err
 np=$(pdfinfo $o-classlist.pdf 2>>poppler.err | awk '/^Pages:/ { print $2 }')
-check_eq "classlist: every password once" \
-  "$(words c1.txt | grep -xFf p1 | sort | uniq -c | awk '$1 == 1' | wc -l)" "$n"
+check_eq "classlist: every password once" "$(words c1.txt | grep -xFf p1 | sort)" "$(sort p1)"
 check_eq "classlist: page X of Y on every page" \
   "$(grep -oE 'page [0-9]+ of [0-9]+' c1.txt | tr '\n' ,)" \
   "$(for p in $(seq "${np:-0}"); do printf 'page %d of %d,' "$p" "$np"; done)"
@@ -142,7 +138,8 @@ o2=out/oakfield-v2
 csvcol $o2.csv username >u2
 csvcol $o2.csv password >p2
 check_eq "v2 covers the same pupils" "$(sort u2)" "$(sort u1)"
-check_eq "v2's passwords are new" "$(sort p1 p2 | uniq -d | wc -l)" 0
+check_eq "v2's passwords are new" \
+  "$(join -t "$(printf '\t')" <(paste u1 p1 | sort) <(paste u2 p2 | sort) | awk -F'\t' '$2 == $3' | wc -l)" 0
 tp batches --format tsv >batches.tsv
 check_eq "batches: v2 then v1" "$(col batches.tsv version | tr '\n' ,)" 2,1,
 check_eq "batches: v2 all current" \

@@ -5,10 +5,6 @@
 write_conf
 PY=${PYTHON:-/usr/bin/python3}
 
-col() {
-	awk -F'\t' -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next }
-		k { print $k }' "$1"
-}
 verify() { printf '%s\n' "$2" | tp verify "$1" 2>"$T/.verr"; }
 # found LIST FILE...: how many lines of LIST occur anywhere in the raw bytes
 # of the FILEs that exist (UTF-8 and, for safety, UTF-16 encodings).
@@ -42,10 +38,14 @@ cp "$T/.out" b1.tsv
 col b1.tsv password >passwords
 u=$(col b1.tsv username | head -1)
 check_exit "reset one user" 0 tp reset --admin demo --password-file pw "$u"
-col "$T/.out" password >>passwords
+col "$T/.out" password >resetpw
+cat resetpw >>passwords
 n=$(wc -l <passwords)
 check "there are passwords to look for" test "$n" -gt 250
-check_eq "the passwords are distinct" "$(sort -u passwords | wc -l)" "$n"
+# The current ones: the batch's but the reset user's, and the reset's (each
+# once: two users may have the same password by chance).
+{ paste <(col b1.tsv username) <(col b1.tsv password) |
+	awk -F'\t' -v u="$u" '$1 != u { print $2 }'; cat resetpw; } | sort -u >current
 check "the database has a WAL with data in it" test -s var/tempass.db-wal
 
 # The search itself must work: the usernames are in the files.
@@ -63,7 +63,7 @@ check_eq "no password in the unclaimed list" "$(found passwords unclaimed.tsv)" 
 tp batches --format tsv >batches.tsv
 check_eq "no password in the batches list" "$(found passwords batches.tsv)" 0
 tp unclaimed --show --admin demo --password-file pw --format tsv >shown.tsv 2>/dev/null
-check_eq "unclaimed --show does reveal them" "$(found passwords shown.tsv)" $((n - 1))
+check_eq "unclaimed --show does reveal them" "$(found current shown.tsv)" "$(wc -l <current)"
 check_eq "revealing stores no password" "$(found passwords var/tempass.db var/tempass.db-wal)" 0
 check_eq "the key file is 0600" "$(stat -c %a var/tempass.key)" 600
 check_eq "the database is 0600" "$(stat -c %a var/tempass.db)" 600

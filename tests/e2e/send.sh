@@ -63,7 +63,7 @@ mapfile -t U < <(sql "select username from user order by id limit 12")
 check "twelve users to write to" test "${#U[@]}" -eq 12
 
 # ---- configuration and the queue folders
-start_smtp "$T" 60 --refuse refuse@mail.oakfield.example --defer later@mail.oakfield.example
+start_smtp "$T" 1800 --refuse refuse@mail.oakfield.example --defer later@mail.oakfield.example
 check "the SMTP server listens" test -n "$PORT"
 write_conf
 check_exit "no [email] smtp_url: exit 78" 78 tp send
@@ -121,7 +121,7 @@ check_eq "a second refusal" "$(dstate 1788422040.a3.eml)" "refused|2"
 check_eq "--limit 1 leaves the deferred one untried" "$(dstate 1788422040.a4.eml)" "queued|2"
 
 stop_smtp
-start_smtp "$T" 60 --refuse refuse@mail.oakfield.example
+start_smtp "$T" 1800 --refuse refuse@mail.oakfield.example
 email_conf
 check_exit "the server no longer defers: exit 0" 0 tp send
 check_eq "the deferred message arrives once" "$(same 1788422040.a4.eml)" \
@@ -157,7 +157,7 @@ check_exit "nothing listens: exit 75" 75 tp send
 check_grep "says so, and what stays" "cannot reach smtp://127.0.0.1:$PORT: Couldn't connect to server; 2 message(s) stay queued" "$T/.err"
 check_eq "both stay queued, untouched" "$(dstate 1788422050.b2.eml) $(dstate 1788422060.c1.eml)" "queued|0 queued|0"
 check "both stay in new/" test -f queue/new/1788422050.b2.eml -a -f queue/new/1788422060.c1.eml
-start_smtp "$T" 60 --port "$PORT" --refuse refuse@mail.oakfield.example
+start_smtp "$T" 1800 --port "$PORT" --refuse refuse@mail.oakfield.example
 check_exit "the server is back" 0 tp send
 check_eq "each arrives exactly once" "$(got_id 1788422050.b2.eml) $(got_id 1788422060.c1.eml) $(got)" "1 1 6"
 check_eq "both recorded sent" "$(dstate 1788422050.b2.eml) $(dstate 1788422060.c1.eml)" "sent|1 sent|1"
@@ -214,7 +214,7 @@ check_eq "nothing is sent in clear text" "$(dstate 1788422080.e1.eml) $(got)" "q
 
 # ---- the SMTP login
 stop_smtp
-start_smtp "$T" 60 --auth mailer:s3cret-Pa55
+start_smtp "$T" 1800 --auth mailer:s3cret-Pa55
 email_conf
 check_exit "a server that wants a login, and none: exit 77" 77 tp send
 check_grep "says so" "smtp://127.0.0.1:$PORT asks for a login (530 .*): set \[email\] smtp_credentials; 1 message(s) stay queued" "$T/.err"

@@ -327,7 +327,7 @@ static void test_store_begin(void)
 	}
 
 	/*
-	 * Another process holds the write lock for 1.5 s: BEGIN IMMEDIATE
+	 * Another process holds the write lock for 3 s: BEGIN IMMEDIATE
 	 * waits for it (within the 10 s busy timeout) and then succeeds.
 	 * STORE_BUSY itself is not tested here: it takes the full 10 s.
 	 * The child is forked while this process holds no store, so that
@@ -348,7 +348,7 @@ static void test_store_begin(void)
 			_exit(2);
 		if (write(ready[1], "x", 1) != 1)
 			_exit(3);
-		usleep(1500 * 1000);
+		usleep(3000 * 1000);
 		if (raw_exec(db, "COMMIT") != SQLITE_OK)
 			_exit(4);
 		sqlite3_close(db);
@@ -368,7 +368,8 @@ static void test_store_begin(void)
 	waited = (double)(t1.tv_sec - t0.tv_sec) +
 		 (double)(t1.tv_usec - t0.tv_usec) / 1e6;
 	CHECK(rc == 0);
-	CHECK(waited > 1.0 && waited < 9.0);
+	/* Opening took part of the 3 s (more under valgrind). */
+	CHECK(waited > 0.5 && waited < 9.0);
 	if (rc == 0) {
 		/* It sees what the other process committed. */
 		CHECK(store_site(st, "child", "Child") > 0);
