@@ -2170,22 +2170,28 @@ int store_list_batches(struct store *st, long long site, store_row_fn fn,
 		       void *ctx)
 {
 	/* An email batch's tokens count as its passwords do: a used token
-	 * as claimed. */
+	 * as claimed. Counted per batch before the join: joined first, the
+	 * rows of every batch ever made were indexed anew on each call. */
 	static const char sql[] =
 		"WITH ends AS ("
-		"  SELECT batch_id, state FROM credential"
-		"  UNION ALL SELECT batch_id, CASE state WHEN 'used'"
+		"  SELECT batch_id,"
+		"   count(state = 'current' OR NULL) AS current,"
+		"   count(state = 'claimed' OR NULL) AS claimed,"
+		"   count(state = 'void' OR NULL) AS void,"
+		"   count(state = 'expired' OR NULL) AS expired,"
+		"   count(state = 'revoked' OR NULL) AS revoked"
+		"  FROM (SELECT batch_id, state FROM credential"
+		"   UNION ALL SELECT batch_id, CASE state WHEN 'used'"
 		"    THEN 'claimed' ELSE state END FROM reset_token)"
+		"  GROUP BY batch_id)"
 		"SELECT b.version,"
 		" iso_time(b.created_at),"
 		" b.actor, b.criteria, b.count,"
-		" count(e.state = 'current' OR NULL),"
-		" count(e.state = 'claimed' OR NULL),"
-		" count(e.state = 'void' OR NULL),"
-		" count(e.state = 'expired' OR NULL),"
-		" count(e.state = 'revoked' OR NULL), b.kind"
+		" coalesce(e.current, 0), coalesce(e.claimed, 0),"
+		" coalesce(e.void, 0), coalesce(e.expired, 0),"
+		" coalesce(e.revoked, 0), b.kind"
 		" FROM batch b LEFT JOIN ends e ON e.batch_id = b.id"
-		" WHERE b.site_id = ? GROUP BY b.id ORDER BY b.version DESC";
+		" WHERE b.site_id = ? ORDER BY b.version DESC";
 	sqlite3_stmt *s = prep(st, sql);
 
 	if (!s)
