@@ -74,6 +74,8 @@ int main(int argc, char **argv)
 	 * allocations without the arena's lock).
 	 */
 	mallopt(M_ARENA_MAX, 1);
+	/* A refused option is reported once, by option_error(). */
+	opterr = 0;
 	ctx.config_path = getenv("TEMPASS_CONFIG");
 	if (!ctx.config_path || !*ctx.config_path)
 		ctx.config_path = "pipeline.conf";
@@ -93,6 +95,7 @@ int main(int argc, char **argv)
 			printf("tempass %s\n", TEMPASS_VERSION);
 			return 0;
 		default:
+			option_error(argv, "");
 			fputs("Try 'tempass --help'.\n", stderr);
 			return EX_USAGE;
 		}

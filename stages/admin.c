@@ -356,7 +356,7 @@ static int cmd_admin(struct ctx *ctx, int argc, char **argv)
 		case 'h': free(sites); return stage_help(&stage_admin);
 		default:
 			free(sites);
-			return stage_usage(&stage_admin, "bad option");
+			return stage_bad_option(&stage_admin, argv, "");
 		}
 	}
 	argc -= optind;

@@ -84,7 +84,7 @@ static int cmd_audit(struct ctx *ctx, int argc, char **argv)
 			break;
 		case 'f': format = optarg; break;
 		case 'h': return stage_help(&stage_audit);
-		default: return stage_usage(&stage_audit, "bad option");
+		default: return stage_bad_option(&stage_audit, argv, "");
 		}
 	}
 	if (optind < argc && strcmp(argv[optind], "verify") == 0 &&

@@ -45,7 +45,7 @@ static int cmd_batches(struct ctx *ctx, int argc, char **argv)
 		switch (c) {
 		case 'f': format = optarg; break;
 		case 'h': return stage_help(&stage_batches);
-		default: return stage_usage(&stage_batches, "bad option");
+		default: return stage_bad_option(&stage_batches, argv, "");
 		}
 	}
 	if (optind != argc)

@@ -84,7 +84,7 @@ static int cmd_claim(struct ctx *ctx, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'h')
 			return stage_help(&stage_claim);
-		return stage_usage(&stage_claim, "bad option");
+		return stage_bad_option(&stage_claim, argv, "");
 	}
 	if ((rc = ctx_open(ctx)) != 0)
 		return rc;

@@ -608,6 +608,7 @@ const struct stage stage_emit = {
 
 static int cmd_emit(struct ctx *ctx, int argc, char **argv)
 {
+	static const char shortopts[] = "o:";
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "per-group", no_argument, NULL, 'g' },
@@ -630,7 +631,7 @@ static int cmd_emit(struct ctx *ctx, int argc, char **argv)
 	FILE *in = stdin;
 	int c, rc, got;
 
-	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.output = optarg; break;
 		case 'g': o.per_group = 1; break;
@@ -640,7 +641,7 @@ static int cmd_emit(struct ctx *ctx, int argc, char **argv)
 		case 'S': o.show = 1; break;
 		case 'i': input = optarg; break;
 		case 'h': return stage_help(&stage_emit);
-		default: return stage_usage(&stage_emit, "bad option");
+		default: return stage_bad_option(&stage_emit, argv, shortopts);
 		}
 	}
 	if (argc - optind != 1)

@@ -46,7 +46,7 @@ static int cmd_expire(struct ctx *ctx, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'h')
 			return stage_help(&stage_expire);
-		return stage_usage(&stage_expire, "bad option");
+		return stage_bad_option(&stage_expire, argv, "");
 	}
 	if (optind != argc)
 		return stage_usage(&stage_expire, "unexpected '%s'",

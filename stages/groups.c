@@ -210,7 +210,7 @@ static int cmd_groups(struct ctx *ctx, int argc, char **argv)
 			break;
 		}
 		case 'h': return stage_help(&stage_groups);
-		default: return stage_usage(&stage_groups, "bad option");
+		default: return stage_bad_option(&stage_groups, argv, "");
 		}
 	}
 	if (optind == argc)

@@ -1075,7 +1075,7 @@ static int cmd_import(struct ctx *ctx, int argc, char **argv)
 		case 'L': im.allow_leavers = 1; break;
 		case 'j': rejects = optarg; break;
 		case 'h': return stage_help(&stage_import);
-		default: return stage_usage(&stage_import, "bad option");
+		default: return stage_bad_option(&stage_import, argv, "");
 		}
 	}
 	if (argc - optind > 1)

@@ -97,7 +97,7 @@ static int cmd_notify(struct ctx *ctx, int argc, char **argv)
 		case 'i': input = optarg; break;
 		case 'f': format = optarg; break;
 		case 'h': return stage_help(&stage_notify);
-		default: return stage_usage(&stage_notify, "bad option");
+		default: return stage_bad_option(&stage_notify, argv, "");
 		}
 	}
 	if (optind != argc)

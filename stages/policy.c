@@ -67,7 +67,7 @@ static int cmd_policy(struct ctx *ctx, int argc, char **argv)
 		switch (c) {
 		case 'f': format = optarg; break;
 		case 'h': return stage_help(&stage_policy);
-		default: return stage_usage(&stage_policy, "bad option");
+		default: return stage_bad_option(&stage_policy, argv, "");
 		}
 	}
 	if (optind != argc)

@@ -76,7 +76,7 @@ static int cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 		case 'i': input = optarg; break;
 		case 'f': format = optarg; break;
 		case 'h': return stage_help(&stage_regenerate);
-		default: return stage_usage(&stage_regenerate, "bad option");
+		default: return stage_bad_option(&stage_regenerate, argv, "");
 		}
 	}
 	if (optind != argc)

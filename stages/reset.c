@@ -77,7 +77,7 @@ static int cmd_reset(struct ctx *ctx, int argc, char **argv)
 		case 'S': show = 1; break;
 		case 'f': format = optarg; break;
 		case 'h': return stage_help(&stage_reset);
-		default: return stage_usage(&stage_reset, "bad option");
+		default: return stage_bad_option(&stage_reset, argv, "");
 		}
 	}
 	if (argc - optind != 1)

@@ -595,7 +595,7 @@ static int cmd_run(struct ctx *ctx, int argc, char **argv)
 		case 'd': demo = 1; break;
 		case 'n': no_import = 1; break;
 		case 'h': return stage_help(&stage_run);
-		default: return stage_usage(&stage_run, "bad option");
+		default: return stage_bad_option(&stage_run, argv, "");
 		}
 	}
 	if (optind != argc)

@@ -82,7 +82,7 @@ static int cmd_select(struct ctx *ctx, int argc, char **argv)
 		case 'h': free(groups); return stage_help(&stage_select);
 		default:
 			free(groups);
-			return stage_usage(&stage_select, "bad option");
+			return stage_bad_option(&stage_select, argv, "");
 		}
 	}
 	if (optind != argc || !ngroups) {

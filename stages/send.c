@@ -803,7 +803,7 @@ static int cmd_send(struct ctx *ctx, int argc, char **argv)
 		case 'h':
 			return stage_help(&stage_send);
 		default:
-			return stage_usage(&stage_send, "bad option");
+			return stage_bad_option(&stage_send, argv, "");
 		}
 	}
 	if (optind != argc)

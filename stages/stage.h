@@ -64,6 +64,15 @@ int stage_help(const struct stage *s);
 /* Reports a usage error and a hint; returns EX_USAGE. */
 int stage_usage(const struct stage *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * Reports the option getopt_long() (opterr 0) just refused in argv: one
+ * unknown, or one that needs a value or takes none. shortopts is what
+ * getopt_long() was given.
+ */
+void option_error(char *const *argv, const char *shortopts);
+/* option_error() and the stage's hint; returns EX_USAGE. */
+int stage_bad_option(const struct stage *s, char *const *argv,
+		     const char *shortopts);
 
 /*
  * The format of a listing on out: --format when given (name may be NULL),

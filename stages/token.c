@@ -76,7 +76,7 @@ static int cmd_token(struct ctx *ctx, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'h')
 			return stage_help(&stage_token);
-		return stage_usage(&stage_token, "bad option");
+		return stage_bad_option(&stage_token, argv, "");
 	}
 	if (argc - optind != 1 || (strcmp(argv[optind], "verify") != 0 &&
 				   strcmp(argv[optind], "redeem") != 0))

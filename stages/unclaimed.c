@@ -125,7 +125,7 @@ static int cmd_unclaimed(struct ctx *ctx, int argc, char **argv)
 		case 'p': pwfile = optarg; break;
 		case 'f': format = optarg; break;
 		case 'h': return stage_help(&stage_unclaimed);
-		default: return stage_usage(&stage_unclaimed, "bad option");
+		default: return stage_bad_option(&stage_unclaimed, argv, "");
 		}
 	}
 	if (optind != argc)

@@ -59,7 +59,7 @@ static int cmd_user(struct ctx *ctx, int argc, char **argv)
 		switch (c) {
 		case 'f': format = optarg; break;
 		case 'h': return stage_help(&stage_user);
-		default: return stage_usage(&stage_user, "bad option");
+		default: return stage_bad_option(&stage_user, argv, "");
 		}
 	}
 	if (argc - optind != 1)

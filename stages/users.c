@@ -48,7 +48,7 @@ static int cmd_users(struct ctx *ctx, int argc, char **argv)
 		case 's': search = optarg; break;
 		case 'f': format = optarg; break;
 		case 'h': return stage_help(&stage_users);
-		default: return stage_usage(&stage_users, "bad option");
+		default: return stage_bad_option(&stage_users, argv, "");
 		}
 	}
 	if (optind != argc)

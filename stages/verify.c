@@ -95,7 +95,7 @@ static int cmd_verify(struct ctx *ctx, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch == 'h')
 			return stage_help(&stage_verify);
-		return stage_usage(&stage_verify, "bad option");
+		return stage_bad_option(&stage_verify, argv, "");
 	}
 	if (argc - optind != 1)
 		return stage_usage(&stage_verify, "give one USERNAME");
