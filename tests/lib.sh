@@ -56,14 +56,19 @@ col() {
 		k { print $k }' "$1"
 }
 
+# same_pairs A B: how many keys have the same value in A and B, two
+# lists of "key<TAB>value" lines.
+same_pairs() {
+	join -t "$(printf '\t')" <(sort "$1") <(sort "$2") |
+		awk -F'\t' '$2 == $3' | wc -l
+}
+
 # same_passwords OLD NEW: how many users (by username) have the same
 # password in the record streams OLD and NEW. Two users' random passwords
 # may be equal by chance; one user's old and new ones almost never are.
 same_passwords() {
-	join -t "$(printf '\t')" \
-		<(paste <(col "$1" username) <(col "$1" password) | sort) \
-		<(paste <(col "$2" username) <(col "$2" password) | sort) |
-		awk -F'\t' '$2 == $3' | wc -l
+	same_pairs <(paste <(col "$1" username) <(col "$1" password)) \
+		<(paste <(col "$2" username) <(col "$2" password))
 }
 
 # sql QUERY: runs QUERY on the test database.
