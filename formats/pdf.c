@@ -58,6 +58,7 @@
 #include "formats/pdf.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -487,6 +488,24 @@ struct writer {
 };
 
 /* Wiped: a copy may hold (part of) a password. */
+/*
+ * libharu's memory: what it allocates is wiped when it frees it, as our
+ * own buffers are. It keeps every page's deflated content (the passwords,
+ * one inflate away) until the document is written. Its free does not pass
+ * the size: malloc_usable_size() gives the block's (at least as large).
+ */
+static void *HPDF_STDCALL wiping_alloc(HPDF_UINT size)
+{
+	return malloc(size);
+}
+
+static void HPDF_STDCALL wiping_free(void *ptr)
+{
+	if (ptr)
+		explicit_bzero(ptr, malloc_usable_size(ptr));
+	free(ptr);
+}
+
 static void wipe_release(struct sbuf *sb)
 {
 	if (sb->buf)
@@ -1868,7 +1887,8 @@ static int set_up(struct writer *w)
 		if (w->text_chain[i] != mono)
 			w->mono_chain[w->nmono++] = w->text_chain[i];
 
-	w->pdf = HPDF_New(on_hpdf_error, &w->err);
+	w->pdf = HPDF_NewEx(on_hpdf_error, wiping_alloc, wiping_free, 0,
+			    &w->err);
 	if (!w->pdf)
 		die("out of memory");
 	/*
