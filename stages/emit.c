@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/hmap.h"
+#include "core/name.h"
 #include "core/translit.h"
 #include "core/util.h"
 #include "formats/csv.h"
@@ -628,6 +629,7 @@ static int cmd_emit(struct ctx *ctx, int argc, char **argv)
 	const char *const *v;
 	char **cols = NULL;
 	size_t cap = 0;
+	long name_cols[2];
 	FILE *in = stdin;
 	int c, rc, got;
 
@@ -669,8 +671,11 @@ static int cmd_emit(struct ctx *ctx, int argc, char **argv)
 	for (size_t i = 0; i < t.ncols; i++)
 		cols[i] = arena_strdup(&arena, rec_colname(r, i));
 	t.cols = (const char *const *)cols;
+	name_cols[0] = rec_column(r, "forename");
+	name_cols[1] = rec_column(r, "surname");
 	while ((got = rec_read(r, &v)) > 0) {
 		const char **row;
+		char where[256];
 
 		if (t.nrows == cap) {
 			cap = cap ? cap * 2 : 1024;
@@ -679,6 +684,13 @@ static int cmd_emit(struct ctx *ctx, int argc, char **argv)
 		row = arena_alloc(&arena, t.ncols * sizeof(*row));
 		for (size_t i = 0; i < t.ncols; i++)
 			row[i] = arena_strdup(&arena, v[i]);
+		/* A stream edited by hand gets import's rule for names. */
+		snprintf(where, sizeof(where), "%s:%lu",
+			 input ? input : "<stdin>", rec_line(r));
+		for (size_t i = 0; i < ARRAY_SIZE(name_cols); i++)
+			if (name_cols[i] >= 0)
+				name_clean_warn((char *)row[name_cols[i]],
+						where, cols[name_cols[i]]);
 		t.rows[t.nrows++] = row;
 	}
 	rec_reader_free(r);

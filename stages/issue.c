@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/hmap.h"
+#include "core/name.h"
 #include "core/policy.h"
 #include "core/secrets.h"
 #include "core/tty.h"
@@ -34,13 +35,20 @@ static int resolve_one(void *arg, const struct store_target_row *t)
 	struct resolve *r = arg;
 	uintptr_t i = (uintptr_t)hmap_get(&r->wanted, t->username);
 	struct issue_item *it;
+	char who[160], *forename, *surname;
 
 	if (!i)
 		return 0;
 	it = &r->is->items[i - 1];
 	it->user_id = t->id;
-	it->forename = arena_strdup(&r->is->arena, t->forename);
-	it->surname = arena_strdup(&r->is->arena, t->surname);
+	forename = arena_strdup(&r->is->arena, t->forename);
+	surname = arena_strdup(&r->is->arena, t->surname);
+	/* Names stored before import cleaned them get the same rule. */
+	snprintf(who, sizeof(who), "user '%s'", t->username);
+	name_clean_warn(forename, who, "forename");
+	name_clean_warn(surname, who, "surname");
+	it->forename = forename;
+	it->surname = surname;
 	it->user_type = arena_strdup(&r->is->arena, t->user_type);
 	it->email = t->email_verified && t->email[0] ?
 		    arena_strdup(&r->is->arena, t->email) : NULL;

@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "core/name.h"
 #include "core/secrets.h"
 #include "core/util.h"
 #include "formats/eml.h"
@@ -68,7 +69,7 @@ static int pick(void *arg, const char *const *v)
 	struct issue *is = p->is;
 	struct issue_item *it;
 	long long id = strtoll(v[NSELECT], NULL, 10);
-	char **row;
+	char **row, who[160];
 
 	/* A user in two of the groups is picked once. */
 	if (id <= 0)
@@ -93,6 +94,10 @@ static int pick(void *arg, const char *const *v)
 	row = arena_alloc(&p->arena, NSELECT * sizeof(*row));
 	for (size_t i = 0; i < NSELECT; i++)
 		row[i] = arena_strdup(&p->arena, v[i]);
+	/* Names stored before import cleaned them get the same rule. */
+	snprintf(who, sizeof(who), "user '%s'", row[0]);
+	name_clean_warn(row[1], who, "forename");
+	name_clean_warn(row[2], who, "surname");
 	p->rows[is->n] = row;
 	/* What issue_resolve() would look up again: the selection has it
 	 * (active, unclaimed users of this site, each once). */
