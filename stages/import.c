@@ -8,7 +8,13 @@
  * moves applied, and users of this roster kind missing from the file are
  * marked as left (never deleted), unless so many would leave that the file
  * is more likely truncated than true.
+ *
+ * A rejected row still says who is in the file: a pupil whose row is bad
+ * but whose external id can be read keeps their state, groups and password.
+ * When a rejected row's id cannot be read, nobody is marked as left (unless
+ * --allow-leavers), since that row may be any of them.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -18,6 +24,7 @@
 
 #include "core/config.h"
 #include "core/hmap.h"
+#include "core/name.h"
 #include "core/store.h"
 #include "core/translit.h"
 #include "core/util.h"
@@ -38,9 +45,14 @@ static const char usage[] =
 	"  --dry-run        report what would change; write nothing\n"
 	"  --strict         import nothing when any row is rejected\n"
 	"  --allow-leavers  mark users as left even when more than the\n"
-	"                   roster's leaver_threshold would leave\n"
+	"                   roster's leaver_threshold would leave, or when a\n"
+	"                   rejected row's external id cannot be read\n"
 	"  --rejects FILE   where rejected rows go (default:\n"
 	"                   REJECTS_DIR/NAME.rejects.csv)\n"
+	"\n"
+	"A rejected row whose external id can be read keeps its user as they\n"
+	"were. Control characters, line breaks and bidirectional controls are\n"
+	"removed from names, with a warning.\n"
 	"\n"
 	"Exit status: 0 all rows imported, 65 rows were rejected or the\n"
 	"import was refused, 78 the mapping does not fit the file.\n";
@@ -83,19 +95,77 @@ struct import {
 	char **header;
 	size_t nheader;
 	size_t nrejected;
+	/* Rejected rows' external ids (reader only until reading is done):
+	 * their users are in the file, though their rows are bad. */
+	struct rejected_id *rejected_ids;
+	size_t nrejected_ids, cap_rejected_ids;
 	int strict, dry_run, allow_leavers;
 	size_t max_field;
 	/* counts */
 	size_t added, updated, moved, left, unchanged, revoked;
+	size_t kept;               /* users kept as they were: row rejected */
+	size_t unreadable;         /* rejected rows whose id is unknown */
+	size_t held;               /* leavers not marked for those rows */
+};
+
+/* A rejected row's external id. certain: the row has the header's fields,
+ * so its id was read from the id's own column. */
+struct rejected_id {
+	const char *id;
+	int certain;
 };
 
 /* ==== Rejects ==== */
 
-static int reject(struct import *im, unsigned long line,
-		  const char *const *fields, size_t n, const char *reason)
+/* 1 when s holds a C0 or C1 control character or DEL (valid UTF-8). */
+static int has_control(const char *s);
+/* The trimmed value of column i in the arena, "" when absent. */
+static const char *field(struct import *im, const struct csv_row *r, long i);
+
+/*
+ * Keeps the external id of a rejected row when it can be read: its field
+ * is there, not empty, and holds no control character and no U+FFFD (a
+ * byte the reader could not decode). Otherwise the row counts as one whose
+ * user is unknown.
+ */
+static void note_rejected_id(struct import *im, const struct csv_row *r,
+			     long col)
 {
-	errorf("%s:%lu: %s", im->file, line, reason);
+	const char *id = field(im, r, col);
+	struct rejected_id *ri;
+
+	if (!*id || has_control(id) || strstr(id, "\xef\xbf\xbd")) {
+		im->unreadable++;
+		return;
+	}
+	if (im->nrejected_ids == im->cap_rejected_ids) {
+		im->cap_rejected_ids = im->cap_rejected_ids ?
+				       im->cap_rejected_ids * 2 : 64;
+		im->rejected_ids = xrealloc(im->rejected_ids,
+					    im->cap_rejected_ids *
+					    sizeof(*im->rejected_ids));
+	}
+	ri = &im->rejected_ids[im->nrejected_ids++];
+	ri->id = id;
+	ri->certain = r->nfields == im->nheader;
+}
+
+/*
+ * Reports row r as rejected for reason and writes it to the rejects file
+ * (not in a dry run), reason in the row's last column whatever its length:
+ * a short row is padded to the header's width, a long row keeps its extra
+ * fields before the reason. 0, or -1 when the rejects file cannot be made.
+ */
+static int reject(struct import *im, long id_col, const struct csv_row *r,
+		  const char *reason)
+{
+	size_t n = r->nfields, width = n > im->nheader ? n : im->nheader;
+
+	errorf("%s:%lu: %s", im->file, r->line, reason);
 	im->nrejected++;
+	note_rejected_id(im, r, id_col);
+	if (im->dry_run)
+		return 0;
 	if (!im->rejects_open) {
 		const char **h = xmalloc((im->nheader + 1) * sizeof(*h));
 
@@ -110,13 +180,13 @@ static int reject(struct import *im, unsigned long line,
 		csv_write_row(im->rejects.fp, h, im->nheader + 1, 1);
 		free(h);
 	}
-	const char **v = xmalloc((n + 1) * sizeof(*v));
+	const char **v = xmalloc((width + 1) * sizeof(*v));
 
-	for (size_t i = 0; i < n; i++)
-		v[i] = fields[i];
-	v[n] = reason;
+	for (size_t i = 0; i < width; i++)
+		v[i] = i < n ? r->fields[i] : "";
+	v[width] = reason;
 	/* Neutralised: people open rejects in a spreadsheet to fix them. */
-	csv_write_row(im->rejects.fp, v, n + 1, 1);
+	csv_write_row(im->rejects.fp, v, width + 1, 1);
 	free(v);
 	return 0;
 }
@@ -246,7 +316,6 @@ shape:
 	return NULL;
 }
 
-/* 1 when s holds a C0 or C1 control character or DEL (valid UTF-8). */
 static int has_control(const char *s)
 {
 	for (; *s; s++) {
@@ -339,18 +408,17 @@ static void publish(struct import *im, int done, int rc)
 static int check_row(struct import *im, const struct mapping *m,
 		     const struct csv_row *r)
 {
-	const char *const *fv = (const char *const *)r->fields;
 	struct row row = { .line = r->line };
-	char why[512], datebuf[16];
+	char why[512], datebuf[16], where[256];
 	const char *names[] = { "external id", "forename", "surname" };
 	const char **req[] = { &row.external_id, &row.forename, &row.surname };
 
 	if (r->error)
-		return reject(im, r->line, fv, r->nfields, r->error);
+		return reject(im, m->external_id, r, r->error);
 	if (r->nfields != im->nheader) {
 		snprintf(why, sizeof(why), "%zu fields where the header has "
 			 "%zu", r->nfields, im->nheader);
-		return reject(im, r->line, fv, r->nfields, why);
+		return reject(im, m->external_id, r, why);
 	}
 	row.external_id = field(im, r, m->external_id);
 	row.forename = field(im, r, m->forename);
@@ -358,18 +426,33 @@ static int check_row(struct import *im, const struct mapping *m,
 	for (size_t i = 0; i < ARRAY_SIZE(req); i++) {
 		if (!**req[i]) {
 			snprintf(why, sizeof(why), "%s is empty", names[i]);
-			return reject(im, r->line, fv, r->nfields, why);
+			return reject(im, m->external_id, r, why);
 		}
 	}
 	for (size_t i = 0; i < r->nfields; i++) {
-		/* Line breaks in names would break every output later. */
-		if ((i == (size_t)m->forename || i == (size_t)m->surname ||
-		     i == (size_t)m->external_id || i == (size_t)m->email ||
+		/* Identifiers and addresses are not guessed at. */
+		if ((i == (size_t)m->external_id || i == (size_t)m->email ||
 		     i == (size_t)m->username) && has_control(r->fields[i])) {
 			snprintf(why, sizeof(why), "column '%s' holds a "
 				 "control character or line break",
 				 im->header[i]);
-			return reject(im, r->line, fv, r->nfields, why);
+			return reject(im, m->external_id, r, why);
+		}
+	}
+	/* Names lose what would break or reorder every output later; the
+	 * cleaned form is what every output gets. */
+	snprintf(where, sizeof(where), "%s:%lu", im->file, r->line);
+	for (size_t i = 1; i < ARRAY_SIZE(req); i++) {
+		long col = i == 1 ? m->forename : m->surname;
+		char *v = (char *)*req[i];   /* the arena's copy */
+		char what[256];
+
+		snprintf(what, sizeof(what), "column '%s'", im->header[col]);
+		name_clean_warn(v, where, what);
+		if (!*v) {
+			snprintf(why, sizeof(why), "%s holds nothing but "
+				 "control characters", names[i]);
+			return reject(im, m->external_id, r, why);
 		}
 	}
 	if (m->dob >= 0) {
@@ -385,8 +468,7 @@ static int check_row(struct import *im, const struct mapping *m,
 					snprintf(why, sizeof(why), "date '%s' "
 						 "is not in the form %s", v,
 						 im->rc->date_format);
-				return reject(im, r->line, fv, r->nfields,
-					      why);
+				return reject(im, m->external_id, r, why);
 			}
 			row.dob = arena_strdup(&im->arena, datebuf);
 		}
@@ -397,7 +479,7 @@ static int check_row(struct import *im, const struct mapping *m,
 		if (*v && !valid_email(v)) {
 			snprintf(why, sizeof(why), "email '%s' is not an "
 				 "address", v);
-			return reject(im, r->line, fv, r->nfields, why);
+			return reject(im, m->external_id, r, why);
 		}
 		row.email = *v ? v : NULL;
 	}
@@ -411,7 +493,7 @@ static int check_row(struct import *im, const struct mapping *m,
 		if (b < 0) {
 			snprintf(why, sizeof(why), "email verified '%s' is "
 				 "not yes or no", v);
-			return reject(im, r->line, fv, r->nfields, why);
+			return reject(im, m->external_id, r, why);
 		}
 		row.verified = b && row.email;
 	}
@@ -422,7 +504,7 @@ static int check_row(struct import *im, const struct mapping *m,
 			snprintf(why, sizeof(why), "username '%s' may hold "
 				 "only letters, digits and . _ - @", v);
 			free(v);
-			return reject(im, r->line, fv, r->nfields, why);
+			return reject(im, m->external_id, r, why);
 		}
 		row.username = *v ? arena_strdup(&im->arena, v) : NULL;
 		free(v);
@@ -434,7 +516,7 @@ static int check_row(struct import *im, const struct mapping *m,
 			snprintf(why, sizeof(why), "user type '%s' is empty "
 				 "or not a plain word", v);
 			free(v);
-			return reject(im, r->line, fv, r->nfields, why);
+			return reject(im, m->external_id, r, why);
 		}
 		row.user_type = arena_strdup(&im->arena, v);
 		free(v);
@@ -450,7 +532,7 @@ static int check_row(struct import *im, const struct mapping *m,
 			snprintf(why, sizeof(why), "column '%s' holds a "
 				 "control character or line break",
 				 im->header[m->groups[i]]);
-			return reject(im, r->line, fv, r->nfields, why);
+			return reject(im, m->external_id, r, why);
 		}
 		if (*g)
 			row.groups[row.ngroups++] = g;
@@ -461,7 +543,7 @@ static int check_row(struct import *im, const struct mapping *m,
 		snprintf(why, sizeof(why), "duplicate external id '%s' (first "
 			 "on line %lu)", row.external_id,
 			 row_at(im, first - 1)->line);
-		return reject(im, r->line, fv, r->nfields, why);
+		return reject(im, m->external_id, r, why);
 	}
 	if (im->nrows % CHUNK_ROWS == 0) {
 		if (im->nrows / CHUNK_ROWS == MAX_CHUNKS) {
@@ -894,6 +976,31 @@ out:
 	return rc;
 }
 
+/*
+ * Counts the users of rejected rows as present: an id of a known user keeps
+ * that user as they were; an id of nobody known, on a row whose fields may
+ * have moved, says nothing sure, so it counts as unreadable.
+ */
+static void keep_rejected(struct apply *a)
+{
+	struct import *im = a->im;
+
+	for (size_t i = 0; i < im->nrejected_ids; i++) {
+		const struct rejected_id *ri = &im->rejected_ids[i];
+		uintptr_t idx = (uintptr_t)hmap_get(&a->by_key,
+			user_key(a, im->rc->name, ri->id));
+
+		if (idx) {
+			if (!a->seen[idx - 1])
+				im->kept++;
+			a->seen[idx - 1] = 1;
+		} else if (!ri->certain &&
+			   !hmap_get(&im->seen_ids, ri->id)) {
+			im->unreadable++;
+		}
+	}
+}
+
 static int mark_leavers(struct apply *a)
 {
 	struct import *im = a->im;
@@ -907,6 +1014,11 @@ static int mark_leavers(struct apply *a)
 			continue;
 		active++;
 		leaving += !a->seen[i];
+	}
+	if (leaving && im->unreadable && !im->allow_leavers) {
+		/* One of them may be on a row that could not be read. */
+		im->held = leaving;
+		return 0;
 	}
 	if (leaving && !im->allow_leavers &&
 	    (double)leaving > im->rc->leaver_threshold * (double)active) {
@@ -1000,12 +1112,20 @@ static int apply_rows(struct import *im, struct ctx *ctx)
 		rc = EX_DATAERR;
 		goto fail;
 	}
+	keep_rejected(&a);
 	if ((rc = mark_leavers(&a)) != 0)
 		goto fail;
 	sbuf_addf(&detail, "roster %s from '%s': %zu added, %zu updated, "
 		  "%zu moved, %zu left, %zu unchanged, %zu rejected",
 		  im->rc->name, im->file, im->added, im->updated, im->moved,
 		  im->left, im->unchanged, im->nrejected);
+	if (im->kept)
+		sbuf_addf(&detail, "; %zu user(s) of rejected rows kept",
+			  im->kept);
+	if (im->held)
+		sbuf_addf(&detail, "; %zu leaver(s) not marked: %zu rejected "
+			  "row(s) without a readable external id", im->held,
+			  im->unreadable);
 	if ((rc = store_audit(ctx->store, ctx->site_id, a.actor, "import", 0,
 			      0, detail.buf)) != 0)
 		goto fail_store;
@@ -1038,6 +1158,83 @@ out:
 
 /* ==== Entry point ==== */
 
+/*
+ * A dry run where no database exists yet works on a scratch one in a
+ * private temporary folder, removed afterwards, so that it creates nothing
+ * of the installation's. Sets *dir to that folder (caller frees) or NULL
+ * when the database exists. Returns 0, or EX_CANTCREAT (reported).
+ */
+static int scratch_store(struct ctx *ctx, char **dir, char **saved)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	*dir = NULL;
+	if (access(ctx->cfg->database, F_OK) == 0 || errno != ENOENT)
+		return 0;
+	*dir = xasprintf("%s/tempass-dry-run.XXXXXX", tmp && *tmp ? tmp :
+			 "/tmp");
+	if (!mkdtemp(*dir)) {
+		errorf("'%s': cannot make a scratch folder: %s", *dir,
+		       strerror(errno));
+		free(*dir);
+		*dir = NULL;
+		return EX_CANTCREAT;
+	}
+	*saved = ctx->cfg->database;
+	ctx->cfg->database = xasprintf("%s/dry-run.db", *dir);
+	return 0;
+}
+
+/* Closes and removes the scratch store; the configuration is as it was. */
+static void drop_scratch(struct ctx *ctx, char *dir, char *saved)
+{
+	static const char *const ends[] = { "", "-wal", "-shm", "-journal" };
+
+	if (!dir)
+		return;
+	store_close(ctx->store);
+	ctx->store = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(ends); i++) {
+		char *p = xasprintf("%s%s", ctx->cfg->database, ends[i]);
+
+		unlink(p);
+		free(p);
+	}
+	rmdir(dir);
+	free(dir);
+	free(ctx->cfg->database);
+	ctx->cfg->database = saved;
+}
+
+/* What the import did, or in a dry run would do, on out. */
+static void summary(const struct import *im, FILE *out)
+{
+	const char *would = im->dry_run ? "would be " : "";
+
+	if (im->dry_run)
+		fprintf(out, "dry run: would add %zu, update %zu, move %zu, "
+			"mark %zu left; %zu unchanged, %zu rejected\n",
+			im->added, im->updated, im->moved, im->left,
+			im->unchanged, im->nrejected);
+	else
+		fprintf(out, "%zu added, %zu updated, %zu moved, %zu left, "
+			"%zu unchanged, %zu rejected\n", im->added,
+			im->updated, im->moved, im->left, im->unchanged,
+			im->nrejected);
+	if (im->revoked)
+		fprintf(out, "%zu unclaimed password(s) of leavers %srevoked\n",
+			im->revoked, would);
+	if (im->kept)
+		fprintf(out, "%zu row(s) rejected; the %zu known user(s) on "
+			"them %skept as they were\n", im->nrejected, im->kept,
+			would);
+	if (im->held)
+		fprintf(out, "%zu user(s) missing from the file %snot marked "
+			"as left: %zu rejected row(s) have no readable "
+			"external id and may be theirs; --allow-leavers marks "
+			"them\n", im->held, would, im->unreadable);
+}
+
 static int cmd_import(struct ctx *ctx, int argc, char **argv);
 
 const struct stage stage_import = {
@@ -1064,7 +1261,7 @@ static int cmd_import(struct ctx *ctx, int argc, char **argv)
 	pthread_t thread;
 	int applied;
 	const char *roster = NULL, *rejects = NULL;
-	char *rejects_path = NULL;
+	char *rejects_path = NULL, *scratch = NULL, *saved_database = NULL;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -1097,7 +1294,7 @@ static int cmd_import(struct ctx *ctx, int argc, char **argv)
 	im.chunks = xcalloc(MAX_CHUNKS, sizeof(*im.chunks));
 	pthread_mutex_init(&im.lock, NULL);
 	pthread_cond_init(&im.more, NULL);
-	if (!rejects) {
+	if (!rejects && !im.dry_run) {
 		if (mkdir_p(ctx->cfg->rejects_dir, 0700) != 0)
 			return EX_CANTCREAT;
 		rejects = rejects_path = xasprintf("%s/%s.rejects.csv",
@@ -1105,7 +1302,9 @@ static int cmd_import(struct ctx *ctx, int argc, char **argv)
 						   im.rc->name);
 	}
 	im.rejects_path = rejects;
-	rc = open_roster(&im, &reader.r, &map);
+	rc = im.dry_run ? scratch_store(ctx, &scratch, &saved_database) : 0;
+	if (rc == 0)
+		rc = open_roster(&im, &reader.r, &map);
 	reader.im = &im;
 	reader.m = &map;
 	if (rc == 0 && im.strict) {
@@ -1140,17 +1339,14 @@ static int cmd_import(struct ctx *ctx, int argc, char **argv)
 				"rejected; see %s\n", im.nrejected,
 				im.rejects_path);
 	}
+	if (im.dry_run && im.nrejected)
+		fprintf(stderr, "tempass: import: %zu row(s) would be "
+			"rejected; a dry run writes no rejects file\n",
+			im.nrejected);
+	drop_scratch(ctx, scratch, saved_database);
 	/* What was imported is said even when the rejects file failed. */
 	if (applied) {
-		FILE *out = ctx->summary ? ctx->summary : stdout;
-
-		fprintf(out, "%s%zu added, %zu updated, %zu moved, %zu left, "
-		       "%zu unchanged, %zu rejected\n",
-		       im.dry_run ? "dry run: " : "", im.added, im.updated,
-		       im.moved, im.left, im.unchanged, im.nrejected);
-		if (im.revoked)
-			fprintf(out, "%zu unclaimed password(s) of leavers "
-				"revoked\n", im.revoked);
+		summary(&im, ctx->summary ? ctx->summary : stdout);
 		if (im.nrejected && rc == 0)
 			rc = EX_DATAERR;
 	}
@@ -1164,6 +1360,7 @@ static int cmd_import(struct ctx *ctx, int argc, char **argv)
 	for (size_t i = 0; i < im.nheader; i++)
 		free(im.header[i]);
 	free(im.header);
+	free(im.rejected_ids);
 	free(rejects_path);
 	return rc;
 }
