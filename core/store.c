@@ -2091,6 +2091,37 @@ int store_credential_verified(struct store *st, long long credential)
 	return done(st, s, "cannot update credential");
 }
 
+int store_sealed(struct store *st, struct store_sealed *one)
+{
+	/* Only current credentials keep a sealed copy: the index of current
+	 * ones is walked, newest first. */
+	static const char sql[] =
+		"SELECT b.site_id, c.user_id, c.batch_id, c.sealed"
+		" FROM credential c JOIN batch b ON b.id = c.batch_id"
+		" WHERE c.state = 'current' AND c.sealed IS NOT NULL"
+		" ORDER BY c.id DESC LIMIT 1";
+	sqlite3_stmt *s = prep(st, sql);
+	int rc, n, found = 0;
+
+	if (!s)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		n = sqlite3_column_bytes(s, 3);
+		one->site = sqlite3_column_int64(s, 0);
+		one->user = sqlite3_column_int64(s, 1);
+		one->batch = sqlite3_column_int64(s, 2);
+		one->len = n > 0 && (size_t)n <= sizeof(one->sealed) ?
+			   (size_t)n : 0;
+		memcpy(one->sealed, sqlite3_column_blob(s, 3), one->len);
+		found = 1;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(st, rc, "cannot read credentials");
+	return found;
+}
+
 int store_claim(struct store *st, long long user, long long now)
 {
 	static const char usr[] = "UPDATE user SET claimed_at ="

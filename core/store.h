@@ -301,6 +301,17 @@ int store_current_credential(struct store *st, long long user,
  */
 int store_credential_attempt(struct store *st, long long credential);
 int store_credential_verified(struct store *st, long long credential);
+/* A sealed password and the associated data it was sealed with. */
+struct store_sealed {
+	long long site, user, batch;
+	unsigned char sealed[512];
+	size_t len;
+};
+/*
+ * Whether the store holds a sealed password (1, with the newest in *one),
+ * none (0), or -1: what decides whether a missing key may be made anew.
+ */
+int store_sealed(struct store *st, struct store_sealed *one);
 /*
  * Marks the user's account claimed and their current credential claimed,
  * deleting its sealed copy. Returns 1 when a credential was claimed, 0 when
