@@ -667,7 +667,7 @@ struct config *config_load(const char *path)
 	if (!c->database)
 		c->database = config_path(c, "var/tempass.db");
 	if (!c->key_file)
-		c->key_file = config_path(c, "var/tempass.key");
+		c->key_file = config_path(c, "keys/tempass.key");
 	if (!c->out_dir)
 		c->out_dir = config_path(c, "out");
 	if (!c->queue_dir)

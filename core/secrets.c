@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,7 +232,25 @@ out:
 	return rc;
 }
 
-static struct seal_key *read_key(int fd, const char *path)
+/*
+ * Reports that the key file at path cannot be used, the reason from fmt
+ * and, when why is not NULL, why it must be this file (one line).
+ */
+static void refuse_key(const char *path, const char *why, const char *fmt,
+		       ...) __attribute__((format(printf, 3, 4)));
+static void refuse_key(const char *path, const char *why, const char *fmt,
+		       ...)
+{
+	char reason[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	errorf("'%s': %s%s%s", path, reason, why ? "; " : "", why ? why : "");
+}
+
+static struct seal_key *read_key(int fd, const char *path, const char *why)
 {
 	char text[KEY_HEX + 2];
 	struct seal_key *k = NULL;
@@ -241,11 +260,12 @@ static struct seal_key *read_key(int fd, const char *path)
 	int ok = 0;
 
 	if (fstat(fd, &st) < 0) {
-		errorf("'%s': cannot read key file: %s", path, strerror(errno));
+		refuse_key(path, why, "cannot read key file: %s",
+			   strerror(errno));
 		return NULL;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		errorf("'%s': key file is not a regular file", path);
+		refuse_key(path, why, "key file is not a regular file");
 		return NULL;
 	}
 	if (st.st_mode & 077) {
@@ -255,21 +275,22 @@ static struct seal_key *read_key(int fd, const char *path)
 		return NULL;
 	}
 	if (st.st_size != KEY_HEX && st.st_size != KEY_HEX + 1) {
-		errorf("'%s': key file is %lld bytes, not 64 hex digits and a "
-		       "newline", path, (long long)st.st_size);
+		refuse_key(path, why, "key file is %lld bytes, not 64 hex "
+			   "digits and a newline", (long long)st.st_size);
 		return NULL;
 	}
 	n = read_full(fd, text, sizeof(text));
 	if (n < 0) {
-		errorf("'%s': cannot read key file: %s", path, strerror(errno));
+		refuse_key(path, why, "cannot read key file: %s",
+			   strerror(errno));
 		goto out;
 	}
 	k = secrets_alloc(sizeof(*k));
 	if ((n != KEY_HEX && (n != KEY_HEX + 1 || text[KEY_HEX] != '\n')) ||
 	    sodium_hex2bin(k->key, sizeof(k->key), text, KEY_HEX, NULL,
 			   &bin_len, NULL) != 0 || bin_len != KEY_BYTES) {
-		errorf("'%s': key file is not 64 hex digits and a newline",
-		       path);
+		refuse_key(path, why, "key file is not 64 hex digits and a "
+			   "newline");
 		goto out;
 	}
 	if (sodium_mprotect_readonly(k) != 0) {
@@ -287,7 +308,8 @@ out:
 	return k;
 }
 
-struct seal_key *seal_key_load(const char *path, int create)
+struct seal_key *seal_key_load(const char *path, int create,
+			       const char *why)
 {
 	/* O_NONBLOCK: a FIFO put in the key's place must not hang us. */
 	const int flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC;
@@ -302,10 +324,11 @@ struct seal_key *seal_key_load(const char *path, int create)
 		fd = open(path, flags);
 	}
 	if (fd < 0) {
-		errorf("'%s': cannot open key file: %s", path, strerror(errno));
+		refuse_key(path, why, "cannot open key file: %s",
+			   strerror(errno));
 		return NULL;
 	}
-	k = read_key(fd, path);
+	k = read_key(fd, path, why);
 	close(fd);
 	return k;
 }

@@ -45,13 +45,15 @@ struct seal_key;
  * Loads the key file at path. When it does not exist and create is set, a
  * new random key is written there with mode 0600 (its folder made 0700).
  * A key file readable or writable by group or others is refused. Returns
- * NULL after reporting. The key lives in guarded, read-only memory; caller
- * frees with seal_key_free() (NULL-safe).
+ * NULL after reporting; a file that is missing, unreadable or not a key
+ * is reported with why (when not NULL) on the same line. The key lives in
+ * guarded, read-only memory; caller frees with seal_key_free() (NULL-safe).
  *
  * The file holds the 32-byte key as 64 hex digits and a newline (a file of
  * exactly the 64 digits is accepted too).
  */
-struct seal_key *seal_key_load(const char *path, int create);
+struct seal_key *seal_key_load(const char *path, int create,
+			       const char *why);
 void seal_key_free(struct seal_key *k);
 
 /* Bytes a sealed value of plain_len bytes takes (nonce + tag included). */

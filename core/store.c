@@ -1726,18 +1726,59 @@ int store_admin_may(struct store *st, long long admin, long long site)
 	return rc == SQLITE_ROW;
 }
 
-int store_admin_failures(struct store *st, long long admin, int failed,
-			 long long locked_until)
+/* Steps s, an UPDATE ... RETURNING of one integer: the value, 0 when no
+ * row was updated, or -1 or STORE_BUSY (reported). */
+static long long step_returning(struct store *st, sqlite3_stmt *s,
+				const char *what)
 {
-	static const char sql[] = "UPDATE admin SET failed = ?,"
-				  " locked_until = ? WHERE id = ?";
+	long long v = 0;
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW) {
+		v = sqlite3_column_int64(s, 0);
+		rc = sqlite3_step(s);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return fail(st, rc, what);
+	return v;
+}
+
+int store_admin_attempt(struct store *st, long long admin, long long now,
+			int max, long long lock_seconds)
+{
+	/* One statement: parallel attempts each get their own number. A
+	 * lock in force counts on from at least max, so every attempt
+	 * under it is over max (an older tempass cleared the count when it
+	 * locked); a lapsed lock starts a new series at 1. */
+	static const char sql[] =
+		"UPDATE admin SET"
+		" failed = CASE WHEN locked_until > ?1 THEN max(failed, ?2) + 1"
+		"  WHEN locked_until > 0 THEN 1 ELSE failed + 1 END,"
+		" locked_until = CASE WHEN locked_until > ?1 THEN locked_until"
+		"  WHEN locked_until = 0 AND failed + 1 >= ?2 THEN ?1 + ?3"
+		"  ELSE 0 END"
+		" WHERE id = ?4 RETURNING failed";
 	sqlite3_stmt *s = prep(st, sql);
 
 	if (!s)
 		return -1;
-	sqlite3_bind_int(s, 1, failed);
-	sqlite3_bind_int64(s, 2, locked_until);
-	sqlite3_bind_int64(s, 3, admin);
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int(s, 2, max);
+	sqlite3_bind_int64(s, 3, lock_seconds);
+	sqlite3_bind_int64(s, 4, admin);
+	return (int)step_returning(st, s, "cannot count the attempt");
+}
+
+int store_admin_confirmed(struct store *st, long long admin)
+{
+	static const char sql[] = "UPDATE admin SET failed = 0,"
+				  " locked_until = 0 WHERE id = ?";
+	sqlite3_stmt *s = prep(st, sql);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, admin);
 	return done(st, s, "cannot update admin");
 }
 
@@ -2025,16 +2066,60 @@ int store_credential_get(struct store *st, long long id,
 	return one_credential(st, sql, id, c);
 }
 
-int store_credential_failed(struct store *st, long long credential)
+int store_credential_attempt(struct store *st, long long credential)
 {
 	static const char sql[] = "UPDATE credential SET failed = failed + 1"
-				  " WHERE id = ?";
+				  " WHERE id = ? AND state = 'current'"
+				  " RETURNING failed";
 	sqlite3_stmt *s = prep(st, sql);
 
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, credential);
-	return done(st, s, "cannot count failure");
+	return (int)step_returning(st, s, "cannot count the attempt");
+}
+
+int store_credential_verified(struct store *st, long long credential)
+{
+	static const char sql[] = "UPDATE credential SET failed = failed - 1"
+				  " WHERE id = ? AND failed > 0";
+	sqlite3_stmt *s = prep(st, sql);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, credential);
+	return done(st, s, "cannot update credential");
+}
+
+int store_sealed(struct store *st, struct store_sealed *one)
+{
+	/* Only current credentials keep a sealed copy: the index of current
+	 * ones is walked, newest first. */
+	static const char sql[] =
+		"SELECT b.site_id, c.user_id, c.batch_id, c.sealed"
+		" FROM credential c JOIN batch b ON b.id = c.batch_id"
+		" WHERE c.state = 'current' AND c.sealed IS NOT NULL"
+		" ORDER BY c.id DESC LIMIT 1";
+	sqlite3_stmt *s = prep(st, sql);
+	int rc, n, found = 0;
+
+	if (!s)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		n = sqlite3_column_bytes(s, 3);
+		one->site = sqlite3_column_int64(s, 0);
+		one->user = sqlite3_column_int64(s, 1);
+		one->batch = sqlite3_column_int64(s, 2);
+		one->len = n > 0 && (size_t)n <= sizeof(one->sealed) ?
+			   (size_t)n : 0;
+		memcpy(one->sealed, sqlite3_column_blob(s, 3), one->len);
+		found = 1;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(st, rc, "cannot read credentials");
+	return found;
 }
 
 int store_claim(struct store *st, long long user, long long now)

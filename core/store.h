@@ -193,9 +193,19 @@ int store_admin_get(struct store *st, const char *name,
 		    struct store_admin *a);
 /* 1 when the admin was granted the site, 0 when not, or -1. */
 int store_admin_may(struct store *st, long long admin, long long site);
-/* Records the failed-attempt count and lock-out time. */
-int store_admin_failures(struct store *st, long long admin, int failed,
-			 long long locked_until);
+/*
+ * Counts one attempt at the admin's password before it is checked, in one
+ * statement, so parallel attempts are each counted. Returns the attempt's
+ * number in the series since the last success (or the last lock's end),
+ * or -1 or STORE_BUSY; 0 when there is no such admin. The attempt
+ * numbered max locks the admin until now + lock_seconds; a number over
+ * max means locked: refuse without checking. A success calls
+ * store_admin_confirmed().
+ */
+int store_admin_attempt(struct store *st, long long admin, long long now,
+			int max, long long lock_seconds);
+/* Clears the count of attempts and any lock. */
+int store_admin_confirmed(struct store *st, long long admin);
 int store_admin_set_hash(struct store *st, long long admin,
 			 const char *pwhash);
 /* Values: name, sites (comma-separated codes), failed, locked_until. */
@@ -282,8 +292,26 @@ struct store_credential {
 /* Fills c; 1 found, 0 when the user has no current credential, or -1. */
 int store_current_credential(struct store *st, long long user,
 			     struct store_credential *c);
-/* Counts one failed verification of the credential. */
-int store_credential_failed(struct store *st, long long credential);
+/*
+ * Counts one attempt at the credential before it is checked, in one
+ * statement, so parallel attempts are each counted. Returns the count
+ * with this attempt, 0 when the credential is no longer current, or -1 or
+ * STORE_BUSY. A right password takes its attempt back with
+ * store_credential_verified(), so the count is of failures.
+ */
+int store_credential_attempt(struct store *st, long long credential);
+int store_credential_verified(struct store *st, long long credential);
+/* A sealed password and the associated data it was sealed with. */
+struct store_sealed {
+	long long site, user, batch;
+	unsigned char sealed[512];
+	size_t len;
+};
+/*
+ * Whether the store holds a sealed password (1, with the newest in *one),
+ * none (0), or -1: what decides whether a missing key may be made anew.
+ */
+int store_sealed(struct store *st, struct store_sealed *one);
 /*
  * Marks the user's account claimed and their current credential claimed,
  * deleting its sealed copy. Returns 1 when a credential was claimed, 0 when

@@ -44,14 +44,85 @@ static int audit_now(struct ctx *ctx, const char *actor, const char *action,
 	return rc;
 }
 
+/*
+ * Counts the attempt, then checks the password outside the write lock: an
+ * attempt is counted before its Argon2id check, in one statement, so
+ * parallel wrong guesses each count and no more than MAX_FAILURES of them
+ * are ever checked. Returns 0 when confirmed, else a status (reported).
+ */
+static int attempt(struct ctx *ctx, const struct store_admin *a,
+		   const char *admin, const char *pw, size_t len)
+{
+	char detail[200], until[32];
+	long long now = now_seconds();
+	int n, ok, rc;
+
+	if ((rc = store_begin(ctx->store)) != 0)
+		return store_status(rc);
+	n = store_admin_attempt(ctx->store, a->id, now, MAX_FAILURES,
+				LOCK_SECONDS);
+	rc = n < 0 ? n : 0;
+	if (n > MAX_FAILURES) {
+		/* The refusal is audited with the count, in its transaction. */
+		snprintf(detail, sizeof(detail), "locked out; failed attempt "
+			 "%d, not checked", n);
+		rc = store_audit(ctx->store, ctx->site_id, admin,
+				 "admin.refused", 0, 0, detail);
+	}
+	if (rc == 0)
+		rc = store_commit(ctx->store);
+	if (rc) {
+		store_rollback(ctx->store);
+		return store_status(rc);
+	}
+	if (n == 0) {
+		errorf("no admin '%s'", admin);
+		return EX_NOPERM;
+	}
+	if (n > MAX_FAILURES) {
+		struct store_admin locked;
+
+		if (store_admin_get(ctx->store, admin, &locked) != 1)
+			locked.locked_until = now + LOCK_SECONDS;
+		format_iso8601(locked.locked_until, until, sizeof(until));
+		errorf("admin '%s' is locked until %s after %d failed "
+		       "confirmations", admin, until, MAX_FAILURES);
+		return EX_NOPERM;
+	}
+	ok = pwhash_verify(a->pwhash, pw, len);
+	if ((rc = store_begin(ctx->store)) != 0)
+		return store_status(rc);
+	if (ok) {
+		rc = store_admin_confirmed(ctx->store, a->id);
+		if (rc == 0)
+			rc = store_audit(ctx->store, ctx->site_id, admin,
+					 "admin.confirm", 0, 0, "");
+	} else {
+		snprintf(detail, sizeof(detail), "failed attempt %d%s", n,
+			 n == MAX_FAILURES ? "; locked for 15 minutes" : "");
+		rc = store_audit(ctx->store, ctx->site_id, admin,
+				 "admin.confirm.fail", 0, 0, detail);
+	}
+	if (rc == 0)
+		rc = store_commit(ctx->store);
+	else
+		store_rollback(ctx->store);
+	if (rc)
+		return store_status(rc);
+	if (!ok) {
+		errorf("wrong password for admin '%s'", admin);
+		return EX_NOPERM;
+	}
+	return 0;
+}
+
 int confirm_admin(struct ctx *ctx, const char *admin,
 		  const char *password_file)
 {
 	struct store_admin a;
 	char *pw = NULL;
 	char prompt[200], detail[200];
-	long long now = now_seconds();
-	int found, may, rc, n, ok;
+	int found, may, rc, n;
 
 	if ((rc = ctx_open(ctx)) != 0)
 		return rc;
@@ -68,15 +139,6 @@ int confirm_admin(struct ctx *ctx, const char *admin,
 		audit_now(ctx, admin, "admin.refused", "unknown admin");
 		return EX_NOPERM;
 	}
-	if (a.locked_until > now) {
-		char until[32];
-
-		format_iso8601(a.locked_until, until, sizeof(until));
-		errorf("admin '%s' is locked until %s after %d failed "
-		       "confirmations", admin, until, MAX_FAILURES);
-		audit_now(ctx, admin, "admin.refused", "locked out");
-		return EX_NOPERM;
-	}
 	if ((may = store_admin_may(ctx->store, a.id, ctx->site_id)) < 0)
 		return store_status(may);
 	if (!may) {
@@ -87,50 +149,21 @@ int confirm_admin(struct ctx *ctx, const char *admin,
 		audit_now(ctx, admin, "admin.refused", detail);
 		return EX_NOPERM;
 	}
+	/* Read even while locked: whether a lock is in force is known only
+	 * once the attempt is counted. */
 	pw = secrets_alloc(PASSWORD_MAX);
 	if (!pw)
 		die("tempass: out of memory");
 	snprintf(prompt, sizeof(prompt), "Password for admin %s: ", admin);
 	n = password_file ? read_password_file(password_file, pw, PASSWORD_MAX)
 			  : tty_password(prompt, pw, PASSWORD_MAX);
-	if (n < 0) {
-		secrets_free(pw);
-		return n == -2 ? EX_NOPERM : password_file ? EX_NOINPUT :
-		       EX_USAGE;
-	}
-	ok = pwhash_verify(a.pwhash, pw, (size_t)n);
-	secrets_free(pw);
-	if ((rc = store_begin(ctx->store)) != 0)
-		return store_status(rc);
-	if (ok) {
-		rc = store_admin_failures(ctx->store, a.id, 0, 0);
-		if (rc == 0)
-			rc = store_audit(ctx->store, ctx->site_id, admin,
-					 "admin.confirm", 0, 0, "");
-	} else {
-		int failed = a.failed + 1;
-		long long until = failed >= MAX_FAILURES ?
-				  now + LOCK_SECONDS : 0;
-
-		rc = store_admin_failures(ctx->store, a.id,
-					  until ? 0 : failed, until);
-		snprintf(detail, sizeof(detail), "failed attempt %d%s", failed,
-			 until ? "; locked for 15 minutes" : "");
-		if (rc == 0)
-			rc = store_audit(ctx->store, ctx->site_id, admin,
-					 "admin.confirm.fail", 0, 0, detail);
-	}
-	if (rc == 0)
-		rc = store_commit(ctx->store);
+	if (n < 0)
+		rc = n == -2 ? EX_NOPERM : password_file ? EX_NOINPUT :
+		     EX_USAGE;
 	else
-		store_rollback(ctx->store);
-	if (rc)
-		return store_status(rc);
-	if (!ok) {
-		errorf("wrong password for admin '%s'", admin);
-		return EX_NOPERM;
-	}
-	return 0;
+		rc = attempt(ctx, &a, admin, pw, (size_t)n);
+	secrets_free(pw);
+	return rc;
 }
 
 /* ==== Managing admins ==== */

@@ -614,7 +614,10 @@ static int cmd_run(struct ctx *ctx, int argc, char **argv)
 		       ctx->config_path);
 		return EX_CONFIG;
 	}
-	/* The outputs are checked before anything is done. */
+	/* The key (a lost one is not made anew) and the outputs are checked
+	 * before anything is done. */
+	if (cfg->reveal && (rc = ctx_key(ctx, 1)) != 0)
+		return rc;
 	planned = 1;
 	if ((rc = lists_plan(ctx, &lists)) != 0)
 		goto out;

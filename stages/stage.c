@@ -41,14 +41,48 @@ int ctx_config(struct ctx *ctx)
 	return 0;
 }
 
+/*
+ * A key is made only while the store holds no sealed password: a new key
+ * in place of a lost one would leave every sealed password unopenable,
+ * and the old key, put back, the new ones. Once there are some, the key is
+ * checked against the newest, so a wrong key is one refusal up front
+ * rather than one per password.
+ */
 int ctx_key(struct ctx *ctx, int create)
 {
+	struct store_sealed one;
+	char plain[sizeof(one.sealed)], ad[128];
+	int found, rc = 0;
+
 	if (ctx->key)
 		return 0;
+	ASSERT(ctx->store);
 	if (secrets_init() != 0)
 		return EX_SOFTWARE;
-	ctx->key = seal_key_load(ctx->cfg->key_file, create);
-	return ctx->key ? 0 : EX_NOPERM;
+	if ((found = store_sealed(ctx->store, &one)) < 0)
+		return store_status(found);
+	ctx->key = seal_key_load(ctx->cfg->key_file, create && !found, found ?
+				 "the store holds passwords sealed with "
+				 "this key: restore it from its backup (no "
+				 "new key is made while any is sealed)" :
+				 NULL);
+	if (!ctx->key)
+		rc = EX_NOPERM;
+	else if (found &&
+		 unseal(ctx->key, one.sealed, one.len, ad,
+			credential_ad(ad, sizeof(ad), one.site, one.user,
+				      one.batch), plain) < 0) {
+		errorf("'%s': this key does not open the passwords the store "
+		       "holds sealed (another key, or a tampered database): "
+		       "restore the key file they were sealed with",
+		       ctx->cfg->key_file);
+		seal_key_free(ctx->key);
+		ctx->key = NULL;
+		rc = EX_NOPERM;
+	}
+	secrets_wipe(plain, sizeof(plain));
+	secrets_wipe(&one, sizeof(one));
+	return rc;
 }
 
 const struct policy *ctx_policy(struct ctx *ctx, const char *user_type)

@@ -46,7 +46,12 @@ int ctx_config(struct ctx *ctx);
 /* Loads the configuration and opens the store and the site. */
 int ctx_open(struct ctx *ctx);
 void ctx_release(struct ctx *ctx);
-/* Loads the key file (creating it when create is set); 0 or a status. */
+/*
+ * Loads the key file, creating it when create is set and the store holds
+ * no sealed password yet; with sealed passwords, a key that is missing,
+ * unreadable or does not open them is refused. 0, or EX_NOPERM (reported).
+ * Needs the store open.
+ */
 int ctx_key(struct ctx *ctx, int create);
 /*
  * The policy of a user type: its [policy TYPE] section, or the defaults

@@ -49,25 +49,58 @@ static int matches(struct ctx *ctx, long long user,
 	return ok;
 }
 
-static int fail(struct ctx *ctx, long long user,
-		const struct store_credential *c, const char *why)
+/*
+ * Counts the attempt, then checks it outside the write lock: counted
+ * first, in one statement, so parallel guesses each count and no more than
+ * MAX_FAILED of them are ever checked; a right password takes its attempt
+ * back. Returns 0 when pw is right, else a status (reported).
+ */
+static int attempt(struct ctx *ctx, const char *username, long long user,
+		   const struct store_credential *c, const char *pw,
+		   size_t len)
 {
 	char detail[160];
-	int rc;
+	int n, ok, rc;
 
-	snprintf(detail, sizeof(detail), "%s (failure %d)", why,
-		 c->failed + 1);
-	if ((rc = store_begin(ctx->store)) == 0 &&
-	    (rc = store_credential_failed(ctx->store, c->id)) == 0 &&
-	    (rc = store_audit(ctx->store, ctx->site_id, os_actor(),
-			      "credential.verify.fail", user, c->batch,
-			      detail)) == 0)
+	/* A key that is missing or wrong is no guess of the user's. */
+	if (c->sealed_len && (rc = ctx_key(ctx, 0)) != 0)
+		return rc;
+	if ((n = store_credential_attempt(ctx->store, c->id)) < 0)
+		return store_status(n);
+	if (n == 0) {
+		errorf("'%s' has no current temporary password", username);
+		return EX_NOPERM;
+	}
+	if (n > MAX_FAILED) {
+		errorf("'%s': refused after %d failed attempts; regenerate "
+		       "the password", username, MAX_FAILED);
+		return EX_NOPERM;
+	}
+	ok = len ? matches(ctx, user, c, pw, len) : 0;
+	if (ok < 0)
+		return EX_DATAERR;
+	if ((rc = store_begin(ctx->store)) != 0)
+		return store_status(rc);
+	if (ok) {
+		rc = store_credential_verified(ctx->store, c->id);
+	} else {
+		snprintf(detail, sizeof(detail), "wrong password (failure %d)",
+			 n);
+		rc = store_audit(ctx->store, ctx->site_id, os_actor(),
+				 "credential.verify.fail", user, c->batch,
+				 detail);
+	}
+	if (rc == 0)
 		rc = store_commit(ctx->store);
 	if (rc) {
 		store_rollback(ctx->store);
 		return store_status(rc);
 	}
-	return EX_NOPERM;
+	if (!ok) {
+		errorf("'%s': wrong password", username);
+		return EX_NOPERM;
+	}
+	return 0;
 }
 
 static int cmd_verify(struct ctx *ctx, int argc, char **argv);
@@ -90,7 +123,7 @@ static int cmd_verify(struct ctx *ctx, int argc, char **argv)
 	long long uid;
 	size_t len = 0;
 	ssize_t got;
-	int ch, rc, found, ok;
+	int ch, rc, found;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch == 'h')
@@ -130,27 +163,13 @@ static int cmd_verify(struct ctx *ctx, int argc, char **argv)
 		rc = found == 0 ? EX_NOPERM : store_status(found);
 		goto out;
 	}
-	if (c.failed >= MAX_FAILED) {
-		errorf("'%s': refused after %d failed attempts; regenerate "
-		       "the password", argv[optind], MAX_FAILED);
-		rc = EX_NOPERM;
-		goto out;
-	}
 	if (c.expires <= now_seconds()) {
 		errorf("'%s': the temporary password has expired",
 		       argv[optind]);
 		rc = EX_NOPERM;
 		goto out;
 	}
-	ok = len ? matches(ctx, uid, &c, pw, len) : 0;
-	if (ok < 0) {
-		rc = EX_DATAERR;
-	} else if (!ok) {
-		errorf("'%s': wrong password", argv[optind]);
-		rc = fail(ctx, uid, &c, "wrong password");
-	} else {
-		rc = 0;
-	}
+	rc = attempt(ctx, argv[optind], uid, &c, pw, len);
 out:
 	secrets_wipe(&c, sizeof(c));
 	secrets_free(pw);

@@ -62,7 +62,7 @@ fi
 # tests/lib.sh, at the default Argon2id cost.
 conf() {
 	sed -e "s#^database *=.*#database = $W/var/tempass.db#" \
-	    -e "s#^key_file *=.*#key_file = $W/var/tempass.key#" \
+	    -e "s#^key_file *=.*#key_file = $W/keys/tempass.key#" \
 	    -e "s#^out_dir *=.*#out_dir = $W/out#" \
 	    -e "s#^queue_dir *=.*#queue_dir = $W/queue#" \
 	    -e "s#^reveal *=.*#reveal = $1#" \

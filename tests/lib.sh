@@ -77,7 +77,7 @@ sql() { sqlite3 "$T/var/tempass.db" "$@"; }
 # write_conf: the samples' pipeline.conf, pointed at this folder.
 write_conf() {
 	sed -e "s#^database *=.*#database = $T/var/tempass.db#" \
-	    -e "s#^key_file *=.*#key_file = $T/var/tempass.key#" \
+	    -e "s#^key_file *=.*#key_file = $T/keys/tempass.key#" \
 	    -e "s#^out_dir *=.*#out_dir = $T/out#" \
 	    -e "s#^queue_dir *=.*#queue_dir = $T/queue#" \
 	    -e "s#@ROOT@#$ROOT#g" \

@@ -52,7 +52,7 @@ check_eq "the fifth failure is audited with the lock" \
   "$(audit_count demo admin.confirm.fail 'failed attempt 5; locked for 15 minutes')" 1
 check_exit "the right password is refused while locked" 77 confirm pw
 check_grep "says the admin is locked and until when" "admin 'demo' is locked until 2026-09-03T08:29:00Z" "$T/.err"
-check_eq "the refusal while locked is audited" "$(audit_count demo admin.refused 'locked out')" 1
+check_eq "the refusal while locked is audited, unchecked" "$(audit_count demo admin.refused 'locked out; failed attempt 6, not checked')" 1
 check_exit "a real run is refused while locked" 77 \
 	tp regenerate --admin demo --password-file pw --yes --input sel.tsv
 check_eq "no batch while locked" "$(batches)" 0

@@ -54,11 +54,11 @@ report_store "regenerate > /dev/full (its batch committed first)"
 # ==== an out_dir that is not writable
 # As root, permissions are not enforced: emit then runs as nobody (setpriv)
 # on copies it can read; as another user, the folder is made 0500.
-mkdir -p np/var np/out
+mkdir -p np/var np/keys np/out
 sqlite3 var/tempass.db ".backup '$T/np/var/tempass.db'"
-cp var/tempass.key np/var/
+cp keys/tempass.key np/keys/
 cp final.tsv np/
-sed -e "s#$T/var/#$T/np/var/#" -e "s#^out_dir = .*#out_dir = $T/np/out#" pipeline.conf >np/pipeline.conf
+sed -e "s#$T/var/#$T/np/var/#" -e "s#$T/keys/#$T/np/keys/#" -e "s#^out_dir = .*#out_dir = $T/np/out#" pipeline.conf >np/pipeline.conf
 as=()
 if [ "$(id -u)" -eq 0 ]; then
 	if setpriv --reuid=nobody --regid=nogroup --clear-groups true 2>/dev/null; then

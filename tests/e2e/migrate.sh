@@ -88,6 +88,11 @@ refused "the one current credential per user still holds" \
 printf 'admin pw one\n' >pw
 chmod 600 pw
 tp select --group 'Year 7' >sel.tsv 2>/dev/null
+# The fixture's passwords were sealed with a key it does not ship: no new
+# key is made over them, so this batch keeps hashes (reveal = no).
+check_exit "no new key over the fixture's sealed passwords" 77 \
+	tp regenerate --admin ada --password-file pw --yes --input sel.tsv
+sed -i 's/^reveal = yes/reveal = no/' pipeline.conf
 check_exit "a batch on the migrated database" 0 \
 	tp regenerate --admin ada --password-file pw --yes --input sel.tsv
 check_grep "it is version 5" "batch v5" "$T/.err"

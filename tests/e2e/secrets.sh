@@ -65,7 +65,8 @@ check_eq "no password in the batches list" "$(found passwords batches.tsv)" 0
 tp unclaimed --show --admin demo --password-file pw --format tsv >shown.tsv 2>/dev/null
 check_eq "unclaimed --show does reveal them" "$(found current shown.tsv)" "$(wc -l <current)"
 check_eq "revealing stores no password" "$(found passwords var/tempass.db var/tempass.db-wal)" 0
-check_eq "the key file is 0600" "$(stat -c %a var/tempass.key)" 600
+check_eq "the key file is 0600" "$(stat -c %a keys/tempass.key)" 600
+check_eq "in a 0700 folder of its own" "$(stat -c %a keys)" 700
 check_eq "the database is 0600" "$(stat -c %a var/tempass.db)" 600
 check_eq "each current credential has a sealed copy" \
   "$(sql "select count(*) from credential where state = 'current' and sealed is not null and length(sealed) > 0")" $((n - 1))

@@ -96,7 +96,7 @@ static void test_config_load(void)
 	want = xasprintf("%s/var/tempass.db", tmpdir);
 	CHECK_STR(c->database, want);
 	free(want);
-	want = xasprintf("%s/var/tempass.key", tmpdir);
+	want = xasprintf("%s/keys/tempass.key", tmpdir);
 	CHECK_STR(c->key_file, want);
 	free(want);
 	want = xasprintf("%s/out", tmpdir);

@@ -214,14 +214,22 @@ static void test_seal_key_load(void)
 
 	/* Missing and not to be created. */
 	capture_begin();
-	k1 = seal_key_load(path, 0);
+	k1 = seal_key_load(path, 0, NULL);
 	CHECK(strstr(capture_end(), "'var/keys/tempass.key': cannot open "
 		     "key file") != NULL);
 	CHECK(k1 == NULL);
 	CHECK(access("var", F_OK) != 0);
 
+	/* Why it must be this file is said on the same line. */
+	capture_begin();
+	k1 = seal_key_load(path, 0, "it seals them");
+	CHECK(strcmp(capture_end(), "tempass: 'var/keys/tempass.key': cannot "
+		     "open key file: No such file or directory; it seals "
+		     "them\n") == 0);
+	CHECK(k1 == NULL);
+
 	/* Created: folders 0700, file 0600, 64 hex digits and a newline. */
-	k1 = seal_key_load(path, 1);
+	k1 = seal_key_load(path, 1, NULL);
 	CHECK(k1 != NULL);
 	CHECK(stat("var/keys", &st) == 0 && (st.st_mode & 0777) == 0700);
 	CHECK(stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
@@ -237,8 +245,8 @@ static void test_seal_key_load(void)
 		      !isupper((unsigned char)text[i]));
 
 	/* Reloaded, and create=1 on an existing file does not replace it. */
-	k2 = seal_key_load(path, 0);
-	k3 = seal_key_load(path, 1);
+	k2 = seal_key_load(path, 0, NULL);
+	k3 = seal_key_load(path, 1, NULL);
 	CHECK(k2 != NULL && k3 != NULL);
 	if (k1 && k2 && k3) {
 		CHECK(opens_with(k1, k2));
@@ -249,14 +257,14 @@ static void test_seal_key_load(void)
 
 	/* The same digits without the final newline are the same key. */
 	write_file("nonl.key", text, 64, 0600);
-	other = seal_key_load("nonl.key", 0);
+	other = seal_key_load("nonl.key", 0, NULL);
 	CHECK(other != NULL);
 	if (k1 && other)
 		CHECK(opens_with(k1, other));
 	seal_key_free(other);
 
 	/* A different key does not open k1's values. */
-	other = seal_key_load("other.key", 1);
+	other = seal_key_load("other.key", 1, NULL);
 	CHECK(other != NULL);
 	if (k1 && other) {
 		CHECK(!opens_with(k1, other));
@@ -278,7 +286,7 @@ static void check_refused(const char *path, int create, const char *want)
 	const char *msg;
 
 	capture_begin();
-	k = seal_key_load(path, create);
+	k = seal_key_load(path, create, NULL);
 	msg = capture_end();
 	CHECK(k == NULL);
 	if (!strstr(msg, want)) {
@@ -306,7 +314,7 @@ static void test_seal_key_load_refusals(void)
 	/* The same content at 0600 loads: the mode was the only problem. */
 	write_file("ok.key", hex, 65, 0600);
 	{
-		struct seal_key *k = seal_key_load("ok.key", 0);
+		struct seal_key *k = seal_key_load("ok.key", 0, NULL);
 
 		CHECK(k != NULL);
 		seal_key_free(k);
@@ -358,7 +366,7 @@ static void test_seal_size(void)
 
 static void test_seal(void)
 {
-	struct seal_key *k = seal_key_load("seal.key", 1);
+	struct seal_key *k = seal_key_load("seal.key", 1, NULL);
 	size_t len = strlen(plain), slen = seal_size(len);
 	unsigned char a[64], b[64];
 	char out[64];
@@ -386,7 +394,7 @@ static void test_seal(void)
 
 static void test_unseal(void)
 {
-	struct seal_key *k = seal_key_load("unseal.key", 1);
+	struct seal_key *k = seal_key_load("unseal.key", 1, NULL);
 	size_t len = strlen(plain), slen = seal_size(len);
 	unsigned char s[64];
 	char out[64];

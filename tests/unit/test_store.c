@@ -1481,8 +1481,10 @@ static void test_store_credential_issue(void)
 	CHECK(store_current_credential(st, u, &c) == 1);
 	CHECK(c.id == c3 && c.sealed_len == 0);
 	CHECK_STR(c.pwhash, "$argon2id$v=19$m=8,t=1,p=1$x$y");
-	CHECK(store_credential_failed(st, c3) == 0);
-	CHECK(store_credential_failed(st, c3) == 0);
+	CHECK(store_credential_attempt(st, c3) == 1);
+	CHECK(store_credential_attempt(st, c3) == 2);
+	CHECK(store_credential_attempt(st, c3) == 3);
+	CHECK(store_credential_verified(st, c3) == 0);
 	CHECK(store_current_credential(st, u, &c) == 1 && c.failed == 2);
 
 	/* A rolled-back issue leaves the current credential current. */
