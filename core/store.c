@@ -308,6 +308,38 @@ static const char *const migrations[] = {
 	"DROP TABLE user;"
 	"ALTER TABLE user_new RENAME TO user;"
 	USER_KEYS,
+	/* 4 -> 5: the lists of a batch committed but not yet named: each
+	 * list's complete temporary file, its final name and size, and the
+	 * process that writes them (see store_pending_add()). */
+	"CREATE TABLE pending_list ("
+	"  id INTEGER PRIMARY KEY,"
+	"  batch_id INTEGER NOT NULL REFERENCES batch(id),"
+	"  pid INTEGER NOT NULL,"
+	"  tmp TEXT NOT NULL,"
+	"  path TEXT NOT NULL,"
+	"  size INTEGER NOT NULL"
+	") STRICT;",
+	/* 5 -> 6: a queued message that send will not deliver (its token is
+	 * no longer current) is 'dropped'; the token of a delivery is found
+	 * by its batch and user. Rows and ids kept. */
+	"CREATE TABLE delivery_new ("
+	"  id INTEGER PRIMARY KEY,"
+	"  file TEXT NOT NULL UNIQUE,"
+	"  message_id TEXT NOT NULL,"
+	"  user_id INTEGER REFERENCES user(id),"
+	"  batch_id INTEGER REFERENCES batch(id),"
+	"  recipient TEXT NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'queued' CHECK (state = 'queued'"
+	"    OR state = 'sent' OR state = 'refused' OR state = 'dropped'),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"
+	"  queued_at INTEGER NOT NULL,"
+	"  sent_at INTEGER"
+	") STRICT;"
+	"INSERT INTO delivery_new SELECT * FROM delivery;"
+	"DROP TABLE delivery;"
+	"ALTER TABLE delivery_new RENAME TO delivery;"
+	"CREATE INDEX reset_token_batch ON reset_token(batch_id, user_id);",
 };
 
 static int void_tokens(struct store *st, long long user, long long now);
@@ -2146,6 +2178,48 @@ int store_claim(struct store *st, long long user, long long now)
 	return sqlite3_changes(st->db) > 0;
 }
 
+/*
+ * Ends the credentials that sel finds (user id, batch id), in the open
+ * transaction: fn(ctx, user, batch) is called for each first, for the
+ * audit, then upd ends them. sel's parameters are a[0..na), upd's
+ * b[0..nb). Returns how many, or -1.
+ */
+static long end_credentials(struct store *st, const char *sel,
+			    const long long *a, int na, const char *upd,
+			    const long long *b, int nb,
+			    int (*fn)(void *ctx, long long user,
+				      long long batch),
+			    void *ctx)
+{
+	sqlite3_stmt *s = prep(st, sel);
+	long n = 0;
+	int rc;
+
+	ASSERT(st->in_tx);
+	if (!s)
+		return -1;
+	for (int i = 0; i < na; i++)
+		sqlite3_bind_int64(s, i + 1, a[i]);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		n++;
+		if (fn(ctx, sqlite3_column_int64(s, 0),
+		       sqlite3_column_int64(s, 1)) != 0) {
+			sqlite3_reset(s);
+			return -1;
+		}
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return fail(st, rc, "cannot read credentials");
+	if (!(s = prep(st, upd)))
+		return -1;
+	for (int i = 0; i < nb; i++)
+		sqlite3_bind_int64(s, i + 1, b[i]);
+	if (done(st, s, "cannot end credentials") != 0)
+		return -1;
+	return n;
+}
+
 long store_expire(struct store *st, long long site, long long now,
 		  int (*fn)(void *ctx, long long user, long long batch),
 		  void *ctx)
@@ -2160,34 +2234,9 @@ long store_expire(struct store *st, long long site, long long now,
 		" sealed = NULL, pwhash = NULL"
 		" WHERE state = 'current' AND expires_at <= ? AND batch_id IN"
 		" (SELECT id FROM batch WHERE site_id = ?)";
-	sqlite3_stmt *s = prep(st, sel);
-	long n = 0;
-	int rc;
 
-	ASSERT(st->in_tx);
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, site);
-	sqlite3_bind_int64(s, 2, now);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		n++;
-		if (fn(ctx, sqlite3_column_int64(s, 0),
-		       sqlite3_column_int64(s, 1)) != 0) {
-			sqlite3_reset(s);
-			return -1;
-		}
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return fail(st, rc, "cannot read credentials");
-	if (!(s = prep(st, upd)))
-		return -1;
-	sqlite3_bind_int64(s, 1, now);
-	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_int64(s, 3, site);
-	if (done(st, s, "cannot expire credentials") != 0)
-		return -1;
-	return n;
+	return end_credentials(st, sel, (long long[]){ site, now }, 2, upd,
+			       (long long[]){ now, now, site }, 3, fn, ctx);
 }
 
 int store_list_unclaimed(struct store *st, long long site, const char *group,
@@ -2574,8 +2623,13 @@ int store_delivery_get(struct store *st, const char *file,
 	static const char sql[] =
 		"SELECT d.id, d.state, d.attempts, d.recipient,"
 		" coalesce(d.user_id, 0), coalesce(d.batch_id, 0),"
-		" coalesce(d.last_error, ''), coalesce(b.site_id, 0)"
+		" coalesce(d.last_error, ''), coalesce(b.site_id, 0),"
+		" coalesce(t.state, ''), coalesce(t.expires_at, 0), t.hash,"
+		" u.status = 'left', u.claimed_at IS NOT NULL"
 		" FROM delivery d LEFT JOIN batch b ON b.id = d.batch_id"
+		" LEFT JOIN reset_token t ON t.batch_id = d.batch_id"
+		"  AND t.user_id = d.user_id"
+		" LEFT JOIN user u ON u.id = d.user_id"
 		" WHERE d.file = ?";
 	sqlite3_stmt *s = prep(st, sql);
 	int rc, found = 0;
@@ -2585,6 +2639,9 @@ int store_delivery_get(struct store *st, const char *file,
 	bind_text(s, 1, file);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
+		const void *hash = sqlite3_column_blob(s, 10);
+		int hlen = sqlite3_column_bytes(s, 10);
+
 		d->id = sqlite3_column_int64(s, 0);
 		snprintf(d->state, sizeof(d->state), "%s", col_str(s, 1));
 		d->attempts = sqlite3_column_int(s, 2);
@@ -2595,6 +2652,16 @@ int store_delivery_get(struct store *st, const char *file,
 		snprintf(d->last_error, sizeof(d->last_error), "%s",
 			 col_str(s, 6));
 		d->site = sqlite3_column_int64(s, 7);
+		snprintf(d->token_state, sizeof(d->token_state), "%s",
+			 col_str(s, 8));
+		d->token_expires = sqlite3_column_int64(s, 9);
+		d->token_hash_len = hash && hlen > 0 &&
+				    (size_t)hlen <= sizeof(d->token_hash) ?
+				    (size_t)hlen : 0;
+		if (d->token_hash_len)
+			memcpy(d->token_hash, hash, d->token_hash_len);
+		d->user_left = sqlite3_column_int(s, 11);
+		d->user_claimed = sqlite3_column_int(s, 12);
 		found = 1;
 	}
 	sqlite3_reset(s);
@@ -2620,6 +2687,103 @@ int store_delivery_result(struct store *st, long long id, const char *state,
 	sqlite3_bind_int64(s, 4, now);
 	sqlite3_bind_int64(s, 5, id);
 	return done(st, s, "cannot record delivery");
+}
+
+int store_delivery_drop(struct store *st, long long id, const char *why)
+{
+	static const char sql[] =
+		"UPDATE delivery SET state = 'dropped', last_error = ?"
+		" WHERE id = ?";
+	sqlite3_stmt *s = prep(st, sql);
+
+	ASSERT(st->in_tx);
+	if (!s)
+		return -1;
+	bind_text(s, 1, why);
+	sqlite3_bind_int64(s, 2, id);
+	return done(st, s, "cannot record delivery");
+}
+
+/* ==== Lists pending publication ==== */
+
+int store_pending_add(struct store *st, long long batch, long long pid,
+		      const char *tmp, const char *path, long long size)
+{
+	static const char sql[] =
+		"INSERT INTO pending_list (batch_id, pid, tmp, path, size)"
+		" VALUES (?, ?, ?, ?, ?)";
+	sqlite3_stmt *s = prep(st, sql);
+
+	ASSERT(st->in_tx);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, batch);
+	sqlite3_bind_int64(s, 2, pid);
+	bind_text(s, 3, tmp);
+	bind_text(s, 4, path);
+	sqlite3_bind_int64(s, 5, size);
+	return done(st, s, "cannot record a pending list");
+}
+
+int store_pending_each(struct store *st,
+		       int (*fn)(void *ctx, const struct store_pending *p),
+		       void *ctx)
+{
+	static const char sql[] =
+		"SELECT p.batch_id, b.site_id, b.version, p.pid, p.tmp,"
+		" p.path, p.size FROM pending_list p"
+		" JOIN batch b ON b.id = p.batch_id ORDER BY p.id";
+	sqlite3_stmt *s = prep(st, sql);
+	int rc;
+
+	if (!s)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_pending p = {
+			.batch = sqlite3_column_int64(s, 0),
+			.site = sqlite3_column_int64(s, 1),
+			.version = sqlite3_column_int64(s, 2),
+			.pid = sqlite3_column_int64(s, 3),
+			.tmp = col_str(s, 4),
+			.path = col_str(s, 5),
+			.size = sqlite3_column_int64(s, 6),
+		};
+
+		if (fn(ctx, &p) != 0) {
+			sqlite3_reset(s);
+			return -1;
+		}
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : fail(st, rc, "cannot read pending lists");
+}
+
+int store_pending_clear(struct store *st, long long batch)
+{
+	static const char sql[] = "DELETE FROM pending_list WHERE batch_id = ?";
+	sqlite3_stmt *s = prep(st, sql);
+
+	ASSERT(st->in_tx);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, batch);
+	return done(st, s, "cannot clear pending lists");
+}
+
+long store_batch_void(struct store *st, long long batch, long long now,
+		      int (*fn)(void *ctx, long long user, long long batch),
+		      void *ctx)
+{
+	static const char sel[] =
+		"SELECT user_id, batch_id FROM credential"
+		" WHERE batch_id = ? AND state = 'current'";
+	static const char upd[] =
+		"UPDATE credential SET state = 'void', ended_at = ?,"
+		" sealed = NULL, pwhash = NULL"
+		" WHERE batch_id = ? AND state = 'current'";
+
+	return end_credentials(st, sel, (long long[]){ batch }, 1, upd,
+			       (long long[]){ now, batch }, 2, fn, ctx);
 }
 
 /* ==== Audit ==== */

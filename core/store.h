@@ -388,10 +388,17 @@ long long store_delivery_add(struct store *st, const char *file,
 struct store_delivery {
 	long long id, user, batch;
 	long long site;               /* the site of its batch (0: none) */
-	char state[16];               /* queued, sent, refused */
+	char state[16];               /* queued, sent, refused, dropped */
 	int attempts;
 	char recipient[320];
 	char last_error[512];
+	/* The reset token the message carries, by its batch and user:
+	 * token_state is "" when the store holds none. */
+	char token_state[16];         /* current, used, void, expired, ... */
+	long long token_expires;
+	unsigned char token_hash[64]; /* the token's hash, never the token */
+	size_t token_hash_len;
+	int user_left, user_claimed;
 };
 /* The delivery of the queued file; 1, 0 when unknown, or -1. */
 int store_delivery_get(struct store *st, const char *file,
@@ -399,6 +406,38 @@ int store_delivery_get(struct store *st, const char *file,
 /* Records an attempt: state "sent", "queued" (try again) or "refused". */
 int store_delivery_result(struct store *st, long long id, const char *state,
 			  const char *error, long long now);
+/* Marks a delivery dropped (never to be sent) for the reason why. */
+int store_delivery_drop(struct store *st, long long id, const char *why);
+
+/* ==== Lists pending publication ==== */
+
+/*
+ * A batch's list written in full under its temporary name tmp (by process
+ * pid) but not yet renamed to path: recorded inside the batch's own
+ * transaction, cleared once every list is named, so that a batch
+ * committed by a process killed before its renames can be published, or
+ * voided, by the next one (stages/publish.c).
+ */
+struct store_pending {
+	long long batch, site, version, pid, size;
+	const char *tmp, *path;       /* valid during the callback only */
+};
+int store_pending_add(struct store *st, long long batch, long long pid,
+		      const char *tmp, const char *path, long long size);
+/* Calls fn for each pending list, a batch's together, oldest first. */
+int store_pending_each(struct store *st,
+		       int (*fn)(void *ctx, const struct store_pending *p),
+		       void *ctx);
+/* Forgets the pending lists of batch (they are named, or it is void). */
+int store_pending_clear(struct store *st, long long batch);
+/*
+ * Voids every current credential of batch (its lists were lost), deleting
+ * the sealed copies; fn(ctx, user) is called for each first, for the
+ * audit. Returns the number voided, or -1.
+ */
+long store_batch_void(struct store *st, long long batch, long long now,
+		      int (*fn)(void *ctx, long long user, long long batch),
+		      void *ctx);
 
 /* ==== Audit ==== */
 

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -428,6 +429,51 @@ int atomic_sync(struct atomic_file *af)
 	return 0;
 }
 
+/* fsync of the folder that holds path: its names are on disk. */
+static int sync_dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? (slash == path ? xstrdup("/") :
+			     xstrndup(path, (size_t)(slash - path))) :
+		    xstrdup(".");
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err = 0;
+
+	if (fd < 0 || fsync(fd) != 0)
+		err = errno ? errno : EIO;
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	return err;
+}
+
+int atomic_name(struct atomic_file *af)
+{
+	int failed = af->synced ? 0 : flush_sync(af);
+	char *tmp;
+
+	if (!failed && af->unnamed) {
+		tmp = xasprintf("%s.tmp.%ld", af->path, (long)getpid());
+		unlink(tmp);
+		if (linkat(AT_FDCWD, af->tmp, AT_FDCWD, tmp,
+			   AT_SYMLINK_FOLLOW) != 0) {
+			failed = errno;
+			free(tmp);
+		} else {
+			free(af->tmp);
+			af->tmp = tmp;
+			af->unnamed = 0;
+		}
+	}
+	if (!failed)
+		failed = sync_dir_of(af->path);
+	if (failed) {
+		errorf("'%s': cannot write: %s", af->path, strerror(failed));
+		return -1;
+	}
+	af->synced = 1;
+	return 0;
+}
+
 int atomic_commit(struct atomic_file *af)
 {
 	int failed = af->synced ? 0 : flush_sync(af);
@@ -435,6 +481,11 @@ int atomic_commit(struct atomic_file *af)
 	if (!failed) {
 		if (af->unnamed)
 			failed = name_unnamed(af);
+		else if (!af->force && renameat2(AT_FDCWD, af->tmp, AT_FDCWD,
+						 af->path, RENAME_NOREPLACE) == 0)
+			;
+		else if (!af->force && errno != EINVAL)
+			failed = errno;
 		else if (rename(af->tmp, af->path) != 0)
 			failed = errno;
 	}

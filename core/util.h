@@ -134,6 +134,14 @@ int atomic_open(struct atomic_file *af, const char *path, int force);
  * while others work. 0, or -1 (reported); the caller then aborts.
  */
 int atomic_sync(struct atomic_file *af);
+/*
+ * Flushes and fsyncs the file (unless synced) and gives it, when unnamed,
+ * the temporary name PATH.tmp.PID in its final folder, synced there too:
+ * a file that must outlive a kill before atomic_commit() names it (run's
+ * lists, recorded as pending with their batch). af->tmp is that name
+ * after. 0, or -1 (reported; the caller then aborts).
+ */
+int atomic_name(struct atomic_file *af);
 /* Flushes, fsyncs (unless synced), names. Returns 0, or -1 (reported;
  * nothing is left). */
 int atomic_commit(struct atomic_file *af);

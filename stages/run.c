@@ -22,6 +22,7 @@
 #include "stages/emit.h"
 #include "stages/issue.h"
 #include "stages/mail.h"
+#include "stages/publish.h"
 #include "stages/stage.h"
 
 static const char usage[] =
@@ -369,9 +370,11 @@ static void batch_table(struct ctx *ctx, const struct issue *is,
 /*
  * The batch's lists. They are written while the batch is being stored, on
  * the cores the store leaves idle, into unnamed files (issue.h's during):
- * a list that cannot be written rolls the batch back, and the files are
- * named only once the batch is committed, so a run that fails leaves
- * neither a batch without its lists nor lists without their batch.
+ * a list that cannot be written rolls the batch back. Complete, they get
+ * temporary names recorded with the batch, and their own names only once
+ * it is committed (publish.c), so a run that fails leaves neither a batch
+ * without its lists nor lists without their batch, and one killed in
+ * between leaves the next tempass to name them.
  */
 struct lists {
 	struct ctx *ctx;
@@ -504,18 +507,26 @@ static int lists_during(void *arg, struct issue *is, int phase)
 		}
 		l->running = 1;
 		return 0;
-	case ISSUE_DONE:
+	case ISSUE_DONE: {
 		/* Every event of the batch is stored: exported while the
 		 * lists are still being written. */
-		if (l->audit) {
-			int rc = write_audit(l->ctx, is, &l->audit_file);
+		int rc = l->audit ? write_audit(l->ctx, is, &l->audit_file) :
+			 0, r = lists_join(l);
 
-			if (rc) {
-				lists_join(l);
-				return rc;
-			}
-		}
-		return lists_join(l);
+		if (!rc)
+			rc = r;
+		/* Complete, and named as pending with the batch: should
+		 * the run end before the renames, the next tempass names
+		 * them (publish.c). */
+		for (size_t i = 0; !rc && i < l->njobs; i++)
+			for (size_t k = 0; !rc && k < l->jobs[i].pending.n; k++)
+				rc = publish_pending(l->ctx, is->batch_id,
+						     &l->jobs[i].pending.files[k]);
+		if (!rc && l->audit)
+			rc = publish_pending(l->ctx, is->batch_id,
+					     &l->audit_file);
+		return rc;
+	}
 	default:
 		lists_join(l);
 		for (size_t i = 0; i < l->njobs; i++)
@@ -526,10 +537,10 @@ static int lists_during(void *arg, struct issue *is, int phase)
 }
 
 /* After the commit: the lists get their names, in the order of [run]
- * outputs, and the audit is exported. */
-static int lists_publish(struct lists *l)
+ * outputs, and the audit is exported; then they are no longer pending. */
+static int lists_publish(struct lists *l, long long batch)
 {
-	int rc = 0;
+	int rc = 0, r;
 
 	for (size_t i = 0; i < l->njobs; i++) {
 		int r = emit_pending_commit(&l->jobs[i].pending, 0);
@@ -548,7 +559,8 @@ static int lists_publish(struct lists *l)
 		}
 		free(path);
 	}
-	return rc;
+	r = publish_finish(l->ctx, batch, rc == 0);
+	return rc ? rc : r;
 }
 
 static void lists_release(struct lists *l)
@@ -703,7 +715,7 @@ static int cmd_run(struct ctx *ctx, int argc, char **argv)
 		goto out;
 	fprintf(stderr, "batch v%lld: %zu password(s) regenerated, %zu older "
 		"password(s) voided\n", is.version, is.issued, is.voided);
-	rc = lists_publish(&lists);
+	rc = lists_publish(&lists, is.batch_id);
 out:
 	if (checking)
 		pthread_join(checker, NULL);

@@ -11,6 +11,14 @@
  * only leaves a file that the next run moves to cur/ without sending. No
  * message the server accepted and the store recorded is sent twice, and no
  * queued message is lost.
+ *
+ * A message is sent only while the reset token it carries is current (the
+ * store finds it by the delivery's batch and user, never by reading the
+ * link): one whose token a newer notify voided, that was used, expired, or
+ * whose user left or claimed their account is dropped, deleted and
+ * audited. And none keeps a live token at rest: a sent message is kept in
+ * cur/ with its token overwritten by x's, found as the characters whose
+ * hash is the token's.
  */
 #include <curl/curl.h>
 #include <dirent.h>
@@ -37,7 +45,10 @@ static const char usage[] =
 	"\n"
 	"Delivers the messages in [email] queue_dir/new over SMTP (smtp_url,\n"
 	"with the login in smtp_credentials when set), oldest name first, and\n"
-	"moves each one sent to cur/. A message the server refuses for good\n"
+	"moves each one sent to cur/, its link's token overwritten. A message\n"
+	"whose link is no longer current (a newer notify voided it, it was\n"
+	"used or expired, its user left or claimed) is dropped, not sent, and\n"
+	"audited. A message the server refuses for good\n"
 	"(5xx) is marked refused and stays in new/; one it defers (4xx) stays\n"
 	"queued for the next run. When the server cannot be reached, nothing\n"
 	"is lost: every message stays queued. Messages that a crashed notify\n"
@@ -70,6 +81,7 @@ enum action {
 	ACT_SKIP,         /* refused before, and not --retry-refused */
 	ACT_UNKNOWN,      /* no delivery: not ours to send */
 	ACT_ORPHAN,       /* in tmp/, no delivery, old: deleted */
+	ACT_DROP,         /* its token is no longer current: deleted */
 };
 
 struct item {
@@ -81,6 +93,9 @@ struct item {
 	const char *state;
 	const char *recipient;
 	const char *last_error;
+	const char *why;          /* ACT_DROP: why the token is dead */
+	unsigned char token_hash[SECRETS_HASH_BYTES];
+	int has_hash;
 };
 
 enum outcome { OUT_SENT, OUT_REFUSED, OUT_DEFERRED, OUT_UNREACHABLE,
@@ -97,7 +112,7 @@ struct sender {
 	char errbuf[CURL_ERROR_SIZE];
 	char reply[512];          /* the server's last 4xx/5xx line */
 	char reason[600];
-	size_t sent, refused, deferred, left, moved;
+	size_t sent, refused, deferred, left, moved, dropped;
 	int io_error;
 	/* Why the run stopped early: OUT_UNREACHABLE, OUT_LOGIN, or OUT_SENT
 	 * when it did not. */
@@ -175,17 +190,133 @@ static int open_sub(const char *queue, const char *sub, int dry_run,
 	return fd;
 }
 
-/* Moves name from the folder at from to the folder at to (named dir),
- * never over a file already there. 0, or -1 reported. */
-static int move(int from, int to, const char *name, const char *fromdir,
-		const char *dir)
+/* A character of a token: URL-safe base64. */
+static int token_char(char c)
 {
-	if (renameat2(from, name, to, name, RENAME_NOREPLACE) == 0)
-		return 0;
-	errorf("'%s/%s' cannot be moved to '%s': %s", fromdir, name, dir,
-	       errno == EEXIST ? "a file of that name is already there" :
-	       strerror(errno));
-	return -1;
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+/*
+ * Overwrites with x's each run of SECRETS_TOKEN_CHARS token characters in
+ * buf whose hash is hash, read across quoted-printable soft line breaks
+ * ("=" at a line's end), which may cut a link anywhere. Returns how many.
+ */
+static size_t redact(char *buf, size_t len, const unsigned char *hash)
+{
+	enum { K = SECRETS_TOKEN_CHARS };
+	size_t *pos = xcalloc(len + 1, sizeof(*pos)), n = 0, found = 0;
+	char *ch = xmalloc(len + 1);
+	unsigned char h[SECRETS_HASH_BYTES];
+
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] == '=' && i + 1 < len && buf[i + 1] == '\n') {
+			i++;
+			continue;
+		}
+		if (buf[i] == '=' && i + 2 < len && buf[i + 1] == '\r' &&
+		    buf[i + 2] == '\n') {
+			i += 2;
+			continue;
+		}
+		pos[n] = i;
+		ch[n++] = buf[i];
+	}
+	for (size_t i = 0; i + K <= n;) {
+		size_t run = 0;
+
+		while (i + run < n && token_char(ch[i + run]))
+			run++;
+		if (run < K) {
+			i += run + 1;
+			continue;
+		}
+		/* A token may follow other token characters ("t=3D" in
+		 * quoted-printable): every window of the run is tried. */
+		for (size_t k = i; k + K <= i + run;) {
+			secrets_hash(ch + k, K, h);
+			if (!secrets_equal(h, hash, sizeof(h))) {
+				k++;
+				continue;
+			}
+			for (size_t j = k; j < k + K; j++)
+				buf[pos[j]] = 'x';
+			found++;
+			k += K;
+		}
+		i += run + 1;
+	}
+	secrets_wipe(ch, len + 1);
+	free(ch);
+	free(pos);
+	return found;
+}
+
+/*
+ * Moves a sent message from new/ to cur/ with its token redacted: the copy
+ * is written to cur/.NAME (dot files are not the queue's), synced, renamed
+ * to cur/NAME, and only then is new/NAME deleted. A run killed on the way
+ * leaves new/NAME, recorded as sent, for the next run to move. 0, or -1
+ * reported.
+ */
+static int to_cur(struct sender *s, const struct item *it)
+{
+	char *dot = xasprintf(".%s", it->name);
+	struct sbuf sb = SBUF_INIT;
+	char chunk[8192];
+	ssize_t got;
+	int in, out = -1, rc = -1;
+
+	in = openat(s->newfd, it->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (in < 0) {
+		errorf("'%s/%s': cannot read: %s", s->newdir, it->name,
+		       strerror(errno));
+		goto out;
+	}
+	while ((got = read(in, chunk, sizeof(chunk))) > 0)
+		sbuf_add(&sb, chunk, (size_t)got);
+	if (got < 0) {
+		errorf("'%s/%s': cannot read: %s", s->newdir, it->name,
+		       strerror(errno));
+		goto out;
+	}
+	if (it->has_hash && sb.len)
+		redact(sb.buf, sb.len, it->token_hash);
+	out = openat(s->curfd, dot, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+		     O_CLOEXEC, 0600);
+	if (out < 0 || (sb.len && write(out, sb.buf, sb.len) !=
+				  (ssize_t)sb.len) || fsync(out) != 0) {
+		errorf("'%s/%s': cannot write: %s", s->curdir, dot,
+		       strerror(errno));
+		unlinkat(s->curfd, dot, 0);
+		goto out;
+	}
+	/* A copy already there is this message's, from a run killed
+	 * before it deleted new/NAME: the two are the same, redacted. */
+	if (renameat2(s->curfd, dot, s->curfd, it->name,
+		      RENAME_NOREPLACE) != 0 && errno != EEXIST) {
+		errorf("'%s/%s' cannot be moved to '%s': %s", s->newdir,
+		       it->name, s->curdir, strerror(errno));
+		unlinkat(s->curfd, dot, 0);
+		goto out;
+	}
+	unlinkat(s->curfd, dot, 0);
+	if (unlinkat(s->newfd, it->name, 0) != 0) {
+		errorf("'%s/%s': cannot delete: %s", s->newdir, it->name,
+		       strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	if (sb.buf)
+		secrets_wipe(sb.buf, sb.len);
+	sbuf_release(&sb);
+	free(dot);
+	return rc;
 }
 
 /* ==== SMTP ==== */
@@ -463,6 +594,43 @@ fail:
 }
 
 /*
+ * Drops an item whose token is no longer current: recorded and audited
+ * (once: a run killed before the delete finds it dropped already), then
+ * its file deleted from tmp/ or new/.
+ */
+static int drop_item(struct sender *s, const struct item *it)
+{
+	struct ctx *ctx = s->ctx;
+	char detail[700];
+	int rc;
+
+	if (strcmp(it->state, "dropped") != 0) {
+		if ((rc = store_begin(ctx->store)) != 0)
+			return store_status(rc);
+		snprintf(detail, sizeof(detail), "to %s: not sent: %s",
+			 it->recipient, it->why);
+		if ((rc = store_delivery_drop(ctx->store, it->id,
+					      it->why)) != 0 ||
+		    (rc = store_audit(ctx->store, it->site ? it->site :
+				      ctx->site_id, os_actor(),
+				      "email.dropped", it->user, it->batch,
+				      detail)) != 0 ||
+		    (rc = store_commit(ctx->store)) != 0) {
+			store_rollback(ctx->store);
+			return store_status(rc);
+		}
+	}
+	if (unlinkat(it->in_tmp ? s->tmpfd : s->newfd, it->name, 0) != 0 &&
+	    errno != ENOENT) {
+		errorf("'%s/%s': cannot delete: %s", it->in_tmp ? s->tmpdir :
+		       s->newdir, it->name, strerror(errno));
+		s->io_error = 1;
+	}
+	s->dropped++;
+	return 0;
+}
+
+/*
  * Sends one item and records what came of it. Returns 0 to go on, or the
  * status to stop with: after setting s->stop when the server cannot be
  * reached or refuses the login (s->reason says why, not yet reported),
@@ -483,8 +651,7 @@ static int send_item(struct sender *s, const struct item *it)
 		}
 		s->sent++;
 		/* Recorded: should the move fail, the next run moves it. */
-		if (move(s->newfd, s->curfd, it->name, s->newdir,
-			 s->curdir) != 0)
+		if (to_cur(s, it) != 0)
 			s->io_error = 1;
 		return 0;
 	case OUT_REFUSED:
@@ -514,11 +681,38 @@ static int send_item(struct sender *s, const struct item *it)
 
 /* ==== Planning ==== */
 
+/*
+ * Why the token a delivery carries can no longer be used (so the message
+ * is not sent), or NULL while it is current.
+ */
+static const char *dead_token(const struct store_delivery *d, long long now)
+{
+	const char *t = d->token_state;
+
+	if (!*t)
+		return "no reset token is stored for it";
+	if (strcmp(t, "used") == 0)
+		return "its link was used";
+	if (strcmp(t, "void") == 0)
+		return "a newer batch voided its link";
+	if (strcmp(t, "expired") == 0 || (strcmp(t, "current") == 0 &&
+					   d->token_expires <= now))
+		return "its link expired";
+	if (strcmp(t, "revoked") == 0 || d->user_left)
+		return "the user left";
+	if (strcmp(t, "current") != 0)
+		return "its link is no longer current";
+	if (d->user_claimed)
+		return "the user claimed their account";
+	return NULL;
+}
+
 /* Looks up the delivery of each item and decides what to do with it. */
 static int plan(struct sender *s, struct item *items, size_t n,
 		int retry_refused, struct arena *arena)
 {
 	time_t now = time(NULL);
+	long long clock = now_seconds();
 
 	for (size_t i = 0; i < n; i++) {
 		struct item *it = &items[i];
@@ -547,8 +741,19 @@ static int plan(struct sender *s, struct item *items, size_t n,
 		it->state = arena_strdup(arena, d.state);
 		it->recipient = arena_strdup(arena, d.recipient);
 		it->last_error = arena_strdup(arena, d.last_error);
+		if (d.token_hash_len == sizeof(it->token_hash)) {
+			memcpy(it->token_hash, d.token_hash,
+			       sizeof(it->token_hash));
+			it->has_hash = 1;
+		}
 		if (strcmp(d.state, "sent") == 0)
 			it->act = ACT_MOVE;
+		else if (strcmp(d.state, "dropped") == 0 ||
+			 (it->why = dead_token(&d, clock)) != NULL) {
+			it->act = ACT_DROP;
+			it->why = arena_strdup(arena, it->why ? it->why :
+					       d.last_error);
+		}
 		else if (strcmp(d.state, "refused") == 0 && !retry_refused)
 			it->act = ACT_SKIP;
 		else
@@ -571,6 +776,8 @@ static const char *action_text(const struct item *it, int over_limit)
 		return "leave (refused; --retry-refused tries again)";
 	case ACT_ORPHAN:
 		return "delete (no delivery; left by an interrupted notify)";
+	case ACT_DROP:
+		return "drop (its link is no longer current)";
 	case ACT_UNKNOWN:
 		break;
 	}
@@ -632,7 +839,8 @@ static void recover_tmp(struct sender *s, struct item *items, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		struct item *it = &items[i];
 
-		if (!it->in_tmp || it->act == ACT_UNKNOWN)
+		if (!it->in_tmp || it->act == ACT_UNKNOWN ||
+		    it->act == ACT_DROP)
 			continue;
 		if (it->act == ACT_ORPHAN) {
 			if (unlinkat(s->tmpfd, it->name, 0) == 0)
@@ -682,14 +890,17 @@ static int run(struct sender *s, const struct item *items, size_t n,
 			unknown++;
 		}
 	}
+	/* Dead links first, wherever they wait: none is sent. */
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if (items[i].act == ACT_DROP)
+			rc = drop_item(s, &items[i]);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const struct item *it = &items[i];
 
 		if (it->in_tmp)
 			continue;
 		if (it->act == ACT_MOVE) {
-			if (move(s->newfd, s->curfd, it->name, s->newdir,
-				 s->curdir) == 0)
+			if (to_cur(s, it) == 0)
 				s->moved++;
 			else
 				s->io_error = 1;
@@ -720,6 +931,10 @@ static int run(struct sender *s, const struct item *items, size_t n,
 	if (s->moved)
 		fprintf(stderr, "%zu message(s) sent before moved to cur/\n",
 			s->moved);
+	if (s->dropped)
+		fprintf(stderr, "%zu message(s) dropped, not sent: their link "
+			"is no longer current (see tempass audit)\n",
+			s->dropped);
 	fprintf(stderr, "%zu sent, %zu refused, %zu deferred, %zu left in the "
 		"queue\n", s->sent, s->refused, s->deferred, s->left);
 	if (rc && s->stop == OUT_SENT)

@@ -14,6 +14,7 @@
 #include "core/policy.h"
 #include "core/secrets.h"
 #include "core/util.h"
+#include "stages/publish.h"
 
 int ctx_config(struct ctx *ctx)
 {
@@ -127,7 +128,8 @@ int ctx_open(struct ctx *ctx)
 	if (id < 0)
 		return store_status((int)id);
 	ctx->site_id = id;
-	return 0;
+	/* A batch a killed run left without its lists is settled first. */
+	return publish_recover(ctx);
 }
 
 void ctx_release(struct ctx *ctx)

@@ -93,6 +93,26 @@ killrun() {
 	if [ "$RC" -eq 137 ]; then F=$((F * 104 / 100 + 1)); else F=$((F * 80 / 100)); fi
 	[ "$F" -ge 20 ] || F=20
 }
+# need_strace: ends the test, skipped, when strace cannot trace here.
+need_strace() {
+	local why
+	if ! why=$(strace -f -qq -o /dev/null true 2>&1); then
+		ok "skipped: strace cannot trace here: ${why:-strace is not installed}"
+		exit 0
+	fi
+}
+# killat PATH SYSCALL N ARGS...: tempass ARGS, killed with SIGKILL at its
+# N-th SYSCALL on PATH (on any file when PATH is empty); RC is its exit
+# status, 137 when it was killed.
+killat() {
+	local path=$1 sc=$2 n=$3 p=()
+	shift 3
+	[ -n "$path" ] && p=(-P "$path")
+	{ strace -f -qq -o /dev/null "${p[@]}" -e trace="$sc" \
+		-e inject="$sc":signal=KILL:when="$n" \
+		"$TEMPASS_BIN" --config "$T/pipeline.conf" "$@" >"$T/k.out" 2>"$T/k.err"; } 2>/dev/null
+	RC=$?
+}
 # timed ARGS...: the run time of tempass ARGS in ms, the median of three.
 timed() {
 	local a b c t0 v

@@ -13,25 +13,10 @@ write_conf
 # The binary as it is now: others may rebuild it during the run.
 cp "$TEMPASS_BIN" "$T/tempass" && TEMPASS_BIN=$T/tempass
 
-if ! why=$(strace -f -qq -o /dev/null true 2>&1); then
-	ok "skipped: strace cannot trace here: ${why:-strace is not installed}"
-	exit 0
-fi
+need_strace
 DB=$T/var/tempass.db
 WAL=$T/var/tempass.db-wal
 
-# killat PATH SYSCALL N ARGS...: tempass ARGS, killed with SIGKILL at its
-# N-th SYSCALL on PATH (on any file when PATH is empty); RC is its exit
-# status, 137 when it was killed.
-killat() {
-	local path=$1 sc=$2 n=$3 p=()
-	shift 3
-	[ -n "$path" ] && p=(-P "$path")
-	{ strace -f -qq -o /dev/null "${p[@]}" -e trace="$sc" \
-		-e inject="$sc":signal=KILL:when="$n" \
-		"$TEMPASS_BIN" --config "$T/pipeline.conf" "$@" >"$T/k.out" 2>"$T/k.err"; } 2>/dev/null
-	RC=$?
-}
 # calls PATH SYSCALL ARGS...: runs tempass ARGS to the end and prints how
 # many SYSCALLs it made on PATH.
 calls() {

@@ -21,9 +21,12 @@ msg() {
 		"$3" "$4" "$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')" >"$T/queue/$1/$2"
 	chmod 600 "$T/queue/$1/$2"
 }
-# queue NAME USER RECIPIENT [STATE]: the delivery row of NAME.
+# queue NAME USER RECIPIENT [STATE]: the delivery row of NAME, and the
+# current reset token it carries (its hash: send looks it up).
 queue() {
-	sql "insert into delivery (file, message_id, user_id, batch_id, recipient, state, queued_at, sent_at)
+	sql "insert into reset_token (batch_id, user_id, hash, expires_at)
+	     select $B, id, randomblob(32), 4102444800 from user where username = '$2';
+	     insert into delivery (file, message_id, user_id, batch_id, recipient, state, queued_at, sent_at)
 	     select '$1', '$1@oakfield.example', id, $B, '$3', '${4:-queued}', 1788422000,
 	            case when '${4:-queued}' = 'sent' then 1788422000 end
 	     from user where username = '$2'"
