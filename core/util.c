@@ -341,22 +341,54 @@ static void remove_stale(const char *path)
 	free(dir);
 }
 
+/* What a name that is not a regular file names, for a refusal. */
+static const char *file_kind(mode_t mode)
+{
+	return S_ISLNK(mode) ? "a symbolic link" : S_ISDIR(mode) ? "a folder" :
+	       S_ISCHR(mode) ? "a character device" :
+	       S_ISBLK(mode) ? "a block device" : S_ISFIFO(mode) ? "a fifo" :
+	       S_ISSOCK(mode) ? "a socket" : "not a regular file";
+}
+
+/*
+ * Whether path may be given a new file: it does not exist, or it is a
+ * regular file and force is set. A device, fifo, socket or folder is
+ * never replaced, and a symbolic link (to anything) neither replaced nor
+ * written through, whatever force says: --force replaces a list, never
+ * /dev/sda or the link a colleague made. 0, or -1 (reported).
+ */
+static int may_replace(const char *path, int force)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return 0;   /* absent; other errors show at its creation */
+	if (!S_ISREG(st.st_mode)) {
+		errorf("'%s': is %s, not a regular file: refusing to "
+		       "replace it%s", path, file_kind(st.st_mode),
+		       S_ISLNK(st.st_mode) ? " or write through it" : "");
+		return -1;
+	}
+	if (!force) {
+		errorf("'%s': file exists (use --force to replace it)", path);
+		return -1;
+	}
+	return 0;
+}
+
 int atomic_open(struct atomic_file *af, const char *path, int force)
 {
 	const char *slash = strrchr(path, '/');
-	char *dir = slash ? (slash == path ? xstrdup("/") :
-			     xstrndup(path, (size_t)(slash - path))) :
-		    xstrdup(".");
-	struct stat st;
+	char *dir;
 	int fd;
 
 	memset(af, 0, sizeof(*af));
-	remove_stale(path);
-	if (!force && lstat(path, &st) == 0) {
-		errorf("'%s': file exists (use --force to replace it)", path);
-		free(dir);
+	if (may_replace(path, force) != 0)
 		return -1;
-	}
+	dir = slash ? (slash == path ? xstrdup("/") :
+		       xstrndup(path, (size_t)(slash - path))) :
+	      xstrdup(".");
+	remove_stale(path);
 	af->path = xstrdup(path);
 	af->force = force;
 	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
@@ -430,8 +462,12 @@ int atomic_sync(struct atomic_file *af)
 
 int atomic_commit(struct atomic_file *af)
 {
-	int failed = af->synced ? 0 : flush_sync(af);
+	int failed = af->synced ? 0 : flush_sync(af), refused = 0;
 
+	/* Checked again: what is at the name may have changed since
+	 * atomic_open(). */
+	if (!failed && may_replace(af->path, 1) != 0)
+		failed = EEXIST, refused = 1;
 	if (!failed) {
 		if (af->unnamed)
 			failed = name_unnamed(af);
@@ -443,7 +479,9 @@ int atomic_commit(struct atomic_file *af)
 		failed = errno ? errno : EIO;
 	af->fp = NULL;
 	if (failed) {
-		errorf("'%s': cannot write: %s", af->path, strerror(failed));
+		if (!refused)
+			errorf("'%s': cannot write: %s", af->path,
+			       strerror(failed));
 		if (!af->unnamed)
 			unlink(af->tmp);
 	}

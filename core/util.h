@@ -117,7 +117,10 @@ const char *strcasestr_ascii(const char *hay, const char *needle);
  * and given the final name only by atomic_commit(). Where the filesystem
  * has no O_TMPFILE, a temporary name in the same folder is used instead.
  * tmp names the open file for libraries that write by name. atomic_open()
- * fails when the final name exists and !force.
+ * fails when the final name exists and !force, and whatever force says
+ * when it is not a regular file (a device, fifo, socket, folder, or a
+ * symbolic link to anything: never replaced, never written through);
+ * atomic_commit() checks that again before it names the file.
  */
 struct atomic_file {
 	char *path;

@@ -38,10 +38,12 @@ static const char usage[] =
 	"Options:\n"
 	"  -o, --output PATH  the file to write (with --per-group, a folder);\n"
 	"                     default: out_dir/SITE-vVERSION[-LAYOUT].EXT for\n"
-	"                     pdf and xlsx, standard output for the others\n"
+	"                     pdf and xlsx, standard output for the others;\n"
+	"                     '-': standard output (csv, tsv, ndjson)\n"
 	"  --per-group        one file per group, named after it\n"
 	"  --layout L         pdf: strips or classlist\n"
-	"  --force            replace existing files\n"
+	"  --force            replace existing regular files (never a device,\n"
+	"                     fifo, socket, folder or symbolic link)\n"
 	"  --raw              csv: leave formulas as they are\n"
 	"  --show             allow passwords on a terminal\n"
 	"  --input FILE       read the records from FILE, not standard input\n";
@@ -653,6 +655,15 @@ static int cmd_emit(struct ctx *ctx, int argc, char **argv)
 				   "tsv, ndjson)", argv[optind],
 				   layout ? " --layout " : "",
 				   layout ? layout : "");
+	/* "-o -": the stream on standard output, with its terminal rule. */
+	if (o.output && strcmp(o.output, "-") == 0) {
+		if (o.per_group || o.kind == EMIT_PDF_STRIPS ||
+		    o.kind == EMIT_PDF_CLASSLIST || o.kind == EMIT_XLSX)
+			return stage_usage(&stage_emit, "-o -: only csv, tsv "
+					   "and ndjson go to standard output, "
+					   "one file at a time");
+		o.output = NULL;
+	}
 	if ((rc = ctx_config(ctx)) != 0)
 		return rc;
 	if (input && !(in = fopen(input, "r"))) {

@@ -376,6 +376,79 @@ static void test_atomic_open(void)
 	free(path);
 }
 
+/* Names that are not regular files: refused whatever force says, at
+ * the open and again at the commit, and left as they were. */
+static void test_atomic_open_not_regular(void)
+{
+	struct atomic_file af;
+	char *fifo = xasprintf("%s/fifo", tmpdir);
+	char *dir = xasprintf("%s/adir", tmpdir);
+	char *file = xasprintf("%s/file.tsv", tmpdir);
+	char *link = xasprintf("%s/file-link.tsv", tmpdir);
+	char *late = xasprintf("%s/late.tsv", tmpdir);
+	const char *const names[] = { fifo, dir, link };
+	struct stat st;
+	const char *err;
+	char *content;
+	int rc;
+
+	CHECK(mkfifo(fifo, 0600) == 0);
+	CHECK(mkdir(dir, 0700) == 0);
+	CHECK(symlink("file.tsv", link) == 0);
+	{
+		FILE *fp = fopen(file, "w");
+
+		CHECK(fp != NULL);
+		if (fp) {
+			fputs("keep\n", fp);
+			fclose(fp);
+		}
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		for (int force = 0; force <= 1; force++) {
+			capture_begin();
+			rc = atomic_open(&af, names[i], force);
+			err = capture_end();
+			CHECK(rc == -1);
+			CHECK(strstr(err, "not a regular file") != NULL);
+			CHECK(strstr(err, names[i]) != NULL);
+			CHECK(af.fp == NULL && af.path == NULL);
+		}
+	}
+	CHECK(lstat(fifo, &st) == 0 && S_ISFIFO(st.st_mode));
+	CHECK(lstat(dir, &st) == 0 && S_ISDIR(st.st_mode));
+	CHECK(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));
+	content = slurp(file);
+	CHECK_STR(content, "keep\n");
+	free(content);
+
+	/* A link that appears after the open is not replaced at the commit. */
+	CHECK(atomic_open(&af, late, 1) == 0);
+	fputs("secret\n", af.fp);
+	CHECK(symlink("file.tsv", late) == 0);
+	capture_begin();
+	rc = atomic_commit(&af);
+	err = capture_end();
+	CHECK(rc == -1);
+	CHECK(strstr(err, "symbolic link") != NULL);
+	CHECK(lstat(late, &st) == 0 && S_ISLNK(st.st_mode));
+	content = slurp(file);
+	CHECK_STR(content, "keep\n");
+	free(content);
+	CHECK(count_prefix(tmpdir, "late.tsv.tmp") == 0);
+
+	unlink(late);
+	unlink(link);
+	unlink(file);
+	unlink(fifo);
+	rmdir(dir);
+	free(late);
+	free(link);
+	free(file);
+	free(dir);
+	free(fifo);
+}
+
 static void test_atomic_commit(void)
 {
 	struct atomic_file af;
@@ -893,6 +966,7 @@ int main(void)
 	RUN(test_utf8_len);
 	RUN(test_strcasestr_ascii);
 	RUN(test_atomic_open);
+	RUN(test_atomic_open_not_regular);
 	RUN(test_atomic_commit);
 	RUN(test_atomic_sync);
 	RUN(test_quiet_thread);

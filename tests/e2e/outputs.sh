@@ -1,0 +1,80 @@
+# outputs: where emit may write. An output path that exists and is not a
+# regular file (a device, a fifo, a socket, a folder, a symbolic link to
+# any of these or to a regular file) is refused whatever the flags, with
+# nothing created; "-o -" is standard output under the stream's terminal
+# rule; --per-group makes every group's file name safe and short before it
+# writes any.
+. "$(dirname "$0")/../lib.sh"
+write_conf
+
+check_exit "import the sample roster" 0 tp import
+printf 'correct horse battery\n' >pw
+chmod 600 pw
+check_exit "admin added" 0 tp admin add demo --site oakfield --password-file pw
+tp select --group 7A >sel.tsv 2>/dev/null
+tp regenerate --password-file pw --yes --input sel.tsv >b.tsv 2>/dev/null
+check "a batch to write" test "$(col b.tsv password | wc -l)" -gt 5
+
+# ==== Names that are not regular files are never replaced
+# The device is a null device of the test's own (mknod, as root): a
+# tempass that replaced devices must not take the system's /dev/null.
+devs=()
+if mknod nulldev c 1 3 2>/dev/null; then
+	devs=(nulldev)
+else
+	ok "# SKIP a device node of our own: mknod needs root"
+fi
+mkfifo fifo
+mkdir adir
+ln -s "${devs[0]:-/dev/null}" null-link
+echo keep >regular.csv
+ln -s regular.csv reg-link
+ln -s fifo fifo-link
+"${PYTHON:-/usr/bin/python3}" -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' sock
+# snapshot: what the names look like (type, size, target).
+snapshot() {
+	{ stat -c '%F %s %N' "${devs[@]}" fifo adir null-link regular.csv reg-link fifo-link sock
+	  ls -A adir; } 2>&1
+}
+before=$(snapshot)
+for target in "${devs[@]}" fifo adir null-link reg-link fifo-link sock; do
+	for fmt in csv pdf; do
+		for force in "" --force; do
+			check_exit "emit $fmt $force -o $target: refused (exit 73)" 73 \
+				tp emit "$fmt" $force --input b.tsv -o "$target"
+			check_grep "emit $fmt $force -o $target: says it is not a regular file" \
+				"^tempass: emit: '$target': is .*, not a regular file: refusing to replace it" "$T/.err"
+		done
+	done
+done
+check_exit "a symlink to a regular file: refused with --force too" 73 tp emit csv --force --input b.tsv -o reg-link
+check_grep "and the message says it is not written through" "symbolic link, not a regular file: refusing to replace it or write through it" "$T/.err"
+check_eq "the device, the fifo, the folder, the links, the socket and the file behind the link are as they were" \
+	"$(snapshot)" "$before"
+check_eq "no temporary or other file was created" "$(ls -A | grep -c '\.tmp')" 0
+check_eq "the file behind the link still holds what it held" "$(cat regular.csv)" keep
+check_exit "a regular file is still replaced with --force" 0 tp emit csv --force --input b.tsv -o regular.csv
+check_eq "and holds the batch's passwords" "$(grep -cFf <(col b.tsv password) regular.csv)" "$(col b.tsv password | wc -l)"
+
+# ==== -o - is standard output
+tp emit tsv --input b.tsv -o - 2>"$T/.err" | cat >stdout.tsv
+check_eq "emit tsv -o - into a pipe: the stream on standard output" "$(cat stdout.tsv)" "$(tp emit tsv --input b.tsv 2>/dev/null)"
+check_eq "and no file named '-'" "$(ls -A | grep -cx -- -)" 0
+check_eq "csv -o - holds every password" "$(tp emit csv --input b.tsv -o - 2>/dev/null | grep -cFf <(col b.tsv password))" "$(col b.tsv password | wc -l)"
+check_exit "emit pdf -o -: a usage error" 64 tp emit pdf --input b.tsv -o -
+check_grep "which says what goes to standard output" "only csv, tsv and ndjson go to standard output" "$T/.err"
+check_exit "emit csv --per-group -o -: a usage error" 64 tp emit csv --per-group --input b.tsv -o -
+check_eq "no file named '-' after these" "$(ls -A | grep -cx -- -)" 0
+if command -v script >/dev/null 2>&1; then
+	script -qec "'$TEMPASS_BIN' --config '$T/pipeline.conf' emit csv -o - --input '$T/b.tsv'" /dev/null </dev/null >tty.out 2>&1
+	check_eq "emit csv -o - to a terminal: refused (exit 64)" $? 64
+	check_grep "the refusal says why" "refusing to write passwords to a terminal" tty.out
+	check_eq "no password reached the terminal" "$(grep -cFf <(col b.tsv password) tty.out)" 0
+	script -qec "'$TEMPASS_BIN' --config '$T/pipeline.conf' emit csv -o - --show --input '$T/b.tsv'" /dev/null </dev/null >tty.out 2>&1
+	check_eq "emit csv -o - --show to a terminal: allowed" $? 0
+	check_eq "--show printed every password" "$(tr -d '\r' <tty.out | grep -oFf <(col b.tsv password) | sort -u | wc -l)" "$(col b.tsv password | sort -u | wc -l)"
+else
+	ok "# SKIP terminal checks: 'script' (util-linux) is not installed"
+fi
+check_exit "the audit chain verifies" 0 tp audit verify
