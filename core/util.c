@@ -34,9 +34,106 @@ void util_quiet_thread(int on)
 	quiet_thread = on;
 }
 
+/*
+ * The code point of a UTF-8 sequence at s (n bytes left) that a terminal
+ * must not act on: C1 controls, the line and paragraph separators and
+ * the bidirectional controls, which reorder what follows them. Returns
+ * its length (2 or 3), or 0 when it is none of those or not valid UTF-8.
+ */
+static int active_sequence(const unsigned char *s, size_t n, unsigned *cp)
+{
+	if (n >= 2 && s[0] == 0xC2 && s[1] >= 0x80 && s[1] <= 0x9F) {
+		*cp = s[1];
+		return 2;
+	}
+	if (n >= 3 && s[0] == 0xE2 && (s[1] & 0xC0) == 0x80 &&
+	    (s[2] & 0xC0) == 0x80) {
+		utf8_decode((const char *)s, cp);
+		if (*cp == 0x200E || *cp == 0x200F ||
+		    (*cp >= 0x2028 && *cp <= 0x202E) ||
+		    (*cp >= 0x2066 && *cp <= 0x2069))
+			return 3;
+	}
+	return 0;
+}
+
+/* The bytes of a valid UTF-8 sequence at s (n bytes left), or 0. */
+static size_t utf8_sequence(const unsigned char *s, size_t n)
+{
+	size_t need = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : 2;
+
+	return need <= n && utf8_valid((const char *)s, need) ? need : 0;
+}
+
+void sbuf_add_inert(struct sbuf *sb, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	while (i < n) {
+		size_t run = i, len;
+		unsigned cp;
+
+		/* Printable ASCII and harmless UTF-8 go as they are. */
+		while (i < n) {
+			if (s[i] >= 0x20 && s[i] < 0x7F) {
+				i++;
+			} else if (s[i] >= 0x80 &&
+				   !active_sequence(s + i, n - i, &cp) &&
+				   (len = utf8_sequence(s + i, n - i))) {
+				i += len;
+			} else {
+				break;
+			}
+		}
+		sbuf_add(sb, s + run, i - run);
+		if (i == n)
+			break;
+		if (s[i] == '\t')
+			sbuf_addstr(sb, "\\t");
+		else if (s[i] == '\n')
+			sbuf_addstr(sb, "\\n");
+		else if (s[i] == '\r')
+			sbuf_addstr(sb, "\\r");
+		else if (s[i] >= 0x80 && (len = active_sequence(s + i, n - i,
+							       &cp))) {
+			sbuf_addf(sb, "\\u%04x", cp);
+			i += len - 1;
+		} else {
+			sbuf_addf(sb, "\\x%02x", (unsigned)s[i]);
+		}
+		i++;
+	}
+}
+
+void vprintf_inert(FILE *out, const char *fmt, va_list ap)
+{
+	struct sbuf msg = SBUF_INIT, sb = SBUF_INIT;
+	int nl;
+
+	sbuf_vaddf(&msg, fmt, ap);
+	nl = msg.len && msg.buf[msg.len - 1] == '\n';
+	sbuf_add_inert(&sb, sbuf_str(&msg), msg.len - nl);
+	if (nl)
+		sbuf_addch(&sb, '\n');
+	fwrite(sbuf_str(&sb), 1, sb.len, out);
+	fflush(out);
+	sbuf_release(&msg);
+	sbuf_release(&sb);
+}
+
+void printf_inert(FILE *out, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf_inert(out, fmt, ap);
+	va_end(ap);
+}
+
 static void vreport(const char *kind, const char *fmt, va_list ap)
 {
-	struct sbuf sb = SBUF_INIT;
+	struct sbuf sb = SBUF_INIT, msg = SBUF_INIT;
 
 	if (quiet_thread)
 		return;
@@ -48,11 +145,15 @@ static void vreport(const char *kind, const char *fmt, va_list ap)
 	}
 	if (kind)
 		sbuf_addstr(&sb, kind);
-	sbuf_vaddf(&sb, fmt, ap);
+	/* What the message quotes (a name, a field, a line of a file)
+	 * cannot move the cursor, ring the bell or start a line. */
+	sbuf_vaddf(&msg, fmt, ap);
+	sbuf_add_inert(&sb, sbuf_str(&msg), msg.len);
 	sbuf_addch(&sb, '\n');
 	/* One write, so messages from parallel workers do not interleave. */
 	fwrite(sb.buf, 1, sb.len, stderr);
 	fflush(stderr);
+	sbuf_release(&msg);
 	sbuf_release(&sb);
 }
 

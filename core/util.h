@@ -32,6 +32,15 @@ void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void verrorf(const char *fmt, va_list ap);
 /* Prints "tempass: <stage>: warning: <message>\n" on stderr. */
 void warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * errorf() and warnf() print the message made inert (sbuf_add_inert()),
+ * so a name or a line of a roster they quote cannot act on a terminal.
+ * printf_inert() does the same for other lines meant for people (a
+ * summary, a profile): all but a final newline is made inert.
+ */
+void printf_inert(FILE *out, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void vprintf_inert(FILE *out, const char *fmt, va_list ap);
 
 /*
  * For work done ahead on a thread of its own, whose failure is not final
@@ -100,6 +109,16 @@ static inline const char *sbuf_str(const struct sbuf *sb)
 {
 	return sb->buf ? sb->buf : "";
 }
+
+/*
+ * Appends n bytes of s made inert for a terminal: tab, newline and
+ * carriage return as \t \n \r, other C0 controls, DEL and bytes that are
+ * not UTF-8 as \xNN, C1 controls, the line and paragraph separators and
+ * the bidirectional controls (U+200E, U+200F, U+202A-U+202E,
+ * U+2066-U+2069) as \uNNNN. Everything else, zero-width joiners too,
+ * stays as it is.
+ */
+void sbuf_add_inert(struct sbuf *sb, const char *s, size_t n);
 
 /* 1 when s is valid UTF-8 of n bytes (no overlongs, no surrogates), else 0. */
 int utf8_valid(const char *s, size_t n);

@@ -159,8 +159,8 @@ static int demo_admin(struct ctx *ctx)
 		store_rollback(ctx->store);
 		return store_status(rc);
 	}
-	fprintf(stderr, "demo admin '%s' created; its password is in %s\n",
-		c->run_admin, c->run_password_file);
+	printf_inert(stderr, "demo admin '%s' created; its password is in "
+		     "%s\n", c->run_admin, c->run_password_file);
 	return 0;
 }
 

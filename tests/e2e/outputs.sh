@@ -78,3 +78,41 @@ else
 	ok "# SKIP terminal checks: 'script' (util-linux) is not installed"
 fi
 check_exit "the audit chain verifies" 0 tp audit verify
+
+# ==== What the terminal shows is inert
+# Rows whose fields quoted in the errors hold an escape sequence (clear
+# the screen, set the window title), a bell, a line break that forges a
+# message, a C1 control and a right-to-left override.
+"${PYTHON:-/usr/bin/python3}" - "$ROOT/samples/students.csv" <<'EOF' >evil.csv
+import sys
+rows = open(sys.argv[1], encoding='utf-8-sig').read().split('\n')
+bad = [
+    '900001,Q1,Eve,Dawes,"1/1\x1b]0;pwned\x07/2014",F,Year 7,7A,,',
+    '900002,Q2,Bob,Smith,"01/01\ntempass: import: 0 row(s) rejected/2014",M,Year 7,7A,,',
+    '900003,Q3,Ann,Lee,"01/\x1b[2J\x1b[H01/2014",F,Year 7,7A,,',
+    '900004,Q4,Zed,Ward,"\u009b31m01/01/2014",M,Year 7,7A,,',
+    '900005,Q5,Ida,Moss,"\u202e4102/10/10",F,Year 7,7A,,',
+    '900006,Q6,Kim,Hale,01/01/2014,F,Year 7,7A,"kim\x1b[8m@x",Yes',
+]
+print('\n'.join([r for r in rows if r] + bad), end='\n')
+EOF
+tp import --dry-run evil.csv >evil.out 2>evil.err
+check_eq "import of rows with controls in their fields: exit 65" $? 65
+# controls FILE: how many raw ESC, BEL, C1 and bidirectional controls FILE holds.
+controls() { LC_ALL=C grep -caP '\x1b|\x07|\xc2[\x80-\x9f]|\xe2\x80[\xa8-\xae]|\xe2\x81[\xa6-\xa9]' "$1"; }
+check_eq "no raw escape, bell, C1 or bidi control on stderr" "$(controls evil.err)" 0
+check_eq "each rejected row reported once, on a line of its own" \
+	"$(grep -c '^tempass: import: evil\.csv:[0-9]*: ' evil.err)" 6
+check_eq "every line on stderr is tempass's: none forged" \
+	"$(grep -vc '^tempass: import: ' evil.err) $(grep -c '^tempass: import: 0 row' evil.err)" "0 0"
+check_grep "the escape is shown as text" "1/1\\\\x1b]0;pwned\\\\x07/2014" evil.err
+check_grep "the line break is shown as \\n" "01/01\\\\ntempass: import: 0 row(s) rejected/2014" evil.err
+check_grep "the override is shown as \\u202e" "\\\\u202e4102/10/10" evil.err
+tp groups create $'evil\e[2J\a' >grp.out 2>grp.err
+check_eq "a group name with controls: refused (exit 65)" $? 65
+check_eq "its refusal holds no raw control" "$(controls grp.err)" 0
+check_grep "and quotes the name inertly" "'evil\\\\x1b\[2J\\\\x07'" grp.err
+"$TEMPASS_BIN" $'\e]0;x\a' >stage.out 2>stage.err
+check_eq "a stage name with controls: refused (exit 64), inertly" "$? $(controls stage.err)" "64 0"
+check_eq "nothing was imported by the dry run" "$(sql "select count(*) from user where external_id like '90000%'")" 0
+check_exit "the audit chain verifies" 0 tp audit verify

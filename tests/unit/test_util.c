@@ -297,6 +297,75 @@ static void test_strcasestr_ascii(void)
 
 /* ==== Files ==== */
 
+static char *inert(const char *s, size_t n)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	sbuf_add_inert(&sb, s, n);
+	return sbuf_detach(&sb);
+}
+
+static void test_sbuf_add_inert(void)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "Zo\xc3\xab Nguy\xe1\xbb\x85n", "Zo\xc3\xab Nguy\xe1\xbb\x85n" },
+		{ "a\x1b[2Jb", "a\\x1b[2Jb" },
+		{ "bell\a", "bell\\x07" },
+		{ "one\ntempass: forged", "one\\ntempass: forged" },
+		{ "\tx\r", "\\tx\\r" },
+		{ "del\x7f", "del\\x7f" },
+		{ "csi\xc2\x9b" "1m", "csi\\u009b1m" },
+		{ "\xe2\x80\xae" "evil", "\\u202eevil" },
+		{ "\xe2\x80\xaa\xe2\x80\xac", "\\u202a\\u202c" },
+		{ "\xe2\x81\xa6x\xe2\x81\xa9", "\\u2066x\\u2069" },
+		{ "\xe2\x80\x8e\xe2\x80\x8f", "\\u200e\\u200f" },
+		{ "l\xe2\x80\xa8p\xe2\x80\xa9", "l\\u2028p\\u2029" },
+		/* Joiners belong to Persian and Indic names: kept. */
+		{ "\xd9\x85\xe2\x80\x8c\xd8\xa7", "\xd9\x85\xe2\x80\x8c\xd8\xa7" },
+		{ "\xe0\xa4\x95\xe2\x80\x8d", "\xe0\xa4\x95\xe2\x80\x8d" },
+		/* Bytes that are not UTF-8, a sequence cut short. */
+		{ "b\xff\xc3", "b\\xff\\xc3" },
+		{ "\xe2\x80", "\\xe2\\x80" },
+		{ "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80" },
+		{ "back\\slash", "back\\slash" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *got = inert(cases[i].in, strlen(cases[i].in));
+
+		CHECK_STR(got, cases[i].want);
+		free(got);
+	}
+	/* A NUL inside the bytes is escaped, not an end. */
+	{
+		char *got = inert("a\0b", 3);
+
+		CHECK_STR(got, "a\\x00b");
+		free(got);
+	}
+}
+
+/* errorf() and warnf() make what they quote inert; the newline that
+ * ends the message stays. */
+static void test_report_inert(void)
+{
+	const char *err;
+
+	util_set_stage("import");
+	capture_begin();
+	errorf("r.csv:3: date '1\x1b]0;x\a\n%s' is not a day", "tempass: ok");
+	err = capture_end();
+	CHECK_STR(err, "tempass: import: r.csv:3: date '1\\x1b]0;x\\x07\\n"
+		  "tempass: ok' is not a day\n");
+	capture_begin();
+	warnf("name '%s'", "A\xe2\x80\xae" "B");
+	err = capture_end();
+	CHECK_STR(err, "tempass: import: warning: name 'A\\u202eB'\n");
+	util_set_stage(NULL);
+}
+
 static void test_atomic_open(void)
 {
 	struct atomic_file af;
@@ -965,6 +1034,8 @@ int main(void)
 	RUN(test_utf8_decode);
 	RUN(test_utf8_len);
 	RUN(test_strcasestr_ascii);
+	RUN(test_sbuf_add_inert);
+	RUN(test_report_inert);
 	RUN(test_atomic_open);
 	RUN(test_atomic_open_not_regular);
 	RUN(test_atomic_commit);
