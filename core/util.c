@@ -458,7 +458,7 @@ static const char *file_kind(mode_t mode)
  * written through, whatever force says: --force replaces a list, never
  * /dev/sda or the link a colleague made. 0, or -1 (reported).
  */
-static int may_replace(const char *path, int force)
+int atomic_check(const char *path, int force)
 {
 	struct stat st;
 
@@ -484,7 +484,7 @@ int atomic_open(struct atomic_file *af, const char *path, int force)
 	int fd;
 
 	memset(af, 0, sizeof(*af));
-	if (may_replace(path, force) != 0)
+	if (atomic_check(path, force) != 0)
 		return -1;
 	dir = slash ? (slash == path ? xstrdup("/") :
 		       xstrndup(path, (size_t)(slash - path))) :
@@ -567,7 +567,7 @@ int atomic_commit(struct atomic_file *af)
 
 	/* Checked again: what is at the name may have changed since
 	 * atomic_open(). */
-	if (!failed && may_replace(af->path, 1) != 0)
+	if (!failed && atomic_check(af->path, 1) != 0)
 		failed = EEXIST, refused = 1;
 	if (!failed) {
 		if (af->unnamed)

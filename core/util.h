@@ -150,6 +150,9 @@ struct atomic_file {
 	int synced;    /* atomic_sync() has run: nothing more is written */
 };
 int atomic_open(struct atomic_file *af, const char *path, int force);
+/* What atomic_open() checks of the final name, alone, for a caller that
+ * checks every name before it writes any: 0, or -1 (reported). */
+int atomic_check(const char *path, int force);
 /*
  * Flushes and fsyncs, for a file complete long before its name is given
  * (run's lists wait for their batch's commit): on the writer's thread,

@@ -116,3 +116,34 @@ check_grep "and quotes the name inertly" "'evil\\\\x1b\[2J\\\\x07'" grp.err
 check_eq "a stage name with controls: refused (exit 64), inertly" "$? $(controls stage.err)" "64 0"
 check_eq "nothing was imported by the dry run" "$(sql "select count(*) from user where external_id like '90000%'")" 0
 check_exit "the audit chain verifies" 0 tp audit verify
+
+# ==== --per-group: every name made safe and short before any is written
+# Eight groups in the stream: one whose name is 300 bytes, others with
+# slashes, dots, a control character and letters of other scripts.
+long=$(printf 'Щука%.0s' $(seq 35))$(printf 'x%.0s' $(seq 20))
+check_eq "a group name of 300 bytes" "$(printf %s "$long" | wc -c)" 300
+awk -F'\t' -v OFS='\t' -v long="$long" '
+	NR == 1 { for (i = 1; i <= NF; i++) if ($i == "group") g = i; print; next }
+	{ split(long "|../../etc|7/A|a.b.c|\033red|Ωμέγα|" long "x|Year 7", n, "|")
+	  $g = n[(NR - 2) % 8 + 1]; print }' b.tsv >g8.tsv
+check_eq "eight groups in the stream" "$(col g8.tsv group | sort -u | wc -l)" 8
+mkdir pg
+tp emit csv --per-group -o pg --input g8.tsv >pg.out 2>pg.err
+check_eq "emit csv --per-group with a 300-byte group name: exit 0" $? 0
+check_eq "eight files, all in the folder" "$(ls pg | wc -l) $(wc -l <pg.out)" "8 8"
+check_eq "no file name longer than 255 bytes" "$(ls pg | awk 'length($0) > 255' | wc -l)" 0
+check_eq "every name is made of safe characters" "$(ls pg | grep -cvE '^oakfield-v[0-9]+-[a-z0-9-]+\.csv$')" 0
+check_eq "every file is complete: each password once, in its group's file" \
+	"$(for f in pg/*.csv; do tail -n +2 "$f"; done | grep -cFf <(col b.tsv password))" "$(col b.tsv password | wc -l)"
+check_eq "the two long names that differ past the cut get a file each" \
+	"$(ls pg | grep -c 'shchuka')" 2
+# One name taken: refused before any file is written.
+mkdir pg2
+tp emit csv --per-group -o pg2 --input g8.tsv >/dev/null 2>&1
+victim=$(ls pg2 | sed -n 5p)
+rm pg2/*
+echo keep >"pg2/$victim"
+check_exit "--per-group with the fifth file's name taken: refused (exit 73)" 73 \
+	tp emit csv --per-group -o pg2 --input g8.tsv
+check_eq "before any file is written" "$(ls pg2)" "$victim"
+check_eq "and the taken file is kept" "$(cat "pg2/$victim")" keep
