@@ -406,6 +406,18 @@ const char *strcasestr_ascii(const char *hay, const char *needle)
 
 /* ==== Files ==== */
 
+static int write_errno;
+
+void util_write_failed(int err)
+{
+	__atomic_store_n(&write_errno, err ? err : EIO, __ATOMIC_RELAXED);
+}
+
+int util_write_errno(void)
+{
+	return __atomic_load_n(&write_errno, __ATOMIC_RELAXED);
+}
+
 /*
  * Removes PATH.tmp.PID files that a killed process left behind (between
  * naming its temporary and renaming it over PATH): each holds a complete
@@ -468,10 +480,12 @@ int atomic_check(const char *path, int force)
 		errorf("'%s': is %s, not a regular file: refusing to "
 		       "replace it%s", path, file_kind(st.st_mode),
 		       S_ISLNK(st.st_mode) ? " or write through it" : "");
+		util_write_failed(EEXIST);
 		return -1;
 	}
 	if (!force) {
 		errorf("'%s': file exists (use --force to replace it)", path);
+		util_write_failed(EEXIST);
 		return -1;
 	}
 	return 0;
@@ -503,6 +517,7 @@ int atomic_open(struct atomic_file *af, const char *path, int force)
 			  0600);
 	}
 	if (fd < 0) {
+		util_write_failed(errno);
 		errorf("'%s': cannot create: %s", path, strerror(errno));
 		free(af->path);
 		free(af->tmp);
@@ -555,6 +570,7 @@ int atomic_sync(struct atomic_file *af)
 
 	if (failed) {
 		errorf("'%s': cannot write: %s", af->path, strerror(failed));
+		util_write_failed(failed);
 		return -1;
 	}
 	af->synced = 1;
@@ -580,6 +596,7 @@ int atomic_commit(struct atomic_file *af)
 		failed = errno ? errno : EIO;
 	af->fp = NULL;
 	if (failed) {
+		util_write_failed(failed);
 		if (!refused)
 			errorf("'%s': cannot write: %s", af->path,
 			       strerror(failed));

@@ -165,6 +165,15 @@ int atomic_commit(struct atomic_file *af);
 /* Drops the file; safe after commit and on a zeroed struct. */
 void atomic_abort(struct atomic_file *af);
 
+/*
+ * The errno of the last output that could not be written (0: none), set
+ * where the failure is reported (atomic_*(), the writers of formats/), so
+ * that a stage can tell a full disk from an output it cannot create. Any
+ * thread; the last failure wins.
+ */
+void util_write_failed(int err);
+int util_write_errno(void);
+
 /* Creates dir and its parents with mode (like mkdir -p); 0 or -1 reported. */
 int mkdir_p(const char *dir, unsigned mode);
 

@@ -8,6 +8,7 @@
 #include "stages/emit.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
@@ -420,8 +421,10 @@ static int write_text(const struct emit_opts *o, const struct emit_table *t,
 		for (size_t r = from; r < to && !failed; r++)
 			failed = csv_write_row(fp, t->rows[r], t->ncols,
 					       !o->raw);
-		if (failed)
+		if (failed) {
+			util_write_failed(errno);
 			errorf("cannot write CSV: %m");
+		}
 		return failed ? EX_IOERR : 0;
 	}
 	struct rec_writer *w = rec_writer_new(fp, o->kind == EMIT_TSV ?
@@ -445,7 +448,7 @@ static int write_file(struct ctx *ctx, const struct emit_opts *o,
 	int rc;
 
 	if (atomic_open(&af, path, o->force) != 0)
-		return EX_CANTCREAT;
+		return output_status();
 	if (o->kind == EMIT_PDF_STRIPS || o->kind == EMIT_PDF_CLASSLIST) {
 		rc = write_pdf(ctx, o, t, from, to, af.fp);
 	} else if (o->kind == EMIT_XLSX) {
@@ -472,8 +475,10 @@ static int write_file(struct ctx *ctx, const struct emit_opts *o,
 	if (rc) {
 		atomic_abort(&af);
 		errorf("'%s' not written", path);
-		/* A file that cannot be written is output not created. */
-		return rc == EX_IOERR ? EX_CANTCREAT : rc;
+		/* A file that cannot be written is output not created,
+		 * unless the disk failed it (full: as for the store). */
+		return rc == EX_IOERR || rc == EX_CANTCREAT ?
+		       output_status() : rc;
 	}
 	if (o->pending) {
 		struct emit_pending *p = o->pending;
@@ -482,7 +487,7 @@ static int write_file(struct ctx *ctx, const struct emit_opts *o,
 		 * later is then all that is left. */
 		if (atomic_sync(&af) != 0) {
 			atomic_abort(&af);
-			return EX_CANTCREAT;
+			return output_status();
 		}
 
 		if (p->n == p->cap) {
@@ -494,7 +499,7 @@ static int write_file(struct ctx *ctx, const struct emit_opts *o,
 		return 0;
 	}
 	if (atomic_commit(&af) != 0)
-		return EX_CANTCREAT;
+		return output_status();
 	if (!o->quiet)
 		printf("%s\n", path);
 	return 0;
@@ -508,7 +513,7 @@ int emit_pending_commit(struct emit_pending *p, int quiet)
 		char *path = xstrdup(p->files[i].path);
 
 		if (atomic_commit(&p->files[i]) != 0)
-			rc = EX_CANTCREAT;
+			rc = output_status();
 		else if (!quiet)
 			printf("%s\n", path);
 		free(path);
@@ -593,7 +598,7 @@ static int emit_per_group(struct ctx *ctx, const struct emit_opts *o,
 		}
 		if (!path || atomic_check(path, o->force) != 0) {
 			free(path);
-			rc = EX_CANTCREAT;
+			rc = path ? output_status() : EX_CANTCREAT;
 			break;
 		}
 		hmap_put(&used, arena_strdup(&names, path), (void *)1);
