@@ -7,13 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 write_conf
 
-check_exit "import the sample roster" 0 tp import
-printf 'correct horse battery\n' >pw
-chmod 600 pw
-check_exit "admin added" 0 tp admin add demo --site oakfield --password-file pw
-tp select --group 7A >sel.tsv 2>/dev/null
-tp regenerate --password-file pw --yes --input sel.tsv >b.tsv 2>/dev/null
-check "a batch to write" test "$(col b.tsv password | wc -l)" -gt 5
+sample_batch b.tsv
 
 # ==== Names that are not regular files are never replaced
 # The device is a null device of the test's own (mknod, as root): a

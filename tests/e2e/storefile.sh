@@ -7,13 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 write_conf
 
-check_exit "import the sample roster" 0 tp import
-printf 'correct horse battery\n' >pw
-chmod 600 pw
-check_exit "admin added" 0 tp admin add demo --site oakfield --password-file pw
-tp select --group 7A >sel.tsv 2>/dev/null
-check_exit "a batch for 7A" 0 tp regenerate --password-file pw --yes --input sel.tsv
-cp "$T/.out" b.tsv
+sample_batch b.tsv
 users0=$(sql 'select count(*) from user')
 # A copy of the store, whole (no WAL beside it).
 sqlite3 var/tempass.db ".backup '$T/good.db'"
@@ -101,6 +95,42 @@ if unshare -m --propagation private true 2>/dev/null; then
 	unshare -m --propagation private bash -c ". '$T/ns.sh'; cd '$T'; ro"
 else
 	ok "skipped: a read-only store: no private mount namespace here"
+fi
+
+# A backup this user may not write: the file 0400 in a folder 0500. As
+# root, permissions are not enforced: the stages then run as nobody
+# (setpriv) on a copy nobody owns.
+mkdir -p bk/var
+cp good.db bk/var/tempass.db
+cp -p var/tempass.key bk/var/
+as=()
+if [ "$(id -u)" -eq 0 ]; then
+	if setpriv --reuid=nobody --regid=nogroup --clear-groups true 2>/dev/null; then
+		as=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+		chown -R nobody:nogroup bk
+		chmod 711 "$T"
+		chmod 644 pipeline.conf
+	else
+		as=(skip)
+	fi
+fi
+chmod 400 bk/var/tempass.db
+chmod 500 bk/var
+sed "s#^database = .*#database = $T/bk/var/tempass.db#" pipeline.conf >bk.conf
+chmod 644 bk.conf
+if [ "${as[0]:-}" = skip ]; then
+	ok "skipped: a backup without write permission: running as root and setpriv cannot switch to nobody"
+else
+	for st in "users" "groups" "batches" "audit" "audit verify"; do
+		# shellcheck disable=SC2086
+		check_exit "$st on a 0400 store in a 0500 folder${as:+, as nobody}: exit 0" 0 \
+			"${as[@]}" "$TEMPASS_BIN" --config "$T/bk.conf" $st
+	done
+	check_eq "users there lists every user" \
+		"$("${as[@]}" "$TEMPASS_BIN" --config "$T/bk.conf" users --format tsv 2>/dev/null | tail -n +2 | wc -l)" "$users0"
+	check_exit "import there: exit 74" 74 "${as[@]}" "$TEMPASS_BIN" --config "$T/bk.conf" import
+	check_eq "the backup is unchanged, nothing made beside it" \
+		"$(cmp -s good.db bk/var/tempass.db && echo same) $(ls bk/var | tr '\n' ' ')" "same tempass.db tempass.key "
 fi
 
 # ==== The store afterwards
