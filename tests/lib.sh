@@ -98,6 +98,22 @@ sample_batch() {
 	check "the batch holds passwords" test "$(col "$1" password | wc -l)" -gt 5
 }
 
+# unprivileged DIR: sets the array `as` to what runs a command where file
+# permissions hold: nothing for a user other than root; as root, setpriv
+# to nobody, who is given DIR (and may pass through $T); (skip) when root
+# cannot switch.
+unprivileged() {
+	as=()
+	[ "$(id -u)" -eq 0 ] || return 0
+	if setpriv --reuid=nobody --regid=nogroup --clear-groups true 2>/dev/null; then
+		as=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+		chown -R nobody:nogroup "$1"
+		chmod 711 "$T"
+	else
+		as=(skip)
+	fi
+}
+
 # start_smtp DIR SECONDS [ARGS...]: a real SMTP server on 127.0.0.1
 # (tests/smtp_server.py, ARGS passed on), keeping what it accepts in
 # DIR/got and stopping by itself after SECONDS; sets SMTP_PID and PORT

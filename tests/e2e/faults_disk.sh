@@ -60,16 +60,7 @@ sqlite3 var/tempass.db ".backup '$T/np/var/tempass.db'"
 cp var/tempass.key np/var/
 cp final.tsv np/
 sed -e "s#$T/var/#$T/np/var/#" -e "s#^out_dir = .*#out_dir = $T/np/out#" pipeline.conf >np/pipeline.conf
-as=()
-if [ "$(id -u)" -eq 0 ]; then
-	if setpriv --reuid=nobody --regid=nogroup --clear-groups true 2>/dev/null; then
-		as=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
-		chown -R nobody:nogroup np
-		chmod 711 "$T"
-	else
-		as=(skip)
-	fi
-fi
+unprivileged np
 chmod 500 np/out
 npsql() { sqlite3 "$T/np/var/tempass.db" .dump | sha256sum | cut -c1-16; }
 if [ "${as[0]:-}" = skip ]; then

@@ -103,17 +103,7 @@ fi
 mkdir -p bk/var
 cp good.db bk/var/tempass.db
 cp -p var/tempass.key bk/var/
-as=()
-if [ "$(id -u)" -eq 0 ]; then
-	if setpriv --reuid=nobody --regid=nogroup --clear-groups true 2>/dev/null; then
-		as=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
-		chown -R nobody:nogroup bk
-		chmod 711 "$T"
-		chmod 644 pipeline.conf
-	else
-		as=(skip)
-	fi
-fi
+unprivileged bk
 chmod 400 bk/var/tempass.db
 chmod 500 bk/var
 sed "s#^database = .*#database = $T/bk/var/tempass.db#" pipeline.conf >bk.conf
