@@ -108,8 +108,8 @@ int main(int argc, char **argv)
 		if (strcmp(stages[i]->name, argv[optind]) == 0)
 			stage = stages[i];
 	if (!stage) {
-		fprintf(stderr, "tempass: '%s' is not a stage; see "
-			"'tempass --help'\n", argv[optind]);
+		errorf("'%s' is not a stage; see 'tempass --help'",
+		       argv[optind]);
 		return EX_USAGE;
 	}
 	util_set_stage(stage->name);

@@ -67,9 +67,11 @@ struct rec_writer {
 /* Reports the first write error only: one broken pipe, one message. */
 static int write_failed(struct rec_writer *w)
 {
-	if (!w->failed)
+	if (!w->failed) {
 		errorf("cannot write records: %s",
 		       errno ? strerror(errno) : "write error");
+		util_write_failed(errno);
+	}
 	w->failed = 1;
 	return -1;
 }

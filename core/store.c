@@ -57,6 +57,7 @@ struct store {
 	char last_type[64];      /* the user type ensure_user_type saw last */
 	struct sbuf scratch;     /* reused by the audit digest */
 	int bulk;                /* foreign keys off until the commit */
+	int readonly;            /* opened read-only (store_open()) */
 	/*
 	 * Rows of this transaction waiting to be written, each moved by one
 	 * INSERT ... SELECT (see "Rows held in memory"): audit events (at
@@ -345,14 +346,43 @@ static const char *const migrations[] = {
 static int void_tokens(struct store *st, long long user, long long now);
 static int flush_users(struct store *st);
 
+/* What the last failure met (store_fault()); any thread, last wins. */
+static int last_fault;
+
+static void set_fault(enum store_fault f)
+{
+	__atomic_store_n(&last_fault, (int)f, __ATOMIC_RELAXED);
+}
+
+enum store_fault store_fault(void)
+{
+	return (enum store_fault)__atomic_load_n(&last_fault,
+						 __ATOMIC_RELAXED);
+}
+
+/* The kind of failure of an SQLite result code. */
+static enum store_fault fault_of(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+		return STORE_FAULT_FULL;
+	case SQLITE_CORRUPT: case SQLITE_NOTADB:
+		return STORE_FAULT_CORRUPT;
+	default:
+		return STORE_FAULT_IO;
+	}
+}
+
 static void report(struct store *st, const char *what)
 {
+	set_fault(fault_of(st->db ? sqlite3_errcode(st->db) : SQLITE_ERROR));
 	errorf("'%s': %s: %s", st->path, what, sqlite3_errmsg(st->db));
 }
 
 /* Maps a failed step or exec to -1 or STORE_BUSY, reporting it. */
 static int fail(struct store *st, int rc, const char *what)
 {
+	set_fault(fault_of(rc));
 	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
 		errorf("'%s': database is busy (another tempass is writing "
 		       "to it); try again", st->path);
@@ -716,6 +746,13 @@ static int migrate(struct store *st)
 	}
 	if (version == (int)ARRAY_SIZE(migrations))
 		return 0;
+	if (st->readonly) {
+		errorf("'%s': database schema version %d is older than this "
+		       "tempass's (%zu), and the file is read-only: open it "
+		       "once where it can be written to bring it up to date",
+		       st->path, version, ARRAY_SIZE(migrations));
+		return -1;
+	}
 	/* Foreign keys off until the commit (checked before it, below). */
 	if ((rc = store_begin_bulk(st)) != 0)
 		return rc;
@@ -811,12 +848,202 @@ static void sql_day_of(sqlite3_context *cx, int argc, sqlite3_value **v)
 		sqlite3_result_int(cx, day);
 }
 
+/* ==== The database file ==== */
+
+static unsigned be16(const unsigned char *p)
+{
+	return (unsigned)p[0] << 8 | p[1];
+}
+
+static unsigned long be32(const unsigned char *p)
+{
+	return (unsigned long)p[0] << 24 | (unsigned long)p[1] << 16 |
+	       (unsigned long)p[2] << 8 | p[3];
+}
+
+/* Size of path plus suffix ("-wal"), or -1 when it does not exist. */
+static long long size_of(const char *path, const char *suffix)
+{
+	char *p = xasprintf("%s%s", path, suffix);
+	struct stat sb;
+	long long n = stat(p, &sb) == 0 ? (long long)sb.st_size : -1;
+
+	free(p);
+	return n;
+}
+
+/*
+ * Refuses an existing database file that is not a whole SQLite database:
+ * of 0 bytes, not one at all, cut short of a whole page, or of the pages
+ * its header counts (checked only without a WAL, whose frames may hold
+ * what the file does not yet). Such a file is never taken for a new,
+ * empty store, which an import would then fill with every user again.
+ * 0, or -1 (reported).
+ */
+static int check_header(struct store *st, int fd)
+{
+	unsigned char h[100];
+	struct stat sb;
+	unsigned page;
+	unsigned long long want;
+
+	if (fstat(fd, &sb) != 0) {
+		errorf("'%s': cannot read database: %s", st->path,
+		       strerror(errno));
+		return -1;
+	}
+	if (sb.st_size == 0) {
+		errorf("'%s': database file is empty (0 bytes): it is not "
+		       "taken for a new store; restore it from a backup, or "
+		       "move it away to start a new one", st->path);
+		return -1;
+	}
+	if (sb.st_size < (off_t)sizeof(h) ||
+	    pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
+	    memcmp(h, "SQLite format 3", 16) != 0) {
+		errorf("'%s': not a SQLite database (%lld bytes)", st->path,
+		       (long long)sb.st_size);
+		return -1;
+	}
+	page = be16(h + 16) == 1 ? 65536 : be16(h + 16);
+	if (page < 512 || (page & (page - 1)) || sb.st_size % page) {
+		errorf("'%s': database file is truncated: %lld bytes are not "
+		       "a whole number of %u-byte pages", st->path,
+		       (long long)sb.st_size, page);
+		return -1;
+	}
+	want = (unsigned long long)be32(h + 28) * page;
+	if (size_of(st->path, "-wal") <= 0 &&
+	    be32(h + 24) == be32(h + 92) && want > (unsigned long long)sb.st_size) {
+		errorf("'%s': database file is truncated: %lld bytes, its "
+		       "header counts %llu", st->path, (long long)sb.st_size,
+		       want);
+		return -1;
+	}
+	return 0;
+}
+
+/* "file:" URI of path with query, for SQLITE_OPEN_URI; caller frees. */
+static char *file_uri(const char *path, const char *query)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	sbuf_addstr(&sb, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if (*p == '?' || *p == '#' || *p == '%' || *p < 0x20)
+			sbuf_addf(&sb, "%%%02X", *p);
+		else
+			sbuf_addch(&sb, (char)*p);
+	}
+	sbuf_addf(&sb, "?%s", query);
+	return sbuf_detach(&sb);
+}
+
+static struct store *open_db(const char *path, int readonly);
+
+/*
+ * A new database is made whole under a name of its own, then linked to
+ * path, which never replaces: path is never a file of 0 bytes that
+ * another tempass could take for a damaged store, and of two made at once
+ * the first linked is the one both use. 0, or -1 (reported).
+ */
+static int create_db(const char *path)
+{
+	char *tmp = xasprintf("%s.new.%ld", path, (long)getpid());
+	int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	struct store *st;
+	int rc = -1;
+
+	if (fd < 0) {
+		set_fault(errno == ENOSPC || errno == EDQUOT ?
+			  STORE_FAULT_FULL : STORE_FAULT_CREATE);
+		errorf("'%s': cannot create database: %s", path,
+		       strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	close(fd);
+	/* Closed, it is whole: the last connection's checkpoint has
+	 * copied the WAL into it and removed it. */
+	if ((st = open_db(tmp, 0)) != NULL) {
+		store_close(st);
+		if (link(tmp, path) == 0 || errno == EEXIST) {
+			rc = 0;
+		} else {
+			set_fault(STORE_FAULT_CREATE);
+			errorf("'%s': cannot create database: %s", path,
+			       strerror(errno));
+		}
+	}
+	unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
 struct store *store_open(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	int fd, readonly = 0;
+
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		if (slash && slash != path) {
+			char *dir = xstrndup(path, (size_t)(slash - path));
+			int rc = mkdir_p(dir, 0700);
+
+			free(dir);
+			if (rc != 0) {
+				set_fault(STORE_FAULT_CREATE);
+				return NULL;
+			}
+		}
+		if (create_db(path) != 0)
+			return NULL;
+		fd = open(path, O_RDWR | O_CLOEXEC);
+	}
+	/* A read-only mount, or a file this user may not write: read it. */
+	if (fd < 0 && (errno == EROFS || errno == EACCES || errno == EPERM)) {
+		readonly = 1;
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		set_fault(STORE_FAULT_IO);
+		errorf("'%s': cannot open database: %s", path,
+		       strerror(errno));
+		return NULL;
+	}
+	{
+		struct store probe = { .path = (char *)path };
+		int bad = check_header(&probe, fd);
+
+		close(fd);
+		if (bad) {
+			set_fault(STORE_FAULT_CORRUPT);
+			return NULL;
+		}
+	}
+	/* Whose folder it cannot write (for the WAL's -shm): read too. */
+	if (!readonly && size_of(path, "-shm") < 0) {
+		char *dir = slash ? (slash == path ? xstrdup("/") :
+				     xstrndup(path, (size_t)(slash - path))) :
+			    xstrdup(".");
+
+		readonly = access(dir, W_OK) != 0;
+		free(dir);
+	}
+	return open_db(path, readonly);
+}
+
+/*
+ * Opens the database at path, which exists. Read-only, SQLite needs the
+ * WAL's -shm file, which it cannot make in a folder it cannot write: the
+ * file is then opened immutable (nothing changes it while it is read: a
+ * backup, a read-only mount), which needs neither.
+ */
+static struct store *open_db(const char *path, int readonly)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct store *st = xcalloc(1, sizeof(*st));
-	const char *slash = strrchr(path, '/');
-	int fd;
 
 	pthread_once(&once, configure_sqlite);
 	st->audit.ncols = 10;
@@ -824,24 +1051,24 @@ struct store *store_open(const char *path)
 	st->users.ncols = 14;
 	st->members.ncols = 2;
 	st->path = xstrdup(path);
-	if (slash && slash != path) {
-		char *dir = xstrndup(path, (size_t)(slash - path));
-		int rc = mkdir_p(dir, 0700);
+	st->readonly = readonly;
+	if (readonly) {
+		/* Never immutable over a WAL that holds commits: they
+		 * would be missed. SQLite then says why it cannot open. */
+		int plain = size_of(path, "-shm") < 0 &&
+			    size_of(path, "-wal") <= 0;
+		char *uri = file_uri(path, plain ? "immutable=1" : "mode=ro");
+		int rc = sqlite3_open_v2(uri, &st->db, SQLITE_OPEN_READONLY |
+					 SQLITE_OPEN_URI |
+					 SQLITE_OPEN_NOMUTEX, NULL);
 
-		free(dir);
-		if (rc != 0)
+		free(uri);
+		if (rc != SQLITE_OK) {
+			report(st, "cannot open database");
 			goto fail;
-	}
-	/* Create the file ourselves so it is 0600 from its first byte. */
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		errorf("'%s': cannot open database: %s", path,
-		       strerror(errno));
-		goto fail;
-	}
-	close(fd);
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
-			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		}
+	} else if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+				   SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		report(st, "cannot open database");
 		goto fail;
 	}
@@ -862,7 +1089,7 @@ struct store *store_open(const char *path)
 	 * a batch or an import writes tens of megabytes, a quarter of the
 	 * WAL frames and write calls of 4 KiB pages; -15% time for both. */
 	if (exec(st, "PRAGMA page_size = 16384") != 0 ||
-	    set_wal(st) != 0 ||
+	    (!readonly && set_wal(st) != 0) ||
 	    exec(st, "PRAGMA synchronous = NORMAL") != 0 ||
 	    exec(st, "PRAGMA foreign_keys = ON") != 0 ||
 	    exec(st, "PRAGMA secure_delete = ON") != 0 ||
@@ -2986,5 +3213,37 @@ int store_audit_verify(struct store *st, long long *events)
 		return fail(st, rc, "cannot read audit");
 	if (events)
 		*events = n;
+	return bad;
+}
+
+int store_quick_check(struct store *st)
+{
+	sqlite3_stmt *s;
+	int rc, bad = 0, shown = 0;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA quick_check", -1, &s, NULL) !=
+	    SQLITE_OK) {
+		report(st, "cannot check the database");
+		return fault_of(sqlite3_errcode(st->db)) ==
+		       STORE_FAULT_CORRUPT ? 1 : -1;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *msg = col_str(s, 0);
+
+		if (strcmp(msg, "ok") == 0)
+			continue;
+		bad = 1;
+		if (shown++ < 5)
+			errorf("'%s': database is damaged: %s", st->path, msg);
+	}
+	if (shown > 5)
+		errorf("'%s': and %d more damaged item(s)", st->path,
+		       shown - 5);
+	if (rc != SQLITE_DONE) {
+		/* A page SQLite cannot read at all ends the check. */
+		report(st, "database is damaged");
+		bad = bad || fault_of(rc) == STORE_FAULT_CORRUPT ? 1 : -1;
+	}
+	sqlite3_finalize(s);
 	return bad;
 }

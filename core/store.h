@@ -22,8 +22,24 @@
 struct store;
 
 /*
- * Opens (creating with mode 0600, its folder 0700) and migrates the
- * database at path. NULL after reporting. store_close() is NULL-safe.
+ * What the last failure of a store call (any thread) met, for its exit
+ * status: the disk or the file (the default), a full disk, a database
+ * that is damaged, empty, truncated or not a database, or one (or its
+ * folder) that could not be created.
+ */
+enum store_fault { STORE_FAULT_IO, STORE_FAULT_FULL, STORE_FAULT_CORRUPT,
+		   STORE_FAULT_CREATE };
+enum store_fault store_fault(void);
+
+/*
+ * Opens and migrates the database at path. A missing one is created
+ * (mode 0600, its folder 0700), whole before it has its name; an existing
+ * file that is empty, truncated or not a SQLite database is refused
+ * (STORE_FAULT_CORRUPT). One on a read-only mount, or that this user may
+ * not write, or in a folder they may not write, is opened read-only
+ * (immutable when SQLite cannot make its -shm file there): what only
+ * reads works, a write fails (reported). NULL after reporting.
+ * store_close() is NULL-safe.
  */
 struct store *store_open(const char *path);
 void store_close(struct store *st);
@@ -467,5 +483,10 @@ long long store_scan_steps(struct store *st);
  * error.
  */
 int store_audit_verify(struct store *st, long long *events);
+/*
+ * SQLite's quick_check of the whole database: 0 when it holds, 1 after
+ * reporting what is damaged (a page, an index), -1 on another error.
+ */
+int store_quick_check(struct store *st);
 
 #endif

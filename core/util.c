@@ -35,9 +35,106 @@ void util_quiet_thread(int on)
 	quiet_thread = on;
 }
 
+/*
+ * The code point of a UTF-8 sequence at s (n bytes left) that a terminal
+ * must not act on: C1 controls, the line and paragraph separators and
+ * the bidirectional controls, which reorder what follows them. Returns
+ * its length (2 or 3), or 0 when it is none of those or not valid UTF-8.
+ */
+static int active_sequence(const unsigned char *s, size_t n, unsigned *cp)
+{
+	if (n >= 2 && s[0] == 0xC2 && s[1] >= 0x80 && s[1] <= 0x9F) {
+		*cp = s[1];
+		return 2;
+	}
+	if (n >= 3 && s[0] == 0xE2 && (s[1] & 0xC0) == 0x80 &&
+	    (s[2] & 0xC0) == 0x80) {
+		utf8_decode((const char *)s, cp);
+		if (*cp == 0x200E || *cp == 0x200F ||
+		    (*cp >= 0x2028 && *cp <= 0x202E) ||
+		    (*cp >= 0x2066 && *cp <= 0x2069))
+			return 3;
+	}
+	return 0;
+}
+
+/* The bytes of a valid UTF-8 sequence at s (n bytes left), or 0. */
+static size_t utf8_sequence(const unsigned char *s, size_t n)
+{
+	size_t need = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : 2;
+
+	return need <= n && utf8_valid((const char *)s, need) ? need : 0;
+}
+
+void sbuf_add_inert(struct sbuf *sb, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	while (i < n) {
+		size_t run = i, len;
+		unsigned cp;
+
+		/* Printable ASCII and harmless UTF-8 go as they are. */
+		while (i < n) {
+			if (s[i] >= 0x20 && s[i] < 0x7F) {
+				i++;
+			} else if (s[i] >= 0x80 &&
+				   !active_sequence(s + i, n - i, &cp) &&
+				   (len = utf8_sequence(s + i, n - i))) {
+				i += len;
+			} else {
+				break;
+			}
+		}
+		sbuf_add(sb, s + run, i - run);
+		if (i == n)
+			break;
+		if (s[i] == '\t')
+			sbuf_addstr(sb, "\\t");
+		else if (s[i] == '\n')
+			sbuf_addstr(sb, "\\n");
+		else if (s[i] == '\r')
+			sbuf_addstr(sb, "\\r");
+		else if (s[i] >= 0x80 && (len = active_sequence(s + i, n - i,
+							       &cp))) {
+			sbuf_addf(sb, "\\u%04x", cp);
+			i += len - 1;
+		} else {
+			sbuf_addf(sb, "\\x%02x", (unsigned)s[i]);
+		}
+		i++;
+	}
+}
+
+void vprintf_inert(FILE *out, const char *fmt, va_list ap)
+{
+	struct sbuf msg = SBUF_INIT, sb = SBUF_INIT;
+	int nl;
+
+	sbuf_vaddf(&msg, fmt, ap);
+	nl = msg.len && msg.buf[msg.len - 1] == '\n';
+	sbuf_add_inert(&sb, sbuf_str(&msg), msg.len - nl);
+	if (nl)
+		sbuf_addch(&sb, '\n');
+	fwrite(sbuf_str(&sb), 1, sb.len, out);
+	fflush(out);
+	sbuf_release(&msg);
+	sbuf_release(&sb);
+}
+
+void printf_inert(FILE *out, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf_inert(out, fmt, ap);
+	va_end(ap);
+}
+
 static void vreport(const char *kind, const char *fmt, va_list ap)
 {
-	struct sbuf sb = SBUF_INIT;
+	struct sbuf sb = SBUF_INIT, msg = SBUF_INIT;
 
 	if (quiet_thread)
 		return;
@@ -49,11 +146,15 @@ static void vreport(const char *kind, const char *fmt, va_list ap)
 	}
 	if (kind)
 		sbuf_addstr(&sb, kind);
-	sbuf_vaddf(&sb, fmt, ap);
+	/* What the message quotes (a name, a field, a line of a file)
+	 * cannot move the cursor, ring the bell or start a line. */
+	sbuf_vaddf(&msg, fmt, ap);
+	sbuf_add_inert(&sb, sbuf_str(&msg), msg.len);
 	sbuf_addch(&sb, '\n');
 	/* One write, so messages from parallel workers do not interleave. */
 	fwrite(sb.buf, 1, sb.len, stderr);
 	fflush(stderr);
+	sbuf_release(&msg);
 	sbuf_release(&sb);
 }
 
@@ -306,6 +407,18 @@ const char *strcasestr_ascii(const char *hay, const char *needle)
 
 /* ==== Files ==== */
 
+static int write_errno;
+
+void util_write_failed(int err)
+{
+	__atomic_store_n(&write_errno, err ? err : EIO, __ATOMIC_RELAXED);
+}
+
+int util_write_errno(void)
+{
+	return __atomic_load_n(&write_errno, __ATOMIC_RELAXED);
+}
+
 /*
  * Removes PATH.tmp.PID files that a killed process left behind (between
  * naming its temporary and renaming it over PATH): each holds a complete
@@ -342,22 +455,56 @@ static void remove_stale(const char *path)
 	free(dir);
 }
 
+/* What a name that is not a regular file names, for a refusal. */
+static const char *file_kind(mode_t mode)
+{
+	return S_ISLNK(mode) ? "a symbolic link" : S_ISDIR(mode) ? "a folder" :
+	       S_ISCHR(mode) ? "a character device" :
+	       S_ISBLK(mode) ? "a block device" : S_ISFIFO(mode) ? "a fifo" :
+	       S_ISSOCK(mode) ? "a socket" : "not a regular file";
+}
+
+/*
+ * Whether path may be given a new file: it does not exist, or it is a
+ * regular file and force is set. A device, fifo, socket or folder is
+ * never replaced, and a symbolic link (to anything) neither replaced nor
+ * written through, whatever force says: --force replaces a list, never
+ * /dev/sda or the link a colleague made. 0, or -1 (reported).
+ */
+int atomic_check(const char *path, int force)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return 0;   /* absent; other errors show at its creation */
+	if (!S_ISREG(st.st_mode)) {
+		errorf("'%s': is %s, not a regular file: refusing to "
+		       "replace it%s", path, file_kind(st.st_mode),
+		       S_ISLNK(st.st_mode) ? " or write through it" : "");
+		util_write_failed(EEXIST);
+		return -1;
+	}
+	if (!force) {
+		errorf("'%s': file exists (use --force to replace it)", path);
+		util_write_failed(EEXIST);
+		return -1;
+	}
+	return 0;
+}
+
 int atomic_open(struct atomic_file *af, const char *path, int force)
 {
 	const char *slash = strrchr(path, '/');
-	char *dir = slash ? (slash == path ? xstrdup("/") :
-			     xstrndup(path, (size_t)(slash - path))) :
-		    xstrdup(".");
-	struct stat st;
+	char *dir;
 	int fd;
 
 	memset(af, 0, sizeof(*af));
-	remove_stale(path);
-	if (!force && lstat(path, &st) == 0) {
-		errorf("'%s': file exists (use --force to replace it)", path);
-		free(dir);
+	if (atomic_check(path, force) != 0)
 		return -1;
-	}
+	dir = slash ? (slash == path ? xstrdup("/") :
+		       xstrndup(path, (size_t)(slash - path))) :
+	      xstrdup(".");
+	remove_stale(path);
 	af->path = xstrdup(path);
 	af->force = force;
 	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
@@ -371,6 +518,7 @@ int atomic_open(struct atomic_file *af, const char *path, int force)
 			  0600);
 	}
 	if (fd < 0) {
+		util_write_failed(errno);
 		errorf("'%s': cannot create: %s", path, strerror(errno));
 		free(af->path);
 		free(af->tmp);
@@ -423,6 +571,7 @@ int atomic_sync(struct atomic_file *af)
 
 	if (failed) {
 		errorf("'%s': cannot write: %s", af->path, strerror(failed));
+		util_write_failed(failed);
 		return -1;
 	}
 	af->synced = 1;
@@ -476,8 +625,12 @@ int atomic_name(struct atomic_file *af)
 
 int atomic_commit(struct atomic_file *af)
 {
-	int failed = af->synced ? 0 : flush_sync(af);
+	int failed = af->synced ? 0 : flush_sync(af), refused = 0;
 
+	/* Checked again: what is at the name may have changed since
+	 * atomic_open(). */
+	if (!failed && atomic_check(af->path, 1) != 0)
+		failed = EEXIST, refused = 1;
 	if (!failed) {
 		if (af->unnamed)
 			failed = name_unnamed(af);
@@ -494,7 +647,10 @@ int atomic_commit(struct atomic_file *af)
 		failed = errno ? errno : EIO;
 	af->fp = NULL;
 	if (failed) {
-		errorf("'%s': cannot write: %s", af->path, strerror(failed));
+		util_write_failed(failed);
+		if (!refused)
+			errorf("'%s': cannot write: %s", af->path,
+			       strerror(failed));
 		if (!af->unnamed)
 			unlink(af->tmp);
 	}

@@ -32,6 +32,15 @@ void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void verrorf(const char *fmt, va_list ap);
 /* Prints "tempass: <stage>: warning: <message>\n" on stderr. */
 void warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * errorf() and warnf() print the message made inert (sbuf_add_inert()),
+ * so a name or a line of a roster they quote cannot act on a terminal.
+ * printf_inert() does the same for other lines meant for people (a
+ * summary, a profile): all but a final newline is made inert.
+ */
+void printf_inert(FILE *out, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void vprintf_inert(FILE *out, const char *fmt, va_list ap);
 
 /*
  * For work done ahead on a thread of its own, whose failure is not final
@@ -101,6 +110,16 @@ static inline const char *sbuf_str(const struct sbuf *sb)
 	return sb->buf ? sb->buf : "";
 }
 
+/*
+ * Appends n bytes of s made inert for a terminal: tab, newline and
+ * carriage return as \t \n \r, other C0 controls, DEL and bytes that are
+ * not UTF-8 as \xNN, C1 controls, the line and paragraph separators and
+ * the bidirectional controls (U+200E, U+200F, U+202A-U+202E,
+ * U+2066-U+2069) as \uNNNN. Everything else, zero-width joiners too,
+ * stays as it is.
+ */
+void sbuf_add_inert(struct sbuf *sb, const char *s, size_t n);
+
 /* 1 when s is valid UTF-8 of n bytes (no overlongs, no surrogates), else 0. */
 int utf8_valid(const char *s, size_t n);
 /* Decodes one UTF-8 code point at s (valid input); returns bytes used. */
@@ -117,7 +136,10 @@ const char *strcasestr_ascii(const char *hay, const char *needle);
  * and given the final name only by atomic_commit(). Where the filesystem
  * has no O_TMPFILE, a temporary name in the same folder is used instead.
  * tmp names the open file for libraries that write by name. atomic_open()
- * fails when the final name exists and !force.
+ * fails when the final name exists and !force, and whatever force says
+ * when it is not a regular file (a device, fifo, socket, folder, or a
+ * symbolic link to anything: never replaced, never written through);
+ * atomic_commit() checks that again before it names the file.
  */
 struct atomic_file {
 	char *path;
@@ -128,6 +150,9 @@ struct atomic_file {
 	int synced;    /* atomic_sync() has run: nothing more is written */
 };
 int atomic_open(struct atomic_file *af, const char *path, int force);
+/* What atomic_open() checks of the final name, alone, for a caller that
+ * checks every name before it writes any: 0, or -1 (reported). */
+int atomic_check(const char *path, int force);
 /*
  * Flushes and fsyncs, for a file complete long before its name is given
  * (run's lists wait for their batch's commit): on the writer's thread,
@@ -147,6 +172,15 @@ int atomic_name(struct atomic_file *af);
 int atomic_commit(struct atomic_file *af);
 /* Drops the file; safe after commit and on a zeroed struct. */
 void atomic_abort(struct atomic_file *af);
+
+/*
+ * The errno of the last output that could not be written (0: none), set
+ * where the failure is reported (atomic_*(), the writers of formats/), so
+ * that a stage can tell a full disk from an output it cannot create. Any
+ * thread; the last failure wins.
+ */
+void util_write_failed(int err);
+int util_write_errno(void);
 
 /* Creates dir and its parents with mode (like mkdir -p); 0 or -1 reported. */
 int mkdir_p(const char *dir, unsigned mode);

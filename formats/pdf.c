@@ -1803,8 +1803,10 @@ static int save(struct writer *w)
 	if (HPDF_SaveToStream(w->pdf) != HPDF_OK && !w->write_errno)
 		return hpdf_fail(w);
 	if (w->write_errno || fflush(w->out) || ferror(w->out)) {
-		errorf("cannot write PDF: %s", strerror(w->write_errno ?
-						       w->write_errno : errno));
+		int err = w->write_errno ? w->write_errno : errno;
+
+		errorf("cannot write PDF: %s", strerror(err));
+		util_write_failed(err);
 		return -1;
 	}
 	return hpdf_failed(w) ? -1 : 0;

@@ -19,33 +19,10 @@ struct table {
 	size_t cap;
 };
 
-/* Copies s into text with controls (C0, DEL, C1) written as escapes. */
+/* Copies s into text made inert for a terminal (sbuf_add_inert()). */
 static void add_visible(struct sbuf *text, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-
-	for (;;) {
-		const unsigned char *run = p;
-
-		while (*p >= 0x20 && *p != 0x7f &&
-		       !(p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F))
-			p++;
-		if (p > run)
-			sbuf_add(text, run, (size_t)(p - run));
-		if (*p == '\0')
-			break;
-		if (*p == '\t')
-			sbuf_addstr(text, "\\t");
-		else if (*p == '\n')
-			sbuf_addstr(text, "\\n");
-		else if (*p == '\r')
-			sbuf_addstr(text, "\\r");
-		else if (*p == 0xC2)
-			sbuf_addf(text, "\\u%04x", (unsigned)*++p);
-		else
-			sbuf_addf(text, "\\x%02x", (unsigned)*p);
-		p++;
-	}
+	sbuf_add_inert(text, s, strlen(s));
 	sbuf_addch(text, '\0');
 }
 

@@ -6,8 +6,9 @@
  *
  * Every row is kept until table_print(), since no column width is known
  * before the last row. Control characters in values are shown as escapes
- * (\t, \n, \x1b ...): a value must neither break the layout nor send
- * commands to the terminal.
+ * (\t, \n, \x1b, \u202e ...; see sbuf_add_inert()): a value must neither
+ * break the layout, reorder what follows it nor send commands to the
+ * terminal.
  */
 #ifndef TEMPASS_FORMAT_TABLE_H
 #define TEMPASS_FORMAT_TABLE_H

@@ -464,6 +464,7 @@ static int failed(struct writer *w, const char *fmt, ...)
 	if (w->failed)
 		return -1;
 	w->failed = 1;
+	util_write_failed(errno);
 	va_start(ap, fmt);
 	sbuf_vaddf(&sb, fmt, ap);
 	va_end(ap);
@@ -1288,6 +1289,7 @@ int xlsx_write(const char *path, const struct xlsx_options *opt,
 	/* 0600: a list of passwords is never readable by others. */
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || !(w.out = fdopen(fd, "w"))) {
+		util_write_failed(errno);
 		errorf("cannot write workbook '%s': %s", w.shown,
 		       strerror(errno));
 		if (fd >= 0)

@@ -275,7 +275,8 @@ static int add(struct ctx *ctx, const char *name, char **sites, size_t nsites,
 		store_rollback(ctx->store);
 		rc = store_status(rc);
 	} else {
-		fprintf(stderr, "admin '%s' added for %s\n", name, detail.buf);
+		printf_inert(stderr, "admin '%s' added for %s\n", name,
+			     detail.buf);
 	}
 out:
 	secrets_wipe(hash, sizeof(hash));

@@ -16,19 +16,30 @@ static const char usage[] =
 	"       tempass audit verify\n"
 	"\n"
 	"Lists the site's audit events (columns id, at, actor, action,\n"
-	"username, batch, detail), oldest first. 'verify' recomputes the\n"
-	"hash chain of every event and exits 65 at the first one that was\n"
-	"edited, deleted or reordered. DATE is 2026-09-03 or\n"
+	"username, batch, detail), oldest first. 'verify' checks every page\n"
+	"of the database (SQLite's quick_check), recomputes the hash chain\n"
+	"of every event and exits 65 at a damaged page or the first event\n"
+	"that was edited, deleted or reordered. DATE is 2026-09-03 or\n"
 	"2026-09-03T08:14.\n";
 
+/*
+ * The database's pages first (SQLite's quick_check), then the chain: a
+ * damaged page, wherever it is, is bad data (65), as an edited event is,
+ * even when it keeps the store from opening at all.
+ */
 static int verify(struct ctx *ctx)
 {
 	long long n = 0;
 	int rc;
 
 	if ((rc = ctx_open(ctx)) != 0)
-		return rc;
-	rc = store_audit_verify(ctx->store, &n);
+		return rc == EX_IOERR && store_fault() == STORE_FAULT_CORRUPT ?
+		       EX_DATAERR : rc;
+	rc = store_quick_check(ctx->store);
+	if (rc == 0)
+		rc = store_audit_verify(ctx->store, &n);
+	if (rc < 0 && store_fault() == STORE_FAULT_CORRUPT)
+		rc = 1;
 	if (rc < 0)
 		return store_status(rc);
 	if (rc > 0)

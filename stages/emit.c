@@ -8,8 +8,10 @@
 #include "stages/emit.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,10 +41,12 @@ static const char usage[] =
 	"Options:\n"
 	"  -o, --output PATH  the file to write (with --per-group, a folder);\n"
 	"                     default: out_dir/SITE-vVERSION[-LAYOUT].EXT for\n"
-	"                     pdf and xlsx, standard output for the others\n"
+	"                     pdf and xlsx, standard output for the others;\n"
+	"                     '-': standard output (csv, tsv, ndjson)\n"
 	"  --per-group        one file per group, named after it\n"
 	"  --layout L         pdf: strips or classlist\n"
-	"  --force            replace existing files\n"
+	"  --force            replace existing regular files (never a device,\n"
+	"                     fifo, socket, folder or symbolic link)\n"
 	"  --raw              csv: leave formulas as they are\n"
 	"  --show             allow passwords on a terminal\n"
 	"  --input FILE       read the records from FILE, not standard input\n";
@@ -228,16 +232,25 @@ void emit_sort(struct ctx *ctx, struct emit_table *t)
 /* ==== File names ==== */
 
 /*
- * A file-name-safe form of a group name: its words transliterated to
- * lower-case letters and digits, joined by '-' ("Year 7" -> "year-7"), so
- * no '/', '..' or space can reach a path.
+ * A file name leaves room under NAME_MAX for what atomic_open() may add
+ * for a moment (".tmp.PID") and for the "-N" that tells apart two groups
+ * whose safe names are the same.
  */
-static char *safe_name(const char *group)
+#define NAME_ROOM (NAME_MAX - 16)
+#define TWIN_ROOM 11
+
+/*
+ * A file-name-safe form of a group name, of at most max bytes (at least
+ * 1): its words transliterated to lower-case letters and digits, joined by
+ * '-' ("Year 7" -> "year-7"), so no '/', '..', space or control can reach
+ * a path; cut at a character's boundary, without a trailing '-'.
+ */
+static char *safe_name(const char *group, size_t max)
 {
 	struct sbuf sb = SBUF_INIT;
 	const char *p = group;
 
-	while (*p) {
+	while (*p && sb.len < max) {
 		size_t n = strcspn(p, " \t/\\-_.");
 		char *word = xstrndup(p, n);
 		size_t before = sb.len;
@@ -253,6 +266,14 @@ static char *safe_name(const char *group)
 		if (*p)
 			p++;
 	}
+	if (sb.len > max) {
+		sb.len = max;
+		while (sb.len && ((unsigned char)sb.buf[sb.len] & 0xC0) == 0x80)
+			sb.len--;
+		while (sb.len && sb.buf[sb.len - 1] == '-')
+			sb.len--;
+		sb.buf[sb.len] = '\0';
+	}
 	if (!sb.len)
 		sbuf_addstr(&sb, "group");
 	return sbuf_detach(&sb);
@@ -266,18 +287,40 @@ static const char *extension(enum emit_kind k)
 	return ext[k];
 }
 
-static char *default_path(struct ctx *ctx, const struct emit_opts *o,
-			  const char *version, const char *group)
+static const char *layout_suffix(enum emit_kind k)
 {
-	const char *layout = o->kind == EMIT_PDF_STRIPS ? "-strips" :
-			     o->kind == EMIT_PDF_CLASSLIST ? "-classlist" : "";
+	return k == EMIT_PDF_STRIPS ? "-strips" :
+	       k == EMIT_PDF_CLASSLIST ? "-classlist" : "";
+}
+
+/*
+ * out_dir/SITE-vVERSION[-GROUP][-LAYOUT][-TWIN].EXT (in -o's folder with
+ * --per-group), the group's part cut so that the name fits NAME_ROOM with
+ * TWIN_ROOM to spare; TWIN only when twin > 1. NULL (reported) when the
+ * site code and version leave no room.
+ */
+static char *default_path(struct ctx *ctx, const struct emit_opts *o,
+			  const char *version, const char *group, int twin)
+{
+	const char *layout = layout_suffix(o->kind);
 	const char *dir = o->output && o->per_group ? o->output :
 			  ctx->cfg->out_dir;
-	char *safe = group ? safe_name(group) : NULL;
-	char *path = xasprintf("%s/%s-v%s%s%s%s.%s", dir, ctx->site->code,
-			       version, safe ? "-" : "", safe ? safe : "",
-			       layout, extension(o->kind));
+	size_t fixed = strlen(ctx->site->code) + 2 + strlen(version) + 1 +
+		       strlen(layout) + 1 + strlen(extension(o->kind)) +
+		       TWIN_ROOM;
+	char *safe, *path, twins[TWIN_ROOM + 1] = "";
 
+	if (fixed >= NAME_ROOM) {
+		errorf("site code '%s' and version %s leave no room for a "
+		       "file name", ctx->site->code, version);
+		return NULL;
+	}
+	safe = group ? safe_name(group, NAME_ROOM - fixed) : NULL;
+	if (twin > 1)
+		snprintf(twins, sizeof(twins), "-%d", twin);
+	path = xasprintf("%s/%s-v%s%s%s%s%s.%s", dir, ctx->site->code,
+			 version, safe ? "-" : "", safe ? safe : "", layout,
+			 twins, extension(o->kind));
 	free(safe);
 	return path;
 }
@@ -379,8 +422,10 @@ static int write_text(const struct emit_opts *o, const struct emit_table *t,
 		for (size_t r = from; r < to && !failed; r++)
 			failed = csv_write_row(fp, t->rows[r], t->ncols,
 					       !o->raw);
-		if (failed)
+		if (failed) {
+			util_write_failed(errno);
 			errorf("cannot write CSV: %m");
+		}
 		return failed ? EX_IOERR : 0;
 	}
 	struct rec_writer *w = rec_writer_new(fp, o->kind == EMIT_TSV ?
@@ -404,7 +449,7 @@ static int write_file(struct ctx *ctx, const struct emit_opts *o,
 	int rc;
 
 	if (atomic_open(&af, path, o->force) != 0)
-		return EX_CANTCREAT;
+		return output_status();
 	if (o->kind == EMIT_PDF_STRIPS || o->kind == EMIT_PDF_CLASSLIST) {
 		rc = write_pdf(ctx, o, t, from, to, af.fp);
 	} else if (o->kind == EMIT_XLSX) {
@@ -431,8 +476,10 @@ static int write_file(struct ctx *ctx, const struct emit_opts *o,
 	if (rc) {
 		atomic_abort(&af);
 		errorf("'%s' not written", path);
-		/* A file that cannot be written is output not created. */
-		return rc == EX_IOERR ? EX_CANTCREAT : rc;
+		/* A file that cannot be written is output not created,
+		 * unless the disk failed it (full: as for the store). */
+		return rc == EX_IOERR || rc == EX_CANTCREAT ?
+		       output_status() : rc;
 	}
 	if (o->pending) {
 		struct emit_pending *p = o->pending;
@@ -441,7 +488,7 @@ static int write_file(struct ctx *ctx, const struct emit_opts *o,
 		 * later is then all that is left. */
 		if (atomic_sync(&af) != 0) {
 			atomic_abort(&af);
-			return EX_CANTCREAT;
+			return output_status();
 		}
 
 		if (p->n == p->cap) {
@@ -453,7 +500,7 @@ static int write_file(struct ctx *ctx, const struct emit_opts *o,
 		return 0;
 	}
 	if (atomic_commit(&af) != 0)
-		return EX_CANTCREAT;
+		return output_status();
 	if (!o->quiet)
 		printf("%s\n", path);
 	return 0;
@@ -467,7 +514,7 @@ int emit_pending_commit(struct emit_pending *p, int quiet)
 		char *path = xstrdup(p->files[i].path);
 
 		if (atomic_commit(&p->files[i]) != 0)
-			rc = EX_CANTCREAT;
+			rc = output_status();
 		else if (!quiet)
 			printf("%s\n", path);
 		free(path);
@@ -519,6 +566,63 @@ int emit_kind_parse(const char *name, const char *layout, enum emit_kind *k)
 	return -1;
 }
 
+/*
+ * One file per group. Every file's name is made first, and checked as
+ * atomic_open() would check it, before any is written: a name too long or
+ * taken is refused while nothing is written yet, never after the first
+ * few groups. Rows of one group lie together when sort puts group first;
+ * by default it does. Two groups whose names make the same file name
+ * ("7/A", "7 A") get "-2", "-3" ... rather than one file.
+ */
+static int emit_per_group(struct ctx *ctx, const struct emit_opts *o,
+			  const struct emit_table *t, const char *version,
+			  long gcol)
+{
+	struct hmap used = HMAP_INIT;
+	struct arena names = ARENA_INIT;
+	struct { size_t from, to; char *path; } *plan = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+
+	for (size_t from = 0, to; from < t->nrows && rc == 0; from = to) {
+		const char *group = t->rows[from][gcol];
+		char *path = NULL;
+
+		for (to = from + 1; to < t->nrows &&
+		     strcmp(t->rows[to][gcol], group) == 0; to++)
+			;
+		for (int twin = 1; !path || hmap_get(&used, path); twin++) {
+			free(path);
+			if (!(path = default_path(ctx, o, version, group,
+						  twin)))
+				break;
+		}
+		if (!path || atomic_check(path, o->force) != 0) {
+			free(path);
+			rc = path ? output_status() : EX_CANTCREAT;
+			break;
+		}
+		hmap_put(&used, arena_strdup(&names, path), (void *)1);
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			plan = xrealloc(plan, cap * sizeof(*plan));
+		}
+		plan[n].from = from;
+		plan[n].to = to;
+		plan[n++].path = path;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (rc == 0)
+			rc = write_file(ctx, o, t, plan[i].from, plan[i].to,
+					plan[i].path);
+		free(plan[i].path);
+	}
+	free(plan);
+	hmap_release(&used);
+	arena_release(&names);
+	return rc;
+}
+
 int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 {
 	long vcol = column(t, "version"), gcol = column(t, "group");
@@ -552,9 +656,10 @@ int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 		return EX_CANTCREAT;
 	if (!o->per_group) {
 		char *path = o->output ? xstrdup(o->output) :
-			     default_path(ctx, o, version, NULL);
+			     default_path(ctx, o, version, NULL, 0);
 
-		rc = write_file(ctx, o, t, 0, t->nrows, path);
+		rc = path ? write_file(ctx, o, t, 0, t->nrows, path) :
+		     EX_CANTCREAT;
 		free(path);
 		return rc;
 	}
@@ -562,38 +667,7 @@ int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 		errorf("--per-group: the records have no 'group' column");
 		return EX_DATAERR;
 	}
-	/* Rows of one group lie together when sort puts group first; by
-	 * default it does. Two groups whose names make the same file name
-	 * ("7/A", "7 A") get "-2", "-3" ... rather than one file. */
-	struct hmap used = HMAP_INIT;
-	struct arena names = ARENA_INIT;
-
-	for (size_t from = 0; from < t->nrows && rc == 0;) {
-		size_t to = from + 1;
-		char *path;
-
-		while (to < t->nrows &&
-		       strcmp(t->rows[to][gcol], t->rows[from][gcol]) == 0)
-			to++;
-		path = default_path(ctx, o, version, t->rows[from][gcol]);
-		for (int n = 2; hmap_get(&used, path); n++) {
-			char *base = default_path(ctx, o, version,
-						  t->rows[from][gcol]);
-			char *dot = strrchr(base, '.');
-
-			free(path);
-			*dot = '\0';
-			path = xasprintf("%s-%d.%s", base, n, dot + 1);
-			free(base);
-		}
-		hmap_put(&used, arena_strdup(&names, path), (void *)1);
-		rc = write_file(ctx, o, t, from, to, path);
-		free(path);
-		from = to;
-	}
-	hmap_release(&used);
-	arena_release(&names);
-	return rc;
+	return emit_per_group(ctx, o, t, version, gcol);
 }
 
 /* ==== The stage ==== */
@@ -655,6 +729,15 @@ static int cmd_emit(struct ctx *ctx, int argc, char **argv)
 				   "tsv, ndjson)", argv[optind],
 				   layout ? " --layout " : "",
 				   layout ? layout : "");
+	/* "-o -": the stream on standard output, with its terminal rule. */
+	if (o.output && strcmp(o.output, "-") == 0) {
+		if (o.per_group || o.kind == EMIT_PDF_STRIPS ||
+		    o.kind == EMIT_PDF_CLASSLIST || o.kind == EMIT_XLSX)
+			return stage_usage(&stage_emit, "-o -: only csv, tsv "
+					   "and ndjson go to standard output, "
+					   "one file at a time");
+		o.output = NULL;
+	}
 	if ((rc = ctx_config(ctx)) != 0)
 		return rc;
 	if (input && !(in = fopen(input, "r"))) {

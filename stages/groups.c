@@ -56,10 +56,11 @@ static int list(struct ctx *ctx, const char *search, long page, long per_page,
 	if (per_page > 0 && isatty(fileno(stderr))) {
 		long pages = (total + per_page - 1) / per_page;
 
-		fprintf(stderr, "page %ld of %ld (%ld group%s%s%s%s)\n", page,
-			pages ? pages : 1, total, total == 1 ? "" : "s",
-			search ? " matching '" : "", search ? search : "",
-			search ? "'" : "");
+		printf_inert(stderr, "page %ld of %ld (%ld group%s%s%s%s)\n",
+			     page, pages ? pages : 1, total,
+			     total == 1 ? "" : "s",
+			     search ? " matching '" : "", search ? search : "",
+			     search ? "'" : "");
 	}
 	return 0;
 }

@@ -627,7 +627,7 @@ static void *read_rows(void *arg)
 
 	while ((got = csv_next(rd->r, &row)) > 0) {
 		if (check_row(rd->im, rd->m, row) != 0) {
-			rc = EX_CANTCREAT;
+			rc = output_status();
 			break;
 		}
 	}
@@ -1333,7 +1333,7 @@ static int cmd_import(struct ctx *ctx, int argc, char **argv)
 	free(map.groups);
 	if (im.rejects_open) {
 		if (atomic_commit(&im.rejects) != 0 && rc == 0)
-			rc = EX_CANTCREAT;
+			rc = output_status();
 		else
 			fprintf(stderr, "tempass: import: %zu row(s) "
 				"rejected; see %s\n", im.nrejected,

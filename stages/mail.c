@@ -149,6 +149,7 @@ static int write_new(const char *dir, const char *name, const char *data,
 	int rc = 0;
 
 	if (fd < 0 || write(fd, data, len) != (ssize_t)len || fsync(fd) != 0) {
+		util_write_failed(errno);
 		errorf("'%s': cannot write: %s", path, strerror(errno));
 		rc = -1;
 		if (fd >= 0)
@@ -239,7 +240,7 @@ int mail_batch(struct ctx *ctx, struct issue *is, const char *actor,
 		rc = write_new(tmpdir, q[nq].name, msg.buf, msg.len);
 		secrets_wipe(msg.buf, msg.len);
 		if (rc) {
-			rc = EX_CANTCREAT;
+			rc = output_status();
 			goto fail;
 		}
 		q[nq++].item = (long long)i;

@@ -146,9 +146,9 @@ static int cmd_notify(struct ctx *ctx, int argc, char **argv)
 			print++;
 	}
 	crit = issue_criteria(&inp);
-	fprintf(stderr, "%zu reset email(s) will be queued at %s (%s); %zu "
-		"user(s) without a verified address passed on for print",
-		email, ctx->site->name, crit, print);
+	printf_inert(stderr, "%zu reset email(s) will be queued at %s (%s); "
+		     "%zu user(s) without a verified address passed on for "
+		     "print", email, ctx->site->name, crit, print);
 	if (is.claimed || is.left)
 		fprintf(stderr, "; skipped: %zu claimed their account, %zu "
 			"left", is.claimed, is.left);

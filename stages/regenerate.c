@@ -117,8 +117,8 @@ static int cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 	for (size_t i = 0; i < is.n; i++)
 		todo += !is.items[i].skip;
 	crit = issue_criteria(&inp);
-	fprintf(stderr, "%zu temporary password(s) will be regenerated at "
-		"%s (%s)", todo, ctx->site->name, crit);
+	printf_inert(stderr, "%zu temporary password(s) will be regenerated "
+		     "at %s (%s)", todo, ctx->site->name, crit);
 	if (is.claimed || is.left)
 		fprintf(stderr, "; skipped: %zu claimed their account, %zu "
 			"left", is.claimed, is.left);

@@ -146,8 +146,9 @@ static int cmd_reset(struct ctx *ctx, int argc, char **argv)
 		rc = EX_IOERR;
 		goto out;
 	}
-	fprintf(stderr, "batch v%lld: new password for %s%s\n", is.version,
-		item.username, is.voided ? "; the older one is void" : "");
+	printf_inert(stderr, "batch v%lld: new password for %s%s\n",
+		     is.version, item.username,
+		     is.voided ? "; the older one is void" : "");
 out:
 	issue_release(&is);
 	return rc;

@@ -146,11 +146,11 @@ static int demo_admin(struct ctx *ctx)
 			return EX_CANTCREAT;
 	}
 	if (atomic_open(&af, c->run_password_file, 1) != 0)
-		return EX_CANTCREAT;
+		return output_status();
 	fprintf(af.fp, "%s\n", token);
 	secrets_wipe(token, sizeof(token));
 	if (atomic_commit(&af) != 0)
-		return EX_CANTCREAT;
+		return output_status();
 	if ((rc = store_begin(ctx->store)) != 0)
 		return store_status(rc);
 	id = store_admin_add(ctx->store, c->run_admin, hash, now_seconds());
@@ -165,8 +165,8 @@ static int demo_admin(struct ctx *ctx)
 		store_rollback(ctx->store);
 		return store_status(rc);
 	}
-	fprintf(stderr, "demo admin '%s' created; its password is in %s\n",
-		c->run_admin, c->run_password_file);
+	printf_inert(stderr, "demo admin '%s' created; its password is in "
+		     "%s\n", c->run_admin, c->run_password_file);
 	return 0;
 }
 
@@ -189,7 +189,7 @@ static void *check_admin(void *arg)
 	const struct config *c = a->ctx.cfg;
 
 	if (!(a->ctx.store = store_open(c->database))) {
-		a->rc = EX_CANTCREAT;
+		a->rc = store_status(-1);
 		return NULL;
 	}
 	/* Its commits do not checkpoint either (see cmd_run). */
@@ -296,7 +296,7 @@ static int write_audit(struct ctx *ctx, const struct issue *is,
 	rc = atomic_open(af, path, 0);
 	free(path);
 	if (rc != 0)
-		return EX_CANTCREAT;
+		return output_status();
 	w = rec_writer_new(af->fp, REC_TSV, cols, ARRAY_SIZE(cols));
 	rc = store_list_audit(ctx->store, ctx->site_id, 0, is->batch_id, 0,
 			      write_record, w);
@@ -306,7 +306,7 @@ static int write_audit(struct ctx *ctx, const struct issue *is,
 	}
 	if (atomic_sync(af) != 0) {
 		atomic_abort(af);
-		return EX_CANTCREAT;
+		return output_status();
 	}
 	return 0;
 }
@@ -553,7 +553,7 @@ static int lists_publish(struct lists *l, long long batch)
 
 		if (atomic_commit(&l->audit_file) != 0) {
 			if (!rc)
-				rc = EX_CANTCREAT;
+				rc = output_status();
 		} else {
 			printf("%s\n", path);
 		}

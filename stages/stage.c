@@ -5,6 +5,7 @@
  */
 #include "stages/stage.h"
 
+#include <errno.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -123,7 +124,7 @@ int ctx_open(struct ctx *ctx)
 		return EX_SOFTWARE;
 	ctx->store = store_open(ctx->cfg->database);
 	if (!ctx->store)
-		return EX_CANTCREAT;
+		return store_status(-1);
 	id = store_site(ctx->store, ctx->site->code, ctx->site->name);
 	if (id < 0)
 		return store_status((int)id);
@@ -149,7 +150,19 @@ void ctx_release(struct ctx *ctx)
 
 int store_status(int rc)
 {
-	return rc == STORE_BUSY ? EX_TEMPFAIL : EX_IOERR;
+	if (rc == STORE_BUSY)
+		return EX_TEMPFAIL;
+	return store_fault() == STORE_FAULT_CREATE ? EX_CANTCREAT : EX_IOERR;
+}
+
+int output_status(void)
+{
+	switch (util_write_errno()) {
+	case ENOSPC: case EDQUOT: case EFBIG: case EIO:
+		return EX_IOERR;
+	default:
+		return EX_CANTCREAT;
+	}
 }
 
 int stage_help(const struct stage *s)

@@ -60,9 +60,19 @@ int ctx_key(struct ctx *ctx, int create);
  */
 const struct policy *ctx_policy(struct ctx *ctx, const char *user_type);
 
-/* The status for a failed store call: EX_TEMPFAIL when busy, else
- * EX_IOERR. */
+/*
+ * The status for a failed store call, one per kind of failure whatever
+ * the stage: EX_TEMPFAIL when busy, EX_CANTCREAT when the database or its
+ * folder cannot be created, else EX_IOERR (a full disk, a database that
+ * is damaged, empty, truncated or not a database, or cannot be written).
+ */
 int store_status(int rc);
+/*
+ * The status for an output that could not be written (reported):
+ * EX_IOERR when the disk failed it (full, over quota, an I/O error), as
+ * for the store, else EX_CANTCREAT.
+ */
+int output_status(void);
 
 /* Prints the stage's usage on stdout; returns 0. */
 int stage_help(const struct stage *s);

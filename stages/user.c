@@ -25,7 +25,7 @@ static int print_profile(void *ctx, const char *const *v)
 	int *found = ctx;
 
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
-		printf("%-15s %s\n", fields[i], v[i]);
+		printf_inert(stdout, "%-15s %s\n", fields[i], v[i]);
 	*found = 1;
 	return 0;
 }

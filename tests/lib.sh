@@ -84,6 +84,36 @@ write_conf() {
 	    "$ROOT/tests/fixtures/pipeline.conf" >"$T/pipeline.conf"
 }
 
+# sample_batch OUT: the sample roster imported, admin 'demo' (password
+# file $T/pw) added, and a batch for group 7A regenerated into OUT; each
+# step checked.
+sample_batch() {
+	check_exit "import the sample roster" 0 tp import
+	printf 'correct horse battery\n' >"$T/pw"
+	chmod 600 "$T/pw"
+	check_exit "admin added" 0 tp admin add demo --site oakfield --password-file "$T/pw"
+	tp select --group 7A >"$T/sel.tsv" 2>/dev/null
+	check_exit "a batch for 7A" 0 tp regenerate --password-file "$T/pw" --yes --input "$T/sel.tsv"
+	cp "$T/.out" "$1"
+	check "the batch holds passwords" test "$(col "$1" password | wc -l)" -gt 5
+}
+
+# unprivileged DIR: sets the array `as` to what runs a command where file
+# permissions hold: nothing for a user other than root; as root, setpriv
+# to nobody, who is given DIR (and may pass through $T); (skip) when root
+# cannot switch.
+unprivileged() {
+	as=()
+	[ "$(id -u)" -eq 0 ] || return 0
+	if setpriv --reuid=nobody --regid=nogroup --clear-groups true 2>/dev/null; then
+		as=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+		chown -R nobody:nogroup "$1"
+		chmod 711 "$T"
+	else
+		as=(skip)
+	fi
+}
+
 # start_smtp DIR SECONDS [ARGS...]: a real SMTP server on 127.0.0.1
 # (tests/smtp_server.py, ARGS passed on), keeping what it accepts in
 # DIR/got and stopping by itself after SECONDS; sets SMTP_PID and PORT

@@ -297,6 +297,75 @@ static void test_strcasestr_ascii(void)
 
 /* ==== Files ==== */
 
+static char *inert(const char *s, size_t n)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	sbuf_add_inert(&sb, s, n);
+	return sbuf_detach(&sb);
+}
+
+static void test_sbuf_add_inert(void)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "Zo\xc3\xab Nguy\xe1\xbb\x85n", "Zo\xc3\xab Nguy\xe1\xbb\x85n" },
+		{ "a\x1b[2Jb", "a\\x1b[2Jb" },
+		{ "bell\a", "bell\\x07" },
+		{ "one\ntempass: forged", "one\\ntempass: forged" },
+		{ "\tx\r", "\\tx\\r" },
+		{ "del\x7f", "del\\x7f" },
+		{ "csi\xc2\x9b" "1m", "csi\\u009b1m" },
+		{ "\xe2\x80\xae" "evil", "\\u202eevil" },
+		{ "\xe2\x80\xaa\xe2\x80\xac", "\\u202a\\u202c" },
+		{ "\xe2\x81\xa6x\xe2\x81\xa9", "\\u2066x\\u2069" },
+		{ "\xe2\x80\x8e\xe2\x80\x8f", "\\u200e\\u200f" },
+		{ "l\xe2\x80\xa8p\xe2\x80\xa9", "l\\u2028p\\u2029" },
+		/* Joiners belong to Persian and Indic names: kept. */
+		{ "\xd9\x85\xe2\x80\x8c\xd8\xa7", "\xd9\x85\xe2\x80\x8c\xd8\xa7" },
+		{ "\xe0\xa4\x95\xe2\x80\x8d", "\xe0\xa4\x95\xe2\x80\x8d" },
+		/* Bytes that are not UTF-8, a sequence cut short. */
+		{ "b\xff\xc3", "b\\xff\\xc3" },
+		{ "\xe2\x80", "\\xe2\\x80" },
+		{ "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80" },
+		{ "back\\slash", "back\\slash" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *got = inert(cases[i].in, strlen(cases[i].in));
+
+		CHECK_STR(got, cases[i].want);
+		free(got);
+	}
+	/* A NUL inside the bytes is escaped, not an end. */
+	{
+		char *got = inert("a\0b", 3);
+
+		CHECK_STR(got, "a\\x00b");
+		free(got);
+	}
+}
+
+/* errorf() and warnf() make what they quote inert; the newline that
+ * ends the message stays. */
+static void test_report_inert(void)
+{
+	const char *err;
+
+	util_set_stage("import");
+	capture_begin();
+	errorf("r.csv:3: date '1\x1b]0;x\a\n%s' is not a day", "tempass: ok");
+	err = capture_end();
+	CHECK_STR(err, "tempass: import: r.csv:3: date '1\\x1b]0;x\\x07\\n"
+		  "tempass: ok' is not a day\n");
+	capture_begin();
+	warnf("name '%s'", "A\xe2\x80\xae" "B");
+	err = capture_end();
+	CHECK_STR(err, "tempass: import: warning: name 'A\\u202eB'\n");
+	util_set_stage(NULL);
+}
+
 static void test_atomic_open(void)
 {
 	struct atomic_file af;
@@ -374,6 +443,79 @@ static void test_atomic_open(void)
 		free(bad);
 	}
 	free(path);
+}
+
+/* Names that are not regular files: refused whatever force says, at
+ * the open and again at the commit, and left as they were. */
+static void test_atomic_open_not_regular(void)
+{
+	struct atomic_file af;
+	char *fifo = xasprintf("%s/fifo", tmpdir);
+	char *dir = xasprintf("%s/adir", tmpdir);
+	char *file = xasprintf("%s/file.tsv", tmpdir);
+	char *link = xasprintf("%s/file-link.tsv", tmpdir);
+	char *late = xasprintf("%s/late.tsv", tmpdir);
+	const char *const names[] = { fifo, dir, link };
+	struct stat st;
+	const char *err;
+	char *content;
+	int rc;
+
+	CHECK(mkfifo(fifo, 0600) == 0);
+	CHECK(mkdir(dir, 0700) == 0);
+	CHECK(symlink("file.tsv", link) == 0);
+	{
+		FILE *fp = fopen(file, "w");
+
+		CHECK(fp != NULL);
+		if (fp) {
+			fputs("keep\n", fp);
+			fclose(fp);
+		}
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		for (int force = 0; force <= 1; force++) {
+			capture_begin();
+			rc = atomic_open(&af, names[i], force);
+			err = capture_end();
+			CHECK(rc == -1);
+			CHECK(strstr(err, "not a regular file") != NULL);
+			CHECK(strstr(err, names[i]) != NULL);
+			CHECK(af.fp == NULL && af.path == NULL);
+		}
+	}
+	CHECK(lstat(fifo, &st) == 0 && S_ISFIFO(st.st_mode));
+	CHECK(lstat(dir, &st) == 0 && S_ISDIR(st.st_mode));
+	CHECK(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));
+	content = slurp(file);
+	CHECK_STR(content, "keep\n");
+	free(content);
+
+	/* A link that appears after the open is not replaced at the commit. */
+	CHECK(atomic_open(&af, late, 1) == 0);
+	fputs("secret\n", af.fp);
+	CHECK(symlink("file.tsv", late) == 0);
+	capture_begin();
+	rc = atomic_commit(&af);
+	err = capture_end();
+	CHECK(rc == -1);
+	CHECK(strstr(err, "symbolic link") != NULL);
+	CHECK(lstat(late, &st) == 0 && S_ISLNK(st.st_mode));
+	content = slurp(file);
+	CHECK_STR(content, "keep\n");
+	free(content);
+	CHECK(count_prefix(tmpdir, "late.tsv.tmp") == 0);
+
+	unlink(late);
+	unlink(link);
+	unlink(file);
+	unlink(fifo);
+	rmdir(dir);
+	free(late);
+	free(link);
+	free(file);
+	free(dir);
+	free(fifo);
 }
 
 static void test_atomic_commit(void)
@@ -892,7 +1034,10 @@ int main(void)
 	RUN(test_utf8_decode);
 	RUN(test_utf8_len);
 	RUN(test_strcasestr_ascii);
+	RUN(test_sbuf_add_inert);
+	RUN(test_report_inert);
 	RUN(test_atomic_open);
+	RUN(test_atomic_open_not_regular);
 	RUN(test_atomic_commit);
 	RUN(test_atomic_sync);
 	RUN(test_quiet_thread);
