@@ -69,7 +69,6 @@ ro() {
 	local why
 	mkdir -p "$T/ro/var"
 	cp good.db "$T/ro/var/tempass.db"
-	cp var/tempass.key "$T/ro/var/"
 	if ! why=$( { mount --bind "$T/ro/var" "$T/ro/var" && mount -o remount,bind,ro "$T/ro/var"; } 2>&1); then
 		ok "skipped: a read-only store: cannot bind-mount read-only here: $why"
 		return 0
@@ -88,7 +87,7 @@ ro() {
 	done
 	check_exit "a stage that writes, on a read-only mount: exit 74" 74 td import
 	check_grep "it says the database is read-only" "'$T/ro/var/tempass.db': .*readonly database" "$T/.err"
-	check_eq "nothing was made beside it" "$(ls "$T/ro/var" | tr '\n' ' ')" "tempass.db tempass.key "
+	check_eq "nothing was made beside it" "$(ls "$T/ro/var" | tr '\n' ' ')" "tempass.db "
 }
 if unshare -m --propagation private true 2>/dev/null; then
 	{ declare -f; declare -p T ROOT TEMPASS_BIN TEMPASS_NOW; } >"$T/ns.sh" 2>/dev/null
@@ -102,7 +101,6 @@ fi
 # (setpriv) on a copy nobody owns.
 mkdir -p bk/var
 cp good.db bk/var/tempass.db
-cp -p var/tempass.key bk/var/
 unprivileged bk
 chmod 400 bk/var/tempass.db
 chmod 500 bk/var
