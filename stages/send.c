@@ -261,12 +261,13 @@ static size_t redact(char *buf, size_t len, const unsigned char *hash)
  */
 static int to_cur(struct sender *s, const struct item *it)
 {
-	char *dot = xasprintf(".%s", it->name);
+	char dot[NAME_MAX + 2];
 	struct sbuf sb = SBUF_INIT;
 	char chunk[8192];
 	ssize_t got;
 	int in, out = -1, rc = -1;
 
+	snprintf(dot, sizeof(dot), ".%s", it->name);
 	in = openat(s->newfd, it->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (in < 0) {
 		errorf("'%s/%s': cannot read: %s", s->newdir, it->name,
@@ -315,7 +316,6 @@ out:
 	if (sb.buf)
 		secrets_wipe(sb.buf, sb.len);
 	sbuf_release(&sb);
-	free(dot);
 	return rc;
 }
 
