@@ -16,7 +16,7 @@
 #include <sysexits.h>
 
 #include "core/config.h"
-#include "core/records.h"
+#include "formats/records.h"
 #include "core/store.h"
 
 /* What a stage runs in: the configuration, the store and the site. */
