@@ -15,9 +15,10 @@
 
 #include "core/tty.h"
 #include "core/util.h"
+#include "engine/admin.h"
 #include "formats/eml.h"
-#include "stages/issue.h"
-#include "stages/mail.h"
+#include "engine/issue.h"
+#include "engine/mail.h"
 #include "stages/stage.h"
 
 static const char usage[] =

@@ -12,7 +12,8 @@
 
 #include "core/tty.h"
 #include "core/util.h"
-#include "stages/issue.h"
+#include "engine/admin.h"
+#include "engine/issue.h"
 #include "stages/stage.h"
 
 static const char usage[] =

@@ -8,7 +8,8 @@
 #include <unistd.h>
 
 #include "core/util.h"
-#include "stages/issue.h"
+#include "engine/admin.h"
+#include "engine/issue.h"
 #include "stages/stage.h"
 
 static const char usage[] =

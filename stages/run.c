@@ -17,12 +17,13 @@
 #include "core/name.h"
 #include "core/secrets.h"
 #include "core/util.h"
+#include "engine/admin.h"
 #include "formats/eml.h"
 #include "formats/pdf.h"
 #include "stages/emit.h"
-#include "stages/issue.h"
-#include "stages/mail.h"
-#include "stages/publish.h"
+#include "engine/issue.h"
+#include "engine/mail.h"
+#include "engine/publish.h"
 #include "stages/stage.h"
 
 static const char usage[] =

@@ -14,7 +14,8 @@
 #include <stddef.h>
 
 #include "core/util.h"
-#include "stages/stage.h"
+#include "engine/ctx.h"
+#include "formats/records.h"
 
 struct issue_item {
 	const char *username;     /* borrowed from the caller */

@@ -5,7 +5,7 @@
  * sealing needs the batch id as associated data and runs inside it, on every
  * core too.
  */
-#include "stages/issue.h"
+#include "engine/issue.h"
 
 #include <errno.h>
 #include <pthread.h>
