@@ -20,7 +20,7 @@
 #include "engine/admin.h"
 #include "formats/eml.h"
 #include "formats/pdf.h"
-#include "stages/emit.h"
+#include "engine/emit.h"
 #include "engine/issue.h"
 #include "engine/mail.h"
 #include "engine/publish.h"
