@@ -29,7 +29,6 @@ struct ctx {
 	struct seal_key *key;       /* loaded by ctx_key() */
 	struct policy **extra;      /* default policies of unconfigured types */
 	size_t nextra;
-	FILE *summary;              /* where summaries go; NULL: stdout */
 };
 
 /* Loads the configuration once. 0, or a sysexits status (reported). */
