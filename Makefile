@@ -2,8 +2,10 @@
 # both install missing Debian packages first (make deps), then build.
 
 CC      ?= cc
-PKGS    := sqlite3 libsodium inih libqrencode libcurl zlib libdeflate
+PKGS    := sqlite3 libsodium inih libqrencode zlib libdeflate
 # libcsv and libharu ship no pkg-config file in Debian: linked by name.
+# libcurl is not linked: core/smtp.c loads libcurl.so.4 (libcurl4, which
+# libcurl4-openssl-dev brings with the header) when send needs it.
 LIBS_NOPC := -lcsv -lhpdf
 CFLAGS  ?= -O2 -g
 # What every build needs, whatever CFLAGS a caller sets (check-asan does).

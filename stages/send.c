@@ -1,6 +1,6 @@
 /*
  * send: delivers the mail queue that notify writes (QUEUE/tmp, new, cur,
- * Maildir-style) over SMTP with libcurl. Each file is uploaded exactly as
+ * Maildir-style) over SMTP (core/smtp). Each file is uploaded exactly as
  * it lies on disk, so what was saved is what was sent, to the recipient
  * the store holds for it (never one parsed from the file).
  *
@@ -20,7 +20,6 @@
  * cur/ with its token overwritten by x's, found as the characters whose
  * hash is the token's.
  */
-#include <curl/curl.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +33,7 @@
 #include <unistd.h>
 
 #include "core/secrets.h"
+#include "core/smtp.h"
 #include "core/tty.h"
 #include "core/util.h"
 #include "formats/eml.h"
@@ -68,7 +68,8 @@ static const char usage[] =
 	"Exit status: 0 when every message tried was sent, 65 when one was\n"
 	"refused, 75 when one was deferred or the server could not be reached\n"
 	"(65 wins over 75), 77 when the server refused the login or wants one,\n"
-	"78 when [email] or the smtp_credentials file is wrong.\n";
+	"78 when [email] or the smtp_credentials file is wrong, 69 when\n"
+	"libcurl (libcurl.so.4, Debian package libcurl4) cannot be loaded.\n";
 
 /* Files in tmp/ with no delivery this old are orphans of a notify that
  * died before its commit: their token was never stored. */
@@ -98,25 +99,17 @@ struct item {
 	int has_hash;
 };
 
-enum outcome { OUT_SENT, OUT_REFUSED, OUT_DEFERRED, OUT_UNREACHABLE,
-	       OUT_LOGIN, OUT_LOCAL };
-
 struct sender {
 	struct ctx *ctx;
 	int tmpfd, newfd, curfd;
 	const char *tmpdir, *newdir, *curdir;
-	CURL *curl;
-	char *url;
-	char *from;
-	char *credentials;        /* "user:password" while it is read */
-	char errbuf[CURL_ERROR_SIZE];
-	char reply[512];          /* the server's last 4xx/5xx line */
+	struct smtp *smtp;
 	char reason[600];
 	size_t sent, refused, deferred, left, moved, dropped;
 	int io_error;
-	/* Why the run stopped early: OUT_UNREACHABLE, OUT_LOGIN, or OUT_SENT
-	 * when it did not. */
-	enum outcome stop;
+	/* Why the run stopped early: SMTP_UNREACHABLE, SMTP_LOGIN, or
+	 * SMTP_SENT when it did not. */
+	enum smtp_status stop;
 };
 
 /* ==== The queue folders ==== */
@@ -321,169 +314,63 @@ out:
 
 /* ==== SMTP ==== */
 
-/* Keeps the server's last refusal or deferral line, for the reason. */
-static size_t on_reply(char *buf, size_t size, size_t n, void *arg)
-{
-	struct sender *s = arg;
-	size_t len = size * n, k = 0;
-
-	if (len >= 4 && (buf[0] == '4' || buf[0] == '5') &&
-	    buf[1] >= '0' && buf[1] <= '9' && buf[2] >= '0' && buf[2] <= '9') {
-		for (size_t i = 0; i < len && k + 1 < sizeof(s->reply); i++) {
-			unsigned char c = (unsigned char)buf[i];
-
-			if (c == '\r' || c == '\n')
-				break;
-			/* A reply is ASCII; it goes into the store and onto
-			 * a terminal, so nothing else passes. */
-			s->reply[k++] = c < 0x20 || c > 0x7e ? '?' : (char)c;
-		}
-		s->reply[k] = '\0';
-	}
-	return len;
-}
-
-static size_t on_read(char *buf, size_t size, size_t n, void *arg)
-{
-	FILE *fp = arg;
-	size_t got = fread(buf, 1, size * n, fp);
-
-	return got == 0 && ferror(fp) ? CURL_READFUNC_ABORT : got;
-}
-
-/* The URL to connect to: smtp_url, with the sender's domain as the EHLO
- * name when smtp_url names none (libcurl would say "localhost"). */
-static char *smtp_target(const char *url, const char *from)
-{
-	const char *host = strstr(url, "://") + 3;
-
-	if (strchr(host, '/'))
-		return xstrdup(url);
-	return xasprintf("%s/%s", url, strchr(from, '@') + 1);
-}
-
+/* Reads [email] smtp_credentials and opens the SMTP session. 0, or the
+ * status to exit with (reported). */
 static int sender_open(struct sender *s)
 {
 	const struct config *cfg = s->ctx->cfg;
-	CURL *c;
-	char *colon;
+	char *credentials = NULL, *colon = NULL;
+	int rc = EX_CONFIG;
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
-	    !(c = s->curl = curl_easy_init())) {
-		errorf("cannot start libcurl");
-		return EX_SOFTWARE;
+	if (smtp_load() != 0)
+		return EX_UNAVAILABLE;
+	if (cfg->smtp_credentials) {
+		/* "user:password" while it is read */
+		credentials = secrets_alloc(CREDENTIALS_MAX);
+		if (read_password_file(cfg->smtp_credentials, credentials,
+				       CREDENTIALS_MAX) < 0)
+			goto out;
+		colon = strchr(credentials, ':');
+		if (!colon || colon == credentials) {
+			errorf("'%s': not 'user:password' on one line",
+			       cfg->smtp_credentials);
+			goto out;
+		}
+		*colon = '\0';
 	}
-	s->url = smtp_target(cfg->smtp_url, cfg->mail_from);
-	s->from = xasprintf("<%s>", cfg->mail_from);
-	curl_easy_setopt(c, CURLOPT_URL, s->url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	curl_easy_setopt(c, CURLOPT_MAIL_FROM, s->from);
-	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_reply);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, s);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, s->errbuf);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	if (cfg->smtp_starttls && strncmp(cfg->smtp_url, "smtp://", 7) == 0)
-		curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
-	if (!cfg->smtp_credentials)
-		return 0;
-	s->credentials = secrets_alloc(CREDENTIALS_MAX);
-	if (read_password_file(cfg->smtp_credentials, s->credentials,
-			       CREDENTIALS_MAX) < 0)
-		return EX_CONFIG;
-	colon = strchr(s->credentials, ':');
-	if (!colon || colon == s->credentials) {
-		errorf("'%s': not 'user:password' on one line",
-		       cfg->smtp_credentials);
-		return EX_CONFIG;
+	s->smtp = smtp_open(cfg->smtp_url, cfg->mail_from, cfg->smtp_starttls,
+			    colon ? credentials : NULL,
+			    colon ? colon + 1 : NULL);
+	if (!s->smtp) {
+		rc = EX_SOFTWARE;
+		goto out;
 	}
-	*colon = '\0';
-	/* libcurl keeps copies of its own: ours need not live on. */
-	curl_easy_setopt(c, CURLOPT_USERNAME, s->credentials);
-	curl_easy_setopt(c, CURLOPT_PASSWORD, colon + 1);
-	secrets_free(s->credentials);
-	s->credentials = NULL;
-	if (strncmp(cfg->smtp_url, "smtp://", 7) == 0 && !cfg->smtp_starttls)
+	if (colon && strncmp(cfg->smtp_url, "smtp://", 7) == 0 &&
+	    !cfg->smtp_starttls)
 		warnf("the SMTP login crosses the network in clear text: "
 		      "use smtps:// or starttls = yes in [email]");
-	return 0;
-}
-
-static void sender_close(struct sender *s)
-{
-	if (s->curl) {
-		curl_easy_cleanup(s->curl);
-		curl_global_cleanup();
-	}
-	secrets_free(s->credentials);
-	free(s->url);
-	free(s->from);
-}
-
-/*
- * Failures of the session itself (no connection, no TLS): the server
- * cannot be reached, whatever the server may have answered on the way.
- */
-static int session_failed(CURLcode res)
-{
-	switch (res) {
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY:
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_USE_SSL_FAILED:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-/* Failures where the connection went away without a reply to judge. */
-static int connection_lost(CURLcode res)
-{
-	return res == CURLE_OPERATION_TIMEDOUT || res == CURLE_GOT_NOTHING ||
-	       res == CURLE_RECV_ERROR || res == CURLE_SEND_ERROR;
-}
-
-/* Sets s->reason from curl's error: its name, and the detail for TLS. */
-static void curl_reason(struct sender *s, CURLcode res)
-{
-	const char *what = curl_easy_strerror(res);
-
-	if (s->errbuf[0] && res != CURLE_COULDNT_CONNECT &&
-	    strcmp(s->errbuf, what) != 0)
-		snprintf(s->reason, sizeof(s->reason), "%s (%s)", what,
-			 s->errbuf);
-	else
-		snprintf(s->reason, sizeof(s->reason), "%s", what);
+	rc = 0;
+out:
+	secrets_free(credentials);
+	return rc;
 }
 
 /*
  * Uploads the item's file in new/ to its recipient. Sets s->reason for
- * anything but OUT_SENT.
+ * anything but SMTP_SENT.
  */
-static enum outcome deliver(struct sender *s, const struct item *it)
+static enum smtp_status deliver(struct sender *s, const struct item *it)
 {
-	struct curl_slist *rcpt = NULL;
-	enum outcome out;
+	enum smtp_status out;
 	struct stat st;
-	FILE *fp = NULL;
-	CURLcode res;
-	long code = 0;
-	char *to;
+	FILE *fp;
 	int fd;
 
 	if (!eml_addr_valid(it->recipient)) {
 		/* A CR or LF here would add an SMTP command. */
 		snprintf(s->reason, sizeof(s->reason), "the recipient is not "
 			 "a plain address");
-		return OUT_REFUSED;
+		return SMTP_REFUSED;
 	}
 	fd = openat(s->newfd, it->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) != 0) {
@@ -491,67 +378,20 @@ static enum outcome deliver(struct sender *s, const struct item *it)
 			 "%s", s->newdir, it->name, strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		return OUT_LOCAL;
+		return SMTP_LOCAL;
 	}
 	if (!S_ISREG(st.st_mode) || !(fp = fdopen(fd, "rb"))) {
 		snprintf(s->reason, sizeof(s->reason), "cannot read '%s/%s': "
 			 "not a file", s->newdir, it->name);
 		close(fd);
-		return OUT_LOCAL;
+		return SMTP_LOCAL;
 	}
-	to = xasprintf("<%s>", it->recipient);
-	rcpt = curl_slist_append(NULL, to);
-	free(to);
-	if (!rcpt)
-		die("tempass: out of memory");
-	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, rcpt);
-	curl_easy_setopt(s->curl, CURLOPT_READDATA, fp);
-	curl_easy_setopt(s->curl, CURLOPT_INFILESIZE_LARGE,
-			 (curl_off_t)st.st_size);
-	s->reply[0] = s->errbuf[0] = '\0';
-	res = curl_easy_perform(s->curl);
-	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, NULL);
-	curl_easy_setopt(s->curl, CURLOPT_READDATA, NULL);
+	out = smtp_send_file(s->smtp, it->recipient, fp, st.st_size,
+			     s->reason, sizeof(s->reason));
 	fclose(fp);
-	curl_slist_free_all(rcpt);
-	if (res == CURLE_OK)
-		return OUT_SENT;
-	/* The code of this transfer's own refusal, when one came. */
-	if (s->reply[0])
-		code = strtol(s->reply, NULL, 10);
-	else if (!session_failed(res) && !connection_lost(res))
-		curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
-	if (res == CURLE_READ_ERROR || res == CURLE_ABORTED_BY_CALLBACK) {
+	if (out == SMTP_LOCAL)
 		snprintf(s->reason, sizeof(s->reason), "cannot read '%s/%s'",
 			 s->newdir, it->name);
-		out = OUT_LOCAL;
-	} else if (res == CURLE_LOGIN_DENIED || code == 530) {
-		/* Every message would fail alike (530: a login is needed):
-		 * the fault is the login's, not the message's, so none is
-		 * marked refused. */
-		if (s->reply[0])
-			snprintf(s->reason, sizeof(s->reason), "%s", s->reply);
-		else
-			curl_reason(s, res);
-		out = OUT_LOGIN;
-	} else if (session_failed(res)) {
-		curl_reason(s, res);
-		out = OUT_UNREACHABLE;
-	} else if (code >= 400) {
-		if (s->reply[0])
-			snprintf(s->reason, sizeof(s->reason), "%s", s->reply);
-		else
-			snprintf(s->reason, sizeof(s->reason), "%ld %s", code,
-				 s->errbuf[0] ? s->errbuf :
-				 curl_easy_strerror(res));
-		out = code >= 500 ? OUT_REFUSED : OUT_DEFERRED;
-	} else if (connection_lost(res)) {
-		curl_reason(s, res);
-		out = OUT_UNREACHABLE;
-	} else {
-		curl_reason(s, res);
-		out = OUT_DEFERRED;
-	}
 	return out;
 }
 
@@ -641,7 +481,7 @@ static int send_item(struct sender *s, const struct item *it)
 	int rc;
 
 	switch (deliver(s, it)) {
-	case OUT_SENT:
+	case SMTP_SENT:
 		if ((rc = record(s, it, "sent", NULL, "email.sent")) != 0) {
 			errorf("'%s/%s' was accepted by the server but is not "
 			       "recorded as sent; it stays in new/ and the "
@@ -654,28 +494,28 @@ static int send_item(struct sender *s, const struct item *it)
 		if (to_cur(s, it) != 0)
 			s->io_error = 1;
 		return 0;
-	case OUT_REFUSED:
+	case SMTP_REFUSED:
 		warnf("'%s' to %s refused: %s", it->name, it->recipient,
 		      s->reason);
 		s->refused++;
 		return record(s, it, "refused", s->reason, "email.refused");
-	case OUT_DEFERRED:
+	case SMTP_DEFERRED:
 		warnf("'%s' to %s deferred: %s", it->name, it->recipient,
 		      s->reason);
 		s->deferred++;
 		return record(s, it, "queued", s->reason, NULL);
-	case OUT_LOCAL:
+	case SMTP_LOCAL:
 		errorf("%s; it stays queued", s->reason);
 		s->left++;
 		s->io_error = 1;
 		return 0;
-	case OUT_LOGIN:
-		s->stop = OUT_LOGIN;
+	case SMTP_LOGIN:
+		s->stop = SMTP_LOGIN;
 		return EX_NOPERM;
-	case OUT_UNREACHABLE:
+	case SMTP_UNREACHABLE:
 		break;
 	}
-	s->stop = OUT_UNREACHABLE;
+	s->stop = SMTP_UNREACHABLE;
 	return EX_TEMPFAIL;
 }
 
@@ -910,18 +750,18 @@ static int run(struct sender *s, const struct item *items, size_t n,
 			continue;
 		tried++;
 		rc = send_item(s, it);
-		if (s->stop == OUT_SENT)
+		if (s->stop == SMTP_SENT)
 			waiting--;
 	}
 	s->left += waiting + skipped + unknown;
-	if (s->stop == OUT_UNREACHABLE)
+	if (s->stop == SMTP_UNREACHABLE)
 		errorf("cannot reach %s: %s; %zu message(s) stay queued",
 		       s->ctx->cfg->smtp_url, s->reason, waiting);
-	else if (s->stop == OUT_LOGIN && s->ctx->cfg->smtp_credentials)
+	else if (s->stop == SMTP_LOGIN && s->ctx->cfg->smtp_credentials)
 		errorf("%s refused the login in '%s': %s; %zu message(s) stay "
 		       "queued", s->ctx->cfg->smtp_url,
 		       s->ctx->cfg->smtp_credentials, s->reason, waiting);
-	else if (s->stop == OUT_LOGIN)
+	else if (s->stop == SMTP_LOGIN)
 		errorf("%s asks for a login (%s): set [email] "
 		       "smtp_credentials; %zu message(s) stay queued",
 		       s->ctx->cfg->smtp_url, s->reason, waiting);
@@ -937,15 +777,15 @@ static int run(struct sender *s, const struct item *items, size_t n,
 			s->dropped);
 	fprintf(stderr, "%zu sent, %zu refused, %zu deferred, %zu left in the "
 		"queue\n", s->sent, s->refused, s->deferred, s->left);
-	if (rc && s->stop == OUT_SENT)
+	if (rc && s->stop == SMTP_SENT)
 		return rc;           /* the store failed (reported) */
 	if (s->io_error)
 		return EX_IOERR;
-	if (s->stop == OUT_LOGIN)
+	if (s->stop == SMTP_LOGIN)
 		return EX_NOPERM;
 	if (s->refused)
 		return EX_DATAERR;
-	if (s->stop == OUT_UNREACHABLE || s->deferred)
+	if (s->stop == SMTP_UNREACHABLE || s->deferred)
 		return EX_TEMPFAIL;
 	return 0;
 }
@@ -1081,7 +921,7 @@ static int cmd_send(struct ctx *ctx, int argc, char **argv)
 	recover_tmp(&s, items, n);
 	rc = run(&s, items, n, limit);
 out:
-	sender_close(&s);
+	smtp_close(s.smtp);
 	if (s.tmpfd >= 0)
 		close(s.tmpfd);
 	if (s.newfd >= 0)
