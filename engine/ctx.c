@@ -196,3 +196,17 @@ size_t credential_ad(char *buf, size_t size, long long site, long long user,
 	ASSERT(n > 0 && (size_t)n < size);
 	return (size_t)n;
 }
+
+int listing_format(const char *name, FILE *out, enum rec_format *f)
+{
+	if (name) {
+		if (rec_format_parse(name, f) != 0) {
+			errorf("--format '%s': not tsv, csv, ndjson or table",
+			       name);
+			return -1;
+		}
+		return 0;
+	}
+	*f = isatty(fileno(out)) ? REC_TABLE : REC_TSV;
+	return 0;
+}

@@ -16,6 +16,7 @@
 
 #include "core/config.h"
 #include "core/store.h"
+#include "formats/records.h"
 
 /* What the engine runs in: the configuration, the store and the site. */
 struct ctx {
@@ -77,5 +78,12 @@ int write_record(void *writer, const char *const *values);
 
 /* The name of the person at the keyboard, for the audit ("os:alice"). */
 const char *os_actor(void);
+
+/*
+ * The format of a listing on out: --format when given (name may be NULL),
+ * otherwise a table on a terminal and TSV elsewhere. -1 when name is
+ * unknown (reported).
+ */
+int listing_format(const char *name, FILE *out, enum rec_format *f);
 
 #endif

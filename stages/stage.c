@@ -7,7 +7,6 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/util.h"
 
@@ -51,18 +50,4 @@ int stage_bad_option(const struct stage *s, char *const *argv,
 	option_error(argv, shortopts);
 	fprintf(stderr, "Try 'tempass %s --help'.\n", s->name);
 	return EX_USAGE;
-}
-
-int listing_format(const char *name, FILE *out, enum rec_format *f)
-{
-	if (name) {
-		if (rec_format_parse(name, f) != 0) {
-			errorf("--format '%s': not tsv, csv, ndjson or table",
-			       name);
-			return -1;
-		}
-		return 0;
-	}
-	*f = isatty(fileno(out)) ? REC_TABLE : REC_TSV;
-	return 0;
 }

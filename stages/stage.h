@@ -16,9 +16,7 @@
 #include <stdio.h>
 #include <sysexits.h>
 
-#include "core/config.h"
 #include "engine/ctx.h"
-#include "formats/records.h"
 
 struct stage {
 	const char *name;
@@ -41,12 +39,5 @@ void option_error(char *const *argv, const char *shortopts);
 /* option_error() and the stage's hint; returns EX_USAGE. */
 int stage_bad_option(const struct stage *s, char *const *argv,
 		     const char *shortopts);
-
-/*
- * The format of a listing on out: --format when given (name may be NULL),
- * otherwise a table on a terminal and TSV elsewhere. -1 when name is
- * unknown (reported).
- */
-int listing_format(const char *name, FILE *out, enum rec_format *f);
 
 #endif
