@@ -30,6 +30,7 @@ breaches() {
 	qrencode\.h formats/pdf\.c
 	csv\.h formats/csv\.c
 	ini\.h core/config\.c
+	curl/curl\.h core/smtp\.c
 	xlsxwriter\.h formats/xlsx\.c
 	LIBS
 	) 2>/dev/null
@@ -61,3 +62,4 @@ breach stages/emit.c '#include <sqlite3.h>' "sqlite3.h outside the store"
 breach engine/ctx.c '#include <sodium.h>' "sodium.h outside secrets"
 breach engine/emit.c '#include <hpdf.h>' "hpdf.h outside the PDF writer"
 breach stages/import.c '#include <csv.h>' "csv.h outside the CSV format"
+breach engine/send.c '#include <curl/curl.h>' "libcurl outside the mail transport"
