@@ -157,8 +157,7 @@ static int demo_admin(struct ctx *ctx)
  * The [run] admin, created first with --demo, confirms with its password
  * file, on a connection and a thread of their own while the groups are
  * selected on the other core: the selection only reads, and nothing is
- * written for it before the confirmation has been waited for. Its two
- * Argon2id hashes and the selection took 0.14 s one after the other.
+ * written for it before the confirmation has been waited for.
  */
 struct admin_check {
 	struct ctx ctx;           /* run's, with a store of its own */
@@ -375,9 +374,8 @@ struct lists {
 };
 
 /*
- * Sets up each PDF's document with its fonts (libharu takes about 15 ms
- * for the two of a PDF) while the import keeps one core busy and leaves
- * the other idle.
+ * Sets up each PDF's document with its fonts, which libharu parses at
+ * length, while the import keeps one core busy and leaves the other idle.
  */
 static void *prepare_pdfs(void *arg)
 {
