@@ -693,3 +693,14 @@ void issue_release(struct issue *is)
 	is->items = NULL;
 	is->n = 0;
 }
+
+int issue_ask(const char *question, int yes)
+{
+	int ok = yes ? 1 : tty_confirm(question);
+
+	if (ok > 0)
+		return 0;
+	if (ok == 0)
+		errorf("cancelled; nothing changed");
+	return ok < 0 ? EX_USAGE : 1;
+}

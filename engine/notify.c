@@ -13,7 +13,6 @@
 
 #include <stdlib.h>
 
-#include "core/tty.h"
 #include "core/util.h"
 #include "engine/admin.h"
 #include "engine/issue.h"
@@ -40,7 +39,7 @@ static int pass_on(const struct issue_input *inp, const struct issue *is,
 	return 0;
 }
 
-int notify(struct ctx *ctx, const struct notify_opts *o)
+int notify(struct ctx *ctx, const struct selection_opts *o)
 {
 	struct issue_input inp = { .group_col = -1 };
 	struct issue is = { 0 };
@@ -89,16 +88,8 @@ int notify(struct ctx *ctx, const struct notify_opts *o)
 	fputc('\n', stderr);
 	if (o->dry_run)
 		goto out;
-	if (email && !o->yes) {
-		int ok = tty_confirm("Queue them now?");
-
-		if (ok <= 0) {
-			if (ok == 0)
-				errorf("cancelled; nothing changed");
-			rc = ok < 0 ? EX_USAGE : 1;
-			goto out;
-		}
-	}
+	if (email && (rc = issue_ask("Queue them now?", o->yes)) != 0)
+		goto out;
 	if (email && (rc = mail_batch(ctx, &is, o->admin, crit, &m, &queued,
 					&rejected)) != 0)
 		goto out;

@@ -6,15 +6,7 @@
 #define TEMPASS_NOTIFY_H
 
 #include "engine/ctx.h"
-
-struct notify_opts {
-	const char *admin;          /* the administrator acting */
-	const char *password_file;  /* theirs; NULL: asked on the terminal */
-	const char *input;          /* the selection; NULL: standard input */
-	enum rec_format format;     /* of the records passed on, on stdout */
-	int yes;                    /* do not ask before queueing */
-	int dry_run;                /* say how many would be queued, no more */
-};
+#include "engine/issue.h"
 
 /*
  * Confirms the admin, reads the selection, says on stderr how many emails
@@ -23,6 +15,6 @@ struct notify_opts {
  * the admin cancels, EX_DATAERR when a message was rejected, or another
  * sysexits status (reported).
  */
-int notify(struct ctx *ctx, const struct notify_opts *o);
+int notify(struct ctx *ctx, const struct selection_opts *o);
 
 #endif

@@ -9,12 +9,11 @@
 
 #include <stdlib.h>
 
-#include "core/tty.h"
 #include "core/util.h"
 #include "engine/admin.h"
 #include "engine/issue.h"
 
-int regenerate(struct ctx *ctx, const struct regenerate_opts *o)
+int regenerate(struct ctx *ctx, const struct selection_opts *o)
 {
 	struct issue_input inp = { .group_col = -1 };
 	struct issue is = { 0 };
@@ -54,16 +53,8 @@ int regenerate(struct ctx *ctx, const struct regenerate_opts *o)
 		rc = 0;
 		goto out;
 	}
-	if (!o->yes) {
-		int ok = tty_confirm("Regenerate them now?");
-
-		if (ok <= 0) {
-			if (ok == 0)
-				errorf("cancelled; nothing changed");
-			rc = ok < 0 ? EX_USAGE : 1;
-			goto out;
-		}
-	}
+	if ((rc = issue_ask("Regenerate them now?", o->yes)) != 0)
+		goto out;
 	if ((rc = issue_batch(ctx, &is, o->admin, crit)) != 0)
 		goto out;
 	fprintf(stderr, "batch v%lld: %zu password(s) regenerated, %zu older "

@@ -6,15 +6,7 @@
 #define TEMPASS_REGENERATE_H
 
 #include "engine/ctx.h"
-
-struct regenerate_opts {
-	const char *admin;          /* the administrator acting */
-	const char *password_file;  /* theirs; NULL: asked on the terminal */
-	const char *input;          /* the selection; NULL: standard input */
-	enum rec_format format;     /* of the records written on stdout */
-	int yes;                    /* do not ask before regenerating */
-	int dry_run;                /* say how many would change, no more */
-};
+#include "engine/issue.h"
 
 /*
  * Confirms the admin, reads the selection, says on stderr how many
@@ -22,6 +14,6 @@ struct regenerate_opts {
  * records on stdout. Returns 0, 1 when the admin cancels, or a sysexits
  * status (reported); nothing is written when the batch fails.
  */
-int regenerate(struct ctx *ctx, const struct regenerate_opts *o);
+int regenerate(struct ctx *ctx, const struct selection_opts *o);
 
 #endif

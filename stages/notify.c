@@ -47,7 +47,7 @@ static int cmd_notify(struct ctx *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct notify_opts o = { 0 };
+	struct selection_opts o = { 0 };
 	const char *format = "tsv";
 	int c, rc;
 

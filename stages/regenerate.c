@@ -52,7 +52,7 @@ static int cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct regenerate_opts o = { 0 };
+	struct selection_opts o = { 0 };
 	const char *format = "tsv";
 	int show = 0, c, rc;
 
