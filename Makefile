@@ -2,8 +2,10 @@
 # both install missing Debian packages first (make deps), then build.
 
 CC      ?= cc
-PKGS    := sqlite3 libsodium inih libqrencode libcurl zlib libdeflate
+PKGS    := sqlite3 libsodium inih libqrencode zlib libdeflate
 # libcsv and libharu ship no pkg-config file in Debian: linked by name.
+# libcurl is not linked: core/smtp.c loads libcurl.so.4 (libcurl4, which
+# libcurl4-openssl-dev brings with the header) when send needs it.
 LIBS_NOPC := -lcsv -lhpdf
 CFLAGS  ?= -O2 -g
 # What every build needs, whatever CFLAGS a caller sets (check-asan does).
@@ -21,7 +23,7 @@ DEB_TEST  := sqlite3 python3 python3-openpyxl python3-pypdf poppler-utils \
              qpdf python3-aiosmtpd valgrind time util-linux strace
 PYTHON  := /usr/bin/python3
 
-SRC_LIB := $(sort $(wildcard core/*.c formats/*.c stages/*.c))
+SRC_LIB := $(sort $(wildcard core/*.c formats/*.c engine/*.c stages/*.c))
 OBJ_LIB := $(SRC_LIB:.c=.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:.c=)
@@ -44,7 +46,7 @@ libtempass.a: $(OBJ_LIB)
 -include $(OBJ_LIB:.o=.d) tempass.d
 
 tests/unit/test_%: tests/unit/test_%.c tests/unit/test.h libtempass.a \
-		   $(wildcard core/*.h formats/*.h)
+		   $(wildcard core/*.h formats/*.h engine/*.h)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< libtempass.a $(LDLIBS)
 
 # Installs what is missing; as root with apt-get, otherwise prints the command.

@@ -1,18 +1,13 @@
 /*
- * regenerate: the heart of tempass. Reads the record stream of the users an
- * administrator picked (from select), confirms that administrator's own
- * password, says how many passwords will change and asks, then writes a new
- * versioned batch that voids each user's older password, and passes the
- * records on with the new passwords added.
+ * regenerate: the stage that makes new temporary passwords for the users of
+ * a selection, as one batch. The batch itself is the engine's
+ * (engine/regenerate.c).
  */
 #include <getopt.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
-#include "core/tty.h"
 #include "core/util.h"
-#include "stages/issue.h"
+#include "engine/regenerate.h"
 #include "stages/stage.h"
 
 static const char usage[] =
@@ -57,23 +52,18 @@ static int cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *admin = NULL, *pwfile = NULL, *input = NULL;
+	struct selection_opts o = { 0 };
 	const char *format = "tsv";
-	int yes = 0, dry_run = 0, show = 0, c, rc;
-	struct issue_input inp = { .group_col = -1 };
-	struct issue is = { 0 };
-	enum rec_format f;
-	char *crit = NULL;
-	size_t todo = 0;
+	int show = 0, c, rc;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'a': admin = optarg; break;
-		case 'p': pwfile = optarg; break;
-		case 'y': yes = 1; break;
-		case 'n': dry_run = 1; break;
+		case 'a': o.admin = optarg; break;
+		case 'p': o.password_file = optarg; break;
+		case 'y': o.yes = 1; break;
+		case 'n': o.dry_run = 1; break;
 		case 'S': show = 1; break;
-		case 'i': input = optarg; break;
+		case 'i': o.input = optarg; break;
 		case 'f': format = optarg; break;
 		case 'h': return stage_help(&stage_regenerate);
 		default: return stage_bad_option(&stage_regenerate, argv, "");
@@ -82,75 +72,21 @@ static int cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 	if (optind != argc)
 		return stage_usage(&stage_regenerate, "unexpected '%s'",
 				   argv[optind]);
-	if (rec_format_parse(format, &f) != 0 || f == REC_TABLE)
+	if (rec_format_parse(format, &o.format) != 0 ||
+	    o.format == REC_TABLE)
 		return stage_usage(&stage_regenerate, "--format '%s': not "
 				   "tsv, csv or ndjson", format);
-	if (!dry_run && !show && isatty(STDOUT_FILENO)) {
+	if (!o.dry_run && !show && isatty(STDOUT_FILENO)) {
 		errorf("refusing to write passwords to a terminal; redirect "
 		       "the output, pipe it to 'tempass emit', or use --show");
 		return EX_USAGE;
 	}
 	if ((rc = ctx_config(ctx)) != 0)
 		return rc;
-	if (!admin)
-		admin = ctx->cfg->run_admin;
-	if (!admin)
+	if (!o.admin)
+		o.admin = ctx->cfg->run_admin;
+	if (!o.admin)
 		return stage_usage(&stage_regenerate, "say which admin acts: "
 				   "--admin NAME");
-	rc = issue_read_input(input, &inp, &is);
-	if (rc)
-		goto out;
-	if ((rc = confirm_admin(ctx, admin, pwfile)) != 0)
-		goto out;
-	if ((rc = issue_resolve(ctx, &is)) != 0)
-		goto out;
-	if (is.unknown) {
-		for (size_t i = 0, shown = 0; i < is.n && shown < 5; i++)
-			if (is.items[i].skip == ISSUE_UNKNOWN && ++shown)
-				errorf("no user '%s' at site '%s'",
-				       is.items[i].username, ctx->site->code);
-		errorf("%zu user(s) of the stream are unknown; nothing "
-		       "changed", is.unknown);
-		rc = EX_DATAERR;
-		goto out;
-	}
-	for (size_t i = 0; i < is.n; i++)
-		todo += !is.items[i].skip;
-	crit = issue_criteria(&inp);
-	printf_inert(stderr, "%zu temporary password(s) will be regenerated "
-		     "at %s (%s)", todo, ctx->site->name, crit);
-	if (is.claimed || is.left)
-		fprintf(stderr, "; skipped: %zu claimed their account, %zu "
-			"left", is.claimed, is.left);
-	fputc('\n', stderr);
-	if (dry_run || todo == 0) {
-		if (todo == 0)
-			fprintf(stderr, "nothing to regenerate\n");
-		rc = 0;
-		goto out;
-	}
-	if (!yes) {
-		int ok = tty_confirm("Regenerate them now?");
-
-		if (ok <= 0) {
-			if (ok == 0)
-				errorf("cancelled; nothing changed");
-			rc = ok < 0 ? EX_USAGE : 1;
-			goto out;
-		}
-	}
-	if ((rc = issue_batch(ctx, &is, admin, crit)) != 0)
-		goto out;
-	fprintf(stderr, "batch v%lld: %zu password(s) regenerated, %zu older "
-		"password(s) voided", is.version, is.issued, is.voided);
-	if (is.claimed)
-		fprintf(stderr, ", %zu skipped (claimed)", is.claimed);
-	fputc('\n', stderr);
-	rc = issue_write(ctx, &is, stdout, f, (const char *const *)inp.cols,
-			 inp.ncols, inp.rows);
-out:
-	free(crit);
-	issue_input_release(&inp);
-	issue_release(&is);
-	return rc;
+	return regenerate(ctx, &o);
 }

@@ -10,6 +10,7 @@
 
 #include "core/secrets.h"
 #include "core/util.h"
+#include "engine/admin.h"
 #include "stages/stage.h"
 
 static const char usage[] =

@@ -3,8 +3,9 @@
 # the targets of the issues. `make bench` runs it; `make bench N=20000` (or
 # BENCH_N) picks the roster size, BENCH_HASH_N the users of the hash-mode
 # run (default 2000), BENCH_ROUNDS the slices it is cut in (default 4),
-# BENCH_REPEAT how often each timed stage runs (default 3), BENCH_KEEP=1
-# keeps the work folder.
+# BENCH_REPEAT how often each timed stage runs (default 3), BENCH_STARTS
+# how often each program of the start-up yardstick starts (default 200),
+# BENCH_KEEP=1 keeps the work folder.
 #
 # Each stage runs on its own under /usr/bin/time, reading a file made
 # beforehand, so its wall time and peak memory are its own and not those of
@@ -166,6 +167,31 @@ cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 cores=$(nproc)
 echo "bench: N=$N, hash mode M=$M, Argon2id t=$OPS m=${MEM_KIB}KiB"
 echo "bench: ${cpu:-unknown CPU}, $cores core(s), binary $BIN"
+
+# ==== Start-up ====
+#
+# One start of `tempass --version` against one of a C program linked with
+# libc, SQLite and libsodium alone (tests/bench_start.c), taking turns,
+# BENCH_STARTS times each (default 200); judged by the medians.
+
+STARTS=${BENCH_STARTS:-200}
+case $STARTS in ''|0|*[!0-9]*) die "BENCH_STARTS '$STARTS' is not a count" ;;
+esac
+"$CC" -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror \
+	-o bench_start "$ROOT/tests/bench_start.c" -lsqlite3 -lsodium ||
+	die "cannot build tests/bench_start.c"
+out=$(./bench_start time "$STARTS" "$BIN" --version -- ./bench_start) ||
+	die "bench_start failed"
+start_ms=$(echo "$out" | sed -n 's/.*a_ms=\([0-9.]*\).*/\1/p')
+bare_ms=$(echo "$out" | sed -n 's/.*b_ms=\([0-9.]*\).*/\1/p')
+ratio=$(echo "$out" | sed -n 's/.*ratio=\([0-9.]*\).*/\1/p')
+echo "bench: start: tempass --version ${start_ms} ms, libc + SQLite +" \
+     "libsodium ${bare_ms} ms: ${ratio}x (medians of $STARTS)"
+row "start (--version)" 1 "$(awk -v m="$start_ms" \
+	'BEGIN { printf "%.4f", m / 1000 }')" - "<=1.5x bare (${ratio}x)" \
+    "$(verdict "$(awk -v r="$ratio" 'BEGIN { print ((r + 0 <= 1.5) ? 1 : 0) }')")"
+row "bare start" 1 "$(awk -v m="$bare_ms" \
+	'BEGIN { printf "%.4f", m / 1000 }')" - "(yardstick)" -
 
 # ==== Rosters ====
 

@@ -227,3 +227,33 @@ check_eq "each pupil of Year 7 once" \
   "$(csvcol out/oakfield-v$v.csv username | sort | uniq -d | wc -l) $(csvcol out/oakfield-v$v.csv username | wc -l)" "0 $n"
 check_eq "as many credentials as pupils" \
   "$(sql "select count from batch where version = $v")" "$n"
+
+# ---- the import is a step of run's own, not another stage run inside
+# it: what it reports is run's, its summary goes to stderr, and standard
+# output lists only the files written
+cp "$ROOT/samples/students.csv" roster.csv
+printf '009999,Q9,Bad,Date,31/02/2014,M,Year 7,7A,,\r\n' >>roster.csv
+sed "s#^file = .*/samples/students.csv#file = $T/roster.csv#" pipeline.conf >rej.conf
+b4=$(creds)
+check_exit "run over a roster with a bad row: exit 65" 65 \
+	"$TEMPASS_BIN" --config rej.conf run
+check_grep "the bad row is reported as run's, with its line" \
+	"^tempass: run: .*roster.csv:[0-9]*: .*31/02/2014" "$T/.err"
+check_grep "so is the rejects file" "^tempass: run: 1 row(s) rejected; see " "$T/.err"
+check_nogrep "nothing is reported as import's" "^tempass: import:" "$T/.err"
+check_grep "the import's summary is on standard error" ", 1 rejected$" "$T/.err"
+check_eq "standard output is empty" "$(wc -c <"$T/.out")" 0
+check_eq "nothing regenerated" "$(creds)" "$b4"
+check_exit "the audit chain verifies" 0 tp audit verify
+
+# A roster kind with no file is a configuration error, before anything
+# is imported or regenerated.
+sed '/^file = .*samples\/students.csv/d' pipeline.conf >nofile.conf
+check_exit "run when [roster students] names no file: exit 78" 78 \
+	"$TEMPASS_BIN" --config nofile.conf run
+check_grep "it says so" "^tempass: run: \[roster students\] names no 'file' to import$" "$T/.err"
+check_eq "nothing regenerated" "$(creds)" "$b4"
+check_exit "run --no-import needs no file" 0 \
+	"$TEMPASS_BIN" --config nofile.conf run --no-import
+check_eq "one current credential per user" \
+	"$(sql "select count(*) from (select user_id from credential where state = 'current' group by user_id having count(*) > 1)")" 0

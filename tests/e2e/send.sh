@@ -242,3 +242,26 @@ printf 'no colon\n' >cred
 check_exit "a login file without user:password: exit 78" 78 tp send
 check_nogrep "the password is never printed" "s3cret" "$T/.err"
 stop_smtp
+
+# ---- libcurl is loaded by send alone, and only when it sends
+# A libcurl.so.4 that is not a library, found first: the dynamic loader
+# fails on it wherever libcurl is loaded.
+mkdir -p nocurl
+printf 'not a library\n' >nocurl/libcurl.so.4
+nocurl() { LD_LIBRARY_PATH=$T/nocurl "$@"; }
+check_exit "tempass starts where libcurl cannot be loaded" 0 nocurl tp --version
+check_exit "and stages that send no mail run" 0 nocurl tp users --format tsv
+check_nogrep "without a word of libcurl" "curl" "$T/.err"
+check_exit "so does send --dry-run" 0 nocurl tp send --dry-run --format tsv
+check_grep "listing the waiting message" "1788422080.e2.eml" "$T/.out"
+start_smtp "$T" 1800
+email_conf
+check_exit "send without libcurl: exit 69" 69 nocurl tp send
+check_grep "names the library and its Debian package" \
+  "^tempass: send: cannot load libcurl.so.4 (Debian package libcurl4): " "$T/.err"
+check_eq "nothing is sent or recorded" "$(dstate 1788422080.e2.eml) $(got)" "queued|0 8"
+check "the message stays in new/" test -f queue/new/1788422080.e2.eml
+check_exit "with libcurl, it is sent" 0 tp send
+check_eq "once" "$(dstate 1788422080.e2.eml) $(got_id 1788422080.e2.eml)" "sent|1 1"
+check_exit "the audit chain holds" 0 tp audit verify
+stop_smtp

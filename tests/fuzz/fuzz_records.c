@@ -14,7 +14,7 @@
  */
 #include "tests/fuzz/fuzz.h"
 
-#include "core/records.h"
+#include "formats/records.h"
 #include "core/util.h"
 
 static const enum rec_format formats[] = {

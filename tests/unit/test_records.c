@@ -5,7 +5,7 @@
  * detected CSV stream that cannot be rewound. Error tests capture stderr
  * and check the message and its line number, not just the return value.
  */
-#include "core/records.h"
+#include "formats/records.h"
 
 #include <stdint.h>
 #include <time.h>

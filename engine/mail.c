@@ -7,7 +7,7 @@
  * are the messages moved to QUEUE/new, so `tempass send` never sends a
  * link whose token the store does not hold.
  */
-#include "stages/mail.h"
+#include "engine/mail.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -11,7 +11,7 @@
  * buffer lets REC_AUTO look at the first line without consuming it, so a
  * detected CSV stream can still be handed whole to formats/csv.
  */
-#include "core/records.h"
+#include "formats/records.h"
 
 #include <errno.h>
 #include <stdarg.h>

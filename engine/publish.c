@@ -8,7 +8,7 @@
  * voids the batch and audits why. No committed batch stays without its
  * lists, and no list names a batch that does not exist.
  */
-#include "stages/publish.h"
+#include "engine/publish.h"
 
 #include <errno.h>
 #include <signal.h>

@@ -8,9 +8,10 @@
 #define TEMPASS_EMIT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "core/util.h"
-#include "stages/stage.h"
+#include "engine/ctx.h"
 
 struct pdf_doc;
 
@@ -75,6 +76,14 @@ void emit_sort(struct ctx *ctx, struct emit_table *t);
  * output, to stdout. Returns 0 or a sysexits status (reported).
  */
 int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t);
+
+/*
+ * Reads a record stream from in (name in messages: "<stdin>", a path),
+ * cleans its names as import does, and emit()s it. Returns 0 or a sysexits
+ * status (reported).
+ */
+int emit_records(struct ctx *ctx, const struct emit_opts *o, FILE *in,
+		 const char *name);
 
 /* Names every file of p, in order, printing each path unless quiet, and
  * ends p. Returns 0 or EX_CANTCREAT (reported; the rest are named). */

@@ -14,7 +14,8 @@
 #include <stddef.h>
 
 #include "core/util.h"
-#include "stages/stage.h"
+#include "engine/ctx.h"
+#include "formats/records.h"
 
 struct issue_item {
 	const char *username;     /* borrowed from the caller */
@@ -111,6 +112,23 @@ int issue_read_input(const char *path, struct issue_input *inp,
 /* "groups: Year 7, 7A" from the distinct groups in order; caller frees. */
 char *issue_criteria(const struct issue_input *inp);
 void issue_input_release(struct issue_input *inp);
+
+/* What regenerate() and notify() are asked to do with a selection. */
+struct selection_opts {
+	const char *admin;          /* the administrator acting */
+	const char *password_file;  /* theirs; NULL: asked on the terminal */
+	const char *input;          /* the selection; NULL: standard input */
+	enum rec_format format;     /* of the records written on stdout */
+	int yes;                    /* do not ask before acting */
+	int dry_run;                /* say how many would change, no more */
+};
+
+/*
+ * Asks question on the terminal before a batch is written, unless yes.
+ * 0 to go on; 1 when the admin says no, EX_USAGE with no terminal to ask
+ * on (reported).
+ */
+int issue_ask(const char *question, int yes);
 
 /* Wipes and frees everything is holds (not the items' borrowed strings). */
 void issue_release(struct issue *is);

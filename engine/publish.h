@@ -7,7 +7,7 @@
 #define TEMPASS_PUBLISH_H
 
 #include "core/util.h"
-#include "stages/stage.h"
+#include "engine/ctx.h"
 
 /*
  * Inside batch's write transaction, before its commit: gives the complete

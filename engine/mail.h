@@ -8,8 +8,8 @@
 #include <stddef.h>
 
 #include "core/template.h"
-#include "stages/issue.h"
-#include "stages/stage.h"
+#include "engine/issue.h"
+#include "engine/ctx.h"
 
 /* The templates of a reset email: reset.subject, reset.txt, reset.html. */
 struct mail {

@@ -5,7 +5,7 @@
  * sealing needs the batch id as associated data and runs inside it, on every
  * core too.
  */
-#include "stages/issue.h"
+#include "engine/issue.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -108,8 +108,8 @@ static void *gen_worker(void *arg)
 	struct issue *is = g->is;
 	char buf[256];
 
-	/* Hashing costs 20 ms a password: one at a time, or the last thread
-	 * to finish would hold 64 of them alone. */
+	/* An Argon2id hash is slow by design: one at a time, or the last
+	 * thread to finish would hold 64 of them alone. */
 	size_t chunk = g->hashes ? 1 : 64;
 
 	for (;;) {
@@ -454,8 +454,8 @@ int issue_batch(struct ctx *ctx, struct issue *is, const char *actor,
 		return rc;
 	if (ctx->cfg->reveal && (rc = ctx_key(ctx, 1)) != 0)
 		return rc;
-	/* Room for the longest password any of the batch's policies makes:
-	 * 100,000 slots of 160 bytes were 16 MB of locked memory. */
+	/* Room for the longest password any of the batch's policies makes,
+	 * not the longest any policy could: the slots are locked memory. */
 	is->slot = 1;
 	for (size_t i = 0; i < is->n; i++) {
 		struct issue_item *it = &is->items[i];
@@ -692,4 +692,15 @@ void issue_release(struct issue *is)
 	free(is->items);
 	is->items = NULL;
 	is->n = 0;
+}
+
+int issue_ask(const char *question, int yes)
+{
+	int ok = yes ? 1 : tty_confirm(question);
+
+	if (ok > 0)
+		return 0;
+	if (ok == 0)
+		errorf("cancelled; nothing changed");
+	return ok < 0 ? EX_USAGE : 1;
 }

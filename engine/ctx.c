@@ -1,0 +1,212 @@
+/*
+ * ctx.c: what every engine function needs before it does its one thing:
+ * the configuration, the store and the site it works in, loaded once, and
+ * the conventions they share (exit statuses, the audit's actor, the
+ * associated data of a sealed password).
+ */
+#include "engine/ctx.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/policy.h"
+#include "core/secrets.h"
+#include "core/util.h"
+#include "engine/publish.h"
+#include "formats/records.h"
+
+int ctx_config(struct ctx *ctx)
+{
+	if (ctx->cfg)
+		return 0;
+	ctx->cfg = config_load(ctx->config_path);
+	if (!ctx->cfg)
+		return EX_CONFIG;
+	ctx->site = config_site(ctx->cfg, ctx->site_code);
+	if (!ctx->site) {
+		errorf("site '%s' is not configured in '%s' (add a "
+		       "[site %s] section)", ctx->site_code,
+		       ctx->config_path, ctx->site_code);
+		return EX_CONFIG;
+	}
+	pwhash_set_cost(ctx->cfg->argon2_ops, ctx->cfg->argon2_mem_kib);
+	ctx->wordlists = wordlists_load(ctx->cfg->words_file,
+					ctx->cfg->denylist_file);
+	if (!ctx->wordlists)
+		return EX_CONFIG;
+	/* A weak policy is refused at start-up, not half way through. */
+	for (size_t i = 0; i < ctx->cfg->npolicies; i++)
+		if (policy_check(&ctx->cfg->policies[i], ctx->wordlists) != 0)
+			return EX_CONFIG;
+	return 0;
+}
+
+/*
+ * A key is made only while the store holds no sealed password: a new key
+ * in place of a lost one would leave every sealed password unopenable,
+ * and the old key, put back, the new ones. Once there are some, the key is
+ * checked against the newest, so a wrong key is one refusal up front
+ * rather than one per password.
+ */
+int ctx_key(struct ctx *ctx, int create)
+{
+	struct store_sealed one;
+	char plain[sizeof(one.sealed)], ad[128];
+	int found, rc = 0;
+
+	if (ctx->key)
+		return 0;
+	ASSERT(ctx->store);
+	if (secrets_init() != 0)
+		return EX_SOFTWARE;
+	if ((found = store_sealed(ctx->store, &one)) < 0)
+		return store_status(found);
+	ctx->key = seal_key_load(ctx->cfg->key_file, create && !found, found ?
+				 "the store holds passwords sealed with "
+				 "this key: restore it from its backup (no "
+				 "new key is made while any is sealed)" :
+				 NULL);
+	if (!ctx->key)
+		rc = EX_NOPERM;
+	else if (found &&
+		 unseal(ctx->key, one.sealed, one.len, ad,
+			credential_ad(ad, sizeof(ad), one.site, one.user,
+				      one.batch), plain) < 0) {
+		errorf("'%s': this key does not open the passwords the store "
+		       "holds sealed (another key, or a tampered database): "
+		       "restore the key file they were sealed with",
+		       ctx->cfg->key_file);
+		seal_key_free(ctx->key);
+		ctx->key = NULL;
+		rc = EX_NOPERM;
+	}
+	secrets_wipe(plain, sizeof(plain));
+	secrets_wipe(&one, sizeof(one));
+	return rc;
+}
+
+const struct policy *ctx_policy(struct ctx *ctx, const char *user_type)
+{
+	const struct policy *p = config_policy(ctx->cfg, user_type);
+	struct policy *np;
+
+	if (p)
+		return p;
+	for (size_t i = 0; i < ctx->nextra; i++)
+		if (strcmp(ctx->extra[i]->user_type, user_type) == 0)
+			return ctx->extra[i];
+	np = xmalloc(sizeof(*np));
+	policy_init(np, user_type);
+	if (policy_check(np, ctx->wordlists) != 0) {
+		policy_release(np);
+		free(np);
+		return NULL;
+	}
+	ctx->extra = xrealloc(ctx->extra,
+			      (ctx->nextra + 1) * sizeof(*ctx->extra));
+	ctx->extra[ctx->nextra] = np;
+	ctx->nextra++;
+	return np;
+}
+
+int ctx_open(struct ctx *ctx)
+{
+	int rc = ctx_config(ctx);
+	long long id;
+
+	if (rc)
+		return rc;
+	if (ctx->store)
+		return 0;
+	if (secrets_init() != 0)
+		return EX_SOFTWARE;
+	ctx->store = store_open(ctx->cfg->database);
+	if (!ctx->store)
+		return store_status(-1);
+	id = store_site(ctx->store, ctx->site->code, ctx->site->name);
+	if (id < 0)
+		return store_status((int)id);
+	ctx->site_id = id;
+	/* A batch a killed run left without its lists is settled first. */
+	return publish_recover(ctx);
+}
+
+void ctx_release(struct ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->nextra; i++) {
+		policy_release(ctx->extra[i]);
+		free(ctx->extra[i]);
+	}
+	free(ctx->extra);
+	seal_key_free(ctx->key);
+	wordlists_free(ctx->wordlists);
+	store_close(ctx->store);
+	config_free(ctx->cfg);
+	ctx->store = NULL;
+	ctx->cfg = NULL;
+}
+
+int store_status(int rc)
+{
+	if (rc == STORE_BUSY)
+		return EX_TEMPFAIL;
+	return store_fault() == STORE_FAULT_CREATE ? EX_CANTCREAT : EX_IOERR;
+}
+
+int output_status(void)
+{
+	switch (util_write_errno()) {
+	case ENOSPC: case EDQUOT: case EFBIG: case EIO:
+		return EX_IOERR;
+	default:
+		return EX_CANTCREAT;
+	}
+}
+
+const char *os_actor(void)
+{
+	static char actor[80];
+	const char *name = getenv("SUDO_USER");
+	struct passwd *pw;
+
+	if (actor[0])
+		return actor;
+	if (!name || !*name) {
+		pw = getpwuid(getuid());
+		name = pw ? pw->pw_name : "unknown";
+	}
+	snprintf(actor, sizeof(actor), "os:%s", name);
+	return actor;
+}
+
+int write_record(void *writer, const char *const *values)
+{
+	return rec_write(writer, values);
+}
+
+size_t credential_ad(char *buf, size_t size, long long site, long long user,
+		     long long batch)
+{
+	int n = snprintf(buf, size, "tempass credential site=%lld user=%lld "
+			 "batch=%lld", site, user, batch);
+
+	ASSERT(n > 0 && (size_t)n < size);
+	return (size_t)n;
+}
+
+int listing_format(const char *name, FILE *out, enum rec_format *f)
+{
+	if (name) {
+		if (rec_format_parse(name, f) != 0) {
+			errorf("--format '%s': not tsv, csv, ndjson or table",
+			       name);
+			return -1;
+		}
+		return 0;
+	}
+	*f = isatty(fileno(out)) ? REC_TABLE : REC_TSV;
+	return 0;
+}

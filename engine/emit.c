@@ -1,0 +1,697 @@
+/*
+ * emit: turns a batch's records into what people hold and open: PDF strips
+ * to cut and hand out, a class list per group, an Excel workbook, CSV that
+ * is safe to open in a spreadsheet, or the record stream formats. Files
+ * that hold passwords are created 0600 under a temporary name and renamed
+ * only when complete, and never replace a file unless --force.
+ */
+#include "engine/emit.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/hmap.h"
+#include "core/name.h"
+#include "core/translit.h"
+#include "core/util.h"
+#include "formats/csv.h"
+#include "formats/pdf.h"
+#include "formats/records.h"
+#include "formats/xlsx.h"
+
+/* ==== Sorting ==== */
+
+struct keyed {
+	const char **row;
+	const char *key;          /* in natural_key() form */
+	size_t len;
+};
+
+/*
+ * Appends s to sb in a form whose byte order (memcmp) is natural order on
+ * it: "Year 7" before "Year 10". A run of digits becomes '0' (which orders
+ * against any other byte as every digit does), the number of its digits
+ * without leading zeros in two bytes, then those digits: runs compare by
+ * value, and "007" as "7". One memcmp per comparison is what makes the
+ * sort of a whole site quick.
+ */
+static void natural_key(struct sbuf *sb, const char *s, size_t len)
+{
+	const char *end = s + len;
+
+	while (s < end) {
+		const char *d;
+		size_t n;
+
+		if (!isdigit((unsigned char)*s)) {
+			const char *p = s;
+
+			while (p < end && !isdigit((unsigned char)*p))
+				p++;
+			sbuf_add(sb, s, (size_t)(p - s));
+			s = p;
+			continue;
+		}
+		while (s < end && *s == '0')
+			s++;
+		for (d = s; d < end && isdigit((unsigned char)*d); d++)
+			;
+		n = (size_t)(d - s);
+		/* Beyond 65,535 digits, runs compare as that long. */
+		sbuf_addch(sb, '0');
+		sbuf_addch(sb, (char)((n > 0xFFFF ? 0xFFFF : n) >> 8));
+		sbuf_addch(sb, (char)((n > 0xFFFF ? 0xFFFF : n) & 0xFF));
+		sbuf_add(sb, s, n);
+		s = d;
+	}
+}
+
+static int keyed_cmp(const void *x, const void *y)
+{
+	const struct keyed *a = x, *b = y;
+	int c = memcmp(a->key, b->key, a->len < b->len ? a->len : b->len);
+
+	if (c == 0)
+		c = (a->len > b->len) - (a->len < b->len);
+	/* Stable for equal keys: the input order decides. */
+	if (c == 0)
+		c = a->row < b->row ? -1 : a->row > b->row;
+	return c;
+}
+
+static long column(const struct emit_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->ncols; i++)
+		if (strcmp(t->cols[i], name) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* Rows [from, from + n) of a table with their sort keys, sorted. */
+struct run_of_rows {
+	const struct emit_table *t;
+	const long *idx;
+	size_t nidx, from, n;
+	struct keyed *k;
+	struct arena arena;       /* the keys */
+};
+
+static void *key_and_sort(void *arg)
+{
+	struct run_of_rows *h = arg;
+	struct sbuf sb = SBUF_INIT, key = SBUF_INIT;
+
+	for (size_t r = 0; r < h->n; r++) {
+		const char *const *row = (const char *const *)
+					 h->t->rows[h->from + r];
+
+		sbuf_reset(&sb);
+		for (size_t i = 0; i < h->nidx; i++) {
+			const char *v = row[h->idx[i]];
+			size_t before = sb.len;
+
+			translit_ascii(&sb, v);
+			/* Names with no Latin letters still sort by bytes. */
+			if (sb.len == before)
+				sbuf_addstr(&sb, v);
+			sbuf_addch(&sb, '\x01');
+		}
+		sbuf_reset(&key);
+		natural_key(&key, sb.buf, sb.len);
+		h->k[r].row = (const char **)row;
+		h->k[r].key = arena_strndup(&h->arena, key.buf, key.len);
+		h->k[r].len = key.len;
+	}
+	qsort(h->k, h->n, sizeof(*h->k), keyed_cmp);
+	sbuf_release(&sb);
+	sbuf_release(&key);
+	return NULL;
+}
+
+/*
+ * Sorts by the comma-separated columns of spec that the table has. A
+ * large table in two halves, keyed and sorted on two cores, then merged:
+ * keyed_cmp() is a total order, so the result is the one a single sort
+ * gives.
+ */
+static void sort_rows(struct emit_table *t, const char *spec)
+{
+	struct run_of_rows h[2] = { { 0 }, { 0 } };
+	struct keyed *k;
+	long idx[16];
+	size_t nidx = 0, nh = 1, i, j, r;
+	char *copy = xstrdup(spec), *save = NULL;
+	const char ***out = (const char ***)t->rows;
+	pthread_t th;
+	int threaded = 0;
+
+	for (char *tok = strtok_r(copy, ",", &save); tok && nidx < 16;
+	     tok = strtok_r(NULL, ",", &save)) {
+		while (*tok == ' ')
+			tok++;
+		for (char *e = tok + strlen(tok); e > tok && e[-1] == ' ';)
+			*--e = '\0';
+		long c = column(t, tok);
+
+		if (c >= 0)
+			idx[nidx++] = c;
+	}
+	free(copy);
+	if (nidx == 0 || t->nrows < 2)
+		return;
+	k = xcalloc(t->nrows, sizeof(*k));
+	if (t->nrows >= 20000 && sysconf(_SC_NPROCESSORS_ONLN) > 1)
+		nh = 2;
+	for (i = 0; i < nh; i++)
+		h[i] = (struct run_of_rows){
+			.t = t, .idx = idx, .nidx = nidx,
+			.from = t->nrows * i / nh,
+			.n = t->nrows * (i + 1) / nh - t->nrows * i / nh,
+			.k = k + t->nrows * i / nh, .arena = ARENA_INIT,
+		};
+	if (nh == 2)
+		threaded = pthread_create(&th, NULL, key_and_sort, &h[1]) == 0;
+	key_and_sort(&h[0]);
+	if (nh == 2) {
+		if (threaded)
+			pthread_join(th, NULL);
+		else
+			key_and_sort(&h[1]);
+	}
+	/* Merged back into the table's own array. */
+	for (i = j = r = 0; r < t->nrows; r++) {
+		if (j == h[1].n || (i < h[0].n &&
+				    keyed_cmp(&h[0].k[i], &h[1].k[j]) < 0))
+			out[r] = h[0].k[i++].row;
+		else
+			out[r] = h[1].k[j++].row;
+	}
+	arena_release(&h[0].arena);
+	arena_release(&h[1].arena);
+	free(k);
+}
+
+void emit_sort(struct ctx *ctx, struct emit_table *t)
+{
+	sort_rows(t, ctx->cfg->sort);
+	t->sorted = 1;
+}
+
+/* ==== File names ==== */
+
+/*
+ * A file name leaves room under NAME_MAX for what atomic_open() may add
+ * for a moment (".tmp.PID") and for the "-N" that tells apart two groups
+ * whose safe names are the same.
+ */
+#define NAME_ROOM (NAME_MAX - 16)
+#define TWIN_ROOM 11
+
+/*
+ * A file-name-safe form of a group name, of at most max bytes (at least
+ * 1): its words transliterated to lower-case letters and digits, joined by
+ * '-' ("Year 7" -> "year-7"), so no '/', '..', space or control can reach
+ * a path; cut at a character's boundary, without a trailing '-'.
+ */
+static char *safe_name(const char *group, size_t max)
+{
+	struct sbuf sb = SBUF_INIT;
+	const char *p = group;
+
+	while (*p && sb.len < max) {
+		size_t n = strcspn(p, " \t/\\-_.");
+		char *word = xstrndup(p, n);
+		size_t before = sb.len;
+
+		if (before)
+			sbuf_addch(&sb, '-');
+		if (translit_ascii(&sb, word) == 0) {
+			sb.len = before;
+			sb.buf[before] = '\0';
+		}
+		free(word);
+		p += n;
+		if (*p)
+			p++;
+	}
+	if (sb.len > max) {
+		sb.len = max;
+		while (sb.len && ((unsigned char)sb.buf[sb.len] & 0xC0) == 0x80)
+			sb.len--;
+		while (sb.len && sb.buf[sb.len - 1] == '-')
+			sb.len--;
+		sb.buf[sb.len] = '\0';
+	}
+	if (!sb.len)
+		sbuf_addstr(&sb, "group");
+	return sbuf_detach(&sb);
+}
+
+static const char *extension(enum emit_kind k)
+{
+	static const char *const ext[] = { "pdf", "pdf", "xlsx", "csv", "tsv",
+					   "ndjson" };
+
+	return ext[k];
+}
+
+static const char *layout_suffix(enum emit_kind k)
+{
+	return k == EMIT_PDF_STRIPS ? "-strips" :
+	       k == EMIT_PDF_CLASSLIST ? "-classlist" : "";
+}
+
+/*
+ * out_dir/SITE-vVERSION[-GROUP][-LAYOUT][-TWIN].EXT (in -o's folder with
+ * --per-group), the group's part cut so that the name fits NAME_ROOM with
+ * TWIN_ROOM to spare; TWIN only when twin > 1. NULL (reported) when the
+ * site code and version leave no room.
+ */
+static char *default_path(struct ctx *ctx, const struct emit_opts *o,
+			  const char *version, const char *group, int twin)
+{
+	const char *layout = layout_suffix(o->kind);
+	const char *dir = o->output && o->per_group ? o->output :
+			  ctx->cfg->out_dir;
+	size_t fixed = strlen(ctx->site->code) + 2 + strlen(version) + 1 +
+		       strlen(layout) + 1 + strlen(extension(o->kind)) +
+		       TWIN_ROOM;
+	char *safe, *path, twins[TWIN_ROOM + 1] = "";
+
+	if (fixed >= NAME_ROOM) {
+		errorf("site code '%s' and version %s leave no room for a "
+		       "file name", ctx->site->code, version);
+		return NULL;
+	}
+	safe = group ? safe_name(group, NAME_ROOM - fixed) : NULL;
+	if (twin > 1)
+		snprintf(twins, sizeof(twins), "-%d", twin);
+	path = xasprintf("%s/%s-v%s%s%s%s%s.%s", dir, ctx->site->code,
+			 version, safe ? "-" : "", safe ? safe : "", layout,
+			 twins, extension(o->kind));
+	free(safe);
+	return path;
+}
+
+/* ==== Writers ==== */
+
+static const char *value(const char **row, long col)
+{
+	return col >= 0 ? row[col] : "";
+}
+
+/* The PDF options of pipeline.conf [pdf] for a kind, but site_name. */
+static struct pdf_options pdf_opts(const struct ctx *ctx, enum emit_kind kind)
+{
+	const struct config *c = ctx->cfg;
+
+	return (struct pdf_options){
+		.layout = kind == EMIT_PDF_CLASSLIST ? PDF_CLASSLIST :
+			  PDF_STRIPS,
+		.paper = strcmp(c->paper, "letter") == 0 ? PDF_LETTER : PDF_A4,
+		.strips_per_page = c->strips_per_page,
+		.qr = strcmp(c->qr, "login") == 0 ? PDF_QR_LOGIN :
+		      strcmp(c->qr, "username") == 0 ? PDF_QR_USERNAME :
+		      PDF_QR_NONE,
+		.fonts = (const char *const *)c->pdf_fonts,
+		.nfonts = c->npdf_fonts,
+		.mono_font = c->pdf_mono_font,
+	};
+}
+
+struct pdf_doc *emit_pdf_prepare(const struct ctx *ctx, enum emit_kind kind)
+{
+	struct pdf_options opt = pdf_opts(ctx, kind);
+
+	ASSERT(kind == EMIT_PDF_STRIPS || kind == EMIT_PDF_CLASSLIST);
+	return pdf_prepare(&opt);
+}
+
+static int write_pdf(struct ctx *ctx, const struct emit_opts *o,
+		     const struct emit_table *t, size_t from, size_t to,
+		     FILE *fp)
+{
+	static const char *const need[] = { "username", "password",
+					    "forename", "surname" };
+	long col[9];
+	static const char *const names[] = {
+		"forename", "surname", "username", "password", "group",
+		"born_day", "expires", "version", "generated_at",
+	};
+	struct pdf_entry *e;
+	struct pdf_options opt = pdf_opts(ctx, o->kind);
+	struct pdf_doc *doc = NULL;
+	long site = column(t, "site");
+	int rc;
+
+	for (size_t i = 0; i < ARRAY_SIZE(need); i++) {
+		if (column(t, need[i]) < 0) {
+			errorf("the records have no '%s' column: emit reads "
+			       "what regenerate writes", need[i]);
+			return EX_DATAERR;
+		}
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		col[i] = column(t, names[i]);
+	opt.site_name = site >= 0 && t->nrows ? t->rows[from][site] :
+			ctx->site->name;
+	e = xcalloc(to - from + 1, sizeof(*e));
+	for (size_t r = from; r < to; r++) {
+		const char **row = t->rows[r];
+		struct pdf_entry *p = &e[r - from];
+
+		p->forename = value(row, col[0]);
+		p->surname = value(row, col[1]);
+		p->username = value(row, col[2]);
+		p->password = value(row, col[3]);
+		p->group = value(row, col[4]);
+		p->born_day = value(row, col[5]);
+		p->expires = value(row, col[6]);
+		p->version = value(row, col[7]);
+		p->generated_at = value(row, col[8]);
+	}
+	/* A document set up ahead serves the first file only. */
+	if (o->prepared) {
+		doc = *o->prepared;
+		*o->prepared = NULL;
+	}
+	rc = pdf_write_prepared(doc, fp, &opt, e, to - from) == 0 ? 0 :
+	     EX_CANTCREAT;
+	free(e);
+	return rc;
+}
+
+static int write_text(const struct emit_opts *o, const struct emit_table *t,
+		      size_t from, size_t to, FILE *fp)
+{
+	if (o->kind == EMIT_CSV) {
+		int failed = csv_write_row(fp, t->cols, t->ncols, !o->raw);
+
+		for (size_t r = from; r < to && !failed; r++)
+			failed = csv_write_row(fp, t->rows[r], t->ncols,
+					       !o->raw);
+		if (failed) {
+			util_write_failed(errno);
+			errorf("cannot write CSV: %m");
+		}
+		return failed ? EX_IOERR : 0;
+	}
+	struct rec_writer *w = rec_writer_new(fp, o->kind == EMIT_TSV ?
+					      REC_TSV : REC_NDJSON, t->cols,
+					      t->ncols);
+	int rc = 0;
+
+	for (size_t r = from; r < to && rc == 0; r++)
+		rc = rec_write(w, t->rows[r]);
+	if (rec_writer_close(w) != 0 || rc)
+		return EX_IOERR;
+	return 0;
+}
+
+/* Writes rows [from, to) to path (a file that holds passwords). */
+static int write_file(struct ctx *ctx, const struct emit_opts *o,
+		      const struct emit_table *t, size_t from, size_t to,
+		      const char *path)
+{
+	struct atomic_file af;
+	int rc;
+
+	if (atomic_open(&af, path, o->force) != 0)
+		return output_status();
+	if (o->kind == EMIT_PDF_STRIPS || o->kind == EMIT_PDF_CLASSLIST) {
+		rc = write_pdf(ctx, o, t, from, to, af.fp);
+	} else if (o->kind == EMIT_XLSX) {
+		struct xlsx_options xo = {
+			.site_name = ctx->site->name,
+			.name = path,
+		};
+		long v = column(t, "version"), g = column(t, "generated_at");
+		long site = column(t, "site");
+
+		if (site >= 0 && to > from)
+			xo.site_name = t->rows[from][site];
+		xo.version = v >= 0 && to > from ? t->rows[from][v] : "";
+		xo.generated_at = g >= 0 && to > from ? t->rows[from][g] : "";
+		/* Written by name: the temporary one. */
+		rc = xlsx_write(af.tmp, &xo, t->cols, t->ncols,
+				(const char *const *const *)t->rows + from,
+				to - from, column(t, "group"),
+				column(t, "password")) == 0 ? 0 :
+		     EX_CANTCREAT;
+	} else {
+		rc = write_text(o, t, from, to, af.fp);
+	}
+	if (rc) {
+		atomic_abort(&af);
+		errorf("'%s' not written", path);
+		/* A file that cannot be written is output not created,
+		 * unless the disk failed it (full: as for the store). */
+		return rc == EX_IOERR || rc == EX_CANTCREAT ?
+		       output_status() : rc;
+	}
+	if (o->pending) {
+		struct emit_pending *p = o->pending;
+
+		/* Written to disk here, beside the other lists: naming it
+		 * later is then all that is left. */
+		if (atomic_sync(&af) != 0) {
+			atomic_abort(&af);
+			return output_status();
+		}
+
+		if (p->n == p->cap) {
+			p->cap = p->cap ? 2 * p->cap : 8;
+			p->files = xrealloc(p->files,
+					    p->cap * sizeof(*p->files));
+		}
+		p->files[p->n++] = af;
+		return 0;
+	}
+	if (atomic_commit(&af) != 0)
+		return output_status();
+	if (!o->quiet)
+		printf("%s\n", path);
+	return 0;
+}
+
+int emit_pending_commit(struct emit_pending *p, int quiet)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < p->n; i++) {
+		char *path = xstrdup(p->files[i].path);
+
+		if (atomic_commit(&p->files[i]) != 0)
+			rc = output_status();
+		else if (!quiet)
+			printf("%s\n", path);
+		free(path);
+	}
+	p->n = 0;
+	emit_pending_abort(p);
+	return rc;
+}
+
+void emit_pending_abort(struct emit_pending *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		atomic_abort(&p->files[i]);
+	p->n = 0;
+	free(p->files);
+	p->files = NULL;
+	p->cap = 0;
+}
+
+int emit_kind_parse(const char *name, const char *layout, enum emit_kind *k)
+{
+	static const struct {
+		const char *name;
+		enum emit_kind kind;
+	} kinds[] = {
+		{ "pdf-strips", EMIT_PDF_STRIPS },
+		{ "pdf-classlist", EMIT_PDF_CLASSLIST },
+		{ "xlsx", EMIT_XLSX }, { "csv", EMIT_CSV },
+		{ "tsv", EMIT_TSV }, { "ndjson", EMIT_NDJSON },
+	};
+
+	if (strcmp(name, "pdf") == 0) {
+		if (!layout || strcmp(layout, "strips") == 0)
+			*k = EMIT_PDF_STRIPS;
+		else if (strcmp(layout, "classlist") == 0)
+			*k = EMIT_PDF_CLASSLIST;
+		else
+			return -1;
+		return 0;
+	}
+	if (layout)
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+		if (strcmp(name, kinds[i].name) == 0) {
+			*k = kinds[i].kind;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/*
+ * One file per group. Every file's name is made first, and checked as
+ * atomic_open() would check it, before any is written: a name too long or
+ * taken is refused while nothing is written yet, never after the first
+ * few groups. Rows of one group lie together when sort puts group first;
+ * by default it does. Two groups whose names make the same file name
+ * ("7/A", "7 A") get "-2", "-3" ... rather than one file.
+ */
+static int emit_per_group(struct ctx *ctx, const struct emit_opts *o,
+			  const struct emit_table *t, const char *version,
+			  long gcol)
+{
+	struct hmap used = HMAP_INIT;
+	struct arena names = ARENA_INIT;
+	struct { size_t from, to; char *path; } *plan = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+
+	for (size_t from = 0, to; from < t->nrows && rc == 0; from = to) {
+		const char *group = t->rows[from][gcol];
+		char *path = NULL;
+
+		for (to = from + 1; to < t->nrows &&
+		     strcmp(t->rows[to][gcol], group) == 0; to++)
+			;
+		for (int twin = 1; !path || hmap_get(&used, path); twin++) {
+			free(path);
+			if (!(path = default_path(ctx, o, version, group,
+						  twin)))
+				break;
+		}
+		if (!path || atomic_check(path, o->force) != 0) {
+			free(path);
+			rc = path ? output_status() : EX_CANTCREAT;
+			break;
+		}
+		hmap_put(&used, arena_strdup(&names, path), (void *)1);
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			plan = xrealloc(plan, cap * sizeof(*plan));
+		}
+		plan[n].from = from;
+		plan[n].to = to;
+		plan[n++].path = path;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (rc == 0)
+			rc = write_file(ctx, o, t, plan[i].from, plan[i].to,
+					plan[i].path);
+		free(plan[i].path);
+	}
+	free(plan);
+	hmap_release(&used);
+	arena_release(&names);
+	return rc;
+}
+
+int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
+{
+	long vcol = column(t, "version"), gcol = column(t, "group");
+	const char *version = vcol >= 0 && t->nrows ? t->rows[0][vcol] : "";
+	int file = o->output || o->per_group || o->to_file ||
+		   o->kind == EMIT_PDF_STRIPS ||
+		   o->kind == EMIT_PDF_CLASSLIST || o->kind == EMIT_XLSX;
+	int rc = 0;
+
+	if (!*version)
+		version = "0";
+	for (const char *p = version; *p; p++) {
+		if (!isdigit((unsigned char)*p)) {
+			errorf("column 'version' holds '%s', not a batch "
+			       "version", version);
+			return EX_DATAERR;
+		}
+	}
+	if (!t->sorted)
+		emit_sort(ctx, t);
+	if (!file) {
+		if (!o->show && isatty(STDOUT_FILENO)) {
+			errorf("refusing to write passwords to a terminal; use "
+			       "-o FILE or --show");
+			return EX_USAGE;
+		}
+		return write_text(o, t, 0, t->nrows, stdout);
+	}
+	if (mkdir_p(o->per_group && o->output ? o->output : ctx->cfg->out_dir,
+		    0700) != 0)
+		return EX_CANTCREAT;
+	if (!o->per_group) {
+		char *path = o->output ? xstrdup(o->output) :
+			     default_path(ctx, o, version, NULL, 0);
+
+		rc = path ? write_file(ctx, o, t, 0, t->nrows, path) :
+		     EX_CANTCREAT;
+		free(path);
+		return rc;
+	}
+	if (gcol < 0) {
+		errorf("--per-group: the records have no 'group' column");
+		return EX_DATAERR;
+	}
+	return emit_per_group(ctx, o, t, version, gcol);
+}
+
+/* ==== Reading records ==== */
+
+int emit_records(struct ctx *ctx, const struct emit_opts *o, FILE *in,
+		 const char *name)
+{
+	struct emit_table t = { 0 };
+	struct arena arena = ARENA_INIT;
+	struct rec_reader *r;
+	const char *const *v;
+	char **cols = NULL;
+	size_t cap = 0;
+	long name_cols[2];
+	int rc, got;
+
+	r = rec_reader_new(in, name, REC_AUTO);
+	if (!r)
+		return EX_DATAERR;
+	t.ncols = rec_ncols(r);
+	cols = xcalloc(t.ncols + 1, sizeof(*cols));
+	for (size_t i = 0; i < t.ncols; i++)
+		cols[i] = arena_strdup(&arena, rec_colname(r, i));
+	t.cols = (const char *const *)cols;
+	name_cols[0] = rec_column(r, "forename");
+	name_cols[1] = rec_column(r, "surname");
+	while ((got = rec_read(r, &v)) > 0) {
+		const char **row;
+		char where[256];
+
+		if (t.nrows == cap) {
+			cap = cap ? cap * 2 : 1024;
+			t.rows = xrealloc(t.rows, cap * sizeof(*t.rows));
+		}
+		row = arena_alloc(&arena, t.ncols * sizeof(*row));
+		for (size_t i = 0; i < t.ncols; i++)
+			row[i] = arena_strdup(&arena, v[i]);
+		/* A stream edited by hand gets import's rule for names. */
+		snprintf(where, sizeof(where), "%s:%lu", name, rec_line(r));
+		for (size_t i = 0; i < ARRAY_SIZE(name_cols); i++)
+			if (name_cols[i] >= 0)
+				name_clean_warn((char *)row[name_cols[i]],
+						where, cols[name_cols[i]]);
+		t.rows[t.nrows++] = row;
+	}
+	rec_reader_free(r);
+	rc = got < 0 ? EX_DATAERR : emit(ctx, o, &t);
+	free(t.rows);
+	free(cols);
+	/* The arena held passwords: wipe it before it goes back. */
+	arena_release_wiped(&arena);
+	return rc;
+}
