@@ -2,11 +2,6 @@
  * deflate: see deflate.h. A ring of DEFLATE_QUEUE jobs and three
  * counters; each job belongs to one thread at a time, so only the
  * counters need the lock.
- *
- * A job that is a whole stream (a PDF page) is deflated by libdeflate,
- * which at its fastest level takes half of zlib's time for a smaller
- * result on our pages; libdeflate has no streaming interface, so a stream
- * cut into jobs (an XLSX part) goes through zlib.
  */
 #include "formats/deflate.h"
 
@@ -25,24 +20,6 @@ static void out_room(struct zjob *j, size_t room)
 	j->out_cap = room;
 }
 
-/* A whole stream in one call. */
-static void deflate_whole(struct deflater *z, struct zjob *j)
-{
-	size_t n = j->in.len;
-
-	if (z->raw) {
-		out_room(j, libdeflate_deflate_compress_bound(z->ld, n));
-		j->out_len = libdeflate_deflate_compress(z->ld, j->in.buf, n,
-							 j->out, j->out_cap);
-	} else {
-		out_room(j, libdeflate_zlib_compress_bound(z->ld, n));
-		j->out_len = libdeflate_zlib_compress(z->ld, j->in.buf, n,
-						      j->out, j->out_cap);
-	}
-	/* 0: the bound did not hold, which libdeflate promises never. */
-	j->zerr = j->out_len == 0 ? Z_BUF_ERROR : 0;
-}
-
 /* Deflates j->in into j->out, starting or continuing the open stream;
  * on the deflating thread, or inline. */
 static void deflate_job(struct deflater *z, struct zjob *j)
@@ -50,11 +27,6 @@ static void deflate_job(struct deflater *z, struct zjob *j)
 	z_stream *zs = &z->zs;
 	int flush = j->last ? Z_FINISH : Z_NO_FLUSH, ret;
 
-	if (!z->open && j->last) {
-		deflate_whole(z, j);
-		return;
-	}
-	z->open = !j->last;
 	/* Room for all of it in one call, and for what a stream that goes
 	 * on held back from earlier jobs (at most zlib's pending buffer). */
 	out_room(j, deflateBound(zs, (uLong)j->in.len) + 65536);
@@ -127,10 +99,6 @@ void deflater_start(struct deflater *z, int raw, int level,
 	if (deflateInit2(&z->zs, level, Z_DEFLATED, raw ? -15 : 15, 8,
 			 Z_DEFAULT_STRATEGY) != Z_OK)
 		die("out of memory");
-	z->ld = libdeflate_alloc_compressor(level);
-	if (!z->ld)
-		die("out of memory");
-	z->raw = raw;
 	z->zs_ready = 1;
 	z->sink = sink;
 	z->ctx = ctx;
@@ -215,9 +183,8 @@ int deflater_queue(struct deflater *z, struct sbuf *in, void *tag,
 	}
 	/*
 	 * The deflating thread is woken for half a ring of jobs at a time,
-	 * not for each: a PDF page deflates in a third of the time it takes
-	 * to lay out, and a wake-up for every one of 12,000 pages was a
-	 * context switch each way.
+	 * not for each: a PDF page deflates faster than it is laid out, and
+	 * a wake-up for every page was a context switch each way.
 	 */
 	pthread_mutex_lock(&z->lock);
 	z->queued++;
@@ -247,7 +214,6 @@ void deflater_stop(struct deflater *z)
 	pthread_cond_destroy(&z->queued_cond);
 	pthread_mutex_destroy(&z->lock);
 	deflateEnd(&z->zs);
-	libdeflate_free_compressor(z->ld);
 	for (size_t i = 0; i < DEFLATE_QUEUE; i++) {
 		struct zjob *j = &z->jobs[i];
 

@@ -9,11 +9,9 @@
  * continues the same stream in the next job (an XLSX part cut into
  * pieces); the stream ends with the last job and the next job starts a
  * new one (every PDF page is its own stream). Raw streams (zip) or zlib
- * streams (PDF). The sink receives each job, deflated, on the queueing
- * thread, in order: all file output happens there.
- *
- * Streams in one job are deflated by libdeflate, streams of several by
- * zlib: the bytes differ, both are deflate.
+ * streams (PDF), deflated by zlib, the library libharu deflates with too.
+ * The sink receives each job, deflated, on the queueing thread, in order:
+ * all file output happens there.
  *
  * Without a second thread (pthread_create failed) jobs are deflated
  * inline: slower, the same bytes. Buffers are wiped when freed, as what
@@ -24,8 +22,10 @@
 
 #include <pthread.h>
 #include <stddef.h>
-#include <libdeflate.h>
 #include <zlib.h>
+/* Not used here: formats/xlsx.c, which calls libdeflate itself for the
+ * parts it deflates whole, finds its header through this one. */
+#include <libdeflate.h>
 
 #include "core/util.h"
 
@@ -57,10 +57,7 @@ struct deflater {
 	 * ring at a time, not a wake-up for every job. */
 	size_t want;
 	int waiting;
-	z_stream zs;              /* the deflating thread's: streams of */
-	int open;                 /* several jobs, this one begun */
-	struct libdeflate_compressor *ld;   /* its: whole streams */
-	int raw;
+	z_stream zs;              /* the deflating thread's */
 	int zs_ready;
 	deflate_sink sink;
 	void *ctx;

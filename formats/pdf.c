@@ -1,7 +1,8 @@
 /*
  * pdf: the printed lists of temporary passwords, written with libharu 2.3.0:
  * strips to cut apart and hand out, or one class list per group for the
- * teacher. This is the only file that includes hpdf.h and qrencode.h.
+ * teacher. With its seam (pdf_seam.c), the only file that includes hpdf.h;
+ * the only one that includes qrencode.h.
  *
  * Text: libharu draws UTF-8 (Basic Multilingual Plane only) with embedded
  * TrueType fonts but has no font fallback and no "has glyph" call. So each
@@ -14,10 +15,11 @@
  * are cached per font and code point.
  *
  * The one design choice a reader needs: two defects of libharu 2.3.0 are
- * repaired in the document it builds, through its own object API (the
- * installed hpdf_objects.h, hpdf_streams.h, hpdf_fontdef.h; exported
- * functions), rather than by patching the finished bytes (compressed, with
- * byte offsets in the xref) or shipping a patched libharu:
+ * repaired in the document it builds, through its own object API, rather
+ * than by patching the finished bytes (compressed, with byte offsets in
+ * the xref) or shipping a patched libharu. This file sees libharu's public
+ * API only (hpdf.h with HPDF_SHARED: every object an opaque handle); the
+ * few uses of its structures live in formats/pdf_seam.c:
  *
  *  - ToUnicode. For a UTF-8 font libharu emits a Type0 font, /Encoding
  *    /Identity-H, whose codes are the Unicode code points themselves (it
@@ -33,7 +35,8 @@
  *    poppler, pypdf and qpdf then read the file without a word.
  *  - Subsetting. libharu embeds only the glyphs it marks as used and misses
  *    the parts of composite glyphs (see mark_components()); they are
- *    marked here, or Vietnamese tones and many CJK characters print blank.
+ *    found here and marked through the seam, or Vietnamese tones and many
+ *    CJK characters print blank.
  *
  * Speed: libharu formats every operator through byte-wise helpers and
  * deflates every page at save time, on one core, at zlib's default level,
@@ -41,15 +44,15 @@
  * here: each page's content stream is written into a buffer by the small
  * drawing layer below (the operators libharu would write, numbers by a
  * fixed-point formatter, text as literal strings), handed to a second
- * thread that deflates it at the fastest level while the next page is
- * laid out (formats/deflate), and given back to libharu
- * as the page's stream, filter none, with /Filter written into its
- * dictionary: libharu writes the bytes as they are. Only the thread that
- * lays out touches libharu; only deflated pages stay in memory. libharu
- * still registers each font in the page's /Resources and marks each glyph
- * used (glyph_width() asks it for every character drawn), so subsetting
- * and the /W widths are what its own ShowText would give. The document is
- * written straight to the output rather than into a memory stream first.
+ * thread that deflates it with zlib at the fastest level while the next
+ * page is laid out (formats/deflate), and given back to libharu as the
+ * page's stream, already deflated: libharu writes the bytes as they are.
+ * Only the thread that lays out touches libharu; only deflated pages stay
+ * in memory. libharu still registers each font in the page's /Resources
+ * and marks each glyph used (glyph_width() asks it for every character
+ * drawn), so subsetting and the /W widths are what its own ShowText would
+ * give. The document is written straight to the output rather than into
+ * a memory stream first.
  * Text is still drawn with as few operators as possible: one BT/ET per
  * strip, a font switch only when font or size changes, one Tj per run,
  * cut lines as one path per page, QR modules as one path per code. Pages
@@ -58,18 +61,20 @@
 #include "formats/pdf.h"
 
 #include <errno.h>
-#include <malloc.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+/* libharu's objects as opaque handles: its structures are pdf_seam's. */
+#define HPDF_SHARED
 #include <hpdf.h>
 #include <qrencode.h>
 
 #include "core/util.h"
 #include "formats/deflate.h"
+#include "formats/pdf_seam.h"
 
 #define DEFAULT_FONT	"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 #define DEFAULT_CJK	"/usr/share/fonts/truetype/wqy/wqy-microhei.ttc#0"
@@ -374,35 +379,25 @@ static void font_release(struct font *f)
  * over the circumflex of Vietnamese "ễ" in DejaVu Sans) or a component
  * numbered above 32767 (most of WenQuanYi's CJK glyphs, e.g. "明") is left
  * out and prints blank. So every component, at any depth, is marked here
- * in libharu's own table (hpdf_fontdef.h), read from the font's glyf.
+ * as used (pdf_seam_use_glyph()), read from the font's glyf.
  */
 static void mark_components(struct font *f, unsigned gid, int depth)
 {
-	HPDF_FontAttr fa = (HPDF_FontAttr)f->hf->attr;
-	HPDF_TTFontDefAttr ta = (HPDF_TTFontDefAttr)fa->fontdef->attr;
-	HPDF_TTF_GryphOffsets *tbl = &ta->glyph_tbl;
 	unsigned char buf[2048];
-	uint32_t off, end;
+	long off;
 	size_t len, p = 10;
 
 	/* libharu may have flagged a glyph without its parts: "closed" is
 	 * ours, so each glyph is read once and a cycle ends. */
-	if (gid >= ta->num_glyphs || depth > 16 ||
+	if (gid > 0xFFFF || depth > 16 ||
 	    (f->closed[gid >> 3] >> (gid & 7) & 1))
 		return;
 	f->closed[gid >> 3] |= (unsigned char)(1u << (gid & 7));
-	tbl->flgs[gid] = 1;
-	off = tbl->offsets[gid];
-	end = tbl->offsets[gid + 1];
-	if (ta->header.index_to_loc_format == 0) {
-		off *= 2;
-		end *= 2;
-	}
-	if (end <= off + 10)
+	if (pdf_seam_use_glyph(f->hf, gid, &off, &len) || len <= 10)
 		return;
-	len = end - off < sizeof(buf) ? end - off : sizeof(buf);
-	if (read_at(f->fp, (long)tbl->base_offset + off, buf, len) ||
-	    (int16_t)be16(buf) >= 0)
+	if (len > sizeof(buf))
+		len = sizeof(buf);
+	if (read_at(f->fp, off, buf, len) || (int16_t)be16(buf) >= 0)
 		return;
 	while (p + 4 <= len) {
 		unsigned flags = be16(buf + p), part = be16(buf + p + 2);
@@ -467,8 +462,7 @@ struct writer {
 	int text_chain[MAX_FONTS], ntext;
 	int mono_chain[MAX_FONTS], nmono;
 	float page_w, page_h;
-	HPDF_Dict resources;       /* every page's, shared; NULL before */
-	HPDF_Dict font_dict;       /* its /Font */
+	void *resources;           /* every page's, shared; NULL before */
 	HPDF_Page page;            /* the open page, NULL between pages */
 	struct sbuf cs;            /* the open page's content stream */
 	const char *local[MAX_FONTS];  /* its resource name of each font */
@@ -488,24 +482,6 @@ struct writer {
 };
 
 /* Wiped: a copy may hold (part of) a password. */
-/*
- * libharu's memory: what it allocates is wiped when it frees it, as our
- * own buffers are. It keeps every page's deflated content (the passwords,
- * one inflate away) until the document is written. Its free does not pass
- * the size: malloc_usable_size() gives the block's (at least as large).
- */
-static void *HPDF_STDCALL wiping_alloc(HPDF_UINT size)
-{
-	return malloc(size);
-}
-
-static void HPDF_STDCALL wiping_free(void *ptr)
-{
-	if (ptr)
-		explicit_bzero(ptr, malloc_usable_size(ptr));
-	free(ptr);
-}
-
 static void wipe_release(struct sbuf *sb)
 {
 	if (sb->buf)
@@ -581,35 +557,28 @@ static void tounicode_cmap(struct sbuf *sb)
 			"end\nend\n");
 }
 
+/* For a call into pdf_seam: 0, or reports libharu's status st once. */
+static int seam_status(struct writer *w, long st)
+{
+	if (st > 0 && !w->err.code)
+		w->err.code = (HPDF_STATUS)st;
+	return w->err.code || HPDF_GetError(w->pdf) ? hpdf_fail(w) : 0;
+}
+
 static int fix_tounicode(struct writer *w, HPDF_Font hf)
 {
-	static const char *const cmap_keys[] = {
-		"Type", "CMapName", "CIDSystemInfo", "WMode"
-	};
-	HPDF_Dict cmap = HPDF_Dict_GetItem(hf, "ToUnicode", HPDF_OCLASS_DICT);
 	struct sbuf sb = SBUF_INIT;
-	HPDF_STATUS st;
+	long st;
 
-	if (!cmap || !cmap->stream ||
-	    cmap->stream->type != HPDF_STREAM_MEMORY) {
+	tounicode_cmap(&sb);
+	st = pdf_seam_set_tounicode(hf, sb.buf, sb.len);
+	sbuf_release(&sb);
+	if (st < 0) {
 		errorf("cannot write PDF: libharu attached no ToUnicode CMap "
 		       "stream to font '%s'", HPDF_Font_GetFontName(hf));
 		return -1;
 	}
-	HPDF_MemStream_FreeData(cmap->stream);
-	tounicode_cmap(&sb);
-	st = HPDF_Stream_Write(cmap->stream, (const HPDF_BYTE *)sb.buf,
-			       (HPDF_UINT)sb.len);
-	sbuf_release(&sb);
-	/* RemoveElement reports a missing key by its return value only. */
-	for (size_t i = 0; i < ARRAY_SIZE(cmap_keys) && st == HPDF_OK; i++) {
-		st = HPDF_Dict_RemoveElement(cmap, cmap_keys[i]);
-		if (st == HPDF_DICT_ITEM_NOT_FOUND)
-			st = HPDF_OK;
-	}
-	if (st != HPDF_OK && !w->err.code)
-		w->err.code = st;
-	return w->err.code || HPDF_GetError(w->pdf) ? hpdf_fail(w) : 0;
+	return seam_status(w, st);
 }
 
 /* Loads font i into the document the first time a run needs it. */
@@ -893,12 +862,9 @@ static void set_font(struct writer *w, int font, float size)
 	if (!w->local[font]) {
 		/* The name is libharu's key in the page's font dictionary,
 		 * which lives as long as the document. */
-		w->local[font] = HPDF_Page_GetLocalFontName(w->page, hf);
-		if (!w->local[font]) {
-			if (!w->err.code && !HPDF_GetError(w->pdf))
-				w->err.code = HPDF_INVALID_OBJECT;
+		w->local[font] = pdf_seam_font_name(w->page, hf);
+		if (!w->local[font])
 			return;
-		}
 	}
 	sbuf_addch(&w->cs, '/');
 	sbuf_addstr(&w->cs, w->local[font]);
@@ -1015,43 +981,18 @@ static float next_line(float *top, float size)
 
 /* ==== Pages: deflated on a second thread ==== */
 
-/*
- * libharu drops a /Filter key from a stream whose own filter is none (in
- * HPDF_Dict_Write), so the key is written by the dictionary's write hook,
- * which runs after its other keys.
- */
-static HPDF_STATUS write_flate_filter(HPDF_Dict dict, HPDF_Stream stream)
-{
-	(void)dict;
-	return HPDF_Stream_WriteStr(stream, "/Filter [/FlateDecode]\012");
-}
-
 /* Gives libharu the deflated content of a page, to write as it is. */
 static int store_page(void *ctx, struct zjob *j)
 {
 	struct writer *w = ctx;
-	HPDF_Page page = j->tag;
-	HPDF_Dict contents = ((HPDF_PageAttr)page->attr)->contents;
-	HPDF_Stream stream;
 
 	if (j->zerr) {
 		errorf("cannot write PDF: zlib error %d deflating a page",
 		       j->zerr);
 		return -1;
 	}
-	HPDF_Page_SetFilter(page, HPDF_STREAM_FILTER_NONE);
-	contents->write_fn = write_flate_filter;
-	/* One buffer of the exact size rather than libharu's 4 KB chunks:
-	 * most pages deflate to about 1 KB. */
-	stream = HPDF_MemStream_New(contents->mmgr, (HPDF_UINT)j->out_len);
-	if (!stream)
-		return hpdf_fail(w);
-	HPDF_Stream_Free(contents->stream);
-	contents->stream = stream;
-	if (HPDF_Stream_Write(stream, j->out, (HPDF_UINT)j->out_len) !=
-	    HPDF_OK)
-		return hpdf_fail(w);
-	return 0;
+	return seam_status(w, pdf_seam_set_content(j->tag, j->out,
+						   j->out_len));
 }
 
 /* Queues the open page's content stream; w->cs is empty afterwards. */
@@ -1091,47 +1032,14 @@ static int end_page(struct writer *w)
  * writes it) as an indirect object, and the page size once, at the root
  * of the page tree, whence pages inherit it. libharu's per-page copies,
  * and the graphics state it keeps for its own drawing calls (unused
- * here), were two thirds of the memory of a document: 50 of the 68 MB it
- * held for 11,875 pages of strips.
+ * here), were most of the memory a document of many pages held.
  */
 static int share_resources(struct writer *w, HPDF_Page page)
 {
-	HPDF_PageAttr attr = (HPDF_PageAttr)page->attr;
-	HPDF_MMgr mmgr = w->pdf->mmgr;
-
-	if (!w->resources) {
-		HPDF_Array procset = HPDF_Array_New(mmgr);
-		HPDF_Array box = HPDF_Array_New(mmgr);
-
-		w->resources = HPDF_Dict_New(mmgr);
-		w->font_dict = HPDF_Dict_New(mmgr);
-		if (!procset || !box || !w->resources || !w->font_dict ||
-		    HPDF_Xref_Add(w->pdf->xref, w->resources) != HPDF_OK ||
-		    HPDF_Dict_Add(w->resources, "ProcSet", procset) !=
-		    HPDF_OK ||
-		    HPDF_Array_AddName(procset, "PDF") != HPDF_OK ||
-		    HPDF_Array_AddName(procset, "Text") != HPDF_OK ||
-		    HPDF_Array_AddName(procset, "ImageB") != HPDF_OK ||
-		    HPDF_Array_AddName(procset, "ImageC") != HPDF_OK ||
-		    HPDF_Array_AddName(procset, "ImageI") != HPDF_OK ||
-		    HPDF_Dict_Add(w->resources, "Font", w->font_dict) !=
-		    HPDF_OK ||
-		    HPDF_Dict_Add(w->pdf->root_pages, "MediaBox", box) !=
-		    HPDF_OK ||
-		    HPDF_Array_AddReal(box, 0) != HPDF_OK ||
-		    HPDF_Array_AddReal(box, 0) != HPDF_OK ||
-		    HPDF_Array_AddReal(box, w->page_w) != HPDF_OK ||
-		    HPDF_Array_AddReal(box, w->page_h) != HPDF_OK)
-			return hpdf_fail(w);
-	}
-	/* Replacing the entry frees the page's own dictionary. */
-	if (HPDF_Dict_Add(page, "Resources", w->resources) != HPDF_OK ||
-	    HPDF_Dict_RemoveElement(page, "MediaBox") != HPDF_OK)
-		return hpdf_fail(w);
-	attr->fonts = w->font_dict;
-	HPDF_GState_Free(page->mmgr, attr->gstate);
-	attr->gstate = NULL;
-	return 0;
+	return seam_status(w, pdf_seam_share_resources(w->pdf, page,
+							&w->resources,
+							w->page_w,
+							w->page_h));
 }
 
 static int new_page(struct writer *w)
@@ -1773,35 +1681,28 @@ static int write_empty(struct writer *w)
 
 /* ==== Output ==== */
 
-/* libharu's output stream: the document goes straight to w->out. */
-static HPDF_STATUS write_out(HPDF_Stream stream, const HPDF_BYTE *buf,
-			     HPDF_UINT size)
+/* The document goes straight to w->out, never whole in memory. */
+static int write_out(void *ctx, const void *buf, size_t len)
 {
-	struct writer *w = stream->attr;
+	struct writer *w = ctx;
 
-	if (fwrite_unlocked(buf, 1, size, w->out) != size) {
+	if (fwrite_unlocked(buf, 1, len, w->out) != len) {
 		w->write_errno = errno ? errno : EIO;
-		return HPDF_FILE_IO_ERROR;
+		return -1;
 	}
-	return HPDF_OK;
+	return 0;
 }
 
-/*
- * HPDF_SaveToStream() writes into the document's stream, a memory stream
- * that it creates when there is none: given a stream that writes to the
- * file instead, the document is never held in memory whole.
- */
 static int save(struct writer *w)
 {
+	long st;
+
 	if (end_page(w) || deflater_flush(&w->z))
 		return -1;
 	ASSERT(!w->total_pages || w->npages == w->total_pages);
-	ASSERT(!w->pdf->stream);
-	w->pdf->stream = HPDF_CallbackWriter_New(w->pdf->mmgr, write_out, w);
-	if (!w->pdf->stream)
-		return hpdf_fail(w);
-	if (HPDF_SaveToStream(w->pdf) != HPDF_OK && !w->write_errno)
-		return hpdf_fail(w);
+	st = pdf_seam_save(w->pdf, write_out, w);
+	if (st && !w->write_errno)
+		return seam_status(w, st);
 	if (w->write_errno || fflush(w->out) || ferror(w->out)) {
 		int err = w->write_errno ? w->write_errno : errno;
 
@@ -1889,8 +1790,15 @@ static int set_up(struct writer *w)
 		if (w->text_chain[i] != mono)
 			w->mono_chain[w->nmono++] = w->text_chain[i];
 
-	w->pdf = HPDF_NewEx(on_hpdf_error, wiping_alloc, wiping_free, 0,
-			    &w->err);
+	if (pdf_seam_check_version()) {
+		errorf("cannot write PDF: libharu %s is loaded; tempass was "
+		       "built for libharu %s", HPDF_GetVersion(),
+		       PDF_SEAM_LIBHARU);
+		return -1;
+	}
+	/* Its blocks are wiped when freed: it holds every page's deflated
+	 * content, the passwords one inflate away, until it is freed. */
+	w->pdf = pdf_seam_new_doc(on_hpdf_error, &w->err);
 	if (!w->pdf)
 		die("out of memory");
 	/*
@@ -2016,12 +1924,8 @@ int pdf_write_prepared(struct pdf_doc *d, FILE *out,
 	}
 	w->out = out;
 	w->opt = opt;
-	/*
-	 * The fastest level: measured on 11,875 pages of strips, libdeflate
-	 * takes 0.17 s at level 1 and 0.26 s at level 2 for 3% less; zlib
-	 * took 0.38 s at level 1 for 5% more. Every page is a whole stream,
-	 * which libdeflate deflates (formats/deflate).
-	 */
+	/* The fastest level: each page is a small stream of its own, and
+	 * the deflating thread keeps pace with the layout only there. */
 	deflater_start(&w->z, 0, Z_BEST_SPEED, store_page, w);
 	if (n == 0) {
 		/* "page 1 of 1" on an empty class list too. */

@@ -1,7 +1,9 @@
 /*
  * pdf: printed lists of temporary passwords with libharu: strips to cut and
- * hand out, or a class list per group for the teacher. The only file that
- * includes hpdf.h (and qrencode.h for the optional QR code per strip).
+ * hand out, or a class list per group for the teacher. pdf.c and its seam
+ * to libharu's structures (pdf_seam.c) are the only files that include
+ * hpdf.h; pdf.c the only one that includes qrencode.h (the optional QR
+ * code per strip).
  *
  * Text is UTF-8 throughout, drawn with embedded TrueType fonts; a name is
  * split into runs by which font of the fallback chain has each glyph, and a
