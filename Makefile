@@ -2,7 +2,8 @@
 # both install missing Debian packages first (make deps), then build.
 
 CC      ?= cc
-PKGS    := sqlite3 libsodium inih libqrencode libcurl zlib libdeflate
+PKGS    := sqlite3 libsodium inih libqrencode libcurl zlib libdeflate \
+           xlsxwriter
 # libcsv and libharu ship no pkg-config file in Debian: linked by name.
 LIBS_NOPC := -lcsv -lhpdf
 CFLAGS  ?= -O2 -g
@@ -16,6 +17,7 @@ LDLIBS  += $(PKG_LIBS) $(LIBS_NOPC) -lpthread -lm
 DEB_BUILD := build-essential pkg-config libcsv-dev libsodium-dev \
              libsqlite3-dev libinih-dev libhpdf-dev \
              libqrencode-dev libcurl4-openssl-dev zlib1g-dev libdeflate-dev \
+             libxlsxwriter-dev \
              fonts-dejavu-core fonts-wqy-microhei
 DEB_TEST  := sqlite3 python3 python3-openpyxl python3-pypdf poppler-utils \
              qpdf python3-aiosmtpd valgrind time util-linux strace
