@@ -5,10 +5,10 @@
  *
  * libxlsxwriter writes the workbook, in constant_memory mode: each row
  * goes to a temporary file as soon as the next begins, so memory stays
- * bounded whatever the batch. Its temporary files are made in the
- * folder of the output (0600, unlinked as soon as they are made), so
- * they share its filesystem and its protection, and a full disk fails
- * the workbook itself rather than a half-read temporary one.
+ * bounded whatever the batch. Its temporary files are made 0600 in the
+ * system's temporary folder, not beside the output: the library unlinks
+ * each only after it has made it, and a kill in between would leave an
+ * empty file among the lists, which must hold complete files only.
  *
  * tempass keeps only what the library does not do. The input is checked
  * in full before anything is written: invalid UTF-8, which would make a
@@ -756,24 +756,11 @@ static void release_stderr(struct held_stderr *h)
 
 /* ==== Entry point ==== */
 
-/* The folder of path, for the library's temporary files; caller frees. */
-static char *folder_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (!slash)
-		return xstrdup(".");
-	return slash == path ? xstrdup("/") :
-	       xstrndup(path, (size_t)(slash - path));
-}
-
 /* The workbook, from an empty file at path to its close. */
 static int write_book(struct writer *w, const char *path,
 		      const char *const *const *rows, long group_col)
 {
-	char *dir = folder_of(w->opt->name ? w->opt->name : path);
-	lxw_workbook_options lo = { .constant_memory = LXW_TRUE,
-				    .tmpdir = dir };
+	lxw_workbook_options lo = { .constant_memory = LXW_TRUE };
 	struct held_stderr held;
 	lxw_error err;
 	int ret = -1;
@@ -815,7 +802,6 @@ out:
 		}
 	}
 	release_stderr(&held);
-	free(dir);
 	return ret;
 }
 

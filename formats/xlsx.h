@@ -19,9 +19,7 @@ struct xlsx_options {
 				      * "2026-09-03 08:14 UTC"; other text
 				      * as given */
 	const char *name;            /* the file as messages name it (the
-				      * final name); NULL for path. The
-				      * library's temporary files go in its
-				      * folder */
+				      * final name); NULL for path */
 	const char *const *columns;  /* the columns to write, by name, in
 				      * order; those the records lack are
 				      * left out; NULL: every column */
