@@ -2,7 +2,7 @@
 # both install missing Debian packages first (make deps), then build.
 
 CC      ?= cc
-PKGS    := sqlite3 libsodium inih libqrencode zlib libdeflate
+PKGS    := sqlite3 libsodium inih libqrencode zlib xlsxwriter
 # libcsv and libharu ship no pkg-config file in Debian: linked by name.
 # libcurl is not linked: core/smtp.c loads libcurl.so.4 (libcurl4, which
 # libcurl4-openssl-dev brings with the header) when send needs it.
@@ -17,7 +17,8 @@ LDLIBS  += $(PKG_LIBS) $(LIBS_NOPC) -lpthread -lm
 # Debian packages: build dependencies, then what tests and run use.
 DEB_BUILD := build-essential pkg-config libcsv-dev libsodium-dev \
              libsqlite3-dev libinih-dev libhpdf-dev \
-             libqrencode-dev libcurl4-openssl-dev zlib1g-dev libdeflate-dev \
+             libqrencode-dev libcurl4-openssl-dev zlib1g-dev \
+             libxlsxwriter-dev \
              fonts-dejavu-core fonts-wqy-microhei
 DEB_TEST  := sqlite3 python3 python3-openpyxl python3-pypdf poppler-utils \
              qpdf python3-aiosmtpd valgrind time util-linux strace

@@ -387,6 +387,44 @@ static void handle_run(struct loader *l, const char *key, const char *v)
 		bad(l, "[run]: unknown key '%s'", key);
 }
 
+/*
+ * The columns of the record stream regenerate, reset and run write: what
+ * [output] xlsx_columns may name. The default is what a teacher uses;
+ * the title row of each sheet carries the site, batch and time.
+ */
+static const char *const stream_columns[] = {
+	"username", "forename", "surname", "external_id", "user_type",
+	"group", "born_day", "email", "email_verified", "claimed", "site",
+	"batch", "version", "generated_at", "expires", "password",
+};
+#define XLSX_COLUMNS "forename, surname, username, password, group, " \
+		     "born_day, expires"
+
+/* xlsx_columns: names of the stream, or "*" for every column. */
+static void set_xlsx_columns(struct loader *l, const char *v)
+{
+	struct config *c = l->c;
+
+	split_list(v, &c->xlsx_columns, &c->nxlsx_columns);
+	c->xlsx_all = c->nxlsx_columns == 1 &&
+		      strcmp(c->xlsx_columns[0], "*") == 0;
+	if (c->xlsx_all)
+		return;
+	if (c->nxlsx_columns == 0)
+		bad(l, "xlsx_columns: no column named");
+	for (size_t i = 0; i < c->nxlsx_columns; i++) {
+		size_t k = 0;
+
+		while (k < ARRAY_SIZE(stream_columns) &&
+		       strcmp(stream_columns[k], c->xlsx_columns[i]) != 0)
+			k++;
+		if (k == ARRAY_SIZE(stream_columns))
+			bad(l, "xlsx_columns: '%s' is not a column of the "
+			    "records (%s, ...; or * for all)",
+			    c->xlsx_columns[i], XLSX_COLUMNS);
+	}
+}
+
 static void handle_output(struct loader *l, const char *key, const char *v)
 {
 	struct config *c = l->c;
@@ -424,6 +462,8 @@ static void handle_output(struct loader *l, const char *key, const char *v)
 			set_str(&c->qr, v);
 	} else if (strcmp(key, "sort") == 0) {
 		set_str(&c->sort, v);
+	} else if (strcmp(key, "xlsx_columns") == 0) {
+		set_xlsx_columns(l, v);
 	} else {
 		bad(l, "[output]: unknown key '%s'", key);
 	}
@@ -689,6 +729,8 @@ struct config *config_load(const char *path)
 		c->sort = xstrdup("group, surname, forename");
 	if (!c->strips_per_page)
 		c->strips_per_page = 8;
+	if (!c->xlsx_columns)
+		split_list(XLSX_COLUMNS, &c->xlsx_columns, &c->nxlsx_columns);
 	if (!c->rejects_dir)
 		c->rejects_dir = xstrdup(c->out_dir);
 	if (!c->words_file)
@@ -755,6 +797,7 @@ void config_free(struct config *c)
 	free(c->paper);
 	free(c->qr);
 	free(c->sort);
+	free_list(c->xlsx_columns, c->nxlsx_columns);
 	free(c->queue_dir);
 	free(c->smtp_url);
 	free(c->smtp_credentials);

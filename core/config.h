@@ -71,6 +71,9 @@ struct config {
 	int strips_per_page;
 	char *qr;                /* "none", "username" or "login" */
 	char *sort;              /* columns, e.g. "group, surname, forename" */
+	char **xlsx_columns;     /* the workbook's columns, of the stream */
+	size_t nxlsx_columns;
+	int xlsx_all;            /* xlsx_columns = *: every column */
 	/* [email] */
 	char *queue_dir;          /* Maildir-style: tmp/, new/, cur/ */
 	char *smtp_url;           /* smtp:// or smtps:// */

@@ -430,6 +430,9 @@ static int write_file(struct ctx *ctx, const struct emit_opts *o,
 		struct xlsx_options xo = {
 			.site_name = ctx->site->name,
 			.name = path,
+			.columns = ctx->cfg->xlsx_all ? NULL :
+				   (const char *const *)ctx->cfg->xlsx_columns,
+			.ncolumns = ctx->cfg->nxlsx_columns,
 		};
 		long v = column(t, "version"), g = column(t, "generated_at");
 		long site = column(t, "site");

@@ -23,9 +23,6 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <zlib.h>
-/* Not used here: formats/xlsx.c, which calls libdeflate itself for the
- * parts it deflates whole, finds its header through this one. */
-#include <libdeflate.h>
 
 #include "core/util.h"
 

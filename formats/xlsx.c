@@ -3,60 +3,57 @@
  * (site, group, batch version, generation time), a bold header row kept
  * in view and filtered, then one row per user, every value a string.
  *
- * The workbook is written here, not by libxlsxwriter: an XLSX file is a
- * zip of a few XML parts, and for 100,000 users almost all of it is one
- * XML text of 90 MB. libxlsxwriter 1.1.4 formats every cell with fprintf
- * into a temporary file and deflates the parts at zlib's default level on
- * one core when the workbook is closed (1.6 s for 95,000 users). Here
- * the XML of a part is made in memory and deflated by libdeflate at its
- * fastest level, whole, up to WHOLE_MAX bytes (a sheet of about 25,000
- * users); a larger part goes in pieces of 256 KiB to a second thread
- * (formats/deflate) that deflates them with zlib as one stream while the
- * next piece is made, so memory stays bounded whatever the batch. The
- * file is written once, front to back. The parts and their XML are the
- * ones libxlsxwriter
- * writes (without its theme, which nothing here refers to); zip entries
- * carry their sizes and CRC in their local headers, filled in when each
- * entry is done, as Excel's own files do. A workbook over 4 GiB (zip64)
- * is refused.
+ * libxlsxwriter writes the workbook, in constant_memory mode: each row
+ * goes to a temporary file as soon as the next begins, so memory stays
+ * bounded whatever the batch. Its temporary files are made 0600 in the
+ * system's temporary folder, not beside the output: the library unlinks
+ * each only after it has made it, and a kill in between would leave an
+ * empty file among the lists, which must hold complete files only.
  *
- * The input is checked in full before the file is touched: a workbook
- * that fails halfway is worthless. Invalid UTF-8, which would make a file
- * Excel refuses, fails the whole call, naming the row and column; it is
- * not replaced with U+FFFD, as a list of passwords with altered names is
- * worse than none.
+ * tempass keeps only what the library does not do. The input is checked
+ * in full before anything is written: invalid UTF-8, which would make a
+ * file Excel refuses, fails the whole call, naming the row and column (a
+ * list of passwords with altered names is worse than none). Sheet names
+ * are made valid and unique ignoring case beyond ASCII (towlower_l() with
+ * a C.UTF-8 locale object; the process locale is never set; the library
+ * compares ASCII only). A value longer than a cell holds is cut at a
+ * character, with a warning (the library refuses it). U+FFFE and U+FFFF,
+ * which XML cannot hold, and text that Excel would decode as an escape
+ * (_x0041_) become _xHHHH_ escapes; the library escapes the control
+ * characters itself. Values are written with worksheet_write_string()
+ * only: a name such as =HYPERLINK(...) stays text.
  *
- * Sheet names are made valid and unique ignoring case beyond ASCII
- * (towlower_l() with a C.UTF-8 locale object; the process locale is never
- * set); a value longer than a cell holds is cut with a warning; the
- * characters XML cannot hold (controls, U+FFFE, U+FFFF) and text that
- * Excel would decode as an escape (_x0041_) are written as _xHHHH_
- * escapes, so Excel shows the value as given.
+ * libxlsxwriter prints its own errors on standard error and does not
+ * check its writes to its temporary files. Standard error is held while
+ * it runs, so an error is reported once, here; and each sheet's temporary
+ * file is flushed and checked before the workbook is closed.
  */
 #include "formats/xlsx.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
-#include <stdarg.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 #include <wctype.h>
-#include <zlib.h>
+#include <xlsxwriter.h>
 
 #include "core/hmap.h"
 #include "core/util.h"
-#include "formats/deflate.h"
 
 /* Limits of Excel, in UTF-16 code units where they count characters. */
 #define SHEET_NAME_MAX 31
 #define CELL_MAX 32767
 #define SHEET_ROWS 1048576
 #define SHEET_COLS 16384
+/* libxlsxwriter's limit on a string, in code points as given to it. */
+#define LIB_STR_MAX 32767
 
 #define HEAD_ROWS 2             /* the title row and the header row */
 #define WIDTH_MIN 6.0
@@ -67,45 +64,8 @@
 #define EMPTY_GROUP_NAME "Group"
 #define UNGROUPED_NAME "Users"
 
-/* Cell styles, as numbered in styles.xml. */
-#define STYLE_TITLE "1"
-#define STYLE_HEADER "2"
-#define STYLE_MONO "3"
-
-/*
- * A part of up to WHOLE_MAX bytes of XML (a sheet of up to about 25,000
- * users) is deflated whole by libdeflate, in half zlib's time; a larger
- * one is handed to the deflating thread in pieces of about PIECE bytes,
- * which zlib deflates as one stream, so memory stays bounded whatever the
- * size of a group.
- */
-#define WHOLE_MAX (24 << 20)
-/* Bytes of XML around a cell's value and a row's cells, about. */
-#define CELL_XML 64
-#define ROW_XML 32
-#define PIECE (256 * 1024)
-#define ZIP_MAX 0xFFFFFFFFu     /* beyond it a zip needs zip64 */
-
-#define XML_DECL "<?xml version=\"1.0\" encoding=\"UTF-8\" " \
-		 "standalone=\"yes\"?>\n"
-#define NS_MAIN "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-#define NS_REL "http://schemas.openxmlformats.org/officeDocument/2006/" \
-	       "relationships"
-#define NS_PKG_REL "http://schemas.openxmlformats.org/package/2006/" \
-		   "relationships"
-
-/* One file in the zip. */
-struct part {
-	char name[48];
-	uint32_t crc;           /* of the XML, as made */
-	uint64_t size;          /* of the XML */
-	uint64_t csize;         /* deflated */
-	uint64_t offset;        /* of its local header in the file */
-};
-
 struct sheet {
 	const char *name;       /* valid, unique; in the writer's arena */
-	const char *folded;     /* the name case-folded, for sorting */
 	size_t start, end;      /* its rows */
 };
 
@@ -113,27 +73,14 @@ struct writer {
 	const char *shown;      /* the file as messages name it */
 	const struct xlsx_options *opt;
 	const char *const *cols;
-	size_t ncols;
+	size_t *pick;           /* the stream's columns written, in order */
+	size_t npick;
 	long password_col;
 
-	FILE *out;
-	int failed;             /* an error was reported */
-	uint64_t pos;           /* bytes written to out */
-	struct part *parts;
-	size_t nparts;
-	struct part *open;      /* the part being made, or NULL */
-	struct part *writing;   /* the part the sink is writing */
-	struct deflater z;
-	struct sbuf xml;        /* the open part's XML not yet queued */
-	int streaming;          /* the open part goes in pieces (zlib) */
-	size_t bytes;           /* about the XML of the sheet measured */
-	struct libdeflate_compressor *ld;  /* whole parts, on this thread */
-	unsigned char *zout;    /* a whole part deflated */
-	size_t zout_cap;
-
+	lxw_workbook *wb;
+	lxw_format *f_title, *f_header, *f_mono;
 	struct sheet *sheets;
 	size_t nsheets;
-	char (*col_ref)[4];     /* "A" ... "XFD" per column */
 
 	locale_t ctype;         /* C.UTF-8 for case folding, or 0 */
 	struct hmap used;       /* case-folded names of the sheets so far */
@@ -142,6 +89,8 @@ struct writer {
 	double *widths;
 	struct sbuf name;
 	struct sbuf text;
+	struct sbuf cell;       /* a value escaped or cut: may hold a
+				 * password, wiped */
 };
 
 /* ==== UTF-8 helpers ==== */
@@ -383,33 +332,68 @@ static size_t group_end(const char *const *const *rows, size_t nrows,
 	return end;
 }
 
-/* Everything that would make a broken workbook, before any file is made. */
+/*
+ * The columns to write: opt->columns that the stream has, in that order,
+ * or every column when opt->columns is NULL.
+ */
+static int pick_columns(struct writer *w, size_t ncols)
+{
+	const struct xlsx_options *opt = w->opt;
+	size_t i, c;
+
+	w->pick = xcalloc(opt->columns ? opt->ncolumns : ncols,
+			  sizeof(*w->pick));
+	if (!opt->columns) {
+		for (c = 0; c < ncols; c++)
+			w->pick[w->npick++] = c;
+		return 0;
+	}
+	for (i = 0; i < opt->ncolumns; i++)
+		for (c = 0; c < ncols; c++)
+			if (w->cols[c] && strcmp(w->cols[c],
+						 opt->columns[i]) == 0) {
+				w->pick[w->npick++] = c;
+				break;
+			}
+	if (w->npick == 0) {
+		errorf("cannot write workbook '%s': the records have none of "
+		       "its columns (%s, ...)", w->shown, opt->columns[0]);
+		return -1;
+	}
+	return 0;
+}
+
+/* Everything that would make a broken workbook, before any file is made:
+ * the columns written and the group column, which names the sheets. */
 static int check_input(struct writer *w, const char *const *const *rows,
 		       size_t nrows, long group_col)
 {
 	const struct xlsx_options *opt = w->opt;
-	size_t r, c, start, end;
+	size_t r, i, start, end;
 
-	if (w->ncols > SHEET_COLS) {
+	if (w->npick > SHEET_COLS) {
 		errorf("cannot write workbook '%s': %zu columns; a sheet "
-		       "holds at most %d", w->shown, w->ncols, SHEET_COLS);
+		       "holds at most %d", w->shown, w->npick, SHEET_COLS);
 		return -1;
 	}
 	if (check_text(w, "the site name", opt->site_name) ||
 	    check_text(w, "the batch version", opt->version) ||
 	    check_text(w, "the generation time", opt->generated_at))
 		return -1;
-	for (c = 0; c < w->ncols; c++) {
-		if (w->cols[c] && !utf8_valid(w->cols[c],
-					      strlen(w->cols[c]))) {
+	for (i = 0; i < w->npick; i++) {
+		const char *name = w->cols[w->pick[i]];
+
+		if (name && !utf8_valid(name, strlen(name))) {
 			errorf("cannot write workbook '%s': name of column "
-			       "%zu is not valid UTF-8", w->shown, c + 1);
+			       "%zu is not valid UTF-8", w->shown,
+			       w->pick[i] + 1);
 			return -1;
 		}
 	}
 	for (r = 0; r < nrows; r++) {
-		for (c = 0; c < w->ncols; c++) {
-			const char *v = rows[r][c];
+		for (i = 0; i <= w->npick; i++) {
+			long c = i < w->npick ? (long)w->pick[i] : group_col;
+			const char *v = c >= 0 ? rows[r][c] : NULL;
 
 			if (v && !utf8_valid(v, strlen(v))) {
 				errorf("cannot write workbook '%s': row %zu, "
@@ -433,366 +417,98 @@ static int check_input(struct writer *w, const char *const *const *rows,
 	return 0;
 }
 
-/* ==== Zip ==== */
-
-/* 1980-01-01 00:00, the date libxlsxwriter gives every entry: a
- * workbook depends on its batch only. */
-#define DOS_DATE 0x0021
-#define DOS_TIME 0x0000
-
-static void put16(unsigned char *p, unsigned v)
-{
-	p[0] = (unsigned char)(v & 0xFF);
-	p[1] = (unsigned char)(v >> 8 & 0xFF);
-}
-
-static void put32(unsigned char *p, uint64_t v)
-{
-	put16(p, (unsigned)(v & 0xFFFF));
-	put16(p + 2, (unsigned)(v >> 16 & 0xFFFF));
-}
-
-/* Reports the first failure only; every later call just says -1. */
-static int failed(struct writer *w, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int failed(struct writer *w, const char *fmt, ...)
-{
-	struct sbuf sb = SBUF_INIT;
-	va_list ap;
-
-	if (w->failed)
-		return -1;
-	w->failed = 1;
-	util_write_failed(errno);
-	va_start(ap, fmt);
-	sbuf_vaddf(&sb, fmt, ap);
-	va_end(ap);
-	errorf("cannot write workbook '%s': %s", w->shown, sbuf_str(&sb));
-	sbuf_release(&sb);
-	return -1;
-}
-
-static int too_big(struct writer *w)
-{
-	return failed(w, "over 4 GiB, more than a workbook written here "
-		      "holds");
-}
-
-static int out_write(struct writer *w, const void *p, size_t n)
-{
-	if (n && fwrite(p, 1, n, w->out) != n)
-		return failed(w, "%s", strerror(errno ? errno : EIO));
-	w->pos += n;
-	return 0;
-}
-
-/* The local header of p, as it stands (30 bytes). */
-static void local_header(unsigned char h[30], const struct part *p)
-{
-	put32(h, 0x04034b50);
-	put16(h + 4, 20);               /* needs zip 2.0: deflate */
-	put16(h + 6, 0);                /* no flags */
-	put16(h + 8, Z_DEFLATED);
-	put16(h + 10, DOS_TIME);
-	put16(h + 12, DOS_DATE);
-	put32(h + 14, p->crc);
-	put32(h + 18, p->csize);
-	put32(h + 22, p->size);
-	put16(h + 26, (unsigned)strlen(p->name));
-	put16(h + 28, 0);               /* no extra field */
-}
-
-/* Fills in the CRC and sizes of a finished entry. */
-static int patch_header(struct writer *w, const struct part *p)
-{
-	unsigned char h[30];
-
-	if (p->csize > ZIP_MAX || p->offset > ZIP_MAX)
-		return too_big(w);
-	local_header(h, p);
-	if (fflush(w->out) != 0 ||
-	    pwrite(fileno(w->out), h + 14, 12, (off_t)p->offset + 14) != 12)
-		return failed(w, "%s", strerror(errno ? errno : EIO));
-	return 0;
-}
-
-/*
- * The deflater's sink: writes each deflated piece of a part, after the
- * part's local header when it is the first, and completes the header
- * when it is the last.
- */
-static int sink(void *ctx, struct zjob *j)
-{
-	struct writer *w = ctx;
-	struct part *p = j->tag;
-
-	if (j->zerr)
-		return failed(w, "zlib error %d", j->zerr);
-	if (p != w->writing) {
-		unsigned char h[30];
-		struct part blank = *p;
-
-		/* CRC and sizes are filled in when the part is done. */
-		blank.crc = 0;
-		blank.csize = blank.size = 0;
-		local_header(h, &blank);
-		w->writing = p;
-		p->offset = w->pos;
-		p->csize = 0;
-		if (out_write(w, h, sizeof(h)) ||
-		    out_write(w, p->name, strlen(p->name)))
-			return -1;
-	}
-	if (out_write(w, j->out, j->out_len))
-		return -1;
-	p->csize += j->out_len;
-	return j->last ? patch_header(w, p) : 0;
-}
-
-/* The central directory and its end record, after the last part. */
-static int finish_zip(struct writer *w)
-{
-	struct sbuf cd = SBUF_INIT;
-	uint64_t start = w->pos;
-	unsigned char h[46], e[22];
-	int rc;
-
-	for (size_t i = 0; i < w->nparts; i++) {
-		const struct part *p = &w->parts[i];
-
-		unsigned char l[30];
-
-		/* From "version needed" to "extra field length" a central
-		 * header repeats the local one. */
-		local_header(l, p);
-		put32(h, 0x02014b50);
-		put16(h + 4, 20);       /* made by zip 2.0, MS-DOS */
-		memcpy(h + 6, l + 4, 26);
-		put16(h + 32, 0);       /* no comment */
-		put16(h + 34, 0);       /* disk 0 */
-		put16(h + 36, 0);       /* internal attributes */
-		put32(h + 38, 0);       /* external attributes */
-		put32(h + 42, p->offset);
-		sbuf_add(&cd, h, sizeof(h));
-		sbuf_addstr(&cd, p->name);
-	}
-	if (start > ZIP_MAX || cd.len > ZIP_MAX) {
-		sbuf_release(&cd);
-		return too_big(w);
-	}
-	put32(e, 0x06054b50);
-	put16(e + 4, 0);                /* this disk */
-	put16(e + 6, 0);                /* the directory's disk */
-	put16(e + 8, (unsigned)w->nparts);
-	put16(e + 10, (unsigned)w->nparts);
-	put32(e + 12, cd.len);
-	put32(e + 16, start);
-	put16(e + 20, 0);               /* no comment */
-	rc = out_write(w, cd.buf, cd.len) || out_write(w, e, sizeof(e)) ?
-	     -1 : 0;
-	sbuf_release(&cd);
-	return rc;
-}
-
-/* ==== Parts ==== */
-
-#define X(w, lit) sbuf_add(&(w)->xml, lit, sizeof(lit) - 1)
-
-static void begin_part(struct writer *w, const char *name)
-{
-	struct part *p = &w->parts[w->nparts++];
-
-	snprintf(p->name, sizeof(p->name), "%s", name);
-	p->crc = 0;
-	w->open = p;
-	w->streaming = 0;
-	/* The last part's XML held passwords; only what it used: wiping
-	 * the whole room would bring in pages never written. */
-	if (w->xml.buf)
-		explicit_bzero(w->xml.buf, w->xml.len);
-	sbuf_reset(&w->xml);
-}
-
-/* Hands the XML made so far to the deflating thread. */
-static int queue_piece(struct writer *w, int last)
-{
-	struct part *p = w->open;
-
-	/* libdeflate's CRC-32 uses the carry-less multiply of the
-	 * processor: a tenth of zlib's time here. */
-	if (w->xml.len)
-		p->crc = libdeflate_crc32(p->crc, w->xml.buf, w->xml.len);
-	p->size += w->xml.len;
-	if (p->size > ZIP_MAX)
-		return too_big(w);
-	w->streaming = 1;
-	return deflater_queue(&w->z, &w->xml, p, last);
-}
-
-/*
- * After each row: a part that outgrows WHOLE_MAX starts going out in
- * pieces.
- */
-static int piece_done(struct writer *w)
-{
-	if (w->xml.len >= (w->streaming ? PIECE : WHOLE_MAX))
-		return queue_piece(w, 0);
-	return 0;
-}
-
-/* The open part deflated whole and written, after what is queued. */
-static int write_whole(struct writer *w)
-{
-	struct part *p = w->open;
-	size_t bound = libdeflate_deflate_compress_bound(w->ld, w->xml.len);
-	unsigned char h[30];
-
-	if (deflater_flush(&w->z))
-		return -1;
-	if (w->zout_cap < bound) {
-		free(w->zout);      /* wiped after each part */
-		w->zout = xmalloc(bound);
-		w->zout_cap = bound;
-	}
-	p->crc = libdeflate_crc32(0, w->xml.buf, w->xml.len);
-	p->size = w->xml.len;
-	p->csize = libdeflate_deflate_compress(w->ld, w->xml.buf, w->xml.len,
-					       w->zout, w->zout_cap);
-	if (p->csize == 0)
-		return failed(w, "cannot deflate part '%s'", p->name);
-	if (p->size > ZIP_MAX || p->csize > ZIP_MAX)
-		return too_big(w);
-	p->offset = w->pos;
-	local_header(h, p);
-	if (out_write(w, h, sizeof(h)) ||
-	    out_write(w, p->name, strlen(p->name)) ||
-	    out_write(w, w->zout, p->csize))
-		return -1;
-	explicit_bzero(w->zout, p->csize);
-	return 0;
-}
-
-static int end_part(struct writer *w)
-{
-	int rc = w->streaming ? queue_piece(w, 1) : write_whole(w);
-
-	w->open = NULL;
-	return rc;
-}
-
-/* s escaped for XML text or an attribute value. */
-static void x_esc(struct writer *w, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': X(w, "&amp;"); break;
-		case '<': X(w, "&lt;"); break;
-		case '>': X(w, "&gt;"); break;
-		case '"': X(w, "&quot;"); break;
-		default: sbuf_addch(&w->xml, *s);
-		}
-	}
-}
-
 /* ==== Cells ==== */
 
 /*
- * The bytes after which a value needs more than copying: XML's markup,
- * control characters but tab and line feed (XML cannot hold them; a
- * carriage return would be read as a line feed), '_' (the start of what
- * Excel reads as an escape) and the lead byte of U+FFFE and U+FFFF.
+ * The bytes after which a value needs more than handing over: '_' (the
+ * start of what Excel reads as an escape) and the lead byte of U+FFFE
+ * and U+FFFF.
  */
-static const unsigned char special[256] = {
-	[0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1,
-	[0x06] = 1, [0x07] = 1, [0x08] = 1, [0x0B] = 1, [0x0C] = 1,
-	[0x0D] = 1, [0x0E] = 1, [0x0F] = 1, [0x10] = 1, [0x11] = 1,
-	[0x12] = 1, [0x13] = 1, [0x14] = 1, [0x15] = 1, [0x16] = 1,
-	[0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1A] = 1, [0x1B] = 1,
-	[0x1C] = 1, [0x1D] = 1, [0x1E] = 1, [0x1F] = 1,
-	['&'] = 1, ['<'] = 1, ['>'] = 1, ['_'] = 1, [0xEF] = 1,
-};
-
-static int is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n';
-}
+static const unsigned char special[256] = { ['_'] = 1, [0xEF] = 1 };
 
 /*
- * Writes v escaped for XML and for Excel, cut to what a cell holds
- * (CELL_MAX UTF-16 units as shown). Returns 1 when it cut.
+ * v as Excel is to show it, into w->cell: escaped where the library
+ * does not, cut to what a cell holds (CELL_MAX UTF-16 units as shown, and
+ * the library's own limit on what it is given). Returns 1 when it cut.
  */
-static int put_escaped(struct writer *w, const char *v)
+static int escape_cell(struct writer *w, const char *v)
 {
-	size_t shown = 0;
+	size_t shown = 0, given = 0, add;
 	unsigned cp;
-	int n;
+	int n, esc;
 
+	if (w->cell.buf)
+		explicit_bzero(w->cell.buf, w->cell.len);
+	sbuf_reset(&w->cell);
 	while (*v) {
 		n = utf8_decode(v, &cp);
-		if (shown + units(cp) > CELL_MAX)
+		esc = cp == 0xFFFE || cp == 0xFFFF;
+		/* "_x0041_" is kept as text by escaping its '_'. */
+		if (looks_escaped(v))
+			cp = '_', esc = 1;
+		add = esc ? strlen("_x0000_") : 1;
+		if (shown + units(cp) > CELL_MAX || given + add > LIB_STR_MAX)
 			return 1;
 		shown += units(cp);
-		if (cp == '&')
-			X(w, "&amp;");
-		else if (cp == '<')
-			X(w, "&lt;");
-		else if (cp == '>')
-			X(w, "&gt;");
-		else if ((cp < 0x20 && cp != '\t' && cp != '\n') ||
-			 cp == 0xFFFE || cp == 0xFFFF || looks_escaped(v))
-			sbuf_addf(&w->xml, "_x%04X_", cp);
+		given += add;
+		if (esc)
+			sbuf_addf(&w->cell, "_x%04X_", cp);
 		else
-			sbuf_add(&w->xml, v, (size_t)n);
-		v += n;
+			sbuf_add(&w->cell, v, (size_t)n);
+		v += esc && cp == '_' ? 1 : n;
 	}
 	return 0;
 }
 
 /*
- * Writes one string cell at column col of the row whose number (as text)
- * is row; style is one of STYLE_* or NULL. rec is the record the value
- * comes from (1 for rows[0]), or 0 for the title and header rows: it
- * names the cell in the warning when the value is cut.
+ * Writes one string cell; fmt is one of the writer's formats or NULL.
+ * rec is the record the value comes from (1 for rows[0]), or 0 for the
+ * title and header rows: it names the cell in the warning when the value
+ * is cut. Widens column col (of those written) to fit the value.
  */
-static void put(struct writer *w, size_t col, const char *row,
-		size_t row_len, const char *v, const char *style, size_t rec)
+static int put(struct writer *w, lxw_worksheet *ws, lxw_row_t row,
+	       size_t col, const char *v, lxw_format *fmt, size_t rec)
 {
 	const unsigned char *p;
 	size_t len;
+	lxw_error err;
 
 	if (!v || !*v)
-		return;
-	X(w, "<c r=\"");
-	sbuf_addstr(&w->xml, w->col_ref[col]);
-	sbuf_add(&w->xml, row, row_len);
-	if (style) {
-		X(w, "\" s=\"");
-		sbuf_addstr(&w->xml, style);
-	}
-	X(w, "\" t=\"inlineStr\"><is><t");
+		return 0;
 	for (p = (const unsigned char *)v; !special[*p] && *p; p++)
 		;
 	len = (size_t)(p - (const unsigned char *)v) + strlen((const char *)p);
-	if (is_space(v[0]) || is_space(v[len - 1]))
-		X(w, " xml:space=\"preserve\"");
-	X(w, ">");
-	if (!*p && len <= CELL_MAX) {
-		/* The common value: copied as it is. */
-		sbuf_add(&w->xml, v, len);
-	} else if (put_escaped(w, v)) {
-		if (rec)
-			warnf("'%s': row %zu, column '%s': value cut to the "
-			      "%d characters a cell holds", w->shown, rec,
-			      w->cols[col] ? w->cols[col] : "", CELL_MAX);
-		else
-			warnf("'%s': heading cut to the %d characters a cell "
-			      "holds", w->shown, CELL_MAX);
+	if (rec && (double)len + 1 > w->widths[col] &&
+	    w->widths[col] < WIDTH_MAX) {
+		/* Bytes bound characters: most values need no count. */
+		double chars = (double)utf8_len(v) + 1;
+
+		if (chars > w->widths[col])
+			w->widths[col] = chars;
 	}
-	X(w, "</t></is></c>");
+	if (*p || len > CELL_MAX) {
+		if (escape_cell(w, v)) {
+			if (rec)
+				warnf("'%s': row %zu, column '%s': value cut "
+				      "to the %d characters a cell holds",
+				      w->shown, rec,
+				      w->cols[w->pick[col]] ?
+				      w->cols[w->pick[col]] : "", CELL_MAX);
+			else
+				warnf("'%s': heading cut to the %d characters "
+				      "a cell holds", w->shown, CELL_MAX);
+		}
+		v = sbuf_str(&w->cell);
+	}
+	err = worksheet_write_string(ws, row, (lxw_col_t)col, v, fmt);
+	if (err != LXW_NO_ERROR) {
+		errorf("cannot write workbook '%s': %s", w->shown,
+		       lxw_strerror(err));
+		return -1;
+	}
+	return 0;
 }
 
-/* ==== Sheets ==== */
 
 /* "2026-09-03T08:14:00Z" as "2026-09-03 08:14 UTC"; other text as is. */
 static void add_time(struct sbuf *sb, const char *when)
@@ -834,153 +550,15 @@ static const char *title(struct writer *w, const char *group)
 	return sbuf_str(sb);
 }
 
-/* Widths in characters from the header and the rows of one group. */
-static void measure(struct writer *w, const char *const *const *rows,
-		    size_t start, size_t end)
-{
-	size_t r, c, len;
 
-	w->bytes = 4096 + (end - start) * ROW_XML;
-	for (c = 0; c < w->ncols; c++) {
-		const char *h = w->cols[c] ? w->cols[c] : "";
-
-		w->widths[c] = (double)(utf16_len(h) + FILTER_BUTTON);
-	}
-	for (r = start; r < end; r++) {
-		for (c = 0; c < w->ncols; c++) {
-			const char *v = rows[r][c];
-
-			if (!v)
-				continue;
-			/* Bytes bound characters: most values need no
-			 * count. */
-			len = strlen(v);
-			w->bytes += len + CELL_XML;
-			if ((double)len + 1 <= w->widths[c] ||
-			    w->widths[c] >= WIDTH_MAX)
-				continue;
-			len = utf8_len(v) + 1;
-			if ((double)len > w->widths[c])
-				w->widths[c] = (double)len;
-		}
-	}
-	for (c = 0; c < w->ncols; c++) {
-		if (w->widths[c] < WIDTH_MIN)
-			w->widths[c] = WIDTH_MIN;
-		if (w->widths[c] > WIDTH_MAX)
-			w->widths[c] = WIDTH_MAX;
-		/* Monospace is wider than the default proportional font. */
-		if ((long)c == w->password_col)
-			w->widths[c] *= 1.2;
-	}
-}
-
-/*
- * A width in characters as Excel stores it: whole pixels at 7 to the
- * digit of the default font plus 5 of padding, in 256ths of a digit.
- */
-static double stored_width(double chars)
-{
-	double pixels = (double)(unsigned)(chars * 7 + 0.5) + 5;
-
-	return (double)(unsigned)(pixels / 7 * 256) / 256;
-}
-
-/* Column c as a cell reference: "A", ..., "Z", "AA", ..., "XFD". */
-static void col_name(char out[4], size_t c)
-{
-	char rev[4];
-	size_t n = 0, i;
-
-	c++;
-	while (c && n < 3) {
-		rev[n++] = (char)('A' + (c - 1) % 26);
-		c = (c - 1) / 26;
-	}
-	for (i = 0; i < n; i++)
-		out[i] = rev[n - 1 - i];
-	out[n] = '\0';
-}
-
-static void start_row(struct writer *w, char *num, size_t *len, size_t r)
-{
-	*len = (size_t)snprintf(num, 24, "%zu", r);
-	X(w, "<row r=\"");
-	sbuf_add(&w->xml, num, *len);
-	X(w, "\">");
-}
-
-/* The part of sheet k: its settings, title and header, then its rows. */
-static int write_sheet(struct writer *w, size_t k,
-		       const char *const *const *rows, long group_col)
-{
-	const struct sheet *s = &w->sheets[k];
-	const char *group = group_col >= 0 && s->start < s->end ?
-			    value(rows, s->start, group_col) : NULL;
-	const char *last_col = w->col_ref[w->ncols - 1];
-	size_t last = HEAD_ROWS + (s->end - s->start), r, c, len;
-	char name[48], num[24];
-
-	snprintf(name, sizeof(name), "xl/worksheets/sheet%zu.xml", k + 1);
-	begin_part(w, name);
-	measure(w, rows, s->start, s->end);
-	/* One allocation of the size the sheet will have, when it is to
-	 * be deflated whole: doubling up to it left copies behind. */
-	if (w->bytes <= WHOLE_MAX && w->bytes > w->xml.cap)
-		sbuf_grow(&w->xml, w->bytes - w->xml.len);
-	X(w, XML_DECL "<worksheet xmlns=\"" NS_MAIN "\" xmlns:r=\"" NS_REL
-	  "\"><sheetPr><pageSetUpPr fitToPage=\"1\"/></sheetPr>");
-	sbuf_addf(&w->xml, "<dimension ref=\"A1:%s%zu\"/>", last_col, last);
-	/* The title and header rows stay in view. */
-	sbuf_addf(&w->xml, "<sheetViews><sheetView %sworkbookViewId=\"0\">"
-		  "<pane ySplit=\"%d\" topLeftCell=\"A%d\" "
-		  "activePane=\"bottomLeft\" state=\"frozen\"/>"
-		  "<selection pane=\"bottomLeft\"/></sheetView></sheetViews>",
-		  k == 0 ? "tabSelected=\"1\" " : "", HEAD_ROWS,
-		  HEAD_ROWS + 1);
-	X(w, "<sheetFormatPr defaultRowHeight=\"15\"/><cols>");
-	for (c = 0; c < w->ncols; c++)
-		sbuf_addf(&w->xml, "<col min=\"%zu\" max=\"%zu\" "
-			  "width=\"%.16g\" customWidth=\"1\"/>", c + 1, c + 1,
-			  stored_width(w->widths[c]));
-	X(w, "</cols><sheetData>");
-
-	start_row(w, num, &len, 1);
-	put(w, 0, num, len, title(w, group), STYLE_TITLE, 0);
-	X(w, "</row>");
-	start_row(w, num, &len, 2);
-	for (c = 0; c < w->ncols; c++)
-		put(w, c, num, len, w->cols[c], STYLE_HEADER, 0);
-	X(w, "</row>");
-	for (r = s->start; r < s->end; r++) {
-		start_row(w, num, &len, HEAD_ROWS + 1 + (r - s->start));
-		for (c = 0; c < w->ncols; c++)
-			put(w, c, num, len, rows[r][c],
-			    (long)c == w->password_col ? STYLE_MONO : NULL,
-			    r + 1);
-		X(w, "</row>");
-		if (piece_done(w))
-			return -1;
-	}
-
-	X(w, "</sheetData>");
-	/* Filtered from the header row; every printed page repeats the
-	 * title and header (workbook.xml), landscape, one page wide. */
-	sbuf_addf(&w->xml, "<autoFilter ref=\"A%d:%s%zu\"/>", HEAD_ROWS,
-		  last_col, last);
-	X(w, "<pageMargins left=\"0.7\" right=\"0.7\" top=\"0.75\" "
-	  "bottom=\"0.75\" header=\"0.3\" footer=\"0.3\"/>"
-	  "<pageSetup fitToHeight=\"0\" orientation=\"landscape\"/>"
-	  "</worksheet>");
-	return end_part(w);
-}
+/* ==== Sheets ==== */
 
 /*
  * The sheets of the workbook, each a run of rows of one group, named:
- * known before anything is written, as the first parts list them.
+ * known before anything is written.
  */
-static int plan_sheets(struct writer *w, const char *const *const *rows,
-		       size_t nrows, long group_col)
+static void plan_sheets(struct writer *w, const char *const *const *rows,
+			size_t nrows, long group_col)
 {
 	size_t start = 0, end, cap = 8;
 
@@ -1004,257 +582,228 @@ static int plan_sheets(struct writer *w, const char *const *const *rows,
 		w->nsheets++;
 		start = end;
 	} while (start < nrows);
-	/* A zip holds 65,535 entries; the workbook has 7 besides. */
-	if (w->nsheets > 65535 - 7) {
-		errorf("cannot write workbook '%s': %zu groups; a workbook "
-		       "holds at most %d sheets here", w->shown, w->nsheets,
-		       65535 - 7);
-		return -1;
-	}
-	return 0;
 }
 
-/* ==== The other parts ==== */
-
-static int write_content_types(struct writer *w)
+/* Reports a failure of the library, once. */
+static int lib_failed(struct writer *w, lxw_error err)
 {
-	begin_part(w, "[Content_Types].xml");
-	X(w, XML_DECL "<Types xmlns=\"http://schemas.openxmlformats.org/"
-	  "package/2006/content-types\"><Default Extension=\"rels\" "
-	  "ContentType=\"application/vnd.openxmlformats-package."
-	  "relationships+xml\"/><Default Extension=\"xml\" "
-	  "ContentType=\"application/xml\"/><Override "
-	  "PartName=\"/docProps/app.xml\" ContentType=\"application/"
-	  "vnd.openxmlformats-officedocument.extended-properties+xml\"/>"
-	  "<Override PartName=\"/docProps/core.xml\" ContentType="
-	  "\"application/vnd.openxmlformats-package.core-properties+xml\"/>"
-	  "<Override PartName=\"/xl/styles.xml\" ContentType=\"application/"
-	  "vnd.openxmlformats-officedocument.spreadsheetml.styles+xml\"/>"
-	  "<Override PartName=\"/xl/workbook.xml\" ContentType=\"application/"
-	  "vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/>");
-	for (size_t k = 0; k < w->nsheets; k++)
-		sbuf_addf(&w->xml, "<Override PartName=\"/xl/worksheets/"
-			  "sheet%zu.xml\" ContentType=\"application/"
-			  "vnd.openxmlformats-officedocument.spreadsheetml."
-			  "worksheet+xml\"/>", k + 1);
-	X(w, "</Types>");
-	return end_part(w);
-}
-
-static int write_root_rels(struct writer *w)
-{
-	begin_part(w, "_rels/.rels");
-	X(w, XML_DECL "<Relationships xmlns=\"" NS_PKG_REL "\">"
-	  "<Relationship Id=\"rId1\" Type=\"" NS_REL "/officeDocument\" "
-	  "Target=\"xl/workbook.xml\"/><Relationship Id=\"rId2\" Type=\""
-	  NS_PKG_REL "/metadata/core-properties\" "
-	  "Target=\"docProps/core.xml\"/><Relationship Id=\"rId3\" Type=\""
-	  NS_REL "/extended-properties\" Target=\"docProps/app.xml\"/>"
-	  "</Relationships>");
-	return end_part(w);
-}
-
-/* The sheet names, for whoever lists a file's contents. Application is
- * what libxlsxwriter writes too: readers expect it. */
-static int write_app(struct writer *w)
-{
-	begin_part(w, "docProps/app.xml");
-	sbuf_addf(&w->xml, XML_DECL "<Properties xmlns=\"http://schemas."
-		  "openxmlformats.org/officeDocument/2006/extended-properties"
-		  "\" xmlns:vt=\"http://schemas.openxmlformats.org/"
-		  "officeDocument/2006/docPropsVTypes\"><Application>"
-		  "Microsoft Excel</Application><DocSecurity>0</DocSecurity>"
-		  "<ScaleCrop>false</ScaleCrop><HeadingPairs><vt:vector "
-		  "size=\"2\" baseType=\"variant\"><vt:variant><vt:lpstr>"
-		  "Worksheets</vt:lpstr></vt:variant><vt:variant><vt:i4>%zu"
-		  "</vt:i4></vt:variant></vt:vector></HeadingPairs>"
-		  "<TitlesOfParts><vt:vector size=\"%zu\" baseType=\"lpstr\">",
-		  w->nsheets, w->nsheets);
-	for (size_t k = 0; k < w->nsheets; k++) {
-		X(w, "<vt:lpstr>");
-		x_esc(w, w->sheets[k].name);
-		X(w, "</vt:lpstr>");
-	}
-	X(w, "</vt:vector></TitlesOfParts><LinksUpToDate>false"
-	  "</LinksUpToDate><SharedDoc>false</SharedDoc><HyperlinksChanged>"
-	  "false</HyperlinksChanged><AppVersion>12.0000</AppVersion>"
-	  "</Properties>");
-	return end_part(w);
-}
-
-/* The document's title and creation time are the batch's, so the same
- * batch makes the same workbook, not one dated by the clock. */
-static int write_core(struct writer *w)
-{
-	const char *when = w->opt->generated_at;
-	const char *t = title(w, NULL);
-	long long secs;
-
-	begin_part(w, "docProps/core.xml");
-	X(w, XML_DECL "<cp:coreProperties xmlns:cp=\"http://schemas."
-	  "openxmlformats.org/package/2006/metadata/core-properties\" "
-	  "xmlns:dc=\"http://purl.org/dc/elements/1.1/\" "
-	  "xmlns:dcterms=\"http://purl.org/dc/terms/\" "
-	  "xmlns:dcmitype=\"http://purl.org/dc/dcmitype/\" "
-	  "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">");
-	if (*t) {
-		X(w, "<dc:title>");
-		x_esc(w, t);
-		X(w, "</dc:title>");
-	}
-	X(w, "<dc:creator></dc:creator><cp:lastModifiedBy>"
-	  "</cp:lastModifiedBy>");
-	if (when && parse_iso8601(when, &secs) == 0) {
-		char iso[32];
-
-		format_iso8601(secs, iso, sizeof(iso));
-		sbuf_addf(&w->xml, "<dcterms:created xsi:type=\"dcterms:W3CDTF\">"
-			  "%s</dcterms:created><dcterms:modified "
-			  "xsi:type=\"dcterms:W3CDTF\">%s</dcterms:modified>",
-			  iso, iso);
-	}
-	X(w, "</cp:coreProperties>");
-	return end_part(w);
-}
-
-/* A sheet's name as a formula refers to it: quoted, ' doubled. */
-static void x_sheet_ref(struct writer *w, const char *name)
-{
-	struct sbuf q = SBUF_INIT;
-
-	sbuf_addch(&q, '\'');
-	for (; *name; name++) {
-		if (*name == '\'')
-			sbuf_addch(&q, '\'');
-		sbuf_addch(&q, *name);
-	}
-	sbuf_addstr(&q, "'!");
-	x_esc(w, sbuf_str(&q));
-	sbuf_release(&q);
-}
-
-static int by_folded_name(const void *a, const void *b)
-{
-	const struct sheet *x = *(const struct sheet *const *)a;
-	const struct sheet *y = *(const struct sheet *const *)b;
-
-	return strcmp(x->folded, y->folded);
+	errorf("cannot write workbook '%s': %s", w->shown, lxw_strerror(err));
+	return -1;
 }
 
 /*
- * The sheets, and for each its filter range and the rows repeated on
- * every printed page, as defined names; Excel lists them sorted by name,
- * then by sheet.
+ * Sheet k: its settings, title and header, then its rows, written front
+ * to back as constant_memory requires; then its column widths, measured
+ * on the way.
  */
-static int write_workbook(struct writer *w)
+static int write_sheet(struct writer *w, size_t k,
+		       const char *const *const *rows, long group_col)
 {
-	const char *last_col = w->col_ref[w->ncols - 1];
-	struct sheet **order = xmalloc(w->nsheets * sizeof(*order));
-	size_t k;
+	const struct sheet *s = &w->sheets[k];
+	const char *group = group_col >= 0 && s->start < s->end ?
+			    value(rows, s->start, group_col) : NULL;
+	lxw_row_t last = (lxw_row_t)(HEAD_ROWS - 1 + (s->end - s->start));
+	lxw_col_t last_col = (lxw_col_t)(w->npick - 1);
+	lxw_worksheet *ws = workbook_add_worksheet(w->wb, s->name);
+	lxw_error err;
+	size_t r, c;
 
-	begin_part(w, "xl/workbook.xml");
-	X(w, XML_DECL "<workbook xmlns=\"" NS_MAIN "\" xmlns:r=\"" NS_REL
-	  "\"><fileVersion appName=\"xl\" lastEdited=\"4\" "
-	  "lowestEdited=\"4\" rupBuild=\"4505\"/><workbookPr/><bookViews>"
-	  "<workbookView xWindow=\"240\" yWindow=\"15\" "
-	  "windowWidth=\"16095\" windowHeight=\"9660\"/></bookViews>"
-	  "<sheets>");
-	for (k = 0; k < w->nsheets; k++) {
-		X(w, "<sheet name=\"");
-		x_esc(w, w->sheets[k].name);
-		sbuf_addf(&w->xml, "\" sheetId=\"%zu\" r:id=\"rId%zu\"/>",
-			  k + 1, k + 1);
-		order[k] = &w->sheets[k];
+	if (!ws)
+		return lib_failed(w, LXW_ERROR_MEMORY_MALLOC_FAILED);
+	for (c = 0; c < w->npick; c++) {
+		const char *h = w->cols[w->pick[c]] ? w->cols[w->pick[c]] : "";
+
+		w->widths[c] = (double)(utf16_len(h) + FILTER_BUTTON);
 	}
-	X(w, "</sheets><definedNames>");
-	qsort(order, w->nsheets, sizeof(*order), by_folded_name);
-	for (k = 0; k < w->nsheets; k++) {
-		sbuf_addf(&w->xml, "<definedName name=\"_xlnm._FilterDatabase\" "
-			  "localSheetId=\"%zu\" hidden=\"1\">",
-			  (size_t)(order[k] - w->sheets));
-		x_sheet_ref(w, order[k]->name);
-		sbuf_addf(&w->xml, "$A$%d:$%s$%zu</definedName>", HEAD_ROWS,
-			  last_col, HEAD_ROWS + order[k]->end -
-			  order[k]->start);
-	}
-	for (k = 0; k < w->nsheets; k++) {
-		sbuf_addf(&w->xml, "<definedName name=\"_xlnm.Print_Titles\" "
-			  "localSheetId=\"%zu\">",
-			  (size_t)(order[k] - w->sheets));
-		x_sheet_ref(w, order[k]->name);
-		sbuf_addf(&w->xml, "$1:$%d</definedName>", HEAD_ROWS);
-	}
-	X(w, "</definedNames><calcPr calcId=\"124519\" fullCalcOnLoad=\"1\"/>"
-	  "</workbook>");
-	free(order);
-	return end_part(w);
-}
+	/* The title and header stay in view and are repeated on every
+	 * printed page: landscape, one page wide. */
+	worksheet_freeze_panes(ws, HEAD_ROWS, 0);
+	if ((err = worksheet_autofilter(ws, HEAD_ROWS - 1, 0, last,
+					last_col)) ||
+	    (err = worksheet_repeat_rows(ws, 0, HEAD_ROWS - 1)))
+		return lib_failed(w, err);
+	worksheet_fit_to_pages(ws, 1, 0);
+	worksheet_set_landscape(ws);
 
-static int write_workbook_rels(struct writer *w)
-{
-	size_t k;
-
-	begin_part(w, "xl/_rels/workbook.xml.rels");
-	X(w, XML_DECL "<Relationships xmlns=\"" NS_PKG_REL "\">");
-	for (k = 0; k < w->nsheets; k++)
-		sbuf_addf(&w->xml, "<Relationship Id=\"rId%zu\" Type=\""
-			  NS_REL "/worksheet\" Target=\"worksheets/"
-			  "sheet%zu.xml\"/>", k + 1, k + 1);
-	sbuf_addf(&w->xml, "<Relationship Id=\"rId%zu\" Type=\"" NS_REL
-		  "/styles\" Target=\"styles.xml\"/></Relationships>", k + 1);
-	return end_part(w);
-}
-
-/* Fonts: the default, the title's, the header's, the password's; cell
- * styles STYLE_TITLE, STYLE_HEADER (underlined by a thin border) and
- * STYLE_MONO use them in that order. */
-static int write_styles(struct writer *w)
-{
-	begin_part(w, "xl/styles.xml");
-	X(w, XML_DECL "<styleSheet xmlns=\"" NS_MAIN "\"><fonts count=\"4\">"
-	  "<font><sz val=\"11\"/><name val=\"Calibri\"/><family val=\"2\"/>"
-	  "</font><font><b/><sz val=\"13\"/><name val=\"Calibri\"/>"
-	  "<family val=\"2\"/></font><font><b/><sz val=\"11\"/>"
-	  "<name val=\"Calibri\"/><family val=\"2\"/></font><font>"
-	  "<sz val=\"11\"/><name val=\"" MONO_FONT "\"/><family val=\"3\"/>"
-	  "</font></fonts><fills count=\"2\"><fill><patternFill "
-	  "patternType=\"none\"/></fill><fill><patternFill "
-	  "patternType=\"gray125\"/></fill></fills><borders count=\"2\">"
-	  "<border><left/><right/><top/><bottom/><diagonal/></border>"
-	  "<border><left/><right/><top/><bottom style=\"thin\"><color "
-	  "auto=\"1\"/></bottom><diagonal/></border></borders>"
-	  "<cellStyleXfs count=\"1\"><xf numFmtId=\"0\" fontId=\"0\" "
-	  "fillId=\"0\" borderId=\"0\"/></cellStyleXfs><cellXfs count=\"4\">"
-	  "<xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\" "
-	  "xfId=\"0\"/><xf numFmtId=\"0\" fontId=\"1\" fillId=\"0\" "
-	  "borderId=\"0\" xfId=\"0\" applyFont=\"1\"/><xf numFmtId=\"0\" "
-	  "fontId=\"2\" fillId=\"0\" borderId=\"1\" xfId=\"0\" "
-	  "applyFont=\"1\" applyBorder=\"1\"/><xf numFmtId=\"0\" "
-	  "fontId=\"3\" fillId=\"0\" borderId=\"0\" xfId=\"0\" "
-	  "applyFont=\"1\"/></cellXfs><cellStyles count=\"1\"><cellStyle "
-	  "name=\"Normal\" xfId=\"0\" builtinId=\"0\"/></cellStyles>"
-	  "<dxfs count=\"0\"/><tableStyles count=\"0\" "
-	  "defaultTableStyle=\"TableStyleMedium9\" "
-	  "defaultPivotStyle=\"PivotStyleLight16\"/></styleSheet>");
-	return end_part(w);
-}
-
-/* Every part, in the order libxlsxwriter writes them: the small ones
- * first, so a reader that looks at the start sees a workbook. */
-static int write_parts(struct writer *w, const char *const *const *rows,
-		       long group_col)
-{
-	if (write_content_types(w) || write_root_rels(w) || write_app(w) ||
-	    write_core(w) || write_workbook(w) || write_workbook_rels(w) ||
-	    write_styles(w))
+	if (put(w, ws, 0, 0, title(w, group), w->f_title, 0))
 		return -1;
-	for (size_t k = 0; k < w->nsheets; k++)
-		if (write_sheet(w, k, rows, group_col))
+	for (c = 0; c < w->npick; c++)
+		if (put(w, ws, 1, c, w->cols[w->pick[c]], w->f_header, 0))
 			return -1;
+	for (r = s->start; r < s->end; r++) {
+		lxw_row_t row = (lxw_row_t)(HEAD_ROWS + (r - s->start));
+
+		for (c = 0; c < w->npick; c++)
+			if (put(w, ws, row, c, rows[r][w->pick[c]],
+				(long)w->pick[c] == w->password_col ?
+				w->f_mono : NULL, r + 1))
+				return -1;
+	}
+
+	for (c = 0; c < w->npick; c++) {
+		double width = w->widths[c];
+
+		width = width < WIDTH_MIN ? WIDTH_MIN :
+			width > WIDTH_MAX ? WIDTH_MAX : width;
+		/* Monospace is wider than the default proportional font. */
+		if ((long)w->pick[c] == w->password_col)
+			width *= 1.2;
+		if ((err = worksheet_set_column(ws, (lxw_col_t)c,
+						(lxw_col_t)c, width, NULL)))
+			return lib_failed(w, err);
+	}
+	/* The library does not check its writes to the sheet's temporary
+	 * file: a full disk there would leave rows out of a workbook it
+	 * then calls complete. */
+	if (ws->optimize_tmpfile && (fflush(ws->optimize_tmpfile) != 0 ||
+				     ferror(ws->optimize_tmpfile))) {
+		util_write_failed(errno ? errno : EIO);
+		errorf("cannot write workbook '%s': %s", w->shown,
+		       strerror(errno ? errno : EIO));
+		return -1;
+	}
 	return 0;
 }
 
+/* The title row's format, the header's (bold, underlined by a thin
+ * border) and the password's (monospace). */
+static void add_formats(struct writer *w)
+{
+	w->f_title = workbook_add_format(w->wb);
+	w->f_header = workbook_add_format(w->wb);
+	w->f_mono = workbook_add_format(w->wb);
+	if (!w->f_title || !w->f_header || !w->f_mono)
+		die("tempass: out of memory");
+	format_set_bold(w->f_title);
+	format_set_font_size(w->f_title, 13);
+	format_set_bold(w->f_header);
+	format_set_bottom(w->f_header, LXW_BORDER_THIN);
+	format_set_font_name(w->f_mono, MONO_FONT);
+}
+
+/* The document's title and creation time are the batch's, so the same
+ * batch makes the same workbook, not one dated by the clock. The library
+ * does not escape control characters here: they become spaces. */
+static lxw_error set_properties(struct writer *w, char *doc_title)
+{
+	lxw_doc_properties props = { .title = doc_title };
+	long long secs;
+
+	for (char *p = doc_title; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = ' ';
+	if (w->opt->generated_at &&
+	    parse_iso8601(w->opt->generated_at, &secs) == 0)
+		props.created = (time_t)secs;
+	return workbook_set_properties(w->wb, &props);
+}
+
+/* ==== Standard error while the library runs ==== */
+
+/*
+ * libxlsxwriter prints its errors itself ("[ERROR] workbook_close(): ..."),
+ * and tempass reports each error once, in its own words. While the
+ * library runs, file descriptor 2 points at a memory file; what other
+ * threads wrote there meanwhile is passed on afterwards, the library's
+ * own lines are dropped. One workbook at a time does this.
+ */
+struct held_stderr {
+	int saved, fd;
+};
+
+static pthread_mutex_t hold_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void hold_stderr(struct held_stderr *h)
+{
+	pthread_mutex_lock(&hold_lock);
+	fflush(stderr);
+	h->fd = memfd_create("tempass-xlsx-stderr", MFD_CLOEXEC);
+	h->saved = h->fd >= 0 ? dup(2) : -1;
+	if (h->saved < 0 || dup2(h->fd, 2) < 0) {
+		/* Then the library's lines go through as they are. */
+		if (h->saved >= 0)
+			close(h->saved);
+		if (h->fd >= 0)
+			close(h->fd);
+		h->saved = h->fd = -1;
+	}
+}
+
+static void release_stderr(struct held_stderr *h)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *fp;
+
+	if (h->fd >= 0) {
+		fflush(stderr);
+		dup2(h->saved, 2);
+		close(h->saved);
+		if (lseek(h->fd, 0, SEEK_SET) == 0 &&
+		    (fp = fdopen(h->fd, "r"))) {
+			while (getline(&line, &cap, fp) > 0)
+				if (strncmp(line, "[ERROR]", 7) != 0 &&
+				    strncmp(line, "[WARNING]", 9) != 0)
+					fputs(line, stderr);
+			free(line);
+			fclose(fp);
+		} else {
+			close(h->fd);
+		}
+	}
+	pthread_mutex_unlock(&hold_lock);
+}
+
 /* ==== Entry point ==== */
+
+/* The workbook, from an empty file at path to its close. */
+static int write_book(struct writer *w, const char *path,
+		      const char *const *const *rows, long group_col)
+{
+	lxw_workbook_options lo = { .constant_memory = LXW_TRUE };
+	struct held_stderr held;
+	lxw_error err;
+	int ret = -1;
+	size_t k;
+
+	hold_stderr(&held);
+	errno = 0;
+	w->wb = workbook_new_opt(path, &lo);
+	if (!w->wb) {
+		util_write_failed(errno ? errno : ENOMEM);
+		errorf("cannot write workbook '%s': %s", w->shown,
+		       strerror(errno ? errno : ENOMEM));
+		goto out;
+	}
+	add_formats(w);
+	if ((err = set_properties(w, (char *)title(w, NULL)))) {
+		lib_failed(w, err);
+		goto out;
+	}
+	for (k = 0; k < w->nsheets; k++)
+		if (write_sheet(w, k, rows, group_col))
+			goto out;
+	ret = 0;
+out:
+	if (w->wb) {
+		/* The file is made at the close, whose result decides. */
+		errno = 0;
+		err = ret == 0 ? workbook_close(w->wb) : LXW_NO_ERROR;
+		if (ret != 0)
+			lxw_workbook_free(w->wb);
+		if (err != LXW_NO_ERROR) {
+			int e = errno;
+
+			util_write_failed(e);
+			errorf("cannot write workbook '%s': %s", w->shown,
+			       e && err != LXW_ERROR_MEMORY_MALLOC_FAILED ?
+			       strerror(e) : lxw_strerror(err));
+			ret = -1;
+		}
+	}
+	release_stderr(&held);
+	return ret;
+}
 
 int xlsx_write(const char *path, const struct xlsx_options *opt,
 	       const char *const *cols, size_t ncols,
@@ -1263,7 +812,6 @@ int xlsx_write(const char *path, const struct xlsx_options *opt,
 {
 	struct writer w = { 0 };
 	int ret = -1, fd;
-	size_t c;
 
 	ASSERT(path && opt && cols && ncols > 0 && (rows || nrows == 0));
 	ASSERT(group_col >= -1 && group_col < (long)ncols);
@@ -1271,52 +819,27 @@ int xlsx_write(const char *path, const struct xlsx_options *opt,
 	w.shown = opt->name ? opt->name : path;
 	w.opt = opt;
 	w.cols = cols;
-	w.ncols = ncols;
 	w.password_col = password_col;
-	if (check_input(&w, rows, nrows, group_col))
-		return -1;
+	if (pick_columns(&w, ncols) || check_input(&w, rows, nrows, group_col))
+		goto out;
 
 	w.ctype = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
 	/* Excel reserves this name (for tracking changes). */
 	mark_used(&w, "history");
-	if (plan_sheets(&w, rows, nrows, group_col))
-		goto out;
-	for (size_t k = 0; k < w.nsheets; k++) {
-		fold(&w, &w.text, w.sheets[k].name);
-		w.sheets[k].folded = arena_strdup(&w.keys, sbuf_str(&w.text));
-	}
+	plan_sheets(&w, rows, nrows, group_col);
+	w.widths = xcalloc(w.npick, sizeof(*w.widths));
 
-	/* 0600: a list of passwords is never readable by others. */
+	/* 0600 before the library opens it: a list of passwords is never
+	 * readable by others. */
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || !(w.out = fdopen(fd, "w"))) {
+	if (fd < 0) {
 		util_write_failed(errno);
 		errorf("cannot write workbook '%s': %s", w.shown,
 		       strerror(errno));
-		if (fd >= 0)
-			close(fd);
 		goto out;
 	}
-	w.col_ref = xmalloc(ncols * sizeof(*w.col_ref));
-	for (c = 0; c < ncols; c++)
-		col_name(w.col_ref[c], c);
-	w.widths = xcalloc(ncols, sizeof(*w.widths));
-	w.parts = xcalloc(7 + w.nsheets, sizeof(*w.parts));
-	deflater_start(&w.z, 1, Z_BEST_SPEED, sink, &w);
-	w.ld = libdeflate_alloc_compressor(1);
-	if (!w.ld)
-		die("tempass: out of memory");
-	ret = write_parts(&w, rows, group_col);
-	if (ret == 0)
-		ret = deflater_flush(&w.z);
-	if (ret == 0)
-		ret = finish_zip(&w);
-	/* The XML held passwords. */
-	deflater_stop(&w.z);
-	libdeflate_free_compressor(w.ld);
-	/* Each whole part's bytes were wiped once written. */
-	free(w.zout);
-	if (fclose(w.out) != 0 && ret == 0)
-		ret = failed(&w, "%s", strerror(errno));
+	close(fd);
+	ret = write_book(&w, path, rows, group_col);
 	if (ret != 0) {
 		/* Emptied first: path may name a caller's unnamed file
 		 * (/proc/self/fd/N), which cannot be unlinked. */
@@ -1332,12 +855,11 @@ out:
 	hmap_release(&w.next_k);
 	arena_release(&w.keys);
 	free(w.sheets);
-	free(w.parts);
-	free(w.col_ref);
+	free(w.pick);
 	free(w.widths);
-	if (w.xml.buf)
-		explicit_bzero(w.xml.buf, w.xml.len);
-	sbuf_release(&w.xml);
+	if (w.cell.buf)
+		explicit_bzero(w.cell.buf, w.cell.len);
+	sbuf_release(&w.cell);
 	sbuf_release(&w.name);
 	sbuf_release(&w.text);
 	return ret;

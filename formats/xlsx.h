@@ -2,9 +2,10 @@
  * xlsx: Excel workbooks of a batch, one sheet per group, for the teacher
  * who wants a spreadsheet rather than paper.
  *
- * Every value is written as a string, never as a formula or number, so a
- * name such as =HYPERLINK(...) stays text; workbooks are written front to
- * back, a piece at a time, so 100,000 users need little memory.
+ * libxlsxwriter writes them. Every value is written as a string, never
+ * as a formula or number, so a name such as =HYPERLINK(...) stays text;
+ * rows go to the library's temporary files as they are written
+ * (constant_memory), so 100,000 users need little memory.
  */
 #ifndef TEMPASS_FORMAT_XLSX_H
 #define TEMPASS_FORMAT_XLSX_H
@@ -19,19 +20,24 @@ struct xlsx_options {
 				      * as given */
 	const char *name;            /* the file as messages name it (the
 				      * final name); NULL for path */
+	const char *const *columns;  /* the columns to write, by name, in
+				      * order; those the records lack are
+				      * left out; NULL: every column */
+	size_t ncolumns;
 };
 
 /*
  * Writes a workbook to path (the caller's temporary name: the caller
  * renames it when complete; made 0600 when it does not exist). cols are
  * the column names; rows[i] holds ncols values, NULL read as "" (rows may
- * be NULL when nrows is 0). Rows come sorted by the group column
+ * be NULL when nrows is 0); opt->columns picks those written. Rows come sorted by the group column
  * (group_col, or -1 for a single sheet "Users"); a new sheet starts
  * whenever its value changes, named after the group (made valid: at most
  * 31 characters, none of []:*?/\, no outer ', unique ignoring case
  * ("7A (2)"), never empty: "Group" for an empty value). Each sheet starts
  * with a title row (site, group, batch version, generation time) and the
- * header row. password_col (or -1) is set in a monospace font.
+ * header row. group_col and password_col are indices into cols, whether
+ * written or not; password_col (or -1) is set in a monospace font.
  *
  * Every string given must be valid UTF-8: otherwise nothing is written
  * and the row and column are reported. A value longer than a cell holds

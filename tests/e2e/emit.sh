@@ -115,10 +115,15 @@ def margin(pgm, mm, dpi):
         'page %s: nothing dark in the outer %s mm' % (pgm, mm),
         '%d dark pixels, first %s' % (len(dark), short(dark)))
 
-# xlsx XLSX TSV: each sheet one group, every row and value as streamed.
-def xlsx(path, stream):
+# xlsx XLSX TSV [COLUMNS]: each sheet one group, its header COLUMNS (the
+# stream's columns among those named, comma-separated; default: the
+# teacher's columns; '*': every column), every row and value as streamed.
+TEACHER = 'forename,surname,username,password,group,born_day,expires'
+def xlsx(path, stream, columns=TEACHER):
     import openpyxl
     head, rows = tsv(stream)
+    if columns != '*':
+        head = [c for c in columns.split(',') if c in head]
     wb = openpyxl.load_workbook(path)
     groups = set(r['group'] for r in rows)
     out(len(wb.worksheets) == len(groups) and groups,
@@ -146,7 +151,7 @@ def xlsx(path, stream):
             continue
         body = [dict(zip(head, ['' if v is None else v for v in r]))
                 for r in vals[2:]]
-        gs = set(r['group'] for r in body)
+        gs = set(r.get('group', ws.title) for r in body)
         if len(gs) != 1 or gs & seen:
             sheets_ok = False
             out(False, '%s: sheet %s holds one group' % (path, ws.title),
@@ -323,6 +328,24 @@ rd xlsx y7.xlsx y7.tsv
 sleep 1.1
 check_exit "emit xlsx of the same batch again" 0 tp emit xlsx --input y7.tsv -o y7-again.xlsx
 check "the same batch gives the same workbook" cmp -s y7.xlsx y7-again.xlsx
+# The workbook's columns: the teacher's by default (checked above),
+# [output] xlsx_columns names others, '*' every column of the stream; a
+# name that is not a column of the records is refused at start-up.
+conf_with() { sed "/^\[output\]/a xlsx_columns = $1" pipeline.conf >"$2"; }
+conf_with 'username, password, group' few.conf
+check_exit "emit xlsx, xlsx_columns = username, password, group" 0 \
+  "$TEMPASS_BIN" --config "$T/few.conf" emit xlsx --input y7.tsv -o y7-few.xlsx
+rd xlsx y7-few.xlsx y7.tsv username,password,group
+conf_with '*' all.conf
+check_exit "emit xlsx, xlsx_columns = *" 0 \
+  "$TEMPASS_BIN" --config "$T/all.conf" emit xlsx --input y7.tsv -o y7-all.xlsx
+rd xlsx y7-all.xlsx y7.tsv '*'
+conf_with 'forename, class, password' badcol.conf
+check_exit "xlsx_columns naming 'class', not a column of the records: exit 78" 78 \
+  "$TEMPASS_BIN" --config "$T/badcol.conf" emit xlsx --input y7.tsv -o y7-bad.xlsx
+check_grep "xlsx_columns: says which name is wrong" \
+  "badcol.conf':[0-9]*: xlsx_columns: 'class' is not a column of the records" "$T/.err"
+check_eq "xlsx_columns refused: nothing written" "$(ls -A | grep -c '^y7-bad')" 0
 
 # ==== CSV
 tp select --group Formulas 2>/dev/null | regen >f.tsv
@@ -610,8 +633,8 @@ check_eq "a password of the piped batch verifies" $? 0
 n7b=$(($(tp select --group 7B 2>/dev/null | wc -l) - 1))
 tp select --group 7B 2>/dev/null | tp regenerate --yes --password-file "$T/pw" 2>/dev/null |
 	awk -F'\t' -v OFS='\t' 'NR==1{print $0,"room"; next}{print $0,"R12"}' |
-	tp emit xlsx -o room.xlsx >/dev/null 2>&1
-check_eq "select | regenerate | awk | emit xlsx" "${PIPESTATUS[*]}" "0 0 0 0"
+	"$TEMPASS_BIN" --config "$T/all.conf" emit xlsx -o room.xlsx >/dev/null 2>&1
+check_eq "select | regenerate | awk | emit xlsx (xlsx_columns = *)" "${PIPESTATUS[*]}" "0 0 0 0"
 rd every room.xlsx room R12 "$n7b"
 
 check_eq "poppler tools printed nothing on stderr" "$(sort -u poppler.err | head -5)" ""

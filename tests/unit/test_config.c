@@ -595,6 +595,41 @@ static void test_config_policy(void)
 	config_free(NULL);   /* NULL-safe */
 }
 
+/* [output] xlsx_columns: the teacher's columns by default, names of the
+ * record stream in the order given, '*' for all; any other name refused. */
+static void test_config_xlsx_columns(void)
+{
+	static const char *const teacher[] = {
+		"forename", "surname", "username", "password", "group",
+		"born_day", "expires",
+	};
+	struct config *c = load("[site]\ncode = a\n");
+	size_t i;
+
+	CHECK(c && c->nxlsx_columns == ARRAY_SIZE(teacher) && !c->xlsx_all);
+	for (i = 0; c && i < c->nxlsx_columns && i < ARRAY_SIZE(teacher); i++)
+		CHECK_STR(c->xlsx_columns[i], teacher[i]);
+	config_free(c);
+	c = load("[site]\ncode = a\n[output]\nxlsx_columns = password ,"
+		 "username\n");
+	CHECK(c && c->nxlsx_columns == 2 && !c->xlsx_all);
+	if (c && c->nxlsx_columns == 2) {
+		CHECK_STR(c->xlsx_columns[0], "password");
+		CHECK_STR(c->xlsx_columns[1], "username");
+	}
+	config_free(c);
+	c = load("[site]\ncode = a\n[output]\nxlsx_columns = *\n");
+	CHECK(c && c->xlsx_all);
+	config_free(c);
+	REFUSED("[site]\ncode = a\n[output]\nxlsx_columns = forename, class\n",
+		"pipeline.conf':4: xlsx_columns: 'class' is not a column of "
+		"the records");
+	REFUSED("[site]\ncode = a\n[output]\nxlsx_columns = *, group\n",
+		"xlsx_columns: '*' is not a column of the records");
+	REFUSED("[site]\ncode = a\n[output]\nxlsx_columns = ,\n",
+		"pipeline.conf':4: xlsx_columns: no column named");
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir)) {
@@ -608,6 +643,7 @@ int main(void)
 	RUN(test_config_path);
 	RUN(test_config_bool);
 	RUN(test_config_policy);
+	RUN(test_config_xlsx_columns);
 	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	TEST_EXIT();
 }

@@ -7,11 +7,13 @@
  */
 #include "formats/xlsx.h"
 
+#include <dirent.h>
 #include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -323,8 +325,8 @@ static void test_xlsx_write(void)
 
 /*
  * The container: every entry's CRC and sizes right, in the central
- * directory and in its local header (filled in after the entry), the
- * content types first, one part per sheet besides the seven others.
+ * directory and in its local header, the content types first, one part
+ * per sheet besides the eight of libxlsxwriter's workbook.
  */
 static void test_xlsx_write_zip(void)
 {
@@ -334,7 +336,7 @@ static void test_xlsx_write_zip(void)
 
 	CHECK(read_back(main_path, "full", PW_COL, &got) == 0);
 	want = xasprintf("zip\t1\t[Content_Types].xml\t%zu",
-			 7 + ARRAY_SIZE(sheets));
+			 8 + ARRAY_SIZE(sheets));
 	CHECK_STR(find_line(&got, &at, "zip\t"), want);
 	free(want);
 	lines_free(&got);
@@ -756,7 +758,7 @@ static void test_xlsx_write_atomic_file(void)
 
 	o.name = path;
 	CHECK(atomic_open(&af, path, 0) == 0);
-	CHECK(xlsx_write(af.tmp, &opt, cols, NCOLS, main_table(), MAIN_NROWS,
+	CHECK(xlsx_write(af.tmp, &o, cols, NCOLS, main_table(), MAIN_NROWS,
 			 GROUP_COL, PW_COL) == 0);
 	CHECK(atomic_commit(&af) == 0);
 	CHECK(read_back(path, "rows", 0, &got) == 0);
@@ -789,9 +791,8 @@ static void test_xlsx_write_atomic_file(void)
 }
 
 /*
- * A sheet whose XML outgrows what is deflated whole (24 MB) goes out in
- * pieces; the small sheet after it is deflated whole again. Both read
- * back, and the zip holds together.
+ * A sheet of 30 MB of text, then a small one: both read back, and the
+ * zip holds together.
  */
 static void test_xlsx_write_large_part(void)
 {
@@ -817,7 +818,7 @@ static void test_xlsx_write_large_part(void)
 	CHECK(xlsx_write(path, &opt, lcols, 2,
 			 (const char *const *const *)rows, N + 2, 0, -1) == 0);
 	CHECK(read_back(path, "zip", 0, &got) == 0);
-	CHECK_STR(got.n ? got.v[0] : NULL, "zip\t1\t[Content_Types].xml\t9");
+	CHECK_STR(got.n ? got.v[0] : NULL, "zip\t1\t[Content_Types].xml\t10");
 	lines_free(&got);
 	CHECK(read_back(path, "rows", 0, &got) == 0);
 	CHECK_STR(find_line(&got, &at, "sheet\t"), "sheet\tbig");
@@ -840,6 +841,196 @@ static void test_xlsx_write_large_part(void)
 		free(rows[r]);
 	}
 	free(rows);
+	free(path);
+}
+
+/*
+ * Names in every script the roster holds, as values and as sheet names,
+ * come back as given.
+ */
+static void test_xlsx_write_scripts(void)
+{
+	static const char *const scols[3] = { "forename", "surname", "group" };
+	static const char *const srows[][3] = {
+		{ "Zo\xC3\xAB", "Bront\xC3\xAB", "Zo\xC3\xAB's class" },
+		{ "\xC5\x81ukasz", "W\xC3\xB3jcik", "\xC5\x81\xC3\xB3" "d\xC5\xBA" },
+		{ "V\xC4\x83n Th\xE1\xBA\xA3o", "Nguy\xE1\xBB\x85n",
+		  "L\xE1\xBB\x9Bp 7" },
+		/* Arabic: Layla Haddad, group "class 7" */
+		{ "\xD9\x84\xD9\x8A\xD9\x84\xD9\x89",
+		  "\xD8\xAD\xD8\xAF\xD8\xA7\xD8\xAF",
+		  "\xD8\xB5\xD9\x81 7" },
+		/* Chinese, Japanese, Korean */
+		{ "\xE5\xB0\x8F\xE6\x98\x8E", "\xE7\x8E\x8B",
+		  "\xE4\xB8\x83\xE5\xB9\xB4\xE7\xBA\xA7" },
+		{ "\xE3\x81\x95\xE3\x81\x8F\xE3\x82\x89",
+		  "\xE5\xB1\xB1\xE7\x94\xB0",
+		  "\xE4\xB8\x83\xE5\xB9\xB4\xE7\xBA\xA7" },
+		{ "\xEC\xA7\x80\xEB\xAF\xBC", "\xEA\xB9\x80",
+		  "\xEC\xB9\xA0\xED\x95\x99\xEB\x85\x84" },
+	};
+	char *path = xasprintf("%s/scripts.xlsx", tmpdir);
+	const char *const *rows[ARRAY_SIZE(srows)];
+	struct lines got = { 0 };
+	size_t i, at = 0;
+
+	for (i = 0; i < ARRAY_SIZE(srows); i++)
+		rows[i] = srows[i];
+	CHECK(xlsx_write(path, &opt, scols, 3, rows, ARRAY_SIZE(srows), 2,
+			 -1) == 0);
+	CHECK(read_back(path, "rows", 0, &got) == 0);
+	for (i = 0; i < ARRAY_SIZE(srows); i++) {
+		char *want;
+
+		if (i == 0 || strcmp(srows[i][2], srows[i - 1][2]) != 0) {
+			want = xasprintf("sheet\t%s", srows[i][2]);
+			CHECK_STR(find_line(&got, &at, "sheet\t"), want);
+			free(want);
+		}
+		want = fields("row", srows[i], 3);
+		CHECK_STR(at < got.n ? got.v[at++] : NULL, want);
+		free(want);
+	}
+	lines_free(&got);
+	free(path);
+}
+
+/*
+ * opt.columns picks the columns written, in its order, whatever the
+ * stream's order; a name the stream lacks is left out; the group column
+ * still splits the sheets when it is not written; none at all is refused.
+ */
+static void test_xlsx_write_columns(void)
+{
+	static const char *const pick[] = { "password", "nowhere", "forename" };
+	char *path = xasprintf("%s/columns.xlsx", tmpdir);
+	struct xlsx_options o = opt;
+	struct lines got = { 0 };
+	size_t r, at = 0;
+
+	o.columns = pick;
+	o.ncolumns = ARRAY_SIZE(pick);
+	CHECK(xlsx_write(path, &o, cols, NCOLS, main_table(), MAIN_NROWS,
+			 GROUP_COL, PW_COL) == 0);
+	CHECK(read_back(path, "full", 0, &got) == 0);
+	CHECK_STR(got.n ? got.v[0] : NULL, "sheets\t12\t1");
+	CHECK_STR(find_line(&got, &at, "header\t"),
+		  "header\t1\tpassword\tforename");
+	for (r = 0; r < 2; r++) {
+		const char *v[2] = { main_rows[r][PW_COL], main_rows[r][1] };
+		char *want = fields("row", v, 2);
+
+		CHECK_STR(find_line(&got, &at, "row\t"), want);
+		free(want);
+	}
+	/* The password column, now the first, in the monospace font. */
+	CHECK_STR(find_line(&got, &at, "fonts\t"), "fonts\tConsolas");
+	lines_free(&got);
+
+	o.columns = pick + 1;
+	o.ncolumns = 1;
+	free(path);
+	path = xasprintf("%s/no-columns.xlsx", tmpdir);
+	check_refused(path, &o, cols, NCOLS, main_table(), MAIN_NROWS,
+		      "the records have none of its columns (nowhere, ...)");
+	free(path);
+}
+
+/*
+ * libxlsxwriter's temporary files are not made in the output's folder (a
+ * kill between their making and their unlinking would leave one there),
+ * and the folder holds the workbook alone.
+ */
+static void test_xlsx_write_temporaries(void)
+{
+	char *dir = xasprintf("%s/beside", tmpdir);
+	char *path = xasprintf("%s/book.xlsx", dir);
+	char buf[4096] __attribute__((aligned(8)));
+	size_t made = 0, entries = 0;
+	struct dirent *de;
+	ssize_t n;
+	DIR *d;
+	int fd;
+
+	CHECK(mkdir(dir, 0700) == 0);
+	fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	CHECK(fd >= 0 && inotify_add_watch(fd, dir, IN_CREATE) >= 0);
+	CHECK(xlsx_write(path, &opt, cols, NCOLS, main_table(), MAIN_NROWS,
+			 GROUP_COL, PW_COL) == 0);
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			struct inotify_event *ev = (struct inotify_event *)p;
+
+			made += ev->len && strcmp(ev->name, "book.xlsx") != 0;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	close(fd);
+	CHECK(made == 0);
+	d = opendir(dir);
+	CHECK(d != NULL);
+	while (d && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+		{
+			entries++;
+			CHECK_STR(de->d_name, "book.xlsx");
+		}
+	if (d)
+		closedir(d);
+	CHECK(entries == 1);
+	free(path);
+	free(dir);
+}
+
+/*
+ * libxlsxwriter does not check its writes to a sheet's temporary file: a
+ * disk that fills there (here: a file size limit between the size of the
+ * sheet's text and of the workbook, which then fits) is still reported,
+ * once, and leaves no workbook, not a complete-looking one without rows.
+ */
+static void test_xlsx_write_temporary_full(void)
+{
+	enum { N = 4000 };
+	static const char *const tcols[2] = { "username", "text" };
+	char *path = xasprintf("%s/tmpfull.xlsx", tmpdir);
+	const char ***rows = xcalloc(N, sizeof(*rows));
+	char *text = xmalloc(201);
+	struct rlimit saved, low;
+	const char *err;
+	unsigned r;
+	int rc;
+
+	memset(text, 'z', 200);
+	text[200] = '\0';
+	for (r = 0; r < N; r++) {
+		rows[r] = xcalloc(2, sizeof(**rows));
+		rows[r][0] = xasprintf("user%05u", r);
+		rows[r][1] = text;
+	}
+	CHECK(getrlimit(RLIMIT_FSIZE, &saved) == 0);
+	low = saved;
+	low.rlim_cur = 256 * 1024;      /* the sheet's text is 1 MB */
+	signal(SIGXFSZ, SIG_IGN);
+	capture_begin();
+	CHECK(setrlimit(RLIMIT_FSIZE, &low) == 0);
+	rc = xlsx_write(path, &opt, tcols, 2,
+			(const char *const *const *)rows, N, -1, -1);
+	setrlimit(RLIMIT_FSIZE, &saved);
+	err = capture_end();
+	signal(SIGXFSZ, SIG_DFL);
+	if (rc != -1 || count_lines(err) != 1)
+		fprintf(stderr, "  rc %d, reported: %s", rc, err);
+	CHECK(rc == -1);
+	CHECK(strstr(err, "tempass: cannot write workbook '") != NULL);
+	CHECK(strstr(err, "File too large") != NULL);
+	CHECK(count_lines(err) == 1);
+	CHECK(!file_exists(path));
+	for (r = 0; r < N; r++) {
+		free((char *)rows[r][0]);
+		free(rows[r]);
+	}
+	free(rows);
+	free(text);
 	free(path);
 }
 
@@ -881,6 +1072,10 @@ int main(void)
 	RUN(test_xlsx_write_too_many_rows);
 	RUN(test_xlsx_write_failure_removes);
 	RUN(test_xlsx_write_atomic_file);
+	RUN(test_xlsx_write_scripts);
+	RUN(test_xlsx_write_columns);
+	RUN(test_xlsx_write_temporaries);
+	RUN(test_xlsx_write_temporary_full);
 
 	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(main_path);
