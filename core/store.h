@@ -1,7 +1,13 @@
 /*
- * store: the SQLite database, and every SQL statement of tempass. The only
- * file that includes sqlite3.h, so that another backend (PostgreSQL for a
- * trust that outgrows one machine) replaces one file.
+ * store: the database of tempass, and every SQL statement of it. Callers
+ * see this header only; what lies behind it is a backend, today SQLite:
+ * core/store_int.h and core/store_*.c (store_sql.c statements and errors,
+ * store_open.c the file, migrations and transactions, store_users.c,
+ * store_admins.c, store_batches.c, store_mail.c, store_audit.c, and
+ * store_bulk.c rows moved in bulk and checkpoints) are the only files that
+ * include sqlite3.h, hold SQL text or use SQLite's own devices (virtual
+ * tables, pragmas). A second backend (PostgreSQL) implements this header
+ * beside them.
  *
  * The database is opened with WAL, foreign keys, secure_delete and a busy
  * timeout; the schema version lives in PRAGMA user_version and is migrated
@@ -50,39 +56,29 @@ int store_begin(struct store *st);
  * cannot go away: one made in the same transaction, a user or a site
  * (never deleted). Import and the writing of a batch use it. Foreign keys
  * are not checked until store_commit() or store_rollback() ends it, which
- * saves a parent lookup per row; and new users and memberships wait to be
- * written together (see store_user_insert()).
+ * saves a parent lookup per row; new users and memberships wait to be
+ * written together (see store_user_insert()); and when the first users of
+ * the store are added, their unique keys are built once at the commit.
+ * When its commit finds the WAL long enough to be copied into the
+ * database (a checkpoint, which syncs both), it leaves that to a thread of
+ * its own, which store_close() waits for, while the job goes on; no other
+ * commit of the process does that copy meanwhile.
+ *
+ * flags: STORE_BULK_UNMAP when the job's reads of whole sites are done
+ * (a batch, once chosen): the database is read from here on without its
+ * memory map, so that the pages read so far stop counting against the
+ * process.
  */
-int store_begin_bulk(struct store *st);
+enum { STORE_BULK_UNMAP = 1 };
+int store_begin_bulk(struct store *st, unsigned flags);
 /*
- * In a bulk transaction, before any user is added: when there is no user
- * yet (a first import), drops the two unique keys of users (site and
- * username; site, roster and external id), which store_commit() builds
- * again from the sorted rows, and fails if two users share one. For a
- * school of 100,000 that is a third of the cost of adding them. Until the
- * commit, nothing may look users up by those keys. 1 when dropped (or
- * already), 0 when there are users, -1 (reported).
+ * Writes what the open transaction holds in memory (new users and
+ * memberships of a bulk transaction, audit events): what a statement that
+ * reads them must see first. A conflict of a waiting row (a username or
+ * external id taken) is reported here, or by store_commit(), which
+ * flushes too; no other call writes them. 0, -1 or STORE_BUSY.
  */
-int store_defer_user_keys(struct store *st);
-/*
- * Stops reading the database through a memory map: the pages read so far
- * (a whole site's users: 35 MB for 100,000) stop counting against the
- * process. For a long job past its big reads; 0 or -1 (reported).
- */
-int store_unmap(struct store *st);
-/*
- * For a job that writes much in two steps (run: the import, then the
- * batch): store_defer_checkpoints() before the first keeps commits from
- * copying the WAL into the database (and syncing it) then and there;
- * store_checkpoint_later() after it does that copy on a thread of its own
- * while the job goes on; store_resume_checkpoints() before the last
- * commit turns checkpoints at commit back on, so that the small commits
- * between (run's admin) do not each sync the database. store_close()
- * waits for the thread.
- */
-void store_defer_checkpoints(struct store *st);
-void store_checkpoint_later(struct store *st);
-void store_resume_checkpoints(struct store *st);
+int store_flush(struct store *st);
 int store_commit(struct store *st);
 /* Rolls back the open transaction, if any. */
 void store_rollback(struct store *st);
@@ -140,9 +136,9 @@ long long store_group_create(struct store *st, long long site,
 			     const char *name, const char *source);
 /*
  * Inserts u and sets u->id. In a bulk transaction the row waits and is
- * written with the others before the next statement that is not an insert
- * of a new user or membership, or at commit: a conflict (a username or
- * external id taken) is reported then, and fails that call.
+ * written with the others a slice at a time, by store_flush() or by
+ * store_commit(): a conflict (a username or external id taken) is
+ * reported then, and fails that call; until then no statement sees it.
  */
 int store_user_insert(struct store *st, long long site, struct store_user *u,
 		      long long now);

@@ -1037,17 +1037,12 @@ static int apply_rows(struct import *im, struct ctx *ctx)
 
 	/* Every user, group and membership id below comes from this
 	 * transaction or the store itself: no foreign key can break. */
-	if ((rc = store_begin_bulk(ctx->store)) != 0)
+	if ((rc = store_begin_bulk(ctx->store, 0)) != 0)
 		goto fail_store;
 	if ((rc = store_users_load(ctx->store, ctx->site_id, &a.users,
 				   &a.nusers)) != 0 ||
 	    (rc = store_groups_load(ctx->store, ctx->site_id, add_group_ref,
 				    &a)) != 0)
-		goto fail_store;
-	/* A first import: the store's unique keys of users are built once
-	 * at the commit (the checks above and the reader's keep names and
-	 * ids unique meanwhile). */
-	if (a.nusers == 0 && (rc = store_defer_user_keys(ctx->store)) < 0)
 		goto fail_store;
 	a.seen = xcalloc(a.nusers + 1, 1);
 	for (size_t i = 0; i < a.nusers; i++) {

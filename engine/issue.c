@@ -325,8 +325,9 @@ static int write_batch(struct ctx *ctx, struct issue *is, const char *actor,
 	int rc, started = 0, hook = 0;   /* hook: what during() said */
 
 	/* Every reference below is to the new batch or to a user, and users
-	 * are never deleted: no foreign key needs checking row by row. */
-	if ((rc = store_begin_bulk(st)) != 0)
+	 * are never deleted: no foreign key needs checking row by row. The
+	 * batch is chosen: the whole-site reads are done. */
+	if ((rc = store_begin_bulk(st, STORE_BULK_UNMAP)) != 0)
 		return store_status(rc);
 	/* Claimed or left since selection: re-read inside the lock. */
 	if ((rc = store_unavailable(st, ctx->site_id, idset_add, &gone)) != 0)

@@ -174,8 +174,6 @@ static void *check_admin(void *arg)
 		a->rc = store_status(-1);
 		return NULL;
 	}
-	/* Its commits do not checkpoint either (see cmd_run). */
-	store_defer_checkpoints(a->ctx.store);
 	if (a->demo)
 		a->rc = demo_admin(&a->ctx);
 	if (a->rc == 0)
@@ -607,11 +605,9 @@ int run_job(struct ctx *ctx, const struct run_opts *o)
 			goto out;
 		}
 		/* The import's WAL is copied into the database on the other
-		 * core while the batch is chosen and made (and no commit
-		 * checkpoints until the batch's: see below). */
-		store_defer_checkpoints(ctx->store);
+		 * core while the batch is chosen and made (see
+		 * store_begin_bulk()). */
 		rc = import_roster(ctx, &io, &ir);
-		store_checkpoint_later(ctx->store);
 		/* run's stdout lists the files it wrote, nothing else. */
 		if (ir.applied)
 			import_summary(&ir, stderr);
@@ -653,12 +649,6 @@ int run_job(struct ctx *ctx, const struct run_opts *o)
 	checking = 0;
 	if ((rc = adm.rc) != 0)
 		goto out;
-	/* The whole-site reads are done: the batch writes, and its lists
-	 * need the memory more than the map. */
-	if (store_unmap(ctx->store) != 0) {
-		rc = EX_SOFTWARE;
-		goto out;
-	}
 	if (strcmp(cfg->delivery, "print") != 0 &&
 	    (rc = send_emails(ctx, &is, crit.buf)) != 0)
 		goto out;
@@ -670,9 +660,6 @@ int run_job(struct ctx *ctx, const struct run_opts *o)
 		goto out;
 	}
 	lists.rows = p.rows;
-	/* The batch's commit copies the WAL into the database and syncs
-	 * it, as commits do; those of the admin above did not. */
-	store_resume_checkpoints(ctx->store);
 	is.during = lists_during;
 	is.during_arg = &lists;
 	if ((rc = issue_batch(ctx, &is, cfg->run_admin, crit.buf)) != 0)

@@ -1,8 +1,9 @@
 /*
- * Unit tests of core/store.c. Each test opens its own database in a fresh
- * folder under /tmp. The store's own answers are checked against a second,
- * plain SQLite connection opened here (the one place outside core/store.c
- * that includes sqlite3.h, since this is the store's test): it reads what
+ * Unit tests of the store (core/store.h, its SQLite backend core/store_*.c).
+ * Each test opens its own database in a fresh folder under /tmp. The
+ * store's own answers are checked against a second, plain SQLite
+ * connection opened here (the one place outside the store's files that
+ * includes sqlite3.h, since this is the store's test): it reads what
  * was really written, and plays the tamperer and the concurrent writer
  * that the store must withstand.
  */
@@ -109,6 +110,27 @@ static const char *raw_text(sqlite3 *db, const char *sql)
 static int raw_exec(sqlite3 *db, const char *sql)
 {
 	return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+/* How many mappings of tmpdir/name this process holds (/proc/self/maps). */
+static int mappings(const char *name)
+{
+	char *path = db_path(name), line[4096];
+	FILE *fp = fopen("/proc/self/maps", "r");
+	size_t len = strlen(path);
+	int n = 0;
+
+	CHECK(fp != NULL);
+	while (fp && fgets(line, sizeof(line), fp)) {
+		size_t l = strcspn(line, "\n");
+
+		line[l] = '\0';
+		n += l >= len && strcmp(line + l - len, path) == 0;
+	}
+	if (fp)
+		fclose(fp);
+	free(path);
+	return n;
 }
 
 /* A user row to insert; the strings are copied. */
@@ -500,8 +522,8 @@ static void test_store_user_insert(void)
 
 /*
  * In a bulk transaction new users and their memberships wait and are
- * written together: before any other statement reads the tables, and at
- * commit, where a conflict fails the whole transaction.
+ * written together: by store_flush(), before a read that must see them,
+ * and at commit, where a conflict fails the whole transaction.
  */
 static void test_store_user_insert_bulk(void)
 {
@@ -519,12 +541,14 @@ static void test_store_user_insert_bulk(void)
 	g = add_group(st, site, "7A", "roster");
 	a = make_user("000001", "aadams", "Ann", "Adams");
 	b = make_user("000002", "bbrown", "Bob", "Brown");
-	CHECK(store_begin_bulk(st) == 0);
+	CHECK(store_begin_bulk(st, 0) == 0);
 	CHECK(store_user_insert(st, site, &a, NOW) == 0);
 	CHECK(store_user_insert(st, site, &b, NOW) == 0);
 	CHECK(a.id > 0 && b.id == a.id + 1);
 	CHECK(store_membership_new(st, g, a.id) == 0);
-	/* A read inside the transaction sees them, groups and all. */
+	/* A read inside the transaction sees them, groups and all, once
+	 * flushed. */
+	CHECK(store_flush(st) == 0);
 	CHECK(store_users_load(st, site, &all, &n) == 0);
 	CHECK(n == 2);
 	if (n == 2) {
@@ -542,7 +566,7 @@ static void test_store_user_insert_bulk(void)
 	/* A username taken: the insert is accepted, the commit fails. */
 	c = make_user("000003", "cclark", "Cat", "Clark");
 	dup = make_user("000004", "aadams", "Al", "Adams");
-	CHECK(store_begin_bulk(st) == 0);
+	CHECK(store_begin_bulk(st, 0) == 0);
 	CHECK(store_user_insert(st, site, &c, NOW) == 0);
 	CHECK(store_membership_new(st, g, c.id) == 0);
 	CHECK(store_user_insert(st, site, &dup, NOW) == 0);
@@ -563,6 +587,103 @@ static void test_store_user_insert_bulk(void)
 	store_user_release(&b);
 	store_user_release(&c);
 	store_user_release(&dup);
+	sqlite3_close(db);
+	store_close(st);
+}
+
+/* Counts the rows of a listing. */
+static int count_row(void *ctx, const char *const *v)
+{
+	(void)v;
+	++*(int *)ctx;
+	return 0;
+}
+
+/*
+ * A row that waits in a bulk transaction is written only by the call that
+ * owns it: its conflict (a username taken) is reported by store_flush()
+ * or store_commit(), not by the unrelated calls made in between, which
+ * succeed and report nothing. After the failed flush the transaction
+ * rolls back whole; a commit that meets the conflict fails as well.
+ */
+static void test_store_flush(void)
+{
+	struct store *st = open_db("flush.db");
+	struct store_user a, dup, c, *all = NULL;
+	long long site, g, g2;
+	size_t n = 0;
+	int listed = 0, rc;
+	const char *err;
+	sqlite3 *db;
+
+	if (!st)
+		return;
+	db = raw_open("flush.db");
+	site = store_site(st, "oakfield", "Oakfield");
+	g = add_group(st, site, "7A", "roster");
+	a = make_user("000001", "aadams", "Ann", "Adams");
+	CHECK(store_begin(st) == 0);
+	CHECK(store_user_insert(st, site, &a, NOW) == 0);
+	CHECK(store_commit(st) == 0);
+
+	dup = make_user("000002", "aadams", "Al", "Adams");
+	CHECK(store_begin_bulk(st, 0) == 0);
+	CHECK(store_user_insert(st, site, &dup, NOW) == 0);
+	CHECK(store_membership_new(st, g, dup.id) == 0);
+	capture_begin();
+	g2 = store_group_create(st, site, "7B", "roster");
+	rc = store_user_update(st, &a, NOW + DAY);
+	CHECK(store_membership_add(st, g2, a.id) == 0);
+	CHECK(store_audit(st, site, "admin", "test", a.id, 0, "") == 0);
+	CHECK(store_list_users(st, site, NULL, NULL, NULL, count_row,
+			       &listed) == 0);
+	err = capture_end();
+	CHECK(g2 > 0);
+	CHECK(rc == 0);
+	CHECK(err[0] == '\0');
+	/* Not written yet: the listing saw Ann alone. */
+	CHECK(listed == 1);
+	capture_begin();
+	rc = store_flush(st);
+	err = capture_end();
+	CHECK(rc == -1);
+	CHECK(strstr(err, "cannot add users") != NULL);
+	CHECK(strstr(err, "UNIQUE") != NULL);
+	store_rollback(st);
+	CHECK(raw_int(db, "SELECT count(*) FROM user") == 1);
+	CHECK(raw_int(db, "SELECT count(*) FROM grp") == 1);
+	CHECK(raw_int(db, "SELECT count(*) FROM membership") == 0);
+	CHECK(raw_int(db, "SELECT updated_at FROM user") == NOW);
+
+	/* A flush writes users and memberships that the reads after it
+	 * see; the commit then reports a conflict given after the flush. */
+	c = make_user("000003", "cclark", "Cat", "Clark");
+	CHECK(store_begin_bulk(st, 0) == 0);
+	CHECK(store_user_insert(st, site, &c, NOW) == 0);
+	CHECK(store_membership_new(st, g, c.id) == 0);
+	CHECK(store_flush(st) == 0);
+	CHECK(store_flush(st) == 0);
+	CHECK(store_users_load(st, site, &all, &n) == 0);
+	CHECK(n == 2);
+	if (n == 2)
+		CHECK(all[1].id == c.id && all[1].ngroups == 1);
+	for (size_t i = 0; i < n; i++)
+		store_user_release(&all[i]);
+	free(all);
+	CHECK(store_user_insert(st, site, &dup, NOW) == 0);
+	CHECK(store_group_create(st, site, "7C", "roster") > 0);
+	capture_begin();
+	rc = store_commit(st);
+	err = capture_end();
+	CHECK(rc == -1);
+	CHECK(strstr(err, "cannot add users") != NULL);
+	CHECK(raw_int(db, "SELECT count(*) FROM user") == 1);
+	CHECK(raw_int(db, "SELECT count(*) FROM grp") == 1);
+	CHECK(raw_int(db, "SELECT count(*) FROM audit") == 0);
+	CHECK_STR(raw_text(db, "PRAGMA foreign_key_check"), "(none)");
+	store_user_release(&a);
+	store_user_release(&dup);
+	store_user_release(&c);
 	sqlite3_close(db);
 	store_close(st);
 }
@@ -665,14 +786,19 @@ static void test_store_users_load(void)
 			       &n) == 0);
 	CHECK(n == 0);
 	free(all);
-	/* Without the memory map, the same reads and writes still work. */
-	CHECK(store_unmap(st) == 0);
+	/* A bulk transaction that gives up the memory map: the file is no
+	 * longer mapped, and the same reads and writes still work. */
+	CHECK(mappings("load.db") > 0);
+	CHECK(store_begin_bulk(st, STORE_BULK_UNMAP) == 0);
+	CHECK(mappings("load.db") == 0);
 	all = NULL;
 	CHECK(store_users_load(st, site, &all, &n) == 0);
 	CHECK(n == 3 && all && all[2].ngroups == 1);
 	for (size_t i = 0; i < n; i++)
 		store_user_release(&all[i]);
 	free(all);
+	CHECK(store_commit(st) == 0);
+	CHECK(mappings("load.db") == 0);
 	CHECK(add_user(st, site, "4", "dd", "D") > ids[2]);
 	store_close(st);
 }
@@ -1052,7 +1178,7 @@ static void test_store_issue_bulk(void)
 		return;
 	db = raw_open("issue_bulk.db");
 	site = store_site(st, "oakfield", "Oakfield");
-	CHECK(store_begin_bulk(st) == 0);
+	CHECK(store_begin_bulk(st, 0) == 0);
 	for (int i = 0; i < USERS; i++) {
 		char ext[16], name[16];
 		struct store_user u;
@@ -1066,7 +1192,7 @@ static void test_store_issue_bulk(void)
 	}
 	CHECK(store_commit(st) == 0);
 	for (int b = 0; b < 2; b++) {
-		CHECK(store_begin_bulk(st) == 0);
+		CHECK(store_begin_bulk(st, 0) == 0);
 		CHECK(store_batch_create(st, site, "admin", "all", USERS,
 					 NOW + b, &batch[b], &v) == 0);
 		store_issue_begin(st, batch[b], NOW + b, count_voided,
@@ -1106,33 +1232,39 @@ static long long db_file_size(const char *name)
 	return n;
 }
 
-/* 5,000 users in one transaction, with checkpoints deferred. */
-static void write_deferred(struct store *st)
+/* n users in one bulk transaction, each of about size bytes. */
+static void write_bulk(struct store *st, int n, size_t size)
 {
 	long long site = store_site(st, "oakfield", "Oakfield");
+	char *surname = xmalloc(size + 1);
 
-	store_defer_checkpoints(st);
-	CHECK(store_begin_bulk(st) == 0);
-	for (int i = 0; i < 5000; i++) {
+	memset(surname, 'x', size);
+	surname[size] = '\0';
+	CHECK(store_begin_bulk(st, 0) == 0);
+	for (int i = 0; i < n; i++) {
 		char ext[16];
 		struct store_user u;
 
 		snprintf(ext, sizeof(ext), "%06d", i);
-		u = make_user(ext, ext, "Test", "User");
+		u = make_user(ext, ext, "Test", surname);
 		CHECK(store_user_insert(st, site, &u, NOW) == 0);
 		store_user_release(&u);
 	}
 	CHECK(store_commit(st) == 0);
+	free(surname);
 }
 
 /*
- * A deferred checkpoint leaves the transaction in the WAL; the later one
- * copies it into the database on its own thread, which store_close()
- * waits for. A plain connection stays open, having read (a connection
- * that has read holds the lock that keeps a closing one from
- * checkpointing), so that closing the store is not what checkpoints.
+ * A bulk commit that finds the WAL past SQLite's 1,000 frames leaves
+ * copying it into the database to a thread of its own, which
+ * store_close() waits for: the database holds the transaction once the
+ * store is closed. A plain connection stays open, having read (a
+ * connection that has read holds the lock that keeps a closing one from
+ * checkpointing), so that closing the store is not what checkpoints. A
+ * shorter WAL stays as it is, as SQLite leaves it after a commit; a
+ * rolled-back transaction copies nothing.
  */
-static void test_store_checkpoint_later(void)
+static void test_store_bulk_checkpoint(void)
 {
 	struct store *st = open_db("ckpt.db");
 	sqlite3 *db = raw_open("ckpt.db");
@@ -1141,50 +1273,72 @@ static void test_store_checkpoint_later(void)
 	if (!st)
 		return;
 	CHECK(raw_int(db, "SELECT count(*) FROM user") == 0);
-	write_deferred(st);
 	before = db_file_size("ckpt.db");
-	store_checkpoint_later(st);
+	write_bulk(st, 5000, 4000);
 	store_close(st);
-	CHECK(db_file_size("ckpt.db") > before + 500000);
+	CHECK(db_file_size("ckpt.db") > before + 16000000);
 	CHECK(raw_int(db, "SELECT count(*) FROM user") == 5000);
+	CHECK_STR(raw_text(db, "PRAGMA integrity_check"), "ok");
 	sqlite3_close(db);
 
-	/* Deferred: the commits after it do not checkpoint either, however
-	 * long the WAL (over SQLite's 1,000 frames), until resumed; then the
-	 * next commit copies it all. */
-	st = open_db("ckpt3.db");
-	db = raw_open("ckpt3.db");
+	st = open_db("ckpt4.db");
+	db = raw_open("ckpt4.db");
 	if (!st)
 		return;
 	CHECK(raw_int(db, "SELECT count(*) FROM user") == 0);
-	write_deferred(st);
-	for (int i = 0; i < 1000; i++) {
-		char code[16];
-
-		snprintf(code, sizeof(code), "s%d", i);
-		CHECK(store_site(st, code, "Site") > 0);
-	}
-	before = db_file_size("ckpt3.db");
-	CHECK(store_site(st, "last", "Last") > 0);
-	CHECK(db_file_size("ckpt3.db") == before);
-	store_resume_checkpoints(st);
-	CHECK(store_site(st, "after", "After") > 0);
-	CHECK(db_file_size("ckpt3.db") > before + 500000);
+	before = db_file_size("ckpt4.db");
+	write_bulk(st, 5000, 10);
 	store_close(st);
+	CHECK(db_file_size("ckpt4.db") == before);
 	CHECK(raw_int(db, "SELECT count(*) FROM user") == 5000);
 	sqlite3_close(db);
 
-	/* Deferred and never done later: still all in the WAL. */
 	st = open_db("ckpt2.db");
 	db = raw_open("ckpt2.db");
 	if (!st)
 		return;
 	CHECK(raw_int(db, "SELECT count(*) FROM user") == 0);
-	write_deferred(st);
-	before = db_file_size("ckpt2.db");
+	{
+		long long site = store_site(st, "oakfield", "Oakfield");
+		struct store_user u = make_user("x1", "x1", "Test", "User");
+
+		before = db_file_size("ckpt2.db");
+		CHECK(store_begin_bulk(st, 0) == 0);
+		CHECK(store_user_insert(st, site, &u, NOW) == 0);
+		CHECK(store_flush(st) == 0);
+		store_user_release(&u);
+		store_rollback(st);
+	}
 	store_close(st);
 	CHECK(db_file_size("ckpt2.db") == before);
-	CHECK(raw_int(db, "SELECT count(*) FROM user") == 5000);
+	CHECK(raw_int(db, "SELECT count(*) FROM user") == 0);
+	sqlite3_close(db);
+}
+
+/*
+ * Small commits copy the WAL into the database as SQLite's own
+ * checkpoints would, once it is past 1,000 frames: the store's WAL hook
+ * keeps that default.
+ */
+static void test_store_small_commits_checkpoint(void)
+{
+	struct store *st = open_db("ckpt3.db");
+	sqlite3 *db = raw_open("ckpt3.db");
+	long long before;
+
+	if (!st)
+		return;
+	CHECK(raw_int(db, "SELECT count(*) FROM site") == 0);
+	before = db_file_size("ckpt3.db");
+	for (int i = 0; i < 1200; i++) {
+		char code[16];
+
+		snprintf(code, sizeof(code), "s%d", i);
+		CHECK(store_site(st, code, "Site") > 0);
+	}
+	CHECK(db_file_size("ckpt3.db") > before);
+	store_close(st);
+	CHECK(raw_int(db, "SELECT count(*) FROM site") == 1200);
 	sqlite3_close(db);
 }
 
@@ -1221,11 +1375,12 @@ static void check_user_keys(sqlite3 *db)
 }
 
 /*
- * A first import drops the unique keys of users and builds them at its
- * commit; two users with one name (or one external id) then fail the
- * commit, and nothing of it stays. With users there, nothing is dropped.
+ * A bulk transaction that adds the first users drops the unique keys of
+ * users and builds them at its commit; two users with one name (or one
+ * external id) then fail the commit, and nothing of it stays. With users
+ * there, nothing is dropped.
  */
-static void test_store_defer_user_keys(void)
+static void test_store_first_user_keys(void)
 {
 	struct store *st = open_db("keys.db");
 	sqlite3 *db = raw_open("keys.db");
@@ -1237,22 +1392,19 @@ static void test_store_defer_user_keys(void)
 	if (!st)
 		return;
 	site = store_site(st, "oakfield", "Oakfield");
-	CHECK(store_begin_bulk(st) == 0);
-	CHECK(store_defer_user_keys(st) == 1);
-	CHECK(store_defer_user_keys(st) == 1);
+	CHECK(store_begin_bulk(st, 0) == 0);
 	CHECK(add_users(st, site, 0, 3 * SLICE_USERS) == 0);
 	CHECK(store_commit(st) == 0);
 	CHECK(raw_int(db, "SELECT count(*) FROM user") == 3 * SLICE_USERS);
 	check_user_keys(db);
 
-	/* Users there: kept, and still enforced. */
-	CHECK(store_begin_bulk(st) == 0);
-	CHECK(store_defer_user_keys(st) == 0);
-	store_rollback(st);
-	CHECK(store_begin(st) == 0);
+	/* Users there: kept, and still enforced, when the waiting row is
+	 * written. */
+	CHECK(store_begin_bulk(st, 0) == 0);
 	u = make_user("new", "u7", "Other", "User");
+	CHECK(store_user_insert(st, site, &u, NOW) == 0);
 	capture_begin();
-	rc = store_user_insert(st, site, &u, NOW);
+	rc = store_flush(st);
 	err = capture_end();
 	store_user_release(&u);
 	CHECK(rc != 0);
@@ -1269,8 +1421,7 @@ static void test_store_defer_user_keys(void)
 		if (!st)
 			return;
 		site = store_site(st, "oakfield", "Oakfield");
-		CHECK(store_begin_bulk(st) == 0);
-		CHECK(store_defer_user_keys(st) == 1);
+		CHECK(store_begin_bulk(st, 0) == 0);
 		CHECK(add_users(st, site, 0, 100) == 0);
 		u = twice ? make_user("u5", "other", "Same", "Id") :
 			    make_user("other", "u5", "Same", "Name");
@@ -1287,8 +1438,7 @@ static void test_store_defer_user_keys(void)
 		CHECK(raw_int(db, "SELECT count(*) FROM user") == 0);
 		check_user_keys(db);
 		/* And the store goes on: the same import, fixed. */
-		CHECK(store_begin_bulk(st) == 0);
-		CHECK(store_defer_user_keys(st) == 1);
+		CHECK(store_begin_bulk(st, 0) == 0);
 		CHECK(add_users(st, site, 0, 100) == 0);
 		CHECK(store_commit(st) == 0);
 		CHECK(raw_int(db, "SELECT count(*) FROM user") == 100);
@@ -1349,7 +1499,7 @@ static void test_store_migrate_user_keys(void)
 		return;
 	version = raw_int(db, "PRAGMA user_version");
 	site = store_site(st, "oakfield", "Oakfield");
-	CHECK(store_begin_bulk(st) == 0);
+	CHECK(store_begin_bulk(st, 0) == 0);
 	CHECK(add_users(st, site, 0, 50) == 0);
 	g = store_group_create(st, site, "7A", "roster");
 	CHECK(g > 0);
@@ -1384,9 +1534,6 @@ static void test_store_migrate_user_keys(void)
 	if (st) {
 		int rc;
 
-		CHECK(store_begin_bulk(st) == 0);
-		CHECK(store_defer_user_keys(st) == 0);
-		store_rollback(st);
 		/* Foreign keys are on again after the migration. */
 		CHECK(store_begin(st) == 0);
 		capture_begin();
@@ -1691,13 +1838,6 @@ static void audit_some(struct store *st, long long site, int n,
 	CHECK(store_commit(st) == 0);
 }
 
-static int count_row(void *ctx, const char *const *v)
-{
-	(void)v;
-	++*(int *)ctx;
-	return 0;
-}
-
 /* A batch's or a user's events are found by their index, not by reading
  * the whole log (years of it); the whole log is read by a scan. */
 static void test_store_list_audit_plan(void)
@@ -1918,6 +2058,7 @@ int main(void)
 	RUN(test_store_site);
 	RUN(test_store_user_insert);
 	RUN(test_store_user_insert_bulk);
+	RUN(test_store_flush);
 	RUN(test_store_user_update);
 	RUN(test_store_users_load);
 	RUN(test_store_group_create);
@@ -1927,8 +2068,9 @@ int main(void)
 	RUN(test_store_list_groups);
 	RUN(test_store_select);
 	RUN(test_store_batch_create);
-	RUN(test_store_checkpoint_later);
-	RUN(test_store_defer_user_keys);
+	RUN(test_store_bulk_checkpoint);
+	RUN(test_store_small_commits_checkpoint);
+	RUN(test_store_first_user_keys);
 	RUN(test_store_migrate_user_keys);
 	RUN(test_store_credential_issue);
 	RUN(test_store_issue_bulk);
