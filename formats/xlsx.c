@@ -49,6 +49,7 @@
 #include <zlib.h>
 
 #include "core/hmap.h"
+#include "core/secrets.h"
 #include "core/util.h"
 #include "formats/deflate.h"
 
@@ -610,7 +611,7 @@ static void begin_part(struct writer *w, const char *name)
 	/* The last part's XML held passwords; only what it used: wiping
 	 * the whole room would bring in pages never written. */
 	if (w->xml.buf)
-		explicit_bzero(w->xml.buf, w->xml.len);
+		secrets_wipe(w->xml.buf, w->xml.len);
 	sbuf_reset(&w->xml);
 }
 
@@ -669,7 +670,7 @@ static int write_whole(struct writer *w)
 	    out_write(w, p->name, strlen(p->name)) ||
 	    out_write(w, w->zout, p->csize))
 		return -1;
-	explicit_bzero(w->zout, p->csize);
+	secrets_wipe(w->zout, p->csize);
 	return 0;
 }
 
@@ -1336,7 +1337,7 @@ out:
 	free(w.col_ref);
 	free(w.widths);
 	if (w.xml.buf)
-		explicit_bzero(w.xml.buf, w.xml.len);
+		secrets_wipe(w.xml.buf, w.xml.len);
 	sbuf_release(&w.xml);
 	sbuf_release(&w.name);
 	sbuf_release(&w.text);
