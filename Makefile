@@ -48,7 +48,12 @@ libtempass.a: $(OBJ_LIB)
 
 tests/unit/test_%: tests/unit/test_%.c tests/unit/test.h libtempass.a \
 		   $(wildcard core/*.h formats/*.h engine/*.h)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< libtempass.a $(LDLIBS)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) $(TEST_FLAGS) -o $@ $< libtempass.a $(LDLIBS)
+
+# test_wipe sees every free() and realloc() of tempass's code first (and
+# its own, which the compiler must not reason away).
+tests/unit/test_wipe: TEST_FLAGS := -Wl,--wrap=free -Wl,--wrap=realloc \
+	-fno-builtin-free -fno-builtin-realloc
 
 # Installs what is missing; as root with apt-get, otherwise prints the command.
 deps:

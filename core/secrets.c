@@ -78,16 +78,6 @@ void secrets_random(void *buf, size_t n)
 	randombytes_buf(buf, n);
 }
 
-/*
- * glibc's explicit_bzero is a memset the compiler may not remove;
- * libsodium 1.0.18 as Debian builds it zeroes one volatile byte at a
- * time, a tenth of the speed, on every password's scratch memory.
- */
-void secrets_wipe(void *p, size_t n)
-{
-	explicit_bzero(p, n);
-}
-
 void *secrets_alloc(size_t n)
 {
 	void *p;

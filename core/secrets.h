@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define SECRETS_HASH_BYTES 32      /* BLAKE2b output used by the audit chain */
 #define SECRETS_PWHASH_MAX 128     /* room for an Argon2id string */
@@ -28,8 +29,17 @@ int secrets_init(void);
 uint32_t secrets_uniform(uint32_t upper);
 void secrets_random(void *buf, size_t n);
 
-/* Wipes n bytes at p in a way the compiler keeps. */
-void secrets_wipe(void *p, size_t n);
+/*
+ * Wipes n bytes at p in a way the compiler keeps: the one wipe of tempass,
+ * for every secret and every buffer that may hold one (util's sbuf uses
+ * it). glibc's explicit_bzero is a memset the compiler may not remove;
+ * libsodium 1.0.18's sodium_memzero, as Debian builds it, zeroes one
+ * volatile byte at a time. Inline, so util.c needs no libsodium.
+ */
+static inline void secrets_wipe(void *p, size_t n)
+{
+	explicit_bzero(p, n);
+}
 /*
  * Guarded memory for secrets, locked where RLIMIT_MEMLOCK allows (never
  * NULL: dies when memory runs out); secrets_free() wipes. NULL-safe.

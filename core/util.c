@@ -1,8 +1,10 @@
 /*
  * util: error reporting, allocation, strings and small file helpers shared by
- * every part of tempass. Nothing here knows about SQL, secrets or formats.
+ * every part of tempass. Nothing here knows about SQL or formats; buffers
+ * are wiped with secrets_wipe() before their memory goes back.
  */
 #include "core/util.h"
+#include "core/secrets.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -251,16 +253,29 @@ char *xasprintf(const char *fmt, ...)
 
 /* ==== String buffer ==== */
 
+/*
+ * Never realloc(): it would leave the old block's bytes in freed memory.
+ * Doubling keeps the copies and wipes to twice the final size in all.
+ * The sizes stay powers of two from 64: a reader that fills whatever room
+ * it is given (csv's read_all) sees the same blocks it always has.
+ */
 void sbuf_grow(struct sbuf *sb, size_t extra)
 {
 	size_t need = sb->len + extra + 1;
+	char *buf;
 
 	if (need <= sb->cap)
 		return;
 	size_t cap = sb->cap ? sb->cap : 64;
 	while (cap < need)
 		cap *= 2;
-	sb->buf = xrealloc(sb->buf, cap);
+	buf = xmalloc(cap);
+	if (sb->buf) {
+		memcpy(buf, sb->buf, sb->len);
+		secrets_wipe(sb->buf, sb->cap);
+		free(sb->buf);
+	}
+	sb->buf = buf;
 	sb->cap = cap;
 	sb->buf[sb->len] = '\0';
 }
@@ -312,6 +327,8 @@ char *sbuf_detach(struct sbuf *sb)
 
 void sbuf_release(struct sbuf *sb)
 {
+	if (sb->buf)
+		secrets_wipe(sb->buf, sb->cap);
 	free(sb->buf);
 	sb->buf = NULL;
 	sb->len = sb->cap = 0;
@@ -871,6 +888,6 @@ void arena_release(struct arena *a)
 void arena_release_wiped(struct arena *a)
 {
 	for (struct arena_chunk *c = a->head; c; c = c->next)
-		explicit_bzero(c->data, c->cap);
+		secrets_wipe(c->data, c->cap);
 	arena_release(a);
 }

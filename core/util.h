@@ -66,7 +66,13 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*
  * A growable NUL-terminated byte string. SBUF_INIT is the empty buffer;
  * sbuf_release() frees it and leaves it empty again. sbuf_detach() hands the
- * string to the caller, who frees it.
+ * string to the caller, who frees it (and wipes it first if it is secret).
+ *
+ * Any sbuf may hold a password or a token (a record line, a sheet's XML, a
+ * page, a message), so none leaves a copy behind: memory an sbuf gives back
+ * is wiped whole (secrets_wipe()) before it is freed, when it grows into a
+ * new block and when it is released. sbuf_reset() keeps the memory, and
+ * its bytes until they are overwritten or released.
  */
 struct sbuf {
 	char *buf;

@@ -238,6 +238,8 @@ static int to_cur(struct sender *s, const struct item *it)
 	}
 	while ((got = read(in, chunk, sizeof(chunk))) > 0)
 		sbuf_add(&sb, chunk, (size_t)got);
+	/* It held the message, live token and all. */
+	secrets_wipe(chunk, sizeof(chunk));
 	if (got < 0) {
 		errorf("'%s/%s': cannot read: %s", s->newdir, it->name,
 		       strerror(errno));

@@ -5,6 +5,8 @@
  */
 #include "formats/deflate.h"
 
+#include "core/secrets.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +16,7 @@ static void out_room(struct zjob *j, size_t room)
 	if (j->out_cap >= room)
 		return;
 	if (j->out)
-		explicit_bzero(j->out, j->out_cap);
+		secrets_wipe(j->out, j->out_cap);
 	free(j->out);
 	j->out = xmalloc(room);
 	j->out_cap = room;
@@ -57,7 +59,7 @@ static void deflate_job(struct deflater *z, struct zjob *j)
 		/* Out of room (the bound did not hold): grow, wiping. */
 		bigger = xmalloc(2 * j->out_cap);
 		memcpy(bigger, j->out, j->out_len);
-		explicit_bzero(j->out, j->out_cap);
+		secrets_wipe(j->out, j->out_cap);
 		free(j->out);
 		j->out = bigger;
 		j->out_cap *= 2;
@@ -173,7 +175,7 @@ int deflater_queue(struct deflater *z, struct sbuf *in, void *tag,
 	j->in = *in;
 	*in = tmp;
 	if (in->buf)
-		explicit_bzero(in->buf, in->len);
+		secrets_wipe(in->buf, in->len);
 	sbuf_reset(in);
 	if (!z->threaded) {
 		deflate_job(z, j);
@@ -218,10 +220,10 @@ void deflater_stop(struct deflater *z)
 		struct zjob *j = &z->jobs[i];
 
 		if (j->in.buf)
-			explicit_bzero(j->in.buf, j->in.cap);
+			secrets_wipe(j->in.buf, j->in.cap);
 		sbuf_release(&j->in);
 		if (j->out)
-			explicit_bzero(j->out, j->out_cap);
+			secrets_wipe(j->out, j->out_cap);
 		free(j->out);
 	}
 	z->zs_ready = 0;

@@ -72,6 +72,7 @@
 #include <hpdf.h>
 #include <qrencode.h>
 
+#include "core/secrets.h"
 #include "core/util.h"
 #include "formats/deflate.h"
 #include "formats/pdf_seam.h"
@@ -485,7 +486,7 @@ struct writer {
 static void wipe_release(struct sbuf *sb)
 {
 	if (sb->buf)
-		explicit_bzero(sb->buf, sb->cap);
+		secrets_wipe(sb->buf, sb->cap);
 	sbuf_release(sb);
 }
 
@@ -1117,7 +1118,7 @@ static int put_qr(struct writer *w, const char *payload, float x, float y,
 	}
 	sbuf_add(&w->cs, "f\nQ\n", 4);
 	free(height);
-	explicit_bzero(qr->data, (size_t)n * (size_t)n);
+	secrets_wipe(qr->data, (size_t)n * (size_t)n);
 	QRcode_free(qr);
 	return 0;
 }
@@ -1400,7 +1401,7 @@ static int put_strip(struct writer *w, const struct pdf_entry *e, float top,
 		}
 		ret = put_qr(w, sbuf_str(&w->line), x1 + PAD_H,
 			     top - h + (h - qside) / 2, qside, e);
-		explicit_bzero(w->line.buf, w->line.len);
+		secrets_wipe(w->line.buf, w->line.len);
 		if (ret)
 			return -1;
 	}

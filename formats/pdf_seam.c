@@ -18,6 +18,7 @@
 #include <hpdf_pages.h>
 #include <hpdf_streams.h>
 
+#include "core/secrets.h"
 #include "core/util.h"
 
 /*
@@ -48,7 +49,7 @@ static void *HPDF_STDCALL wiping_alloc(HPDF_UINT size)
 static void HPDF_STDCALL wiping_free(void *ptr)
 {
 	if (ptr)
-		explicit_bzero(ptr, malloc_usable_size(ptr));
+		secrets_wipe(ptr, malloc_usable_size(ptr));
 	free(ptr);
 }
 

@@ -45,6 +45,7 @@
 #include <xlsxwriter.h>
 
 #include "core/hmap.h"
+#include "core/secrets.h"
 #include "core/util.h"
 
 /* Limits of Excel, in UTF-16 code units where they count characters. */
@@ -438,7 +439,7 @@ static int escape_cell(struct writer *w, const char *v)
 	int n, esc;
 
 	if (w->cell.buf)
-		explicit_bzero(w->cell.buf, w->cell.len);
+		secrets_wipe(w->cell.buf, w->cell.len);
 	sbuf_reset(&w->cell);
 	while (*v) {
 		n = utf8_decode(v, &cp);
@@ -858,7 +859,7 @@ out:
 	free(w.pick);
 	free(w.widths);
 	if (w.cell.buf)
-		explicit_bzero(w.cell.buf, w.cell.len);
+		secrets_wipe(w.cell.buf, w.cell.len);
 	sbuf_release(&w.cell);
 	sbuf_release(&w.name);
 	sbuf_release(&w.text);
