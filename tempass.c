@@ -68,10 +68,9 @@ int main(int argc, char **argv)
 	/*
 	 * One malloc arena for every thread. With glibc's default (one per
 	 * thread, up to eight per core), memory a thread frees stays in its
-	 * arena, and run's peak went from 173 to 194 MB or back depending
-	 * on which list thread was given which arena; with one it is
-	 * 159-164 MB, in no more time (per-thread caches take most small
-	 * allocations without the arena's lock).
+	 * arena, so run's peak depends on which list thread was given which
+	 * arena; with one it is steady, in no more time (per-thread caches
+	 * take most small allocations without the arena's lock).
 	 */
 	mallopt(M_ARENA_MAX, 1);
 	/* A refused option is reported once, by option_error(). */

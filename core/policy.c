@@ -1011,7 +1011,8 @@ static int name_hit(const struct sbuf *runs, const uint32_t *mask,
 /*
  * Wipes what draws of at most len characters wrote into s (the drawn
  * values, positions, characters and their masks; the ranges are no
- * secret): the whole scratch, 3.5 KB, cost more than making a password.
+ * secret): not the whole scratch, most of which a short password never
+ * touches.
  */
 static void scratch_wipe(struct scratch *s, size_t len)
 {

@@ -71,9 +71,9 @@ int pdf_write(FILE *out, const struct pdf_options *opt,
 	      const struct pdf_entry *entries, size_t n);
 
 /*
- * A document set up before its entries are known: libharu spends about
- * 75 million instructions (8 ms here) loading each TrueType font for
- * Unicode text, which run spends on a core its import leaves idle. pdf_prepare()
+ * A document set up before its entries are known: loading each TrueType
+ * font for Unicode text is libharu's largest fixed cost, which run pays on
+ * a core its import leaves idle. pdf_prepare()
  * returns NULL when it cannot set up, and reports nothing: pdf_write()
  * then sets up again, and reports. A document is used by one thread at a
  * time.
