@@ -211,11 +211,19 @@ int store_admin_may(struct store *st, long long admin, long long site);
  * number in the series since the last success (or the last lock's end),
  * or -1 or STORE_BUSY; 0 when there is no such admin. The attempt
  * numbered max locks the admin until now + lock_seconds; a number over
- * max means locked: refuse without checking. A success calls
- * store_admin_confirmed().
+ * max means locked: refuse without checking. An attempt to be checked is
+ * recorded with pid, the process checking it, until
+ * store_admin_attempt_done(); first, attempts whose process has ended
+ * before that (killed mid-check) are taken back from the count, and a
+ * lock that only they made is lifted: *abandoned says how many. A
+ * success calls store_admin_confirmed().
  */
 int store_admin_attempt(struct store *st, long long admin, long long now,
-			int max, long long lock_seconds);
+			int max, long long lock_seconds, long long pid,
+			int *abandoned);
+/* The result of pid's attempt is being recorded: it is no longer open. */
+int store_admin_attempt_done(struct store *st, long long admin,
+			     long long pid);
 /* Clears the count of attempts and any lock. */
 int store_admin_confirmed(struct store *st, long long admin);
 int store_admin_set_hash(struct store *st, long long admin,

@@ -5,6 +5,8 @@
  */
 #include "core/store_int.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 
 /* ==== Administrators ==== */
@@ -82,8 +84,62 @@ int store_admin_may(struct store *st, long long admin, long long site)
 }
 
 
+/* Whether the process pid has ended (not: cannot be signalled). */
+static int process_ended(long long pid)
+{
+	return pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno == ESRCH);
+}
+
+/*
+ * Takes back the attempts of the admin whose process ended before their
+ * result was recorded, and a lock that only they made. *n: how many.
+ */
+static int forgive_abandoned(struct store *st, long long admin, int max,
+			     int *n)
+{
+	static const char list[] =
+		"SELECT rowid, pid FROM admin_attempt WHERE admin_id = ?";
+	static const char drop[] = "DELETE FROM admin_attempt WHERE rowid = ?";
+	static const char uncount[] =
+		"UPDATE admin SET failed = max(failed - ?1, 0),"
+		" locked_until = CASE WHEN failed - ?1 < ?2 THEN 0"
+		"  ELSE locked_until END WHERE id = ?3";
+	long long rows[64];
+	size_t k = 0;
+	sqlite3_stmt *s = st_prep(st, list);
+	int rc;
+
+	*n = 0;
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, admin);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && k < ARRAY_SIZE(rows))
+		if (process_ended(sqlite3_column_int64(s, 1)))
+			rows[k++] = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return st_fail(st, rc, "cannot read open attempts");
+	for (size_t i = 0; i < k; i++) {
+		if (!(s = st_prep(st, drop)))
+			return -1;
+		sqlite3_bind_int64(s, 1, rows[i]);
+		if (st_done(st, s, "cannot take back an attempt") != 0)
+			return -1;
+	}
+	if (k == 0)
+		return 0;
+	if (!(s = st_prep(st, uncount)))
+		return -1;
+	sqlite3_bind_int64(s, 1, (long long)k);
+	sqlite3_bind_int(s, 2, max);
+	sqlite3_bind_int64(s, 3, admin);
+	*n = (int)k;
+	return st_done(st, s, "cannot take back an attempt");
+}
+
 int store_admin_attempt(struct store *st, long long admin, long long now,
-			int max, long long lock_seconds)
+			int max, long long lock_seconds, long long pid,
+			int *abandoned)
 {
 	/* One statement: parallel attempts each get their own number. A
 	 * lock in force counts on from at least max, so every attempt
@@ -97,15 +153,43 @@ int store_admin_attempt(struct store *st, long long admin, long long now,
 		"  WHEN locked_until = 0 AND failed + 1 >= ?2 THEN ?1 + ?3"
 		"  ELSE 0 END"
 		" WHERE id = ?4 RETURNING failed";
-	sqlite3_stmt *s = st_prep(st, sql);
+	static const char open_sql[] = "INSERT INTO admin_attempt"
+		" (admin_id, pid, number, started) VALUES (?, ?, ?, ?)";
+	sqlite3_stmt *s;
+	long long n;
 
-	if (!s)
+	if (forgive_abandoned(st, admin, max, abandoned) != 0)
+		return -1;
+	if (!(s = st_prep(st, sql)))
 		return -1;
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_int(s, 2, max);
 	sqlite3_bind_int64(s, 3, lock_seconds);
 	sqlite3_bind_int64(s, 4, admin);
-	return (int)st_step_returning(st, s, "cannot count the attempt");
+	n = st_step_returning(st, s, "cannot count the attempt");
+	if (n <= 0 || n > max)
+		return (int)n;
+	if (!(s = st_prep(st, open_sql)))
+		return -1;
+	sqlite3_bind_int64(s, 1, admin);
+	sqlite3_bind_int64(s, 2, pid);
+	sqlite3_bind_int64(s, 3, n);
+	sqlite3_bind_int64(s, 4, now);
+	return st_done(st, s, "cannot count the attempt") == 0 ? (int)n : -1;
+}
+
+int store_admin_attempt_done(struct store *st, long long admin,
+			     long long pid)
+{
+	static const char sql[] =
+		"DELETE FROM admin_attempt WHERE admin_id = ? AND pid = ?";
+	sqlite3_stmt *s = st_prep(st, sql);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, admin);
+	sqlite3_bind_int64(s, 2, pid);
+	return st_done(st, s, "cannot close the attempt");
 }
 
 int store_admin_confirmed(struct store *st, long long admin)

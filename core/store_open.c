@@ -275,6 +275,16 @@ static const char *const migrations[] = {
 	"DROP TABLE delivery;"
 	"ALTER TABLE delivery_new RENAME TO delivery;"
 	"CREATE INDEX reset_token_batch ON reset_token(batch_id, user_id);",
+	/* 6 -> 7: an admin's attempt counted and being checked, with the
+	 * process checking it: one whose process ended before its result
+	 * was recorded is not held against the admin (see
+	 * store_admin_attempt()). */
+	"CREATE TABLE admin_attempt ("
+	"  admin_id INTEGER NOT NULL REFERENCES admin(id),"
+	"  pid INTEGER NOT NULL,"
+	"  number INTEGER NOT NULL,"
+	"  started INTEGER NOT NULL"
+	") STRICT;",
 };
 
 /* Whether a row refers to one that is not there (reported). */

@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/secrets.h"
 #include "core/tty.h"
@@ -39,14 +40,22 @@ static int attempt(struct ctx *ctx, const struct store_admin *a,
 {
 	char detail[200], until[32];
 	long long now = now_seconds();
-	int n, ok, rc;
+	int n, ok, rc, abandoned = 0;
 
 	if ((rc = store_begin(ctx->store)) != 0)
 		return store_status(rc);
 	n = store_admin_attempt(ctx->store, a->id, now, MAX_FAILURES,
-				LOCK_SECONDS);
+				LOCK_SECONDS, (long long)getpid(), &abandoned);
 	rc = n < 0 ? n : 0;
-	if (n > MAX_FAILURES) {
+	if (rc == 0 && abandoned > 0) {
+		/* Killed before their result was known: not failures. */
+		snprintf(detail, sizeof(detail), "%d attempt(s) taken back: "
+			 "their process ended before the check was recorded",
+			 abandoned);
+		rc = store_audit(ctx->store, ctx->site_id, admin,
+				 "admin.attempt.abandoned", 0, 0, detail);
+	}
+	if (rc == 0 && n > MAX_FAILURES) {
 		/* The refusal is audited with the count, in its transaction. */
 		snprintf(detail, sizeof(detail), "locked out; failed attempt "
 			 "%d, not checked", n);
@@ -76,12 +85,13 @@ static int attempt(struct ctx *ctx, const struct store_admin *a,
 	ok = pwhash_verify(a->pwhash, pw, len);
 	if ((rc = store_begin(ctx->store)) != 0)
 		return store_status(rc);
-	if (ok) {
+	rc = store_admin_attempt_done(ctx->store, a->id, (long long)getpid());
+	if (rc == 0 && ok) {
 		rc = store_admin_confirmed(ctx->store, a->id);
 		if (rc == 0)
 			rc = store_audit(ctx->store, ctx->site_id, admin,
 					 "admin.confirm", 0, 0, "");
-	} else {
+	} else if (rc == 0) {
 		snprintf(detail, sizeof(detail), "failed attempt %d%s", n,
 			 n == MAX_FAILURES ? "; locked for 15 minutes" : "");
 		rc = store_audit(ctx->store, ctx->site_id, admin,

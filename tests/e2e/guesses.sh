@@ -95,6 +95,33 @@ check_grep "says until when" "admin 'other' is locked until 2026-09-03T08:20:00Z
 TEMPASS_NOW=2026-09-03T08:21:00Z confirm pw other >/dev/null 2>&1
 check_eq "and lapses in its time" $? 0
 
+# ---- an attempt whose process was killed mid-check is taken back
+# A killed confirmation leaves its attempt counted and open, with its
+# process; five such (as five interrupted runs would leave) lock the
+# admin until the next attempt finds their processes gone.
+sh -c 'exit 0' & dead=$!
+wait "$dead"
+abandon() {
+	sql "update admin set failed = failed + 1, locked_until = case when failed + 1 >= 5 then strftime('%s', '2026-09-03T08:30:00Z') else 0 end where name = '$1';
+	     insert into admin_attempt (admin_id, pid, number, started) select id, $2, failed, 0 from admin where name = '$1'"
+}
+check_exit "admin add 'third'" 0 tp admin add third --site oakfield --password-file pw
+for _ in 1 2 3 4 5; do abandon third "$dead"; done
+check_eq "five killed attempts left the admin locked" \
+  "$(sql "select failed, locked_until > 0 from admin where name = 'third'" | tr '\n' ' ')" "5|1 "
+check_exit "the next right password confirms: the killed ones are taken back" 0 confirm pw third
+check_eq "the count and the lock are cleared" \
+  "$(sql "select failed || '|' || locked_until from admin where name = 'third'")" "0|0"
+check_eq "no open attempt is left" "$(sql "select count(*) from admin_attempt")" 0
+check_eq "the audit says five were taken back" \
+  "$(tp audit --format tsv | awk -F'\t' '$3 == "third" && $4 == "admin.attempt.abandoned"' | grep -c '5 attempt(s) taken back')" 1
+# negative: attempts whose process still runs (this shell) stay counted
+for _ in 1 2 3 4 5; do abandon third $$; done
+check_exit "open attempts of a live process still lock" 77 confirm pw third
+check_grep "says the admin is locked" "admin 'third' is locked until" "$T/.err"
+check_eq "nothing was taken back" "$(sql "select count(*) from admin_attempt where pid = $$")" 5
+sql "delete from admin_attempt"
+
 # ---- the store afterwards
 check_exit "the audit chain is intact" 0 tp audit verify
 check_eq "one current credential per user" "$(one_current)" 0

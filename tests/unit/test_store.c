@@ -1476,9 +1476,10 @@ static const char old_user_table[] =
 	"INSERT INTO user_old SELECT * FROM user;"
 	"DROP TABLE user;"
 	"ALTER TABLE user_old RENAME TO user;"
-	/* What schemas 5 and 6 added. */
+	/* What schemas 5 to 7 added. */
 	"DROP TABLE IF EXISTS pending_list;"
 	"DROP INDEX IF EXISTS reset_token_batch;"
+	"DROP TABLE IF EXISTS admin_attempt;"
 	"PRAGMA user_version = 3;"
 	"COMMIT;";
 
