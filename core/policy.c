@@ -1009,23 +1009,13 @@ static int name_hit(const struct sbuf *runs, const uint32_t *mask,
 }
 
 /*
- * Wipes what draws of at most len characters wrote into s (the drawn
- * values, positions, characters and their masks; the ranges are no
- * secret): not the whole scratch, most of which a short password never
- * touches.
+ * Wipes the whole scratch: drawn values, positions, characters and their
+ * masks. All of it, not just what this password's draws wrote, so no
+ * reckoning of what was written can leave a byte of a password behind.
  */
-static void scratch_wipe(struct scratch *s, size_t len)
+static void scratch_wipe(struct scratch *s)
 {
-	size_t n = 2 * len + MAX_WORDS + MAX_DIGITS;
-
-	if (len + 1 > sizeof(s->buf))
-		len = sizeof(s->buf) - 1;
-	if (n > ARRAY_SIZE(s->val))
-		n = ARRAY_SIZE(s->val);
-	secrets_wipe(s->buf, len + 1);
-	secrets_wipe(s->mask, (len + 1) * sizeof(*s->mask));
-	secrets_wipe(s->pos, len < sizeof(s->pos) ? len : sizeof(s->pos));
-	secrets_wipe(s->val, n * sizeof(*s->val));
+	secrets_wipe(s, sizeof(*s));
 }
 
 int policy_generate(const struct policy *p, const struct wordlists *wl,
@@ -1065,7 +1055,7 @@ int policy_generate(const struct policy *p, const struct wordlists *wl,
 	       "user's name; the word list is too small for these names",
 	       p->user_type, MAX_DRAWS);
 out:
-	scratch_wipe(&s, most);
+	scratch_wipe(&s);
 	sbuf_release(&runs);
 	return ret;
 }
