@@ -464,8 +464,20 @@ static void *checkpoint_thread(void *arg)
 			    SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK) {
 		sqlite3_exec(db, "PRAGMA synchronous = NORMAL", NULL, NULL,
 			     NULL);
-		sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-					  NULL, NULL);
+	}
+	for (;;) {
+		if (db)
+			sqlite3_wal_checkpoint_v2(db, NULL,
+						  SQLITE_CHECKPOINT_PASSIVE,
+						  NULL, NULL);
+		pthread_mutex_lock(&st->checkpoint_lock);
+		if (!st->checkpoint_again) {
+			st->checkpoint_busy = 0;
+			pthread_mutex_unlock(&st->checkpoint_lock);
+			break;
+		}
+		st->checkpoint_again = 0;
+		pthread_mutex_unlock(&st->checkpoint_lock);
 	}
 	sqlite3_close(db);
 	__atomic_sub_fetch(&checkpoints_running, 1, __ATOMIC_RELEASE);
@@ -491,12 +503,25 @@ void bulk_end(struct store *st, int committed)
 			   NULL);
 	if (!committed || st->wal_pages < AUTOCHECKPOINT)
 		return;
+	/* A thread still at work takes this commit's pages too: the job
+	 * never waits for an earlier checkpoint. */
+	pthread_mutex_lock(&st->checkpoint_lock);
+	if (st->checkpointing && st->checkpoint_busy) {
+		st->checkpoint_again = 1;
+		pthread_mutex_unlock(&st->checkpoint_lock);
+		return;
+	}
+	pthread_mutex_unlock(&st->checkpoint_lock);
 	bulk_join(st);
+	st->checkpoint_busy = 1;
+	st->checkpoint_again = 0;
 	__atomic_add_fetch(&checkpoints_running, 1, __ATOMIC_ACQ_REL);
 	st->checkpointing = pthread_create(&st->checkpointer, NULL,
 					   checkpoint_thread, st) == 0;
 	/* Without the thread, the commit after it checkpoints as SQLite
 	 * would (or the close). */
-	if (!st->checkpointing)
+	if (!st->checkpointing) {
+		st->checkpoint_busy = 0;
 		__atomic_sub_fetch(&checkpoints_running, 1, __ATOMIC_RELEASE);
+	}
 }

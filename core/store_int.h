@@ -57,6 +57,10 @@ struct store {
 	int in_tx;
 	pthread_t checkpointer;  /* the checkpoint after a bulk commit */
 	int checkpointing;       /* it was started, not yet joined */
+	/* Under checkpoint_lock: the thread is still at work; another bulk
+	 * commit asked it for one more round before it ends. */
+	pthread_mutex_t checkpoint_lock;
+	int checkpoint_busy, checkpoint_again;
 	struct {
 		const char *sql;
 		sqlite3_stmt *stmt;

@@ -624,6 +624,7 @@ static struct store *open_db(const char *path, int readonly)
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct store *st = xcalloc(1, sizeof(*st));
 
+	pthread_mutex_init(&st->checkpoint_lock, NULL);
 	pthread_once(&once, configure_sqlite);
 	st->audit.ncols = 10;
 	st->issue.ncols = 5;
@@ -706,6 +707,7 @@ void store_close(struct store *st)
 	rows_release(&st->issue);
 	rows_release(&st->users);
 	rows_release(&st->members);
+	pthread_mutex_destroy(&st->checkpoint_lock);
 	free(st->path);
 	free(st);
 }
