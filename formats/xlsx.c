@@ -5,10 +5,12 @@
  *
  * libxlsxwriter writes the workbook, in constant_memory mode: each row
  * goes to a temporary file as soon as the next begins, so memory stays
- * bounded whatever the batch. Its temporary files are made 0600 in the
- * system's temporary folder, not beside the output: the library unlinks
- * each only after it has made it, and a kill in between would leave an
- * empty file among the lists, which must hold complete files only.
+ * bounded whatever the batch. Its temporary files are made beside the
+ * output, on its disk, but inside a private folder made for this write
+ * (tmpdir_beside()): the library unlinks each only after it has made it,
+ * and a kill in between must not leave a file among the lists, which
+ * hold complete files only. The next write of the same name removes the
+ * folder of a dead process.
  *
  * tempass keeps only what the library does not do. The input is checked
  * in full before anything is written: invalid UTF-8, which would make a
@@ -763,11 +765,19 @@ static int write_book(struct writer *w, const char *path,
 {
 	lxw_workbook_options lo = { .constant_memory = LXW_TRUE };
 	struct held_stderr held;
+	char *tmpdir = tmpdir_beside(w->opt->name ? w->opt->name : path);
 	lxw_error err;
 	int ret = -1;
 	size_t k;
 
 	hold_stderr(&held);
+	if (!tmpdir) {
+		util_write_failed(errno);
+		errorf("cannot write workbook '%s': cannot make a folder for "
+		       "its temporary files: %s", w->shown, strerror(errno));
+		goto out;
+	}
+	lo.tmpdir = tmpdir;
 	errno = 0;
 	w->wb = workbook_new_opt(path, &lo);
 	if (!w->wb) {
@@ -802,6 +812,8 @@ out:
 			ret = -1;
 		}
 	}
+	tmpdir_remove(tmpdir);
+	free(tmpdir);
 	release_stderr(&held);
 	return ret;
 }
