@@ -373,6 +373,7 @@ static int check_input(struct writer *w, const char *const *const *rows,
 {
 	const struct xlsx_options *opt = w->opt;
 	size_t r, i, start, end;
+	long extra = group_col;
 
 	if (w->npick > SHEET_COLS) {
 		errorf("cannot write workbook '%s': %zu columns; a sheet "
@@ -393,9 +394,13 @@ static int check_input(struct writer *w, const char *const *const *rows,
 			return -1;
 		}
 	}
+	/* The group column is checked once, written or not. */
+	for (i = 0; i < w->npick; i++)
+		if ((long)w->pick[i] == group_col)
+			extra = -1;
 	for (r = 0; r < nrows; r++) {
 		for (i = 0; i <= w->npick; i++) {
-			long c = i < w->npick ? (long)w->pick[i] : group_col;
+			long c = i < w->npick ? (long)w->pick[i] : extra;
 			const char *v = c >= 0 ? rows[r][c] : NULL;
 
 			if (v && !utf8_valid(v, strlen(v))) {
@@ -425,9 +430,11 @@ static int check_input(struct writer *w, const char *const *const *rows,
 /*
  * The bytes after which a value needs more than handing over: '_' (the
  * start of what Excel reads as an escape) and the lead byte of U+FFFE
- * and U+FFFF.
+ * and U+FFFF. A value with neither, and no longer than a cell holds, is
+ * given to the library as it is: one scan finds both its length and
+ * that, and nothing is copied.
  */
-static const unsigned char special[256] = { ['_'] = 1, [0xEF] = 1 };
+static const char special[] = "_\xEF";
 
 /*
  * v as Excel is to show it, into w->cell: escaped where the library
@@ -472,15 +479,13 @@ static int escape_cell(struct writer *w, const char *v)
 static int put(struct writer *w, lxw_worksheet *ws, lxw_row_t row,
 	       size_t col, const char *v, lxw_format *fmt, size_t rec)
 {
-	const unsigned char *p;
-	size_t len;
+	size_t len, plain;
 	lxw_error err;
 
 	if (!v || !*v)
 		return 0;
-	for (p = (const unsigned char *)v; !special[*p] && *p; p++)
-		;
-	len = (size_t)(p - (const unsigned char *)v) + strlen((const char *)p);
+	plain = strcspn(v, special);
+	len = plain + strlen(v + plain);
 	if (rec && (double)len + 1 > w->widths[col] &&
 	    w->widths[col] < WIDTH_MAX) {
 		/* Bytes bound characters: most values need no count. */
@@ -489,7 +494,7 @@ static int put(struct writer *w, lxw_worksheet *ws, lxw_row_t row,
 		if (chars > w->widths[col])
 			w->widths[col] = chars;
 	}
-	if (*p || len > CELL_MAX) {
+	if (plain < len || len > CELL_MAX) {
 		if (escape_cell(w, v)) {
 			if (rec)
 				warnf("'%s': row %zu, column '%s': value cut "
