@@ -436,10 +436,47 @@ int util_write_errno(void)
 	return __atomic_load_n(&write_errno, __ATOMIC_RELAXED);
 }
 
+/* Removes folder name in dfd and the files in it; never follows a link. */
+static void remove_folder(int dfd, const char *name)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+
+	while (d && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			unlinkat(dirfd(d), e->d_name, 0);
+	if (d)
+		closedir(d);
+	else if (fd >= 0)
+		close(fd);
+	unlinkat(dfd, name, AT_REMOVEDIR);
+}
+
+/* The PID of name when it is pre BASE.tmp.PID post, or 0. */
+static long temp_pid(const char *name, const char *pre, const char *base,
+		     const char *post)
+{
+	size_t plen = strlen(pre), blen = strlen(base);
+	const char *s = name + plen + blen + 5;
+	char *p;
+	long pid;
+
+	if (strncmp(name, pre, plen) != 0 ||
+	    strncmp(name + plen, base, blen) != 0 ||
+	    strncmp(name + plen + blen, ".tmp.", 5) != 0)
+		return 0;
+	pid = strtol(s, &p, 10);
+	return p != s && strcmp(p, post) == 0 && pid > 0 ? pid : 0;
+}
+
 /*
  * Removes PATH.tmp.PID files that a killed process left behind (between
  * naming its temporary and renaming it over PATH): each holds a complete
- * copy of secrets. A PID still alive is someone's work in progress.
+ * copy of secrets; and .PATH.tmp.PID.d folders (tmpdir_beside()) with
+ * the library's files in them. A PID still alive is someone's work in
+ * progress.
  */
 static void remove_stale(const char *path)
 {
@@ -448,28 +485,59 @@ static void remove_stale(const char *path)
 			     xstrndup(path, (size_t)(slash - path))) :
 		    xstrdup(".");
 	const char *base = slash ? slash + 1 : path;
-	size_t blen = strlen(base);
 	DIR *d = opendir(dir);
 	struct dirent *e;
 
 	while (d && (e = readdir(d))) {
-		char *end;
-		long pid;
+		const char *n = e->d_name;
+		long pid = temp_pid(n, "", base, "");
+		int folder = pid == 0;
 
-		if (strncmp(e->d_name, base, blen) != 0 ||
-		    strncmp(e->d_name + blen, ".tmp.", 5) != 0)
-			continue;
-		pid = strtol(e->d_name + blen + 5, &end, 10);
-		if (*end || pid <= 0 || pid == (long)getpid())
+		if (folder)
+			pid = temp_pid(n, ".", base, ".d");
+		if (pid == 0 || pid == (long)getpid())
 			continue;
 		/* Alive, or not ours to judge: leave it. */
 		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;
-		unlinkat(dirfd(d), e->d_name, 0);
+		if (folder)
+			remove_folder(dirfd(d), n);
+		else
+			unlinkat(dirfd(d), n, 0);
 	}
 	if (d)
 		closedir(d);
 	free(dir);
+}
+
+char *tmpdir_beside(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? xasprintf("%.*s/.%s.tmp.%ld.d",
+				      (int)(slash - path), path, slash + 1,
+				      (long)getpid()) :
+		    xasprintf(".%s.tmp.%ld.d", path, (long)getpid());
+
+	int made = mkdir(dir, 0700) == 0, err;
+
+	if (!made && errno == EEXIST) {
+		/* Left by an earlier write of this process: made anew. */
+		tmpdir_remove(dir);
+		made = mkdir(dir, 0700) == 0;
+	}
+	if (!made) {
+		err = errno;
+		free(dir);
+		errno = err;
+		return NULL;
+	}
+	return dir;
+}
+
+void tmpdir_remove(const char *dir)
+{
+	if (dir)
+		remove_folder(AT_FDCWD, dir);
 }
 
 /* What a name that is not a regular file names, for a refusal. */

@@ -180,6 +180,18 @@ int atomic_commit(struct atomic_file *af);
 void atomic_abort(struct atomic_file *af);
 
 /*
+ * A private folder (0700) for a library's temporary files beside path:
+ * .NAME.tmp.PID.d in path's folder, so they stay on the output's disk
+ * and never appear among the outputs by name. atomic_open() of the same
+ * path removes one whose process is dead, with its files. Caller frees
+ * the name after tmpdir_remove(); NULL with errno set when it cannot be
+ * made.
+ */
+char *tmpdir_beside(const char *path);
+/* Removes dir (of tmpdir_beside()) and the files in it; NULL is safe. */
+void tmpdir_remove(const char *dir);
+
+/*
  * The errno of the last output that could not be written (0: none), set
  * where the failure is reported (atomic_*(), the writers of formats/), so
  * that a stage can tell a full disk from an output it cannot create. Any

@@ -5,10 +5,12 @@
  *
  * libxlsxwriter writes the workbook, in constant_memory mode: each row
  * goes to a temporary file as soon as the next begins, so memory stays
- * bounded whatever the batch. Its temporary files are made 0600 in the
- * system's temporary folder, not beside the output: the library unlinks
- * each only after it has made it, and a kill in between would leave an
- * empty file among the lists, which must hold complete files only.
+ * bounded whatever the batch. Its temporary files are made beside the
+ * output, on its disk, but inside a private folder made for this write
+ * (tmpdir_beside()): the library unlinks each only after it has made it,
+ * and a kill in between must not leave a file among the lists, which
+ * hold complete files only. The next write of the same name removes the
+ * folder of a dead process.
  *
  * tempass keeps only what the library does not do. The input is checked
  * in full before anything is written: invalid UTF-8, which would make a
@@ -371,6 +373,7 @@ static int check_input(struct writer *w, const char *const *const *rows,
 {
 	const struct xlsx_options *opt = w->opt;
 	size_t r, i, start, end;
+	long extra = group_col;
 
 	if (w->npick > SHEET_COLS) {
 		errorf("cannot write workbook '%s': %zu columns; a sheet "
@@ -391,9 +394,13 @@ static int check_input(struct writer *w, const char *const *const *rows,
 			return -1;
 		}
 	}
+	/* The group column is checked once, written or not. */
+	for (i = 0; i < w->npick; i++)
+		if ((long)w->pick[i] == group_col)
+			extra = -1;
 	for (r = 0; r < nrows; r++) {
 		for (i = 0; i <= w->npick; i++) {
-			long c = i < w->npick ? (long)w->pick[i] : group_col;
+			long c = i < w->npick ? (long)w->pick[i] : extra;
 			const char *v = c >= 0 ? rows[r][c] : NULL;
 
 			if (v && !utf8_valid(v, strlen(v))) {
@@ -423,9 +430,11 @@ static int check_input(struct writer *w, const char *const *const *rows,
 /*
  * The bytes after which a value needs more than handing over: '_' (the
  * start of what Excel reads as an escape) and the lead byte of U+FFFE
- * and U+FFFF.
+ * and U+FFFF. A value with neither, and no longer than a cell holds, is
+ * given to the library as it is: one scan finds both its length and
+ * that, and nothing is copied.
  */
-static const unsigned char special[256] = { ['_'] = 1, [0xEF] = 1 };
+static const char special[] = "_\xEF";
 
 /*
  * v as Excel is to show it, into w->cell: escaped where the library
@@ -470,15 +479,13 @@ static int escape_cell(struct writer *w, const char *v)
 static int put(struct writer *w, lxw_worksheet *ws, lxw_row_t row,
 	       size_t col, const char *v, lxw_format *fmt, size_t rec)
 {
-	const unsigned char *p;
-	size_t len;
+	size_t len, plain;
 	lxw_error err;
 
 	if (!v || !*v)
 		return 0;
-	for (p = (const unsigned char *)v; !special[*p] && *p; p++)
-		;
-	len = (size_t)(p - (const unsigned char *)v) + strlen((const char *)p);
+	plain = strcspn(v, special);
+	len = plain + strlen(v + plain);
 	if (rec && (double)len + 1 > w->widths[col] &&
 	    w->widths[col] < WIDTH_MAX) {
 		/* Bytes bound characters: most values need no count. */
@@ -487,7 +494,7 @@ static int put(struct writer *w, lxw_worksheet *ws, lxw_row_t row,
 		if (chars > w->widths[col])
 			w->widths[col] = chars;
 	}
-	if (*p || len > CELL_MAX) {
+	if (plain < len || len > CELL_MAX) {
 		if (escape_cell(w, v)) {
 			if (rec)
 				warnf("'%s': row %zu, column '%s': value cut "
@@ -763,11 +770,19 @@ static int write_book(struct writer *w, const char *path,
 {
 	lxw_workbook_options lo = { .constant_memory = LXW_TRUE };
 	struct held_stderr held;
+	char *tmpdir = tmpdir_beside(w->opt->name ? w->opt->name : path);
 	lxw_error err;
 	int ret = -1;
 	size_t k;
 
 	hold_stderr(&held);
+	if (!tmpdir) {
+		util_write_failed(errno);
+		errorf("cannot write workbook '%s': cannot make a folder for "
+		       "its temporary files: %s", w->shown, strerror(errno));
+		goto out;
+	}
+	lo.tmpdir = tmpdir;
 	errno = 0;
 	w->wb = workbook_new_opt(path, &lo);
 	if (!w->wb) {
@@ -802,6 +817,8 @@ out:
 			ret = -1;
 		}
 	}
+	tmpdir_remove(tmpdir);
+	free(tmpdir);
 	release_stderr(&held);
 	return ret;
 }

@@ -602,10 +602,32 @@ fi
 pos=$(interrupt xlsx big.xlsx)
 if [ "$pos" -gt 0 ]; then
 	echo "# the XLSX emit was killed after writing $pos bytes"
-	check_eq "kill -9 while writing an XLSX: no file at all" "$(ls -A kout | tr '\n' ' ')" ""
+	check_eq "kill -9 while writing an XLSX: no file among the lists" "$(ls kout | tr '\n' ' ')" ""
+	check "kill -9 while writing an XLSX: the library's temporaries left only in a private folder, empty" \
+	  test -z "$(find kout -mindepth 1 ! -path 'kout/.big.xlsx.tmp.[0-9]*.d' ! \( -path 'kout/.big.xlsx.tmp.[0-9]*.d/*' -size 0 \))"
+	check_exit "emit xlsx after the kill" 0 big emit xlsx --input big.tsv -o kout/big.xlsx
+	check_eq "the next emit of the name removed the killed one's folder" "$(ls -A kout | tr '\n' ' ')" "big.xlsx "
 else
 	ok "# SKIP interrupted XLSX: emit finished before it could be killed"
 fi
+# libxlsxwriter's temporaries go in a private folder beside the output,
+# .NAME.tmp.PID.d: the next write of NAME removes one of a dead process
+# with what is in it; one of a live process, another output's, and a
+# symbolic link are left alone (not followed).
+rm -rf kout; mkdir kout keep
+dead=$(sh -c 'echo $$')
+mkdir -m 700 "kout/.big.xlsx.tmp.$dead.d" "kout/.big.xlsx.tmp.$$.d" "kout/.other.xlsx.tmp.$dead.d"
+printf 'timer-firefly-92\n' >"kout/.big.xlsx.tmp.$dead.d/tmp.AbCdEf1234"
+printf 'kept\n' >keep/file
+ln -s "$T/keep" "kout/.big.xlsx.tmp.$(sh -c 'echo $$').d"
+check_exit "emit xlsx beside folders of temporaries" 0 big emit xlsx --input big.tsv -o kout/big.xlsx
+check "a dead process's folder is removed, with its file" test ! -e "kout/.big.xlsx.tmp.$dead.d"
+check "a live process's folder is left" test -d "kout/.big.xlsx.tmp.$$.d"
+check "another output's folder is left" test -d "kout/.other.xlsx.tmp.$dead.d"
+check "a symbolic link is not followed" test -f keep/file
+check_eq "the write's own folder is gone, the workbook is whole" "$(ls kout | tr '\n' ' ')" "big.xlsx "
+rd xlsx kout/big.xlsx big.tsv
+rm -rf kout keep; mkdir kout
 check_exit "the uninterrupted emit writes the file" 0 big emit pdf --input big.tsv -o kout/big.pdf
 check_eq "5000 rows: pages = 625" "$(pages kout/big.pdf)" 625
 

@@ -937,16 +937,19 @@ static void test_xlsx_write_columns(void)
 }
 
 /*
- * libxlsxwriter's temporary files are not made in the output's folder (a
- * kill between their making and their unlinking would leave one there),
- * and the folder holds the workbook alone.
+ * libxlsxwriter's temporary files are made beside the output but never
+ * among the outputs: the one name made in the output's folder other than
+ * the workbook is the private folder .book.xlsx.tmp.PID.d (a kill between
+ * a file's making and its unlinking leaves it there, not a file);
+ * afterwards the folder holds the workbook alone.
  */
 static void test_xlsx_write_temporaries(void)
 {
 	char *dir = xasprintf("%s/beside", tmpdir);
 	char *path = xasprintf("%s/book.xlsx", dir);
+	char *own = xasprintf(".book.xlsx.tmp.%ld.d", (long)getpid());
 	char buf[4096] __attribute__((aligned(8)));
-	size_t made = 0, entries = 0;
+	size_t made = 0, folders = 0, entries = 0;
 	struct dirent *de;
 	ssize_t n;
 	DIR *d;
@@ -961,12 +964,17 @@ static void test_xlsx_write_temporaries(void)
 		for (char *p = buf; p < buf + n;) {
 			struct inotify_event *ev = (struct inotify_event *)p;
 
-			made += ev->len && strcmp(ev->name, "book.xlsx") != 0;
+			if (ev->len && strcmp(ev->name, own) == 0 &&
+			    (ev->mask & IN_ISDIR))
+				folders++;
+			else if (ev->len && strcmp(ev->name, "book.xlsx"))
+				made++;
 			p += sizeof(*ev) + ev->len;
 		}
 	}
 	close(fd);
 	CHECK(made == 0);
+	CHECK(folders == 1);
 	d = opendir(dir);
 	CHECK(d != NULL);
 	while (d && (de = readdir(d)))
@@ -978,6 +986,7 @@ static void test_xlsx_write_temporaries(void)
 	if (d)
 		closedir(d);
 	CHECK(entries == 1);
+	free(own);
 	free(path);
 	free(dir);
 }
