@@ -29,6 +29,7 @@
 
 struct keyed {
 	const char **row;
+	size_t pos;               /* the row's place in the table */
 	const char *key;          /* in natural_key() form */
 	size_t len;
 };
@@ -79,9 +80,10 @@ static int keyed_cmp(const void *x, const void *y)
 
 	if (c == 0)
 		c = (a->len > b->len) - (a->len < b->len);
-	/* Stable for equal keys: the input order decides. */
+	/* Stable for equal keys: the input order decides (not where the
+	 * rows lie in memory, which differs from one run to the next). */
 	if (c == 0)
-		c = a->row < b->row ? -1 : a->row > b->row;
+		c = a->pos < b->pos ? -1 : a->pos > b->pos;
 	return c;
 }
 
@@ -125,6 +127,7 @@ static void *key_and_sort(void *arg)
 		sbuf_reset(&key);
 		natural_key(&key, sb.buf, sb.len);
 		h->k[r].row = (const char **)row;
+		h->k[r].pos = h->from + r;
 		h->k[r].key = arena_strndup(&h->arena, key.buf, key.len);
 		h->k[r].len = key.len;
 	}
