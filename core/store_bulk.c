@@ -474,10 +474,7 @@ static void *checkpoint_thread(void *arg)
 
 void bulk_join(struct store *st)
 {
-	if (!st->checkpointing)
-		return;
-	pthread_join(st->checkpointer, NULL);
-	st->checkpointing = 0;
+	worker_join(&st->checkpointer);
 }
 
 void bulk_end(struct store *st, int committed)
@@ -493,10 +490,6 @@ void bulk_end(struct store *st, int committed)
 		return;
 	bulk_join(st);
 	__atomic_add_fetch(&checkpoints_running, 1, __ATOMIC_ACQ_REL);
-	st->checkpointing = pthread_create(&st->checkpointer, NULL,
-					   checkpoint_thread, st) == 0;
-	/* Without the thread, the commit after it checkpoints as SQLite
-	 * would (or the close). */
-	if (!st->checkpointing)
-		__atomic_sub_fetch(&checkpoints_running, 1, __ATOMIC_RELEASE);
+	/* Without a thread of its own, it runs here, now. */
+	worker_start(&st->checkpointer, checkpoint_thread, st);
 }
