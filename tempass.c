@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "core/workers.h"
 #include "stages/stage.h"
 
 #define TEMPASS_VERSION "0.1"
@@ -30,7 +31,7 @@ static const struct stage *const stages[] = {
 };
 
 static const char usage_head[] =
-	"usage: tempass [--config FILE] [--site CODE] STAGE [ARGS...]\n"
+	"usage: tempass [--config FILE] [--site CODE] [--jobs N] STAGE [ARGS...]\n"
 	"\n"
 	"Temporary passwords for schools: import rosters, regenerate\n"
 	"passwords for groups, hand them out safely.\n"
@@ -39,6 +40,8 @@ static const char usage_head[] =
 	"  --config FILE  pipeline configuration (default: $TEMPASS_CONFIG,\n"
 	"                 else ./pipeline.conf)\n"
 	"  --site CODE    work in another configured site than the default\n"
+	"  --jobs N       threads per parallel step, 1 to 256 (default:\n"
+	"                 [tempass] jobs, else the machine's cores)\n"
 	"  --help         this text; 'tempass STAGE --help' for a stage\n"
 	"  --version      the version\n"
 	"\n"
@@ -57,6 +60,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "site", required_argument, NULL, 's' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -86,6 +90,14 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			ctx.site_code = optarg;
+			break;
+		case 'j':
+			if (workers_parse(optarg, &ctx.jobs) != 0) {
+				errorf("--jobs: '%s' is not a number from 1 "
+				       "to %d", optarg, WORKERS_MAX);
+				return EX_USAGE;
+			}
+			workers_set_jobs(ctx.jobs);
 			break;
 		case 'h':
 			usage(stdout);

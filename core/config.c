@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "core/workers.h"
 
 struct loader {
 	struct config *c;
@@ -23,8 +24,8 @@ struct loader {
 	int have_default;    /* a [site] section was seen */
 };
 
-enum { SEC_NONE, SEC_SITE, SEC_STORE, SEC_IMPORT, SEC_ROSTER, SEC_POLICY,
-       SEC_OUTPUT, SEC_RUN, SEC_EMAIL, SEC_UNKNOWN };
+enum { SEC_NONE, SEC_TEMPASS, SEC_SITE, SEC_STORE, SEC_IMPORT, SEC_ROSTER,
+       SEC_POLICY, SEC_OUTPUT, SEC_RUN, SEC_EMAIL, SEC_UNKNOWN };
 
 static void bad(struct loader *l, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -177,6 +178,7 @@ static int section_kind(const char *section, const char **arg)
 		int kind;
 		int takes_arg;   /* 0 no, 1 required, 2 optional */
 	} kinds[] = {
+		{ "tempass", SEC_TEMPASS, 0 },
 		{ "site", SEC_SITE, 2 },     { "store", SEC_STORE, 0 },
 		{ "import", SEC_IMPORT, 0 }, { "roster", SEC_ROSTER, 1 },
 		{ "policy", SEC_POLICY, 1 }, { "output", SEC_OUTPUT, 0 },
@@ -199,6 +201,20 @@ static int section_kind(const char *section, const char **arg)
 		return kinds[i].kind;
 	}
 	return SEC_UNKNOWN;
+}
+
+static void handle_tempass(struct loader *l, const char *key,
+			   const char *v)
+{
+	long n;
+
+	if (strcmp(key, "jobs") != 0)
+		bad(l, "[tempass]: unknown key '%s'", key);
+	else if (parse_long(v, 1, WORKERS_MAX, &n) < 0)
+		bad(l, "jobs: '%s' is not a number from 1 to %d", v,
+		    WORKERS_MAX);
+	else
+		l->c->jobs = n;
 }
 
 static void handle_site(struct loader *l, const char *arg, const char *key,
@@ -531,6 +547,9 @@ static int handler(void *user, const char *section, const char *key,
 	if (l->long_line)
 		return 1;   /* already reported by the reader */
 	switch (section_kind(section, &arg)) {
+	case SEC_TEMPASS:
+		handle_tempass(l, key, value);
+		break;
 	case SEC_SITE:
 		handle_site(l, arg, key, value);
 		break;

@@ -86,6 +86,8 @@ struct config {
 	char *templates_dir;
 	char *message_id_domain;
 	char *delivery;           /* print, email, email-else-print */
+	/* [tempass] */
+	long jobs;               /* threads per parallel step, 0 = cores */
 	/* [run] */
 	char *run_roster;        /* roster kind to import, NULL = first */
 	char **run_groups;

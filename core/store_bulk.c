@@ -486,10 +486,7 @@ static void *checkpoint_thread(void *arg)
 
 void bulk_join(struct store *st)
 {
-	if (!st->checkpointing)
-		return;
-	pthread_join(st->checkpointer, NULL);
-	st->checkpointing = 0;
+	worker_join(&st->checkpointer);
 }
 
 void bulk_end(struct store *st, int committed)
@@ -506,7 +503,7 @@ void bulk_end(struct store *st, int committed)
 	/* A thread still at work takes this commit's pages too: the job
 	 * never waits for an earlier checkpoint. */
 	pthread_mutex_lock(&st->checkpoint_lock);
-	if (st->checkpointing && st->checkpoint_busy) {
+	if (st->checkpointer.started && st->checkpoint_busy) {
 		st->checkpoint_again = 1;
 		pthread_mutex_unlock(&st->checkpoint_lock);
 		return;
@@ -516,12 +513,6 @@ void bulk_end(struct store *st, int committed)
 	st->checkpoint_busy = 1;
 	st->checkpoint_again = 0;
 	__atomic_add_fetch(&checkpoints_running, 1, __ATOMIC_ACQ_REL);
-	st->checkpointing = pthread_create(&st->checkpointer, NULL,
-					   checkpoint_thread, st) == 0;
-	/* Without the thread, the commit after it checkpoints as SQLite
-	 * would (or the close). */
-	if (!st->checkpointing) {
-		st->checkpoint_busy = 0;
-		__atomic_sub_fetch(&checkpoints_running, 1, __ATOMIC_RELEASE);
-	}
+	/* Without a thread of its own, it runs here, now. */
+	worker_start(&st->checkpointer, checkpoint_thread, st);
 }

@@ -22,6 +22,7 @@
 #include "core/secrets.h"
 #include "core/store.h"
 #include "core/util.h"
+#include "core/workers.h"
 
 #define STMT_CACHE 256   /* a power of two, well above the statements */
 #define BUSY_TIMEOUT_MS 10000
@@ -55,8 +56,7 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	int in_tx;
-	pthread_t checkpointer;  /* the checkpoint after a bulk commit */
-	int checkpointing;       /* it was started, not yet joined */
+	struct worker checkpointer;   /* the checkpoint after a bulk commit */
 	/* Under checkpoint_lock: the thread is still at work; another bulk
 	 * commit asked it for one more round before it ends. */
 	pthread_mutex_t checkpoint_lock;

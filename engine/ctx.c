@@ -15,6 +15,7 @@
 #include "core/policy.h"
 #include "core/secrets.h"
 #include "core/util.h"
+#include "core/workers.h"
 #include "engine/publish.h"
 #include "formats/records.h"
 
@@ -33,6 +34,7 @@ int ctx_config(struct ctx *ctx)
 		return EX_CONFIG;
 	}
 	pwhash_set_cost(ctx->cfg->argon2_ops, ctx->cfg->argon2_mem_kib);
+	workers_set_jobs(ctx->jobs ? ctx->jobs : ctx->cfg->jobs);
 	ctx->wordlists = wordlists_load(ctx->cfg->words_file,
 					ctx->cfg->denylist_file);
 	if (!ctx->wordlists)

@@ -22,6 +22,7 @@
 struct ctx {
 	const char *config_path;
 	const char *site_code;      /* --site, NULL for the default */
+	long jobs;                  /* --jobs, 0 for [tempass] jobs */
 	struct config *cfg;
 	struct store *store;
 	const struct site_conf *site;

@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,6 +19,7 @@
 #include "core/name.h"
 #include "core/translit.h"
 #include "core/util.h"
+#include "core/workers.h"
 #include "formats/csv.h"
 #include "formats/pdf.h"
 #include "formats/records.h"
@@ -29,6 +29,7 @@
 
 struct keyed {
 	const char **row;
+	size_t pos;               /* the row's place in the table */
 	const char *key;          /* in natural_key() form */
 	size_t len;
 };
@@ -79,9 +80,10 @@ static int keyed_cmp(const void *x, const void *y)
 
 	if (c == 0)
 		c = (a->len > b->len) - (a->len < b->len);
-	/* Stable for equal keys: the input order decides. */
+	/* Stable for equal keys: the input order decides (not where the
+	 * rows lie in memory, which differs from one run to the next). */
 	if (c == 0)
-		c = a->row < b->row ? -1 : a->row > b->row;
+		c = a->pos < b->pos ? -1 : a->pos > b->pos;
 	return c;
 }
 
@@ -125,6 +127,7 @@ static void *key_and_sort(void *arg)
 		sbuf_reset(&key);
 		natural_key(&key, sb.buf, sb.len);
 		h->k[r].row = (const char **)row;
+		h->k[r].pos = h->from + r;
 		h->k[r].key = arena_strndup(&h->arena, key.buf, key.len);
 		h->k[r].len = key.len;
 	}
@@ -148,8 +151,7 @@ static void sort_rows(struct emit_table *t, const char *spec)
 	size_t nidx = 0, nh = 1, i, j, r;
 	char *copy = xstrdup(spec), *save = NULL;
 	const char ***out = (const char ***)t->rows;
-	pthread_t th;
-	int threaded = 0;
+	struct worker w;
 
 	for (char *tok = strtok_r(copy, ",", &save); tok && nidx < 16;
 	     tok = strtok_r(NULL, ",", &save)) {
@@ -166,7 +168,7 @@ static void sort_rows(struct emit_table *t, const char *spec)
 	if (nidx == 0 || t->nrows < 2)
 		return;
 	k = xcalloc(t->nrows, sizeof(*k));
-	if (t->nrows >= 20000 && sysconf(_SC_NPROCESSORS_ONLN) > 1)
+	if (workers_for(t->nrows) > 1)
 		nh = 2;
 	for (i = 0; i < nh; i++)
 		h[i] = (struct run_of_rows){
@@ -176,14 +178,10 @@ static void sort_rows(struct emit_table *t, const char *spec)
 			.k = k + t->nrows * i / nh, .arena = ARENA_INIT,
 		};
 	if (nh == 2)
-		threaded = pthread_create(&th, NULL, key_and_sort, &h[1]) == 0;
+		worker_start(&w, key_and_sort, &h[1]);
 	key_and_sort(&h[0]);
-	if (nh == 2) {
-		if (threaded)
-			pthread_join(th, NULL);
-		else
-			key_and_sort(&h[1]);
-	}
+	if (nh == 2)
+		worker_join(&w);
 	/* Merged back into the table's own array. */
 	for (i = j = r = 0; r < t->nrows; r++) {
 		if (j == h[1].n || (i < h[0].n &&

@@ -29,6 +29,7 @@
 #include "core/store.h"
 #include "core/translit.h"
 #include "core/util.h"
+#include "core/workers.h"
 #include "formats/csv.h"
 
 /* Indexes of the mapped columns in the file, -1 when not mapped. */
@@ -1181,7 +1182,7 @@ int import_roster(struct ctx *ctx, const struct import_opts *o,
 	struct import im = { 0 };
 	struct reader reader = { 0 };
 	struct mapping map = { 0 };
-	pthread_t thread;
+	struct worker reading = { .started = 0 };
 	int applied;
 	const char *rejects = o->rejects;
 	char *rejects_path = NULL, *scratch = NULL, *saved_database = NULL;
@@ -1229,12 +1230,11 @@ int import_roster(struct ctx *ctx, const struct import_opts *o,
 			rc = apply_rows(&im, ctx);
 	} else if (rc == 0 && (rc = ctx_open(ctx)) == 0) {
 		/* Reading and checking rows runs beside the writer, on the
-		 * second core. */
-		if (pthread_create(&thread, NULL, read_rows, &reader) != 0)
-			die("tempass: cannot start a thread");
+		 * second core; without one, before it. */
+		worker_start(&reading, read_rows, &reader);
 		rc = apply_rows(&im, ctx);
 		/* Had the writer given up, the reader still runs out. */
-		pthread_join(thread, NULL);
+		worker_join(&reading);
 	}
 	applied = rc == 0;
 	csv_close(reader.r);

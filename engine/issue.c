@@ -20,6 +20,7 @@
 #include "core/secrets.h"
 #include "core/tty.h"
 #include "core/util.h"
+#include "core/workers.h"
 
 /* The longest password a batch may hold; its passwords get the room the
  * longest its policies can make, not this much. */
@@ -162,28 +163,16 @@ static int generate(struct ctx *ctx, struct issue *is, char **hashes)
 {
 	struct progress progress;
 	struct gen g = { .ctx = ctx, .is = is, .hashes = hashes };
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nthreads = ncpu > 0 ? (size_t)ncpu : 1;
-	pthread_t *threads;
-
-	if (nthreads > 64)
-		nthreads = 64;
 	/* Threads pay off for Argon2id; plain generation is quick anyway. */
-	if (!hashes && is->n < 20000)
-		nthreads = 1;
+	size_t nthreads = hashes ? workers_jobs() : workers_for(is->n);
+
 	pthread_mutex_init(&g.lock, NULL);
 	progress_start(&progress, hashes ? "hashing" : "generating", is->n);
 	g.progress = &progress;
-	threads = xcalloc(nthreads, sizeof(*threads));
-	for (size_t i = 1; i < nthreads; i++)
-		if (pthread_create(&threads[i], NULL, gen_worker, &g) != 0)
-			die("tempass: cannot start a thread");
-	gen_worker(&g);
-	for (size_t i = 1; i < nthreads; i++)
-		pthread_join(threads[i], NULL);
+	/* Every thread takes items from the same counter. */
+	workers_run(nthreads, gen_worker, &g, 0);
 	progress_end(&progress);
 	pthread_mutex_destroy(&g.lock);
-	free(threads);
 	return g.failed ? EX_SOFTWARE : 0;
 }
 
@@ -284,32 +273,19 @@ static void *seal_range(void *arg)
  */
 static int seal_all(struct ctx *ctx, struct issue *is, unsigned char *box)
 {
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nthreads = ncpu > 1 && is->n >= 20000 ? (size_t)ncpu : 1;
+	size_t nthreads = workers_for(is->n);
 	struct sealing *parts;
-	pthread_t *threads;
 	int failed = 0;
 
-	if (nthreads > 64)
-		nthreads = 64;
 	parts = xcalloc(nthreads, sizeof(*parts));
-	threads = xcalloc(nthreads, sizeof(*threads));
-	for (size_t t = 0; t < nthreads; t++) {
+	for (size_t t = 0; t < nthreads; t++)
 		parts[t] = (struct sealing){ ctx, is, box,
 					     is->n * t / nthreads,
 					     is->n * (t + 1) / nthreads, 0 };
-		if (t > 0 && pthread_create(&threads[t], NULL, seal_range,
-					    &parts[t]) != 0)
-			die("tempass: cannot start a thread");
-	}
-	seal_range(&parts[0]);
-	for (size_t t = 0; t < nthreads; t++) {
-		if (t > 0)
-			pthread_join(threads[t], NULL);
+	workers_run(nthreads, seal_range, parts, sizeof(*parts));
+	for (size_t t = 0; t < nthreads; t++)
 		failed |= parts[t].failed;
-	}
 	free(parts);
-	free(threads);
 	return failed ? -1 : 0;
 }
 

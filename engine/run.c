@@ -10,7 +10,6 @@
 #include "engine/run.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -19,6 +18,7 @@
 #include "core/name.h"
 #include "core/secrets.h"
 #include "core/util.h"
+#include "core/workers.h"
 #include "engine/admin.h"
 #include "engine/emit.h"
 #include "engine/import.h"
@@ -251,7 +251,7 @@ static void *write_list(void *arg)
 	 * the one still running alone at the end. A thread's own niceness,
 	 * inherited by the threads it starts; raising it needs no privilege.
 	 */
-	if (j->opts.kind != EMIT_PDF_STRIPS)
+	if (j->opts.kind != EMIT_PDF_STRIPS && worker_own_thread())
 		(void)setpriority(PRIO_PROCESS, (id_t)gettid(), LIST_NICE);
 	j->rc = emit(j->ctx, &j->opts, &j->t);
 	return NULL;
@@ -360,13 +360,12 @@ struct lists {
 	struct ctx *ctx;
 	char ***rows;             /* the selection's values per item */
 	struct job *jobs;
-	pthread_t *th;
+	struct worker *th;        /* one per job */
 	size_t njobs;
 	int audit;                /* the audit export too */
 	struct atomic_file audit_file;   /* it, until named */
 	int running;              /* threads started, not yet joined */
-	pthread_t preparer;       /* sets up the PDFs' documents */
-	int preparing;            /* it was started, not yet joined */
+	struct worker preparer;   /* sets up the PDFs' documents */
 	struct arena arena;
 	struct emit_table t;
 };
@@ -379,7 +378,8 @@ static void *prepare_pdfs(void *arg)
 {
 	struct lists *l = arg;
 
-	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), LIST_NICE);
+	if (worker_own_thread())
+		(void)setpriority(PRIO_PROCESS, (id_t)gettid(), LIST_NICE);
 	for (size_t i = 0; i < l->njobs; i++) {
 		struct job *j = &l->jobs[i];
 
@@ -392,9 +392,7 @@ static void *prepare_pdfs(void *arg)
 
 static void prepare_join(struct lists *l)
 {
-	if (l->preparing)
-		pthread_join(l->preparer, NULL);
-	l->preparing = 0;
+	worker_join(&l->preparer);
 }
 
 /* Reads [run] outputs and makes out_dir: before any batch exists. */
@@ -443,9 +441,7 @@ static int lists_plan(struct ctx *ctx, struct lists *l)
 	}
 	if (mkdir_p(c->out_dir, 0700) != 0)
 		return EX_CANTCREAT;
-	/* Without it, each PDF sets up its document itself. */
-	l->preparing = pthread_create(&l->preparer, NULL, prepare_pdfs,
-				      l) == 0;
+	worker_start(&l->preparer, prepare_pdfs, l);
 	return 0;
 }
 
@@ -454,7 +450,7 @@ static int lists_join(struct lists *l)
 	int rc = 0;
 
 	for (size_t i = 0; l->running && i < l->njobs; i++) {
-		pthread_join(l->th[i], NULL);
+		worker_join(&l->th[i]);
 		if (l->jobs[i].rc && !rc)
 			rc = l->jobs[i].rc;
 	}
@@ -481,8 +477,7 @@ static int lists_during(void *arg, struct issue *is, int phase)
 					    sizeof(*j->t.rows));
 			memcpy(j->t.rows, l->t.rows,
 			       l->t.nrows * sizeof(*l->t.rows));
-			if (pthread_create(&l->th[i], NULL, write_list, j) != 0)
-				die("tempass: cannot start a thread");
+			worker_start(&l->th[i], write_list, j);
 		}
 		l->running = 1;
 		return 0;
@@ -562,8 +557,7 @@ int run_job(struct ctx *ctx, const struct run_opts *o)
 {
 	struct picked p = { 0 };
 	struct admin_check adm;
-	pthread_t checker;
-	int checking = 0;
+	struct worker checker = { .started = 0 };
 	struct issue is = { 0 };
 	struct lists lists;
 	struct sbuf crit = SBUF_INIT;
@@ -630,9 +624,7 @@ int run_job(struct ctx *ctx, const struct run_opts *o)
 		}
 	}
 	adm = (struct admin_check){ .ctx = *ctx, .demo = o->demo };
-	checking = pthread_create(&checker, NULL, check_admin, &adm) == 0;
-	if (!checking)
-		check_admin(&adm);
+	worker_start(&checker, check_admin, &adm);
 	for (size_t i = 0; i < cfg->nrun_groups; i++) {
 		sbuf_addf(&crit, "%s%s", i ? ", " : "groups: ",
 			  cfg->run_groups[i]);
@@ -644,9 +636,7 @@ int run_job(struct ctx *ctx, const struct run_opts *o)
 			goto out;
 		}
 	}
-	if (checking)
-		pthread_join(checker, NULL);
-	checking = 0;
+	worker_join(&checker);
 	if ((rc = adm.rc) != 0)
 		goto out;
 	if (strcmp(cfg->delivery, "print") != 0 &&
@@ -668,8 +658,7 @@ int run_job(struct ctx *ctx, const struct run_opts *o)
 		"password(s) voided\n", is.version, is.issued, is.voided);
 	rc = lists_publish(&lists, is.batch_id);
 out:
-	if (checking)
-		pthread_join(checker, NULL);
+	worker_join(&checker);
 	if (planned)
 		lists_release(&lists);
 	sbuf_release(&crit);

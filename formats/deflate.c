@@ -107,8 +107,8 @@ void deflater_start(struct deflater *z, int raw, int level,
 	pthread_mutex_init(&z->lock, NULL);
 	pthread_cond_init(&z->queued_cond, NULL);
 	pthread_cond_init(&z->deflated_cond, NULL);
-	z->threaded = pthread_create(&z->thread, NULL, deflate_thread, z) ==
-		      0;
+	/* A consumer of the queue: without a thread, queueing deflates. */
+	z->threaded = worker_try(&z->thread, deflate_thread, z);
 }
 
 /* Sleeps until want jobs are deflated; with the lock held. */
@@ -210,7 +210,7 @@ void deflater_stop(struct deflater *z)
 		z->closing = 1;
 		pthread_cond_signal(&z->queued_cond);
 		pthread_mutex_unlock(&z->lock);
-		pthread_join(z->thread, NULL);
+		worker_join(&z->thread);
 	}
 	pthread_cond_destroy(&z->deflated_cond);
 	pthread_cond_destroy(&z->queued_cond);

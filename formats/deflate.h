@@ -13,8 +13,8 @@
  * The sink receives each job, deflated, on the queueing thread, in order:
  * all file output happens there.
  *
- * Without a second thread (pthread_create failed) jobs are deflated
- * inline: slower, the same bytes. Buffers are wiped when freed, as what
+ * Without a second thread (jobs is 1, or none could start: workers.h)
+ * jobs are deflated inline: slower, the same bytes. Buffers are wiped when freed, as what
  * is deflated here is lists of passwords.
  */
 #ifndef TEMPASS_FORMAT_DEFLATE_H
@@ -25,6 +25,7 @@
 #include <zlib.h>
 
 #include "core/util.h"
+#include "core/workers.h"
 
 #define DEFLATE_QUEUE 16
 
@@ -43,7 +44,7 @@ typedef int (*deflate_sink)(void *ctx, struct zjob *j);
 struct deflater {
 	pthread_mutex_t lock;
 	pthread_cond_t queued_cond, deflated_cond;
-	pthread_t thread;
+	struct worker thread;
 	int threaded;             /* 0: no second thread, deflate inline */
 	int closing;
 	/* queued >= deflated >= collected: jobs [collected, deflated) wait

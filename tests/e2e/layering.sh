@@ -1,6 +1,7 @@
 # layering: the floors of the source hold (README, "Layout"): tempass.c ->
-# stages -> engine -> core, formats; formats use only core's util, hmap and
-# secrets; a stage includes no other stage's file and runs no other
+# stages -> engine -> core, formats; formats use only core's util, hmap,
+# secrets and workers; every thread starts in core/workers.c; a stage
+# includes no other stage's file and runs no other
 # stage's exec; each library is included in its own corner. A copy of the
 # source with one breach each is caught, breach by breach.
 . "$(dirname "$0")/../lib.sh"
@@ -13,11 +14,13 @@ breaches() {
 	grep -Hn '^#include "\(formats\|engine\|stages\)/' core/*.[ch]
 	grep -Hn '^#include "\(engine\|stages\)/' formats/*.[ch]
 	grep -Hn '^#include "core/' formats/*.[ch] |
-		grep -v '"core/\(util\|hmap\|secrets\)\.h"'
+		grep -v '"core/\(util\|hmap\|secrets\|workers\)\.h"'
 	grep -Hn '^#include "stages/' engine/*.[ch]
 	grep -Hn '^#include "stages/' stages/*.[ch] |
 		grep -v '"stages/stage\.h"'
 	grep -Hn '[.>]exec *(' core/*.c formats/*.c engine/*.c stages/*.c
+	grep -Hn 'pthread_create *(' tempass.c core/*.[ch] formats/*.[ch] \
+		engine/*.[ch] stages/*.[ch] | grep -v '^core/workers\.c:'
 	# library: the files that may include it (an extended regex)
 	while read -r lib corner; do
 		grep -Hln "^#include <$lib>" core/*.[ch] formats/*.[ch] \
@@ -58,6 +61,11 @@ breach engine/run.c 'int x(void) { return stage_import.exec(0, 0, 0); }' \
 	"the engine runs a stage's exec"
 breach stages/run.c 'int y(void) { return s->exec(0, 0, 0); }' \
 	"a stage runs another stage's exec"
+breach formats/deflate.c \
+	'static void t(pthread_t *p) { pthread_create(p, 0, 0, 0); }' \
+	"a thread started outside the workers module"
+breach engine/issue.c 'int z = pthread_create (0, 0, 0, 0);' \
+	"a thread started outside the workers module, spaced"
 breach stages/emit.c '#include <sqlite3.h>' "sqlite3.h outside the store"
 breach engine/ctx.c '#include <sodium.h>' "sodium.h outside secrets"
 breach engine/emit.c '#include <hpdf.h>' "hpdf.h outside the PDF writer"
