@@ -126,12 +126,8 @@ static int compose(struct ctx *ctx, const struct mail *m,
 	msg.html = html.buf;
 	rc = eml_compose(&msg, out);
 out:
-	/* The link and bodies hold the token. */
+	/* The link holds the token; the bodies' buffers wipe themselves. */
 	secrets_wipe(link, strlen(link));
-	if (text.buf)
-		secrets_wipe(text.buf, text.len);
-	if (html.buf)
-		secrets_wipe(html.buf, html.len);
 	free(link);
 	free(to_name);
 	sbuf_release(&subject);

@@ -277,8 +277,6 @@ out:
 		close(in);
 	if (out >= 0)
 		close(out);
-	if (sb.buf)
-		secrets_wipe(sb.buf, sb.len);
 	sbuf_release(&sb);
 	return rc;
 }

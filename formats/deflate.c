@@ -219,8 +219,6 @@ void deflater_stop(struct deflater *z)
 	for (size_t i = 0; i < DEFLATE_QUEUE; i++) {
 		struct zjob *j = &z->jobs[i];
 
-		if (j->in.buf)
-			secrets_wipe(j->in.buf, j->in.cap);
 		sbuf_release(&j->in);
 		if (j->out)
 			secrets_wipe(j->out, j->out_cap);

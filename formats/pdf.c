@@ -482,17 +482,9 @@ struct writer {
 	float lab_w;               /* label column of the strips, 1/1000 em */
 };
 
-/* Wiped: a copy may hold (part of) a password. */
-static void wipe_release(struct sbuf *sb)
-{
-	if (sb->buf)
-		secrets_wipe(sb->buf, sb->cap);
-	sbuf_release(sb);
-}
-
 static void text_release(struct text *t)
 {
-	wipe_release(&t->copy);
+	sbuf_release(&t->copy);
 	free(t->runs);
 }
 
@@ -1841,8 +1833,8 @@ static void writer_free(struct writer *w)
 	text_release(&w->t_lab_user);
 	text_release(&w->t_lab_pass);
 	text_release(&w->t_misc);
-	wipe_release(&w->cs);
-	wipe_release(&w->line);
+	sbuf_release(&w->cs);
+	sbuf_release(&w->line);
 	sbuf_release(&w->name);
 	sbuf_release(&w->details);
 	sbuf_release(&w->last_batch);

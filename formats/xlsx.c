@@ -875,8 +875,6 @@ out:
 	free(w.sheets);
 	free(w.pick);
 	free(w.widths);
-	if (w.cell.buf)
-		secrets_wipe(w.cell.buf, w.cell.len);
 	sbuf_release(&w.cell);
 	sbuf_release(&w.name);
 	sbuf_release(&w.text);
