@@ -22,6 +22,33 @@ static int separates(unsigned cp)
 	       cp == '\r' || cp == 0x85 || cp == 0x2028 || cp == 0x2029;
 }
 
+int name_is_clean(const char *s)
+{
+	while (*s) {
+		unsigned cp;
+		int n;
+
+		/* Printable ASCII is never forbidden. */
+		if ((unsigned char)*s >= 0x20 && (unsigned char)*s < 0x7F) {
+			s++;
+			continue;
+		}
+		n = utf8_decode(s, &cp);
+		for (int i = 1; i < n; i++) {
+			/* As name_clean(): a cut sequence's byte is kept. */
+			if (!s[i]) {
+				cp = 0xFFFD;
+				n = 1;
+				break;
+			}
+		}
+		if (name_forbidden(cp))
+			return 0;
+		s += n;
+	}
+	return 1;
+}
+
 size_t name_clean(const char *s, struct sbuf *out, unsigned *first)
 {
 	size_t removed = 0;
@@ -74,7 +101,11 @@ size_t name_clean_warn(char *s, const char *where, const char *what)
 {
 	struct sbuf sb = SBUF_INIT;
 	unsigned first = 0;
-	size_t removed = name_clean(s, &sb, &first);
+	size_t removed;
+
+	if (name_is_clean(s))
+		return 0;
+	removed = name_clean(s, &sb, &first);
 
 	if (removed) {
 		memcpy(s, sb.buf, sb.len + 1);

@@ -410,12 +410,14 @@ static long tsv_fields(struct rec_reader *r, char *line, size_t n,
 		       int header)
 {
 	size_t nf;
-	int valid;
+	int valid, escaped;
 
 	if (memchr(line, '\0', n))
 		return bad(r, "NUL byte");
-	/* One check a line, not a field: a tab is never part of a sequence. */
+	/* One check a line, not a field: a tab is never part of a sequence,
+	 * and a field holds an escape only if its line holds a '\\'. */
 	valid = utf8_valid(line, n);
+	escaped = memchr(line, '\\', n) != NULL;
 	nf = tsv_split(line, n, &r->fields, &r->fields_cap);
 	if (!header && nf != r->ncols)
 		return bad(r, "%zu fields, expected %zu", nf, r->ncols);
@@ -430,7 +432,7 @@ static long tsv_fields(struct rec_reader *r, char *line, size_t n,
 			return bad(r, "column '%s': invalid UTF-8",
 				   r->cols[i]);
 		}
-		if (tsv_unescape(f, &c) == 0)
+		if (!escaped || tsv_unescape(f, &c) == 0)
 			continue;
 		sbuf_reset(&r->why);
 		if (c == '\0')
