@@ -431,6 +431,7 @@ static int write_file(struct ctx *ctx, const struct emit_opts *o,
 			.columns = ctx->cfg->xlsx_all ? NULL :
 				   (const char *const *)ctx->cfg->xlsx_columns,
 			.ncolumns = ctx->cfg->nxlsx_columns,
+			.utf8_checked = t->utf8_checked,
 		};
 		long v = column(t, "version"), g = column(t, "generated_at");
 		long site = column(t, "site");
@@ -647,6 +648,29 @@ int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 
 /* ==== Reading records ==== */
 
+/*
+ * A record's values copied into arena as one block: the pointers, then
+ * the strings. lens is scratch for n lengths.
+ */
+static const char **copy_record(struct arena *arena, const char *const *v,
+				size_t n, size_t *lens)
+{
+	size_t total = n * sizeof(const char *);
+	const char **row;
+	char *p;
+
+	for (size_t i = 0; i < n; i++)
+		total += (lens[i] = strlen(v[i])) + 1;
+	row = arena_alloc(arena, total);
+	p = (char *)(row + n);
+	for (size_t i = 0; i < n; i++) {
+		memcpy(p, v[i], lens[i] + 1);
+		row[i] = p;
+		p += lens[i] + 1;
+	}
+	return row;
+}
+
 int emit_records(struct ctx *ctx, const struct emit_opts *o, FILE *in,
 		 const char *name)
 {
@@ -655,7 +679,7 @@ int emit_records(struct ctx *ctx, const struct emit_opts *o, FILE *in,
 	struct rec_reader *r;
 	const char *const *v;
 	char **cols = NULL;
-	size_t cap = 0;
+	size_t cap = 0, *lens;
 	long name_cols[2];
 	int rc, got;
 
@@ -667,6 +691,7 @@ int emit_records(struct ctx *ctx, const struct emit_opts *o, FILE *in,
 	for (size_t i = 0; i < t.ncols; i++)
 		cols[i] = arena_strdup(&arena, rec_colname(r, i));
 	t.cols = (const char *const *)cols;
+	lens = xcalloc(t.ncols, sizeof(*lens));
 	name_cols[0] = rec_column(r, "forename");
 	name_cols[1] = rec_column(r, "surname");
 	while ((got = rec_read(r, &v)) > 0) {
@@ -677,18 +702,25 @@ int emit_records(struct ctx *ctx, const struct emit_opts *o, FILE *in,
 			cap = cap ? cap * 2 : 1024;
 			t.rows = xrealloc(t.rows, cap * sizeof(*t.rows));
 		}
-		row = arena_alloc(&arena, t.ncols * sizeof(*row));
-		for (size_t i = 0; i < t.ncols; i++)
-			row[i] = arena_strdup(&arena, v[i]);
+		row = copy_record(&arena, v, t.ncols, lens);
 		/* A stream edited by hand gets import's rule for names. */
-		snprintf(where, sizeof(where), "%s:%lu", name, rec_line(r));
-		for (size_t i = 0; i < ARRAY_SIZE(name_cols); i++)
-			if (name_cols[i] >= 0)
-				name_clean_warn((char *)row[name_cols[i]],
-						where, cols[name_cols[i]]);
+		for (size_t i = 0; i < ARRAY_SIZE(name_cols); i++) {
+			char *nm = name_cols[i] >= 0 ?
+				   (char *)row[name_cols[i]] : NULL;
+
+			if (!nm || name_is_clean(nm))
+				continue;
+			snprintf(where, sizeof(where), "%s:%lu", name,
+				 rec_line(r));
+			name_clean_warn(nm, where, cols[name_cols[i]]);
+		}
 		t.rows[t.nrows++] = row;
 	}
 	rec_reader_free(r);
+	free(lens);
+	/* rec_read() hands out valid UTF-8 only, and name_clean_warn()
+	 * keeps it so. */
+	t.utf8_checked = 1;
 	rc = got < 0 ? EX_DATAERR : emit(ctx, o, &t);
 	free(t.rows);
 	free(cols);

@@ -22,6 +22,8 @@ struct emit_table {
 	const char ***rows;
 	size_t nrows;
 	int sorted;              /* rows are in [output] sort order already */
+	int utf8_checked;        /* every value and column name is known to
+				  * be valid UTF-8 (not checked again) */
 };
 
 enum emit_kind { EMIT_PDF_STRIPS, EMIT_PDF_CLASSLIST, EMIT_XLSX, EMIT_CSV,

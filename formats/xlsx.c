@@ -15,7 +15,9 @@
  * tempass keeps only what the library does not do. The input is checked
  * in full before anything is written: invalid UTF-8, which would make a
  * file Excel refuses, fails the whole call, naming the row and column (a
- * list of passwords with altered names is worse than none). Sheet names
+ * list of passwords with altered names is worse than none); a caller
+ * whose reader has checked every value already says so, and the values
+ * are not scanned twice. Sheet names
  * are made valid and unique ignoring case beyond ASCII (towlower_l() with
  * a C.UTF-8 locale object; the process locale is never set; the library
  * compares ASCII only). A value longer than a cell holds is cut at a
@@ -384,7 +386,7 @@ static int check_input(struct writer *w, const char *const *const *rows,
 	    check_text(w, "the batch version", opt->version) ||
 	    check_text(w, "the generation time", opt->generated_at))
 		return -1;
-	for (i = 0; i < w->npick; i++) {
+	for (i = 0; i < w->npick && !opt->utf8_checked; i++) {
 		const char *name = w->cols[w->pick[i]];
 
 		if (name && !utf8_valid(name, strlen(name))) {
@@ -398,7 +400,7 @@ static int check_input(struct writer *w, const char *const *const *rows,
 	for (i = 0; i < w->npick; i++)
 		if ((long)w->pick[i] == group_col)
 			extra = -1;
-	for (r = 0; r < nrows; r++) {
+	for (r = 0; r < nrows && !opt->utf8_checked; r++) {
 		for (i = 0; i <= w->npick; i++) {
 			long c = i < w->npick ? (long)w->pick[i] : extra;
 			const char *v = c >= 0 ? rows[r][c] : NULL;

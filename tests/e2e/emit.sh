@@ -328,6 +328,31 @@ rd xlsx y7.xlsx y7.tsv
 sleep 1.1
 check_exit "emit xlsx of the same batch again" 0 tp emit xlsx --input y7.tsv -o y7-again.xlsx
 check "the same batch gives the same workbook" cmp -s y7.xlsx y7-again.xlsx
+# A stream edited by hand: its names get import's rule, with a warning
+# naming the line; a value that is not UTF-8 is refused by the reader
+# (the workbook trusts its check) and nothing is written.
+awk -F'\t' -v OFS='\t' 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i }
+  NR == 3 { $c["forename"] = "Ann\\tMarie"; $c["surname"] = "Lee\xe2\x80\xae" }
+  NR <= 4' y7.tsv >hand.tsv
+check_exit "emit xlsx of a stream with controls in its names" 0 \
+  tp emit xlsx --input hand.tsv -o hand.xlsx
+check_grep "the warning names the line and the column" \
+  "hand.tsv:3: forename held 1 control character(s) (first U+0009); removed" "$T/.err"
+check_grep "each name cleaned is named" \
+  "hand.tsv:3: surname held 1 control character(s) (first U+202E); removed" "$T/.err"
+check_eq "one warning a name cleaned" "$(grep -c 'control character' "$T/.err")" 2
+check_eq "the workbook holds the cleaned names" "$("$PY" -c 'import openpyxl, sys
+ws = openpyxl.load_workbook(sys.argv[1]).worksheets[0]
+print(sorted(r[:2] for r in ws.iter_rows(min_row=3, values_only=True)
+             if r[1].startswith("Lee")))' hand.xlsx)" "[('Ann Marie', 'Lee')]"
+awk -F'\t' -v OFS='\t' 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i }
+  NR == 4 { $c["username"] = "zo\xebx" } NR <= 5' y7.tsv >latin.tsv
+check_exit "emit xlsx of a stream with a value not UTF-8: exit 65" 65 \
+  tp emit xlsx --input latin.tsv -o latin.xlsx
+check_grep "the reader names the line and the column" \
+  "latin.tsv':4: column 'username': invalid UTF-8" "$T/.err"
+check "no workbook written" test ! -e latin.xlsx
+check_eq "nor its temporaries" "$(ls -A | grep -c '^\.latin')" 0
 # The workbook's columns: the teacher's by default (checked above),
 # [output] xlsx_columns names others, '*' every column of the stream; a
 # name that is not a column of the records is refused at start-up.
