@@ -246,12 +246,15 @@ static void *write_list(void *arg)
 	struct job *j = arg;
 
 	/*
-	 * The strips take longest and cannot be split: every other list
-	 * yields to them (and to the store's writes), so that they are not
-	 * the one still running alone at the end. A thread's own niceness,
+	 * The workbook and the strips take longest: the workbook is one
+	 * thread from its first cell to the library's close, and the
+	 * strips' pages are laid out in order. Every other list yields to
+	 * them (and to the store's writes), so that neither is the one
+	 * still running alone at the end. A thread's own niceness,
 	 * inherited by the threads it starts; raising it needs no privilege.
 	 */
-	if (j->opts.kind != EMIT_PDF_STRIPS && worker_own_thread())
+	if (j->opts.kind != EMIT_PDF_STRIPS && j->opts.kind != EMIT_XLSX &&
+	    worker_own_thread())
 		(void)setpriority(PRIO_PROCESS, (id_t)gettid(), LIST_NICE);
 	j->rc = emit(j->ctx, &j->opts, &j->t);
 	return NULL;
