@@ -22,6 +22,21 @@ static int separates(unsigned cp)
 	       cp == '\r' || cp == 0x85 || cp == 0x2028 || cp == 0x2029;
 }
 
+/* The code point at s and its bytes; a sequence cut by the string's end
+ * is not UTF-8 after all: its first byte is kept, as it was (U+FFFD). */
+static int next_cp(const char *s, unsigned *cp)
+{
+	int n = utf8_decode(s, cp);
+
+	for (int i = 1; i < n; i++) {
+		if (!s[i]) {
+			*cp = 0xFFFD;
+			return 1;
+		}
+	}
+	return n;
+}
+
 int name_is_clean(const char *s)
 {
 	while (*s) {
@@ -33,15 +48,7 @@ int name_is_clean(const char *s)
 			s++;
 			continue;
 		}
-		n = utf8_decode(s, &cp);
-		for (int i = 1; i < n; i++) {
-			/* As name_clean(): a cut sequence's byte is kept. */
-			if (!s[i]) {
-				cp = 0xFFFD;
-				n = 1;
-				break;
-			}
-		}
+		n = next_cp(s, &cp);
 		if (name_forbidden(cp))
 			return 0;
 		s += n;
@@ -59,15 +66,7 @@ size_t name_clean(const char *s, struct sbuf *out, unsigned *first)
 		unsigned cp;
 		int n;
 
-		n = utf8_decode(s, &cp);
-		for (int i = 1; i < n; i++) {
-			/* Not UTF-8 after all: the byte is kept, as it was. */
-			if (!s[i]) {
-				cp = 0xFFFD;
-				n = 1;
-				break;
-			}
-		}
+		n = next_cp(s, &cp);
 		if (!name_forbidden(cp)) {
 			sbuf_add(out, s, (size_t)n);
 		} else {
