@@ -79,9 +79,11 @@ static int pick(void *arg, const char *const *v)
 	for (size_t i = 0; i < NSELECT; i++)
 		row[i] = arena_strdup(&p->arena, v[i]);
 	/* Names stored before import cleaned them get the same rule. */
-	snprintf(who, sizeof(who), "user '%s'", row[0]);
-	name_clean_warn(row[1], who, "forename");
-	name_clean_warn(row[2], who, "surname");
+	if (!name_is_clean(row[1]) || !name_is_clean(row[2])) {
+		snprintf(who, sizeof(who), "user '%s'", row[0]);
+		name_clean_warn(row[1], who, "forename");
+		name_clean_warn(row[2], who, "surname");
+	}
 	p->rows[is->n] = row;
 	/* What issue_resolve() would look up again: the selection has it
 	 * (active, unclaimed users of this site, each once). */
