@@ -82,8 +82,11 @@ int main(int argc, char **argv)
 	ctx.config_path = getenv("TEMPASS_CONFIG");
 	if (!ctx.config_path || !*ctx.config_path)
 		ctx.config_path = "pipeline.conf";
-	/* '+': stop at the stage name; its options are its own. */
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	/*
+	 * '+': stop at the stage name; its options are its own. ':': a
+	 * missing value is told from an unknown option.
+	 */
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			ctx.config_path = optarg;
@@ -106,7 +109,7 @@ int main(int argc, char **argv)
 			printf("tempass %s\n", TEMPASS_VERSION);
 			return 0;
 		default:
-			option_error(argv, "");
+			option_error(argv, opts, c);
 			fputs("Try 'tempass --help'.\n", stderr);
 			return EX_USAGE;
 		}
@@ -126,7 +129,6 @@ int main(int argc, char **argv)
 	util_set_stage(stage->name);
 	argc -= optind;
 	argv += optind;
-	optind = 0;   /* glibc: start getopt afresh for the stage */
 	rc = stage->exec(&ctx, argc, argv);
 	ctx_release(&ctx);
 	return rc;
