@@ -15,14 +15,15 @@
 #define MIN_ADMIN_PASSWORD 10
 
 static const char usage[] =
-	"usage: tempass admin add NAME --site CODE... [--password-file FILE]\n"
+	"usage: tempass admin add NAME [--site CODE...] [--password-file FILE]\n"
 	"       tempass admin passwd NAME [--password-file FILE]\n"
 	"       tempass admin list [--format tsv|csv|ndjson|table]\n"
 	"       tempass admin remove NAME\n"
 	"\n"
 	"Manages the administrators who may regenerate passwords. 'add'\n"
 	"asks for the new password twice on the terminal (or reads the first\n"
-	"line of a 0600 --password-file) and grants the named sites;\n"
+	"line of a 0600 --password-file) and grants the named sites (without\n"
+	"--site, the default: the first [site] of the configuration);\n"
 	"'passwd' sets a new password and lifts a lock-out.\n";
 
 /* ==== Managing admins ==== */
@@ -79,14 +80,18 @@ static int valid_admin_name(const char *s)
 extern const struct stage stage_admin;
 
 /*
- * The sites an admin is added for: each --site after the stage's name. A
- * global --site must be among them.
+ * The sites an admin is added for: each --site after the stage's name;
+ * without one, the site tempass works in (the global --site, else the
+ * default, the first [site] of the configuration). A global --site must
+ * be among them.
  */
 static int admin_sites(struct ctx *ctx, struct stage_list *sites)
 {
-	if (!sites->n)
-		return stage_usage(&stage_admin, "admin add needs at least one "
-				   "--site CODE");
+	if (!sites->n) {
+		sites->v = xrealloc(sites->v, sizeof(*sites->v));
+		sites->v[sites->n++] = ctx->site->code;
+		return 0;
+	}
 	if (!ctx->site_code)
 		return 0;
 	for (size_t i = 0; i < sites->n; i++)
