@@ -2,9 +2,6 @@
  * send: the stage that delivers the mail queue notify writes over SMTP.
  * The delivery itself is the engine's (engine/send.c).
  */
-#include <errno.h>
-#include <stdlib.h>
-
 #include "engine/send.h"
 #include "stages/stage.h"
 
