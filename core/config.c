@@ -465,9 +465,11 @@ static void handle_output(struct loader *l, const char *key, const char *v)
 			set_str(&c->paper, strcasecmp(v, "a4") ? "letter" :
 							       "a4");
 	} else if (strcmp(key, "strips_per_page") == 0) {
-		if (parse_long(v, 1, 20, &n) < 0)
-			bad(l, "strips_per_page: '%s' is not a number from 1 "
-			    "to 20", v);
+		/* How many fit depends on the paper: checked with it, in
+		 * ctx_config(), where the page's layout is known. */
+		if (parse_long(v, 1, INT_MAX, &n) < 0)
+			bad(l, "strips_per_page: '%s' is not a number of "
+			    "strips (1 or more)", v);
 		else
 			c->strips_per_page = (int)n;
 	} else if (strcmp(key, "qr") == 0) {
@@ -596,7 +598,12 @@ static int handler(void *user, const char *section, const char *key,
 	return 1;
 }
 
-/* fgets for libinih that counts lines and refuses lines it would split. */
+/*
+ * fgets for libinih that counts lines and refuses lines it would split.
+ * libinih takes only ';' after a value as the start of a comment; README
+ * promises '#' too, so a '#' that follows a space or tab is handed on as
+ * ';' (one inside a value, as in "fonts.ttc#1", is kept).
+ */
 static char *reader(char *str, int num, void *stream)
 {
 	struct loader *l = stream;
@@ -607,6 +614,11 @@ static char *reader(char *str, int num, void *stream)
 		return NULL;
 	l->line++;
 	l->long_line = 0;
+	for (char *h = strchr(s + 1, '#'); *s && h; h = strchr(h + 1, '#'))
+		if (h[-1] == ' ' || h[-1] == '\t') {
+			*h = ';';
+			break;
+		}
 	len = strlen(s);
 	if (len == (size_t)num - 1 && s[len - 1] != '\n' && !feof(l->fp)) {
 		int ch;

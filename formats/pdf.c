@@ -1415,6 +1415,13 @@ static void put_cut_lines(struct writer *w, int count, float h)
 	sbuf_addstr(&w->cs, "S\n[] 0 d\n");
 }
 
+int pdf_strips_max(enum pdf_paper paper)
+{
+	float page_h = paper == PDF_LETTER ? LETTER_H : A4_H;
+
+	return (int)((page_h - 2 * MARGIN) / (STRIP_H * MIN_SCALE));
+}
+
 static int write_strips(struct writer *w, const struct pdf_entry *entries,
 			size_t n)
 {
@@ -1423,10 +1430,9 @@ static int write_strips(struct writer *w, const struct pdf_entry *entries,
 	float h = (w->page_h - 2 * MARGIN) / (float)per_page;
 	float k = h / STRIP_H < 1 ? h / STRIP_H : 1;
 
-	if (per_page < 0 || k < MIN_SCALE) {
+	if (per_page < 0 || per_page > pdf_strips_max(w->opt->paper)) {
 		errorf("strips_per_page %d: must be between 1 and %d on this "
-		       "paper", per_page,
-		       (int)((w->page_h - 2 * MARGIN) / (STRIP_H * MIN_SCALE)));
+		       "paper", per_page, pdf_strips_max(w->opt->paper));
 		return -1;
 	}
 	if (shape(w, &w->t_lab_user, "username", w->text_chain, w->ntext) ||
