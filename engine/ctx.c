@@ -10,6 +10,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/policy.h"
@@ -105,6 +106,11 @@ int ctx_config(struct ctx *ctx)
 		       "[site %s] section)", ctx->site_code,
 		       ctx->config_path, ctx->site_code);
 		return EX_CONFIG;
+	}
+	/* Every time a person reads (lists, paper, mail) is the site's. */
+	if (ctx->site->timezone) {
+		setenv("TZ", ctx->site->timezone, 1);
+		tzset();
 	}
 	pwhash_set_cost(ctx->cfg->argon2_ops, ctx->cfg->argon2_mem_kib);
 	workers_set_jobs(ctx->jobs ? ctx->jobs : ctx->cfg->jobs);

@@ -60,14 +60,14 @@ int mail_load(struct ctx *ctx, struct mail *m)
 	return m->subject && m->text && m->html ? 0 : -1;
 }
 
-/* "Sunday 6 September 2026, 08:14 UTC" */
+/* "Sunday 6 September 2026, 09:14 BST", in the site's time zone */
 static void human_time(long long t, char *out, size_t size)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
 
-	gmtime_r(&tt, &tm);
-	strftime(out, size, "%A %e %B %Y, %H:%M UTC", &tm);
+	localtime_r(&tt, &tm);
+	strftime(out, size, "%A %e %B %Y, %H:%M %Z", &tm);
 	/* %e pads one-digit days with a space. */
 	for (char *p = strstr(out, "  "); p; p = strstr(p, "  "))
 		memmove(p, p + 1, strlen(p));

@@ -1150,7 +1150,8 @@ static int parse_when(const char *s, struct tm *tm)
 	if (parse_iso8601(s, &t))
 		return -1;
 	tt = (time_t)t;
-	return gmtime_r(&tt, tm) ? 0 : -1;
+	/* In the site's time zone: the day and hour its staff read. */
+	return localtime_r(&tt, tm) ? 0 : -1;
 }
 
 /* "1 October 2026" */
@@ -1163,7 +1164,7 @@ static void add_date(struct sbuf *sb, const char *iso)
 			  tm.tm_year + 1900);
 }
 
-/* "batch v7, generated 2026-09-03 08:14 UTC" */
+/* "batch v7, generated 2026-09-03 09:14 BST" (the site's time zone) */
 static void add_batch(struct sbuf *sb, const struct pdf_entry *e)
 {
 	struct tm tm;
@@ -1171,9 +1172,10 @@ static void add_batch(struct sbuf *sb, const struct pdf_entry *e)
 	if (*str(e->version))
 		sbuf_addf(sb, "batch v%s", e->version);
 	if (*str(e->generated_at) && !parse_when(e->generated_at, &tm))
-		sbuf_addf(sb, "%sgenerated %04d-%02d-%02d %02d:%02d UTC",
+		sbuf_addf(sb, "%sgenerated %04d-%02d-%02d %02d:%02d %s",
 			  sb->len ? ", " : "", tm.tm_year + 1900,
-			  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
+			  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			  tm.tm_zone ? tm.tm_zone : "");
 }
 
 static void add_name(struct sbuf *sb, const struct pdf_entry *e)
