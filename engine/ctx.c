@@ -19,14 +19,15 @@
 #include "core/workers.h"
 #include "engine/emit.h"
 #include "engine/publish.h"
+#include "formats/eml.h"
 #include "formats/pdf.h"
 #include "formats/records.h"
 
 /*
  * The settings whose limits the engine and the formats know, checked with
  * the rest of pipeline.conf before any stage touches the store: how many
- * strips fit on the paper, the outputs [run] names, the fonts. Reports
- * each; the number found.
+ * strips fit on the paper, the outputs [run] names, the fonts, the sender
+ * of reset emails. Reports each; the number found.
  */
 static int check_settings(const struct config *c)
 {
@@ -72,6 +73,11 @@ static int check_settings(const struct config *c)
 		} else if (nkinds < ARRAY_SIZE(kinds)) {
 			kinds[nkinds++] = k;
 		}
+	}
+	if (c->mail_from && !eml_addr_valid(c->mail_from)) {
+		errorf("'%s': [email] from '%s' is not an address", c->path,
+		       c->mail_from);
+		errors++;
 	}
 	for (size_t i = 0; i <= c->npdf_fonts; i++) {
 		const char *f = i < c->npdf_fonts ? c->pdf_fonts[i] :

@@ -42,11 +42,7 @@ int mail_load(struct ctx *ctx, struct mail *m)
 		       "{{token}}) to send reset emails", ctx->config_path);
 		return -1;
 	}
-	if (!eml_addr_valid(ctx->cfg->mail_from)) {
-		errorf("'%s': [email] from '%s' is not an address",
-		       ctx->config_path, ctx->cfg->mail_from);
-		return -1;
-	}
+	/* from was checked with the configuration (ctx_config). */
 
 	p = xasprintf("%s/reset.subject", dir);
 	m->subject = template_load(p, placeholders, TEMPLATE_ONE_LINE);

@@ -60,6 +60,10 @@ check_grep "names the font" "font '$T/fonts/nosuch.ttf'" "$T/.err"
 check_eq "no batch was made" "$(sql 'select count(*) from batch')" 0
 check_eq "the store is as it was" "$(dump)" "$before"
 
+with '[email]' 'from = it at oakfield'
+check_exit "a sender that is no address: exit 78 from import" 78 tp import
+check_grep "names it" "\[email\] from 'it at oakfield' is not an address" "$T/.err"
+
 # An unknown key in each section, and an unknown section.
 for sec in tempass site 'site northgate' store import 'roster students' \
 	'policy student' output email run; do
