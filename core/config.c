@@ -130,6 +130,7 @@ static struct site_conf *add_site(struct config *c, const char *code)
 	c->sites = xrealloc(c->sites, (c->nsites + 1) * sizeof(*c->sites));
 	c->sites[c->nsites].code = xstrdup(code);
 	c->sites[c->nsites].name = NULL;
+	c->sites[c->nsites].timezone = NULL;
 	return &c->sites[c->nsites++];
 }
 
@@ -217,6 +218,39 @@ static void handle_tempass(struct loader *l, const char *key,
 		l->c->jobs = n;
 }
 
+static const char *zoneinfo_dir(void)
+{
+	const char *d = getenv("TZDIR");
+
+	return d && *d ? d : "/usr/share/zoneinfo";
+}
+
+/*
+ * A name of the time zone database ("Europe/London"): a compiled zone file
+ * under zoneinfo_dir(), the one place the C library reads it from. A name
+ * libc does not find would silently mean UTC, so it is refused here.
+ */
+static int valid_zone(const char *name)
+{
+	char magic[4];
+	char *path;
+	FILE *fp;
+	int ok;
+
+	if (!*name || name[0] == '/' || strstr(name, "..") ||
+	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		   "0123456789/_+-") != strlen(name))
+		return 0;
+	path = xasprintf("%s/%s", zoneinfo_dir(), name);
+	fp = fopen(path, "rb");
+	free(path);
+	if (!fp)
+		return 0;
+	ok = fread(magic, 1, 4, fp) == 4 && memcmp(magic, "TZif", 4) == 0;
+	fclose(fp);
+	return ok;
+}
+
 static void handle_site(struct loader *l, const char *arg, const char *key,
 			const char *v)
 {
@@ -234,6 +268,7 @@ static void handle_site(struct loader *l, const char *arg, const char *key,
 				c->nsites * sizeof(*c->sites));
 			c->sites[0].code = NULL;
 			c->sites[0].name = NULL;
+			c->sites[0].timezone = NULL;
 			c->nsites++;
 			l->have_default = 1;
 		}
@@ -247,6 +282,11 @@ static void handle_site(struct loader *l, const char *arg, const char *key,
 	}
 	if (strcmp(key, "name") == 0)
 		set_str(&s->name, v);
+	else if (strcmp(key, "timezone") == 0 && !valid_zone(v))
+		bad(l, "timezone: '%s' is not a time zone of %s (e.g. "
+		    "Europe/London, UTC)", v, zoneinfo_dir());
+	else if (strcmp(key, "timezone") == 0)
+		set_str(&s->timezone, v);
 	else
 		bad(l, "[site]: unknown key '%s'", key);
 }
@@ -465,9 +505,11 @@ static void handle_output(struct loader *l, const char *key, const char *v)
 			set_str(&c->paper, strcasecmp(v, "a4") ? "letter" :
 							       "a4");
 	} else if (strcmp(key, "strips_per_page") == 0) {
-		if (parse_long(v, 1, 20, &n) < 0)
-			bad(l, "strips_per_page: '%s' is not a number from 1 "
-			    "to 20", v);
+		/* How many fit depends on the paper: checked with it, in
+		 * ctx_config(), where the page's layout is known. */
+		if (parse_long(v, 1, INT_MAX, &n) < 0)
+			bad(l, "strips_per_page: '%s' is not a number of "
+			    "strips (1 or more)", v);
 		else
 			c->strips_per_page = (int)n;
 	} else if (strcmp(key, "qr") == 0) {
@@ -596,7 +638,12 @@ static int handler(void *user, const char *section, const char *key,
 	return 1;
 }
 
-/* fgets for libinih that counts lines and refuses lines it would split. */
+/*
+ * fgets for libinih that counts lines and refuses lines it would split.
+ * libinih takes only ';' after a value as the start of a comment; README
+ * promises '#' too, so a '#' that follows a space or tab is handed on as
+ * ';' (one inside a value, as in "fonts.ttc#1", is kept).
+ */
 static char *reader(char *str, int num, void *stream)
 {
 	struct loader *l = stream;
@@ -607,6 +654,11 @@ static char *reader(char *str, int num, void *stream)
 		return NULL;
 	l->line++;
 	l->long_line = 0;
+	for (char *h = strchr(s + 1, '#'); *s && h; h = strchr(h + 1, '#'))
+		if (h[-1] == ' ' || h[-1] == '\t') {
+			*h = ';';
+			break;
+		}
 	len = strlen(s);
 	if (len == (size_t)num - 1 && s[len - 1] != '\n' && !feof(l->fp)) {
 		int ch;
@@ -644,6 +696,10 @@ static void check_config(struct loader *l)
 		}
 		if (!c->sites[i].name && code)
 			c->sites[i].name = xstrdup(code);
+		/* A school of the trust keeps the default site's clock
+		 * unless it names its own. */
+		if (!c->sites[i].timezone && c->sites[0].timezone)
+			c->sites[i].timezone = xstrdup(c->sites[0].timezone);
 		/*
 		 * [site] can take its code after a [site CODE] section of
 		 * the same code was read: two sites that --site cannot tell
@@ -778,6 +834,7 @@ void config_free(struct config *c)
 	for (size_t i = 0; i < c->nsites; i++) {
 		free(c->sites[i].code);
 		free(c->sites[i].name);
+		free(c->sites[i].timezone);
 	}
 	free(c->sites);
 	for (size_t i = 0; i < c->nrosters; i++) {

@@ -19,6 +19,7 @@
 struct site_conf {
 	char *code;
 	char *name;
+	char *timezone;          /* "Europe/London"; NULL: the machine's */
 };
 
 /* One roster kind: how the columns of an MIS export map onto users. */

@@ -400,8 +400,8 @@ int store_list_unclaimed(struct store *st, long long site, const char *group,
 		" AND (?2 IS NULL OR u.id IN (SELECT m.user_id FROM membership m"
 		"   JOIN grp g ON g.id = m.group_id"
 		"   WHERE g.site_id = ?1 AND g.name = ?2))"
-		" AND (?3 IS NULL OR u.username LIKE ?3 ESCAPE '\\'"
-		"   OR (u.forename || ' ' || u.surname) LIKE ?3 ESCAPE '\\')";
+		" AND (?3 IS NULL OR instr(fold(u.username), ?3)"
+		"   OR instr(fold(u.forename || ' ' || u.surname), ?3))";
 	static const struct {
 		const char *name;
 		const char *sql;
@@ -415,7 +415,7 @@ int store_list_unclaimed(struct store *st, long long site, const char *group,
 		{ "version", " ORDER BY b.version, u.surname COLLATE NOCASE" },
 	};
 	static char *sqls[ARRAY_SIZE(orders)];
-	char *pat = search ? st_like_pattern(search) : NULL;
+	char *pat = st_search_key(search);
 	sqlite3_stmt *s = NULL;
 	int rc = -1;
 

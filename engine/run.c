@@ -412,29 +412,13 @@ static int lists_plan(struct ctx *ctx, struct lists *l)
 	for (size_t i = 0; i < c->nrun_outputs; i++) {
 		struct job *j = &l->jobs[l->njobs];
 
+		/* Names and repeats were checked with the configuration. */
 		if (strcmp(c->run_outputs[i], "audit") == 0) {
-			if (l->audit) {
-				errorf("[run] outputs: 'audit' is listed "
-				       "twice");
-				return EX_CONFIG;
-			}
 			l->audit = 1;
 			continue;
 		}
-		if (emit_kind_parse(c->run_outputs[i], NULL, &j->opts.kind)) {
-			errorf("[run] outputs: '%s' is not pdf-strips, "
-			       "pdf-classlist, xlsx, csv, tsv, ndjson or "
-			       "audit", c->run_outputs[i]);
-			return EX_CONFIG;
-		}
-		/* Twice the same kind would be twice the same file. */
-		for (size_t k = 0; k < l->njobs; k++) {
-			if (l->jobs[k].opts.kind == j->opts.kind) {
-				errorf("[run] outputs: '%s' is listed twice",
-				       c->run_outputs[i]);
-				return EX_CONFIG;
-			}
-		}
+		ASSERT(emit_kind_parse(c->run_outputs[i], NULL,
+				       &j->opts.kind) == 0);
 		j->ctx = ctx;
 		j->opts.to_file = 1;
 		/* A file of this new version can only be stale (a store made
@@ -570,14 +554,17 @@ int run_job(struct ctx *ctx, const struct run_opts *o)
 	int planned = 0, rc;
 	const struct config *cfg;
 
-	if ((rc = ctx_open(ctx)) != 0)
+	if ((rc = ctx_config(ctx)) != 0)
 		return rc;
 	cfg = ctx->cfg;
-	if (!cfg->nrun_groups || !cfg->run_admin || !cfg->run_password_file) {
+	if (!cfg->nrun_groups || !cfg->run_admin || !*cfg->run_admin ||
+	    !cfg->run_password_file) {
 		errorf("'%s': [run] needs groups, admin and password_file",
 		       ctx->config_path);
 		return EX_CONFIG;
 	}
+	if ((rc = ctx_open(ctx)) != 0)
+		return rc;
 	/* The key (a lost one is not made anew) and the outputs are checked
 	 * before anything is done. */
 	if (cfg->reveal && (rc = ctx_key(ctx, 1)) != 0)

@@ -1150,7 +1150,8 @@ static int parse_when(const char *s, struct tm *tm)
 	if (parse_iso8601(s, &t))
 		return -1;
 	tt = (time_t)t;
-	return gmtime_r(&tt, tm) ? 0 : -1;
+	/* In the site's time zone: the day and hour its staff read. */
+	return localtime_r(&tt, tm) ? 0 : -1;
 }
 
 /* "1 October 2026" */
@@ -1163,7 +1164,7 @@ static void add_date(struct sbuf *sb, const char *iso)
 			  tm.tm_year + 1900);
 }
 
-/* "batch v7, generated 2026-09-03 08:14 UTC" */
+/* "batch v7, generated 2026-09-03 09:14 BST" (the site's time zone) */
 static void add_batch(struct sbuf *sb, const struct pdf_entry *e)
 {
 	struct tm tm;
@@ -1171,9 +1172,10 @@ static void add_batch(struct sbuf *sb, const struct pdf_entry *e)
 	if (*str(e->version))
 		sbuf_addf(sb, "batch v%s", e->version);
 	if (*str(e->generated_at) && !parse_when(e->generated_at, &tm))
-		sbuf_addf(sb, "%sgenerated %04d-%02d-%02d %02d:%02d UTC",
+		sbuf_addf(sb, "%sgenerated %04d-%02d-%02d %02d:%02d %s",
 			  sb->len ? ", " : "", tm.tm_year + 1900,
-			  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
+			  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			  tm.tm_zone ? tm.tm_zone : "");
 }
 
 static void add_name(struct sbuf *sb, const struct pdf_entry *e)
@@ -1415,6 +1417,13 @@ static void put_cut_lines(struct writer *w, int count, float h)
 	sbuf_addstr(&w->cs, "S\n[] 0 d\n");
 }
 
+int pdf_strips_max(enum pdf_paper paper)
+{
+	float page_h = paper == PDF_LETTER ? LETTER_H : A4_H;
+
+	return (int)((page_h - 2 * MARGIN) / (STRIP_H * MIN_SCALE));
+}
+
 static int write_strips(struct writer *w, const struct pdf_entry *entries,
 			size_t n)
 {
@@ -1423,10 +1432,9 @@ static int write_strips(struct writer *w, const struct pdf_entry *entries,
 	float h = (w->page_h - 2 * MARGIN) / (float)per_page;
 	float k = h / STRIP_H < 1 ? h / STRIP_H : 1;
 
-	if (per_page < 0 || k < MIN_SCALE) {
+	if (per_page < 0 || per_page > pdf_strips_max(w->opt->paper)) {
 		errorf("strips_per_page %d: must be between 1 and %d on this "
-		       "paper", per_page,
-		       (int)((w->page_h - 2 * MARGIN) / (STRIP_H * MIN_SCALE)));
+		       "paper", per_page, pdf_strips_max(w->opt->paper));
 		return -1;
 	}
 	if (shape(w, &w->t_lab_user, "username", w->text_chain, w->ntext) ||

@@ -56,6 +56,10 @@ struct pdf_entry {
 	const char *generated_at;    /* "2026-09-03T08:14:00Z" */
 };
 
+/* The most strips a page of paper holds: below half size a strip is no
+ * longer legible. */
+int pdf_strips_max(enum pdf_paper paper);
+
 /*
  * Writes the entries, in the order given (the caller sorts; a classlist
  * starts a new section, on a new page, whenever group changes), as one PDF

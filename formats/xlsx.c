@@ -520,23 +520,14 @@ static int put(struct writer *w, lxw_worksheet *ws, lxw_row_t row,
 }
 
 
-/* "2026-09-03T08:14:00Z" as "2026-09-03 08:14 UTC"; other text as is. */
+/* "2026-09-03T08:14:00Z" as "2026-09-03 09:14 BST", in the site's time
+ * zone (format_local_time()); other text as is. */
 static void add_time(struct sbuf *sb, const char *when)
 {
-	long long t;
-	time_t tt;
-	struct tm tm;
 	char buf[64];
+	const char *local = local_time_of(when, buf, sizeof(buf));
 
-	if (parse_iso8601(when, &t) == 0 && when[strlen(when) - 1] == 'Z') {
-		tt = (time_t)t;
-		if (gmtime_r(&tt, &tm) &&
-		    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M UTC", &tm)) {
-			sbuf_addstr(sb, buf);
-			return;
-		}
-	}
-	sbuf_addstr(sb, when);
+	sbuf_addstr(sb, local ? local : when);
 }
 
 /* "Oakfield Academy — 7A — batch v7, generated 2026-09-03 08:14 UTC". */

@@ -21,7 +21,8 @@ static const char usage[] =
 	"Lists users with a current, unclaimed temporary password: username,\n"
 	"forename, surname, groups, version (of the batch), generated_at,\n"
 	"expires, state (current, or expired once past its expiry), password\n"
-	"(dots unless --show).\n";
+	"(dots unless --show). --search finds TEXT in the username or the\n"
+	"name, whatever its case, accents or script (celik finds Çelik).\n";
 
 static const char *const cols[] = {
 	"username", "forename", "surname", "groups", "version",
