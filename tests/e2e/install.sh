@@ -7,6 +7,15 @@
 . "$(dirname "$0")/../lib.sh"
 
 D=$T/dest
+# made_of WORDS TSV: every password of TSV (more than five) is two words of
+# the list WORDS and its digits.
+made_of() {
+	awk -F'\t' -v w="$1" '
+		BEGIN { while ((getline l < w) > 0) ok[l] = 1 }
+		NR == 1 { for (i = 1; i <= NF; i++) if ($i == "password") k = i; next }
+		{ n++; split($k, p, "-"); if (!(p[1] in ok) || !(p[2] in ok)) exit 1 }
+		END { exit !(k && n > 5) }' "$2"
+}
 mk() { make -s --no-print-directory -C "$ROOT" -o tempass PREFIX=/usr DESTDIR="$D" "$@"; }
 
 check_exit "make install PREFIX=/usr DESTDIR=... (not as root: nothing outside DESTDIR)" 0 mk install
@@ -67,11 +76,7 @@ check_exit "installed: regenerate with the installed word list" 0 \
 	tempass regenerate --admin demo --password-file pw --yes --input sel.tsv
 cp "$T/.out" b.tsv
 check "installed: every password is made of installed words" \
-	awk -F'\t' -v w="$D/usr/share/tempass/templates/words.txt" '
-		BEGIN { while ((getline l < w) > 0) ok[l] = 1 }
-		NR == 1 { for (i = 1; i <= NF; i++) if ($i == "password") k = i; next }
-		{ n++; split($k, p, "-"); if (!(p[1] in ok) || !(p[2] in ok)) exit 1 }
-		END { exit !(k && n > 5) }' b.tsv
+	made_of "$D/usr/share/tempass/templates/words.txt" b.tsv
 check_exit "installed: emit pdf" 0 tempass emit pdf --input b.tsv
 pdf=$(cat "$T/.out")
 check "installed: the strips are in the school's out/" test -f "$S/out/oakfield-v1-strips.pdf"
@@ -89,11 +94,7 @@ check_exit "installed: regenerate with the school's own word list" 0 \
 	tempass regenerate --admin demo --password-file pw --yes --input sel.tsv
 cp "$T/.out" own.tsv
 check "the school's word list is used, not the installed one" \
-	awk -F'\t' -v w="$S/templates/words.txt" '
-		BEGIN { while ((getline l < w) > 0) ok[l] = 1 }
-		NR == 1 { for (i = 1; i <= NF; i++) if ($i == "password") k = i; next }
-		{ n++; split($k, p, "-"); if (!(p[1] in ok) || !(p[2] in ok)) exit 1 }
-		END { exit !(k && n > 5) }' own.tsv
+	made_of "$S/templates/words.txt" own.tsv
 rm -r templates
 
 # Negative: without the installed data, the word list is missing and the
