@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/util.h"
 #include "core/workers.h"
@@ -118,6 +119,73 @@ static void set_path(struct loader *l, char **dst, const char *v)
 {
 	free(*dst);
 	*dst = config_path(l->c, v);
+}
+
+/* ==== Installed data ==== */
+
+#ifndef TEMPASS_DATADIR
+#define TEMPASS_DATADIR "/usr/local/share/tempass"
+#endif
+#ifndef TEMPASS_SYSCONFDIR
+#define TEMPASS_SYSCONFDIR "/usr/local/etc"
+#endif
+
+/*
+ * The installed data folder: ../share/tempass beside the running binary
+ * (so a tree installed under DESTDIR, or moved whole, finds its own), else
+ * the one compiled in; NULL when neither holds rel. Caller frees.
+ */
+static char *installed(const char *rel)
+{
+	char exe[PATH_MAX], *slash, *p;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n > 0) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')))
+			*slash = '\0';
+		p = xasprintf("%s/../share/tempass/%s", exe, rel);
+		if (access(p, R_OK) == 0)
+			return p;
+		free(p);
+	}
+	p = xasprintf("%s/%s", TEMPASS_DATADIR, rel);
+	if (access(p, R_OK) == 0)
+		return p;
+	free(p);
+	return NULL;
+}
+
+/*
+ * The word lists and templates: a relative path is looked for beside the
+ * configuration first, then in the installed data folder, so a school's
+ * pipeline.conf needs neither a copy of them nor their installed path.
+ * When neither has it, the path beside the configuration is the one an
+ * error names.
+ */
+static char *data_path(const struct config *c, const char *path)
+{
+	char *p = config_path(c, path), *inst;
+
+	if (path[0] == '/' || access(p, F_OK) == 0 || !(inst = installed(path)))
+		return p;
+	free(p);
+	return inst;
+}
+
+static void set_data_path(struct loader *l, char **dst, const char *v)
+{
+	free(*dst);
+	*dst = data_path(l->c, v);
+}
+
+const char *config_default_path(void)
+{
+	static const char sys[] = TEMPASS_SYSCONFDIR "/tempass/pipeline.conf";
+
+	if (access("pipeline.conf", F_OK) != 0 && access(sys, F_OK) == 0)
+		return sys;
+	return "pipeline.conf";
 }
 
 /* ==== Sections ==== */
@@ -334,9 +402,9 @@ static void handle_import(struct loader *l, const char *key, const char *v)
 	} else if (strcmp(key, "rejects_dir") == 0) {
 		set_path(l, &c->rejects_dir, v);
 	} else if (strcmp(key, "words") == 0) {
-		set_path(l, &c->words_file, v);
+		set_data_path(l, &c->words_file, v);
 	} else if (strcmp(key, "denylist") == 0) {
-		set_path(l, &c->denylist_file, v);
+		set_data_path(l, &c->denylist_file, v);
 	} else {
 		bad(l, "[import]: unknown key '%s'", key);
 	}
@@ -565,7 +633,7 @@ static void handle_email(struct loader *l, const char *key, const char *v)
 		else
 			c->token_hours = (int)n;
 	} else if (strcmp(key, "templates") == 0) {
-		set_path(l, &c->templates_dir, v);
+		set_data_path(l, &c->templates_dir, v);
 	} else if (strcmp(key, "message_id_domain") == 0) {
 		set_str(&c->message_id_domain, v);
 	} else if (strcmp(key, "delivery") == 0) {
@@ -788,7 +856,7 @@ struct config *config_load(const char *path)
 	if (!c->queue_dir)
 		c->queue_dir = config_path(c, "queue");
 	if (!c->templates_dir)
-		c->templates_dir = config_path(c, "templates");
+		c->templates_dir = data_path(c, "templates");
 	if (!c->token_hours)
 		c->token_hours = 72;
 	if (!c->delivery)
@@ -809,9 +877,9 @@ struct config *config_load(const char *path)
 	if (!c->rejects_dir)
 		c->rejects_dir = xstrdup(c->out_dir);
 	if (!c->words_file)
-		c->words_file = config_path(c, "templates/words.txt");
+		c->words_file = data_path(c, "templates/words.txt");
 	if (!c->denylist_file)
-		c->denylist_file = config_path(c, "templates/denylist.txt");
+		c->denylist_file = data_path(c, "templates/denylist.txt");
 	check_config(&l);
 	if (l.errors) {
 		config_free(c);
