@@ -22,7 +22,11 @@ static const char usage[] =
 	"           neutralised (--raw leaves them)\n"
 	"  tsv, ndjson  the record stream formats\n"
 	"Records are sorted by [output] sort (default: group, surname,\n"
-	"forename).\n"
+	"forename). Each is checked against the store: records whose password\n"
+	"is no longer current (voided by a newer batch, expired, claimed,\n"
+	"revoked, refused after 10 failed attempts, not of their batch, or\n"
+	"without a batch version) are refused (exit 65), with how many and\n"
+	"why, unless --allow-void.\n"
 	"\n"
 	"Options:\n"
 	"  -o, --output PATH  the file to write (with --per-group, a folder);\n"
@@ -34,6 +38,10 @@ static const char usage[] =
 	"  --force            replace existing regular files (never a device,\n"
 	"                     fifo, socket, folder or symbolic link)\n"
 	"  --raw              csv: leave formulas as they are\n"
+	"  --allow-void       print records that are no longer current too,\n"
+	"                     marked VOID: across the strip or class list row,\n"
+	"                     and in a 'state' column (\"current\" or \"VOID:\n"
+	"                     why\") of the other formats\n"
 	"  --show             allow passwords on a terminal\n"
 	"  --input FILE       read the records from FILE, not standard input\n";
 
@@ -56,6 +64,7 @@ static int cmd_emit(struct ctx *ctx, int argc, char **argv)
 		{ "force", no_argument, NULL, 'F' },
 		{ "raw", no_argument, NULL, 'r' },
 		{ "show", no_argument, NULL, 'S' },
+		{ "allow-void", no_argument, NULL, 'V' },
 		{ "input", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -73,6 +82,7 @@ static int cmd_emit(struct ctx *ctx, int argc, char **argv)
 		case 'F': o.force = 1; break;
 		case 'r': o.raw = 1; break;
 		case 'S': o.show = 1; break;
+		case 'V': o.allow_void = 1; break;
 		case 'i': input = optarg; break;
 		case 'h': return stage_help(&stage_emit);
 		default: return stage_bad_option(&stage_emit, argv, shortopts);
@@ -96,7 +106,7 @@ static int cmd_emit(struct ctx *ctx, int argc, char **argv)
 					   "one file at a time");
 		o.output = NULL;
 	}
-	if ((rc = ctx_config(ctx)) != 0)
+	if ((rc = ctx_open(ctx)) != 0)
 		return rc;
 	if (input && !(in = fopen(input, "r"))) {
 		errorf("'%s': cannot open: %m", input);
