@@ -5,7 +5,6 @@
  * confirmation and writes one audit event per password revealed. The list
  * is the engine's (engine/unclaimed.c).
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,39 +37,28 @@ const struct stage stage_unclaimed = {
 
 static int cmd_unclaimed(struct ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "group", required_argument, NULL, 'g' },
-		{ "search", required_argument, NULL, 's' },
-		{ "sort", required_argument, NULL, 'o' },
-		{ "show", no_argument, NULL, 'S' },
-		{ "admin", required_argument, NULL, 'a' },
-		{ "password-file", required_argument, NULL, 'p' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	struct unclaimed_opts o = { .sort = "name" };
+	const char *format = NULL;
+	const struct stage_opt opts[] = {
+		OPT_STRING(0, "group", &o.group),
+		OPT_STRING(0, "search", &o.search),
+		OPT_STRING(0, "sort", &o.sort),
+		OPT_FLAG(0, "show", &o.show),
+		OPT_STRING(0, "admin", &o.admin),
+		OPT_STRING(0, "password-file", &o.password_file),
+		OPT_STRING(0, "format", &format),
+		OPT_END,
 	};
 	static const char *const sorts[] = { "name", "username", "group",
 					     "expires", "version" };
-	const char *format = NULL;
-	struct unclaimed_opts o = { .sort = "name" };
-	int c, rc, ok = 0;
+	int argi, rc, ok = 0;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'g': o.group = optarg; break;
-		case 's': o.search = optarg; break;
-		case 'o': o.sort = optarg; break;
-		case 'S': o.show = 1; break;
-		case 'a': o.admin = optarg; break;
-		case 'p': o.password_file = optarg; break;
-		case 'f': format = optarg; break;
-		case 'h': return stage_help(&stage_unclaimed);
-		default: return stage_bad_option(&stage_unclaimed, argv, "");
-		}
-	}
-	if (optind != argc)
+	if ((argi = stage_parse(&stage_unclaimed, ctx, argc, argv, opts,
+				&rc)) < 0)
+		return rc;
+	if (argi != argc)
 		return stage_usage(&stage_unclaimed, "unexpected '%s'",
-				   argv[optind]);
+				   argv[argi]);
 	for (size_t i = 0; i < ARRAY_SIZE(sorts); i++)
 		ok |= strcmp(o.sort, sorts[i]) == 0;
 	if (!ok)

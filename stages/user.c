@@ -3,7 +3,6 @@
  * became of each of their temporary passwords, and their own event history
  * from the audit log (engine/credential.c).
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,26 +36,20 @@ const struct stage stage_user = {
 
 static int cmd_user(struct ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "slip", required_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *format = NULL, *slip = NULL;
+	const struct stage_opt opts[] = {
+		OPT_STRING(0, "format", &format),
+		OPT_STRING(0, "slip", &slip),
+		OPT_END,
+	};
 	long long version = 0;
 	enum rec_format f;
-	int c, rc;
+	int argi, rc;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f': format = optarg; break;
-		case 'v': slip = optarg; break;
-		case 'h': return stage_help(&stage_user);
-		default: return stage_bad_option(&stage_user, argv, "");
-		}
-	}
-	if (argc - optind != 1)
+	if ((argi = stage_parse(&stage_user, ctx, argc, argv, opts,
+				&rc)) < 0)
+		return rc;
+	if (argc - argi != 1)
 		return stage_usage(&stage_user, "give one USERNAME");
 	if (slip) {
 		char *end;
@@ -70,5 +63,5 @@ static int cmd_user(struct ctx *ctx, int argc, char **argv)
 		return EX_USAGE;
 	if ((rc = ctx_open(ctx)) != 0)
 		return rc;
-	return user_show(ctx, argv[optind], version, f);
+	return user_show(ctx, argv[argi], version, f);
 }

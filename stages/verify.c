@@ -4,7 +4,6 @@
  * unclaimed temporary password. Each failure is counted and audited; after
  * ten the credential answers no more, so it cannot be guessed online.
  */
-#include <getopt.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -35,21 +34,16 @@ const struct stage stage_verify = {
 
 static int cmd_verify(struct ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	const struct stage_opt opts[] = { OPT_END };
 	char *pw = NULL;
 	size_t len = 0;
 	ssize_t got;
-	int ch, rc;
+	int argi, rc;
 
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (ch == 'h')
-			return stage_help(&stage_verify);
-		return stage_bad_option(&stage_verify, argv, "");
-	}
-	if (argc - optind != 1)
+	if ((argi = stage_parse(&stage_verify, ctx, argc, argv, opts,
+				&rc)) < 0)
+		return rc;
+	if (argc - argi != 1)
 		return stage_usage(&stage_verify, "give one USERNAME");
 	if ((rc = ctx_open(ctx)) != 0)
 		return rc;
@@ -68,7 +62,7 @@ static int cmd_verify(struct ctx *ctx, int argc, char **argv)
 	if (len && pw[len - 1] == '\r')
 		len--;
 	pw[len] = '\0';
-	rc = credential_verify(ctx, argv[optind], pw, len);
+	rc = credential_verify(ctx, argv[argi], pw, len);
 out:
 	secrets_free(pw);
 	return rc;
