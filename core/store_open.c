@@ -287,6 +287,10 @@ static const char *const migrations[] = {
 	"  number INTEGER NOT NULL,"
 	"  started INTEGER NOT NULL"
 	") STRICT;",
+	/* 7 -> 8: a user's credentials by user, whatever their state: what
+	 * says why a password is no longer current (verify, user, and
+	 * unclaimed's latest credential of each user). */
+	"CREATE INDEX credential_user ON credential(user_id);",
 };
 
 /* Whether a row refers to one that is not there (reported). */
