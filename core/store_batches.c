@@ -387,7 +387,7 @@ int store_list_unclaimed(struct store *st, long long site, const char *group,
 		" coalesce((SELECT group_concat(name, ', ') FROM"
 		"   (SELECT g.name FROM membership m JOIN grp g"
 		"    ON g.id = m.group_id WHERE m.user_id = u.id"
-		"    ORDER BY g.name)), ''),"
+		"    ORDER BY g.name COLLATE listing)), ''),"
 		" b.version,"
 		" iso_time(b.created_at),"
 		" iso_time(c.expires_at),"

@@ -9,6 +9,7 @@
  * read-only. Every write runs in a BEGIN IMMEDIATE transaction.
  */
 #include "core/store_int.h"
+#include "core/collate.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -427,6 +428,19 @@ static void sql_day_of(sqlite3_context *cx, int argc, sqlite3_value **v)
 		sqlite3_result_int(cx, day);
 }
 
+/* The order of collate_cmp(), as the collation "listing" of listings. */
+static int sql_listing(void *arg, int na, const void *a, int nb,
+		       const void *b)
+{
+	char *x = xstrndup(a, (size_t)na), *y = xstrndup(b, (size_t)nb);
+	int c = collate_cmp(x, y);
+
+	(void)arg;
+	free(x);
+	free(y);
+	return c;
+}
+
 /* ==== The database file ==== */
 
 static unsigned be16(const unsigned char *p)
@@ -660,7 +674,9 @@ static struct store *open_db(const char *path, int readonly)
 				       NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_create_function_v2(st->db, "day_of", 1, SQLITE_UTF8 |
 				       SQLITE_DETERMINISTIC, NULL, sql_day_of,
-				       NULL, NULL, NULL) != SQLITE_OK) {
+				       NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_collation(st->db, "listing", SQLITE_UTF8, NULL,
+				     sql_listing) != SQLITE_OK) {
 		st_report(st, "cannot register the rows table and functions");
 		goto fail;
 	}

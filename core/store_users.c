@@ -320,7 +320,7 @@ long store_list_groups(struct store *st, long long site, const char *search,
 		"  JOIN user u ON u.id = m.user_id"
 		"  WHERE m.group_id = g.id AND u.status = 'active')"
 		" FROM grp g WHERE g.site_id = ? AND g.name LIKE ? ESCAPE '\\'"
-		" ORDER BY g.name COLLATE NOCASE, g.name LIMIT ? OFFSET ?";
+		" ORDER BY g.name COLLATE listing, g.name LIMIT ? OFFSET ?";
 	char *pat = st_like_pattern(search);
 	sqlite3_stmt *s = st_prep(st, count_sql);
 	long total = -1;
@@ -356,7 +356,7 @@ int store_list_users(struct store *st, long long site, const char *group,
 		" u.user_type, (SELECT group_concat(name, ', ') FROM"
 		"   (SELECT g.name FROM membership m JOIN grp g"
 		"    ON g.id = m.group_id WHERE m.user_id = u.id"
-		"    ORDER BY g.name)),"
+		"    ORDER BY g.name COLLATE listing)),"
 		" coalesce(u.email, ''),"
 		" CASE u.email_verified WHEN 1 THEN 'yes' ELSE 'no' END,"
 		" u.status"
@@ -371,7 +371,7 @@ int store_list_users(struct store *st, long long site, const char *group,
 		"   OR u.external_id LIKE ?3 ESCAPE '\\'"
 		"   OR u.email LIKE ?3 ESCAPE '\\')"
 		" AND (?4 IS NULL OR u.username = ?4)"
-		" ORDER BY u.surname COLLATE NOCASE, u.forename COLLATE NOCASE,"
+		" ORDER BY u.surname COLLATE listing, u.forename COLLATE listing,"
 		" u.username";
 	sqlite3_stmt *s = st_prep(st, sql);
 	char *pat = search ? st_like_pattern(search) : NULL;

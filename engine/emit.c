@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/collate.h"
 #include "core/hmap.h"
 #include "core/name.h"
 #include "core/translit.h"
@@ -30,48 +31,9 @@
 struct keyed {
 	const char **row;
 	size_t pos;               /* the row's place in the table */
-	const char *key;          /* in natural_key() form */
+	const char *key;          /* in collate_key() form */
 	size_t len;
 };
-
-/*
- * Appends s to sb in a form whose byte order (memcmp) is natural order on
- * it: "Year 7" before "Year 10". A run of digits becomes '0' (which orders
- * against any other byte as every digit does), the number of its digits
- * without leading zeros in two bytes, then those digits: runs compare by
- * value, and "007" as "7". One memcmp per comparison is what makes the
- * sort of a whole site quick.
- */
-static void natural_key(struct sbuf *sb, const char *s, size_t len)
-{
-	const char *end = s + len;
-
-	while (s < end) {
-		const char *d;
-		size_t n;
-
-		if (!isdigit((unsigned char)*s)) {
-			const char *p = s;
-
-			while (p < end && !isdigit((unsigned char)*p))
-				p++;
-			sbuf_add(sb, s, (size_t)(p - s));
-			s = p;
-			continue;
-		}
-		while (s < end && *s == '0')
-			s++;
-		for (d = s; d < end && isdigit((unsigned char)*d); d++)
-			;
-		n = (size_t)(d - s);
-		/* Beyond 65,535 digits, runs compare as that long. */
-		sbuf_addch(sb, '0');
-		sbuf_addch(sb, (char)((n > 0xFFFF ? 0xFFFF : n) >> 8));
-		sbuf_addch(sb, (char)((n > 0xFFFF ? 0xFFFF : n) & 0xFF));
-		sbuf_add(sb, s, n);
-		s = d;
-	}
-}
 
 static int keyed_cmp(const void *x, const void *y)
 {
@@ -107,32 +69,23 @@ struct run_of_rows {
 static void *key_and_sort(void *arg)
 {
 	struct run_of_rows *h = arg;
-	struct sbuf sb = SBUF_INIT, key = SBUF_INIT;
+	struct sbuf key = SBUF_INIT;
 
 	for (size_t r = 0; r < h->n; r++) {
 		const char *const *row = (const char *const *)
 					 h->t->rows[h->from + r];
 
-		sbuf_reset(&sb);
-		for (size_t i = 0; i < h->nidx; i++) {
-			const char *v = row[h->idx[i]];
-			size_t before = sb.len;
-
-			translit_ascii(&sb, v);
-			/* Names with no Latin letters still sort by bytes. */
-			if (sb.len == before)
-				sbuf_addstr(&sb, v);
-			sbuf_addch(&sb, '\x01');
-		}
 		sbuf_reset(&key);
-		natural_key(&key, sb.buf, sb.len);
+		for (size_t i = 0; i < h->nidx; i++) {
+			collate_key(&key, row[h->idx[i]]);
+			sbuf_addch(&key, '\x01');
+		}
 		h->k[r].row = (const char **)row;
 		h->k[r].pos = h->from + r;
 		h->k[r].key = arena_strndup(&h->arena, key.buf, key.len);
 		h->k[r].len = key.len;
 	}
 	qsort(h->k, h->n, sizeof(*h->k), keyed_cmp);
-	sbuf_release(&sb);
 	sbuf_release(&key);
 	return NULL;
 }
