@@ -340,6 +340,7 @@ static void handle_roster(struct loader *l, const char *name,
 		  offsetof(struct roster_conf, user_type_column) },
 		{ "username_pattern",
 		  offsetof(struct roster_conf, username_pattern) },
+		{ "class", offsetof(struct roster_conf, class_column) },
 	};
 	long n;
 
@@ -798,6 +799,7 @@ void config_free(struct config *c)
 		free(r->user_type);
 		free(r->user_type_column);
 		free(r->username_pattern);
+		free(r->class_column);
 	}
 	free(c->rosters);
 	for (size_t i = 0; i < c->npolicies; i++)

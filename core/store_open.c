@@ -286,6 +286,10 @@ static const char *const migrations[] = {
 	"  number INTEGER NOT NULL,"
 	"  started INTEGER NOT NULL"
 	") STRICT;",
+	/* 7 -> 8: a user's class (registration or form group), from the
+	 * roster column [roster] class names: what lists print and split
+	 * by. NULL when the roster names none. */
+	"ALTER TABLE user ADD COLUMN class TEXT;",
 };
 
 /* Whether a row refers to one that is not there (reported). */
@@ -642,7 +646,7 @@ static struct store *open_db(const char *path, int readonly)
 	pthread_once(&once, configure_sqlite);
 	st->audit.ncols = 10;
 	st->issue.ncols = 5;
-	st->users.ncols = 14;
+	st->users.ncols = 15;
 	st->members.ncols = 2;
 	st->path = xstrdup(path);
 	st->readonly = readonly;

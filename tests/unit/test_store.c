@@ -1474,10 +1474,13 @@ static const char old_user_table[] =
 	"  UNIQUE (site_id, roster, external_id),"
 	"  UNIQUE (site_id, username)"
 	") STRICT;"
-	"INSERT INTO user_old SELECT * FROM user;"
+	/* Schema 8's class is left behind with the table. */
+	"INSERT INTO user_old SELECT id, site_id, roster, external_id,"
+	"  username, forename, surname, dob, email, email_verified,"
+	"  user_type, status, claimed_at, created_at, updated_at FROM user;"
 	"DROP TABLE user;"
 	"ALTER TABLE user_old RENAME TO user;"
-	/* What schemas 5 to 7 added. */
+	/* What schemas 5 to 7 added (8's is above). */
 	"DROP TABLE IF EXISTS pending_list;"
 	"DROP INDEX IF EXISTS reset_token_batch;"
 	"DROP TABLE IF EXISTS admin_attempt;"
