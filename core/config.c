@@ -411,10 +411,10 @@ static void handle_run(struct loader *l, const char *key, const char *v)
  */
 static const char *const stream_columns[] = {
 	"username", "forename", "surname", "external_id", "user_type",
-	"group", "born_day", "email", "email_verified", "claimed", "site",
-	"batch", "version", "generated_at", "expires", "password",
+	"group", "born_day", "email", "email_verified", "claimed", "class",
+	"site", "batch", "version", "generated_at", "expires", "password",
 };
-#define XLSX_COLUMNS "forename, surname, username, password, group, " \
+#define XLSX_COLUMNS "forename, surname, username, password, class, " \
 		     "born_day, expires"
 
 /* xlsx_columns: names of the stream, or "*" for every column. */

@@ -57,6 +57,18 @@ static long column(const struct emit_table *t, const char *name)
 	return -1;
 }
 
+/*
+ * The column lists print and split by: the user's class, else the group
+ * that selected them (records written before classes, or a stream
+ * without them).
+ */
+static long list_column(const struct emit_table *t)
+{
+	long c = column(t, "class");
+
+	return c >= 0 ? c : column(t, "group");
+}
+
 /* Rows [from, from + n) of a table with their sort keys, sorted. */
 struct run_of_rows {
 	const struct emit_table *t;
@@ -112,7 +124,9 @@ static void sort_rows(struct emit_table *t, const char *spec)
 			tok++;
 		for (char *e = tok + strlen(tok); e > tok && e[-1] == ' ';)
 			*--e = '\0';
-		long c = column(t, tok);
+		/* "group" is the list's group: the class, when known. */
+		long c = strcmp(tok, "group") == 0 || strcmp(tok, "class") == 0 ?
+			 list_column(t) : column(t, tok);
 
 		if (c >= 0)
 			idx[nidx++] = c;
@@ -148,9 +162,49 @@ static void sort_rows(struct emit_table *t, const char *spec)
 	free(k);
 }
 
+/*
+ * A user with no class is listed under the group that selected them; then,
+ * once sorted, every run of rows whose list group has one key ("7A", "7a",
+ * "7/A") takes the first row's spelling, so that the strips, the class
+ * list's sections, the sheets and the per-group files split where the sort
+ * put them together: one key, one list.
+ */
+static void list_groups(struct emit_table *t, int sorted)
+{
+	long c = column(t, "class"), g = column(t, "group");
+	struct sbuf key = SBUF_INIT, prev = SBUF_INIT;
+	const char *label = NULL;
+
+	if (!sorted) {
+		if (c >= 0 && g >= 0)
+			for (size_t r = 0; r < t->nrows; r++)
+				if (!*t->rows[r][c])
+					t->rows[r][c] = t->rows[r][g];
+		return;
+	}
+	if ((c = list_column(t)) < 0)
+		return;
+	for (size_t r = 0; r < t->nrows; r++) {
+		sbuf_reset(&key);
+		collate_key(&key, t->rows[r][c]);
+		if (label && key.len == prev.len &&
+		    memcmp(key.buf, prev.buf, key.len) == 0) {
+			t->rows[r][c] = label;
+			continue;
+		}
+		label = t->rows[r][c];
+		sbuf_reset(&prev);
+		sbuf_add(&prev, key.buf ? key.buf : "", key.len);
+	}
+	sbuf_release(&key);
+	sbuf_release(&prev);
+}
+
 void emit_sort(struct ctx *ctx, struct emit_table *t)
 {
+	list_groups(t, 0);
 	sort_rows(t, ctx->cfg->sort);
+	list_groups(t, 1);
 	t->sorted = 1;
 }
 
@@ -292,7 +346,7 @@ static int write_pdf(struct ctx *ctx, const struct emit_opts *o,
 					    "forename", "surname" };
 	long col[9];
 	static const char *const names[] = {
-		"forename", "surname", "username", "password", "group",
+		"forename", "surname", "username", "password", "",
 		"born_day", "expires", "version", "generated_at",
 	};
 	struct pdf_entry *e;
@@ -310,6 +364,7 @@ static int write_pdf(struct ctx *ctx, const struct emit_opts *o,
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		col[i] = column(t, names[i]);
+	col[4] = list_column(t);
 	opt.site_name = site >= 0 && t->nrows ? t->rows[from][site] :
 			ctx->site->name;
 	e = xcalloc(to - from + 1, sizeof(*e));
@@ -395,7 +450,7 @@ static int write_file(struct ctx *ctx, const struct emit_opts *o,
 		/* Written by name: the temporary one. */
 		rc = xlsx_write(af.tmp, &xo, t->cols, t->ncols,
 				(const char *const *const *)t->rows + from,
-				to - from, column(t, "group"),
+				to - from, list_column(t),
 				column(t, "password")) == 0 ? 0 :
 		     EX_CANTCREAT;
 	} else {
@@ -553,7 +608,7 @@ static int emit_per_group(struct ctx *ctx, const struct emit_opts *o,
 
 int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 {
-	long vcol = column(t, "version"), gcol = column(t, "group");
+	long vcol = column(t, "version"), gcol = list_column(t);
 	const char *version = vcol >= 0 && t->nrows ? t->rows[0][vcol] : "";
 	int file = o->output || o->per_group || o->to_file ||
 		   o->kind == EMIT_PDF_STRIPS ||
@@ -592,7 +647,8 @@ int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 		return rc;
 	}
 	if (gcol < 0) {
-		errorf("--per-group: the records have no 'group' column");
+		errorf("--per-group: the records have no 'class' or 'group' "
+		       "column");
 		return EX_DATAERR;
 	}
 	return emit_per_group(ctx, o, t, version, gcol);

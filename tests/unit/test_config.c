@@ -603,7 +603,7 @@ static void test_config_policy(void)
 static void test_config_xlsx_columns(void)
 {
 	static const char *const teacher[] = {
-		"forename", "surname", "username", "password", "group",
+		"forename", "surname", "username", "password", "class",
 		"born_day", "expires",
 	};
 	struct config *c = load("[site]\ncode = a\n");
@@ -624,8 +624,8 @@ static void test_config_xlsx_columns(void)
 	c = load("[site]\ncode = a\n[output]\nxlsx_columns = *\n");
 	CHECK(c && c->xlsx_all);
 	config_free(c);
-	REFUSED("[site]\ncode = a\n[output]\nxlsx_columns = forename, class\n",
-		"pipeline.conf':4: xlsx_columns: 'class' is not a column of "
+	REFUSED("[site]\ncode = a\n[output]\nxlsx_columns = forename, klass\n",
+		"pipeline.conf':4: xlsx_columns: 'klass' is not a column of "
 		"the records");
 	REFUSED("[site]\ncode = a\n[output]\nxlsx_columns = *, group\n",
 		"xlsx_columns: '*' is not a column of the records");
