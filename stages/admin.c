@@ -3,7 +3,6 @@
  * are kept as Argon2id hashes; confirming one is the engine's
  * (engine/admin.c).
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,14 +15,15 @@
 #define MIN_ADMIN_PASSWORD 10
 
 static const char usage[] =
-	"usage: tempass admin add NAME --site CODE... [--password-file FILE]\n"
+	"usage: tempass admin add NAME [--site CODE...] [--password-file FILE]\n"
 	"       tempass admin passwd NAME [--password-file FILE]\n"
 	"       tempass admin list [--format tsv|csv|ndjson|table]\n"
 	"       tempass admin remove NAME\n"
 	"\n"
 	"Manages the administrators who may regenerate passwords. 'add'\n"
 	"asks for the new password twice on the terminal (or reads the first\n"
-	"line of a 0600 --password-file) and grants the named sites;\n"
+	"line of a 0600 --password-file) and grants the named sites (without\n"
+	"--site, the default: the first [site] of the configuration);\n"
 	"'passwd' sets a new password and lifts a lock-out.\n";
 
 /* ==== Managing admins ==== */
@@ -77,13 +77,39 @@ static int valid_admin_name(const char *s)
 		"0123456789._@-") == n;
 }
 
-static int add(struct ctx *ctx, const char *name, char **sites, size_t nsites,
+extern const struct stage stage_admin;
+
+/*
+ * The sites an admin is added for: each --site after the stage's name;
+ * without one, the site tempass works in (the global --site, else the
+ * default, the first [site] of the configuration). A global --site must
+ * be among them.
+ */
+static int admin_sites(struct ctx *ctx, struct stage_list *sites)
+{
+	if (!sites->n) {
+		sites->v = xrealloc(sites->v, sizeof(*sites->v));
+		sites->v[sites->n++] = ctx->site->code;
+		return 0;
+	}
+	if (!ctx->site_code)
+		return 0;
+	for (size_t i = 0; i < sites->n; i++)
+		if (strcmp(sites->v[i], ctx->site_code) == 0)
+			return 0;
+	return stage_usage(&stage_admin, "--site '%s' given before the stage "
+			   "is not among the --site after it",
+			   ctx->site_code);
+}
+
+static int add(struct ctx *ctx, const char *name, struct stage_list *sites,
 	       const char *file)
 {
 	char hash[SECRETS_PWHASH_MAX];
 	struct store_admin a;
-	long long id, *site_ids = xcalloc(nsites, sizeof(*site_ids));
+	long long id, *site_ids = NULL;
 	struct sbuf detail = SBUF_INIT;
+	size_t nsites;
 	int rc;
 
 	if (!valid_admin_name(name)) {
@@ -92,14 +118,17 @@ static int add(struct ctx *ctx, const char *name, char **sites, size_t nsites,
 		rc = EX_DATAERR;
 		goto out;
 	}
-	if ((rc = ctx_open(ctx)) != 0)
+	if ((rc = ctx_open(ctx)) != 0 || (rc = admin_sites(ctx, sites)) != 0)
 		goto out;
+	nsites = sites->n;
+	site_ids = xcalloc(nsites, sizeof(*site_ids));
 	for (size_t i = 0; i < nsites; i++) {
-		const struct site_conf *sc = config_site(ctx->cfg, sites[i]);
+		const struct site_conf *sc = config_site(ctx->cfg,
+							 sites->v[i]);
 
 		if (!sc) {
 			errorf("site '%s' is not configured in '%s'",
-			       sites[i], ctx->config_path);
+			       sites->v[i], ctx->config_path);
 			rc = EX_CONFIG;
 			goto out;
 		}
@@ -227,42 +256,26 @@ const struct stage stage_admin = {
 
 static int cmd_admin(struct ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "site", required_argument, NULL, 's' },
-		{ "password-file", required_argument, NULL, 'p' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	char **sites = NULL;
-	size_t nsites = 0;
+	struct stage_list sites = { 0 };
 	const char *file = NULL, *format = NULL, *verb;
-	int c, rc;
+	const struct stage_opt opts[] = {
+		OPT_LIST(0, "site", &sites),
+		OPT_STRING(0, "password-file", &file),
+		OPT_STRING(0, "format", &format),
+		OPT_END,
+	};
+	int argi, rc;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			sites = xrealloc(sites, (nsites + 1) * sizeof(*sites));
-			sites[nsites++] = optarg;
-			break;
-		case 'p': file = optarg; break;
-		case 'f': format = optarg; break;
-		case 'h': free(sites); return stage_help(&stage_admin);
-		default:
-			free(sites);
-			return stage_bad_option(&stage_admin, argv, "");
-		}
-	}
-	argc -= optind;
-	argv += optind;
+	if ((argi = stage_parse(&stage_admin, ctx, argc, argv, opts,
+				&rc)) < 0)
+		goto out;
+	argc -= argi;
+	argv += argi;
 	verb = argc ? argv[0] : "";
 	if (strcmp(verb, "list") == 0 && argc == 1)
 		rc = list(ctx, format);
-	else if (strcmp(verb, "add") == 0 && argc == 2 && nsites)
-		rc = add(ctx, argv[1], sites, nsites, file);
 	else if (strcmp(verb, "add") == 0 && argc == 2)
-		rc = stage_usage(&stage_admin, "admin add needs at least one "
-				 "--site CODE");
+		rc = add(ctx, argv[1], &sites, file);
 	else if (strcmp(verb, "passwd") == 0 && argc == 2)
 		rc = passwd(ctx, argv[1], file);
 	else if (strcmp(verb, "remove") == 0 && argc == 2)
@@ -270,6 +283,7 @@ static int cmd_admin(struct ctx *ctx, int argc, char **argv)
 	else
 		rc = stage_usage(&stage_admin, "say add, passwd, list or "
 				 "remove, with one NAME");
-	free(sites);
+out:
+	free(sites.v);
 	return rc;
 }

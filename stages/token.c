@@ -4,7 +4,6 @@
  * `token redeem` does the same and uses it up, once. Tokens are looked up
  * by their hash: the store never holds one in the clear.
  */
-#include <getopt.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -62,26 +61,21 @@ const struct stage stage_token = {
 
 static int cmd_token(struct ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	const struct stage_opt opts[] = { OPT_END };
 	char buf[SECRETS_TOKEN_CHARS + 8];
 	unsigned char hash[SECRETS_HASH_BYTES];
 	struct store_token t;
 	size_t n = 0;
-	int c, rc, redeem, found;
+	int argi, rc, redeem, found;
 	long long now = now_seconds();
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'h')
-			return stage_help(&stage_token);
-		return stage_bad_option(&stage_token, argv, "");
-	}
-	if (argc - optind != 1 || (strcmp(argv[optind], "verify") != 0 &&
-				   strcmp(argv[optind], "redeem") != 0))
+	if ((argi = stage_parse(&stage_token, ctx, argc, argv, opts,
+				&rc)) < 0)
+		return rc;
+	if (argc - argi != 1 || (strcmp(argv[argi], "verify") != 0 &&
+				   strcmp(argv[argi], "redeem") != 0))
 		return stage_usage(&stage_token, "say verify or redeem");
-	redeem = strcmp(argv[optind], "redeem") == 0;
+	redeem = strcmp(argv[argi], "redeem") == 0;
 	if ((rc = ctx_open(ctx)) != 0)
 		return rc;
 	while (n < sizeof(buf) - 1 && read(STDIN_FILENO, buf + n, 1) == 1 &&
