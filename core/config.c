@@ -448,6 +448,7 @@ static void handle_roster(struct loader *l, const char *name,
 		  offsetof(struct roster_conf, user_type_column) },
 		{ "username_pattern",
 		  offsetof(struct roster_conf, username_pattern) },
+		{ "class", offsetof(struct roster_conf, class_column) },
 	};
 	long n;
 
@@ -518,10 +519,10 @@ static void handle_run(struct loader *l, const char *key, const char *v)
  */
 static const char *const stream_columns[] = {
 	"username", "forename", "surname", "external_id", "user_type",
-	"group", "born_day", "email", "email_verified", "claimed", "site",
-	"batch", "version", "generated_at", "expires", "password",
+	"group", "born_day", "email", "email_verified", "claimed", "class",
+	"site", "batch", "version", "generated_at", "expires", "password",
 };
-#define XLSX_COLUMNS "forename, surname, username, password, group, " \
+#define XLSX_COLUMNS "forename, surname, username, password, class, " \
 		     "born_day, expires"
 
 /* xlsx_columns: names of the stream, or "*" for every column. */
@@ -923,6 +924,7 @@ void config_free(struct config *c)
 		free(r->user_type);
 		free(r->user_type_column);
 		free(r->username_pattern);
+		free(r->class_column);
 	}
 	free(c->rosters);
 	for (size_t i = 0; i < c->npolicies; i++)

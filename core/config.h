@@ -34,6 +34,7 @@ struct roster_conf {
 	char *date_format;       /* "dd/mm/yyyy" */
 	char **groups;           /* columns whose values are group names */
 	size_t ngroups;
+	char *class_column;      /* the pupil's class (form group), or NULL */
 	char *email;
 	char *email_verified;
 	char *username;

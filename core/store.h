@@ -111,6 +111,7 @@ struct store_user {
 	char *email;           /* NULL when none */
 	int email_verified;
 	char *user_type;
+	char *class_name;      /* the roster's class column; NULL when none */
 	int left;
 	long long *groups;     /* roster-made group ids, sorted */
 	size_t ngroups;
@@ -160,6 +161,8 @@ int store_membership_remove(struct store *st, long long group,
 /* ==== Listings and custom groups ==== */
 
 /*
+ * Listings order names and groups as the printed lists do (collate.h).
+ *
  * Groups of the site whose name holds search (case-insensitive; NULL for
  * all), ordered by name, limit rows from offset (limit < 0: all). Values:
  * name, source, members (active members). Returns the number of groups
@@ -237,15 +240,15 @@ int store_admin_remove(struct store *st, long long admin);
 /*
  * Members of the group (by name) at the site, active, and unclaimed unless
  * flags holds STORE_ALL. Values: username, forename, surname, external_id,
- * user_type, group, born_day, email, email_verified, claimed, and then the
- * user's id (for a caller that goes on to issue). Ordered by
+ * user_type, group, born_day, email, email_verified, claimed, class (""
+ * when none), and then the user's id (for a caller that goes on to issue). Ordered by
  * surname, forename, unless flags holds STORE_UNSORTED (for a caller that
  * sorts what it gathers anyway).
  */
 enum { STORE_ALL = 1, STORE_UNSORTED = 2 };
 int store_select(struct store *st, long long site, const char *group,
 		 unsigned flags, store_row_fn fn, void *ctx);
-/* The same values for one user, with group set to label. */
+/* The same values for one user (no id), with group set to label. */
 int store_select_user(struct store *st, long long site, const char *username,
 		      const char *label, store_row_fn fn, void *ctx);
 /* Calls fn(ctx, id) for each user of the site who claimed or left. */
@@ -257,6 +260,7 @@ int store_unavailable(struct store *st, long long site,
 struct store_target_row {
 	long long id;
 	const char *username, *forename, *surname, *user_type, *email;
+	const char *class_name;   /* "" when none */
 	int email_verified, claimed, left;
 };
 /* Calls fn for every user of the site, in one pass over the table. */

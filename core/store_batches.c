@@ -22,13 +22,13 @@ int store_select(struct store *st, long long site, const char *group,
 		" coalesce(u.email, '')," \
 		" CASE u.email_verified WHEN 1 THEN 'yes' ELSE 'no' END," \
 		" CASE WHEN u.claimed_at IS NULL THEN 'no' ELSE 'yes' END," \
-		" u.id" \
+		" coalesce(u.class, ''), u.id" \
 		" FROM grp g JOIN membership m ON m.group_id = g.id" \
 		" JOIN user u ON u.id = m.user_id" \
 		" WHERE g.site_id = ? AND g.name = ? AND u.status = 'active'" \
 		" AND (? OR u.claimed_at IS NULL)"
 	static const char sorted[] = SELECT_SQL
-		" ORDER BY u.surname COLLATE NOCASE, u.forename COLLATE NOCASE,"
+		" ORDER BY u.surname COLLATE listing, u.forename COLLATE listing,"
 		" u.username";
 	static const char unsorted[] = SELECT_SQL;
 #undef SELECT_SQL
@@ -52,7 +52,8 @@ int store_select_user(struct store *st, long long site, const char *username,
 		" coalesce(day_of(u.dob), ''),"
 		" coalesce(u.email, ''),"
 		" CASE u.email_verified WHEN 1 THEN 'yes' ELSE 'no' END,"
-		" CASE WHEN u.claimed_at IS NULL THEN 'no' ELSE 'yes' END"
+		" CASE WHEN u.claimed_at IS NULL THEN 'no' ELSE 'yes' END,"
+		" coalesce(u.class, '')"
 		" FROM user u WHERE u.site_id = ?1 AND u.username = ?2";
 	sqlite3_stmt *s = st_prep(st, sql);
 
@@ -90,7 +91,8 @@ int store_targets(struct store *st, long long site,
 	static const char sql[] =
 		"SELECT id, username, forename, surname, user_type,"
 		" coalesce(email, ''), email_verified, claimed_at IS NOT NULL,"
-		" status = 'left' FROM user NOT INDEXED WHERE site_id = ?";
+		" status = 'left', coalesce(class, '')"
+		" FROM user NOT INDEXED WHERE site_id = ?";
 	sqlite3_stmt *s = st_prep(st, sql);
 	struct store_target_row t;
 	int rc;
@@ -108,6 +110,7 @@ int store_targets(struct store *st, long long site,
 		t.email_verified = sqlite3_column_int(s, 6);
 		t.claimed = sqlite3_column_int(s, 7);
 		t.left = sqlite3_column_int(s, 8);
+		t.class_name = st_col_str(s, 9);
 		if (fn(ctx, &t) != 0) {
 			sqlite3_reset(s);
 			return -1;
@@ -459,7 +462,7 @@ int store_list_unclaimed(struct store *st, long long site, const char *group,
 		" coalesce((SELECT group_concat(name, ', ') FROM"
 		"   (SELECT g.name FROM membership m JOIN grp g"
 		"    ON g.id = m.group_id WHERE m.user_id = u.id"
-		"    ORDER BY g.name)), ''),"
+		"    ORDER BY g.name COLLATE listing)), ''),"
 		" b.version,"
 		" iso_time(b.created_at),"
 		" iso_time(c.expires_at),"
@@ -483,13 +486,14 @@ int store_list_unclaimed(struct store *st, long long site, const char *group,
 		const char *name;
 		const char *sql;
 	} orders[] = {
-		{ "name", " ORDER BY u.surname COLLATE NOCASE,"
-			  " u.forename COLLATE NOCASE, u.username" },
+		{ "name", " ORDER BY u.surname COLLATE listing,"
+			  " u.forename COLLATE listing, u.username" },
 		{ "username", " ORDER BY u.username" },
-		{ "group", " ORDER BY c.grp COLLATE NOCASE, u.surname"
-			   " COLLATE NOCASE, u.forename COLLATE NOCASE" },
-		{ "expires", " ORDER BY c.expires_at, u.surname COLLATE NOCASE" },
-		{ "version", " ORDER BY b.version, u.surname COLLATE NOCASE" },
+		{ "group", " ORDER BY coalesce(u.class, c.grp) COLLATE listing,"
+			   " u.surname"
+			   " COLLATE listing, u.forename COLLATE listing" },
+		{ "expires", " ORDER BY c.expires_at, u.surname COLLATE listing" },
+		{ "version", " ORDER BY b.version, u.surname COLLATE listing" },
 	};
 	static char *sqls[ARRAY_SIZE(orders)];
 	char *pat = st_search_key(search);

@@ -294,8 +294,8 @@ int bulk_flush_users(struct store *st)
 	static const char users[] =
 		"INSERT INTO user (id, site_id, roster, external_id, username,"
 		" forename, surname, dob, email, email_verified, user_type,"
-		" status, created_at, updated_at) SELECT c0, c1, c2, c3, c4, c5,"
-		" c6, c7, c8, c9, c10, c11, c12, c13 FROM rows(?1)";
+		" status, created_at, updated_at, class) SELECT c0, c1, c2, c3,"
+		" c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14 FROM rows(?1)";
 	static const char members[] =
 		"INSERT INTO membership (group_id, user_id)"
 		" SELECT c0, c1 FROM rows(?1)";
@@ -395,6 +395,7 @@ int store_user_insert(struct store *st, long long site, struct store_user *u,
 	cell_text(rb, &c[11], u->left ? "left" : "active");
 	cell_int(&c[12], now);
 	cell_int(&c[13], now);
+	cell_text(rb, &c[14], u->class_name);
 	/* Outside a bulk transaction a conflict is reported at once. */
 	if (!st->bulk || rb->n >= SLICE)
 		return bulk_flush_users(st);

@@ -10,6 +10,7 @@
  */
 #include "core/store_int.h"
 
+#include "core/collate.h"
 #include "core/translit.h"
 
 #include <ctype.h>
@@ -291,6 +292,10 @@ static const char *const migrations[] = {
 	 * says why a password is no longer current (verify, user, and
 	 * unclaimed's latest credential of each user). */
 	"CREATE INDEX credential_user ON credential(user_id);",
+	/* 8 -> 9: a user's class (registration or form group), from the
+	 * roster column [roster] class names: what lists print and split
+	 * by. NULL when the roster names none. */
+	"ALTER TABLE user ADD COLUMN class TEXT;",
 };
 
 /* Whether a row refers to one that is not there (reported). */
@@ -451,6 +456,19 @@ static void sql_day_of(sqlite3_context *cx, int argc, sqlite3_value **v)
 	day = (d[8] - '0') * 10 + (d[9] - '0');
 	if (day >= 1 && day <= 31)
 		sqlite3_result_int(cx, day);
+}
+
+/* The order of collate_cmp(), as the collation "listing" of listings. */
+static int sql_listing(void *arg, int na, const void *a, int nb,
+		       const void *b)
+{
+	char *x = xstrndup(a, (size_t)na), *y = xstrndup(b, (size_t)nb);
+	int c = collate_cmp(x, y);
+
+	(void)arg;
+	free(x);
+	free(y);
+	return c;
 }
 
 /* ==== The database file ==== */
@@ -654,7 +672,7 @@ static struct store *open_db(const char *path, int readonly)
 	pthread_once(&once, configure_sqlite);
 	st->audit.ncols = 10;
 	st->issue.ncols = 5;
-	st->users.ncols = 14;
+	st->users.ncols = 15;
 	st->members.ncols = 2;
 	st->path = xstrdup(path);
 	st->readonly = readonly;
@@ -689,7 +707,9 @@ static struct store *open_db(const char *path, int readonly)
 				       NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_create_function_v2(st->db, "fold", 1, SQLITE_UTF8 |
 				       SQLITE_DETERMINISTIC, NULL, sql_fold,
-				       NULL, NULL, NULL) != SQLITE_OK) {
+				       NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_collation(st->db, "listing", SQLITE_UTF8, NULL,
+				     sql_listing) != SQLITE_OK) {
 		st_report(st, "cannot register the rows table and functions");
 		goto fail;
 	}

@@ -95,6 +95,7 @@ void store_user_release(struct store_user *u)
 	free(u->dob);
 	free(u->email);
 	free(u->user_type);
+	free(u->class_name);
 	free(u->groups);
 	memset(u, 0, sizeof(*u));
 }
@@ -104,7 +105,7 @@ int store_users_load(struct store *st, long long site, struct store_user **out,
 {
 	static const char users_sql[] =
 		"SELECT id, roster, external_id, username, forename, surname,"
-		" dob, email, email_verified, user_type, status = 'left'"
+		" dob, email, email_verified, user_type, status = 'left', class"
 		" FROM user NOT INDEXED WHERE site_id = ? ORDER BY id";
 	static const char groups_sql[] =
 		"SELECT m.user_id, m.group_id FROM membership m"
@@ -139,6 +140,7 @@ int store_users_load(struct store *st, long long site, struct store_user **out,
 		u->email_verified = sqlite3_column_int(s, 8);
 		u->user_type = st_col_dup(s, 9);
 		u->left = sqlite3_column_int(s, 10);
+		u->class_name = st_col_dup(s, 11);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
@@ -235,7 +237,7 @@ int store_user_update(struct store *st, const struct store_user *u,
 	static const char sql[] =
 		"UPDATE user SET username = ?, forename = ?, surname = ?,"
 		" dob = ?, email = ?, email_verified = ?, user_type = ?,"
-		" status = ?, updated_at = ? WHERE id = ?";
+		" status = ?, updated_at = ?, class = ? WHERE id = ?";
 	sqlite3_stmt *s;
 
 	if (ensure_user_type(st, u->user_type) != 0 || !(s = st_prep(st, sql)))
@@ -249,7 +251,8 @@ int store_user_update(struct store *st, const struct store_user *u,
 	st_bind_text(s, 7, u->user_type);
 	st_bind_text(s, 8, u->left ? "left" : "active");
 	sqlite3_bind_int64(s, 9, now);
-	sqlite3_bind_int64(s, 10, u->id);
+	st_bind_text(s, 10, u->class_name);
+	sqlite3_bind_int64(s, 11, u->id);
 	return st_done(st, s, "cannot update user");
 }
 
@@ -320,7 +323,7 @@ long store_list_groups(struct store *st, long long site, const char *search,
 		"  JOIN user u ON u.id = m.user_id"
 		"  WHERE m.group_id = g.id AND u.status = 'active')"
 		" FROM grp g WHERE g.site_id = ? AND instr(fold(g.name), ?)"
-		" ORDER BY g.name COLLATE NOCASE, g.name LIMIT ? OFFSET ?";
+		" ORDER BY g.name COLLATE listing, g.name LIMIT ? OFFSET ?";
 	char *pat = st_search_key(search ? search : "");
 	sqlite3_stmt *s = st_prep(st, count_sql);
 	long total = -1;
@@ -356,7 +359,7 @@ int store_list_users(struct store *st, long long site, const char *group,
 		" u.user_type, (SELECT group_concat(name, ', ') FROM"
 		"   (SELECT g.name FROM membership m JOIN grp g"
 		"    ON g.id = m.group_id WHERE m.user_id = u.id"
-		"    ORDER BY g.name)),"
+		"    ORDER BY g.name COLLATE listing)),"
 		" coalesce(u.email, ''),"
 		" CASE u.email_verified WHEN 1 THEN 'yes' ELSE 'no' END,"
 		" u.status"
@@ -369,7 +372,7 @@ int store_list_users(struct store *st, long long site, const char *group,
 		"   OR instr(fold(u.external_id), ?3)"
 		"   OR instr(fold(u.email), ?3))"
 		" AND (?4 IS NULL OR u.username = ?4)"
-		" ORDER BY u.surname COLLATE NOCASE, u.forename COLLATE NOCASE,"
+		" ORDER BY u.surname COLLATE listing, u.forename COLLATE listing,"
 		" u.username";
 	sqlite3_stmt *s = st_prep(st, sql);
 	char *pat = st_search_key(search);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/collate.h"
 #include "core/hmap.h"
 #include "core/name.h"
 #include "core/translit.h"
@@ -32,48 +33,9 @@
 struct keyed {
 	const char **row;
 	size_t pos;               /* the row's place in the table */
-	const char *key;          /* in natural_key() form */
+	const char *key;          /* in collate_key() form */
 	size_t len;
 };
-
-/*
- * Appends s to sb in a form whose byte order (memcmp) is natural order on
- * it: "Year 7" before "Year 10". A run of digits becomes '0' (which orders
- * against any other byte as every digit does), the number of its digits
- * without leading zeros in two bytes, then those digits: runs compare by
- * value, and "007" as "7". One memcmp per comparison is what makes the
- * sort of a whole site quick.
- */
-static void natural_key(struct sbuf *sb, const char *s, size_t len)
-{
-	const char *end = s + len;
-
-	while (s < end) {
-		const char *d;
-		size_t n;
-
-		if (!isdigit((unsigned char)*s)) {
-			const char *p = s;
-
-			while (p < end && !isdigit((unsigned char)*p))
-				p++;
-			sbuf_add(sb, s, (size_t)(p - s));
-			s = p;
-			continue;
-		}
-		while (s < end && *s == '0')
-			s++;
-		for (d = s; d < end && isdigit((unsigned char)*d); d++)
-			;
-		n = (size_t)(d - s);
-		/* Beyond 65,535 digits, runs compare as that long. */
-		sbuf_addch(sb, '0');
-		sbuf_addch(sb, (char)((n > 0xFFFF ? 0xFFFF : n) >> 8));
-		sbuf_addch(sb, (char)((n > 0xFFFF ? 0xFFFF : n) & 0xFF));
-		sbuf_add(sb, s, n);
-		s = d;
-	}
-}
 
 static int keyed_cmp(const void *x, const void *y)
 {
@@ -97,6 +59,18 @@ static long column(const struct emit_table *t, const char *name)
 	return -1;
 }
 
+/*
+ * The column lists print and split by: the user's class, else the group
+ * that selected them (records written before classes, or a stream
+ * without them).
+ */
+static long list_column(const struct emit_table *t)
+{
+	long c = column(t, "class");
+
+	return c >= 0 ? c : column(t, "group");
+}
+
 /* Rows [from, from + n) of a table with their sort keys, sorted. */
 struct run_of_rows {
 	const struct emit_table *t;
@@ -109,32 +83,23 @@ struct run_of_rows {
 static void *key_and_sort(void *arg)
 {
 	struct run_of_rows *h = arg;
-	struct sbuf sb = SBUF_INIT, key = SBUF_INIT;
+	struct sbuf key = SBUF_INIT;
 
 	for (size_t r = 0; r < h->n; r++) {
 		const char *const *row = (const char *const *)
 					 h->t->rows[h->from + r];
 
-		sbuf_reset(&sb);
-		for (size_t i = 0; i < h->nidx; i++) {
-			const char *v = row[h->idx[i]];
-			size_t before = sb.len;
-
-			translit_ascii(&sb, v);
-			/* Names with no Latin letters still sort by bytes. */
-			if (sb.len == before)
-				sbuf_addstr(&sb, v);
-			sbuf_addch(&sb, '\x01');
-		}
 		sbuf_reset(&key);
-		natural_key(&key, sb.buf, sb.len);
+		for (size_t i = 0; i < h->nidx; i++) {
+			collate_key(&key, row[h->idx[i]]);
+			sbuf_addch(&key, '\x01');
+		}
 		h->k[r].row = (const char **)row;
 		h->k[r].pos = h->from + r;
 		h->k[r].key = arena_strndup(&h->arena, key.buf, key.len);
 		h->k[r].len = key.len;
 	}
 	qsort(h->k, h->n, sizeof(*h->k), keyed_cmp);
-	sbuf_release(&sb);
 	sbuf_release(&key);
 	return NULL;
 }
@@ -161,7 +126,9 @@ static void sort_rows(struct emit_table *t, const char *spec)
 			tok++;
 		for (char *e = tok + strlen(tok); e > tok && e[-1] == ' ';)
 			*--e = '\0';
-		long c = column(t, tok);
+		/* "group" is the list's group: the class, when known. */
+		long c = strcmp(tok, "group") == 0 || strcmp(tok, "class") == 0 ?
+			 list_column(t) : column(t, tok);
 
 		if (c >= 0)
 			idx[nidx++] = c;
@@ -197,9 +164,49 @@ static void sort_rows(struct emit_table *t, const char *spec)
 	free(k);
 }
 
+/*
+ * A user with no class is listed under the group that selected them; then,
+ * once sorted, every run of rows whose list group has one key ("7A", "7a",
+ * "7/A") takes the first row's spelling, so that the strips, the class
+ * list's sections, the sheets and the per-group files split where the sort
+ * put them together: one key, one list.
+ */
+static void list_groups(struct emit_table *t, int sorted)
+{
+	long c = column(t, "class"), g = column(t, "group");
+	struct sbuf key = SBUF_INIT, prev = SBUF_INIT;
+	const char *label = NULL;
+
+	if (!sorted) {
+		if (c >= 0 && g >= 0)
+			for (size_t r = 0; r < t->nrows; r++)
+				if (!*t->rows[r][c])
+					t->rows[r][c] = t->rows[r][g];
+		return;
+	}
+	if ((c = list_column(t)) < 0)
+		return;
+	for (size_t r = 0; r < t->nrows; r++) {
+		sbuf_reset(&key);
+		collate_key(&key, t->rows[r][c]);
+		if (label && key.len == prev.len &&
+		    memcmp(key.buf, prev.buf, key.len) == 0) {
+			t->rows[r][c] = label;
+			continue;
+		}
+		label = t->rows[r][c];
+		sbuf_reset(&prev);
+		sbuf_add(&prev, key.buf ? key.buf : "", key.len);
+	}
+	sbuf_release(&key);
+	sbuf_release(&prev);
+}
+
 void emit_sort(struct ctx *ctx, struct emit_table *t)
 {
+	list_groups(t, 0);
 	sort_rows(t, ctx->cfg->sort);
+	list_groups(t, 1);
 	t->sorted = 1;
 }
 
@@ -344,7 +351,7 @@ static int write_pdf(struct ctx *ctx, const struct emit_opts *o,
 					    "forename", "surname" };
 	long col[9];
 	static const char *const names[] = {
-		"forename", "surname", "username", "password", "group",
+		"forename", "surname", "username", "password", "",
 		"born_day", "expires", "version", "generated_at",
 	};
 	struct pdf_entry *e;
@@ -363,6 +370,7 @@ static int write_pdf(struct ctx *ctx, const struct emit_opts *o,
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		col[i] = column(t, names[i]);
+	col[4] = list_column(t);
 	opt.site_name = site >= 0 && t->nrows ? t->rows[from][site] :
 			ctx->site->name;
 	e = xcalloc(to - from + 1, sizeof(*e));
@@ -485,7 +493,7 @@ static int write_file(struct ctx *ctx, const struct emit_opts *o,
 		/* Written by name: the temporary one. */
 		rc = xlsx_write(af.tmp, &xo, t->cols, t->ncols,
 				(const char *const *const *)t->rows + from,
-				to - from, column(t, "group"),
+				to - from, list_column(t),
 				column(t, "password")) == 0 ? 0 :
 		     EX_CANTCREAT;
 		free(with_state);
@@ -644,7 +652,7 @@ static int emit_per_group(struct ctx *ctx, const struct emit_opts *o,
 
 int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 {
-	long vcol = column(t, "version"), gcol = column(t, "group");
+	long vcol = column(t, "version"), gcol = list_column(t);
 	const char *version = vcol >= 0 && t->nrows ? t->rows[0][vcol] : "";
 	int file = o->output || o->per_group || o->to_file ||
 		   o->kind == EMIT_PDF_STRIPS ||
@@ -683,7 +691,8 @@ int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 		return rc;
 	}
 	if (gcol < 0) {
-		errorf("--per-group: the records have no 'group' column");
+		errorf("--per-group: the records have no 'class' or 'group' "
+		       "column");
 		return EX_DATAERR;
 	}
 	return emit_per_group(ctx, o, t, version, gcol);

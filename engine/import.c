@@ -35,7 +35,7 @@
 /* Indexes of the mapped columns in the file, -1 when not mapped. */
 struct mapping {
 	long external_id, forename, surname, dob, email, verified, username,
-		user_type;
+		user_type, class_name;
 	long *groups;
 	size_t ngroups;
 };
@@ -45,6 +45,7 @@ struct row {
 	unsigned long line;
 	const char *external_id, *forename, *surname, *dob, *email, *username,
 		*user_type;
+	const char *class_name;   /* NULL when unmapped or empty */
 	int verified;
 	const char **groups;
 	size_t ngroups;
@@ -231,6 +232,7 @@ static int map_header(struct import *im, struct mapping *m)
 	m->username = find_column(im, "username", rc->username, &errors);
 	m->user_type = find_column(im, "user_type_column",
 				   rc->user_type_column, &errors);
+	m->class_name = find_column(im, "class", rc->class_column, &errors);
 	m->groups = xcalloc(rc->ngroups, sizeof(*m->groups));
 	m->ngroups = rc->ngroups;
 	for (size_t i = 0; i < rc->ngroups; i++)
@@ -513,6 +515,17 @@ static int check_row(struct import *im, const struct mapping *m,
 		}
 		if (*g)
 			row.groups[row.ngroups++] = g;
+	}
+	if (m->class_name >= 0) {
+		const char *c = field(im, r, m->class_name);
+
+		if (has_control(c)) {
+			snprintf(why, sizeof(why), "column '%s' holds a "
+				 "control character or line break",
+				 im->header[m->class_name]);
+			return reject(im, m->external_id, r, why);
+		}
+		row.class_name = *c ? c : NULL;
 	}
 	uintptr_t first = (uintptr_t)hmap_get(&im->seen_ids, row.external_id);
 
@@ -849,6 +862,7 @@ static int add_user(struct apply *a, const struct row *r, long long *gids,
 	u.email = (char *)r->email;
 	u.email_verified = r->verified;
 	u.user_type = (char *)r->user_type;
+	u.class_name = (char *)r->class_name;
 	if ((rc = store_user_insert(st, a->ctx->site_id, &u, a->now)) != 0)
 		return rc;
 	hmap_put(&a->usernames, username, (void *)1);
@@ -912,9 +926,16 @@ static int update_user(struct apply *a, struct store_user *u,
 	}
 	moved = ngids != u->ngroups ||
 		memcmp(gids, u->groups, ngids * sizeof(*gids)) != 0;
-	if (changed) {
+	/* A new class is a move, written with the user's row. */
+	if (strdiff(u->class_name, r->class_name)) {
+		set_field(&u->class_name, r->class_name);
+		moved = 1;
+	}
+	if (changed || moved) {
 		if ((rc = store_user_update(st, u, a->now)) != 0)
 			goto out;
+	}
+	if (changed) {
 		detail.len -= 2;
 		detail.buf[detail.len] = '\0';
 		rc = store_audit(st, a->ctx->site_id, a->actor, "user.update",
@@ -942,6 +963,8 @@ static int update_user(struct apply *a, struct store_user *u,
 		sbuf_reset(&detail);
 		sbuf_addstr(&detail, "groups: ");
 		group_names(r, &detail);
+		if (r->class_name)
+			sbuf_addf(&detail, "; class: %s", r->class_name);
 		rc = store_audit(st, a->ctx->site_id, a->actor, "user.move",
 				 u->id, 0, detail.buf);
 		im->moved++;

@@ -53,6 +53,7 @@ static int resolve_one(void *arg, const struct store_target_row *t)
 	it->forename = forename;
 	it->surname = surname;
 	it->user_type = arena_strdup(&r->is->arena, t->user_type);
+	it->class_name = arena_strdup(&r->is->arena, t->class_name);
 	it->email = t->email_verified && t->email[0] ?
 		    arena_strdup(&r->is->arena, t->email) : NULL;
 	it->skip = t->left ? ISSUE_LEFT : t->claimed ? ISSUE_CLAIMED :
@@ -488,47 +489,80 @@ const char *const issue_columns[ISSUE_NCOLUMNS] = {
 	"password",
 };
 
+void issue_values(const struct ctx *ctx, const struct issue_item *it,
+		  const char *batch, const char *version, const char *gen,
+		  const char *expires, const char **out)
+{
+	out[0] = it->group ? it->group : "";
+	out[1] = ctx->site->name;
+	out[2] = batch;
+	out[3] = version;
+	out[4] = gen;
+	out[5] = expires;
+	out[6] = it->password;
+}
+
+/* Whether the names of cols include name. */
+static int has_column(const char *const *cols, size_t ncols, const char *name)
+{
+	for (size_t i = 0; i < ncols; i++)
+		if (strcmp(cols[i], name) == 0)
+			return 1;
+	return 0;
+}
+
 int issue_write(struct ctx *ctx, const struct issue *is, FILE *out,
 		enum rec_format f, const char *const *cols, size_t ncols,
 		char ***rows)
 {
-	size_t n = ncols + ISSUE_NCOLUMNS;
+	size_t n = ncols + 3 + ISSUE_NCOLUMNS;
 	const char **hdr = xcalloc(n, sizeof(*hdr));
 	const char **vals = xcalloc(n, sizeof(*vals));
 	char batch[24], version[24], gen[32], exp[32];
 	struct rec_writer *w;
 	int rc = 0;
+	int add_fore = !has_column(cols, ncols, "forename");
+	int add_sur = !has_column(cols, ncols, "surname");
+	size_t *keep = xcalloc(ncols + 1, sizeof(*keep)), nkeep = 0, k;
 
-	size_t *keep = xcalloc(ncols + 1, sizeof(*keep)), nkeep = 0;
-
-	/* A batch writes its own columns afresh: drop any older ones. */
+	/* A batch writes its own columns afresh: drop any older ones, the
+	 * class (the store's is written) and the selection's criteria
+	 * (recorded with the batch). */
 	for (size_t i = 0; i < ncols; i++)
-		if (!is_added(cols[i]))
+		if (!is_added(cols[i]) && strcmp(cols[i], "class") != 0 &&
+		    strcmp(cols[i], "criteria") != 0)
 			keep[nkeep++] = i;
 	for (size_t i = 0; i < nkeep; i++)
 		hdr[i] = cols[keep[i]];
+	k = nkeep;
+	/* What emit prints comes from the store when the stream lacks it. */
+	if (add_fore)
+		hdr[k++] = "forename";
+	if (add_sur)
+		hdr[k++] = "surname";
+	hdr[k++] = "class";
 	for (size_t i = 0; i < ISSUE_NCOLUMNS; i++)
-		hdr[nkeep + i] = issue_columns[i];
-	n = nkeep + ISSUE_NCOLUMNS;
+		hdr[k + i] = issue_columns[i];
+	n = k + ISSUE_NCOLUMNS;
 	snprintf(batch, sizeof(batch), "%lld", is->batch_id);
 	snprintf(version, sizeof(version), "%lld", is->version);
 	format_iso8601(is->generated_at, gen, sizeof(gen));
 	w = rec_writer_new(out, f, hdr, n);
 	for (size_t r = 0; r < is->n; r++) {
 		const struct issue_item *it = &is->items[r];
+		size_t j = nkeep;
 
 		if (it->skip || !it->password)
 			continue;
 		for (size_t i = 0; i < nkeep; i++)
 			vals[i] = rows[r][keep[i]];
+		if (add_fore)
+			vals[j++] = it->forename ? it->forename : "";
+		if (add_sur)
+			vals[j++] = it->surname ? it->surname : "";
+		vals[j++] = it->class_name ? it->class_name : "";
 		format_iso8601(it->expires, exp, sizeof(exp));
-		vals[nkeep + 0] = it->group ? it->group : "";
-		vals[nkeep + 1] = ctx->site->name;
-		vals[nkeep + 2] = batch;
-		vals[nkeep + 3] = version;
-		vals[nkeep + 4] = gen;
-		vals[nkeep + 5] = exp;
-		vals[nkeep + 6] = it->password;
+		issue_values(ctx, it, batch, version, gen, exp, vals + j);
 		if (rec_write(w, vals) != 0) {
 			rc = -1;
 			break;
@@ -562,7 +596,7 @@ int issue_read_input(const char *path, struct issue_input *inp,
 	FILE *in = path ? fopen(path, "r") : stdin;
 	struct rec_reader *r;
 	const char *const *v;
-	long user_col;
+	long user_col, crit_col;
 	size_t cap = 0;
 	int got;
 
@@ -585,13 +619,15 @@ int issue_read_input(const char *path, struct issue_input *inp,
 		return EX_DATAERR;
 	}
 	inp->group_col = rec_column(r, "group");
+	crit_col = rec_column(r, "criteria");
 	inp->cols = xcalloc(rec_ncols(r) + 1, sizeof(*inp->cols));
 	inp->from = xcalloc(rec_ncols(r) + 1, sizeof(*inp->from));
 	for (size_t i = 0; i < rec_ncols(r); i++) {
 		/* A batch writes its columns afresh; 'group' is kept, as
 		 * the selection's filter criteria. */
-		if (is_added(rec_colname(r, i)) &&
-		    strcmp(rec_colname(r, i), "group") != 0)
+		const char *c = rec_colname(r, i);
+
+		if (is_added(c) && strcmp(c, "group") != 0)
 			continue;
 		inp->from[inp->ncols] = (long)i;
 		inp->cols[inp->ncols++] = arena_strdup(&inp->arena,
@@ -605,6 +641,8 @@ int issue_read_input(const char *path, struct issue_input *inp,
 			inp->rows = xrealloc(inp->rows, cap * sizeof(*inp->rows));
 			inp->groups = xrealloc(inp->groups,
 					       cap * sizeof(*inp->groups));
+			inp->criteria = xrealloc(inp->criteria, cap *
+						 sizeof(*inp->criteria));
 			is->items = xrealloc(is->items,
 					     cap * sizeof(*is->items));
 		}
@@ -614,6 +652,8 @@ int issue_read_input(const char *path, struct issue_input *inp,
 		inp->rows[inp->nrows] = row;
 		inp->groups[inp->nrows] = inp->group_col >= 0 ?
 			arena_strdup(&inp->arena, v[inp->group_col]) : NULL;
+		inp->criteria[inp->nrows] = crit_col >= 0 ?
+			arena_strdup(&inp->arena, v[crit_col]) : NULL;
 		memset(&is->items[inp->nrows], 0, sizeof(*is->items));
 		is->items[inp->nrows].username =
 			arena_strdup(&inp->arena, v[user_col]);
@@ -633,6 +673,22 @@ char *issue_criteria(const struct issue_input *inp)
 	struct sbuf sb = SBUF_INIT;
 	size_t shown = 0;
 
+	/* What was asked, as select wrote it: a user in two of the groups
+	 * shows only the first in 'group'. */
+	for (size_t i = 0; i < inp->nrows; i++) {
+		const char *c = inp->criteria[i];
+
+		if (!c || !*c || hmap_get(&seen, c))
+			continue;
+		hmap_put(&seen, c, (void *)1);
+		if (sb.len)
+			sbuf_addstr(&sb, "; ");
+		sbuf_addstr(&sb, c);
+	}
+	if (sb.len) {
+		hmap_release(&seen);
+		return sbuf_detach(&sb);
+	}
 	for (size_t i = 0; i < inp->nrows; i++) {
 		const char *g = inp->groups[i];
 
@@ -657,6 +713,7 @@ void issue_input_release(struct issue_input *inp)
 	free(inp->from);
 	free(inp->rows);
 	free(inp->groups);
+	free(inp->criteria);
 	arena_release(&inp->arena);
 	memset(inp, 0, sizeof(*inp));
 	inp->group_col = -1;

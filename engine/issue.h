@@ -23,6 +23,7 @@ struct issue_item {
 	/* filled by issue_resolve() */
 	long long user_id;
 	const char *forename, *surname, *user_type;
+	const char *class_name;   /* the user's class, "" when none */
 	const char *email;        /* a verified address, or NULL */
 	int skip;                 /* ISSUE_* reason it gets no password */
 	/* filled by issue_batch() */
@@ -78,10 +79,20 @@ int issue_batch(struct ctx *ctx, struct issue *is, const char *actor,
 extern const char *const issue_columns[ISSUE_NCOLUMNS];
 
 /*
+ * The values of issue_columns for item it into out (ISSUE_NCOLUMNS of
+ * them): strings borrowed from the arguments, it and ctx.
+ */
+void issue_values(const struct ctx *ctx, const struct issue_item *it,
+		  const char *batch, const char *version, const char *gen,
+		  const char *expires, const char **out);
+
+/*
  * Writes the records of the issued items to out in format f: the header is
- * cols then issue_columns; row i is rows[i] (ncols values) then the batch's
- * values for item i. Items given no password are left out. Returns 0 or
- * EX_IOERR (reported).
+ * cols, then forename and surname when cols lacks them, class, then
+ * issue_columns; row i is rows[i] (ncols values), the names and class the
+ * store holds for item i (so a stream of usernames alone can be printed),
+ * then the batch's values. Items given no password are left out. Returns
+ * 0 or EX_IOERR (reported).
  */
 int issue_write(struct ctx *ctx, const struct issue *is, FILE *out,
 		enum rec_format f, const char *const *cols, size_t ncols,
@@ -94,6 +105,7 @@ struct issue_input {
 	size_t ncols;
 	long *from;               /* input index of each kept column */
 	long group_col;           /* input index of 'group', or -1 */
+	char **criteria;          /* 'criteria' per record, or NULL */
 	char ***rows;             /* kept values per record */
 	char **groups;            /* group value per record, or NULL */
 	size_t nrows;
@@ -109,7 +121,11 @@ struct issue_input {
  */
 int issue_read_input(const char *path, struct issue_input *inp,
 		     struct issue *is);
-/* "groups: Year 7, 7A" from the distinct groups in order; caller frees. */
+/*
+ * "groups: Year 7, 7B" from what select was asked (the 'criteria' column;
+ * each distinct value once, in order), else from the distinct groups in
+ * order; caller frees.
+ */
 char *issue_criteria(const struct issue_input *inp);
 void issue_input_release(struct issue_input *inp);
 

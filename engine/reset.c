@@ -13,7 +13,7 @@
 
 static const char *const cols[] = {
 	"username", "forename", "surname", "external_id", "user_type",
-	"group", "born_day", "email", "email_verified", "claimed",
+	"group", "born_day", "email", "email_verified", "claimed", "class",
 	"site", "batch", "version", "generated_at", "expires", "password",
 };
 
@@ -27,10 +27,10 @@ static int write_one(void *ctx, const char *const *v)
 	struct out *o = ctx;
 	const char *vals[ARRAY_SIZE(cols)];
 
-	for (size_t i = 0; i < 10; i++)
+	for (size_t i = 0; i < 11; i++)
 		vals[i] = v[i];
 	for (size_t i = 0; i < 6; i++)
-		vals[10 + i] = o->extra[i];
+		vals[11 + i] = o->extra[i];
 	return rec_write(o->w, vals);
 }
 
@@ -87,8 +87,10 @@ int reset_user(struct ctx *ctx, const struct reset_opts *o)
 	out.extra[4] = exp;
 	out.extra[5] = is.items[0].password;
 	out.w = rec_writer_new(stdout, o->format, cols, ARRAY_SIZE(cols));
-	rc = store_select_user(ctx->store, ctx->site_id, item.username,
-			       "reset", write_one, &out);
+	/* The slip's group is the user's class (the class column), not
+	 * how they were picked. */
+	rc = store_select_user(ctx->store, ctx->site_id, item.username, "",
+			       write_one, &out);
 	if (rec_writer_close(out.w) != 0 || rc) {
 		errorf("cannot write the password; batch v%lld exists: reset "
 		       "again for a new one", is.version);

@@ -31,7 +31,7 @@
 
 static const char *const select_cols[] = {
 	"username", "forename", "surname", "external_id", "user_type",
-	"group", "born_day", "email", "email_verified", "claimed",
+	"group", "born_day", "email", "email_verified", "claimed", "class",
 };
 #define NSELECT ARRAY_SIZE(select_cols)
 
@@ -94,6 +94,7 @@ static int pick(void *arg, const char *const *v)
 	it->surname = row[2];
 	it->user_type = row[4];
 	it->group = row[5];
+	it->class_name = row[10];
 	it->email = strcmp(row[8], "yes") == 0 && *row[7] ? row[7] : NULL;
 	it->user_id = id;
 	it->skip = ISSUE_OK;
@@ -340,13 +341,8 @@ static void batch_table(struct ctx *ctx, const struct issue *is,
 			expires = arena_strdup(arena, buf);
 			expires_at = it->expires;
 		}
-		row[nsel + 0] = it->group ? it->group : "";
-		row[nsel + 1] = ctx->site->name;
-		row[nsel + 2] = batch;
-		row[nsel + 3] = version;
-		row[nsel + 4] = gen;
-		row[nsel + 5] = expires;
-		row[nsel + 6] = it->password;
+		issue_values(ctx, it, batch, version, gen, expires,
+			     row + nsel);
 		t->rows[k++] = row;
 	}
 	t->nrows = k;

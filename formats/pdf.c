@@ -110,6 +110,8 @@
 					      S_PASS + S_SMALL + S_BATCH))
 #define MIN_SCALE	0.5f
 #define DEFAULT_STRIPS	8
+/* Below the strips, inside the margins: the footer "7A · page 1 of 3". */
+#define STRIP_FOOT	12.0f
 
 /* The class list. */
 #define T_TITLE		16.0f
@@ -471,7 +473,11 @@ struct writer {
 	float cur_size;
 	float line_x, line_y;      /* start of the text line, in BT...ET */
 	size_t npages;
-	size_t total_pages;        /* for "page X of Y"; 0: no footers */
+	size_t total_pages;        /* of the document; 0: no footers */
+	/* Each group's pages are counted apart: "page X of Y" of its own. */
+	size_t sec_first;          /* npages before the group's first page */
+	size_t sec_pages;          /* the group's pages */
+	const char *sec_label;     /* strips: the group, named in the footer */
 	struct deflater z;
 	struct sbuf line, name, details, last_batch, expires;
 	const struct pdf_entry *batch_of;  /* whose batch line last_batch is */
@@ -1001,17 +1007,27 @@ static int end_page(struct writer *w)
 		return 0;
 	if (w->total_pages) {
 		struct text *t = &w->t_misc;
-		char s[64];
+		struct sbuf s = SBUF_INIT;
+		int failed;
 
-		snprintf(s, sizeof(s), "page %zu of %zu", w->npages,
-			 w->total_pages);
+		if (w->sec_label && *w->sec_label)
+			sbuf_addf(&s, "%s \xC2\xB7 ", w->sec_label);
+		sbuf_addf(&s, "page %zu of %zu", w->npages - w->sec_first,
+			  w->sec_pages);
 		w->cur_font = NULL;
-		if (shape(w, t, s, w->text_chain, w->ntext))
-			return -1;
-		text_begin(w);
-		put_text(w, t, w->page_w - MARGIN - text_width(t, T_FOOT),
+		/* The text is drawn from s: it lives until then. */
+		failed = shape(w, t, s.buf, w->text_chain, w->ntext);
+		if (!failed) {
+			text_begin(w);
+			/* Under the strips, it ends where their text does. */
+		put_text(w, t, w->page_w - MARGIN - text_width(t, T_FOOT) -
+			 (w->opt->layout == PDF_STRIPS ? PAD_H : 0),
 			 MARGIN + 3, T_FOOT);
-		text_end(w);
+			text_end(w);
+		}
+		sbuf_release(&s);
+		if (failed)
+			return -1;
 	}
 	if (hpdf_failed(w) || queue_page(w))
 		return -1;
@@ -1470,15 +1486,19 @@ int pdf_strips_max(enum pdf_paper paper)
 {
 	float page_h = paper == PDF_LETTER ? LETTER_H : A4_H;
 
-	return (int)((page_h - 2 * MARGIN) / (STRIP_H * MIN_SCALE));
+	return (int)((page_h - 2 * MARGIN - STRIP_FOOT) /
+		     (STRIP_H * MIN_SCALE));
 }
+
+static size_t group_end(const struct pdf_entry *entries, size_t n,
+			size_t i);
 
 static int write_strips(struct writer *w, const struct pdf_entry *entries,
 			size_t n)
 {
 	int per_page = w->opt->strips_per_page ? w->opt->strips_per_page :
 						 DEFAULT_STRIPS;
-	float h = (w->page_h - 2 * MARGIN) / (float)per_page;
+	float h = (w->page_h - 2 * MARGIN - STRIP_FOOT) / (float)per_page;
 	float k = h / STRIP_H < 1 ? h / STRIP_H : 1;
 
 	if (per_page < 0 || per_page > pdf_strips_max(w->opt->paper)) {
@@ -1493,20 +1513,36 @@ static int write_strips(struct writer *w, const struct pdf_entry *entries,
 		return -1;
 	w->lab_w = (float)(w->t_lab_user.width > w->t_lab_pass.width ?
 			   w->t_lab_user.width : w->t_lab_pass.width);
-	for (size_t i = 0; i < n; i++) {
-		int slot = (int)(i % (size_t)per_page);
-
-		if (slot == 0) {
-			size_t left = n - i;
-
-			if (new_page(w))
-				return -1;
-			put_cut_lines(w, left < (size_t)per_page ? (int)left :
-				      per_page, h);
-		}
-		if (put_strip(w, &entries[i], w->page_h - MARGIN - slot * h,
-			      h, k))
+	for (size_t a = 0, b; a < n; a = b) {
+		b = group_end(entries, n, a);
+		w->total_pages += (b - a + (size_t)per_page - 1) /
+				  (size_t)per_page;
+	}
+	/* Each group starts a page, so its strips go to one teacher. */
+	for (size_t a = 0, b; a < n; a = b) {
+		b = group_end(entries, n, a);
+		/* The page this ends is the previous group's. */
+		if (end_page(w))
 			return -1;
+		w->sec_first = w->npages;
+		w->sec_pages = (b - a + (size_t)per_page - 1) /
+			       (size_t)per_page;
+		for (size_t i = a; i < b; i++) {
+			int slot = (int)((i - a) % (size_t)per_page);
+
+			if (slot == 0) {
+				size_t left = b - i;
+
+				w->sec_label = entries[a].group;
+				if (new_page(w))
+					return -1;
+				put_cut_lines(w, left < (size_t)per_page ?
+					      (int)left : per_page, h);
+			}
+			if (put_strip(w, &entries[i],
+				      w->page_h - MARGIN - slot * h, h, k))
+				return -1;
+		}
 	}
 	return 0;
 }
@@ -1688,7 +1724,8 @@ static int put_section(struct writer *w, const struct pdf_entry *entries,
 	return 0;
 }
 
-/* Each group starts a page: its own count of pages. */
+/* Each group starts a page: its own count of pages. The caller makes
+ * a group's rows consecutive and their group names one spelling. */
 static size_t group_end(const struct pdf_entry *entries, size_t n, size_t i)
 {
 	size_t j = i + 1;
@@ -1710,6 +1747,10 @@ static int write_classlist(struct writer *w, const struct pdf_entry *entries,
 	while (i < n) {
 		size_t j = group_end(entries, n, i);
 
+		if (end_page(w))
+			return -1;
+		w->sec_first = w->npages;
+		w->sec_pages = (j - i + per_page - 1) / per_page;
 		if (put_section(w, entries, i, j))
 			return -1;
 		i = j;
@@ -1989,7 +2030,7 @@ int pdf_write_prepared(struct pdf_doc *d, FILE *out,
 	if (n == 0) {
 		/* "page 1 of 1" on an empty class list too. */
 		if (opt->layout == PDF_CLASSLIST)
-			w->total_pages = 1;
+			w->total_pages = w->sec_pages = 1;
 		ret = write_empty(w);
 	} else if (opt->layout == PDF_STRIPS) {
 		ret = write_strips(w, entries, n);

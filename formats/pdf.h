@@ -49,7 +49,8 @@ struct pdf_entry {
 	const char *surname;
 	const char *username;
 	const char *password;
-	const char *group;           /* the group that selected them */
+	const char *group;           /* their class, else the group that
+					selected them */
 	const char *born_day;        /* "14": day of the month only */
 	const char *expires;         /* "2026-10-01T08:14:00Z" */
 	const char *version;         /* batch version, "7" */
@@ -64,8 +65,9 @@ struct pdf_entry {
 int pdf_strips_max(enum pdf_paper paper);
 
 /*
- * Writes the entries, in the order given (the caller sorts; a classlist
- * starts a new section, on a new page, whenever group changes), as one PDF
+ * Writes the entries, in the order given (the caller sorts; strips and a
+ * classlist start a new section, on a new page, whenever group changes,
+ * and count each section's pages apart: "page X of Y"), as one PDF
  * document to out, which is flushed, not closed. Returns 0, or -1 after
  * reporting (invalid UTF-8, a born_day that is no day of a month, a date
  * that does not parse, a font that cannot be read, a libharu or write

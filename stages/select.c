@@ -18,13 +18,16 @@ static const char usage[] =
 	"Writes the active members of the groups who have not claimed their\n"
 	"account, each once, with the columns username, forename, surname,\n"
 	"external_id, user_type, group (the first chosen group they are in),\n"
-	"born_day (day of the month only), email, email_verified, claimed.\n"
+	"born_day (day of the month only), email, email_verified, claimed,\n"
+	"class (the user's class from the roster, empty when none),\n"
+	"criteria (the groups asked for, which regenerate records).\n"
 	"--all includes users who claimed (for listings; regenerate skips\n"
 	"them).\n";
 
 static const char *const cols[] = {
 	"username", "forename", "surname", "external_id", "user_type",
-	"group", "born_day", "email", "email_verified", "claimed",
+	"group", "born_day", "email", "email_verified", "claimed", "class",
+	"criteria",
 };
 
 struct sel {
@@ -32,17 +35,21 @@ struct sel {
 	struct hmap seen;
 	struct arena arena;
 	size_t count;
+	const char *criteria;    /* "groups: Year 7, 7B" */
 };
 
 static int emit_once(void *ctx, const char *const *v)
 {
 	struct sel *s = ctx;
+	const char *vals[ARRAY_SIZE(cols)];
 
 	if (hmap_get(&s->seen, v[0]))
 		return 0;
 	hmap_put(&s->seen, arena_strdup(&s->arena, v[0]), (void *)1);
 	s->count++;
-	return rec_write(s->w, v);
+	memcpy(vals, v, (ARRAY_SIZE(cols) - 1) * sizeof(*vals));
+	vals[ARRAY_SIZE(cols) - 1] = s->criteria;
+	return rec_write(s->w, vals);
 }
 
 static int cmd_select(struct ctx *ctx, int argc, char **argv);
@@ -66,6 +73,7 @@ static int cmd_select(struct ctx *ctx, int argc, char **argv)
 		OPT_END,
 	};
 	struct sel s = { 0 };
+	struct sbuf crit = SBUF_INIT;
 	enum rec_format f;
 	int argi, rc = 0;
 
@@ -98,6 +106,9 @@ static int cmd_select(struct ctx *ctx, int argc, char **argv)
 	}
 	if (rc)
 		goto out;
+	for (size_t i = 0; i < groups.n; i++)
+		sbuf_addf(&crit, "%s%s", i ? ", " : "groups: ", groups.v[i]);
+	s.criteria = crit.buf;
 	s.w = rec_writer_new(stdout, f, cols, ARRAY_SIZE(cols));
 	for (size_t i = 0; i < groups.n && rc == 0; i++)
 		rc = store_select(ctx->store, ctx->site_id, groups.v[i],
@@ -113,6 +124,7 @@ static int cmd_select(struct ctx *ctx, int argc, char **argv)
 out:
 	hmap_release(&s.seen);
 	arena_release(&s.arena);
+	sbuf_release(&crit);
 	free(groups.v);
 	return rc;
 }

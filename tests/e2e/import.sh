@@ -38,9 +38,9 @@ tp groups --format tsv >groups.tsv
 check_grep "groups lists members" "^7B	roster	3$" groups.tsv
 check_grep "groups has a header" "^name	source	members$" groups.tsv
 tp groups --search 'year' --format tsv >g2.tsv
-check_eq "groups --search" "$(tail -n +2 g2.tsv | cut -f1 | tr '\n' ,)" "Year 11,Year 7,"
+check_eq "groups --search" "$(tail -n +2 g2.tsv | cut -f1 | tr '\n' ,)" "Year 7,Year 11,"
 tp groups --per-page 2 --page 2 --format tsv >g3.tsv
-check_eq "groups paging" "$(tail -n +2 g3.tsv | cut -f1 | tr '\n' ,)" "7A,7B,"
+check_eq "groups paging" "$(tail -n +2 g3.tsv | cut -f1 | tr '\n' ,)" "11A,11B,"
 tp users --group 7B --format csv >u.csv
 check_eq "users --group" "$(tail -n +2 u.csv | wc -l)" 3
 check_grep "users csv has the columns" "^username,forename,surname,external_id,user_type,groups,email,email_verified,status" u.csv

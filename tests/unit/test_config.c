@@ -296,6 +296,7 @@ static void test_config_roster(void)
 		 "date_of_birth = DOB\n"
 		 "date_format = yyyy-mm-dd\n"
 		 "groups = Year, Reg ,  Class\n"
+		 "class = Reg\n"
 		 "email = Email\n"
 		 "email_verified = Email Verified\n"
 		 "user_type = student\n"
@@ -328,6 +329,7 @@ static void test_config_roster(void)
 		CHECK_STR(r->forename, "Forename");
 		CHECK_STR(r->surname, "Surname");
 		CHECK_STR(r->date_of_birth, "DOB");
+		CHECK_STR(r->class_column, "Reg");
 		CHECK_STR(r->date_format, "yyyy-mm-dd");
 		CHECK(r->ngroups == 3);
 		if (r->ngroups == 3) {
@@ -356,6 +358,7 @@ static void test_config_roster(void)
 		      r->leaver_threshold < 0.0501);
 		CHECK(r->ngroups == 1);
 		/* Defaults. */
+		CHECK(r->class_column == NULL);
 		CHECK_STR(r->encoding, "utf-8");
 		CHECK_STR(r->date_format, "dd/mm/yyyy");
 		CHECK_STR(r->username_pattern, "{initial}{surname}");
@@ -600,7 +603,7 @@ static void test_config_policy(void)
 static void test_config_xlsx_columns(void)
 {
 	static const char *const teacher[] = {
-		"forename", "surname", "username", "password", "group",
+		"forename", "surname", "username", "password", "class",
 		"born_day", "expires",
 	};
 	struct config *c = load("[site]\ncode = a\n");
@@ -621,8 +624,8 @@ static void test_config_xlsx_columns(void)
 	c = load("[site]\ncode = a\n[output]\nxlsx_columns = *\n");
 	CHECK(c && c->xlsx_all);
 	config_free(c);
-	REFUSED("[site]\ncode = a\n[output]\nxlsx_columns = forename, class\n",
-		"pipeline.conf':4: xlsx_columns: 'class' is not a column of "
+	REFUSED("[site]\ncode = a\n[output]\nxlsx_columns = forename, klass\n",
+		"pipeline.conf':4: xlsx_columns: 'klass' is not a column of "
 		"the records");
 	REFUSED("[site]\ncode = a\n[output]\nxlsx_columns = *, group\n",
 		"xlsx_columns: '*' is not a column of the records");
