@@ -21,6 +21,7 @@
 
 #include "core/util.h"
 #include "formats/csv.h"
+#include "formats/kind.h"
 #include "formats/ndjson.h"
 #include "formats/table.h"
 #include "formats/tsv.h"
@@ -634,7 +635,14 @@ static int csv_start(struct rec_reader *r, off_t start)
 static int detect(struct rec_reader *r, enum rec_format *f)
 {
 	size_t i, end;
+	enum content_kind kind;
 
+	if (!r->buf.len && fill(r) < 0)
+		return -1;
+	if ((kind = content_kind(r->buf.buf, r->buf.len)) != KIND_TEXT) {
+		content_kind_refuse(r->name, kind, 0);
+		return -1;
+	}
 	for (;;) {
 		char *nl = NULL;
 		int rc;

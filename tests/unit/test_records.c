@@ -583,6 +583,12 @@ static void test_rec_reader_new_errors(void)
 		{ "x,y,x\r\n", REC_CSV, "'t':1: duplicate column 'x'" },
 		{ "{\"k\":\"1\",\"k\":\"2\"}\n", REC_NDJSON,
 		  "'t':1: duplicate column 'k'" },
+		/* Not a stream at all: said what it is. */
+		{ "PK\3\4\x14\0", REC_AUTO, "'t': is a zip archive, not a "
+		  "record stream" },
+		{ "%PDF-1.7\n", REC_AUTO, "'t': is a PDF document, not a record "
+		  "stream (TSV, CSV or NDJSON in UTF-8): give the records" },
+		{ "\xff\xfe" "a", REC_AUTO, "'t': is UTF-16 text, not a record" },
 		{ "a\t\tc\n", REC_TSV, "'t':1: column 2 has no name" },
 		{ "a\\qb\tc\n", REC_TSV, "'t':1: column 1: bad escape '\\q'" },
 		{ "a\xff\tc\n", REC_TSV, "'t':1: column 1: invalid UTF-8" },
