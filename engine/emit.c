@@ -350,8 +350,11 @@ static int write_pdf(struct ctx *ctx, const struct emit_opts *o,
 
 	for (size_t i = 0; i < ARRAY_SIZE(need); i++) {
 		if (column(t, need[i]) < 0) {
+			char *found = rec_header_found(t->cols, t->ncols);
+
 			errorf("the records have no '%s' column: emit reads "
-			       "what regenerate writes", need[i]);
+			       "what regenerate writes; %s", need[i], found);
+			free(found);
 			return EX_DATAERR;
 		}
 	}

@@ -576,7 +576,11 @@ int issue_read_input(const char *path, struct issue_input *inp,
 	}
 	user_col = rec_column(r, "username");
 	if (user_col < 0) {
-		errorf("%s: the stream has no 'username' column", name);
+		char *found = rec_reader_found(r);
+
+		errorf("%s: the stream has no 'username' column; %s", name,
+		       found);
+		free(found);
 		rec_reader_free(r);
 		if (in != stdin)
 			fclose(in);

@@ -1,6 +1,6 @@
 # forgive: mistakes an administrator makes with files are named, not
 # misread: a workbook, PDF or archive given as a roster or a stream, a
-# roster in UTF-16 (read).
+# roster in UTF-16 (read), a stream whose header line a grep dropped.
 . "$(dirname "$0")/../lib.sh"
 write_conf
 
@@ -65,5 +65,22 @@ check_eq "the same users as from the UTF-8 file" \
 check_exit "UTF-16 that is not: bad data" 65 tp import --dry-run bad16.csv
 check_grep "said where" "'bad16.csv': not valid UTF-16 at byte" "$T/.err"
 
+# ---- a stream whose header line was dropped
+tail -n +2 b1.tsv >nohead.tsv
+check_exit "regenerate: a stream without its header: bad data" 65 \
+	tp regenerate --password-file "$T/pw" --yes --dry-run --input nohead.tsv
+check_eq "one message" "$(wc -l <"$T/.err")" 1
+check_grep "it says the first line is read as the header, and what it holds" \
+	"the first line is read as the header and holds '$(head -1 nohead.tsv | cut -f1)', '$(head -1 nohead.tsv | cut -f2)'" "$T/.err"
+check_nogrep "not only 'duplicate column'" "duplicate column" "$T/.err"
+check_exit "emit: the same" 65 tp emit pdf -o y.pdf --input nohead.tsv
+check_grep "emit says the same" "the first line is read as the header and holds" "$T/.err"
+check "no file made" test ! -e y.pdf
+# A first record with no value twice: the missing column is what is said.
+printf 'zz1\tZed\n' >onerec.tsv
+check_exit "a lone record, no 'username'" 65 \
+	tp regenerate --password-file "$T/pw" --yes --dry-run --input onerec.tsv
+check_grep "says which column and what the first line holds" \
+	"no 'username' column; the first line is read as the header and holds 'zz1', 'Zed'" "$T/.err"
 check_eq "the store is unchanged" "$(state)" "$before"
 check_exit "the audit chain verifies" 0 tp audit verify

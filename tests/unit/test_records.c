@@ -578,11 +578,16 @@ static void test_rec_reader_new_errors(void)
 		{ "\n\n \r\n", REC_AUTO, "'t': empty input" },
 		{ "\n\n", REC_TSV, "'t': empty input" },
 		{ "\n  \n", REC_NDJSON, "'t': empty input" },
-		{ "id\tname\tid\n", REC_TSV, "'t':1: duplicate column 'id'" },
-		{ "\nb\ta\tb\n", REC_AUTO, "'t':2: duplicate column 'b'" },
-		{ "x,y,x\r\n", REC_CSV, "'t':1: duplicate column 'x'" },
+		/* A name twice: a record where the header should be? */
+		{ "id\tname\tid\n", REC_TSV, "'t':1: column 'id' is named "
+		  "twice; the first line is read as the header and holds "
+		  "'id', 'name', 'id': is the header line missing" },
+		{ "\nb\ta\tb\n", REC_AUTO, "'t':2: column 'b' is named twice" },
+		{ "x,y,x\r\n", REC_CSV, "'t':1: column 'x' is named twice" },
 		{ "{\"k\":\"1\",\"k\":\"2\"}\n", REC_NDJSON,
-		  "'t':1: duplicate column 'k'" },
+		  "'t':1: column 'k' is named twice" },
+		{ "1\t2\t3\t4\t5\t6\t1\n", REC_TSV, "holds '1', '2', '3', '4', "
+		  "'5' and 2 more: is" },
 		/* Not a stream at all: said what it is. */
 		{ "PK\3\4\x14\0", REC_AUTO, "'t': is a zip archive, not a "
 		  "record stream" },
