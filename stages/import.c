@@ -21,7 +21,11 @@ static const char usage[] =
 	"Options:\n"
 	"  --roster NAME    roster kind: the [roster NAME] section that maps\n"
 	"                   the columns (default: the first)\n"
-	"  --dry-run        report what would change; write nothing\n"
+	"  --dry-run        list who would be added, updated, moved (from,\n"
+	"                   to) or marked as left, then the counts on\n"
+	"                   standard error; write nothing\n"
+	"  --format F       the list of --dry-run: tsv, csv, ndjson or table\n"
+	"                   (default: a table on a terminal, else tsv)\n"
 	"  --strict         import nothing when any row is rejected\n"
 	"  --allow-leavers  mark users as left even when more than the\n"
 	"                   roster's leaver_threshold would leave, or when a\n"
@@ -53,12 +57,13 @@ static int cmd_import(struct ctx *ctx, int argc, char **argv)
 		{ "strict", no_argument, NULL, 's' },
 		{ "allow-leavers", no_argument, NULL, 'L' },
 		{ "rejects", required_argument, NULL, 'j' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct import_opts o = { 0 };
 	struct import_result res;
-	const char *roster = NULL;
+	const char *roster = NULL, *format = NULL;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -68,12 +73,21 @@ static int cmd_import(struct ctx *ctx, int argc, char **argv)
 		case 's': o.strict = 1; break;
 		case 'L': o.allow_leavers = 1; break;
 		case 'j': o.rejects = optarg; break;
+		case 'f': format = optarg; break;
 		case 'h': return stage_help(&stage_import);
 		default: return stage_bad_option(&stage_import, argv, "");
 		}
 	}
 	if (argc - optind > 1)
 		return stage_usage(&stage_import, "one roster file at a time");
+	if (format && !o.dry_run)
+		return stage_usage(&stage_import, "--format is the format of "
+				   "--dry-run's list");
+	if (o.dry_run) {
+		if (listing_format(format, stdout, &o.list_format) != 0)
+			return EX_USAGE;
+		o.list = stdout;
+	}
 	if ((rc = ctx_config(ctx)) != 0)
 		return rc;
 	o.roster = config_roster(ctx->cfg, roster);
@@ -89,7 +103,8 @@ static int cmd_import(struct ctx *ctx, int argc, char **argv)
 				   "[roster %s] names no 'file'",
 				   o.roster->name);
 	rc = import_roster(ctx, &o, &res);
+	/* After a dry run's list, and apart from it: stdout is records. */
 	if (res.applied)
-		import_summary(&res, stdout);
+		import_summary(&res, o.dry_run ? stderr : stdout);
 	return rc;
 }

@@ -50,7 +50,7 @@ for enc in UTF-16LE UTF-16BE; do
 	{ if [ $enc = UTF-16LE ]; then printf '\377\376'; else printf '\376\377'; fi
 	  tail -c +4 "$S" | iconv -f UTF-8 -t $enc; } >"r-$enc.csv"
 	check_exit "$enc: a dry run reads it" 0 tp import --dry-run "r-$enc.csv"
-	check_grep "$enc: every pupil is there, unchanged" "^dry run: would add 0, update 0, move 0, mark 0 left; 300 unchanged, 0 rejected" "$T/.out"
+	check_grep "$enc: every pupil is there, unchanged" "^dry run: would add 0, update 0, move 0, mark 0 left; 300 unchanged, 0 rejected" "$T/.err"
 done
 mkdir fresh
 sed -e "s#$T/var/#$T/fresh/var/#" -e "s#$T/keys/#$T/fresh/keys/#" pipeline.conf >fresh/pipeline.conf
