@@ -118,7 +118,11 @@ struct selection_opts {
 	const char *admin;          /* the administrator acting */
 	const char *password_file;  /* theirs; NULL: asked on the terminal */
 	const char *input;          /* the selection; NULL: standard input */
-	enum rec_format format;     /* of the records written on stdout */
+	enum rec_format format;     /* of the records written */
+	const char *output;         /* regenerate: the records' file, made
+				       0600 and named when complete; NULL:
+				       standard output */
+	int force;                  /* replace output when it exists */
 	int yes;                    /* do not ask before acting */
 	int dry_run;                /* say how many would change, no more */
 };

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "core/util.h"
+#include "engine/ctx.h"
 #include "engine/admin.h"
 #include "engine/issue.h"
 
@@ -17,10 +18,16 @@ int regenerate(struct ctx *ctx, const struct selection_opts *o)
 {
 	struct issue_input inp = { .group_col = -1 };
 	struct issue is = { 0 };
+	struct atomic_file af = { 0 };
 	char *crit = NULL;
 	size_t todo = 0;
 	int rc;
 
+	/* A file that cannot be made, or whose name is taken, stops the
+	 * batch before it is asked for, not after it is written. */
+	if (o->output && (o->dry_run ? atomic_check(o->output, o->force) :
+			  atomic_open(&af, o->output, o->force)) != 0)
+		return output_status();
 	rc = issue_read_input(o->input, &inp, &is);
 	if (rc)
 		goto out;
@@ -62,9 +69,15 @@ int regenerate(struct ctx *ctx, const struct selection_opts *o)
 	if (is.claimed)
 		fprintf(stderr, ", %zu skipped (claimed)", is.claimed);
 	fputc('\n', stderr);
-	rc = issue_write(ctx, &is, stdout, o->format, (const char *const *)inp.cols,
-			 inp.ncols, inp.rows);
+	rc = issue_write(ctx, &is, af.fp ? af.fp : stdout, o->format,
+			 (const char *const *)inp.cols, inp.ncols, inp.rows);
+	if (rc == 0 && af.fp && atomic_commit(&af) != 0) {
+		errorf("cannot write the passwords of batch v%lld; regenerate "
+		       "again for a new list", is.version);
+		rc = output_status();
+	}
 out:
+	atomic_abort(&af);
 	free(crit);
 	issue_input_release(&inp);
 	issue_release(&is);

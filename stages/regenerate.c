@@ -4,6 +4,7 @@
  * (engine/regenerate.c).
  */
 #include <getopt.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "core/util.h"
@@ -27,6 +28,11 @@ static const char usage[] =
 	"  --yes                 do not ask before regenerating\n"
 	"  --dry-run             say how many would change; change nothing\n"
 	"  --show                allow writing passwords to a terminal\n"
+	"  -o, --output FILE     write the records to FILE, made 0600 and\n"
+	"                        named only when complete ('-': standard\n"
+	"                        output, the default)\n"
+	"  --force               replace FILE when it exists (a regular file\n"
+	"                        only)\n"
 	"  --input FILE          read the stream from FILE instead of stdin\n"
 	"  --format tsv|csv|ndjson  output format (default tsv)\n";
 
@@ -48,6 +54,8 @@ static int cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "show", no_argument, NULL, 'S' },
 		{ "input", required_argument, NULL, 'i' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'F' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -56,7 +64,7 @@ static int cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 	const char *format = "tsv";
 	int show = 0, c, rc;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a': o.admin = optarg; break;
 		case 'p': o.password_file = optarg; break;
@@ -64,9 +72,11 @@ static int cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 		case 'n': o.dry_run = 1; break;
 		case 'S': show = 1; break;
 		case 'i': o.input = optarg; break;
+		case 'o': o.output = optarg; break;
+		case 'F': o.force = 1; break;
 		case 'f': format = optarg; break;
 		case 'h': return stage_help(&stage_regenerate);
-		default: return stage_bad_option(&stage_regenerate, argv, "");
+		default: return stage_bad_option(&stage_regenerate, argv, "o:");
 		}
 	}
 	if (optind != argc)
@@ -76,9 +86,13 @@ static int cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 	    o.format == REC_TABLE)
 		return stage_usage(&stage_regenerate, "--format '%s': not "
 				   "tsv, csv or ndjson", format);
-	if (!o.dry_run && !show && isatty(STDOUT_FILENO)) {
-		errorf("refusing to write passwords to a terminal; redirect "
-		       "the output, pipe it to 'tempass emit', or use --show");
+	/* "-o -": standard output, under its terminal rule. */
+	if (o.output && strcmp(o.output, "-") == 0)
+		o.output = NULL;
+	if (!o.output && !o.dry_run && !show && isatty(STDOUT_FILENO)) {
+		errorf("refusing to write passwords to a terminal; use -o "
+		       "FILE, pipe the output to 'tempass emit', or use "
+		       "--show");
 		return EX_USAGE;
 	}
 	if ((rc = ctx_config(ctx)) != 0)

@@ -84,3 +84,51 @@ check_grep "says which column and what the first line holds" \
 	"no 'username' column; the first line is read as the header and holds 'zz1', 'Zed'" "$T/.err"
 check_eq "the store is unchanged" "$(state)" "$before"
 check_exit "the audit chain verifies" 0 tp audit verify
+
+# ---- regenerate -o FILE: the passwords go to a 0600 file, named when whole
+batches() { sql 'select count(*) from batch'; }
+tp select --group 7B >sel7b.tsv 2>/dev/null
+n7b=$(($(wc -l <sel7b.tsv) - 1))
+regen() { tp regenerate --password-file "$T/pw" --yes --input sel7b.tsv "$@"; }
+nb=$(batches)
+check_exit "regenerate -o year7.tsv, under umask 000" 0 \
+	bash -c "umask 000; $(printf '%q ' "$TEMPASS_BIN") --config '$T/pipeline.conf' regenerate --password-file '$T/pw' --yes --input sel7b.tsv -o year7.tsv"
+check_eq "the file is 0600" "$(stat -c %a year7.tsv)" 600
+check_eq "nothing on standard output" "$(wc -c <"$T/.out")" 0
+check_eq "a password for each selected user" "$(col year7.tsv password | grep -c .)" "$n7b"
+u=$(col year7.tsv username | head -1)
+p=$(paste <(col year7.tsv username) <(col year7.tsv password) | awk -F'\t' -v u="$u" '$1 == u { print $2 }')
+check_exit "a password of the file verifies" 0 sh -c "printf '%s\n' '$p' | $(printf '%q ' "$TEMPASS_BIN") --config '$T/pipeline.conf' verify '$u'"
+check_eq "one batch more" "$(batches)" "$((nb + 1))"
+sum=$(sha256sum <year7.tsv)
+check_exit "the same name again: refused (cannot create)" 73 regen -o year7.tsv
+check_grep "it says the file exists" "'year7.tsv': file exists (use --force to replace it)" "$T/.err"
+check_eq "refused before any batch" "$(batches)" "$((nb + 1))"
+check_eq "and the file is as it was" "$(sha256sum <year7.tsv)" "$sum"
+check_exit "a folder that is not there: refused" 73 regen -o nowhere/year7.tsv
+check_eq "before any batch" "$(batches)" "$((nb + 1))"
+ln -s year7.tsv link.tsv
+check_exit "a symbolic link is never written through" 73 regen -o link.tsv --force
+check_eq "no batch for it" "$(batches)" "$((nb + 1))"
+check_exit "--dry-run -o: nothing written" 0 regen --dry-run -o dry.tsv
+check "no file made" test ! -e dry.tsv
+check_exit "--force replaces the file" 0 regen -o year7.tsv --force
+check_eq "with the new batch's passwords" "$(col year7.tsv version | sort -u)" "$(sql 'select max(version) from batch')"
+check_eq "still 0600" "$(stat -c %a year7.tsv)" 600
+check_eq "no temporary file left beside it" "$(ls -a | grep -c 'year7.tsv.tmp')" 0
+check_exit "-o - is standard output" 0 regen -o -
+check_eq "the records on standard output" "$(col "$T/.out" password | grep -c .)" "$n7b"
+if command -v script >/dev/null; then
+	script -qec "$TEMPASS_BIN --config $T/pipeline.conf regenerate --password-file $T/pw --yes --input sel7b.tsv -o -" /dev/null >tty.out 2>&1
+	check_grep "-o - to a terminal: refused as stdout is" "refusing to write passwords to a terminal" tty.out
+	script -qec "$TEMPASS_BIN --config $T/pipeline.conf regenerate --password-file $T/pw --yes --input sel7b.tsv -o tty.tsv" /dev/null >tty.out 2>&1
+	check "-o FILE from a terminal: written" test -s tty.tsv
+	check_nogrep "and no password on the terminal" "$(col tty.tsv password | head -1)" tty.out
+else
+	ok "# skip no script(1) for a terminal"
+fi
+check_nogrep "README sends no regenerate output to a file with '>'" \
+	'tempass regenerate.*> *[a-z0-9-]*\.tsv' "$ROOT/README.md"
+check_exit "the audit chain verifies after the batches" 0 tp audit verify
+check_eq "one current credential per user" \
+	"$(sql "select count(*) from (select user_id from credential where state = 'current' group by user_id having count(*) > 1)")" 0
