@@ -28,6 +28,7 @@
 #include "core/name.h"
 #include "core/store.h"
 #include "core/translit.h"
+#include "core/tty.h"
 #include "core/util.h"
 #include "core/workers.h"
 #include "formats/csv.h"
@@ -1165,8 +1166,11 @@ static int apply_rows(struct import *im, struct ctx *ctx)
 	long long *gids = xmalloc((im->rc->ngroups + 1) * sizeof(*gids));
 	size_t ngids = 0;
 	struct sbuf detail = SBUF_INIT;
+	struct progress progress;
 	int rc;
 
+	/* The rows' count is known only at the end: the count alone. */
+	progress_start(&progress, "rows imported", 0);
 	/* Every user, group and membership id below comes from this
 	 * transaction or the store itself: no foreign key can break. */
 	if ((rc = store_begin_bulk(ctx->store, 0)) != 0)
@@ -1204,7 +1208,9 @@ static int apply_rows(struct import *im, struct ctx *ctx)
 			if (rc)
 				goto fail_store;
 		}
+		progress_step(&progress, n - progress.done);
 	}
+	progress_end(&progress);
 	/* The reader is done: a file that broke off is not imported. */
 	if ((rc = im->read_rc) != 0)
 		goto fail;
@@ -1241,6 +1247,7 @@ fail_store:
 fail:
 	store_rollback(ctx->store);
 out:
+	progress_end(&progress);
 	sbuf_release(&detail);
 	for (size_t i = 0; i < a.nusers; i++) {
 		/* Names the arena does not own were set by update_user. */

@@ -120,8 +120,6 @@ static void *gen_worker(void *arg)
 		start = g->next;
 		end = start + chunk < is->n ? start + chunk : is->n;
 		g->next = end;
-		if (g->progress && start < end)
-			progress_step(g->progress, end - start);
 		pthread_mutex_unlock(&g->lock);
 		if (start >= is->n || g->failed)
 			break;
@@ -154,6 +152,10 @@ static void *gen_worker(void *arg)
 				}
 			}
 		}
+		/* Counted once done: a hash in hand is not a hash made. */
+		pthread_mutex_lock(&g->lock);
+		progress_step(g->progress, end - start);
+		pthread_mutex_unlock(&g->lock);
 	}
 	secrets_wipe(buf, sizeof(buf));
 	return NULL;

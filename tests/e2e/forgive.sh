@@ -132,3 +132,29 @@ check_nogrep "README sends no regenerate output to a file with '>'" \
 check_exit "the audit chain verifies after the batches" 0 tp audit verify
 check_eq "one current credential per user" \
 	"$(sql "select count(*) from (select user_id from credential where state = 'current' group by user_id having count(*) > 1)")" 0
+
+# ---- progress: shown on a terminal for slow work whatever its count,
+# never in a pipe nor in a file. Passwords kept as Argon2id hashes at
+# the cost pipeline.conf uses: 62 of them, one thread, take seconds.
+sed -e 's/^reveal *=.*/reveal = no/' -e 's/^argon2_ops *=.*/argon2_ops = 2/' \
+    -e 's/^argon2_mem_kib *=.*/argon2_mem_kib = 19456/' fresh/pipeline.conf >fresh/hash.conf
+th() { "$TEMPASS_BIN" --config fresh/hash.conf --jobs 1 "$@"; }
+th admin add demo --site oakfield --password-file "$T/pw" >/dev/null 2>&1
+th select --group 'Year 7' >fresh/sel.tsv 2>/dev/null
+n7=$(($(wc -l <fresh/sel.tsv) - 1))
+if command -v script >/dev/null; then
+	# stdout a pipe, stderr the terminal: the data stays clean.
+	script -qec "$(printf '%q ' "$TEMPASS_BIN") --config fresh/hash.conf --jobs 1 regenerate --password-file $T/pw --yes --input fresh/sel.tsv | cat >fresh/h2.tsv" /dev/null >prog2.tty 2>&1
+	check_grep "a terminal shows the hashing's progress" "hashing \[.*\] *[0-9]*% ([0-9]*/$n7)" prog2.tty
+	check_grep "to its end" "100% ($n7/$n7)" prog2.tty
+	check_nogrep "and none in the pipe" "hashing" fresh/h2.tsv
+	check_eq "whose records are whole" "$(col fresh/h2.tsv password | grep -c .)" "$n7"
+else
+	ok "# skip no script(1) for a terminal"
+fi
+th regenerate --password-file "$T/pw" --yes --input fresh/sel.tsv >fresh/h3.tsv 2>prog.err
+check_eq "stderr in a file: the same work" "$?" 0
+check_nogrep "shows no progress" "hashing" prog.err
+check_eq "both batches are in the store" "$(sqlite3 fresh/var/tempass.db 'select count(*) from batch')" \
+	"$(command -v script >/dev/null && echo 2 || echo 1)"
+check_exit "its audit chain verifies" 0 th audit verify
