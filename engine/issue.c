@@ -677,6 +677,25 @@ void issue_release(struct issue *is)
 	is->n = 0;
 }
 
+int issue_out_open(struct atomic_file *af, const char *path, int force,
+		   int dry_run)
+{
+	memset(af, 0, sizeof(*af));
+	if (path && (dry_run ? atomic_check(path, force) :
+		     atomic_open(af, path, force)) != 0)
+		return output_status();
+	return 0;
+}
+
+int issue_out_commit(struct atomic_file *af, long long version)
+{
+	if (!af->fp || atomic_commit(af) == 0)
+		return 0;
+	errorf("cannot write the passwords of batch v%lld; make a new batch "
+	       "for a new list", version);
+	return output_status();
+}
+
 int issue_ask(const char *question, int yes)
 {
 	int ok = yes ? 1 : tty_confirm(question);

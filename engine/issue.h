@@ -134,6 +134,20 @@ struct selection_opts {
  */
 int issue_ask(const char *question, int yes);
 
+/*
+ * The file a batch's records go to, path (NULL: standard output): made
+ * 0600 with no name now, so that a name that is taken or a folder that is
+ * not there stops the batch before it is asked for; a dry run only checks
+ * the name. 0, or a sysexits status (reported). af is zeroed first;
+ * atomic_abort() it on every path.
+ */
+int issue_out_open(struct atomic_file *af, const char *path, int force,
+		   int dry_run);
+/* Names the file of issue_out_open() once the records of batch version
+ * are in it (nothing for standard output). 0, or a sysexits status
+ * (reported, with what to do). */
+int issue_out_commit(struct atomic_file *af, long long version);
+
 /* Wipes and frees everything is holds (not the items' borrowed strings). */
 void issue_release(struct issue *is);
 

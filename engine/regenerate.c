@@ -10,7 +10,6 @@
 #include <stdlib.h>
 
 #include "core/util.h"
-#include "engine/ctx.h"
 #include "engine/admin.h"
 #include "engine/issue.h"
 
@@ -18,16 +17,13 @@ int regenerate(struct ctx *ctx, const struct selection_opts *o)
 {
 	struct issue_input inp = { .group_col = -1 };
 	struct issue is = { 0 };
-	struct atomic_file af = { 0 };
+	struct atomic_file af;
 	char *crit = NULL;
 	size_t todo = 0;
 	int rc;
 
-	/* A file that cannot be made, or whose name is taken, stops the
-	 * batch before it is asked for, not after it is written. */
-	if (o->output && (o->dry_run ? atomic_check(o->output, o->force) :
-			  atomic_open(&af, o->output, o->force)) != 0)
-		return output_status();
+	if ((rc = issue_out_open(&af, o->output, o->force, o->dry_run)) != 0)
+		return rc;
 	rc = issue_read_input(o->input, &inp, &is);
 	if (rc)
 		goto out;
@@ -71,11 +67,8 @@ int regenerate(struct ctx *ctx, const struct selection_opts *o)
 	fputc('\n', stderr);
 	rc = issue_write(ctx, &is, af.fp ? af.fp : stdout, o->format,
 			 (const char *const *)inp.cols, inp.ncols, inp.rows);
-	if (rc == 0 && af.fp && atomic_commit(&af) != 0) {
-		errorf("cannot write the passwords of batch v%lld; regenerate "
-		       "again for a new list", is.version);
-		rc = output_status();
-	}
+	if (rc == 0)
+		rc = issue_out_commit(&af, is.version);
 out:
 	atomic_abort(&af);
 	free(crit);

@@ -127,8 +127,18 @@ if command -v script >/dev/null; then
 else
 	ok "# skip no script(1) for a terminal"
 fi
-check_nogrep "README sends no regenerate output to a file with '>'" \
-	'tempass regenerate.*> *[a-z0-9-]*\.tsv' "$ROOT/README.md"
+# reset -o FILE: the same for one person's slip
+nb=$(batches)
+check_exit "reset -o slip.tsv, under umask 000" 0 \
+	bash -c "umask 000; $(printf '%q ' "$TEMPASS_BIN") --config '$T/pipeline.conf' reset --admin demo --password-file '$T/pw' -o slip.tsv '$u'"
+check_eq "the slip is 0600" "$(stat -c %a slip.tsv)" 600
+check_exit "its password verifies" 0 sh -c "printf '%s\n' '$(col slip.tsv password)' | $(printf '%q ' "$TEMPASS_BIN") --config '$T/pipeline.conf' verify '$u'"
+check_exit "the same name again: refused" 73 tp reset --admin demo --password-file "$T/pw" -o slip.tsv "$u"
+check_eq "before any batch" "$(batches)" "$((nb + 1))"
+check_exit "--force replaces it" 0 tp reset --admin demo --password-file "$T/pw" -o slip.tsv --force "$u"
+check_eq "with a new batch" "$(batches)" "$((nb + 2))"
+check_nogrep "README sends no password to a file with '>'" \
+	'tempass \(regenerate\|reset\).*> *[a-z0-9-]*\.tsv' "$ROOT/README.md"
 check_exit "the audit chain verifies after the batches" 0 tp audit verify
 check_eq "one current credential per user" \
 	"$(sql "select count(*) from (select user_id from credential where state = 'current' group by user_id having count(*) > 1)")" 0
