@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/util.h"
@@ -137,40 +138,80 @@ int read_password_file(const char *path, char *buf, size_t size)
 
 /* ==== Progress ==== */
 
+/* Shown once this old when on course to be over a second, or this old. */
+#define PROGRESS_EARLY_MS 500
+#define PROGRESS_LATE_MS 1000
+#define PROGRESS_EVERY_MS 100
+
+static long long monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void progress_draw(const struct progress *p)
+{
+	if (p->total) {
+		size_t done = p->done < p->total ? p->done : p->total;
+		int pct = (int)(done * 100 / p->total);
+		int fill = pct * 40 / 100;
+		char bar[41];
+
+		memset(bar, '#', (size_t)fill);
+		memset(bar + fill, '.', (size_t)(40 - fill));
+		bar[40] = '\0';
+		fprintf(stderr, "\r%s [%s] %3d%% (%zu/%zu)", p->what, bar, pct,
+			done, p->total);
+	} else {
+		fprintf(stderr, "\r%s: %zu", p->what, p->done);
+	}
+	fflush(stderr);
+}
+
 void progress_start(struct progress *p, const char *what, size_t total)
 {
 	memset(p, 0, sizeof(*p));
 	p->what = what;
 	p->total = total;
-	p->last_pct = -1;
-	p->shown = total >= 5000 && isatty(STDERR_FILENO);
+	p->tty = isatty(STDERR_FILENO);
+	if (p->tty)
+		p->start_ms = p->last_ms = monotonic_ms();
 }
 
 void progress_step(struct progress *p, size_t n)
 {
-	int pct;
+	long long now, ran;
 
 	p->done += n;
-	if (!p->shown || !p->total)
+	if (!p->tty)
 		return;
-	pct = (int)(p->done * 100 / p->total);
-	if (pct == p->last_pct)
-		return;
-	p->last_pct = pct;
-	char bar[41];
-	int fill = pct * 40 / 100;
+	now = monotonic_ms();
+	ran = now - p->start_ms;
+	if (!p->shown) {
+		/* On course: the time so far, scaled to the whole. */
+		int long_work = ran >= PROGRESS_LATE_MS ||
+			(ran >= PROGRESS_EARLY_MS && p->total && p->done &&
+			 (double)ran * (double)p->total / (double)p->done >=
+			 PROGRESS_LATE_MS);
 
-	memset(bar, '#', (size_t)fill);
-	memset(bar + fill, '.', (size_t)(40 - fill));
-	bar[40] = '\0';
-	fprintf(stderr, "\r%s [%s] %3d%% (%zu/%zu)", p->what, bar, pct,
-		p->done, p->total);
-	fflush(stderr);
+		if (!long_work || (p->total && p->done >= p->total))
+			return;
+		p->shown = 1;
+	} else if (now - p->last_ms < PROGRESS_EVERY_MS) {
+		return;
+	}
+	p->last_ms = now;
+	progress_draw(p);
 }
 
 void progress_end(struct progress *p)
 {
-	if (p->shown)
+	if (p->shown) {
+		progress_draw(p);
 		fputc('\n', stderr);
+	}
 	p->shown = 0;
+	p->tty = 0;
 }

@@ -30,16 +30,28 @@ int tty_confirm(const char *question);
  */
 int read_password_file(const char *path, char *buf, size_t size);
 
-/* A progress bar on stderr when it is a terminal and total is large. */
+/*
+ * A progress line on stderr, for work that takes a person's attention:
+ * shown only when stderr is a terminal (never in a pipe's data nor in a
+ * log), and only once the work has run half a second and is on course to
+ * take over a second in all, or has run a second whatever its course, so
+ * quick work stays silent whatever its count and slow work (Argon2id
+ * hashes) shows at once. Redrawn at most ten times a second.
+ * total 0: unknown, the count alone is shown. The caller serialises the
+ * calls of one progress.
+ */
 struct progress {
 	const char *what;
 	size_t total;
 	size_t done;
+	int tty;                  /* stderr is a terminal */
 	int shown;
-	int last_pct;
+	long long start_ms, last_ms;
 };
 void progress_start(struct progress *p, const char *what, size_t total);
+/* Counts n more items done; may draw the line. */
 void progress_step(struct progress *p, size_t n);
+/* Draws the line complete and ends it, when it was shown. */
 void progress_end(struct progress *p);
 
 #endif

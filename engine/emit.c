@@ -20,6 +20,7 @@
 #include "core/hmap.h"
 #include "core/name.h"
 #include "core/translit.h"
+#include "core/tty.h"
 #include "core/util.h"
 #include "core/workers.h"
 #include "engine/credential.h"
@@ -316,6 +317,12 @@ static const char *value(const char **row, long col)
 	return col >= 0 ? row[col] : "";
 }
 
+/* A page of a PDF laid out: one step of its progress line. */
+static void page_done(void *arg)
+{
+	progress_step(arg, 1);
+}
+
 /* The PDF options of pipeline.conf [pdf] for a kind, but site_name. */
 static struct pdf_options pdf_opts(const struct ctx *ctx, enum emit_kind kind)
 {
@@ -357,14 +364,18 @@ static int write_pdf(struct ctx *ctx, const struct emit_opts *o,
 	struct pdf_entry *e;
 	struct pdf_options opt = pdf_opts(ctx, o->kind);
 	struct pdf_doc *doc = NULL;
+	struct progress progress;
 	long site = column(t, "site");
 	long state = o->allow_void ? column(t, "state") : -1;
 	int rc;
 
 	for (size_t i = 0; i < ARRAY_SIZE(need); i++) {
 		if (column(t, need[i]) < 0) {
+			char *found = rec_header_found(t->cols, t->ncols);
+
 			errorf("the records have no '%s' column: emit reads "
-			       "what regenerate writes", need[i]);
+			       "what regenerate writes; %s", need[i], found);
+			free(found);
 			return EX_DATAERR;
 		}
 	}
@@ -396,8 +407,15 @@ static int write_pdf(struct ctx *ctx, const struct emit_opts *o,
 		doc = *o->prepared;
 		*o->prepared = NULL;
 	}
+	/* run writes its lists side by side: one line each would fight. */
+	progress_start(&progress, "PDF pages", 0);
+	if (!o->pending) {
+		opt.on_page = page_done;
+		opt.on_page_arg = &progress;
+	}
 	rc = pdf_write_prepared(doc, fp, &opt, e, to - from) == 0 ? 0 :
 	     EX_CANTCREAT;
+	progress_end(&progress);
 	free(e);
 	return rc;
 }

@@ -28,9 +28,11 @@
 #include "core/name.h"
 #include "core/store.h"
 #include "core/translit.h"
+#include "core/tty.h"
 #include "core/util.h"
 #include "core/workers.h"
 #include "formats/csv.h"
+#include "formats/records.h"
 
 /* Indexes of the mapped columns in the file, -1 when not mapped. */
 struct mapping {
@@ -77,6 +79,12 @@ struct import {
 	size_t nrejected_ids, cap_rejected_ids;
 	int strict, dry_run, allow_leavers;
 	size_t max_field;
+	/* A dry run's list of what would be done to whom, written when the
+	 * whole import would go through (writer only). */
+	int listing;
+	struct arena plan_arena;
+	char ***plan;
+	size_t nplan, cap_plan;
 	/* counts */
 	size_t added, updated, moved, left, unchanged, revoked;
 	size_t kept;               /* users kept as they were: row rejected */
@@ -660,6 +668,7 @@ struct apply {
 	struct hmap usernames;    /* taken usernames */
 	struct hmap suffix;       /* username base -> next suffix to try */
 	struct hmap groups;       /* name -> struct group_ref */
+	struct hmap group_names;  /* decimal id -> name, for the plan */
 	long long now;
 	const char *actor;
 	struct arena arena;       /* the writer's strings */
@@ -686,7 +695,15 @@ static void add_group_ref(void *ctx, const char *name, long long id,
 
 	g->id = id;
 	g->roster = roster;
-	hmap_put(&a->groups, arena_strdup(&a->arena, name), g);
+	name = arena_strdup(&a->arena, name);
+	hmap_put(&a->groups, name, g);
+	if (a->im->listing) {
+		char key[24];
+
+		snprintf(key, sizeof(key), "%lld", id);
+		hmap_put(&a->group_names, arena_strdup(&a->arena, key),
+			 (void *)name);
+	}
 }
 
 static int cmp_ll(const void *x, const void *y)
@@ -834,6 +851,76 @@ static void group_names(const struct row *r, struct sbuf *sb)
 	}
 }
 
+/* ==== The plan of a dry run ==== */
+
+const char *const import_plan_columns[IMPORT_PLAN_NCOLUMNS] = {
+	"action", "external_id", "username", "forename", "surname", "from",
+	"to", "change",
+};
+
+/* Adds "name" of group id to sb, after ", " when sb holds some. */
+static void add_group_name(struct apply *a, struct sbuf *sb, long long id)
+{
+	char key[24];
+	const char *name;
+
+	snprintf(key, sizeof(key), "%lld", id);
+	name = hmap_get(&a->group_names, key);
+	if (sb->len)
+		sbuf_addstr(sb, ", ");
+	sbuf_addstr(sb, name ? name : "?");
+}
+
+/*
+ * Notes what would be done to a user, for the list a dry run writes:
+ * from and to are the groups they would leave and join, change what else
+ * would change; NULL is empty.
+ */
+static void plan(struct apply *a, const char *action, const char *external_id,
+		 const char *username, const char *forename,
+		 const char *surname, const char *from, const char *to,
+		 const char *change)
+{
+	struct import *im = a->im;
+	const char *v[IMPORT_PLAN_NCOLUMNS] = {
+		action, external_id, username, forename, surname, from, to,
+		change,
+	};
+	char **rec;
+
+	if (!im->listing)
+		return;
+	if (im->nplan == im->cap_plan) {
+		im->cap_plan = im->cap_plan ? 2 * im->cap_plan : 256;
+		im->plan = xrealloc(im->plan, im->cap_plan * sizeof(*im->plan));
+	}
+	rec = arena_alloc(&im->plan_arena, sizeof(v) / sizeof(*v) *
+			  sizeof(*rec));
+	for (size_t i = 0; i < IMPORT_PLAN_NCOLUMNS; i++)
+		rec[i] = arena_strdup(&im->plan_arena, v[i] ? v[i] : "");
+	im->plan[im->nplan++] = rec;
+}
+
+/* Writes the plan on out, a record a user, in the order of the file and
+ * leavers last. 0, or EX_IOERR (reported). */
+static int write_plan(struct import *im, FILE *out, enum rec_format f)
+{
+	struct rec_writer *w = rec_writer_new(out, f, import_plan_columns,
+					      IMPORT_PLAN_NCOLUMNS);
+	int rc = 0;
+
+	for (size_t i = 0; i < im->nplan && rc == 0; i++)
+		rc = rec_write(w, (const char *const *)im->plan[i]);
+	if (rec_writer_close(w) != 0 || rc) {
+		errorf("cannot write what the import would do: standard "
+		       "output failed");
+		return EX_IOERR;
+	}
+	return 0;
+}
+
+/* ==== Users ==== */
+
 static int add_user(struct apply *a, const struct row *r, long long *gids,
 		    size_t ngids)
 {
@@ -874,6 +961,15 @@ static int add_user(struct apply *a, const struct row *r, long long *gids,
 	sbuf_addstr(&detail, r->external_id);
 	sbuf_addstr(&detail, "; groups: ");
 	group_names(r, &detail);
+	if (im->listing) {
+		struct sbuf to = SBUF_INIT;
+
+		for (size_t i = 0; i < ngids; i++)
+			add_group_name(a, &to, gids[i]);
+		plan(a, "add", r->external_id, username, r->forename,
+		     r->surname, NULL, to.buf, NULL);
+		sbuf_release(&to);
+	}
 	rc = store_audit(st, a->ctx->site_id, a->actor, "user.add", u.id, 0,
 			 detail.buf);
 	sbuf_release(&detail);
@@ -887,6 +983,7 @@ static int update_user(struct apply *a, struct store_user *u,
 	struct import *im = a->im;
 	struct store *st = a->ctx->store;
 	struct sbuf detail = SBUF_INIT;
+	struct sbuf change = SBUF_INIT, from = SBUF_INIT, to = SBUF_INIT;
 	int changed = 0, moved, rc = 0;
 
 	if (r->username && strcmp(r->username, u->username) != 0) {
@@ -897,6 +994,8 @@ static int update_user(struct apply *a, struct store_user *u,
 		} else {
 			sbuf_addf(&detail, "username %s -> %s; ",
 				  u->username, r->username);
+			sbuf_addf(&change, "username (was %s); ",
+				  u->username);
 			set_field(&u->username, r->username);
 			hmap_put(&a->usernames, r->username, (void *)1);
 			changed = 1;
@@ -905,6 +1004,7 @@ static int update_user(struct apply *a, struct store_user *u,
 	if (strdiff(u->forename, r->forename) ||
 	    strdiff(u->surname, r->surname)) {
 		sbuf_addstr(&detail, "name changed; ");
+		sbuf_addstr(&change, "name; ");
 		set_field(&u->forename, r->forename);
 		set_field(&u->surname, r->surname);
 		changed = 1;
@@ -913,6 +1013,13 @@ static int update_user(struct apply *a, struct store_user *u,
 	    u->email_verified != r->verified ||
 	    strdiff(u->user_type, r->user_type)) {
 		sbuf_addstr(&detail, "details changed; ");
+		if (strdiff(u->dob, r->dob))
+			sbuf_addstr(&change, "date of birth; ");
+		if (strdiff(u->email, r->email) ||
+		    u->email_verified != r->verified)
+			sbuf_addstr(&change, "email; ");
+		if (strdiff(u->user_type, r->user_type))
+			sbuf_addstr(&change, "user type; ");
 		set_field(&u->dob, r->dob);
 		set_field(&u->email, r->email);
 		u->email_verified = r->verified;
@@ -921,6 +1028,7 @@ static int update_user(struct apply *a, struct store_user *u,
 	}
 	if (u->left) {
 		sbuf_addstr(&detail, "returned; ");
+		sbuf_addstr(&change, "returned; ");
 		u->left = 0;
 		changed = 1;
 	}
@@ -950,12 +1058,16 @@ static int update_user(struct apply *a, struct store_user *u,
 
 		while (rc == 0 && (i < u->ngroups || j < ngids)) {
 			if (j == ngids ||
-			    (i < u->ngroups && u->groups[i] < gids[j]))
+			    (i < u->ngroups && u->groups[i] < gids[j])) {
+				if (im->listing)
+					add_group_name(a, &from, u->groups[i]);
 				rc = store_membership_remove(st, u->groups[i++],
 							     u->id);
-			else if (i == u->ngroups || gids[j] < u->groups[i])
+			} else if (i == u->ngroups || gids[j] < u->groups[i]) {
+				if (im->listing)
+					add_group_name(a, &to, gids[j]);
 				rc = store_membership_add(st, gids[j++], u->id);
-			else
+			} else
 				i++, j++;
 		}
 		if (rc)
@@ -971,8 +1083,18 @@ static int update_user(struct apply *a, struct store_user *u,
 	}
 	if (!changed && !moved)
 		im->unchanged++;
+	if (changed || moved) {
+		if (change.len)
+			change.buf[change.len -= 2] = '\0';
+		plan(a, moved ? "move" : "update", r->external_id,
+		     u->username, r->forename, r->surname, from.buf, to.buf,
+		     change.buf);
+	}
 out:
 	sbuf_release(&detail);
+	sbuf_release(&change);
+	sbuf_release(&from);
+	sbuf_release(&to);
 	return rc;
 }
 
@@ -1041,6 +1163,16 @@ static int mark_leavers(struct apply *a)
 		if ((rc = store_user_leave(a->ctx->store, u->id, a->now)) < 0)
 			return store_status(rc);
 		im->revoked += (size_t)rc;
+		if (im->listing) {
+			struct sbuf from = SBUF_INIT;
+
+			for (size_t k = 0; k < u->ngroups; k++)
+				add_group_name(a, &from, u->groups[k]);
+			plan(a, "leave", u->external_id, u->username,
+			     u->forename, u->surname, from.buf, NULL,
+			     rc ? "unclaimed password revoked" : NULL);
+			sbuf_release(&from);
+		}
 		snprintf(detail, sizeof(detail), "not in %s roster; %d "
 			 "credential(s) revoked", im->rc->name, rc);
 		if ((rc = store_audit(a->ctx->store, a->ctx->site_id,
@@ -1059,8 +1191,11 @@ static int apply_rows(struct import *im, struct ctx *ctx)
 	long long *gids = xmalloc((im->rc->ngroups + 1) * sizeof(*gids));
 	size_t ngids = 0;
 	struct sbuf detail = SBUF_INIT;
+	struct progress progress;
 	int rc;
 
+	/* The rows' count is known only at the end: the count alone. */
+	progress_start(&progress, "rows imported", 0);
 	/* Every user, group and membership id below comes from this
 	 * transaction or the store itself: no foreign key can break. */
 	if ((rc = store_begin_bulk(ctx->store, 0)) != 0)
@@ -1098,7 +1233,9 @@ static int apply_rows(struct import *im, struct ctx *ctx)
 			if (rc)
 				goto fail_store;
 		}
+		progress_step(&progress, n - progress.done);
 	}
+	progress_end(&progress);
 	/* The reader is done: a file that broke off is not imported. */
 	if ((rc = im->read_rc) != 0)
 		goto fail;
@@ -1135,6 +1272,7 @@ fail_store:
 fail:
 	store_rollback(ctx->store);
 out:
+	progress_end(&progress);
 	sbuf_release(&detail);
 	for (size_t i = 0; i < a.nusers; i++) {
 		/* Names the arena does not own were set by update_user. */
@@ -1147,6 +1285,7 @@ out:
 	hmap_release(&a.usernames);
 	hmap_release(&a.suffix);
 	hmap_release(&a.groups);
+	hmap_release(&a.group_names);
 	arena_release(&a.arena);
 	return rc;
 }
@@ -1220,6 +1359,7 @@ int import_roster(struct ctx *ctx, const struct import_opts *o,
 	im.dry_run = o->dry_run;
 	im.strict = o->strict;
 	im.allow_leavers = o->allow_leavers;
+	im.listing = o->dry_run && o->list;
 	if ((rc = ctx_config(ctx)) != 0)
 		return rc;
 	im.max_field = ctx->cfg->max_field;
@@ -1288,6 +1428,12 @@ int import_roster(struct ctx *ctx, const struct import_opts *o,
 		res->kept = im.kept;
 		res->held = im.held;
 		res->unreadable = im.unreadable;
+		if (im.listing) {
+			int wrc = write_plan(&im, o->list, o->list_format);
+
+			if (wrc && (rc == 0 || rc == EX_DATAERR))
+				rc = wrc;
+		}
 		if (im.nrejected && rc == 0)
 			rc = EX_DATAERR;
 	}
@@ -1303,6 +1449,8 @@ out:
 		free(im.header[i]);
 	free(im.header);
 	free(im.rejected_ids);
+	free(im.plan);
+	arena_release(&im.plan_arena);
 	free(rejects_path);
 	return rc;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "engine/ctx.h"
+#include "formats/records.h"
 
 struct import_opts {
 	const struct roster_conf *roster;   /* the [roster NAME] mapping */
@@ -17,7 +18,19 @@ struct import_opts {
 	int dry_run;              /* report what would change, write nothing */
 	int strict;               /* import nothing when a row is rejected */
 	int allow_leavers;        /* mark leavers beyond the threshold too */
+	/* A dry run writes on list (NULL: nothing), as list_format, what it
+	 * would do to whom: a record a user added, updated, moved or marked
+	 * as left, with import_plan_columns; unchanged users are not listed. */
+	FILE *list;
+	enum rec_format list_format;
 };
+
+#define IMPORT_PLAN_NCOLUMNS 8
+/* action (add, update, move, leave), external_id, username, forename,
+ * surname, from and to (the groups left and joined), change (what else
+ * changes: name, username (was X), date of birth, email, user type,
+ * returned; for a leaver, whether an unclaimed password is revoked). */
+extern const char *const import_plan_columns[IMPORT_PLAN_NCOLUMNS];
 
 /* What the import did or, in a dry run, would do. */
 struct import_result {

@@ -123,8 +123,6 @@ static void *gen_worker(void *arg)
 		start = g->next;
 		end = start + chunk < is->n ? start + chunk : is->n;
 		g->next = end;
-		if (g->progress && start < end)
-			progress_step(g->progress, end - start);
 		pthread_mutex_unlock(&g->lock);
 		if (start >= is->n || g->failed)
 			break;
@@ -157,6 +155,10 @@ static void *gen_worker(void *arg)
 				}
 			}
 		}
+		/* Counted once done: a hash in hand is not a hash made. */
+		pthread_mutex_lock(&g->lock);
+		progress_step(g->progress, end - start);
+		pthread_mutex_unlock(&g->lock);
 	}
 	secrets_wipe(buf, sizeof(buf));
 	return NULL;
@@ -612,7 +614,11 @@ int issue_read_input(const char *path, struct issue_input *inp,
 	}
 	user_col = rec_column(r, "username");
 	if (user_col < 0) {
-		errorf("%s: the stream has no 'username' column", name);
+		char *found = rec_reader_found(r);
+
+		errorf("%s: the stream has no 'username' column; %s", name,
+		       found);
+		free(found);
 		rec_reader_free(r);
 		if (in != stdin)
 			fclose(in);
@@ -728,6 +734,25 @@ void issue_release(struct issue *is)
 	free(is->items);
 	is->items = NULL;
 	is->n = 0;
+}
+
+int issue_out_open(struct atomic_file *af, const char *path, int force,
+		   int dry_run)
+{
+	memset(af, 0, sizeof(*af));
+	if (path && (dry_run ? atomic_check(path, force) :
+		     atomic_open(af, path, force)) != 0)
+		return output_status();
+	return 0;
+}
+
+int issue_out_commit(struct atomic_file *af, long long version)
+{
+	if (!af->fp || atomic_commit(af) == 0)
+		return 0;
+	errorf("cannot write the passwords of batch v%lld; make a new batch "
+	       "for a new list", version);
+	return output_status();
 }
 
 int issue_ask(const char *question, int yes)

@@ -134,7 +134,11 @@ struct selection_opts {
 	const char *admin;          /* the administrator acting */
 	const char *password_file;  /* theirs; NULL: asked on the terminal */
 	const char *input;          /* the selection; NULL: standard input */
-	enum rec_format format;     /* of the records written on stdout */
+	enum rec_format format;     /* of the records written */
+	const char *output;         /* regenerate: the records' file, made
+				       0600 and named when complete; NULL:
+				       standard output */
+	int force;                  /* replace output when it exists */
 	int yes;                    /* do not ask before acting */
 	int dry_run;                /* say how many would change, no more */
 };
@@ -145,6 +149,20 @@ struct selection_opts {
  * on (reported).
  */
 int issue_ask(const char *question, int yes);
+
+/*
+ * The file a batch's records go to, path (NULL: standard output): made
+ * 0600 with no name now, so that a name that is taken or a folder that is
+ * not there stops the batch before it is asked for; a dry run only checks
+ * the name. 0, or a sysexits status (reported). af is zeroed first;
+ * atomic_abort() it on every path.
+ */
+int issue_out_open(struct atomic_file *af, const char *path, int force,
+		   int dry_run);
+/* Names the file of issue_out_open() once the records of batch version
+ * are in it (nothing for standard output). 0, or a sysexits status
+ * (reported, with what to do). */
+int issue_out_commit(struct atomic_file *af, long long version);
 
 /* Wipes and frees everything is holds (not the items' borrowed strings). */
 void issue_release(struct issue *is);

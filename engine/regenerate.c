@@ -17,10 +17,13 @@ int regenerate(struct ctx *ctx, const struct selection_opts *o)
 {
 	struct issue_input inp = { .group_col = -1 };
 	struct issue is = { 0 };
+	struct atomic_file af;
 	char *crit = NULL;
 	size_t todo = 0;
 	int rc;
 
+	if ((rc = issue_out_open(&af, o->output, o->force, o->dry_run)) != 0)
+		return rc;
 	rc = issue_read_input(o->input, &inp, &is);
 	if (rc)
 		goto out;
@@ -62,9 +65,12 @@ int regenerate(struct ctx *ctx, const struct selection_opts *o)
 	if (is.claimed)
 		fprintf(stderr, ", %zu skipped (claimed)", is.claimed);
 	fputc('\n', stderr);
-	rc = issue_write(ctx, &is, stdout, o->format, (const char *const *)inp.cols,
-			 inp.ncols, inp.rows);
+	rc = issue_write(ctx, &is, af.fp ? af.fp : stdout, o->format,
+			 (const char *const *)inp.cols, inp.ncols, inp.rows);
+	if (rc == 0)
+		rc = issue_out_commit(&af, is.version);
 out:
+	atomic_abort(&af);
 	free(crit);
 	issue_input_release(&inp);
 	issue_release(&is);

@@ -40,10 +40,13 @@ int reset_user(struct ctx *ctx, const struct reset_opts *o)
 	struct issue_item item = { 0 };
 	char batch[24], version[24], gen[32], exp[32], crit[200];
 	struct out out = { 0 };
+	struct atomic_file af;
 	int rc;
 
-	if ((rc = confirm_admin(ctx, o->admin, o->password_file)) != 0)
+	if ((rc = issue_out_open(&af, o->output, o->force, 0)) != 0)
 		return rc;
+	if ((rc = confirm_admin(ctx, o->admin, o->password_file)) != 0)
+		goto out;
 	item.username = o->username;
 	item.group = "reset";
 	is.items = xmalloc(sizeof(*is.items));
@@ -86,7 +89,8 @@ int reset_user(struct ctx *ctx, const struct reset_opts *o)
 	out.extra[3] = gen;
 	out.extra[4] = exp;
 	out.extra[5] = is.items[0].password;
-	out.w = rec_writer_new(stdout, o->format, cols, ARRAY_SIZE(cols));
+	out.w = rec_writer_new(af.fp ? af.fp : stdout, o->format, cols,
+			       ARRAY_SIZE(cols));
 	/* The slip's group is the user's class (the class column), not
 	 * how they were picked. */
 	rc = store_select_user(ctx->store, ctx->site_id, item.username, "",
@@ -97,10 +101,13 @@ int reset_user(struct ctx *ctx, const struct reset_opts *o)
 		rc = EX_IOERR;
 		goto out;
 	}
+	if ((rc = issue_out_commit(&af, is.version)) != 0)
+		goto out;
 	printf_inert(stderr, "batch v%lld: new password for %s%s\n",
 		     is.version, item.username,
 		     is.voided ? "; the older one is void" : "");
 out:
+	atomic_abort(&af);
 	issue_release(&is);
 	return rc;
 }

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "formats/kind.h"
 
 #define DEFAULT_MAX_FIELD ((size_t)64 * 1024)
 #define DEFAULT_MAX_INPUT ((size_t)1024 * 1024 * 1024)
@@ -425,6 +426,45 @@ int csv_next(struct csv_reader *r, struct csv_row **row)
 
 /* ==== Opening and closing ==== */
 
+/*
+ * Replaces *buf, UTF-16 with its byte order mark, by the same text in
+ * UTF-8 with no mark. 0, or -1 after reporting where the text is not
+ * UTF-16 (*buf freed).
+ */
+static int from_utf16(char **buf, size_t *len, const char *name)
+{
+	const unsigned char *u = (const unsigned char *)*buf;
+	iconv_t cd = iconv_open("UTF-8", u[0] == 0xFF ? "UTF-16LE" :
+				"UTF-16BE");
+	size_t inleft = *len - 2, outcap = inleft / 2 * 3 + 1, outleft;
+	char *in = *buf + 2, *out, *o;
+	int rc = 0;
+
+	if (cd == (iconv_t)-1) {
+		errorf("'%s': cannot convert from UTF-16: %s", name,
+		       strerror(errno));
+		free(*buf);
+		return -1;
+	}
+	/* Every UTF-16 unit becomes at most 3 bytes of UTF-8. */
+	o = out = xmalloc(outcap);
+	outleft = outcap - 1;
+	if (iconv(cd, &in, &inleft, &o, &outleft) == (size_t)-1) {
+		errorf("'%s': not valid UTF-16 at byte %zu (%s)", name,
+		       (size_t)(in - *buf), errno == EINVAL ?
+		       "it ends inside a character" : "a lone surrogate");
+		free(out);
+		rc = -1;
+	} else {
+		*o = '\0';
+		*len = (size_t)(o - out);
+	}
+	iconv_close(cd);
+	free(*buf);
+	*buf = rc ? NULL : out;
+	return rc;
+}
+
 /* Takes ownership of buf (len bytes of input, NUL after them). */
 static struct csv_reader *reader_new(char *buf, size_t len, const char *name,
 				     const struct csv_options *opt)
@@ -434,10 +474,20 @@ static struct csv_reader *reader_new(char *buf, size_t len, const char *name,
 	enum csv_encoding enc = opt ? opt->encoding : CSV_UTF8;
 	size_t skip = 0;
 
-	if (len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) ||
-			 (u[0] == 0xFE && u[1] == 0xFF))) {
-		errorf("'%s': is UTF-16 text, not CSV in UTF-8 or "
-		       "windows-1252 (save it as CSV UTF-8)", name);
+	switch (content_kind(buf, len)) {
+	case KIND_TEXT:
+		break;
+	case KIND_UTF16LE:
+	case KIND_UTF16BE:
+		/* Excel's "Unicode Text": its mark says what it is, whatever
+		 * the declared encoding. */
+		if (from_utf16(&buf, &len, name) != 0)
+			return NULL;
+		u = (const unsigned char *)buf;
+		enc = CSV_UTF8;
+		break;
+	default:
+		content_kind_refuse(name, content_kind(buf, len), 1);
 		free(buf);
 		return NULL;
 	}

@@ -47,9 +47,11 @@ struct csv_reader;
 
 /*
  * Opens path for reading ("-" reads fp, e.g. stdin, which stays open and
- * the caller's). name is used in messages. A UTF-8 BOM is skipped. Returns
- * NULL after reporting ("'<name>': cannot open: ...", input over
- * max_input, UTF-16 input, a UTF-8 BOM when the encoding is windows-1252).
+ * the caller's). name is used in messages. A UTF-8 BOM is skipped; UTF-16
+ * with its BOM (Excel's "Unicode Text") is read whatever the declared
+ * encoding. Returns NULL after reporting ("'<name>': cannot open: ...",
+ * input over max_input, invalid UTF-16, a workbook, PDF or archive (see
+ * formats/kind.h), a UTF-8 BOM when the encoding is windows-1252).
  * The caller frees with csv_close().
  */
 struct csv_reader *csv_open(const char *path, FILE *fp, const char *name,

@@ -1032,6 +1032,8 @@ static int end_page(struct writer *w)
 	if (hpdf_failed(w) || queue_page(w))
 		return -1;
 	w->page = NULL;
+	if (w->opt->on_page)
+		w->opt->on_page(w->opt->on_page_arg);
 	return 0;
 }
 

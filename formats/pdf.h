@@ -41,6 +41,10 @@ struct pdf_options {
 	/* The password font (monospace), the text chain behind it;
 	 * NULL or "": DejaVu Sans Mono. */
 	const char *mono_font;
+	/* Called on the writing thread after each page is laid out, for a
+	 * progress line; NULL: not called. */
+	void (*on_page)(void *arg);
+	void *on_page_arg;
 };
 
 /* One person on the list; every string UTF-8, "" (or NULL) when unknown. */

@@ -21,6 +21,7 @@
 
 #include "core/util.h"
 #include "formats/csv.h"
+#include "formats/kind.h"
 #include "formats/ndjson.h"
 #include "formats/table.h"
 #include "formats/tsv.h"
@@ -390,11 +391,39 @@ static int set_columns(struct rec_reader *r, const char *const *names,
 	qsort_r(r->by_name, n, sizeof(*r->by_name), by_name_cmp, r->cols);
 	for (size_t i = 1; i < n; i++) {
 		if (strcmp(r->cols[r->by_name[i - 1]],
-			   r->cols[r->by_name[i]]) == 0)
-			return bad(r, "duplicate column '%s'",
-				   r->cols[r->by_name[i]]);
+			   r->cols[r->by_name[i]]) == 0) {
+			/* Names repeat in records, hardly ever in a
+			 * header: say what the line holds. */
+			char *found = rec_header_found(
+				(const char *const *)r->cols, n);
+			int rc = bad(r, "column '%s' is named twice; %s: is "
+				     "the header line missing (a grep or "
+				     "tail that dropped it)?",
+				     r->cols[r->by_name[i]], found);
+
+			free(found);
+			return rc;
+		}
 	}
 	return 0;
+}
+
+char *rec_header_found(const char *const *cols, size_t ncols)
+{
+	struct sbuf sb = SBUF_INIT;
+	size_t shown = ncols < 6 ? ncols : 5;
+
+	sbuf_addstr(&sb, "the first line is read as the header and holds ");
+	for (size_t i = 0; i < shown; i++)
+		sbuf_addf(&sb, "%s'%.40s'", i ? ", " : "", cols[i]);
+	if (ncols > shown)
+		sbuf_addf(&sb, " and %zu more", ncols - shown);
+	return sbuf_detach(&sb);
+}
+
+char *rec_reader_found(const struct rec_reader *r)
+{
+	return rec_header_found((const char *const *)r->cols, r->ncols);
 }
 
 long rec_column(const struct rec_reader *r, const char *name)
@@ -664,7 +693,14 @@ static int csv_start(struct rec_reader *r, off_t start)
 static int detect(struct rec_reader *r, enum rec_format *f)
 {
 	size_t i, end;
+	enum content_kind kind;
 
+	if (!r->buf.len && fill(r) < 0)
+		return -1;
+	if ((kind = content_kind(r->buf.buf, r->buf.len)) != KIND_TEXT) {
+		content_kind_refuse(r->name, kind, 0);
+		return -1;
+	}
 	for (;;) {
 		char *nl = NULL;
 		int rc;

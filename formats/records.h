@@ -44,7 +44,8 @@ struct rec_reader;
  * Reads a stream from in; name is used in messages ("<stdin>"). REC_AUTO
  * detects the format from the first line: '{' is NDJSON, a tab in the
  * header is TSV, otherwise CSV. Returns NULL after reporting (empty input,
- * malformed header, duplicate column names).
+ * malformed header, a column named twice: then the message says what the
+ * first line holds, as one whose header was dropped holds a record).
  */
 struct rec_reader *rec_reader_new(FILE *in, const char *name,
 				  enum rec_format f);
@@ -63,5 +64,14 @@ int rec_read(struct rec_reader *r, const char *const **values);
 /* Line number of the last record read. */
 unsigned long rec_line(const struct rec_reader *r);
 void rec_reader_free(struct rec_reader *r);
+
+/*
+ * "the first line is read as the header and holds 'a', 'b', ... and N
+ * more", for a message about a column that is missing: a stream whose
+ * header a grep dropped shows its first record here. Caller frees.
+ */
+char *rec_header_found(const char *const *cols, size_t ncols);
+/* The same for the header r read. */
+char *rec_reader_found(const struct rec_reader *r);
 
 #endif

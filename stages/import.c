@@ -20,7 +20,11 @@ static const char usage[] =
 	"Options:\n"
 	"  --roster NAME    roster kind: the [roster NAME] section that maps\n"
 	"                   the columns (default: the first)\n"
-	"  --dry-run        report what would change; write nothing\n"
+	"  --dry-run        list who would be added, updated, moved (from,\n"
+	"                   to) or marked as left, then the counts on\n"
+	"                   standard error; write nothing\n"
+	"  --format F       the list of --dry-run: tsv, csv, ndjson or table\n"
+	"                   (default: a table on a terminal, else tsv)\n"
 	"  --strict         import nothing when any row is rejected\n"
 	"  --allow-leavers  mark users as left even when more than the\n"
 	"                   roster's leaver_threshold would leave, or when a\n"
@@ -47,13 +51,14 @@ const struct stage stage_import = {
 static int cmd_import(struct ctx *ctx, int argc, char **argv)
 {
 	struct import_opts o = { 0 };
-	const char *roster = NULL;
+	const char *roster = NULL, *format = NULL;
 	const struct stage_opt opts[] = {
 		OPT_STRING(0, "roster", &roster),
 		OPT_FLAG(0, "dry-run", &o.dry_run),
 		OPT_FLAG(0, "strict", &o.strict),
 		OPT_FLAG(0, "allow-leavers", &o.allow_leavers),
 		OPT_STRING(0, "rejects", &o.rejects),
+		OPT_STRING(0, "format", &format),
 		OPT_END,
 	};
 	struct import_result res;
@@ -64,6 +69,14 @@ static int cmd_import(struct ctx *ctx, int argc, char **argv)
 		return rc;
 	if (argc - argi > 1)
 		return stage_usage(&stage_import, "one roster file at a time");
+	if (format && !o.dry_run)
+		return stage_usage(&stage_import, "--format is the format of "
+				   "--dry-run's list");
+	if (o.dry_run) {
+		if (listing_format(format, stdout, &o.list_format) != 0)
+			return EX_USAGE;
+		o.list = stdout;
+	}
 	if ((rc = ctx_config(ctx)) != 0)
 		return rc;
 	o.roster = config_roster(ctx->cfg, roster);
@@ -79,7 +92,8 @@ static int cmd_import(struct ctx *ctx, int argc, char **argv)
 				   "[roster %s] names no 'file'",
 				   o.roster->name);
 	rc = import_roster(ctx, &o, &res);
+	/* After a dry run's list, and apart from it: stdout is records. */
 	if (res.applied)
-		import_summary(&res, stdout);
+		import_summary(&res, o.dry_run ? stderr : stdout);
 	return rc;
 }

@@ -3,6 +3,7 @@
  * a selection, as one batch. The batch itself is the engine's
  * (engine/regenerate.c).
  */
+#include <string.h>
 #include <unistd.h>
 
 #include "core/util.h"
@@ -27,6 +28,11 @@ static const char usage[] =
 	"  --yes                 do not ask before regenerating\n"
 	"  --dry-run             say how many would change; change nothing\n"
 	"  --show                allow writing passwords to a terminal\n"
+	"  -o, --output FILE     write the records to FILE, made 0600 and\n"
+	"                        named only when complete ('-': standard\n"
+	"                        output, the default)\n"
+	"  --force               replace FILE when it exists (a regular file\n"
+	"                        only)\n"
 	"  --input FILE          read the stream from FILE instead of stdin\n"
 	"  --format tsv|csv|ndjson  output format (default tsv)\n";
 
@@ -51,6 +57,8 @@ static int cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 		OPT_FLAG(0, "dry-run", &o.dry_run),
 		OPT_FLAG(0, "show", &show),
 		OPT_STRING(0, "input", &o.input),
+		OPT_STRING('o', "output", &o.output),
+		OPT_FLAG(0, "force", &o.force),
 		OPT_STRING(0, "format", &format),
 		OPT_END,
 	};
@@ -66,9 +74,13 @@ static int cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 	    o.format == REC_TABLE)
 		return stage_usage(&stage_regenerate, "--format '%s': not "
 				   "tsv, csv or ndjson", format);
-	if (!o.dry_run && !show && isatty(STDOUT_FILENO)) {
-		errorf("refusing to write passwords to a terminal; redirect "
-		       "the output, pipe it to 'tempass emit', or use --show");
+	/* "-o -": standard output, under its terminal rule. */
+	if (o.output && strcmp(o.output, "-") == 0)
+		o.output = NULL;
+	if (!o.output && !o.dry_run && !show && isatty(STDOUT_FILENO)) {
+		errorf("refusing to write passwords to a terminal; use -o "
+		       "FILE, pipe the output to 'tempass emit', or use "
+		       "--show");
 		return EX_USAGE;
 	}
 	if ((rc = ctx_config(ctx)) != 0)

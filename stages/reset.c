@@ -2,6 +2,7 @@
  * reset: the stage that gives one person a new temporary password, as a
  * batch of one. The batch itself is the engine's (engine/reset.c).
  */
+#include <string.h>
 #include <unistd.h>
 
 #include "core/util.h"
@@ -10,12 +11,18 @@
 
 static const char usage[] =
 	"usage: tempass reset --admin NAME [--password-file FILE] [--show]\n"
-	"                     [--format tsv|csv|ndjson] USERNAME\n"
+	"                     [--format tsv|csv|ndjson] [-o FILE [--force]]\n"
+	"                     USERNAME\n"
 	"\n"
 	"Regenerates one user's temporary password as a batch of one, after\n"
 	"the admin confirms their own password, and writes the record (the\n"
 	"columns of select, then site, batch, version, generated_at, expires,\n"
-	"password). A user who has claimed their account is refused.\n";
+	"password). A user who has claimed their account is refused.\n"
+	"\n"
+	"  -o, --output FILE  write the record to FILE, made 0600 and named\n"
+	"                     only when complete ('-': standard output, the\n"
+	"                     default, where --show is needed on a terminal)\n"
+	"  --force            replace FILE when it exists (a regular file)\n";
 
 static int cmd_reset(struct ctx *ctx, int argc, char **argv);
 
@@ -36,6 +43,8 @@ static int cmd_reset(struct ctx *ctx, int argc, char **argv)
 		OPT_STRING(0, "password-file", &o.password_file),
 		OPT_FLAG(0, "show", &show),
 		OPT_STRING(0, "format", &format),
+		OPT_STRING('o', "output", &o.output),
+		OPT_FLAG(0, "force", &o.force),
 		OPT_END,
 	};
 	int argi, rc;
@@ -51,9 +60,11 @@ static int cmd_reset(struct ctx *ctx, int argc, char **argv)
 	if (!o.admin)
 		return stage_usage(&stage_reset, "say which admin acts: "
 				   "--admin NAME");
-	if (!show && isatty(STDOUT_FILENO)) {
-		errorf("refusing to write a password to a terminal; redirect "
-		       "the output or use --show");
+	if (o.output && strcmp(o.output, "-") == 0)
+		o.output = NULL;
+	if (!o.output && !show && isatty(STDOUT_FILENO)) {
+		errorf("refusing to write a password to a terminal; use -o "
+		       "FILE or --show");
 		return EX_USAGE;
 	}
 	o.username = argv[argi];

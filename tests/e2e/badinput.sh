@@ -220,8 +220,8 @@ Latin-1 bytes in a UTF-8 roster | roster lat.csv "$(printf '000009,A000000000009
   tp import --strict lat.csv | 65 | lat.csv:5: invalid UTF-8 in field 3 | same
 an overlong UTF-8 sequence | roster ovl.csv "$(printf '000009,A000000000009,A\xc0\xafB,Overlong,01/01/2015,F,Year 7,7A,,')" | \
   tp import --strict ovl.csv | 65 | ovl.csv:5: invalid UTF-8 in field 3 | same
-a UTF-16 roster is bad data | roster u8.csv && iconv -f UTF-8 -t UTF-16 u8.csv >u16.csv | \
-  tp import --strict u16.csv | 65 | is UTF-16 text | same
+UTF-16 without its byte order mark is bad data | roster u8.csv && iconv -f UTF-8 -t UTF-16LE u8.csv >u16.csv | \
+  tp import --strict u16.csv | 65 | is UTF-16 text without a byte order mark | same
 a UTF-8 BOM with encoding = windows-1252 is a setting to fix | \
   conf_add 'roster students' 'encoding = windows-1252' && roster bom0.csv && { printf '\357\273\277'; cat bom0.csv; } >bom.csv | \
   tpb import --strict bom.csv | 65 | byte order mark && encoding = utf-8 | same

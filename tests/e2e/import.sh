@@ -80,7 +80,7 @@ check_exit "too many leavers refused" 65 tp import r3.csv
 check_grep "the refusal says why" "would mark 9 of 10 users of roster 'students' as left" "$T/.err"
 check_eq "refused import changed nothing" "$(sql "select count(*) from user where status='left'")" 1
 check_exit "--dry-run with --allow-leavers" 0 tp import --dry-run --allow-leavers r3.csv
-check_grep "dry run reports the leavers" "^dry run: would add 0, update 0, move 0, mark 9 left" "$T/.out"
+check_grep "dry run reports the leavers" "^dry run: would add 0, update 0, move 0, mark 9 left" "$T/.err"
 check_eq "dry run wrote nothing" "$(sql "select count(*) from user where status='left'")" 1
 check_exit "--allow-leavers applies" 0 tp import --allow-leavers r3.csv
 check_eq "leavers marked" "$(sql "select count(*) from user where status='left'")" 10

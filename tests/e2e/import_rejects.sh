@@ -146,15 +146,15 @@ check_exit "a dry run with bad rows and leavers: exit 65" 65 tp import --dry-run
 sum >sum.after
 check "the database and the rejects folder are unchanged" cmp -s sum.before sum.after
 check_eq "no rejects file" "$(ls out | wc -l)" 0
-check_grep "the summary says what would happen" "^dry run: would add 0, update 0, move 0, mark 2 left" "$T/.out"
-check_grep "and what would be revoked" "^2 unclaimed password(s) of leavers would be revoked" "$T/.out"
+check_grep "the summary says what would happen" "^dry run: would add 0, update 0, move 0, mark 2 left" "$T/.err"
+check_grep "and what would be revoked" "^2 unclaimed password(s) of leavers would be revoked" "$T/.err"
 check_grep "the rejects are said, not written" "1 row(s) would be rejected; a dry run writes no rejects file" "$T/.err"
 check_eq "nobody marked left" "$(sql "select count(*) from user where status = 'left'")" 0
 # where no store exists yet, none is made
 mkdir fresh
 sed -e "s#$T/var/#$T/fresh/var/#" -e "s#^out_dir *=.*#out_dir = $T/fresh/out#" pipeline.conf >fresh/pipeline.conf
 check_exit "a dry run before any import" 0 "$TEMPASS_BIN" --config fresh/pipeline.conf import --dry-run
-check_grep "would add every pupil" "^dry run: would add $nusers, " "$T/.out"
+check_grep "would add every pupil" "^dry run: would add $nusers, " "$T/.err"
 check_eq "no database, key or rejects folder made" "$(find fresh -mindepth 1 | sort)" "fresh/pipeline.conf"
 
 # ---- the rejects file: reason in each row's own last column

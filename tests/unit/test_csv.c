@@ -131,9 +131,23 @@ static void test_csv_open_mem(void)
 	csv_close(r);
 	CHECK(open_str("a,b\r\n12345", 10, CSV_UTF8, 0, 9) == NULL);
 
-	/* Excel's "Unicode text" is UTF-16: refused, not read as NULs. */
-	CHECK(open_str("\xFF\xFEi\0d\0", 6, CSV_UTF8, 0, 0) == NULL);
-	CHECK(open_str("\xFE\xFF\0i\0d", 6, CSV_UTF8, 0, 0) == NULL);
+	/* Excel's "Unicode Text" is UTF-16 with its mark: read as the
+	 * text it is, whatever the declared encoding. */
+	r = open_str("\xFF\xFEi\0d\0,\0\xEB\0\n\0", 12, CSV_UTF8, 0, 0);
+	CHECK(row_is(r, 1, NULL, "id", "\xC3\xAB", NULL));
+	CHECK(at_end(r));
+	csv_close(r);
+	r = open_str("\xFE\xFF\0i\0d", 6, CSV_WINDOWS_1252, 0, 0);
+	CHECK(row_is(r, 1, NULL, "id", NULL));
+	csv_close(r);
+	/* Half a character, a lone surrogate, or no mark: refused. */
+	CHECK(open_str("\xFF\xFEi\0d", 5, CSV_UTF8, 0, 0) == NULL);
+	CHECK(open_str("\xFF\xFE\x00\xD8i\0", 6, CSV_UTF8, 0, 0) == NULL);
+	CHECK(open_str("i\0d\0,\0x\0", 8, CSV_UTF8, 0, 0) == NULL);
+	/* Workbooks, PDFs and archives are named, not parsed. */
+	CHECK(open_str("PK\3\4\x14\0\0\0[Content_Types].xml xl/", 35,
+		       CSV_UTF8, 0, 0) == NULL);
+	CHECK(open_str("%PDF-1.4\n", 9, CSV_UTF8, 0, 0) == NULL);
 	/* A BOM says UTF-8: converting it as windows-1252 is mojibake. */
 	CHECK(open_cp1252("\xEF\xBB\xBFid\n", 0) == NULL);
 

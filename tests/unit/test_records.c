@@ -578,11 +578,22 @@ static void test_rec_reader_new_errors(void)
 		{ "\n\n \r\n", REC_AUTO, "'t': empty input" },
 		{ "\n\n", REC_TSV, "'t': empty input" },
 		{ "\n  \n", REC_NDJSON, "'t': empty input" },
-		{ "id\tname\tid\n", REC_TSV, "'t':1: duplicate column 'id'" },
-		{ "\nb\ta\tb\n", REC_AUTO, "'t':2: duplicate column 'b'" },
-		{ "x,y,x\r\n", REC_CSV, "'t':1: duplicate column 'x'" },
+		/* A name twice: a record where the header should be? */
+		{ "id\tname\tid\n", REC_TSV, "'t':1: column 'id' is named "
+		  "twice; the first line is read as the header and holds "
+		  "'id', 'name', 'id': is the header line missing" },
+		{ "\nb\ta\tb\n", REC_AUTO, "'t':2: column 'b' is named twice" },
+		{ "x,y,x\r\n", REC_CSV, "'t':1: column 'x' is named twice" },
 		{ "{\"k\":\"1\",\"k\":\"2\"}\n", REC_NDJSON,
-		  "'t':1: duplicate column 'k'" },
+		  "'t':1: column 'k' is named twice" },
+		{ "1\t2\t3\t4\t5\t6\t1\n", REC_TSV, "holds '1', '2', '3', '4', "
+		  "'5' and 2 more: is" },
+		/* Not a stream at all: said what it is. */
+		{ "PK\3\4\x14\0", REC_AUTO, "'t': is a zip archive, not a "
+		  "record stream" },
+		{ "%PDF-1.7\n", REC_AUTO, "'t': is a PDF document, not a record "
+		  "stream (TSV, CSV or NDJSON in UTF-8): give the records" },
+		{ "\xff\xfe" "a", REC_AUTO, "'t': is UTF-16 text, not a record" },
 		{ "a\t\tc\n", REC_TSV, "'t':1: column 2 has no name" },
 		{ "a\\qb\tc\n", REC_TSV, "'t':1: column 1: bad escape '\\q'" },
 		{ "a\xff\tc\n", REC_TSV, "'t':1: column 1: invalid UTF-8" },
