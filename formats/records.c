@@ -383,8 +383,17 @@ static int set_columns(struct rec_reader *r, const char *const *names,
 	r->by_name = xcalloc(n, sizeof(*r->by_name));
 	r->values = xcalloc(n, sizeof(*r->values));
 	for (size_t i = 0; i < n; i++) {
-		if (!names[i][0])
-			return bad(r, "column %zu has no name", i + 1);
+		if (!names[i][0]) {
+			/* An empty value is common in records, rare in a
+			 * header: say what the line holds. */
+			char *found = rec_header_found(names, n);
+			int rc = bad(r, "column %zu has no name; %s: is the "
+				     "header line missing (a grep or tail "
+				     "that dropped it)?", i + 1, found);
+
+			free(found);
+			return rc;
+		}
 		r->cols[i] = xstrdup(names[i]);
 		r->by_name[i] = i;
 	}
