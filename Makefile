@@ -2,15 +2,18 @@
 # both install missing Debian packages first (make deps), then build.
 
 CC      ?= cc
-PKGS    := sqlite3 libsodium inih libqrencode zlib xlsxwriter
+PKGS    := sqlite3 libsodium inih libqrencode zlib
 # libcsv and libharu ship no pkg-config file in Debian: linked by name.
-# libcurl is not linked: core/smtp.c loads libcurl.so.4 (libcurl4, which
-# libcurl4-openssl-dev brings with the header) when send needs it.
+# libcurl and libxlsxwriter are not linked, only their headers used:
+# core/smtp.c loads libcurl.so.4 (libcurl4) when send needs it,
+# formats/xlsx.c libxlsxwriter.so.4 (libxlsxwriter4) when a workbook is
+# written; each pulls in libraries every other start would pay for.
+PKGS_LOADED := xlsxwriter
 LIBS_NOPC := -lcsv -lhpdf
 CFLAGS  ?= -O2 -g
 # What every build needs, whatever CFLAGS a caller sets (check-asan does).
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I.
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(PKGS_LOADED) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS  += $(PKG_LIBS) $(LIBS_NOPC) -lpthread -lm
 

@@ -598,6 +598,11 @@ static int emit_per_group(struct ctx *ctx, const struct emit_opts *o,
 	return rc;
 }
 
+int emit_load(enum emit_kind kind)
+{
+	return kind == EMIT_XLSX && xlsx_load() != 0 ? EX_UNAVAILABLE : 0;
+}
+
 int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 {
 	long vcol = column(t, "version"), gcol = column(t, "group");
@@ -616,6 +621,8 @@ int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 			return EX_DATAERR;
 		}
 	}
+	if (file && (rc = emit_load(o->kind)) != 0)
+		return rc;
 	if (!t->sorted)
 		emit_sort(ctx, t);
 	if (!file) {

@@ -422,6 +422,9 @@ static int lists_plan(struct ctx *ctx, struct lists *l)
 			       "audit", c->run_outputs[i]);
 			return EX_CONFIG;
 		}
+		/* Before the batch: it is not issued without its lists. */
+		if (emit_load(j->opts.kind) != 0)
+			return EX_UNAVAILABLE;
 		/* Twice the same kind would be twice the same file. */
 		for (size_t k = 0; k < l->njobs; k++) {
 			if (l->jobs[k].opts.kind == j->opts.kind) {

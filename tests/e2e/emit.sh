@@ -347,6 +347,20 @@ check_grep "xlsx_columns: says which name is wrong" \
   "badcol.conf':[0-9]*: xlsx_columns: 'class' is not a column of the records" "$T/.err"
 check_eq "xlsx_columns refused: nothing written" "$(ls -A | grep -c '^y7-bad')" 0
 
+# libxlsxwriter is loaded only to write a workbook. A libxlsxwriter.so.4
+# that is not a library, found first, fails wherever it is loaded.
+mkdir -p noxlsx
+printf 'not a library\n' >noxlsx/libxlsxwriter.so.4
+noxlsx() { LD_LIBRARY_PATH=$T/noxlsx "$@"; }
+check_exit "tempass starts where libxlsxwriter cannot be loaded" 0 noxlsx tp --version
+check_exit "and writes a PDF there" 0 noxlsx tp emit pdf --input y7.tsv -o y7-noxl.pdf
+check_nogrep "without a word of libxlsxwriter" "xlsxwriter" "$T/.err"
+check_exit "emit xlsx without libxlsxwriter: exit 69" 69 \
+  noxlsx tp emit xlsx --input y7.tsv -o y7-noxl.xlsx
+check_grep "names the library and its Debian package" \
+  "^tempass: emit: cannot load libxlsxwriter.so.4 (Debian package libxlsxwriter4): " "$T/.err"
+check_eq "no workbook and no temporary file is left" "$(ls -A | grep -c 'noxl\.xlsx')" 0
+
 # ==== CSV
 tp select --group Formulas 2>/dev/null | regen >f.tsv
 tp emit csv --input f.tsv >f.csv 2>"$T/.err"
