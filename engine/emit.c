@@ -600,7 +600,12 @@ static int emit_per_group(struct ctx *ctx, const struct emit_opts *o,
 
 int emit_load(enum emit_kind kind)
 {
-	return kind == EMIT_XLSX && xlsx_load() != 0 ? EX_UNAVAILABLE : 0;
+	int pdf = kind == EMIT_PDF_STRIPS || kind == EMIT_PDF_CLASSLIST;
+
+	if ((kind == EMIT_XLSX && xlsx_load() != 0) ||
+	    (pdf && pdf_load() != 0))
+		return EX_UNAVAILABLE;
+	return 0;
 }
 
 int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)

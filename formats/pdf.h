@@ -57,6 +57,13 @@ struct pdf_entry {
 };
 
 /*
+ * Loads libharu, which tempass is not linked with: only a process that
+ * writes a PDF pays for it. 0, or -1 after reporting the soname and its
+ * Debian package. Needed before any other call here; safe to call again.
+ */
+int pdf_load(void);
+
+/*
  * Writes the entries, in the order given (the caller sorts; a classlist
  * starts a new section, on a new page, whenever group changes), as one PDF
  * document to out, which is flushed, not closed. Returns 0, or -1 after
