@@ -55,6 +55,41 @@ static void usage(FILE *out)
 			stages[i]->summary);
 }
 
+/* The stage called name; NULL after reporting, with the nearest name. */
+static const struct stage *find_stage(const char *name)
+{
+	const char *names[ARRAY_SIZE(stages)], *near;
+
+	for (size_t i = 0; i < ARRAY_SIZE(stages); i++) {
+		if (strcmp(stages[i]->name, name) == 0)
+			return stages[i];
+		names[i] = stages[i]->name;
+	}
+	if ((near = nearest_name(name, names, ARRAY_SIZE(names))))
+		errorf("'%s' is not a stage; did you mean '%s'?", name, near);
+	else
+		errorf("'%s' is not a stage; see 'tempass --help'", name);
+	return NULL;
+}
+
+/* `tempass help [STAGE]`: the list of stages, or one stage's usage. */
+static int help(int argc, char **argv)
+{
+	const struct stage *stage;
+
+	if (argc == 1) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc > 2) {
+		errorf("help takes one STAGE; see 'tempass --help'");
+		return EX_USAGE;
+	}
+	if (!(stage = find_stage(argv[1])))
+		return EX_USAGE;
+	return stage_help(stage);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -82,8 +117,11 @@ int main(int argc, char **argv)
 	ctx.config_path = getenv("TEMPASS_CONFIG");
 	if (!ctx.config_path || !*ctx.config_path)
 		ctx.config_path = "pipeline.conf";
-	/* '+': stop at the stage name; its options are its own. */
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	/*
+	 * '+': stop at the stage name; its options are its own. ':': a
+	 * missing value is told from an unknown option.
+	 */
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			ctx.config_path = optarg;
@@ -106,7 +144,7 @@ int main(int argc, char **argv)
 			printf("tempass %s\n", TEMPASS_VERSION);
 			return 0;
 		default:
-			option_error(argv, "");
+			option_error(argv, opts, c);
 			fputs("Try 'tempass --help'.\n", stderr);
 			return EX_USAGE;
 		}
@@ -115,18 +153,13 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(stages); i++)
-		if (strcmp(stages[i]->name, argv[optind]) == 0)
-			stage = stages[i];
-	if (!stage) {
-		errorf("'%s' is not a stage; see 'tempass --help'",
-		       argv[optind]);
+	if (strcmp(argv[optind], "help") == 0)
+		return help(argc - optind, argv + optind);
+	if (!(stage = find_stage(argv[optind])))
 		return EX_USAGE;
-	}
 	util_set_stage(stage->name);
 	argc -= optind;
 	argv += optind;
-	optind = 0;   /* glibc: start getopt afresh for the stage */
 	rc = stage->exec(&ctx, argc, argv);
 	ctx_release(&ctx);
 	return rc;

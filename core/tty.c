@@ -14,13 +14,13 @@
 
 #include "core/util.h"
 
-static int open_tty(void)
+/* The terminal; -1 after reporting, with what to give instead. */
+static int open_tty(const char *instead)
 {
 	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
 
 	if (fd < 0)
-		errorf("no terminal to ask on (use --password-file or --yes "
-		       "in scripts)");
+		errorf("no terminal to ask on (use %s in scripts)", instead);
 	return fd;
 }
 
@@ -57,7 +57,7 @@ static int read_line(int fd, char *buf, size_t size)
 int tty_password(const char *prompt, char *buf, size_t size)
 {
 	struct termios old, quiet;
-	int fd = open_tty(), n, echo_off = 0;
+	int fd = open_tty("--password-file"), n, echo_off = 0;
 
 	if (fd < 0)
 		return -1;
@@ -88,7 +88,7 @@ int tty_password(const char *prompt, char *buf, size_t size)
 int tty_confirm(const char *question)
 {
 	char buf[16];
-	int fd = open_tty(), n;
+	int fd = open_tty("--yes"), n;
 
 	if (fd < 0)
 		return -1;

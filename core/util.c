@@ -6,6 +6,7 @@
 #include "core/util.h"
 #include "core/secrets.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
@@ -421,6 +422,69 @@ const char *strcasestr_ascii(const char *hay, const char *needle)
 		if (strncasecmp(hay, needle, n) == 0)
 			return hay;
 	return NULL;
+}
+
+/*
+ * The optimal string alignment form (no substring edited twice), as git's
+ * help.c uses: a typo is a few slips of the finger, and it keeps two rows
+ * of the table plus the one before.
+ */
+size_t edit_distance(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b), d;
+	size_t *rows = xcalloc(3 * (nb + 1), sizeof(*rows));
+	size_t *row0 = rows, *row1 = rows + nb + 1, *row2 = row1 + nb + 1, *t;
+
+	for (size_t j = 0; j <= nb; j++)
+		row1[j] = j;
+	for (size_t i = 1; i <= na; i++) {
+		int ca = tolower((unsigned char)a[i - 1]);
+
+		row2[0] = i;
+		for (size_t j = 1; j <= nb; j++) {
+			int cb = tolower((unsigned char)b[j - 1]);
+			size_t best = row1[j - 1] + (ca != cb);
+
+			if (row1[j] + 1 < best)
+				best = row1[j] + 1;
+			if (row2[j - 1] + 1 < best)
+				best = row2[j - 1] + 1;
+			if (i > 1 && j > 1 &&
+			    ca == tolower((unsigned char)b[j - 2]) &&
+			    cb == tolower((unsigned char)a[i - 2]) &&
+			    row0[j - 2] + 1 < best)
+				best = row0[j - 2] + 1;
+			row2[j] = best;
+		}
+		t = row0, row0 = row1, row1 = row2, row2 = t;
+	}
+	d = row1[nb];
+	free(rows);
+	return d;
+}
+
+const char *nearest_name(const char *typed, const char *const *names,
+			 size_t n)
+{
+	size_t limit = strlen(typed) / 3, best = (size_t)-1, d;
+	const char *found = NULL;
+	int tie = 0;
+
+	if (limit < 1)
+		limit = 1;
+	if (limit > 3)
+		limit = 3;
+	for (size_t i = 0; i < n; i++) {
+		d = edit_distance(typed, names[i]);
+		if (d < best) {
+			best = d;
+			found = names[i];
+			tie = 0;
+		} else if (d == best) {
+			tie = 1;
+		}
+	}
+	return found && best <= limit && !tie ? found : NULL;
 }
 
 /* ==== Files ==== */

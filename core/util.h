@@ -137,6 +137,19 @@ size_t utf8_len(const char *s);
 const char *strcasestr_ascii(const char *hay, const char *needle);
 
 /*
+ * The Damerau-Levenshtein distance between a and b (insertions, deletions,
+ * substitutions and swaps of two neighbours, each 1), ignoring ASCII case.
+ */
+size_t edit_distance(const char *a, const char *b);
+/*
+ * The one of the n names closest to typed, for a "did you mean": NULL when
+ * none is near enough to be what was meant (a third of typed's length, at
+ * least one and at most three edits) or two are equally near.
+ */
+const char *nearest_name(const char *typed, const char *const *names,
+			 size_t n);
+
+/*
  * Files that hold secrets: created 0600 with no name (O_TMPFILE) in the
  * final folder, so a process killed while writing leaves nothing behind,
  * and given the final name only by atomic_commit(). Where the filesystem

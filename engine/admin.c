@@ -1,6 +1,7 @@
 /*
- * admin.c: the confirmation of their own password that every regeneration
- * starts with. Admin passwords are kept as Argon2id hashes; five failed
+ * admin.c: the administrators: adding, changing and removing them, and
+ * the confirmation of their own password that every regeneration starts
+ * with. Admin passwords are kept as Argon2id hashes; five failed
  * confirmations lock an admin for fifteen minutes, as SIMS ID asks for the
  * password again before a regeneration.
  */
@@ -14,6 +15,7 @@
 #include "core/tty.h"
 #include "core/util.h"
 
+#define MIN_ADMIN_PASSWORD 10
 #define MAX_FAILURES 5
 #define LOCK_SECONDS (15 * 60)
 
@@ -160,3 +162,181 @@ int confirm_admin(struct ctx *ctx, const char *admin,
 	return rc;
 }
 
+/* ==== Managing admins ==== */
+
+/* Reads a new password: from a file, or twice on the terminal. */
+static int new_password(const char *name, const char *file, char *hash)
+{
+	char *pw = secrets_alloc(ADMIN_PASSWORD_MAX), *again = NULL;
+	char prompt[200];
+	int n, rc = 0;
+
+	if (!pw)
+		die("tempass: out of memory");
+	if (file) {
+		n = read_password_file(file, pw, ADMIN_PASSWORD_MAX);
+	} else {
+		snprintf(prompt, sizeof(prompt), "New password for admin %s: ",
+			 name);
+		n = tty_password(prompt, pw, ADMIN_PASSWORD_MAX);
+		if (n >= 0) {
+			again = secrets_alloc(ADMIN_PASSWORD_MAX);
+			if (!again)
+				die("tempass: out of memory");
+			if (tty_password("Again: ", again, ADMIN_PASSWORD_MAX) != n ||
+			    !secrets_equal(pw, again, (size_t)n)) {
+				errorf("the passwords do not match");
+				rc = EX_DATAERR;
+			}
+		}
+	}
+	if (n < 0 && !rc)
+		rc = n == -2 ? EX_NOPERM : file ? EX_NOINPUT : EX_USAGE;
+	if (!rc && n < MIN_ADMIN_PASSWORD) {
+		errorf("an admin password needs at least %d characters",
+		       MIN_ADMIN_PASSWORD);
+		rc = EX_DATAERR;
+	}
+	if (!rc && pwhash(pw, (size_t)n, hash) != 0)
+		rc = EX_SOFTWARE;
+	secrets_free(pw);
+	secrets_free(again);
+	return rc;
+}
+
+static int valid_admin_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= 64 && strspn(s,
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		"0123456789._@-") == n;
+}
+
+int admin_add(struct ctx *ctx, const char *name, const char *const *sites,
+	      size_t nsites, const char *file)
+{
+	char hash[SECRETS_PWHASH_MAX];
+	struct store_admin a;
+	long long id, *site_ids = NULL;
+	struct sbuf detail = SBUF_INIT;
+	const char *default_site;
+	int rc;
+
+	if (!valid_admin_name(name)) {
+		errorf("admin name '%s' may hold only letters, digits and "
+		       ". _ @ -", name);
+		rc = EX_DATAERR;
+		goto out;
+	}
+	if ((rc = ctx_open(ctx)) != 0)
+		goto out;
+	if (!nsites) {
+		sites = &default_site;
+		default_site = ctx->site->code;
+		nsites = 1;
+	}
+	site_ids = xcalloc(nsites, sizeof(*site_ids));
+	for (size_t i = 0; i < nsites; i++) {
+		const struct site_conf *sc = config_site(ctx->cfg,
+							 sites[i]);
+
+		if (!sc) {
+			errorf("site '%s' is not configured in '%s'",
+			       sites[i], ctx->config_path);
+			rc = EX_CONFIG;
+			goto out;
+		}
+		if ((id = store_site(ctx->store, sc->code, sc->name)) < 0) {
+			rc = store_status((int)id);
+			goto out;
+		}
+		site_ids[i] = id;
+		sbuf_addf(&detail, "%s%s", i ? ", " : "sites: ", sc->code);
+	}
+	if ((rc = store_admin_get(ctx->store, name, &a)) != 0) {
+		if (rc > 0)
+			errorf("admin '%s' exists already", name);
+		rc = rc > 0 ? EX_DATAERR : store_status(rc);
+		goto out;
+	}
+	if ((rc = new_password(name, file, hash)) != 0)
+		goto out;
+	if ((rc = store_begin(ctx->store)) != 0) {
+		rc = store_status(rc);
+		goto out;
+	}
+	id = store_admin_add(ctx->store, name, hash, now_seconds());
+	rc = id < 0 ? (int)id : 0;
+	for (size_t i = 0; rc == 0 && i < nsites; i++)
+		rc = store_admin_grant(ctx->store, id, site_ids[i]);
+	if (rc == 0)
+		rc = store_audit(ctx->store, ctx->site_id, os_actor(),
+				 "admin.add", 0, 0, detail.buf);
+	if (rc == 0)
+		rc = store_commit(ctx->store);
+	if (rc) {
+		store_rollback(ctx->store);
+		rc = store_status(rc);
+	} else {
+		printf_inert(stderr, "admin '%s' added for %s\n", name,
+			     detail.buf);
+	}
+out:
+	secrets_wipe(hash, sizeof(hash));
+	sbuf_release(&detail);
+	free(site_ids);
+	return rc;
+}
+
+int admin_passwd(struct ctx *ctx, const char *name, const char *file)
+{
+	char hash[SECRETS_PWHASH_MAX];
+	struct store_admin a;
+	int rc;
+
+	if ((rc = ctx_open(ctx)) != 0)
+		return rc;
+	if ((rc = store_admin_get(ctx->store, name, &a)) <= 0) {
+		if (rc == 0)
+			errorf("no admin '%s'", name);
+		return rc == 0 ? EX_DATAERR : store_status(rc);
+	}
+	if ((rc = new_password(name, file, hash)) != 0)
+		return rc;
+	if ((rc = store_begin(ctx->store)) == 0 &&
+	    (rc = store_admin_set_hash(ctx->store, a.id, hash)) == 0 &&
+	    (rc = store_audit(ctx->store, ctx->site_id, os_actor(),
+			      "admin.passwd", 0, 0, name)) == 0)
+		rc = store_commit(ctx->store);
+	secrets_wipe(hash, sizeof(hash));
+	if (rc) {
+		store_rollback(ctx->store);
+		return store_status(rc);
+	}
+	return 0;
+}
+
+int admin_remove(struct ctx *ctx, const char *name)
+{
+	struct store_admin a;
+	int rc;
+
+	if ((rc = ctx_open(ctx)) != 0)
+		return rc;
+	if ((rc = store_admin_get(ctx->store, name, &a)) <= 0) {
+		if (rc == 0)
+			errorf("no admin '%s'", name);
+		return rc == 0 ? EX_DATAERR : store_status(rc);
+	}
+	if ((rc = store_begin(ctx->store)) == 0 &&
+	    (rc = store_admin_remove(ctx->store, a.id)) == 0 &&
+	    (rc = store_audit(ctx->store, ctx->site_id, os_actor(),
+			      "admin.remove", 0, 0, name)) == 0)
+		rc = store_commit(ctx->store);
+	if (rc) {
+		store_rollback(ctx->store);
+		return store_status(rc);
+	}
+	return 0;
+}

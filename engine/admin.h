@@ -1,6 +1,6 @@
 /*
- * admin.h: an administrator confirms their own password before a batch is
- * made for a site (see admin.c).
+ * admin.h: the administrators, and the confirmation of their own password
+ * before a batch is made for a site (see admin.c).
  */
 #ifndef TEMPASS_ADMIN_H
 #define TEMPASS_ADMIN_H
@@ -20,5 +20,19 @@
  */
 int confirm_admin(struct ctx *ctx, const char *admin,
 		  const char *password_file);
+
+/*
+ * Adds admin name with a new password (the first line of the 0600
+ * password_file, else asked twice on the terminal) for the configured
+ * sites named (none: the site tempass works in), audited. Returns 0 or a
+ * sysexits status (reported).
+ */
+int admin_add(struct ctx *ctx, const char *name, const char *const *sites,
+	      size_t nsites, const char *password_file);
+/* Sets a new password for admin name, which also lifts a lock-out. */
+int admin_passwd(struct ctx *ctx, const char *name,
+		 const char *password_file);
+/* Removes admin name and their grants, audited. */
+int admin_remove(struct ctx *ctx, const char *name);
 
 #endif

@@ -3,7 +3,6 @@
  * batch or time, and verifies the hash chain: an event edited, deleted or
  * moved in the database breaks it.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,51 +58,35 @@ const struct stage stage_audit = {
 
 static int cmd_audit(struct ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "user", required_argument, NULL, 'u' },
-		{ "batch", required_argument, NULL, 'b' },
-		{ "since", required_argument, NULL, 's' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	const char *user = NULL, *format = NULL, *since_text = NULL;
+	long version = 0;
+	const struct stage_opt opts[] = {
+		OPT_STRING(0, "user", &user),
+		OPT_INT(0, "batch", &version, 1, LONG_MAX),
+		OPT_STRING(0, "since", &since_text),
+		OPT_STRING(0, "format", &format),
+		OPT_END,
 	};
 	static const char *const cols[] = {
 		"id", "at", "actor", "action", "username", "batch", "detail",
 	};
-	const char *user = NULL, *format = NULL;
-	long long uid = 0, bid = 0, version = 0, since = 0;
+	long long uid = 0, bid = 0, since = 0;
 	struct rec_writer *w;
 	enum rec_format f;
-	char *end;
-	int c, rc;
+	int argi, rc;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'u': user = optarg; break;
-		case 'b':
-			version = strtoll(optarg, &end, 10);
-			if (*end || end == optarg || version < 1)
-				return stage_usage(&stage_audit, "--batch '%s': "
-						   "not a version number",
-						   optarg);
-			break;
-		case 's':
-			if (parse_iso8601(optarg, &since) != 0)
-				return stage_usage(&stage_audit, "--since '%s': "
-						   "not a date such as "
-						   "2026-09-03", optarg);
-			break;
-		case 'f': format = optarg; break;
-		case 'h': return stage_help(&stage_audit);
-		default: return stage_bad_option(&stage_audit, argv, "");
-		}
-	}
-	if (optind < argc && strcmp(argv[optind], "verify") == 0 &&
-	    optind + 1 == argc)
+	if ((argi = stage_parse(&stage_audit, ctx, argc, argv, opts,
+				&rc)) < 0)
+		return rc;
+	if (since_text && parse_iso8601(since_text, &since) != 0)
+		return stage_usage(&stage_audit, "--since '%s': not a date "
+				   "such as 2026-09-03", since_text);
+	if (argi < argc && strcmp(argv[argi], "verify") == 0 &&
+	    argi + 1 == argc)
 		return verify(ctx);
-	if (optind != argc)
+	if (argi != argc)
 		return stage_usage(&stage_audit, "unexpected '%s'",
-				   argv[optind]);
+				   argv[argi]);
 	if (listing_format(format, stdout, &f) != 0)
 		return EX_USAGE;
 	if ((rc = ctx_open(ctx)) != 0)
@@ -117,7 +100,7 @@ static int cmd_audit(struct ctx *ctx, int argc, char **argv)
 	if (version &&
 	    (bid = store_batch_id(ctx->store, ctx->site_id, version)) <= 0) {
 		if (bid == 0)
-			errorf("no batch v%lld at site '%s'", version,
+			errorf("no batch v%ld at site '%s'", version,
 			       ctx->site->code);
 		return bid == 0 ? EX_DATAERR : store_status((int)bid);
 	}

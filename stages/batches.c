@@ -3,7 +3,6 @@
  * its passwords are still current and how many were claimed, voided by a
  * newer batch, expired or revoked, so anyone can tell which list is current.
  */
-#include <getopt.h>
 
 #include "core/util.h"
 #include "stages/stage.h"
@@ -27,30 +26,25 @@ const struct stage stage_batches = {
 
 static int cmd_batches(struct ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	const char *format = NULL;
+	const struct stage_opt opts[] = {
+		OPT_STRING(0, "format", &format),
+		OPT_END,
 	};
 	static const char *const cols[] = {
 		"version", "created_at", "actor", "criteria", "count",
 		"current", "claimed", "void", "expired", "revoked", "kind",
 	};
-	const char *format = NULL;
 	struct rec_writer *w;
 	enum rec_format f;
-	int c, rc;
+	int argi, rc;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f': format = optarg; break;
-		case 'h': return stage_help(&stage_batches);
-		default: return stage_bad_option(&stage_batches, argv, "");
-		}
-	}
-	if (optind != argc)
+	if ((argi = stage_parse(&stage_batches, ctx, argc, argv, opts,
+				&rc)) < 0)
+		return rc;
+	if (argi != argc)
 		return stage_usage(&stage_batches, "unexpected '%s'",
-				   argv[optind]);
+				   argv[argi]);
 	if (listing_format(format, stdout, &f) != 0)
 		return EX_USAGE;
 	if ((rc = ctx_open(ctx)) != 0)

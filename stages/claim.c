@@ -3,7 +3,6 @@
  * leaves the unclaimed list for good (regeneration skips them) and the
  * sealed copy of their temporary password is deleted.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -71,26 +70,21 @@ const struct stage stage_claim = {
 
 static int cmd_claim(struct ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	const struct stage_opt opts[] = { OPT_END };
 	struct rec_reader *r = NULL;
 	struct arena arena = ARENA_INIT;
 	char **names = NULL;
 	size_t n = 0;
-	int c, rc;
+	int argi, rc;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'h')
-			return stage_help(&stage_claim);
-		return stage_bad_option(&stage_claim, argv, "");
-	}
+	if ((argi = stage_parse(&stage_claim, ctx, argc, argv, opts,
+				&rc)) < 0)
+		return rc;
 	if ((rc = ctx_open(ctx)) != 0)
 		return rc;
-	if (optind < argc) {
-		names = argv + optind;
-		n = (size_t)(argc - optind);
+	if (argi < argc) {
+		names = argv + argi;
+		n = (size_t)(argc - argi);
 		return claim_all(ctx, names, n);
 	}
 	if (isatty(STDIN_FILENO))

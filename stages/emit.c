@@ -3,7 +3,6 @@
  * the outputs people use. Sorting, naming and writing the files is the
  * engine's (engine/emit.c), shared with run.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -48,43 +47,31 @@ const struct stage stage_emit = {
 
 static int cmd_emit(struct ctx *ctx, int argc, char **argv)
 {
-	static const char shortopts[] = "o:";
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "per-group", no_argument, NULL, 'g' },
-		{ "layout", required_argument, NULL, 'l' },
-		{ "force", no_argument, NULL, 'F' },
-		{ "raw", no_argument, NULL, 'r' },
-		{ "show", no_argument, NULL, 'S' },
-		{ "input", required_argument, NULL, 'i' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct emit_opts o = { 0 };
 	const char *layout = NULL, *input = NULL;
+	const struct stage_opt opts[] = {
+		OPT_STRING('o', "output", &o.output),
+		OPT_FLAG(0, "per-group", &o.per_group),
+		OPT_STRING(0, "layout", &layout),
+		OPT_FLAG(0, "force", &o.force),
+		OPT_FLAG(0, "raw", &o.raw),
+		OPT_FLAG(0, "show", &o.show),
+		OPT_STRING(0, "input", &input),
+		OPT_END,
+	};
 	FILE *in = stdin;
-	int c, rc;
+	int argi, rc;
 
-	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': o.output = optarg; break;
-		case 'g': o.per_group = 1; break;
-		case 'l': layout = optarg; break;
-		case 'F': o.force = 1; break;
-		case 'r': o.raw = 1; break;
-		case 'S': o.show = 1; break;
-		case 'i': input = optarg; break;
-		case 'h': return stage_help(&stage_emit);
-		default: return stage_bad_option(&stage_emit, argv, shortopts);
-		}
-	}
-	if (argc - optind != 1)
+	if ((argi = stage_parse(&stage_emit, ctx, argc, argv, opts,
+				&rc)) < 0)
+		return rc;
+	if (argc - argi != 1)
 		return stage_usage(&stage_emit, "give one FORMAT: pdf, xlsx, "
 				   "csv, tsv or ndjson");
-	if (emit_kind_parse(argv[optind], layout, &o.kind) != 0)
+	if (emit_kind_parse(argv[argi], layout, &o.kind) != 0)
 		return stage_usage(&stage_emit, "'%s%s%s' is not a format "
 				   "(pdf --layout strips|classlist, xlsx, csv, "
-				   "tsv, ndjson)", argv[optind],
+				   "tsv, ndjson)", argv[argi],
 				   layout ? " --layout " : "",
 				   layout ? layout : "");
 	/* "-o -": the stream on standard output, with its terminal rule. */

@@ -4,7 +4,6 @@
  * deleted, so an old slip of paper and an old database backup both lose
  * their value. Safe to run from cron.
  */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "core/util.h"
@@ -35,22 +34,17 @@ const struct stage stage_expire = {
 
 static int cmd_expire(struct ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	const struct stage_opt opts[] = { OPT_END };
 	char detail[64];
 	long n;
-	int c, rc;
+	int argi, rc;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'h')
-			return stage_help(&stage_expire);
-		return stage_bad_option(&stage_expire, argv, "");
-	}
-	if (optind != argc)
+	if ((argi = stage_parse(&stage_expire, ctx, argc, argv, opts,
+				&rc)) < 0)
+		return rc;
+	if (argi != argc)
 		return stage_usage(&stage_expire, "unexpected '%s'",
-				   argv[optind]);
+				   argv[argi]);
 	if ((rc = ctx_open(ctx)) != 0)
 		return rc;
 	if ((rc = store_begin(ctx->store)) != 0)

@@ -4,7 +4,6 @@
  * custom groups (roster-made groups follow the MIS export and are not edited
  * here). Every change is one transaction with its audit event.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -182,43 +181,25 @@ const struct stage stage_groups = {
 
 static int cmd_groups(struct ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "search", required_argument, NULL, 's' },
-		{ "page", required_argument, NULL, 'p' },
-		{ "per-page", required_argument, NULL, 'n' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *search = NULL, *format = NULL, *verb;
 	long page = 0, per_page = 0;
-	char *end;
-	int c;
+	const struct stage_opt opts[] = {
+		OPT_STRING(0, "search", &search),
+		OPT_INT(0, "page", &page, 1, 1000000),
+		OPT_INT(0, "per-page", &per_page, 1, 1000000),
+		OPT_STRING(0, "format", &format),
+		OPT_END,
+	};
+	int argi, rc;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 's': search = optarg; break;
-		case 'f': format = optarg; break;
-		case 'p':
-		case 'n': {
-			long v = strtol(optarg, &end, 10);
-
-			if (*end || end == optarg || v < 1 || v > 1000000)
-				return stage_usage(&stage_groups, "--%s '%s': "
-					"not a number from 1", c == 'p' ?
-					"page" : "per-page", optarg);
-			*(c == 'p' ? &page : &per_page) = v;
-			break;
-		}
-		case 'h': return stage_help(&stage_groups);
-		default: return stage_bad_option(&stage_groups, argv, "");
-		}
-	}
-	if (optind == argc)
+	if ((argi = stage_parse(&stage_groups, ctx, argc, argv, opts,
+				&rc)) < 0)
+		return rc;
+	if (argi == argc)
 		return list(ctx, search, page, per_page, format);
-	verb = argv[optind];
-	argc -= optind + 1;
-	argv += optind + 1;
+	verb = argv[argi];
+	argc -= argi + 1;
+	argv += argi + 1;
 	if (strcmp(verb, "create") == 0 || strcmp(verb, "delete") == 0) {
 		if (argc != 1)
 			return stage_usage(&stage_groups, "groups %s takes one "

@@ -3,7 +3,6 @@
  * the store. Reading, checking and applying the rows is the engine's
  * (engine/import.c), shared with run.
  */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "core/util.h"
@@ -47,32 +46,23 @@ const struct stage stage_import = {
 
 static int cmd_import(struct ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "roster", required_argument, NULL, 'r' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "strict", no_argument, NULL, 's' },
-		{ "allow-leavers", no_argument, NULL, 'L' },
-		{ "rejects", required_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct import_opts o = { 0 };
-	struct import_result res;
 	const char *roster = NULL;
-	int c, rc;
+	const struct stage_opt opts[] = {
+		OPT_STRING(0, "roster", &roster),
+		OPT_FLAG(0, "dry-run", &o.dry_run),
+		OPT_FLAG(0, "strict", &o.strict),
+		OPT_FLAG(0, "allow-leavers", &o.allow_leavers),
+		OPT_STRING(0, "rejects", &o.rejects),
+		OPT_END,
+	};
+	struct import_result res;
+	int argi, rc;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r': roster = optarg; break;
-		case 'n': o.dry_run = 1; break;
-		case 's': o.strict = 1; break;
-		case 'L': o.allow_leavers = 1; break;
-		case 'j': o.rejects = optarg; break;
-		case 'h': return stage_help(&stage_import);
-		default: return stage_bad_option(&stage_import, argv, "");
-		}
-	}
-	if (argc - optind > 1)
+	if ((argi = stage_parse(&stage_import, ctx, argc, argv, opts,
+				&rc)) < 0)
+		return rc;
+	if (argc - argi > 1)
 		return stage_usage(&stage_import, "one roster file at a time");
 	if ((rc = ctx_config(ctx)) != 0)
 		return rc;
@@ -83,7 +73,7 @@ static int cmd_import(struct ctx *ctx, int argc, char **argv)
 		       roster ? roster : ctx->config_path, ctx->config_path);
 		return EX_CONFIG;
 	}
-	o.file = optind < argc ? argv[optind] : o.roster->file;
+	o.file = argi < argc ? argv[argi] : o.roster->file;
 	if (!o.file)
 		return stage_usage(&stage_import, "no roster file given and "
 				   "[roster %s] names no 'file'",

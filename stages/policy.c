@@ -2,7 +2,6 @@
  * policy: the password policy of each user type, with its exact entropy and
  * an example, so an administrator sees what a pupil will have to type.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,32 +46,27 @@ const struct stage stage_policy = {
 
 static int cmd_policy(struct ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	const char *format = NULL;
+	const struct stage_opt opts[] = {
+		OPT_STRING(0, "format", &format),
+		OPT_END,
 	};
 	static const char *const cols[] = {
 		"user_type", "style", "entropy_bits", "min_entropy_bits",
 		"expiry_days", "example",
 	};
 	static const char *const personal[] = { NULL };
-	const char *format = NULL;
 	struct types t = { 0 };
 	struct rec_writer *w;
 	enum rec_format f;
-	int c, rc;
+	int argi, rc;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f': format = optarg; break;
-		case 'h': return stage_help(&stage_policy);
-		default: return stage_bad_option(&stage_policy, argv, "");
-		}
-	}
-	if (optind != argc)
+	if ((argi = stage_parse(&stage_policy, ctx, argc, argv, opts,
+				&rc)) < 0)
+		return rc;
+	if (argi != argc)
 		return stage_usage(&stage_policy, "unexpected '%s'",
-				   argv[optind]);
+				   argv[argi]);
 	if (listing_format(format, stdout, &f) != 0)
 		return EX_USAGE;
 	if ((rc = ctx_open(ctx)) != 0)

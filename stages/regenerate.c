@@ -3,7 +3,6 @@
  * a selection, as one batch. The batch itself is the engine's
  * (engine/regenerate.c).
  */
-#include <getopt.h>
 #include <unistd.h>
 
 #include "core/util.h"
@@ -41,37 +40,27 @@ const struct stage stage_regenerate = {
 
 static int cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "admin", required_argument, NULL, 'a' },
-		{ "password-file", required_argument, NULL, 'p' },
-		{ "yes", no_argument, NULL, 'y' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "show", no_argument, NULL, 'S' },
-		{ "input", required_argument, NULL, 'i' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct selection_opts o = { 0 };
 	const char *format = "tsv";
-	int show = 0, c, rc;
+	int show = 0;
+	const struct stage_opt opts[] = {
+		OPT_STRING(0, "admin", &o.admin),
+		OPT_STRING(0, "password-file", &o.password_file),
+		OPT_FLAG(0, "yes", &o.yes),
+		OPT_FLAG(0, "dry-run", &o.dry_run),
+		OPT_FLAG(0, "show", &show),
+		OPT_STRING(0, "input", &o.input),
+		OPT_STRING(0, "format", &format),
+		OPT_END,
+	};
+	int argi, rc;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'a': o.admin = optarg; break;
-		case 'p': o.password_file = optarg; break;
-		case 'y': o.yes = 1; break;
-		case 'n': o.dry_run = 1; break;
-		case 'S': show = 1; break;
-		case 'i': o.input = optarg; break;
-		case 'f': format = optarg; break;
-		case 'h': return stage_help(&stage_regenerate);
-		default: return stage_bad_option(&stage_regenerate, argv, "");
-		}
-	}
-	if (optind != argc)
+	if ((argi = stage_parse(&stage_regenerate, ctx, argc, argv, opts,
+				&rc)) < 0)
+		return rc;
+	if (argi != argc)
 		return stage_usage(&stage_regenerate, "unexpected '%s'",
-				   argv[optind]);
+				   argv[argi]);
 	if (rec_format_parse(format, &o.format) != 0 ||
 	    o.format == REC_TABLE)
 		return stage_usage(&stage_regenerate, "--format '%s': not "

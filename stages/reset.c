@@ -2,7 +2,6 @@
  * reset: the stage that gives one person a new temporary password, as a
  * batch of one. The batch itself is the engine's (engine/reset.c).
  */
-#include <getopt.h>
 #include <unistd.h>
 
 #include "core/util.h"
@@ -29,29 +28,22 @@ const struct stage stage_reset = {
 
 static int cmd_reset(struct ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "admin", required_argument, NULL, 'a' },
-		{ "password-file", required_argument, NULL, 'p' },
-		{ "show", no_argument, NULL, 'S' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct reset_opts o = { 0 };
 	const char *format = "tsv";
-	int show = 0, c;
+	int show = 0;
+	const struct stage_opt opts[] = {
+		OPT_STRING(0, "admin", &o.admin),
+		OPT_STRING(0, "password-file", &o.password_file),
+		OPT_FLAG(0, "show", &show),
+		OPT_STRING(0, "format", &format),
+		OPT_END,
+	};
+	int argi, rc;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'a': o.admin = optarg; break;
-		case 'p': o.password_file = optarg; break;
-		case 'S': show = 1; break;
-		case 'f': format = optarg; break;
-		case 'h': return stage_help(&stage_reset);
-		default: return stage_bad_option(&stage_reset, argv, "");
-		}
-	}
-	if (argc - optind != 1)
+	if ((argi = stage_parse(&stage_reset, ctx, argc, argv, opts,
+				&rc)) < 0)
+		return rc;
+	if (argc - argi != 1)
 		return stage_usage(&stage_reset, "give one USERNAME");
 	if (rec_format_parse(format, &o.format) != 0)
 		return stage_usage(&stage_reset, "--format '%s': not tsv, csv, "
@@ -64,6 +56,6 @@ static int cmd_reset(struct ctx *ctx, int argc, char **argv)
 		       "the output or use --show");
 		return EX_USAGE;
 	}
-	o.username = argv[optind];
+	o.username = argv[argi];
 	return reset_user(ctx, &o);
 }

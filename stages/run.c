@@ -3,7 +3,6 @@
  * describes it, in one process so that no plaintext password crosses a
  * pipe. The job itself is the engine's (engine/run.c).
  */
-#include <getopt.h>
 
 #include "engine/run.h"
 #include "stages/stage.h"
@@ -38,25 +37,19 @@ const struct stage stage_run = {
 
 static int cmd_run(struct ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "demo", no_argument, NULL, 'd' },
-		{ "no-import", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct run_opts o = { 0 };
-	int c;
+	const struct stage_opt opts[] = {
+		OPT_FLAG(0, "demo", &o.demo),
+		OPT_FLAG(0, "no-import", &o.no_import),
+		OPT_END,
+	};
+	int argi, rc;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': o.demo = 1; break;
-		case 'n': o.no_import = 1; break;
-		case 'h': return stage_help(&stage_run);
-		default: return stage_bad_option(&stage_run, argv, "");
-		}
-	}
-	if (optind != argc)
+	if ((argi = stage_parse(&stage_run, ctx, argc, argv, opts,
+				&rc)) < 0)
+		return rc;
+	if (argi != argc)
 		return stage_usage(&stage_run, "unexpected '%s'",
-				   argv[optind]);
+				   argv[argi]);
 	return run_job(ctx, &o);
 }

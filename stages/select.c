@@ -4,7 +4,6 @@
  * the group that selected them (the "filter criteria" of the printed list),
  * for regenerate or notify to read.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,53 +56,40 @@ const struct stage stage_select = {
 
 static int cmd_select(struct ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "group", required_argument, NULL, 'g' },
-		{ "all", no_argument, NULL, 'A' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	struct stage_list groups = { 0 };
+	const char *format = NULL;
+	int all = 0;
+	const struct stage_opt opts[] = {
+		OPT_LIST(0, "group", &groups),
+		OPT_FLAG(0, "all", &all),
+		OPT_STRING(0, "format", &format),
+		OPT_END,
 	};
-	const char **groups = NULL, *format = NULL;
-	size_t ngroups = 0;
 	struct sel s = { 0 };
 	enum rec_format f;
-	int all = 0, c, rc = 0;
+	int argi, rc = 0;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'g':
-			groups = xrealloc(groups, (ngroups + 1) *
-					  sizeof(*groups));
-			groups[ngroups++] = optarg;
-			break;
-		case 'A': all = 1; break;
-		case 'f': format = optarg; break;
-		case 'h': free(groups); return stage_help(&stage_select);
-		default:
-			free(groups);
-			return stage_bad_option(&stage_select, argv, "");
-		}
-	}
-	if (optind != argc || !ngroups) {
-		free(groups);
-		return stage_usage(&stage_select, optind != argc ?
-				   "unexpected '%s'" : "choose at least one "
-				   "--group%s", optind != argc ?
-				   argv[optind] : "");
+	if ((argi = stage_parse(&stage_select, ctx, argc, argv, opts,
+				&rc)) < 0)
+		goto out;
+	if (argi != argc || !groups.n) {
+		rc = stage_usage(&stage_select, argi != argc ?
+				 "unexpected '%s'" : "choose at least one "
+				 "--group%s", argi != argc ? argv[argi] : "");
+		goto out;
 	}
 	if (listing_format(format, stdout, &f) != 0) {
-		free(groups);
-		return EX_USAGE;
+		rc = EX_USAGE;
+		goto out;
 	}
 	if ((rc = ctx_open(ctx)) != 0)
 		goto out;
-	for (size_t i = 0; i < ngroups; i++) {
+	for (size_t i = 0; i < groups.n; i++) {
 		long long id = store_group_id(ctx->store, ctx->site_id,
-					      groups[i], NULL);
+					      groups.v[i], NULL);
 		if (id == 0) {
 			errorf("no group '%s' at site '%s' (see 'tempass "
-			       "groups --search')", groups[i],
+			       "groups --search')", groups.v[i],
 			       ctx->site->code);
 			rc = EX_DATAERR;
 		} else if (id < 0) {
@@ -113,8 +99,8 @@ static int cmd_select(struct ctx *ctx, int argc, char **argv)
 	if (rc)
 		goto out;
 	s.w = rec_writer_new(stdout, f, cols, ARRAY_SIZE(cols));
-	for (size_t i = 0; i < ngroups && rc == 0; i++)
-		rc = store_select(ctx->store, ctx->site_id, groups[i],
+	for (size_t i = 0; i < groups.n && rc == 0; i++)
+		rc = store_select(ctx->store, ctx->site_id, groups.v[i],
 				  all ? STORE_ALL : 0, emit_once, &s);
 	if (rec_writer_close(s.w) != 0 && rc == 0) {
 		errorf("cannot write the selection: standard output failed");
@@ -127,6 +113,6 @@ static int cmd_select(struct ctx *ctx, int argc, char **argv)
 out:
 	hmap_release(&s.seen);
 	arena_release(&s.arena);
-	free(groups);
+	free(groups.v);
 	return rc;
 }

@@ -2,10 +2,6 @@
  * send: the stage that delivers the mail queue notify writes over SMTP.
  * The delivery itself is the engine's (engine/send.c).
  */
-#include <errno.h>
-#include <getopt.h>
-#include <stdlib.h>
-
 #include "engine/send.h"
 #include "stages/stage.h"
 
@@ -52,45 +48,22 @@ const struct stage stage_send = {
 
 static int cmd_send(struct ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "limit", required_argument, NULL, 'l' },
-		{ "retry-refused", no_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct send_opts o = { .limit = -1 };
-	char *end;
-	int c;
+	const struct stage_opt opts[] = {
+		OPT_FLAG(0, "dry-run", &o.dry_run),
+		OPT_STRING(0, "format", &o.format),
+		OPT_INT(0, "limit", &o.limit, 0, LONG_MAX),
+		OPT_FLAG(0, "retry-refused", &o.retry_refused),
+		OPT_END,
+	};
+	int argi, rc;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			o.dry_run = 1;
-			break;
-		case 'f':
-			o.format = optarg;
-			break;
-		case 'l':
-			errno = 0;
-			o.limit = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || o.limit < 0)
-				return stage_usage(&stage_send, "--limit '%s' "
-						   "is not a count", optarg);
-			break;
-		case 'r':
-			o.retry_refused = 1;
-			break;
-		case 'h':
-			return stage_help(&stage_send);
-		default:
-			return stage_bad_option(&stage_send, argv, "");
-		}
-	}
-	if (optind != argc)
+	if ((argi = stage_parse(&stage_send, ctx, argc, argv, opts,
+				&rc)) < 0)
+		return rc;
+	if (argi != argc)
 		return stage_usage(&stage_send, "unexpected '%s'",
-				   argv[optind]);
+				   argv[argi]);
 	if (o.format && !o.dry_run)
 		return stage_usage(&stage_send, "--format shapes the --dry-run "
 				   "listing only");

@@ -4,7 +4,6 @@
  * unless --show, which needs the admin's confirmation and writes one audit
  * event per password revealed.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,41 +96,30 @@ const struct stage stage_unclaimed = {
 
 static int cmd_unclaimed(struct ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "group", required_argument, NULL, 'g' },
-		{ "search", required_argument, NULL, 's' },
-		{ "sort", required_argument, NULL, 'o' },
-		{ "show", no_argument, NULL, 'S' },
-		{ "admin", required_argument, NULL, 'a' },
-		{ "password-file", required_argument, NULL, 'p' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	static const char *const sorts[] = { "name", "username", "group",
-					     "expires", "version" };
 	const char *group = NULL, *search = NULL, *sort = "name";
 	const char *pwfile = NULL, *format = NULL;
 	struct list l = { .ctx = ctx };
+	const struct stage_opt opts[] = {
+		OPT_STRING(0, "group", &group),
+		OPT_STRING(0, "search", &search),
+		OPT_STRING(0, "sort", &sort),
+		OPT_FLAG(0, "show", &l.show),
+		OPT_STRING(0, "admin", &l.admin),
+		OPT_STRING(0, "password-file", &pwfile),
+		OPT_STRING(0, "format", &format),
+		OPT_END,
+	};
+	static const char *const sorts[] = { "name", "username", "group",
+					     "expires", "version" };
 	enum rec_format f;
-	int c, rc, ok = 0;
+	int argi, rc, ok = 0;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'g': group = optarg; break;
-		case 's': search = optarg; break;
-		case 'o': sort = optarg; break;
-		case 'S': l.show = 1; break;
-		case 'a': l.admin = optarg; break;
-		case 'p': pwfile = optarg; break;
-		case 'f': format = optarg; break;
-		case 'h': return stage_help(&stage_unclaimed);
-		default: return stage_bad_option(&stage_unclaimed, argv, "");
-		}
-	}
-	if (optind != argc)
+	if ((argi = stage_parse(&stage_unclaimed, ctx, argc, argv, opts,
+				&rc)) < 0)
+		return rc;
+	if (argi != argc)
 		return stage_usage(&stage_unclaimed, "unexpected '%s'",
-				   argv[optind]);
+				   argv[argi]);
 	for (size_t i = 0; i < ARRAY_SIZE(sorts); i++)
 		ok |= strcmp(sort, sorts[i]) == 0;
 	if (!ok)

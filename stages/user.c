@@ -2,7 +2,6 @@
  * user: one user's profile, as the seed's "My Profile" page shows it: who
  * they are, their groups, and their own event history from the audit log.
  */
-#include <getopt.h>
 #include <string.h>
 
 #include "core/util.h"
@@ -41,42 +40,37 @@ const struct stage stage_user = {
 
 static int cmd_user(struct ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	const char *format = NULL;
+	const struct stage_opt opts[] = {
+		OPT_STRING(0, "format", &format),
+		OPT_END,
 	};
 	static const char *const cols[] = {
 		"id", "at", "actor", "action", "username", "batch", "detail",
 	};
-	const char *format = NULL;
 	struct rec_writer *w;
 	enum rec_format f;
 	long long uid;
-	int c, rc, found = 0;
+	int argi, rc, found = 0;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f': format = optarg; break;
-		case 'h': return stage_help(&stage_user);
-		default: return stage_bad_option(&stage_user, argv, "");
-		}
-	}
-	if (argc - optind != 1)
+	if ((argi = stage_parse(&stage_user, ctx, argc, argv, opts,
+				&rc)) < 0)
+		return rc;
+	if (argc - argi != 1)
 		return stage_usage(&stage_user, "give one USERNAME");
 	if (listing_format(format, stdout, &f) != 0)
 		return EX_USAGE;
 	if ((rc = ctx_open(ctx)) != 0)
 		return rc;
-	uid = store_user_id(ctx->store, ctx->site_id, argv[optind]);
+	uid = store_user_id(ctx->store, ctx->site_id, argv[argi]);
 	if (uid <= 0) {
 		if (uid == 0)
-			errorf("no user '%s' at site '%s'", argv[optind],
+			errorf("no user '%s' at site '%s'", argv[argi],
 			       ctx->site->code);
 		return uid == 0 ? EX_DATAERR : store_status((int)uid);
 	}
 	rc = store_list_users(ctx->store, ctx->site_id, NULL, NULL,
-			      argv[optind], print_profile, &found);
+			      argv[argi], print_profile, &found);
 	if (rc)
 		return store_status(rc);
 	printf("\nevents:\n");

@@ -2,7 +2,6 @@
  * users: lists the site's users, all or the members of one group, filtered
  * by a search over usernames, names, external ids and emails.
  */
-#include <getopt.h>
 
 #include "core/util.h"
 #include "stages/stage.h"
@@ -26,34 +25,27 @@ const struct stage stage_users = {
 
 static int cmd_users(struct ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "group", required_argument, NULL, 'g' },
-		{ "search", required_argument, NULL, 's' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	const char *group = NULL, *search = NULL, *format = NULL;
+	const struct stage_opt opts[] = {
+		OPT_STRING(0, "group", &group),
+		OPT_STRING(0, "search", &search),
+		OPT_STRING(0, "format", &format),
+		OPT_END,
 	};
 	static const char *const cols[] = {
 		"username", "forename", "surname", "external_id", "user_type",
 		"groups", "email", "email_verified", "status",
 	};
-	const char *group = NULL, *search = NULL, *format = NULL;
 	struct rec_writer *w;
 	enum rec_format f;
-	int c, rc;
+	int argi, rc;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'g': group = optarg; break;
-		case 's': search = optarg; break;
-		case 'f': format = optarg; break;
-		case 'h': return stage_help(&stage_users);
-		default: return stage_bad_option(&stage_users, argv, "");
-		}
-	}
-	if (optind != argc)
+	if ((argi = stage_parse(&stage_users, ctx, argc, argv, opts,
+				&rc)) < 0)
+		return rc;
+	if (argi != argc)
 		return stage_usage(&stage_users, "unexpected '%s'",
-				   argv[optind]);
+				   argv[argi]);
 	if (listing_format(format, stdout, &f) != 0)
 		return EX_USAGE;
 	if ((rc = ctx_open(ctx)) != 0)

@@ -4,7 +4,6 @@
  * unclaimed temporary password. Each failure is counted and audited; after
  * ten the credential answers no more, so it cannot be guessed online.
  */
-#include <getopt.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -114,23 +113,18 @@ const struct stage stage_verify = {
 
 static int cmd_verify(struct ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	const struct stage_opt opts[] = { OPT_END };
 	struct store_credential c;
 	char *pw = NULL;
 	long long uid;
 	size_t len = 0;
 	ssize_t got;
-	int ch, rc, found;
+	int argi, rc, found;
 
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (ch == 'h')
-			return stage_help(&stage_verify);
-		return stage_bad_option(&stage_verify, argv, "");
-	}
-	if (argc - optind != 1)
+	if ((argi = stage_parse(&stage_verify, ctx, argc, argv, opts,
+				&rc)) < 0)
+		return rc;
+	if (argc - argi != 1)
 		return stage_usage(&stage_verify, "give one USERNAME");
 	if ((rc = ctx_open(ctx)) != 0)
 		return rc;
@@ -149,27 +143,27 @@ static int cmd_verify(struct ctx *ctx, int argc, char **argv)
 	if (len && pw[len - 1] == '\r')
 		len--;
 	pw[len] = '\0';
-	uid = store_user_id(ctx->store, ctx->site_id, argv[optind]);
+	uid = store_user_id(ctx->store, ctx->site_id, argv[argi]);
 	if (uid <= 0) {
 		if (uid == 0)
-			errorf("no user '%s'", argv[optind]);
+			errorf("no user '%s'", argv[argi]);
 		rc = uid == 0 ? EX_NOPERM : store_status((int)uid);
 		goto out;
 	}
 	if ((found = store_current_credential(ctx->store, uid, &c)) <= 0) {
 		if (found == 0)
 			errorf("'%s' has no current temporary password",
-			       argv[optind]);
+			       argv[argi]);
 		rc = found == 0 ? EX_NOPERM : store_status(found);
 		goto out;
 	}
 	if (c.expires <= now_seconds()) {
 		errorf("'%s': the temporary password has expired",
-		       argv[optind]);
+		       argv[argi]);
 		rc = EX_NOPERM;
 		goto out;
 	}
-	rc = attempt(ctx, argv[optind], uid, &c, pw, len);
+	rc = attempt(ctx, argv[argi], uid, &c, pw, len);
 out:
 	secrets_wipe(&c, sizeof(c));
 	secrets_free(pw);

@@ -120,7 +120,7 @@ tp admin add loose --site oakfield --password-file open.pw >/dev/null 2>"$T/.err
 check "admin add with a 0644 file refused" test $? -ne 0
 check_grep "says the file is too open" "permissions 0644 are too open" "$T/.err"
 check_eq "that admin was not added" "$(sql "select count(*) from admin where name = 'loose'")" 0
-check_exit "admin add without --site" 64 tp admin add nosite --password-file pw
+check_exit "a --site after the stage other than the one before" 64 tp --site northgate admin add nosite --site oakfield --password-file pw
 check_exit "admin add for an unconfigured site" 78 tp admin add far --site elsewhere --password-file pw
 check_exit "admin add of an existing name" 65 tp admin add demo --site oakfield --password-file pw
 check_exit "admin add with a bad name" 65 tp admin add 'bad name' --site oakfield --password-file pw
