@@ -22,10 +22,10 @@ LDLIBS  += $(PKG_LIBS) $(LIBS_NOPC) -lpthread -lm
 DEB_BUILD := build-essential pkg-config libcsv-dev libsodium-dev \
              libsqlite3-dev libinih-dev libhpdf-dev \
              libqrencode-dev libcurl4-openssl-dev zlib1g-dev \
-             libxlsxwriter-dev \
+             libxlsxwriter-dev tzdata \
              fonts-dejavu-core fonts-wqy-microhei
 DEB_TEST  := sqlite3 python3 python3-openpyxl python3-pypdf poppler-utils \
-             qpdf python3-aiosmtpd valgrind time util-linux strace
+             qpdf python3-aiosmtpd valgrind time util-linux strace man-db
 PYTHON  := /usr/bin/python3
 
 SRC_LIB := $(sort $(wildcard core/*.c formats/*.c engine/*.c stages/*.c))
@@ -34,7 +34,24 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:.c=)
 CONFIG  ?= pipeline.conf
 
-.PHONY: all deps run test unit e2e bench clean check-asan check-valgrind fuzz
+.PHONY: all deps run test unit e2e bench clean check-asan check-valgrind fuzz \
+	install uninstall
+
+# Where `make install` puts things; DESTDIR is prepended to each, as
+# packaging expects. The binary finds its data in ../share/tempass beside
+# itself, else in DATADIR, and reads SYSCONFDIR/tempass/pipeline.conf when
+# there is no ./pipeline.conf.
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/tempass
+MANDIR  ?= $(PREFIX)/share/man
+ifeq ($(PREFIX),/usr)
+SYSCONFDIR ?= /etc
+else
+SYSCONFDIR ?= $(PREFIX)/etc
+endif
+# Word lists, denylist and email templates: everything in templates/.
+DATA    := $(sort $(wildcard templates/*))
 
 all: tempass
 
@@ -49,6 +66,30 @@ libtempass.a: $(OBJ_LIB)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(OBJ_LIB:.o=.d) tempass.d
+
+# The installed paths are compiled into config.o; .paths changes (and
+# config.o is rebuilt) only when they do.
+core/config.o: CFLAGS += -DTEMPASS_DATADIR='"$(DATADIR)"' \
+	-DTEMPASS_SYSCONFDIR='"$(SYSCONFDIR)"'
+core/config.o: .paths
+.paths: FORCE
+	@echo '$(DATADIR) $(SYSCONFDIR)' | cmp -s - $@ || \
+	  echo '$(DATADIR) $(SYSCONFDIR)' >$@
+FORCE:
+
+install: tempass
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/templates \
+	  $(DESTDIR)$(MANDIR)/man1
+	install -m 755 tempass $(DESTDIR)$(BINDIR)/tempass
+	install -m 644 tempass.1 $(DESTDIR)$(MANDIR)/man1/tempass.1
+	install -m 644 $(DATA) $(DESTDIR)$(DATADIR)/templates/
+	install -m 644 pipeline.conf $(DESTDIR)$(DATADIR)/pipeline.conf.example
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/tempass $(DESTDIR)$(MANDIR)/man1/tempass.1 \
+	  $(addprefix $(DESTDIR)$(DATADIR)/,$(DATA)) \
+	  $(DESTDIR)$(DATADIR)/pipeline.conf.example
+	-rmdir $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(DATADIR)
 
 tests/unit/test_%: tests/unit/test_%.c tests/unit/test.h libtempass.a \
 		   $(wildcard core/*.h formats/*.h engine/*.h)
@@ -111,7 +152,7 @@ check-valgrind: deps
 	done; exit $$rc
 
 clean:
-	rm -f tempass tempass.o tempass.d libtempass.a $(OBJ_LIB) \
+	rm -f tempass tempass.o tempass.d libtempass.a .paths $(OBJ_LIB) \
 	      $(OBJ_LIB:.o=.d) $(UNIT_BIN)
 
 # ==== Fuzzing ====

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/config.h"
 #include "core/util.h"
 #include "core/workers.h"
 #include "stages/stage.h"
@@ -38,7 +39,8 @@ static const char usage_head[] =
 	"\n"
 	"Options:\n"
 	"  --config FILE  pipeline configuration (default: $TEMPASS_CONFIG,\n"
-	"                 else ./pipeline.conf)\n"
+	"                 else ./pipeline.conf, else the system's\n"
+	"                 tempass/pipeline.conf)\n"
 	"  --site CODE    work in another configured site than the default\n"
 	"  --jobs N       threads per parallel step, 1 to 256 (default:\n"
 	"                 [tempass] jobs, else the machine's cores)\n"
@@ -116,7 +118,7 @@ int main(int argc, char **argv)
 	opterr = 0;
 	ctx.config_path = getenv("TEMPASS_CONFIG");
 	if (!ctx.config_path || !*ctx.config_path)
-		ctx.config_path = "pipeline.conf";
+		ctx.config_path = config_default_path();
 	/*
 	 * '+': stop at the stage name; its options are its own. ':': a
 	 * missing value is told from an unknown option.

@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/util.h"
 #include "core/workers.h"
@@ -120,6 +121,73 @@ static void set_path(struct loader *l, char **dst, const char *v)
 	*dst = config_path(l->c, v);
 }
 
+/* ==== Installed data ==== */
+
+#ifndef TEMPASS_DATADIR
+#define TEMPASS_DATADIR "/usr/local/share/tempass"
+#endif
+#ifndef TEMPASS_SYSCONFDIR
+#define TEMPASS_SYSCONFDIR "/usr/local/etc"
+#endif
+
+/*
+ * The installed data folder: ../share/tempass beside the running binary
+ * (so a tree installed under DESTDIR, or moved whole, finds its own), else
+ * the one compiled in; NULL when neither holds rel. Caller frees.
+ */
+static char *installed(const char *rel)
+{
+	char exe[PATH_MAX], *slash, *p;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n > 0) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')))
+			*slash = '\0';
+		p = xasprintf("%s/../share/tempass/%s", exe, rel);
+		if (access(p, R_OK) == 0)
+			return p;
+		free(p);
+	}
+	p = xasprintf("%s/%s", TEMPASS_DATADIR, rel);
+	if (access(p, R_OK) == 0)
+		return p;
+	free(p);
+	return NULL;
+}
+
+/*
+ * The word lists and templates: a relative path is looked for beside the
+ * configuration first, then in the installed data folder, so a school's
+ * pipeline.conf needs neither a copy of them nor their installed path.
+ * When neither has it, the path beside the configuration is the one an
+ * error names.
+ */
+static char *data_path(const struct config *c, const char *path)
+{
+	char *p = config_path(c, path), *inst;
+
+	if (path[0] == '/' || access(p, F_OK) == 0 || !(inst = installed(path)))
+		return p;
+	free(p);
+	return inst;
+}
+
+static void set_data_path(struct loader *l, char **dst, const char *v)
+{
+	free(*dst);
+	*dst = data_path(l->c, v);
+}
+
+const char *config_default_path(void)
+{
+	static const char sys[] = TEMPASS_SYSCONFDIR "/tempass/pipeline.conf";
+
+	if (access("pipeline.conf", F_OK) != 0 && access(sys, F_OK) == 0)
+		return sys;
+	return "pipeline.conf";
+}
+
 /* ==== Sections ==== */
 
 static struct site_conf *add_site(struct config *c, const char *code)
@@ -130,6 +198,7 @@ static struct site_conf *add_site(struct config *c, const char *code)
 	c->sites = xrealloc(c->sites, (c->nsites + 1) * sizeof(*c->sites));
 	c->sites[c->nsites].code = xstrdup(code);
 	c->sites[c->nsites].name = NULL;
+	c->sites[c->nsites].timezone = NULL;
 	return &c->sites[c->nsites++];
 }
 
@@ -217,6 +286,39 @@ static void handle_tempass(struct loader *l, const char *key,
 		l->c->jobs = n;
 }
 
+static const char *zoneinfo_dir(void)
+{
+	const char *d = getenv("TZDIR");
+
+	return d && *d ? d : "/usr/share/zoneinfo";
+}
+
+/*
+ * A name of the time zone database ("Europe/London"): a compiled zone file
+ * under zoneinfo_dir(), the one place the C library reads it from. A name
+ * libc does not find would silently mean UTC, so it is refused here.
+ */
+static int valid_zone(const char *name)
+{
+	char magic[4];
+	char *path;
+	FILE *fp;
+	int ok;
+
+	if (!*name || name[0] == '/' || strstr(name, "..") ||
+	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		   "0123456789/_+-") != strlen(name))
+		return 0;
+	path = xasprintf("%s/%s", zoneinfo_dir(), name);
+	fp = fopen(path, "rb");
+	free(path);
+	if (!fp)
+		return 0;
+	ok = fread(magic, 1, 4, fp) == 4 && memcmp(magic, "TZif", 4) == 0;
+	fclose(fp);
+	return ok;
+}
+
 static void handle_site(struct loader *l, const char *arg, const char *key,
 			const char *v)
 {
@@ -234,6 +336,7 @@ static void handle_site(struct loader *l, const char *arg, const char *key,
 				c->nsites * sizeof(*c->sites));
 			c->sites[0].code = NULL;
 			c->sites[0].name = NULL;
+			c->sites[0].timezone = NULL;
 			c->nsites++;
 			l->have_default = 1;
 		}
@@ -247,6 +350,11 @@ static void handle_site(struct loader *l, const char *arg, const char *key,
 	}
 	if (strcmp(key, "name") == 0)
 		set_str(&s->name, v);
+	else if (strcmp(key, "timezone") == 0 && !valid_zone(v))
+		bad(l, "timezone: '%s' is not a time zone of %s (e.g. "
+		    "Europe/London, UTC)", v, zoneinfo_dir());
+	else if (strcmp(key, "timezone") == 0)
+		set_str(&s->timezone, v);
 	else
 		bad(l, "[site]: unknown key '%s'", key);
 }
@@ -294,9 +402,9 @@ static void handle_import(struct loader *l, const char *key, const char *v)
 	} else if (strcmp(key, "rejects_dir") == 0) {
 		set_path(l, &c->rejects_dir, v);
 	} else if (strcmp(key, "words") == 0) {
-		set_path(l, &c->words_file, v);
+		set_data_path(l, &c->words_file, v);
 	} else if (strcmp(key, "denylist") == 0) {
-		set_path(l, &c->denylist_file, v);
+		set_data_path(l, &c->denylist_file, v);
 	} else {
 		bad(l, "[import]: unknown key '%s'", key);
 	}
@@ -465,9 +573,11 @@ static void handle_output(struct loader *l, const char *key, const char *v)
 			set_str(&c->paper, strcasecmp(v, "a4") ? "letter" :
 							       "a4");
 	} else if (strcmp(key, "strips_per_page") == 0) {
-		if (parse_long(v, 1, 20, &n) < 0)
-			bad(l, "strips_per_page: '%s' is not a number from 1 "
-			    "to 20", v);
+		/* How many fit depends on the paper: checked with it, in
+		 * ctx_config(), where the page's layout is known. */
+		if (parse_long(v, 1, INT_MAX, &n) < 0)
+			bad(l, "strips_per_page: '%s' is not a number of "
+			    "strips (1 or more)", v);
 		else
 			c->strips_per_page = (int)n;
 	} else if (strcmp(key, "qr") == 0) {
@@ -523,7 +633,7 @@ static void handle_email(struct loader *l, const char *key, const char *v)
 		else
 			c->token_hours = (int)n;
 	} else if (strcmp(key, "templates") == 0) {
-		set_path(l, &c->templates_dir, v);
+		set_data_path(l, &c->templates_dir, v);
 	} else if (strcmp(key, "message_id_domain") == 0) {
 		set_str(&c->message_id_domain, v);
 	} else if (strcmp(key, "delivery") == 0) {
@@ -596,7 +706,12 @@ static int handler(void *user, const char *section, const char *key,
 	return 1;
 }
 
-/* fgets for libinih that counts lines and refuses lines it would split. */
+/*
+ * fgets for libinih that counts lines and refuses lines it would split.
+ * libinih takes only ';' after a value as the start of a comment; README
+ * promises '#' too, so a '#' that follows a space or tab is handed on as
+ * ';' (one inside a value, as in "fonts.ttc#1", is kept).
+ */
 static char *reader(char *str, int num, void *stream)
 {
 	struct loader *l = stream;
@@ -607,6 +722,11 @@ static char *reader(char *str, int num, void *stream)
 		return NULL;
 	l->line++;
 	l->long_line = 0;
+	for (char *h = strchr(s + 1, '#'); *s && h; h = strchr(h + 1, '#'))
+		if (h[-1] == ' ' || h[-1] == '\t') {
+			*h = ';';
+			break;
+		}
 	len = strlen(s);
 	if (len == (size_t)num - 1 && s[len - 1] != '\n' && !feof(l->fp)) {
 		int ch;
@@ -644,6 +764,10 @@ static void check_config(struct loader *l)
 		}
 		if (!c->sites[i].name && code)
 			c->sites[i].name = xstrdup(code);
+		/* A school of the trust keeps the default site's clock
+		 * unless it names its own. */
+		if (!c->sites[i].timezone && c->sites[0].timezone)
+			c->sites[i].timezone = xstrdup(c->sites[0].timezone);
 		/*
 		 * [site] can take its code after a [site CODE] section of
 		 * the same code was read: two sites that --site cannot tell
@@ -732,7 +856,7 @@ struct config *config_load(const char *path)
 	if (!c->queue_dir)
 		c->queue_dir = config_path(c, "queue");
 	if (!c->templates_dir)
-		c->templates_dir = config_path(c, "templates");
+		c->templates_dir = data_path(c, "templates");
 	if (!c->token_hours)
 		c->token_hours = 72;
 	if (!c->delivery)
@@ -753,9 +877,9 @@ struct config *config_load(const char *path)
 	if (!c->rejects_dir)
 		c->rejects_dir = xstrdup(c->out_dir);
 	if (!c->words_file)
-		c->words_file = config_path(c, "templates/words.txt");
+		c->words_file = data_path(c, "templates/words.txt");
 	if (!c->denylist_file)
-		c->denylist_file = config_path(c, "templates/denylist.txt");
+		c->denylist_file = data_path(c, "templates/denylist.txt");
 	check_config(&l);
 	if (l.errors) {
 		config_free(c);
@@ -778,6 +902,7 @@ void config_free(struct config *c)
 	for (size_t i = 0; i < c->nsites; i++) {
 		free(c->sites[i].code);
 		free(c->sites[i].name);
+		free(c->sites[i].timezone);
 	}
 	free(c->sites);
 	for (size_t i = 0; i < c->nrosters; i++) {

@@ -19,6 +19,7 @@
 struct site_conf {
 	char *code;
 	char *name;
+	char *timezone;          /* "Europe/London"; NULL: the machine's */
 };
 
 /* One roster kind: how the columns of an MIS export map onto users. */
@@ -118,6 +119,10 @@ const struct policy *config_policy(const struct config *c,
 /* Resolves a path from the configuration: absolute as is, else relative to
  * the configuration's folder. Caller frees. */
 char *config_path(const struct config *c, const char *path);
+
+/* The configuration to read when none is named: ./pipeline.conf, else
+ * SYSCONFDIR/tempass/pipeline.conf when only that one exists. */
+const char *config_default_path(void);
 
 /* Parses yes/no/true/false/on/off/1/0; -1 when it is none of them. */
 int config_bool(const char *s);

@@ -22,6 +22,40 @@ static int separates(unsigned cp)
 	       cp == '\r' || cp == 0x85 || cp == 0x2028 || cp == 0x2029;
 }
 
+/* The code point at s and its bytes; a sequence cut by the string's end
+ * is not UTF-8 after all: its first byte is kept, as it was (U+FFFD). */
+static int next_cp(const char *s, unsigned *cp)
+{
+	int n = utf8_decode(s, cp);
+
+	for (int i = 1; i < n; i++) {
+		if (!s[i]) {
+			*cp = 0xFFFD;
+			return 1;
+		}
+	}
+	return n;
+}
+
+int name_is_clean(const char *s)
+{
+	while (*s) {
+		unsigned cp;
+		int n;
+
+		/* Printable ASCII is never forbidden. */
+		if ((unsigned char)*s >= 0x20 && (unsigned char)*s < 0x7F) {
+			s++;
+			continue;
+		}
+		n = next_cp(s, &cp);
+		if (name_forbidden(cp))
+			return 0;
+		s += n;
+	}
+	return 1;
+}
+
 size_t name_clean(const char *s, struct sbuf *out, unsigned *first)
 {
 	size_t removed = 0;
@@ -32,15 +66,7 @@ size_t name_clean(const char *s, struct sbuf *out, unsigned *first)
 		unsigned cp;
 		int n;
 
-		n = utf8_decode(s, &cp);
-		for (int i = 1; i < n; i++) {
-			/* Not UTF-8 after all: the byte is kept, as it was. */
-			if (!s[i]) {
-				cp = 0xFFFD;
-				n = 1;
-				break;
-			}
-		}
+		n = next_cp(s, &cp);
 		if (!name_forbidden(cp)) {
 			sbuf_add(out, s, (size_t)n);
 		} else {
@@ -74,7 +100,11 @@ size_t name_clean_warn(char *s, const char *where, const char *what)
 {
 	struct sbuf sb = SBUF_INIT;
 	unsigned first = 0;
-	size_t removed = name_clean(s, &sb, &first);
+	size_t removed;
+
+	if (name_is_clean(s))
+		return 0;
+	removed = name_clean(s, &sb, &first);
 
 	if (removed) {
 		memcpy(s, sb.buf, sb.len + 1);

@@ -21,6 +21,13 @@
 int name_forbidden(unsigned cp);
 
 /*
+ * 1 when name_clean() would remove nothing from s, found without a copy:
+ * a caller that names the place in its warning need not build the name
+ * of the place for the names that are clean, which are nearly all.
+ */
+int name_is_clean(const char *s);
+
+/*
  * Writes the name s (valid UTF-8) without its forbidden characters into out
  * (reset first). A removed tab, line or paragraph break becomes a space;
  * when anything was removed, runs of spaces then become one and the ends

@@ -68,8 +68,10 @@ struct wordlists {
 /*
  * Characters dropped under exclude_lookalikes: those misread for each other
  * on a printed slip (0 O o, 1 l I |) and punctuation too small to tell
- * apart or to see at all (` ' " , . ; :). 5/S, 2/Z and 8/B are kept: they
- * differ clearly in print, and dropping them would cost entropy for little.
+ * apart or to see at all (` ' " , . ; :). A mixed-case random password
+ * also leaves out both sides of S/5, Z/2, B/8 and G/6, which a reader
+ * cannot tell apart in many fonts; a words-style one keeps 2 5 6 8, since
+ * beside lower-case words no capital letter is expected.
  */
 static int is_lookalike(int c)
 {
@@ -126,18 +128,24 @@ static int add_symbols(char *dst, const char *src, int exclude)
 
 static void alphabets_build(const struct policy *p, struct alphabets *ab)
 {
-	/* All of each class, then without the look-alikes l o, I O, 0 1. */
+	/* All of each class; without the look-alikes of a mixed-case
+	 * password; the digits without 0 1 that follow words. */
 	static const char *const base[2][NCLASS - 1] = {
 		{ "abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
 		  "0123456789" },
-		{ "abcdefghijkmnpqrstuvwxyz", "ABCDEFGHJKLMNPQRSTUVWXYZ",
-		  "23456789" },
+		{ "abcdefghijkmnpqrstuvwxyz", "ACDEFHJKLMNPQRTUVWXY",
+		  "3479" },
 	};
+	static const char word_digits[] = "23456789";
 	int ex = p->exclude_lookalikes != 0;
 
 	for (int c = 0; c < NCLASS - 1; c++) {
-		ab->len[c] = (int)strlen(base[ex][c]);
-		memcpy(ab->cls[c], base[ex][c], (size_t)ab->len[c] + 1);
+		const char *set = base[ex][c];
+
+		if (ex && c == C_DIGIT && p->style == POLICY_WORDS)
+			set = word_digits;
+		ab->len[c] = (int)strlen(set);
+		memcpy(ab->cls[c], set, (size_t)ab->len[c] + 1);
 	}
 	ab->len[C_SYMBOL] = add_symbols(ab->cls[C_SYMBOL],
 					p->symbols ? p->symbols : "", ex);

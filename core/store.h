@@ -335,8 +335,11 @@ int store_sealed(struct store *st, struct store_sealed *one);
 /*
  * Marks the user's account claimed and their current credential claimed,
  * deleting its sealed copy. Returns 1 when a credential was claimed, 0 when
- * the user had none (the account is marked claimed all the same), or -1.
+ * the user had none (the account is marked claimed all the same),
+ * STORE_CLAIMED_BEFORE when the account was claimed already and had no
+ * current credential (nothing changed), or -1.
  */
+#define STORE_CLAIMED_BEFORE 2
 int store_claim(struct store *st, long long user, long long now);
 /*
  * Expires every current credential of the site past its expiry, deleting
@@ -347,14 +350,44 @@ long store_expire(struct store *st, long long site, long long now,
 		  int (*fn)(void *ctx, long long user, long long batch),
 		  void *ctx);
 /*
- * Current credentials of the site. Values: username, forename, surname,
- * groups, version, generated_at, expires, state (current, or expired when
- * past expiry), credential id, user id, batch id. sort is one of
- * "name", "username", "group", "expires", "version".
+ * Active users of the site who have not claimed their account and were
+ * given a temporary password, with their newest one, whatever became of
+ * it. Values: username, forename, surname, groups, version, generated_at,
+ * expires, state, credential id, user id, batch id, the credential's
+ * state in the store. state is the user's real state: current; expired
+ * (past its expiry, retired by expire or not yet); locked (max_failed
+ * failed attempts or more: verify refuses it); void (a newer batch, a
+ * reset email, or lost lists ended it). sort is one of "name",
+ * "username", "group", "expires", "version".
  */
 int store_list_unclaimed(struct store *st, long long site, const char *group,
-			 const char *search, const char *sort,
+			 const char *search, const char *sort, int max_failed,
 			 store_row_fn fn, void *ctx);
+/*
+ * One credential and what became of it, for emit's check of a record
+ * stream, verify's reason and the helpdesk view. Strings are valid during
+ * the call only.
+ */
+struct store_cred_row {
+	const char *username;
+	const char *state;        /* current, claimed, void, expired, revoked */
+	long long id, user, batch, version;
+	long long created;        /* when its batch was made */
+	long long expires, ended; /* ended: 0 while current */
+	long long voided_by;      /* the version of the batch that voided it:
+				   * 0 when none (or its lists were lost) */
+	int failed;               /* failed attempts at it */
+};
+typedef int (*store_cred_fn)(void *ctx, const struct store_cred_row *r);
+/*
+ * Every credential of the site's batch version, in one statement (found
+ * by the batch: as quick for 100,000 as for one). 0, -1 or STORE_BUSY.
+ */
+int store_batch_credentials(struct store *st, long long site,
+			    long long version, store_cred_fn fn, void *ctx);
+/* Every credential of the user, newest first. 0, -1 or STORE_BUSY. */
+int store_user_credentials(struct store *st, long long user,
+			   store_cred_fn fn, void *ctx);
 /* Sealed bytes of credential id into c (other fields too); 1, 0, -1. */
 int store_credential_get(struct store *st, long long id,
 			 struct store_credential *c);

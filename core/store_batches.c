@@ -227,6 +227,71 @@ int store_current_credential(struct store *st, long long user,
 	return one_credential(st, sql, user, c);
 }
 
+/* The columns of a store_cred_row, in its order. */
+#define CRED_ROW_SQL \
+	"SELECT u.username, c.state, c.id, c.user_id, c.batch_id," \
+	" b.version, b.created_at, c.expires_at, coalesce(c.ended_at, 0)," \
+	" coalesce(vb.version, 0), c.failed" \
+	" FROM credential c JOIN batch b ON b.id = c.batch_id" \
+	" JOIN user u ON u.id = c.user_id" \
+	" LEFT JOIN batch vb ON vb.id = c.voided_by"
+
+static int each_cred_row(struct store *st, sqlite3_stmt *s, store_cred_fn fn,
+			 void *ctx)
+{
+	struct store_cred_row r;
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		r.username = st_col_str(s, 0);
+		r.state = st_col_str(s, 1);
+		r.id = sqlite3_column_int64(s, 2);
+		r.user = sqlite3_column_int64(s, 3);
+		r.batch = sqlite3_column_int64(s, 4);
+		r.version = sqlite3_column_int64(s, 5);
+		r.created = sqlite3_column_int64(s, 6);
+		r.expires = sqlite3_column_int64(s, 7);
+		r.ended = sqlite3_column_int64(s, 8);
+		r.voided_by = sqlite3_column_int64(s, 9);
+		r.failed = sqlite3_column_int(s, 10);
+		if (fn(ctx, &r) != 0) {
+			sqlite3_reset(s);
+			return -1;
+		}
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 :
+	       st_fail(st, rc, "cannot read credentials");
+}
+
+int store_batch_credentials(struct store *st, long long site,
+			    long long version, store_cred_fn fn, void *ctx)
+{
+	static const char sql[] = CRED_ROW_SQL
+		" WHERE c.batch_id = (SELECT id FROM batch"
+		"  WHERE site_id = ?1 AND version = ?2)";
+	sqlite3_stmt *s = st_prep(st, sql);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, site);
+	sqlite3_bind_int64(s, 2, version);
+	return each_cred_row(st, s, fn, ctx);
+}
+
+int store_user_credentials(struct store *st, long long user,
+			   store_cred_fn fn, void *ctx)
+{
+	static const char sql[] = CRED_ROW_SQL
+		" WHERE c.user_id = ? ORDER BY c.id DESC";
+	sqlite3_stmt *s = st_prep(st, sql);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, user);
+	return each_cred_row(st, s, fn, ctx);
+}
+
 int store_credential_get(struct store *st, long long id,
 			 struct store_credential *c)
 {
@@ -294,26 +359,32 @@ int store_sealed(struct store *st, struct store_sealed *one)
 
 int store_claim(struct store *st, long long user, long long now)
 {
-	static const char usr[] = "UPDATE user SET claimed_at ="
-				  " coalesce(claimed_at, ?) WHERE id = ?";
+	static const char usr[] = "UPDATE user SET claimed_at = ?"
+				  " WHERE id = ? AND claimed_at IS NULL";
 	static const char cred[] =
 		"UPDATE credential SET state = 'claimed', ended_at = ?,"
 		" sealed = NULL, pwhash = NULL"
 		" WHERE user_id = ? AND state = 'current'";
 	sqlite3_stmt *s = st_prep(st, usr);
+	int marked;
 
 	ASSERT(st->in_tx);
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_int64(s, 2, user);
-	if (st_done(st, s, "cannot claim") != 0 || !(s = st_prep(st, cred)))
+	if (st_done(st, s, "cannot claim") != 0)
+		return -1;
+	marked = sqlite3_changes(st->db) > 0;
+	if (!(s = st_prep(st, cred)))
 		return -1;
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_int64(s, 2, user);
 	if (st_done(st, s, "cannot claim") != 0)
 		return -1;
-	return sqlite3_changes(st->db) > 0;
+	if (sqlite3_changes(st->db) > 0)
+		return 1;
+	return marked ? 0 : STORE_CLAIMED_BEFORE;
 }
 
 /*
@@ -378,10 +449,11 @@ long store_expire(struct store *st, long long site, long long now,
 }
 
 int store_list_unclaimed(struct store *st, long long site, const char *group,
-			 const char *search, const char *sort,
+			 const char *search, const char *sort, int max_failed,
 			 store_row_fn fn, void *ctx)
 {
-	/* One statement per order: ORDER BY cannot be bound. */
+	/* One statement per order: ORDER BY cannot be bound. Each user's
+	 * newest credential, found by the index of credentials by user. */
 	static const char base[] =
 		"SELECT u.username, u.forename, u.surname,"
 		" coalesce((SELECT group_concat(name, ', ') FROM"
@@ -391,17 +463,22 @@ int store_list_unclaimed(struct store *st, long long site, const char *group,
 		" b.version,"
 		" iso_time(b.created_at),"
 		" iso_time(c.expires_at),"
-		" CASE WHEN c.expires_at <= ?4 THEN 'expired'"
+		" CASE WHEN c.state <> 'current' THEN c.state"
+		"  WHEN c.expires_at <= ?4 THEN 'expired'"
+		"  WHEN c.failed >= ?5 THEN 'locked'"
 		"  ELSE 'current' END,"
-		" c.id, u.id, b.id, c.grp"
-		" FROM credential c JOIN user u ON u.id = c.user_id"
+		" c.id, u.id, b.id, c.state, c.grp"
+		" FROM user u"
+		" JOIN credential c ON c.id = (SELECT max(id) FROM credential"
+		"  WHERE user_id = u.id)"
 		" JOIN batch b ON b.id = c.batch_id"
-		" WHERE b.site_id = ?1 AND c.state = 'current'"
+		" WHERE u.site_id = ?1 AND u.status = 'active'"
+		" AND u.claimed_at IS NULL"
 		" AND (?2 IS NULL OR u.id IN (SELECT m.user_id FROM membership m"
 		"   JOIN grp g ON g.id = m.group_id"
 		"   WHERE g.site_id = ?1 AND g.name = ?2))"
-		" AND (?3 IS NULL OR u.username LIKE ?3 ESCAPE '\\'"
-		"   OR (u.forename || ' ' || u.surname) LIKE ?3 ESCAPE '\\')";
+		" AND (?3 IS NULL OR instr(fold(u.username), ?3)"
+		"   OR instr(fold(u.forename || ' ' || u.surname), ?3))";
 	static const struct {
 		const char *name;
 		const char *sql;
@@ -415,7 +492,7 @@ int store_list_unclaimed(struct store *st, long long site, const char *group,
 		{ "version", " ORDER BY b.version, u.surname COLLATE NOCASE" },
 	};
 	static char *sqls[ARRAY_SIZE(orders)];
-	char *pat = search ? st_like_pattern(search) : NULL;
+	char *pat = st_search_key(search);
 	sqlite3_stmt *s = NULL;
 	int rc = -1;
 
@@ -432,6 +509,7 @@ int store_list_unclaimed(struct store *st, long long site, const char *group,
 		st_bind_text(s, 2, group);
 		st_bind_text(s, 3, pat);
 		sqlite3_bind_int64(s, 4, now_seconds());
+		sqlite3_bind_int(s, 5, max_failed);
 		rc = st_each_row(st, s, fn, ctx);
 	}
 	free(pat);

@@ -129,8 +129,12 @@ int st_each_row(struct store *st, sqlite3_stmt *s, store_row_fn fn,
  * until the next step ("" for NULL). */
 char *st_col_dup(sqlite3_stmt *s, int i);
 const char *st_col_str(sqlite3_stmt *s, int i);
-/* A LIKE pattern matching s anywhere, with % _ \ escaped; caller frees. */
-char *st_like_pattern(const char *s);
+/*
+ * What a search for s looks for: s folded as fold() folds what it is
+ * compared with (SQL: instr(fold(column), key)), so case, accents and the
+ * script of a name do not matter; NULL for NULL. Caller frees.
+ */
+char *st_search_key(const char *s);
 /* Resets every cached statement (a transaction's end). */
 void st_reset_all(struct store *st);
 

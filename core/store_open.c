@@ -10,6 +10,8 @@
  */
 #include "core/store_int.h"
 
+#include "core/translit.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -285,6 +287,10 @@ static const char *const migrations[] = {
 	"  number INTEGER NOT NULL,"
 	"  started INTEGER NOT NULL"
 	") STRICT;",
+	/* 7 -> 8: a user's credentials by user, whatever their state: what
+	 * says why a password is no longer current (verify, user, and
+	 * unclaimed's latest credential of each user). */
+	"CREATE INDEX credential_user ON credential(user_id);",
 };
 
 /* Whether a row refers to one that is not there (reported). */
@@ -409,6 +415,26 @@ static void sql_iso_time(sqlite3_context *cx, int argc, sqlite3_value **v)
 		return;
 	format_iso8601(sqlite3_value_int64(v[0]), buf, sizeof(buf));
 	sqlite3_result_text(cx, buf, -1, SQLITE_TRANSIENT);
+}
+
+/*
+ * fold(text): what a search compares, the text as its username would
+ * spell it (translit_search: Łukasz -> lukasz, Çelik -> celik, Σοφία ->
+ * sofia; spaces and ASCII punctuation kept), NULL for NULL. Both sides of
+ * a search go through the one function, so no script is matched by half
+ * a rule.
+ */
+static void sql_fold(sqlite3_context *cx, int argc, sqlite3_value **v)
+{
+	const unsigned char *t = sqlite3_value_text(v[0]);
+	struct sbuf sb = SBUF_INIT;
+
+	(void)argc;
+	if (!t)
+		return;
+	translit_search(&sb, (const char *)t);
+	sqlite3_result_text(cx, sbuf_str(&sb), (int)sb.len, SQLITE_TRANSIENT);
+	sbuf_release(&sb);
 }
 
 static void sql_day_of(sqlite3_context *cx, int argc, sqlite3_value **v)
@@ -660,6 +686,9 @@ static struct store *open_db(const char *path, int readonly)
 				       NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_create_function_v2(st->db, "day_of", 1, SQLITE_UTF8 |
 				       SQLITE_DETERMINISTIC, NULL, sql_day_of,
+				       NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function_v2(st->db, "fold", 1, SQLITE_UTF8 |
+				       SQLITE_DETERMINISTIC, NULL, sql_fold,
 				       NULL, NULL, NULL) != SQLITE_OK) {
 		st_report(st, "cannot register the rows table and functions");
 		goto fail;

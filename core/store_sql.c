@@ -9,6 +9,8 @@
  */
 #include "core/store_int.h"
 
+#include "core/translit.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,17 +166,13 @@ int st_each_row(struct store *st, sqlite3_stmt *s, store_row_fn fn,
 	return rc == SQLITE_DONE ? 0 : st_fail(st, rc, "cannot read");
 }
 
-char *st_like_pattern(const char *s)
+char *st_search_key(const char *s)
 {
 	struct sbuf sb = SBUF_INIT;
 
-	sbuf_addch(&sb, '%');
-	for (; s && *s; s++) {
-		if (*s == '%' || *s == '_' || *s == '\\')
-			sbuf_addch(&sb, '\\');
-		sbuf_addch(&sb, *s);
-	}
-	sbuf_addch(&sb, '%');
+	if (!s)
+		return NULL;
+	translit_search(&sb, s);
 	return sbuf_detach(&sb);
 }
 

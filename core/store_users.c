@@ -314,14 +314,14 @@ long store_list_groups(struct store *st, long long site, const char *search,
 {
 	static const char count_sql[] =
 		"SELECT count(*) FROM grp WHERE site_id = ?"
-		" AND name LIKE ? ESCAPE '\\'";
+		" AND instr(fold(name), ?)";
 	static const char list_sql[] =
 		"SELECT g.name, g.source, (SELECT count(*) FROM membership m"
 		"  JOIN user u ON u.id = m.user_id"
 		"  WHERE m.group_id = g.id AND u.status = 'active')"
-		" FROM grp g WHERE g.site_id = ? AND g.name LIKE ? ESCAPE '\\'"
+		" FROM grp g WHERE g.site_id = ? AND instr(fold(g.name), ?)"
 		" ORDER BY g.name COLLATE NOCASE, g.name LIMIT ? OFFSET ?";
-	char *pat = st_like_pattern(search);
+	char *pat = st_search_key(search ? search : "");
 	sqlite3_stmt *s = st_prep(st, count_sql);
 	long total = -1;
 
@@ -364,17 +364,15 @@ int store_list_users(struct store *st, long long site, const char *group,
 		" AND (?2 IS NULL OR u.id IN (SELECT m.user_id FROM membership m"
 		"   JOIN grp g ON g.id = m.group_id"
 		"   WHERE g.site_id = ?1 AND g.name = ?2))"
-		" AND (?3 IS NULL OR u.username LIKE ?3 ESCAPE '\\'"
-		"   OR u.forename LIKE ?3 ESCAPE '\\'"
-		"   OR u.surname LIKE ?3 ESCAPE '\\'"
-		"   OR (u.forename || ' ' || u.surname) LIKE ?3 ESCAPE '\\'"
-		"   OR u.external_id LIKE ?3 ESCAPE '\\'"
-		"   OR u.email LIKE ?3 ESCAPE '\\')"
+		" AND (?3 IS NULL OR instr(fold(u.username), ?3)"
+		"   OR instr(fold(u.forename || ' ' || u.surname), ?3)"
+		"   OR instr(fold(u.external_id), ?3)"
+		"   OR instr(fold(u.email), ?3))"
 		" AND (?4 IS NULL OR u.username = ?4)"
 		" ORDER BY u.surname COLLATE NOCASE, u.forename COLLATE NOCASE,"
 		" u.username";
 	sqlite3_stmt *s = st_prep(st, sql);
-	char *pat = search ? st_like_pattern(search) : NULL;
+	char *pat = st_search_key(search);
 	int rc;
 
 	if (!s) {

@@ -580,7 +580,9 @@ static int diaeresis_follows(const unsigned char *s)
 	return 0;
 }
 
-size_t translit_ascii(struct sbuf *out, const char *name)
+/* translit_ascii(), and with keep set, the printable ASCII that is no
+ * letter or digit kept as it is (translit_search()). */
+static size_t fold(struct sbuf *out, const char *name, int keep)
 {
 	const unsigned char *s = (const unsigned char *)name;
 	unsigned prev = 0;	/* Greek flags of the letter before */
@@ -599,7 +601,7 @@ size_t translit_ascii(struct sbuf *out, const char *name)
 			prev = 0;
 			if ((c | 0x20) - 'a' < 26)
 				*w++ = (char)(c | 0x20);
-			else if (c - '0' < 10)
+			else if (c - '0' < 10 || (keep && c >= 0x20 && c < 0x7f))
 				*w++ = (char)c;
 			continue;
 		}
@@ -644,4 +646,14 @@ size_t translit_ascii(struct sbuf *out, const char *name)
 	*w = '\0';
 	out->len = (size_t)(w - out->buf);
 	return (size_t)(w - start);
+}
+
+size_t translit_ascii(struct sbuf *out, const char *name)
+{
+	return fold(out, name, 0);
+}
+
+size_t translit_search(struct sbuf *out, const char *text)
+{
+	return fold(out, text, 1);
 }

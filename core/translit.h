@@ -18,4 +18,12 @@
  */
 size_t translit_ascii(struct sbuf *out, const char *name);
 
+/*
+ * translit_ascii() for a search: the same letters, and the spaces, digits
+ * and ASCII punctuation of text kept as they are, so "Zoë Lef", "zoe lef"
+ * and "ZOE LEF" fold alike and "100%" is still "100%". Both the search and
+ * what it is compared with go through it. Returns the bytes appended.
+ */
+size_t translit_search(struct sbuf *out, const char *text);
+
 #endif

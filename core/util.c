@@ -884,6 +884,27 @@ static void civil(long long days, long long *y, int *m, int *d)
 	*y = yoe + era * 400 + (*m <= 2);
 }
 
+void format_local_time(long long t, char *out, size_t outsz)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!localtime_r(&tt, &tm) ||
+	    !strftime(out, outsz, "%Y-%m-%d %H:%M %Z", &tm))
+		out[0] = '\0';
+}
+
+const char *local_time_of(const char *value, char *out, size_t outsz)
+{
+	long long t;
+
+	if (strlen(value) != 20 || value[10] != 'T' || value[19] != 'Z' ||
+	    parse_iso8601(value, &t) != 0)
+		return NULL;
+	format_local_time(t, out, outsz);
+	return out[0] ? out : NULL;
+}
+
 void format_iso8601(long long t, char *out, size_t outsz)
 {
 	long long days = t / 86400, secs = t % 86400, y;

@@ -222,6 +222,18 @@ long long now_seconds(void);
 void format_iso8601(long long t, char *out, size_t outsz);
 /* Parses "2026-09-03", "2026-09-03T08:14[:SS][Z]"; 0 or -1. */
 int parse_iso8601(const char *s, long long *t);
+/*
+ * Formats t for a person, in the local time zone (TZ: the site's, set by
+ * the configuration, else the machine's) and naming it: "2026-09-03
+ * 09:14 BST". Writes "" when out is too small (40 bytes is enough).
+ */
+void format_local_time(long long t, char *out, size_t outsz);
+/*
+ * The value shown for a person: an ISO 8601 UTC time of a record
+ * ("2026-09-03T08:14:00Z") as format_local_time() writes it, into out;
+ * NULL, out untouched, for any other text.
+ */
+const char *local_time_of(const char *value, char *out, size_t outsz);
 
 
 /*

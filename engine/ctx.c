@@ -10,14 +10,92 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/policy.h"
 #include "core/secrets.h"
 #include "core/util.h"
 #include "core/workers.h"
+#include "engine/emit.h"
 #include "engine/publish.h"
+#include "formats/eml.h"
+#include "formats/pdf.h"
 #include "formats/records.h"
+
+/*
+ * The settings whose limits the engine and the formats know, checked with
+ * the rest of pipeline.conf before any stage touches the store: how many
+ * strips fit on the paper, the outputs [run] names, the fonts, the sender
+ * of reset emails. Reports each; the number found.
+ */
+static int check_settings(const struct config *c)
+{
+	enum pdf_paper paper = strcmp(c->paper, "letter") == 0 ? PDF_LETTER :
+								  PDF_A4;
+	enum emit_kind kinds[16];
+	size_t nkinds = 0;
+	int errors = 0, audit = 0;
+
+	if (c->strips_per_page > pdf_strips_max(paper)) {
+		errorf("'%s': [output] strips_per_page: '%d' is more than "
+		       "the %d strips that fit on %s paper", c->path,
+		       c->strips_per_page, pdf_strips_max(paper), c->paper);
+		errors++;
+	}
+	for (size_t i = 0; i < c->nrun_outputs; i++) {
+		const char *o = c->run_outputs[i];
+		enum emit_kind k;
+		size_t j = 0;
+
+		if (strcmp(o, "audit") == 0) {
+			if (audit++) {
+				errorf("'%s': [run] outputs: 'audit' is "
+				       "listed twice", c->path);
+				errors++;
+			}
+			continue;
+		}
+		if (emit_kind_parse(o, NULL, &k) != 0) {
+			errorf("'%s': [run] outputs: '%s' is not pdf-strips, "
+			       "pdf-classlist, xlsx, csv, tsv, ndjson or "
+			       "audit", c->path, o);
+			errors++;
+			continue;
+		}
+		while (j < nkinds && kinds[j] != k)
+			j++;
+		if (j < nkinds) {
+			/* Twice the same kind would be twice the same file. */
+			errorf("'%s': [run] outputs: '%s' is listed twice",
+			       c->path, o);
+			errors++;
+		} else if (nkinds < ARRAY_SIZE(kinds)) {
+			kinds[nkinds++] = k;
+		}
+	}
+	if (c->mail_from && !eml_addr_valid(c->mail_from)) {
+		errorf("'%s': [email] from '%s' is not an address", c->path,
+		       c->mail_from);
+		errors++;
+	}
+	for (size_t i = 0; i <= c->npdf_fonts; i++) {
+		const char *f = i < c->npdf_fonts ? c->pdf_fonts[i] :
+						    c->pdf_mono_font;
+		char *path;
+
+		if (!f)
+			continue;
+		path = xstrndup(f, strcspn(f, "#"));
+		if (access(path, R_OK) != 0) {
+			errorf("'%s': [output] font '%s': %s", c->path, path,
+			       strerror(errno));
+			errors++;
+		}
+		free(path);
+	}
+	return errors;
+}
 
 int ctx_config(struct ctx *ctx)
 {
@@ -26,12 +104,19 @@ int ctx_config(struct ctx *ctx)
 	ctx->cfg = config_load(ctx->config_path);
 	if (!ctx->cfg)
 		return EX_CONFIG;
+	if (check_settings(ctx->cfg))
+		return EX_CONFIG;
 	ctx->site = config_site(ctx->cfg, ctx->site_code);
 	if (!ctx->site) {
 		errorf("site '%s' is not configured in '%s' (add a "
 		       "[site %s] section)", ctx->site_code,
 		       ctx->config_path, ctx->site_code);
 		return EX_CONFIG;
+	}
+	/* Every time a person reads (lists, paper, mail) is the site's. */
+	if (ctx->site->timezone) {
+		setenv("TZ", ctx->site->timezone, 1);
+		tzset();
 	}
 	pwhash_set_cost(ctx->cfg->argon2_ops, ctx->cfg->argon2_mem_kib);
 	workers_set_jobs(ctx->jobs ? ctx->jobs : ctx->cfg->jobs);

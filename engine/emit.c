@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include "core/translit.h"
 #include "core/util.h"
 #include "core/workers.h"
+#include "engine/credential.h"
 #include "formats/csv.h"
 #include "formats/pdf.h"
 #include "formats/records.h"
@@ -299,6 +301,9 @@ static char *default_path(struct ctx *ctx, const struct emit_opts *o,
 
 /* ==== Writers ==== */
 
+/* How the 'state' column of --allow-void starts on a void record. */
+#define VOID_MARK "VOID: "
+
 static const char *value(const char **row, long col)
 {
 	return col >= 0 ? row[col] : "";
@@ -346,6 +351,7 @@ static int write_pdf(struct ctx *ctx, const struct emit_opts *o,
 	struct pdf_options opt = pdf_opts(ctx, o->kind);
 	struct pdf_doc *doc = NULL;
 	long site = column(t, "site");
+	long state = o->allow_void ? column(t, "state") : -1;
 	int rc;
 
 	for (size_t i = 0; i < ARRAY_SIZE(need); i++) {
@@ -373,6 +379,9 @@ static int write_pdf(struct ctx *ctx, const struct emit_opts *o,
 		p->expires = value(row, col[6]);
 		p->version = value(row, col[7]);
 		p->generated_at = value(row, col[8]);
+		if (state >= 0 && strncmp(row[state], VOID_MARK,
+					  strlen(VOID_MARK)) == 0)
+			p->void_reason = row[state] + strlen(VOID_MARK);
 	}
 	/* A document set up ahead serves the first file only. */
 	if (o->prepared) {
@@ -412,6 +421,32 @@ static int write_text(const struct emit_opts *o, const struct emit_table *t,
 	return 0;
 }
 
+/*
+ * The workbook's columns with 'state' added after 'password' (at the end
+ * when there is none), unless they have it: *n names, the caller frees
+ * the array.
+ */
+static const char **state_columns(const char *const *cols, size_t *n)
+{
+	const char **out = xcalloc(*n + 1, sizeof(*out));
+	size_t k = 0, at = *n;
+
+	for (size_t i = 0; i < *n; i++) {
+		if (strcmp(cols[i], "state") == 0)
+			at = SIZE_MAX;
+		else if (strcmp(cols[i], "password") == 0 && at != SIZE_MAX)
+			at = i + 1;
+	}
+	if (at == SIZE_MAX) {
+		memcpy(out, cols, *n * sizeof(*out));
+		return out;
+	}
+	for (size_t i = 0; i <= *n; i++)
+		out[i] = i == at ? "state" : cols[k++];
+	++*n;
+	return out;
+}
+
 /* Writes rows [from, to) to path (a file that holds passwords). */
 static int write_file(struct ctx *ctx, const struct emit_opts *o,
 		      const struct emit_table *t, size_t from, size_t to,
@@ -431,7 +466,9 @@ static int write_file(struct ctx *ctx, const struct emit_opts *o,
 			.columns = ctx->cfg->xlsx_all ? NULL :
 				   (const char *const *)ctx->cfg->xlsx_columns,
 			.ncolumns = ctx->cfg->nxlsx_columns,
+			.utf8_checked = t->utf8_checked,
 		};
+		const char **with_state = NULL;
 		long v = column(t, "version"), g = column(t, "generated_at");
 		long site = column(t, "site");
 
@@ -439,12 +476,19 @@ static int write_file(struct ctx *ctx, const struct emit_opts *o,
 			xo.site_name = t->rows[from][site];
 		xo.version = v >= 0 && to > from ? t->rows[from][v] : "";
 		xo.generated_at = g >= 0 && to > from ? t->rows[from][g] : "";
+		/* A workbook of void records shows their state beside the
+		 * password, whatever columns it is given. */
+		if (o->allow_void && xo.columns) {
+			with_state = state_columns(xo.columns, &xo.ncolumns);
+			xo.columns = with_state;
+		}
 		/* Written by name: the temporary one. */
 		rc = xlsx_write(af.tmp, &xo, t->cols, t->ncols,
 				(const char *const *const *)t->rows + from,
 				to - from, column(t, "group"),
 				column(t, "password")) == 0 ? 0 :
 		     EX_CANTCREAT;
+		free(with_state);
 	} else {
 		rc = write_text(o, t, from, to, af.fp);
 	}
@@ -657,7 +701,234 @@ int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 	return emit_per_group(ctx, o, t, version, gcol);
 }
 
+/* ==== Whether each record is still current ==== */
+
+/*
+ * What the store says of each credential of one batch version: for each
+ * username, why its password is not current ("" when it is). Reasons are
+ * few (a batch's credentials end alike), so each is kept once.
+ */
+struct batch_states {
+	long long version, id;
+	struct hmap why;
+	const char *not_in;       /* "not in batch vN" */
+};
+
+struct checker {
+	struct ctx *ctx;
+	struct arena arena;
+	struct hmap reasons;      /* reason -> its one copy */
+	struct batch_states *b;
+	size_t nb;
+	long long now;
+	int store_rc;             /* a failed read of the store */
+	/* The reasons met, in the order first met, and their counts. */
+	const char **seen;
+	size_t *count, nseen;
+};
+
+static const char *intern(struct checker *c, const char *why)
+{
+	const char *k = hmap_get(&c->reasons, why);
+
+	if (!k) {
+		k = arena_strdup(&c->arena, why);
+		hmap_put(&c->reasons, k, (void *)k);
+	}
+	return k;
+}
+
+static int note_state(void *arg, const struct store_cred_row *r)
+{
+	struct checker *c = arg;
+	struct batch_states *b = &c->b[c->nb - 1];
+	char buf[96];
+	const char *why = credential_why(r, c->now, buf, sizeof(buf));
+
+	b->id = r->batch;
+	hmap_put(&b->why, arena_strdup(&c->arena, r->username),
+		 (void *)(why ? intern(c, why) : ""));
+	return 0;
+}
+
+/* The states of batch version v, read once. NULL on a store error. */
+static struct batch_states *states_of(struct checker *c, long long v)
+{
+	struct batch_states *b;
+	char buf[48];
+	int rc;
+
+	for (size_t i = 0; i < c->nb; i++)
+		if (c->b[i].version == v)
+			return &c->b[i];
+	c->b = xrealloc(c->b, (c->nb + 1) * sizeof(*c->b));
+	b = &c->b[c->nb++];
+	*b = (struct batch_states){ .version = v, .why = HMAP_INIT };
+	snprintf(buf, sizeof(buf), "not in batch v%lld", v);
+	b->not_in = intern(c, buf);
+	if ((rc = store_batch_credentials(c->ctx->store, c->ctx->site_id, v,
+					  note_state, c)) != 0) {
+		c->store_rc = rc;
+		return NULL;
+	}
+	return b;
+}
+
+/* Why row's password is not current, or NULL; "" on a store error. */
+static const char *why_not(struct checker *c, const char *const *row,
+			   long vcol, long ucol, long bcol)
+{
+	const char *v = vcol >= 0 ? row[vcol] : "", *why;
+	struct batch_states *b;
+	char *end;
+	long long version;
+
+	version = strtoll(v, &end, 10);
+	if (!*v || *end || version <= 0 || !isdigit((unsigned char)*v))
+		return intern(c, "no batch version");
+	if (!(b = states_of(c, version)))
+		return "";
+	why = ucol >= 0 ? hmap_get(&b->why, row[ucol]) : NULL;
+	/* A record whose batch id is another's is not of this batch. */
+	if (!why || (bcol >= 0 && *row[bcol] &&
+		     strtoll(row[bcol], NULL, 10) != b->id))
+		return b->not_in;
+	return *why ? why : NULL;
+}
+
+static void count_reason(struct checker *c, const char *why)
+{
+	size_t i;
+
+	for (i = 0; i < c->nseen && c->seen[i] != why; i++)
+		;
+	if (i == c->nseen) {
+		c->seen = xrealloc(c->seen, (i + 1) * sizeof(*c->seen));
+		c->count = xrealloc(c->count, (i + 1) * sizeof(*c->count));
+		c->seen[i] = why;
+		c->count[i] = 0;
+		c->nseen++;
+	}
+	c->count[i]++;
+}
+
+/*
+ * Checks every row of t against the store, as emit_records() says:
+ * refuses when one is not current, unless o->allow_void, which sets the
+ * 'state' column (added to t when it has none; its rows and names are
+ * then new, from arena). 0 or a status (reported).
+ */
+static int check_current(struct ctx *ctx, const struct emit_opts *o,
+			 struct emit_table *t, struct arena *arena)
+{
+	struct checker c = { .ctx = ctx, .arena = ARENA_INIT,
+			     .reasons = HMAP_INIT, .now = now_seconds() };
+	long vcol = column(t, "version"), ucol = column(t, "username");
+	long bcol = column(t, "batch"), scol = column(t, "state");
+	const char **why = xcalloc(t->nrows + 1, sizeof(*why));
+	const char **marks = NULL;
+	size_t bad = 0;
+	int rc = 0;
+
+	for (size_t r = 0; r < t->nrows; r++) {
+		why[r] = why_not(&c, t->rows[r], vcol, ucol, bcol);
+		if (why[r] && !*why[r]) {
+			rc = store_status(c.store_rc);
+			goto out;
+		}
+		if (why[r]) {
+			count_reason(&c, why[r]);
+			bad++;
+		}
+	}
+	if (bad && !o->allow_void) {
+		struct sbuf sb = SBUF_INIT;
+
+		for (size_t i = 0; i < c.nseen; i++)
+			sbuf_addf(&sb, "%s%zu %s", i ? ", " : "", c.count[i],
+				  c.seen[i]);
+		errorf("%zu record%s not current (%s); --allow-void prints "
+		       "them marked VOID", bad, bad == 1 ? " is" : "s are",
+		       sbuf_str(&sb));
+		sbuf_release(&sb);
+		rc = EX_DATAERR;
+		goto out;
+	}
+	if (!o->allow_void)
+		goto out;
+	if (scol < 0) {
+		const char **cols = arena_alloc(arena, (t->ncols + 1) *
+						sizeof(*cols));
+
+		memcpy(cols, t->cols, t->ncols * sizeof(*cols));
+		cols[t->ncols] = "state";
+		t->cols = cols;
+		for (size_t r = 0; r < t->nrows; r++) {
+			const char **row = arena_alloc(arena, (t->ncols + 1) *
+						       sizeof(*row));
+
+			memcpy(row, t->rows[r], t->ncols * sizeof(*row));
+			t->rows[r] = row;
+		}
+		scol = (long)t->ncols++;
+	}
+	/* One mark per reason, in the rows' arena; reasons are few. */
+	marks = xcalloc(c.nseen + 1, sizeof(*marks));
+	for (size_t i = 0; i < c.nseen; i++) {
+		char *mark = arena_alloc(arena, strlen(VOID_MARK) +
+					 strlen(c.seen[i]) + 1);
+
+		strcpy(mark, VOID_MARK);
+		strcat(mark, c.seen[i]);
+		marks[i] = mark;
+	}
+	for (size_t r = 0; r < t->nrows; r++) {
+		size_t i = 0;
+
+		while (why[r] && c.seen[i] != why[r])
+			i++;
+		t->rows[r][scol] = why[r] ? marks[i] : "current";
+	}
+	if (bad)
+		warnf("%zu record%s not current: marked VOID", bad,
+		      bad == 1 ? " is" : "s are");
+out:
+	for (size_t i = 0; i < c.nb; i++)
+		hmap_release(&c.b[i].why);
+	free(c.b);
+	free(c.seen);
+	free(c.count);
+	free(marks);
+	free(why);
+	hmap_release(&c.reasons);
+	arena_release(&c.arena);
+	return rc;
+}
+
 /* ==== Reading records ==== */
+
+/*
+ * A record's values copied into arena as one block: the pointers, then
+ * the strings. lens is scratch for n lengths.
+ */
+static const char **copy_record(struct arena *arena, const char *const *v,
+				size_t n, size_t *lens)
+{
+	size_t total = n * sizeof(const char *);
+	const char **row;
+	char *p;
+
+	for (size_t i = 0; i < n; i++)
+		total += (lens[i] = strlen(v[i])) + 1;
+	row = arena_alloc(arena, total);
+	p = (char *)(row + n);
+	for (size_t i = 0; i < n; i++) {
+		memcpy(p, v[i], lens[i] + 1);
+		row[i] = p;
+		p += lens[i] + 1;
+	}
+	return row;
+}
 
 int emit_records(struct ctx *ctx, const struct emit_opts *o, FILE *in,
 		 const char *name)
@@ -667,7 +938,7 @@ int emit_records(struct ctx *ctx, const struct emit_opts *o, FILE *in,
 	struct rec_reader *r;
 	const char *const *v;
 	char **cols = NULL;
-	size_t cap = 0;
+	size_t cap = 0, *lens;
 	long name_cols[2];
 	int rc, got;
 
@@ -679,6 +950,7 @@ int emit_records(struct ctx *ctx, const struct emit_opts *o, FILE *in,
 	for (size_t i = 0; i < t.ncols; i++)
 		cols[i] = arena_strdup(&arena, rec_colname(r, i));
 	t.cols = (const char *const *)cols;
+	lens = xcalloc(t.ncols, sizeof(*lens));
 	name_cols[0] = rec_column(r, "forename");
 	name_cols[1] = rec_column(r, "surname");
 	while ((got = rec_read(r, &v)) > 0) {
@@ -689,19 +961,28 @@ int emit_records(struct ctx *ctx, const struct emit_opts *o, FILE *in,
 			cap = cap ? cap * 2 : 1024;
 			t.rows = xrealloc(t.rows, cap * sizeof(*t.rows));
 		}
-		row = arena_alloc(&arena, t.ncols * sizeof(*row));
-		for (size_t i = 0; i < t.ncols; i++)
-			row[i] = arena_strdup(&arena, v[i]);
+		row = copy_record(&arena, v, t.ncols, lens);
 		/* A stream edited by hand gets import's rule for names. */
-		snprintf(where, sizeof(where), "%s:%lu", name, rec_line(r));
-		for (size_t i = 0; i < ARRAY_SIZE(name_cols); i++)
-			if (name_cols[i] >= 0)
-				name_clean_warn((char *)row[name_cols[i]],
-						where, cols[name_cols[i]]);
+		for (size_t i = 0; i < ARRAY_SIZE(name_cols); i++) {
+			char *nm = name_cols[i] >= 0 ?
+				   (char *)row[name_cols[i]] : NULL;
+
+			if (!nm || name_is_clean(nm))
+				continue;
+			snprintf(where, sizeof(where), "%s:%lu", name,
+				 rec_line(r));
+			name_clean_warn(nm, where, cols[name_cols[i]]);
+		}
 		t.rows[t.nrows++] = row;
 	}
 	rec_reader_free(r);
-	rc = got < 0 ? EX_DATAERR : emit(ctx, o, &t);
+	free(lens);
+	/* rec_read() hands out valid UTF-8 only, and name_clean_warn()
+	 * keeps it so. */
+	t.utf8_checked = 1;
+	rc = got < 0 ? EX_DATAERR : check_current(ctx, o, &t, &arena);
+	if (rc == 0)
+		rc = emit(ctx, o, &t);
 	free(t.rows);
 	free(cols);
 	/* The arena held passwords: wipe it before it goes back. */

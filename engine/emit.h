@@ -22,6 +22,8 @@ struct emit_table {
 	const char ***rows;
 	size_t nrows;
 	int sorted;              /* rows are in [output] sort order already */
+	int utf8_checked;        /* every value and column name is known to
+				  * be valid UTF-8 (not checked again) */
 };
 
 enum emit_kind { EMIT_PDF_STRIPS, EMIT_PDF_CLASSLIST, EMIT_XLSX, EMIT_CSV,
@@ -45,6 +47,9 @@ struct emit_opts {
 	int show;                /* allow passwords on a terminal */
 	int quiet;               /* do not print the paths written */
 	int to_file;             /* stream formats to out_dir too */
+	/* emit_records(): print records whose password is no longer
+	 * current, each marked VOID, rather than refuse them */
+	int allow_void;
 	struct emit_pending *pending;   /* files wait in it, unnamed */
 	/* A PDF document set up ahead (emit_pdf_prepare()), which the
 	 * first PDF written takes and sets to NULL; NULL: none. */
@@ -83,8 +88,14 @@ int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t);
 
 /*
  * Reads a record stream from in (name in messages: "<stdin>", a path),
- * cleans its names as import does, and emit()s it. Returns 0 or a sysexits
- * status (reported).
+ * cleans its names as import does, and emit()s it. Each record is checked
+ * against the store (ctx open), one query per batch version: a record
+ * whose password is no longer current (voided, expired, claimed, revoked,
+ * refused after too many attempts, not of its batch, or without a batch
+ * version) is refused, the count and reasons reported, unless
+ * o->allow_void: then every record gets a 'state' column ("current" or
+ * "VOID: " and the reason) and the void ones are marked VOID on paper.
+ * Returns 0 or a sysexits status (reported).
  */
 int emit_records(struct ctx *ctx, const struct emit_opts *o, FILE *in,
 		 const char *name);

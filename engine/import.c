@@ -416,12 +416,14 @@ static int check_row(struct import *im, const struct mapping *m,
 	}
 	/* Names lose what would break or reorder every output later; the
 	 * cleaned form is what every output gets. */
-	snprintf(where, sizeof(where), "%s:%lu", im->file, r->line);
 	for (size_t i = 1; i < ARRAY_SIZE(req); i++) {
 		long col = i == 1 ? m->forename : m->surname;
 		char *v = (char *)*req[i];   /* the arena's copy */
 		char what[256];
 
+		if (name_is_clean(v))
+			continue;
+		snprintf(where, sizeof(where), "%s:%lu", im->file, r->line);
 		snprintf(what, sizeof(what), "column '%s'", im->header[col]);
 		name_clean_warn(v, where, what);
 		if (!*v) {

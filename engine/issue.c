@@ -45,9 +45,11 @@ static int resolve_one(void *arg, const struct store_target_row *t)
 	forename = arena_strdup(&r->is->arena, t->forename);
 	surname = arena_strdup(&r->is->arena, t->surname);
 	/* Names stored before import cleaned them get the same rule. */
-	snprintf(who, sizeof(who), "user '%s'", t->username);
-	name_clean_warn(forename, who, "forename");
-	name_clean_warn(surname, who, "surname");
+	if (!name_is_clean(forename) || !name_is_clean(surname)) {
+		snprintf(who, sizeof(who), "user '%s'", t->username);
+		name_clean_warn(forename, who, "forename");
+		name_clean_warn(surname, who, "surname");
+	}
 	it->forename = forename;
 	it->surname = surname;
 	it->user_type = arena_strdup(&r->is->arena, t->user_type);

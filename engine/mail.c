@@ -42,11 +42,7 @@ int mail_load(struct ctx *ctx, struct mail *m)
 		       "{{token}}) to send reset emails", ctx->config_path);
 		return -1;
 	}
-	if (!eml_addr_valid(ctx->cfg->mail_from)) {
-		errorf("'%s': [email] from '%s' is not an address",
-		       ctx->config_path, ctx->cfg->mail_from);
-		return -1;
-	}
+	/* from was checked with the configuration (ctx_config). */
 
 	p = xasprintf("%s/reset.subject", dir);
 	m->subject = template_load(p, placeholders, TEMPLATE_ONE_LINE);
@@ -60,14 +56,14 @@ int mail_load(struct ctx *ctx, struct mail *m)
 	return m->subject && m->text && m->html ? 0 : -1;
 }
 
-/* "Sunday 6 September 2026, 08:14 UTC" */
+/* "Sunday 6 September 2026, 09:14 BST", in the site's time zone */
 static void human_time(long long t, char *out, size_t size)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
 
-	gmtime_r(&tt, &tm);
-	strftime(out, size, "%A %e %B %Y, %H:%M UTC", &tm);
+	localtime_r(&tt, &tm);
+	strftime(out, size, "%A %e %B %Y, %H:%M %Z", &tm);
 	/* %e pads one-digit days with a space. */
 	for (char *p = strstr(out, "  "); p; p = strstr(p, "  "))
 		memmove(p, p + 1, strlen(p));

@@ -79,9 +79,11 @@ static int pick(void *arg, const char *const *v)
 	for (size_t i = 0; i < NSELECT; i++)
 		row[i] = arena_strdup(&p->arena, v[i]);
 	/* Names stored before import cleaned them get the same rule. */
-	snprintf(who, sizeof(who), "user '%s'", row[0]);
-	name_clean_warn(row[1], who, "forename");
-	name_clean_warn(row[2], who, "surname");
+	if (!name_is_clean(row[1]) || !name_is_clean(row[2])) {
+		snprintf(who, sizeof(who), "user '%s'", row[0]);
+		name_clean_warn(row[1], who, "forename");
+		name_clean_warn(row[2], who, "surname");
+	}
 	p->rows[is->n] = row;
 	/* What issue_resolve() would look up again: the selection has it
 	 * (active, unclaimed users of this site, each once). */
@@ -246,12 +248,15 @@ static void *write_list(void *arg)
 	struct job *j = arg;
 
 	/*
-	 * The strips take longest and cannot be split: every other list
-	 * yields to them (and to the store's writes), so that they are not
-	 * the one still running alone at the end. A thread's own niceness,
+	 * The workbook and the strips take longest: the workbook is one
+	 * thread from its first cell to the library's close, and the
+	 * strips' pages are laid out in order. Every other list yields to
+	 * them (and to the store's writes), so that neither is the one
+	 * still running alone at the end. A thread's own niceness,
 	 * inherited by the threads it starts; raising it needs no privilege.
 	 */
-	if (j->opts.kind != EMIT_PDF_STRIPS && worker_own_thread())
+	if (j->opts.kind != EMIT_PDF_STRIPS && j->opts.kind != EMIT_XLSX &&
+	    worker_own_thread())
 		(void)setpriority(PRIO_PROCESS, (id_t)gettid(), LIST_NICE);
 	j->rc = emit(j->ctx, &j->opts, &j->t);
 	return NULL;
@@ -407,32 +412,16 @@ static int lists_plan(struct ctx *ctx, struct lists *l)
 	for (size_t i = 0; i < c->nrun_outputs; i++) {
 		struct job *j = &l->jobs[l->njobs];
 
+		/* Names and repeats were checked with the configuration. */
 		if (strcmp(c->run_outputs[i], "audit") == 0) {
-			if (l->audit) {
-				errorf("[run] outputs: 'audit' is listed "
-				       "twice");
-				return EX_CONFIG;
-			}
 			l->audit = 1;
 			continue;
 		}
-		if (emit_kind_parse(c->run_outputs[i], NULL, &j->opts.kind)) {
-			errorf("[run] outputs: '%s' is not pdf-strips, "
-			       "pdf-classlist, xlsx, csv, tsv, ndjson or "
-			       "audit", c->run_outputs[i]);
-			return EX_CONFIG;
-		}
+		ASSERT(emit_kind_parse(c->run_outputs[i], NULL,
+				       &j->opts.kind) == 0);
 		/* Before the batch: it is not issued without its lists. */
 		if (emit_load(j->opts.kind) != 0)
 			return EX_UNAVAILABLE;
-		/* Twice the same kind would be twice the same file. */
-		for (size_t k = 0; k < l->njobs; k++) {
-			if (l->jobs[k].opts.kind == j->opts.kind) {
-				errorf("[run] outputs: '%s' is listed twice",
-				       c->run_outputs[i]);
-				return EX_CONFIG;
-			}
-		}
 		j->ctx = ctx;
 		j->opts.to_file = 1;
 		/* A file of this new version can only be stale (a store made
@@ -568,14 +557,17 @@ int run_job(struct ctx *ctx, const struct run_opts *o)
 	int planned = 0, rc;
 	const struct config *cfg;
 
-	if ((rc = ctx_open(ctx)) != 0)
+	if ((rc = ctx_config(ctx)) != 0)
 		return rc;
 	cfg = ctx->cfg;
-	if (!cfg->nrun_groups || !cfg->run_admin || !cfg->run_password_file) {
+	if (!cfg->nrun_groups || !cfg->run_admin || !*cfg->run_admin ||
+	    !cfg->run_password_file) {
 		errorf("'%s': [run] needs groups, admin and password_file",
 		       ctx->config_path);
 		return EX_CONFIG;
 	}
+	if ((rc = ctx_open(ctx)) != 0)
+		return rc;
 	/* The key (a lost one is not made anew) and the outputs are checked
 	 * before anything is done. */
 	if (cfg->reveal && (rc = ctx_key(ctx, 1)) != 0)

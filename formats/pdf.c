@@ -1196,7 +1196,8 @@ static int parse_when(const char *s, struct tm *tm)
 	if (parse_iso8601(s, &t))
 		return -1;
 	tt = (time_t)t;
-	return gmtime_r(&tt, tm) ? 0 : -1;
+	/* In the site's time zone: the day and hour its staff read. */
+	return localtime_r(&tt, tm) ? 0 : -1;
 }
 
 /* "1 October 2026" */
@@ -1209,7 +1210,7 @@ static void add_date(struct sbuf *sb, const char *iso)
 			  tm.tm_year + 1900);
 }
 
-/* "batch v7, generated 2026-09-03 08:14 UTC" */
+/* "batch v7, generated 2026-09-03 09:14 BST" (the site's time zone) */
 static void add_batch(struct sbuf *sb, const struct pdf_entry *e)
 {
 	struct tm tm;
@@ -1217,9 +1218,10 @@ static void add_batch(struct sbuf *sb, const struct pdf_entry *e)
 	if (*str(e->version))
 		sbuf_addf(sb, "batch v%s", e->version);
 	if (*str(e->generated_at) && !parse_when(e->generated_at, &tm))
-		sbuf_addf(sb, "%sgenerated %04d-%02d-%02d %02d:%02d UTC",
+		sbuf_addf(sb, "%sgenerated %04d-%02d-%02d %02d:%02d %s",
 			  sb->len ? ", " : "", tm.tm_year + 1900,
-			  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
+			  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			  tm.tm_zone ? tm.tm_zone : "");
 }
 
 static void add_name(struct sbuf *sb, const struct pdf_entry *e)
@@ -1325,12 +1327,48 @@ static void put_name(struct writer *w, float x, float *top, float k,
 	put_text(w, t, x, y - ASCENT * size, size);
 }
 
+/* A grey line struck through a void strip or row, at height y. */
+static void strike(struct writer *w, float x0, float x1, float y)
+{
+	cs_op(w, "w", 1, 1.0f);
+	cs_op(w, "G", 1, 0.4f);
+	cs_op(w, "m", 2, x0, y);
+	cs_op(w, "l", 2, x1, y);
+	sbuf_addstr(&w->cs, "S\n");
+	cs_op(w, "G", 1, 0.0f);
+}
+
+/*
+ * The mark of a void strip: "VOID" as large as the box (x, top, bw, bh)
+ * holds, in grey, and a line struck through the strip's middle up to it,
+ * so a list reprinted with its void passwords cannot pass for a current
+ * one.
+ */
+static int put_void(struct writer *w, float x, float top, float bw,
+		    float bh)
+{
+	struct text *t = &w->t_misc;
+	float size;
+
+	if (shape(w, t, "VOID", w->text_chain, w->ntext))
+		return -1;
+	size = fit(t, bh * 0.6f, bw);
+	cs_op(w, "g", 1, 0.4f);
+	text_begin(w);
+	put_text(w, t, x + (bw - text_width(t, size)) / 2,
+		 top - bh / 2 - size * 0.35f, size);
+	text_end(w);
+	cs_op(w, "g", 1, 0.0f);
+	strike(w, MARGIN, x, top - bh / 2);
+	return hpdf_failed(w) ? -1 : 0;
+}
+
 static int put_strip(struct writer *w, const struct pdf_entry *e, float top,
 		     float h, float k)
 {
 	const struct pdf_options *opt = w->opt;
 	float x0 = MARGIN + PAD_H, x1 = w->page_w - MARGIN - PAD_H;
-	float qside = 0, cur, base, maxw, vx, size;
+	float qside = 0, stamp = 0, cur, base, maxw, vx, size;
 	int day = parse_day(str(e->born_day));
 
 	if (opt->qr != PDF_QR_NONE) {
@@ -1339,6 +1377,11 @@ static int put_strip(struct writer *w, const struct pdf_entry *e, float top,
 		if (qside > (x1 - x0) / 3)
 			qside = (x1 - x0) / 3;
 		x1 -= qside + PAD_H;
+	}
+	/* A void strip keeps its right quarter for the mark. */
+	if (*str(e->void_reason)) {
+		stamp = (x1 - x0) / 4;
+		x1 -= stamp + PAD_H;
 	}
 	maxw = x1 - x0;
 
@@ -1356,6 +1399,11 @@ static int put_strip(struct writer *w, const struct pdf_entry *e, float top,
 
 	/* Built without printf: this runs for every strip. */
 	sbuf_reset(&w->details);
+	if (*str(e->void_reason)) {
+		sbuf_addstr(&w->details, "VOID: ");
+		sbuf_addstr(&w->details, e->void_reason);
+		sbuf_addstr(&w->details, " \xC2\xB7 ");
+	}
 	if (*str(e->group)) {
 		sbuf_addstr(&w->details, "group ");
 		sbuf_addstr(&w->details, e->group);
@@ -1425,6 +1473,9 @@ static int put_strip(struct writer *w, const struct pdf_entry *e, float top,
 		put_text(w, &w->t_batch, x0, base,
 			 fit(&w->t_batch, S_BATCH * k, maxw));
 	text_end(w);
+	if (stamp > 0 && put_void(w, x1 + PAD_H, top - (h - STRIP_H * k) / 2,
+				  stamp, STRIP_H * k))
+		return -1;
 
 	if (opt->qr != PDF_QR_NONE) {
 		int ret;
@@ -1461,6 +1512,13 @@ static void put_cut_lines(struct writer *w, int count, float h)
 	sbuf_addstr(&w->cs, "S\n[] 0 d\n");
 }
 
+int pdf_strips_max(enum pdf_paper paper)
+{
+	float page_h = paper == PDF_LETTER ? LETTER_H : A4_H;
+
+	return (int)((page_h - 2 * MARGIN) / (STRIP_H * MIN_SCALE));
+}
+
 static int write_strips(struct writer *w, const struct pdf_entry *entries,
 			size_t n)
 {
@@ -1469,10 +1527,9 @@ static int write_strips(struct writer *w, const struct pdf_entry *entries,
 	float h = (w->page_h - 2 * MARGIN) / (float)per_page;
 	float k = h / STRIP_H < 1 ? h / STRIP_H : 1;
 
-	if (per_page < 0 || k < MIN_SCALE) {
+	if (per_page < 0 || per_page > pdf_strips_max(w->opt->paper)) {
 		errorf("strips_per_page %d: must be between 1 and %d on this "
-		       "paper", per_page,
-		       (int)((w->page_h - 2 * MARGIN) / (STRIP_H * MIN_SCALE)));
+		       "paper", per_page, pdf_strips_max(w->opt->paper));
 		return -1;
 	}
 	if (shape(w, &w->t_lab_user, "username", w->text_chain, w->ntext) ||
@@ -1601,6 +1658,10 @@ static int put_row(struct writer *w, const struct pdf_entry *e, float top)
 	if (d > 0)
 		snprintf(day, sizeof(day), "%d%s", d, ordinal((unsigned)d));
 	cells[COL_BORN] = day;
+	/* A void row says so in its last cell (put_section() strikes it
+	 * through). */
+	if (*str(e->void_reason))
+		cells[COL_BORN] = "VOID";
 	for (int c = 0; c < NCOLS; c++) {
 		if (put_cell(w, cells[c], c == COL_PASSWORD,
 			     c == COL_PASSWORD ? T_CELL + 0.5f : T_CELL, x,
@@ -1660,6 +1721,11 @@ static int put_section(struct writer *w, const struct pdf_entry *entries,
 				    top - (float)(r - i) * ROW_H))
 				return -1;
 		text_end(w);
+		for (size_t r = i; r < end; r++)
+			if (*str(entries[r].void_reason))
+				strike(w, MARGIN, MARGIN + (1 -
+				       col_share[COL_BORN]) * maxw,
+				       top - ((float)(r - i) + 0.5f) * ROW_H);
 		if (hpdf_failed(w))
 			return -1;
 		i = end;

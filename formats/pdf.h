@@ -54,7 +54,14 @@ struct pdf_entry {
 	const char *expires;         /* "2026-10-01T08:14:00Z" */
 	const char *version;         /* batch version, "7" */
 	const char *generated_at;    /* "2026-09-03T08:14:00Z" */
+	/* NULL or "" for a current password; else why it is not ("voided
+	 * by batch v6"): the strip or row is marked VOID across. */
+	const char *void_reason;
 };
+
+/* The most strips a page of paper holds: below half size a strip is no
+ * longer legible. */
+int pdf_strips_max(enum pdf_paper paper);
 
 /*
  * Loads libharu, which tempass is not linked with: only a process that

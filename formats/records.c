@@ -128,6 +128,35 @@ struct rec_writer *rec_writer_new(FILE *out, enum rec_format f,
 	return w;
 }
 
+/*
+ * A person at a terminal reads times in the site's time zone, named
+ * ("2026-09-03 09:14 BST"); the streams keep ISO 8601 UTC, which the next
+ * stage and a spreadsheet read back.
+ */
+static int add_table_row(struct rec_writer *w, const char *const *values)
+{
+	char (*local)[48] = NULL;
+	const char **shown = NULL;
+
+	for (size_t i = 0; i < w->ncols; i++) {
+		char buf[48];
+
+		if (!values[i] || !local_time_of(values[i], buf, sizeof(buf)))
+			continue;
+		if (!shown) {
+			local = xcalloc(w->ncols, sizeof(*local));
+			shown = xcalloc(w->ncols, sizeof(*shown));
+			memcpy(shown, values, w->ncols * sizeof(*shown));
+		}
+		memcpy(local[i], buf, sizeof(buf));
+		shown[i] = local[i];
+	}
+	table_add_row(w->table, shown ? shown : values);
+	free(shown);
+	free(local);
+	return 0;
+}
+
 int rec_write(struct rec_writer *w, const char *const *values)
 {
 	if (w->failed)
@@ -149,8 +178,7 @@ int rec_write(struct rec_writer *w, const char *const *values)
 				  values, w->ncols);
 		return put_line(w);
 	default:
-		table_add_row(w->table, values);
-		return 0;
+		return add_table_row(w, values);
 	}
 }
 
@@ -410,12 +438,14 @@ static long tsv_fields(struct rec_reader *r, char *line, size_t n,
 		       int header)
 {
 	size_t nf;
-	int valid;
+	int valid, escaped;
 
 	if (memchr(line, '\0', n))
 		return bad(r, "NUL byte");
-	/* One check a line, not a field: a tab is never part of a sequence. */
+	/* One check a line, not a field: a tab is never part of a sequence,
+	 * and a field holds an escape only if its line holds a '\\'. */
 	valid = utf8_valid(line, n);
+	escaped = memchr(line, '\\', n) != NULL;
 	nf = tsv_split(line, n, &r->fields, &r->fields_cap);
 	if (!header && nf != r->ncols)
 		return bad(r, "%zu fields, expected %zu", nf, r->ncols);
@@ -430,7 +460,7 @@ static long tsv_fields(struct rec_reader *r, char *line, size_t n,
 			return bad(r, "column '%s': invalid UTF-8",
 				   r->cols[i]);
 		}
-		if (tsv_unescape(f, &c) == 0)
+		if (!escaped || tsv_unescape(f, &c) == 0)
 			continue;
 		sbuf_reset(&r->why);
 		if (c == '\0')

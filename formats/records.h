@@ -54,7 +54,8 @@ const char *rec_colname(const struct rec_reader *r, size_t i);
 long rec_column(const struct rec_reader *r, const char *name);
 /*
  * Reads the next record into *values (rec_ncols() strings, "" when absent
- * in an NDJSON object), valid until the next call. Returns 1, 0 at end of
+ * in an NDJSON object, each valid UTF-8, as every column name is), valid
+ * until the next call. Returns 1, 0 at end of
  * input, -1 after reporting "<name>:<line>: <why>" (wrong number of fields,
  * bad escape, invalid UTF-8, malformed JSON).
  */

@@ -1,8 +1,9 @@
 /*
  * table: records as an aligned text table for a person at a terminal, a
  * header row then one row a record, columns two spaces apart. Widths are
- * counted in code points, so Zoë and Nguyễn line up with ASCII names (wide
- * CJK characters and combining marks are not measured apart).
+ * counted in terminal cells, whatever the locale: a CJK or Hangul
+ * character takes two, a combining mark or a zero-width joiner none, so
+ * 王小明, Nguyễn and Zoë line up with ASCII names.
  *
  * Every row is kept until table_print(), since no column width is known
  * before the last row. Control characters in values are shown as escapes

@@ -16,7 +16,9 @@
  * tempass keeps only what the library does not do. The input is checked
  * in full before anything is written: invalid UTF-8, which would make a
  * file Excel refuses, fails the whole call, naming the row and column (a
- * list of passwords with altered names is worse than none). Sheet names
+ * list of passwords with altered names is worse than none); a caller
+ * whose reader has checked every value already says so, and the values
+ * are not scanned twice. Sheet names
  * are made valid and unique ignoring case beyond ASCII (towlower_l() with
  * a C.UTF-8 locale object; the process locale is never set; the library
  * compares ASCII only). A value longer than a cell holds is cut at a
@@ -440,7 +442,7 @@ static int check_input(struct writer *w, const char *const *const *rows,
 	    check_text(w, "the batch version", opt->version) ||
 	    check_text(w, "the generation time", opt->generated_at))
 		return -1;
-	for (i = 0; i < w->npick; i++) {
+	for (i = 0; i < w->npick && !opt->utf8_checked; i++) {
 		const char *name = w->cols[w->pick[i]];
 
 		if (name && !utf8_valid(name, strlen(name))) {
@@ -454,7 +456,7 @@ static int check_input(struct writer *w, const char *const *const *rows,
 	for (i = 0; i < w->npick; i++)
 		if ((long)w->pick[i] == group_col)
 			extra = -1;
-	for (r = 0; r < nrows; r++) {
+	for (r = 0; r < nrows && !opt->utf8_checked; r++) {
 		for (i = 0; i <= w->npick; i++) {
 			long c = i < w->npick ? (long)w->pick[i] : extra;
 			const char *v = c >= 0 ? rows[r][c] : NULL;
@@ -574,23 +576,14 @@ static int put(struct writer *w, lxw_worksheet *ws, lxw_row_t row,
 }
 
 
-/* "2026-09-03T08:14:00Z" as "2026-09-03 08:14 UTC"; other text as is. */
+/* "2026-09-03T08:14:00Z" as "2026-09-03 09:14 BST", in the site's time
+ * zone (format_local_time()); other text as is. */
 static void add_time(struct sbuf *sb, const char *when)
 {
-	long long t;
-	time_t tt;
-	struct tm tm;
 	char buf[64];
+	const char *local = local_time_of(when, buf, sizeof(buf));
 
-	if (parse_iso8601(when, &t) == 0 && when[strlen(when) - 1] == 'Z') {
-		tt = (time_t)t;
-		if (gmtime_r(&tt, &tm) &&
-		    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M UTC", &tm)) {
-			sbuf_addstr(sb, buf);
-			return;
-		}
-	}
-	sbuf_addstr(sb, when);
+	sbuf_addstr(sb, local ? local : when);
 }
 
 /* "Oakfield Academy — 7A — batch v7, generated 2026-09-03 08:14 UTC". */

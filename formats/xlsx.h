@@ -28,6 +28,9 @@ struct xlsx_options {
 				      * order; those the records lack are
 				      * left out; NULL: every column */
 	size_t ncolumns;
+	int utf8_checked;            /* the caller has checked that every
+				      * value and column name is valid
+				      * UTF-8: not checked again */
 };
 
 /*

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/util.h"
+#include "engine/credential.h"
 #include "stages/stage.h"
 
 static const char usage[] =
@@ -16,48 +17,8 @@ static const char usage[] =
 	"Marks the users' accounts as claimed: they have set their own\n"
 	"password. Without USERNAME, reads a record stream with a 'username'\n"
 	"column on standard input. All or nothing: an unknown user changes\n"
-	"nothing.\n";
-
-static int claim_all(struct ctx *ctx, char **names, size_t n)
-{
-	struct store *st = ctx->store;
-	size_t claimed = 0;
-	int rc;
-
-	if ((rc = store_begin(st)) != 0)
-		return store_status(rc);
-	for (size_t i = 0; i < n; i++) {
-		long long uid = store_user_id(st, ctx->site_id, names[i]);
-		int had;
-
-		if (uid == 0) {
-			errorf("no user '%s' at site '%s'; nothing changed",
-			       names[i], ctx->site->code);
-			store_rollback(st);
-			return EX_DATAERR;
-		}
-		if (uid < 0 || (had = store_claim(st, uid,
-						 now_seconds())) < 0) {
-			rc = uid < 0 ? (int)uid : -1;
-			goto fail;
-		}
-		claimed += (size_t)had;
-		if ((rc = store_audit(st, ctx->site_id, os_actor(),
-				      "credential.claim", uid, 0,
-				      had ? "set their own password" :
-				      "account claimed (no temporary "
-				      "password)")) != 0)
-			goto fail;
-	}
-	if ((rc = store_commit(st)) != 0)
-		return store_status(rc);
-	printf("%zu account(s) claimed; %zu temporary password(s) retired\n",
-	       n, claimed);
-	return 0;
-fail:
-	store_rollback(st);
-	return store_status(rc);
-}
+	"nothing. A user who had claimed already is named, and recorded\n"
+	"once only.\n";
 
 static int cmd_claim(struct ctx *ctx, int argc, char **argv);
 
@@ -85,7 +46,7 @@ static int cmd_claim(struct ctx *ctx, int argc, char **argv)
 	if (argi < argc) {
 		names = argv + argi;
 		n = (size_t)(argc - argi);
-		return claim_all(ctx, names, n);
+		return claim_users(ctx, names, n);
 	}
 	if (isatty(STDIN_FILENO))
 		return stage_usage(&stage_claim, "give USERNAME or a stream "
@@ -110,7 +71,7 @@ static int cmd_claim(struct ctx *ctx, int argc, char **argv)
 		}
 		names[n++] = arena_strdup(&arena, v[col]);
 	}
-	rc = got < 0 ? EX_DATAERR : claim_all(ctx, names, n);
+	rc = got < 0 ? EX_DATAERR : claim_users(ctx, names, n);
 out:
 	rec_reader_free(r);
 	free(names);

@@ -21,7 +21,11 @@ static const char usage[] =
 	"           neutralised (--raw leaves them)\n"
 	"  tsv, ndjson  the record stream formats\n"
 	"Records are sorted by [output] sort (default: group, surname,\n"
-	"forename).\n"
+	"forename). Each is checked against the store: records whose password\n"
+	"is no longer current (voided by a newer batch, expired, claimed,\n"
+	"revoked, refused after 10 failed attempts, not of their batch, or\n"
+	"without a batch version) are refused (exit 65), with how many and\n"
+	"why, unless --allow-void.\n"
 	"\n"
 	"Options:\n"
 	"  -o, --output PATH  the file to write (with --per-group, a folder);\n"
@@ -33,6 +37,10 @@ static const char usage[] =
 	"  --force            replace existing regular files (never a device,\n"
 	"                     fifo, socket, folder or symbolic link)\n"
 	"  --raw              csv: leave formulas as they are\n"
+	"  --allow-void       print records that are no longer current too,\n"
+	"                     marked VOID: across the strip or class list row,\n"
+	"                     and in a 'state' column (\"current\" or \"VOID:\n"
+	"                     why\") of the other formats\n"
 	"  --show             allow passwords on a terminal\n"
 	"  --input FILE       read the records from FILE, not standard input\n";
 
@@ -56,6 +64,7 @@ static int cmd_emit(struct ctx *ctx, int argc, char **argv)
 		OPT_FLAG(0, "force", &o.force),
 		OPT_FLAG(0, "raw", &o.raw),
 		OPT_FLAG(0, "show", &o.show),
+		OPT_FLAG(0, "allow-void", &o.allow_void),
 		OPT_STRING(0, "input", &input),
 		OPT_END,
 	};
@@ -83,7 +92,7 @@ static int cmd_emit(struct ctx *ctx, int argc, char **argv)
 					   "one file at a time");
 		o.output = NULL;
 	}
-	if ((rc = ctx_config(ctx)) != 0)
+	if ((rc = ctx_open(ctx)) != 0)
 		return rc;
 	if (input && !(in = fopen(input, "r"))) {
 		errorf("'%s': cannot open: %m", input);

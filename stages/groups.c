@@ -22,7 +22,8 @@ static const char usage[] =
 	"Lists the site's groups (columns: name, source, members) or manages\n"
 	"custom groups. Groups made from the roster change only by import.\n"
 	"On a terminal the list is shown 20 to a page; elsewhere all groups\n"
-	"are written unless --page or --per-page is given.\n";
+	"are written unless --page or --per-page is given. --search finds\n"
+	"TEXT in the name, whatever its case or accents.\n";
 
 static int list(struct ctx *ctx, const char *search, long page, long per_page,
 		const char *format)

@@ -12,7 +12,9 @@ static const char usage[] =
 	"\n"
 	"Lists users with the columns username, forename, surname,\n"
 	"external_id, user_type, groups, email, email_verified, status\n"
-	"(active or left). A table on a terminal, TSV elsewhere.\n";
+	"(active or left). A table on a terminal, TSV elsewhere. --search\n"
+	"finds TEXT in the username, the name, the external id or the email,\n"
+	"whatever its case, accents or script (lukasz finds Łukasz).\n";
 
 static int cmd_users(struct ctx *ctx, int argc, char **argv);
 

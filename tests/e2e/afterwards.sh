@@ -58,7 +58,7 @@ check_eq "its sealed copy is deleted" \
 check_eq "the claim is audited" "$(tp audit --user "$C1" --format tsv | cut -f4 | grep -cx credential.claim)" 1
 verify "$C1" "$(pw_of b1.tsv "$C1")"
 check_eq "a claimed password no longer verifies" $? 77
-check_grep "verify says why" "has no current temporary password" "$T/.verr"
+check_grep "verify says why" "the password of batch v1 is no longer valid: claimed" "$T/.verr"
 printf 'username\textra\n%s\tx\n%s\ty\n' "$C2" "$C3" | tp claim >claim.out 2>&1
 check_eq "claim from a stream" $? 0
 check_grep "claim from a stream counts both" "^2 account(s) claimed; 2 temporary password(s) retired" claim.out
@@ -174,7 +174,7 @@ check_eq "27 days on nothing expires" "$(TEMPASS_NOW=2026-09-30T08:14:00Z tp exp
 export TEMPASS_NOW=2026-10-01T08:15:00Z
 verify "$A2" "$(pw_of b1.tsv "$A2")"
 check_eq "past 28 days verify fails" $? 77
-check_grep "as expired" "the temporary password has expired" "$T/.verr"
+check_grep "as expired, and when" "no longer valid: expired on 2026-10-01 08:14 UTC" "$T/.verr"
 unclaimed >ue.tsv
 check_eq "unclaimed shows the batch-1 passwords expired" \
   "$(awk -F'\t' '$5 == 1 && $8 == "expired"' ue.tsv | wc -l)" "$n1"
@@ -188,7 +188,10 @@ check_eq "their sealed copies are deleted" \
   "$(sql "select count(*) from credential where state = 'expired' and (sealed is not null or pwhash is not null)")" 0
 check_eq "each is audited" "$(audit_action credential.expire)" "$n1"
 check_eq "the reset password is left alone" "$(sql "select count(*) from credential where state = 'current' and sealed is not null")" 1
-check_eq "unclaimed lists only the current one" "$(unclaimed | tail -n +2 | cut -f1,8)" "$(printf '%s\tcurrent' "$R")"
+unclaimed >ux.tsv
+check_eq "after expire unclaimed lists the reset one as current" "$(awk -F'\t' '$8 == "current"' ux.tsv | cut -f1)" "$R"
+check_eq "and the others still unclaimed as having no current password" \
+  "$(awk -F'\t' '$8 == "expired" && $9 == "(no current password)"' ux.tsv | wc -l)" "$n1"
 check_eq "expire again expires nothing" "$(tp expire)" "0 temporary password(s) expired"
 verify "$A2" "$(pw_of b1.tsv "$A2")"
 check_eq "an expired password still fails" $? 77

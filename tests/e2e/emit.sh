@@ -322,12 +322,39 @@ check_eq "records of eight groups" "$(col mg.tsv group | sort -u | wc -l)" 8
 check_exit "emit xlsx" 0 tp emit xlsx --input mg.tsv -o mg.xlsx
 rd xlsx mg.xlsx mg.tsv
 rd has mg.xlsx forename '=HYPERLINK("http://x","y")' '=1+1' '-2+3' '+4+5' '@SUM(A1)'
+# The class list's batch and mg's voided Year 7's: a batch of Year 7 again.
+regen --input y7sel.tsv >y7.tsv
 check_exit "emit xlsx of the Year 7 batch" 0 tp emit xlsx --input y7.tsv -o y7.xlsx
 rd xlsx y7.xlsx y7.tsv
 # Dated by the batch, not the clock: the same batch, the same bytes.
 sleep 1.1
 check_exit "emit xlsx of the same batch again" 0 tp emit xlsx --input y7.tsv -o y7-again.xlsx
 check "the same batch gives the same workbook" cmp -s y7.xlsx y7-again.xlsx
+# A stream edited by hand: its names get import's rule, with a warning
+# naming the line; a value that is not UTF-8 is refused by the reader
+# (the workbook trusts its check) and nothing is written.
+awk -F'\t' -v OFS='\t' 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i }
+  NR == 3 { $c["forename"] = "Ann\\tMarie"; $c["surname"] = "Lee\xe2\x80\xae" }
+  NR <= 4' y7.tsv >hand.tsv
+check_exit "emit xlsx of a stream with controls in its names" 0 \
+  tp emit xlsx --input hand.tsv -o hand.xlsx
+check_grep "the warning names the line and the column" \
+  "hand.tsv:3: forename held 1 control character(s) (first U+0009); removed" "$T/.err"
+check_grep "each name cleaned is named" \
+  "hand.tsv:3: surname held 1 control character(s) (first U+202E); removed" "$T/.err"
+check_eq "one warning a name cleaned" "$(grep -c 'control character' "$T/.err")" 2
+check_eq "the workbook holds the cleaned names" "$("$PY" -c 'import openpyxl, sys
+ws = openpyxl.load_workbook(sys.argv[1]).worksheets[0]
+print(sorted(r[:2] for r in ws.iter_rows(min_row=3, values_only=True)
+             if r[1].startswith("Lee")))' hand.xlsx)" "[('Ann Marie', 'Lee')]"
+awk -F'\t' -v OFS='\t' 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i }
+  NR == 4 { $c["username"] = "zo\xebx" } NR <= 5' y7.tsv >latin.tsv
+check_exit "emit xlsx of a stream with a value not UTF-8: exit 65" 65 \
+  tp emit xlsx --input latin.tsv -o latin.xlsx
+check_grep "the reader names the line and the column" \
+  "latin.tsv':4: column 'username': invalid UTF-8" "$T/.err"
+check "no workbook written" test ! -e latin.xlsx
+check_eq "nor its temporaries" "$(ls -A | grep -c '^\.latin')" 0
 # The workbook's columns: the teacher's by default (checked above),
 # [output] xlsx_columns names others, '*' every column of the stream; a
 # name that is not a column of the records is refused at start-up.
@@ -385,6 +412,7 @@ check_eq "csv --raw leaves them" "$(fcol fraw.csv)" \
   "+4+5 -2+3 =1+1 =HYPERLINK(\"http://x\",\"y\") @SUM(A1) "
 check_eq "csv: usernames untouched" "$(rd csvcol f.csv username | sort)" "$(col f.tsv username | sort)"
 
+# Made-up records are of no batch: --allow-void prints them (marked VOID).
 # A table large enough to be sorted on two cores (20,000 rows or more):
 # the order is that of one sort by group, surname, forename, whatever the
 # order of the input. Lower-case letters only, so byte order is the order.
@@ -413,8 +441,8 @@ with open(sys.argv[2], 'w', encoding='utf-8') as f:
         f.write('\t'.join(r) + '\n')
 EOF
 { head -1 big.tsv; tail -n +2 big.tsv | tac; } >bigrev.tsv
-tp emit csv --raw --input big.tsv >big.csv 2>/dev/null
-tp emit csv --raw --input bigrev.tsv >bigrev.csv 2>/dev/null
+tp emit csv --raw --allow-void --input big.tsv >big.csv 2>/dev/null
+tp emit csv --raw --allow-void --input bigrev.tsv >bigrev.csv 2>/dev/null
 check_eq "a large table sorts the same from either end" "$(cmp big.csv bigrev.csv && echo same)" same
 check_eq "by group, surname, forename" \
   "$("$PY" -c 'import csv, sys
@@ -448,7 +476,7 @@ with open(sys.argv[2], 'w', encoding='utf-8') as f:
     for r in rows:
         f.write('\t'.join(r) + '\n')
 EOF
-tp emit csv --raw --input nat.tsv >nat.csv 2>/dev/null
+tp emit csv --raw --allow-void --input nat.tsv >nat.csv 2>/dev/null
 check_eq "natural order of numbers ($n rows)" \
   "$("$PY" - nat.csv <<'EOF'
 import csv, functools, re, sys
@@ -501,14 +529,15 @@ check_eq "out_dir is 0700" "$(mode out)" 700
 for f in y7.pdf y7.xlsx f-o.csv; do
 	cp -p "$f" "$f.before"
 	fmt=${f##*.}
-	check_exit "an existing $fmt is not replaced (exit 73)" 73 tp emit "$fmt" --input old.tsv -o "$f"
+	check_exit "an existing $fmt is not replaced (exit 73)" 73 tp emit "$fmt" --input y7.tsv -o "$f"
 	check_grep "the refusal says to use --force" "file exists (use --force" "$T/.err"
 	check "the old $fmt stays" cmp -s "$f" "$f.before"
 done
 check_eq "the refused runs left no other file" "$(ls | grep -c '\.tmp')" 0
-check_exit "--force replaces the pdf" 0 tp emit pdf --force --input old.tsv -o y7.pdf
+check_exit "--force replaces the pdf" 0 tp emit pdf --force --allow-void --input old.tsv -o y7.pdf
 check_eq "the replaced pdf holds the other batch" \
   "$(ptext y7.pdf | tr -s ' \n' '\n' | grep -cxFf <(col old.tsv password))" "$(rows old.tsv)"
+check_eq "and marks each of its void strips VOID" "$(ptext y7.pdf | grep -c 'VOID: voided by batch')" "$(rows old.tsv)"
 echo old >loose.csv
 chmod 644 loose.csv
 check_exit "--force replaces a 0644 csv" 0 tp emit csv --force --input f.tsv -o loose.csv

@@ -51,6 +51,10 @@ check_grep "regenerate > /dev/full: says the batch's passwords were not written,
 : >"$T/viol"
 store_ok "regenerate > /dev/full"
 report_store "regenerate > /dev/full (its batch committed first)"
+# That batch voided 7A's passwords in final.tsv, which emit would refuse:
+# a batch for everyone again, whose list is current.
+tp regenerate --admin demo --password-file pw --yes --input sel.tsv >final.tsv 2>/dev/null
+ver=$(col final.tsv version | sort -u)
 
 # ==== an out_dir that is not writable
 # As root, permissions are not enforced: emit then runs as nobody (setpriv)
@@ -204,9 +208,11 @@ nscheck() {
 	fi
 	sed -e "s#^out_dir = .*#out_dir = $T/rofs/out#" pipeline.conf >ro.conf
 	D0=$(dump)
+	# The import above made some of final.tsv's pupils leavers: their
+	# records are printed marked VOID, the rest as they are.
 	for m in "pdf:oakfield-v$ver-strips.pdf" "xlsx:oakfield-v$ver.xlsx"; do
 		check_exit "emit ${m%%:*} into a read-only out_dir: exit 73" 73 \
-			"$TEMPASS_BIN" --config "$T/ro.conf" emit ${m%%:*} --input "$T/final.tsv"
+			"$TEMPASS_BIN" --config "$T/ro.conf" emit ${m%%:*} --allow-void --input "$T/final.tsv"
 		check_grep "emit ${m%%:*}: names the file and the reason" "^tempass: emit: '$T/rofs/out/${m#*:}': cannot create: Read-only file system$" "$T/.err"
 	done
 	check_eq "nothing was written there, the store is unchanged" "$(ls -A rofs/out | wc -l) $(dump)" "0 $D0"

@@ -23,7 +23,7 @@ before_users=$(sql "SELECT group_concat(id || '/' || username || '/' ||
 		    external_id || '/' || status, ',') FROM user")
 
 check_exit "the old database opens" 0 tp batches
-check_eq "migrated to schema version 7" "$(sql 'PRAGMA user_version')" 7
+check_eq "migrated to schema version 8" "$(sql 'PRAGMA user_version')" 8
 check_eq "it keeps its page size (new stores get 16 KiB)" \
 	"$(sql 'PRAGMA page_size')" 4096
 check_eq "credentials kept" "$(counts credential)" "$before_cred"

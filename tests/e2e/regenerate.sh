@@ -209,6 +209,14 @@ regen --input c.tsv >/dev/full 2>"$T/.err"
 check_eq "a failed standard output exits 74" $? 74
 check_grep "names the batch and says what to do" "batch v$((nb + 1)).*regenerate again" "$T/.err"
 
+# ---- a name stored before import cleaned names gets the same rule
+u=$(col c.tsv username | head -1)
+sql "update user set forename = 'Am' || char(27) || 'y' where username = '$u'"
+check_exit "regenerate of a user whose stored forename holds an escape" 0 regen --input c.tsv
+check_grep "warns, naming the user" \
+  "user '$u': forename held 1 control character(s) (first U+001B); removed" "$T/.err"
+check_eq "one warning: the other names are clean" "$(grep -c 'control character' "$T/.err")" 1
+
 # ---- select's own guards
 check_exit "select of an unknown group" 65 tp select --group 'No Such Group'
 check_grep "names the group" "no group 'No Such Group'" "$T/.err"

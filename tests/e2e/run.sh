@@ -157,9 +157,11 @@ check_exit "the audit chain still verifies" 0 tp audit verify
 check_eq "poppler tools printed nothing on stderr" "$(sort -u poppler.err | head -5)" ""
 
 # ---- a list that cannot be written: no batch, and no list
-# The strips' font is missing: the PDF fails while the batch is being
-# stored, so the batch is rolled back and no output appears.
-sed 's#^out_dir *=.*#&\npdf_fonts = /nonexistent/tempass-font.ttf#' \
+# The strips' font is no font (one that is missing is refused with the
+# configuration): the PDF fails while the batch is being stored, so the
+# batch is rolled back and no output appears.
+printf 'not a font\n' >tempass-font.ttf
+sed "s#^out_dir *=.*#&\npdf_fonts = $T/tempass-font.ttf#" \
 	pipeline.conf >broken.conf
 # state: batches, the events of batches and credentials (the admin's
 # confirmation is audited whatever follows), the current credentials.
@@ -173,7 +175,7 @@ before=$(state)
 ls -A out | sort >out.before
 check_exit "run with a missing font fails" 73 \
 	"$TEMPASS_BIN" --config broken.conf run --no-import
-check_grep "it names the font" "/nonexistent/tempass-font.ttf" "$T/.err"
+check_grep "it names the font" "$T/tempass-font.ttf" "$T/.err"
 check_nogrep "it says no batch was written" "^batch v3" "$T/.err"
 check_eq "no batch, credential or batch event was kept" "$(state)" "$before"
 check_eq "no output appeared" "$(ls -A out | sort | diff out.before - | wc -l)" 0

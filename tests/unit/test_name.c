@@ -81,10 +81,48 @@ static void test_name_clean_warn(void)
 	CHECK_STR(same, "Mary");
 }
 
+/* name_is_clean() says what name_clean() would do, on names built from
+ * pieces that are and are not forbidden, cut sequences among them. */
+static void test_name_is_clean(void)
+{
+	static const char *const pieces[] = {
+		"A", " ", "\xc3\xab", "\xe2\x80\x8c", "\x1b", "\t",
+		"\xc2\x85", "\xe2\x80\xae", "\xe2\x81\xa9", "\xd8\x9c",
+		"\xe2", "\xe2\x80", "\xf0\x9f\x98\x80", "\x7f",
+	};
+	const size_t np = sizeof(pieces) / sizeof(pieces[0]);
+	struct sbuf sb = SBUF_INIT, out = SBUF_INIT;
+
+	CHECK(name_is_clean(""));
+	CHECK(name_is_clean("Zo\xc3\xab  Adams"));
+	CHECK(!name_is_clean("Am\ay"));
+	CHECK(!name_is_clean("Eve\xe2\x80\xae"));
+	/* A cut sequence is kept, and what follows it still counts. */
+	CHECK(name_is_clean("Jo\xe2"));
+	CHECK(!name_is_clean("Jo\xe2\x1b"));
+	/* Every name of three pieces. */
+	for (size_t i = 0; i < np * np * np; i++) {
+		sbuf_reset(&sb);
+		sbuf_addstr(&sb, pieces[i % np]);
+		sbuf_addstr(&sb, pieces[i / np % np]);
+		sbuf_addstr(&sb, pieces[i / np / np]);
+		if (name_is_clean(sb.buf) != (name_clean(sb.buf, &out, NULL) ==
+					      0)) {
+			fprintf(stderr, "name_is_clean: pieces %zu %zu %zu\n",
+				i % np, i / np % np, i / np / np);
+			CHECK(0);
+			break;
+		}
+	}
+	sbuf_release(&sb);
+	sbuf_release(&out);
+}
+
 int main(void)
 {
 	RUN(test_name_forbidden);
 	RUN(test_name_clean);
 	RUN(test_name_clean_warn);
+	RUN(test_name_is_clean);
 	TEST_EXIT();
 }

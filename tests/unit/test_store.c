@@ -1476,10 +1476,11 @@ static const char old_user_table[] =
 	"INSERT INTO user_old SELECT * FROM user;"
 	"DROP TABLE user;"
 	"ALTER TABLE user_old RENAME TO user;"
-	/* What schemas 5 to 7 added. */
+	/* What schemas 5 to 8 added. */
 	"DROP TABLE IF EXISTS pending_list;"
 	"DROP INDEX IF EXISTS reset_token_batch;"
 	"DROP TABLE IF EXISTS admin_attempt;"
+	"DROP INDEX IF EXISTS credential_user;"
 	"PRAGMA user_version = 3;"
 	"COMMIT;";
 
@@ -1730,9 +1731,9 @@ static void test_store_claim(void)
 			   " (sealed IS NULL) FROM credential"),
 		  "claimed|1788423340|1");
 	CHECK(store_current_credential(st, u, &c) == 0);
-	/* Again: nothing to claim, and the first claim time stays. */
+	/* Again: claimed before, nothing changes, the first time stays. */
 	CHECK(store_begin(st) == 0);
-	CHECK(store_claim(st, u, NOW + 500) == 0);
+	CHECK(store_claim(st, u, NOW + 500) == STORE_CLAIMED_BEFORE);
 	/* A user who never had a credential is marked all the same. */
 	CHECK(store_claim(st, plain, NOW + 200) == 0);
 	CHECK(store_commit(st) == 0);

@@ -6,6 +6,10 @@
  */
 #include "formats/table.h"
 
+#include <locale.h>
+#include <stdlib.h>
+#include <wchar.h>
+
 #include "core/util.h"
 #include "tests/unit/test.h"
 
@@ -71,9 +75,67 @@ static void test_table_inert(void)
 	free(s);
 }
 
+/*
+ * Columns line up on a terminal in any script: a CJK or Hangul character
+ * takes two cells, a combining mark or a zero-width joiner none. The
+ * process runs under LC_ALL=C, as the tests do; the check measures the
+ * output with the C library's wcswidth() in a UTF-8 locale, a second
+ * implementation, where one is installed.
+ */
+static void test_table_wide(void)
+{
+	static const char *const head[] = { "name", "group" };
+	static const char *const two[] = { "王小明", "7A", "Zoë", "7B" };
+	static const char *const rows[] = {
+		"王小明", "7A",
+		"Zoë", "7B",
+		"Nguye\xcc\x82\xcc\x83n Van", "7C",   /* e + 2 combining */
+		"김민준", "7D",
+		"ｆｕｌｌ", "7E",
+		"\xd9\x85\xe2\x80\x8c\xd8\xa7", "7F",   /* ZWNJ */
+		"क्षत्रिय", "7G",
+		"佐藤 Ana", "7H",
+		"Al", "7I",
+	};
+	char *s = printed(head, two, 2, 2);
+
+	CHECK_STR(s, "name    group\n王小明  7A\nZoë     7B\n");
+	free(s);
+	s = printed(head, rows, 2, ARRAY_SIZE(rows) / 2);
+	if (setlocale(LC_CTYPE, "C.UTF-8") || setlocale(LC_CTYPE, "en_US.UTF-8")) {
+		int want = -1, ok = 1;
+
+		for (char *line = strtok(s, "\n"); line; line = strtok(NULL, "\n")) {
+			char *g = strrchr(line, ' ') + 1;
+			wchar_t wc[128];
+			size_t n;
+			int w;
+
+			*g = '\0';
+			n = mbstowcs(wc, line, ARRAY_SIZE(wc));
+			CHECK(n != (size_t)-1);
+			w = wcswidth(wc, n);
+			if (want < 0)
+				want = w;
+			if (w != want) {
+				fprintf(stderr, "'%s': %d cells, want %d\n", line,
+					w, want);
+				ok = 0;
+			}
+		}
+		CHECK(ok);
+		CHECK(want == 12);   /* "Nguyễn Van" and two spaces */
+		setlocale(LC_CTYPE, "C");
+	} else {
+		fprintf(stderr, "  (no UTF-8 locale: wcswidth not compared)\n");
+	}
+	free(s);
+}
+
 int main(void)
 {
 	RUN(test_table_print);
 	RUN(test_table_inert);
+	RUN(test_table_wide);
 	TEST_EXIT();
 }

@@ -357,6 +357,29 @@ static void test_translit_ascii_every_code_point(void)
 	sbuf_release(&sb);
 }
 
+/* A search folds as usernames do and keeps what is not a letter. */
+static void test_translit_search(void)
+{
+	static const char *const same[][2] = {
+		{ "Łukasz Wiśniewski", "lukasz wisniewski" },
+		{ "ŁUKASZ", "lukasz" }, { "Ayşe ÇELİK", "ayse celik" },
+		{ "Σοφία", "sofia" }, { "ДМИТРИЙ", "dmitrii" },
+		{ "100% club", "100% club" }, { "a_b", "a_b" },
+		{ "zoe.lefevre@pupils.example", "zoe.lefevre@pupils.example" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(same); i++) {
+		struct sbuf a = SBUF_INIT, b = SBUF_INIT;
+
+		translit_search(&a, same[i][0]);
+		translit_search(&b, same[i][1]);
+		CHECK_STR(sbuf_str(&a), same[i][1]);
+		CHECK_STR(sbuf_str(&b), same[i][1]);
+		sbuf_release(&a);
+		sbuf_release(&b);
+	}
+}
+
 int main(void)
 {
 	RUN(test_translit_ascii_latin);
@@ -369,5 +392,6 @@ int main(void)
 	RUN(test_translit_ascii_long);
 	RUN(test_translit_ascii_coverage);
 	RUN(test_translit_ascii_every_code_point);
+	RUN(test_translit_search);
 	TEST_EXIT();
 }
