@@ -12,7 +12,6 @@
  * survive being unloaded.
  */
 #include <curl/curl.h>
-#include <dlfcn.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,11 +34,8 @@ static struct curl_api {
 	__typeof__(curl_slist_free_all) *slist_free_all;
 } api;
 
-#define SYM(f) { "curl_" #f, offsetof(struct curl_api, f) }
-static const struct {
-	const char *name;
-	size_t offset;
-} symbols[] = {
+#define SYM(f) DL_SYMBOL(struct curl_api, f, "curl_")
+static const struct dl_symbol symbols[] = {
 	SYM(global_init), SYM(global_cleanup), SYM(easy_init),
 	SYM(easy_cleanup), SYM(easy_setopt), SYM(easy_perform),
 	SYM(easy_getinfo), SYM(easy_strerror), SYM(slist_append),
@@ -51,32 +47,10 @@ static int loaded;
 
 int smtp_load(void)
 {
-	void *lib;
-
-	if (loaded)
-		return 0;
-	lib = dlopen(SMTP_LIBCURL, RTLD_NOW | RTLD_LOCAL);
-	if (!lib) {
-		errorf("cannot load %s (Debian package %s): %s", SMTP_LIBCURL,
-		       SMTP_LIBCURL_PACKAGE, dlerror());
-		return -1;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(symbols); i++) {
-		void *f = dlsym(lib, symbols[i].name);
-
-		if (!f) {
-			errorf("cannot load %s (Debian package %s): it has no "
-			       "%s", SMTP_LIBCURL, SMTP_LIBCURL_PACKAGE,
-			       symbols[i].name);
-			dlclose(lib);
-			memset(&api, 0, sizeof(api));
-			return -1;
-		}
-		/* POSIX: a function's address, as dlsym's object pointer. */
-		memcpy((char *)&api + symbols[i].offset, &f, sizeof(f));
-	}
-	loaded = 1;
-	return 0;
+	if (!loaded && dl_load(SMTP_LIBCURL, SMTP_LIBCURL_PACKAGE, symbols,
+			       ARRAY_SIZE(symbols), &api, sizeof(api)) == 0)
+		loaded = 1;
+	return loaded ? 0 : -1;
 }
 
 /* ==== The session ==== */

@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
 #include <fcntl.h>
@@ -985,6 +986,34 @@ int parse_iso8601(const char *s, long long *t)
 	tm.tm_min = mi;
 	tm.tm_sec = sec;
 	*t = (long long)timegm(&tm);
+	return 0;
+}
+
+/* ==== Libraries loaded at run time ==== */
+
+int dl_load(const char *soname, const char *package,
+	    const struct dl_symbol *syms, size_t n, void *table, size_t size)
+{
+	void *lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+
+	if (!lib) {
+		errorf("cannot load %s (Debian package %s): %s", soname,
+		       package, dlerror());
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		void *f = dlsym(lib, syms[i].name);
+
+		if (!f) {
+			errorf("cannot load %s (Debian package %s): it has no "
+			       "%s", soname, package, syms[i].name);
+			dlclose(lib);
+			memset(table, 0, size);
+			return -1;
+		}
+		/* POSIX: a function's address, as dlsym's object pointer. */
+		memcpy((char *)table + syms[i].offset, &f, sizeof(f));
+	}
 	return 0;
 }
 

@@ -251,4 +251,27 @@ void arena_release(struct arena *a);
 /* The same, wiping every byte first: for arenas that held passwords. */
 void arena_release_wiped(struct arena *a);
 
+/*
+ * A library loaded at run time rather than linked, so that only the
+ * process that uses it pays for loading it and what it pulls in (libcurl,
+ * libxlsxwriter). Its user declares a table of function pointers, each of
+ * the type of the library header's prototype (__typeof__), and lists the
+ * name and offset of each: DL_SYMBOL(table type, field, prefix).
+ */
+struct dl_symbol {
+	const char *name;
+	size_t offset;            /* of the pointer in the caller's table */
+};
+#define DL_SYMBOL(type, field, prefix) \
+	{ prefix #field, offsetof(type, field) }
+
+/*
+ * Opens soname and stores the address of each of syms[0..n) into table at
+ * its offset. 0, or -1 after reporting "cannot load SONAME (Debian package
+ * PACKAGE): why" with table zeroed (size bytes). The library is never
+ * closed: the process keeps it, and the table stays valid, to its end.
+ */
+int dl_load(const char *soname, const char *package,
+	    const struct dl_symbol *syms, size_t n, void *table, size_t size);
+
 #endif

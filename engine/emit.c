@@ -668,6 +668,16 @@ static int emit_per_group(struct ctx *ctx, const struct emit_opts *o,
 	return rc;
 }
 
+int emit_load(enum emit_kind kind)
+{
+	int pdf = kind == EMIT_PDF_STRIPS || kind == EMIT_PDF_CLASSLIST;
+
+	if ((kind == EMIT_XLSX && xlsx_load() != 0) ||
+	    (pdf && pdf_load() != 0))
+		return EX_UNAVAILABLE;
+	return 0;
+}
+
 int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 {
 	long vcol = column(t, "version"), gcol = list_column(t);
@@ -686,6 +696,8 @@ int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 			return EX_DATAERR;
 		}
 	}
+	if (file && (rc = emit_load(o->kind)) != 0)
+		return rc;
 	if (!t->sorted)
 		emit_sort(ctx, t);
 	if (!file) {

@@ -70,6 +70,10 @@ int emit_kind_parse(const char *name, const char *layout, enum emit_kind *k);
  */
 struct pdf_doc *emit_pdf_prepare(const struct ctx *ctx, enum emit_kind kind);
 
+/* Loads the library a file of kind needs when it is loaded at run time
+ * (libxlsxwriter, libharu). 0, or EX_UNAVAILABLE (reported). */
+int emit_load(enum emit_kind kind);
+
 /* Sorts t's rows by [output] sort (stable) and marks t sorted. */
 void emit_sort(struct ctx *ctx, struct emit_table *t);
 

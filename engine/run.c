@@ -415,6 +415,9 @@ static int lists_plan(struct ctx *ctx, struct lists *l)
 		}
 		ASSERT(emit_kind_parse(c->run_outputs[i], NULL,
 				       &j->opts.kind) == 0);
+		/* Before the batch: it is not issued without its lists. */
+		if (emit_load(j->opts.kind) != 0)
+			return EX_UNAVAILABLE;
 		j->ctx = ctx;
 		j->opts.to_file = 1;
 		/* A file of this new version can only be stale (a store made

@@ -62,6 +62,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,51 @@ static const char *const month_names[] = {
 static const char *str(const char *s)
 {
 	return s ? s : "";
+}
+
+/* ==== Loading libharu ==== */
+
+/*
+ * libharu is not linked: pdf_load() opens its soname, so only a process
+ * that writes a PDF loads it and libpng. The functions this file calls,
+ * each of its prototype's type (__typeof__); pdf_seam.c loads its own.
+ */
+static struct hpdf_api {
+	__typeof__(HPDF_AddPage) *AddPage;
+	__typeof__(HPDF_Font_GetFontName) *Font_GetFontName;
+	__typeof__(HPDF_Font_GetUnicodeWidth) *Font_GetUnicodeWidth;
+	__typeof__(HPDF_Free) *Free;
+	__typeof__(HPDF_GetError) *GetError;
+	__typeof__(HPDF_GetErrorDetail) *GetErrorDetail;
+	__typeof__(HPDF_GetFont) *GetFont;
+	__typeof__(HPDF_GetVersion) *GetVersion;
+	__typeof__(HPDF_LoadTTFontFromFile) *LoadTTFontFromFile;
+	__typeof__(HPDF_LoadTTFontFromFile2) *LoadTTFontFromFile2;
+	__typeof__(HPDF_SetCompressionMode) *SetCompressionMode;
+	__typeof__(HPDF_SetInfoAttr) *SetInfoAttr;
+	__typeof__(HPDF_SetPagesConfiguration) *SetPagesConfiguration;
+	__typeof__(HPDF_UseUTFEncodings) *UseUTFEncodings;
+} hpdf;
+
+#define SYM(f) DL_SYMBOL(struct hpdf_api, f, "HPDF_")
+static const struct dl_symbol symbols[] = {
+	SYM(AddPage), SYM(Font_GetFontName), SYM(Font_GetUnicodeWidth),
+	SYM(Free), SYM(GetError), SYM(GetErrorDetail), SYM(GetFont),
+	SYM(GetVersion), SYM(LoadTTFontFromFile), SYM(LoadTTFontFromFile2),
+	SYM(SetCompressionMode), SYM(SetInfoAttr),
+	SYM(SetPagesConfiguration), SYM(UseUTFEncodings),
+};
+#undef SYM
+
+static int loaded;
+
+int pdf_load(void)
+{
+	if (!loaded && pdf_seam_load() == 0 &&
+	    dl_load(PDF_LIBHARU, PDF_LIBHARU_PACKAGE, symbols,
+		    ARRAY_SIZE(symbols), &hpdf, sizeof(hpdf)) == 0)
+		loaded = 1;
+	return loaded ? 0 : -1;
 }
 
 /* ==== Fonts: coverage from the cmap ==== */
@@ -501,9 +547,9 @@ static void text_release(struct text *t)
  */
 static int hpdf_failed(struct writer *w)
 {
-	if (!w->err.code && w->pdf && HPDF_GetError(w->pdf) != HPDF_OK) {
-		w->err.code = HPDF_GetError(w->pdf);
-		w->err.detail = HPDF_GetErrorDetail(w->pdf);
+	if (!w->err.code && w->pdf && hpdf.GetError(w->pdf) != HPDF_OK) {
+		w->err.code = hpdf.GetError(w->pdf);
+		w->err.detail = hpdf.GetErrorDetail(w->pdf);
 	}
 	if (!w->err.code || w->err.reported)
 		return w->err.code != 0;
@@ -561,7 +607,7 @@ static int seam_status(struct writer *w, long st)
 {
 	if (st > 0 && !w->err.code)
 		w->err.code = (HPDF_STATUS)st;
-	return w->err.code || HPDF_GetError(w->pdf) ? hpdf_fail(w) : 0;
+	return w->err.code || hpdf.GetError(w->pdf) ? hpdf_fail(w) : 0;
 }
 
 static int fix_tounicode(struct writer *w, HPDF_Font hf)
@@ -574,7 +620,7 @@ static int fix_tounicode(struct writer *w, HPDF_Font hf)
 	sbuf_release(&sb);
 	if (st < 0) {
 		errorf("cannot write PDF: libharu attached no ToUnicode CMap "
-		       "stream to font '%s'", HPDF_Font_GetFontName(hf));
+		       "stream to font '%s'", hpdf.Font_GetFontName(hf));
 		return -1;
 	}
 	return seam_status(w, st);
@@ -589,12 +635,12 @@ static int font_use(struct writer *w, int i)
 	if (f->hf)
 		return 0;
 	if (f->collection)
-		name = HPDF_LoadTTFontFromFile2(w->pdf, f->path, f->index,
+		name = hpdf.LoadTTFontFromFile2(w->pdf, f->path, f->index,
 						HPDF_TRUE);
 	else
-		name = HPDF_LoadTTFontFromFile(w->pdf, f->path, HPDF_TRUE);
+		name = hpdf.LoadTTFontFromFile(w->pdf, f->path, HPDF_TRUE);
 	if (name)
-		f->hf = HPDF_GetFont(w->pdf, name, "UTF-8");
+		f->hf = hpdf.GetFont(w->pdf, name, "UTF-8");
 	if (!name || !f->hf || w->err.code) {
 		sbuf_addf(&w->err_context, " loading font '%s'", f->path);
 		return hpdf_fail(w);
@@ -611,7 +657,7 @@ static int glyph_width(struct writer *w, int font, unsigned cp)
 
 	/* First use of this character in this font. */
 	if (f->width[cp] < 0) {
-		f->width[cp] = (int16_t)HPDF_Font_GetUnicodeWidth(f->hf, cp);
+		f->width[cp] = (int16_t)hpdf.Font_GetUnicodeWidth(f->hf, cp);
 		mark_components(f, f->gid[cp], 0);
 	}
 	return f->width[cp];
@@ -1057,7 +1103,7 @@ static int new_page(struct writer *w)
 {
 	if (end_page(w))
 		return -1;
-	w->page = HPDF_AddPage(w->pdf);
+	w->page = hpdf.AddPage(w->pdf);
 	if (!w->page)
 		return hpdf_fail(w);
 	if (share_resources(w, w->page))
@@ -1894,7 +1940,7 @@ static int set_up(struct writer *w)
 
 	if (pdf_seam_check_version()) {
 		errorf("cannot write PDF: libharu %s is loaded; tempass was "
-		       "built for libharu %s", HPDF_GetVersion(),
+		       "built for libharu %s", hpdf.GetVersion(),
 		       PDF_SEAM_LIBHARU);
 		return -1;
 	}
@@ -1910,12 +1956,12 @@ static int set_up(struct writer *w)
 	 * and libharu grows an array 20 elements at a time, copying it
 	 * whole each time.
 	 */
-	if (HPDF_SetPagesConfiguration(w->pdf, PAGES_PER_NODE) != HPDF_OK ||
-	    HPDF_SetCompressionMode(w->pdf, HPDF_COMP_ALL) != HPDF_OK ||
-	    HPDF_UseUTFEncodings(w->pdf) != HPDF_OK ||
-	    HPDF_SetInfoAttr(w->pdf, HPDF_INFO_CREATOR, "tempass") !=
+	if (hpdf.SetPagesConfiguration(w->pdf, PAGES_PER_NODE) != HPDF_OK ||
+	    hpdf.SetCompressionMode(w->pdf, HPDF_COMP_ALL) != HPDF_OK ||
+	    hpdf.UseUTFEncodings(w->pdf) != HPDF_OK ||
+	    hpdf.SetInfoAttr(w->pdf, HPDF_INFO_CREATOR, "tempass") !=
 	    HPDF_OK ||
-	    HPDF_SetInfoAttr(w->pdf, HPDF_INFO_TITLE,
+	    hpdf.SetInfoAttr(w->pdf, HPDF_INFO_TITLE,
 			     opt->layout == PDF_STRIPS ?
 			     "Temporary passwords" :
 			     "Temporary passwords: class list") != HPDF_OK)
@@ -1930,7 +1976,7 @@ static void writer_free(struct writer *w)
 	/* Before HPDF_Free: the queue points at libharu's pages. */
 	deflater_stop(&w->z);
 	if (w->pdf)
-		HPDF_Free(w->pdf);
+		hpdf.Free(w->pdf);
 	for (int i = 0; i < w->nfonts; i++)
 		font_release(&w->fonts[i]);
 	text_release(&w->t_site);
@@ -1961,9 +2007,11 @@ struct pdf_doc {
 
 struct pdf_doc *pdf_prepare(const struct pdf_options *opt)
 {
-	struct pdf_doc *d = xcalloc(1, sizeof(*d));
+	struct pdf_doc *d;
 	int failed;
 
+	ASSERT(loaded);
+	d = xcalloc(1, sizeof(*d));
 	d->w = xcalloc(1, sizeof(*d->w));
 	d->w->opt = opt;
 	util_quiet_thread(1);
@@ -2014,6 +2062,7 @@ int pdf_write_prepared(struct pdf_doc *d, FILE *out,
 	struct writer *w = d ? take_prepared(d, opt) : NULL;
 	int ret = -1;
 
+	ASSERT(loaded);
 	ASSERT(out && opt && (entries || n == 0));
 	for (size_t i = 0; i < n; i++)
 		if (check_entry(&entries[i], i ? &entries[i - 1] : NULL, i))

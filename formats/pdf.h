@@ -69,6 +69,13 @@ struct pdf_entry {
 int pdf_strips_max(enum pdf_paper paper);
 
 /*
+ * Loads libharu, which tempass is not linked with: only a process that
+ * writes a PDF pays for it. 0, or -1 after reporting the soname and its
+ * Debian package. Needed before any other call here; safe to call again.
+ */
+int pdf_load(void);
+
+/*
  * Writes the entries, in the order given (the caller sorts; strips and a
  * classlist start a new section, on a new page, whenever group changes,
  * and count each section's pages apart: "page X of Y"), as one PDF

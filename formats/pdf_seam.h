@@ -30,6 +30,15 @@
 /* The libharu version pdf_seam.c was written against. */
 #define PDF_SEAM_LIBHARU "2.3.0"
 
+/* The soname libharu is loaded from, and the Debian package that ships
+ * it: not linked, so a process that writes no PDF never loads it. */
+#define PDF_LIBHARU "libhpdf-2.3.0.so"
+#define PDF_LIBHARU_PACKAGE "libhpdf-2.3.0"
+
+/* Loads the functions of libharu the seam calls (pdf_load() does, for
+ * the PDF writer). 0, or -1 after reporting. */
+int pdf_seam_load(void);
+
 /*
  * 0 when the libharu this process loaded is PDF_SEAM_LIBHARU; -1
  * otherwise (its structures may differ from those compiled in here).

@@ -5,7 +5,8 @@
  *
  * libxlsxwriter writes the workbook, in constant_memory mode: each row
  * goes to a temporary file as soon as the next begins, so memory stays
- * bounded whatever the batch. Its temporary files are made beside the
+ * bounded whatever the batch. It is loaded when first needed
+ * (xlsx_load()), not linked. Its temporary files are made beside the
  * output, on its disk, but inside a private folder made for this write
  * (tmpdir_beside()): the library unlinks each only after it has made it,
  * and a kill in between must not leave a file among the lists, which
@@ -38,6 +39,7 @@
 #include <fcntl.h>
 #include <locale.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +70,60 @@
 #define MONO_FONT "Consolas"
 #define EMPTY_GROUP_NAME "Group"
 #define UNGROUPED_NAME "Users"
+
+/* ==== Loading libxlsxwriter ==== */
+
+/*
+ * libxlsxwriter is not linked: xlsx_load() opens its versioned soname, so
+ * only a process that writes a workbook loads it and what it pulls in
+ * (minizip, OpenSSL's libcrypto). Each pointer has the type of its
+ * function's prototype in xlsxwriter.h, so every call through the table
+ * is checked as a direct call would be.
+ */
+static struct lxw_api {
+	__typeof__(workbook_new_opt) *workbook_new_opt;
+	__typeof__(workbook_add_worksheet) *workbook_add_worksheet;
+	__typeof__(workbook_add_format) *workbook_add_format;
+	__typeof__(workbook_set_properties) *workbook_set_properties;
+	__typeof__(workbook_close) *workbook_close;
+	__typeof__(lxw_workbook_free) *lxw_workbook_free;
+	__typeof__(lxw_strerror) *lxw_strerror;
+	__typeof__(worksheet_write_string) *worksheet_write_string;
+	__typeof__(worksheet_freeze_panes) *worksheet_freeze_panes;
+	__typeof__(worksheet_autofilter) *worksheet_autofilter;
+	__typeof__(worksheet_repeat_rows) *worksheet_repeat_rows;
+	__typeof__(worksheet_fit_to_pages) *worksheet_fit_to_pages;
+	__typeof__(worksheet_set_landscape) *worksheet_set_landscape;
+	__typeof__(worksheet_set_column) *worksheet_set_column;
+	__typeof__(format_set_bold) *format_set_bold;
+	__typeof__(format_set_font_size) *format_set_font_size;
+	__typeof__(format_set_bottom) *format_set_bottom;
+	__typeof__(format_set_font_name) *format_set_font_name;
+} lxw;
+
+#define SYM(f) DL_SYMBOL(struct lxw_api, f, "")
+static const struct dl_symbol symbols[] = {
+	SYM(workbook_new_opt), SYM(workbook_add_worksheet),
+	SYM(workbook_add_format), SYM(workbook_set_properties),
+	SYM(workbook_close), SYM(lxw_workbook_free), SYM(lxw_strerror),
+	SYM(worksheet_write_string), SYM(worksheet_freeze_panes),
+	SYM(worksheet_autofilter), SYM(worksheet_repeat_rows),
+	SYM(worksheet_fit_to_pages), SYM(worksheet_set_landscape),
+	SYM(worksheet_set_column), SYM(format_set_bold),
+	SYM(format_set_font_size), SYM(format_set_bottom),
+	SYM(format_set_font_name),
+};
+#undef SYM
+
+static int loaded;
+
+int xlsx_load(void)
+{
+	if (!loaded && dl_load(XLSX_LIB, XLSX_LIB_PACKAGE, symbols,
+			       ARRAY_SIZE(symbols), &lxw, sizeof(lxw)) == 0)
+		loaded = 1;
+	return loaded ? 0 : -1;
+}
 
 struct sheet {
 	const char *name;       /* valid, unique; in the writer's arena */
@@ -510,10 +566,10 @@ static int put(struct writer *w, lxw_worksheet *ws, lxw_row_t row,
 		}
 		v = sbuf_str(&w->cell);
 	}
-	err = worksheet_write_string(ws, row, (lxw_col_t)col, v, fmt);
+	err = lxw.worksheet_write_string(ws, row, (lxw_col_t)col, v, fmt);
 	if (err != LXW_NO_ERROR) {
 		errorf("cannot write workbook '%s': %s", w->shown,
-		       lxw_strerror(err));
+		       lxw.lxw_strerror(err));
 		return -1;
 	}
 	return 0;
@@ -588,7 +644,8 @@ static void plan_sheets(struct writer *w, const char *const *const *rows,
 /* Reports a failure of the library, once. */
 static int lib_failed(struct writer *w, lxw_error err)
 {
-	errorf("cannot write workbook '%s': %s", w->shown, lxw_strerror(err));
+	errorf("cannot write workbook '%s': %s", w->shown,
+	       lxw.lxw_strerror(err));
 	return -1;
 }
 
@@ -605,7 +662,7 @@ static int write_sheet(struct writer *w, size_t k,
 			    value(rows, s->start, group_col) : NULL;
 	lxw_row_t last = (lxw_row_t)(HEAD_ROWS - 1 + (s->end - s->start));
 	lxw_col_t last_col = (lxw_col_t)(w->npick - 1);
-	lxw_worksheet *ws = workbook_add_worksheet(w->wb, s->name);
+	lxw_worksheet *ws = lxw.workbook_add_worksheet(w->wb, s->name);
 	lxw_error err;
 	size_t r, c;
 
@@ -618,13 +675,13 @@ static int write_sheet(struct writer *w, size_t k,
 	}
 	/* The title and header stay in view and are repeated on every
 	 * printed page: landscape, one page wide. */
-	worksheet_freeze_panes(ws, HEAD_ROWS, 0);
-	if ((err = worksheet_autofilter(ws, HEAD_ROWS - 1, 0, last,
+	lxw.worksheet_freeze_panes(ws, HEAD_ROWS, 0);
+	if ((err = lxw.worksheet_autofilter(ws, HEAD_ROWS - 1, 0, last,
 					last_col)) ||
-	    (err = worksheet_repeat_rows(ws, 0, HEAD_ROWS - 1)))
+	    (err = lxw.worksheet_repeat_rows(ws, 0, HEAD_ROWS - 1)))
 		return lib_failed(w, err);
-	worksheet_fit_to_pages(ws, 1, 0);
-	worksheet_set_landscape(ws);
+	lxw.worksheet_fit_to_pages(ws, 1, 0);
+	lxw.worksheet_set_landscape(ws);
 
 	if (put(w, ws, 0, 0, title(w, group), w->f_title, 0))
 		return -1;
@@ -649,7 +706,7 @@ static int write_sheet(struct writer *w, size_t k,
 		/* Monospace is wider than the default proportional font. */
 		if ((long)w->pick[c] == w->password_col)
 			width *= 1.2;
-		if ((err = worksheet_set_column(ws, (lxw_col_t)c,
+		if ((err = lxw.worksheet_set_column(ws, (lxw_col_t)c,
 						(lxw_col_t)c, width, NULL)))
 			return lib_failed(w, err);
 	}
@@ -670,16 +727,16 @@ static int write_sheet(struct writer *w, size_t k,
  * border) and the password's (monospace). */
 static void add_formats(struct writer *w)
 {
-	w->f_title = workbook_add_format(w->wb);
-	w->f_header = workbook_add_format(w->wb);
-	w->f_mono = workbook_add_format(w->wb);
+	w->f_title = lxw.workbook_add_format(w->wb);
+	w->f_header = lxw.workbook_add_format(w->wb);
+	w->f_mono = lxw.workbook_add_format(w->wb);
 	if (!w->f_title || !w->f_header || !w->f_mono)
 		die("tempass: out of memory");
-	format_set_bold(w->f_title);
-	format_set_font_size(w->f_title, 13);
-	format_set_bold(w->f_header);
-	format_set_bottom(w->f_header, LXW_BORDER_THIN);
-	format_set_font_name(w->f_mono, MONO_FONT);
+	lxw.format_set_bold(w->f_title);
+	lxw.format_set_font_size(w->f_title, 13);
+	lxw.format_set_bold(w->f_header);
+	lxw.format_set_bottom(w->f_header, LXW_BORDER_THIN);
+	lxw.format_set_font_name(w->f_mono, MONO_FONT);
 }
 
 /* The document's title and creation time are the batch's, so the same
@@ -696,7 +753,7 @@ static lxw_error set_properties(struct writer *w, char *doc_title)
 	if (w->opt->generated_at &&
 	    parse_iso8601(w->opt->generated_at, &secs) == 0)
 		props.created = (time_t)secs;
-	return workbook_set_properties(w->wb, &props);
+	return lxw.workbook_set_properties(w->wb, &props);
 }
 
 /* ==== Standard error while the library runs ==== */
@@ -777,7 +834,7 @@ static int write_book(struct writer *w, const char *path,
 	}
 	lo.tmpdir = tmpdir;
 	errno = 0;
-	w->wb = workbook_new_opt(path, &lo);
+	w->wb = lxw.workbook_new_opt(path, &lo);
 	if (!w->wb) {
 		util_write_failed(errno ? errno : ENOMEM);
 		errorf("cannot write workbook '%s': %s", w->shown,
@@ -797,16 +854,16 @@ out:
 	if (w->wb) {
 		/* The file is made at the close, whose result decides. */
 		errno = 0;
-		err = ret == 0 ? workbook_close(w->wb) : LXW_NO_ERROR;
+		err = ret == 0 ? lxw.workbook_close(w->wb) : LXW_NO_ERROR;
 		if (ret != 0)
-			lxw_workbook_free(w->wb);
+			lxw.lxw_workbook_free(w->wb);
 		if (err != LXW_NO_ERROR) {
 			int e = errno;
 
 			util_write_failed(e);
 			errorf("cannot write workbook '%s': %s", w->shown,
 			       e && err != LXW_ERROR_MEMORY_MALLOC_FAILED ?
-			       strerror(e) : lxw_strerror(err));
+			       strerror(e) : lxw.lxw_strerror(err));
 			ret = -1;
 		}
 	}
@@ -824,6 +881,7 @@ int xlsx_write(const char *path, const struct xlsx_options *opt,
 	struct writer w = { 0 };
 	int ret = -1, fd;
 
+	ASSERT(loaded);
 	ASSERT(path && opt && cols && ncols > 0 && (rows || nrows == 0));
 	ASSERT(group_col >= -1 && group_col < (long)ncols);
 	ASSERT(password_col >= -1 && password_col < (long)ncols);

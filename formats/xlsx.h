@@ -12,6 +12,10 @@
 
 #include <stddef.h>
 
+/* The soname xlsx_load() opens, and the Debian package that ships it. */
+#define XLSX_LIB "libxlsxwriter.so.4"
+#define XLSX_LIB_PACKAGE "libxlsxwriter4"
+
 struct xlsx_options {
 	const char *site_name;
 	const char *version;         /* batch version for the title row */
@@ -28,6 +32,13 @@ struct xlsx_options {
 				      * value and column name is valid
 				      * UTF-8: not checked again */
 };
+
+/*
+ * Loads libxlsxwriter, which tempass is not linked with: only a process
+ * that writes a workbook pays for it. 0, or -1 after reporting the soname
+ * and its Debian package. Needed before xlsx_write(); safe to call again.
+ */
+int xlsx_load(void);
 
 /*
  * Writes a workbook to path (the caller's temporary name: the caller

@@ -389,6 +389,32 @@ check_grep "xlsx_columns: says which name is wrong" \
   "badcol.conf':[0-9]*: xlsx_columns: 'klass' is not a column of the records" "$T/.err"
 check_eq "xlsx_columns refused: nothing written" "$(ls -A | grep -c '^y7-bad')" 0
 
+# libxlsxwriter and libharu are loaded only to write a workbook or a PDF.
+# A library that is not one, found first, fails wherever it is loaded.
+mkdir -p noxlsx nohpdf
+printf 'not a library\n' >noxlsx/libxlsxwriter.so.4
+printf 'not a library\n' >nohpdf/libhpdf-2.3.0.so
+noxlsx() { LD_LIBRARY_PATH=$T/noxlsx "$@"; }
+nohpdf() { LD_LIBRARY_PATH=$T/nohpdf "$@"; }
+check_exit "tempass starts where libxlsxwriter cannot be loaded" 0 noxlsx tp --version
+check_exit "and writes a PDF there" 0 noxlsx tp emit pdf --input y7.tsv -o y7-noxl.pdf
+check_nogrep "without a word of libxlsxwriter" "xlsxwriter" "$T/.err"
+check_exit "emit xlsx without libxlsxwriter: exit 69" 69 \
+  noxlsx tp emit xlsx --input y7.tsv -o y7-noxl.xlsx
+check_grep "names the library and its Debian package" \
+  "^tempass: emit: cannot load libxlsxwriter.so.4 (Debian package libxlsxwriter4): " "$T/.err"
+check_eq "no workbook and no temporary file is left" "$(ls -A | grep -c 'noxl\.xlsx')" 0
+check_exit "tempass starts where libharu cannot be loaded" 0 nohpdf tp --version
+check_exit "and writes a workbook there" 0 nohpdf tp emit xlsx --input y7.tsv -o y7-nopdf.xlsx
+check_nogrep "without a word of libharu" "hpdf" "$T/.err"
+for kind in pdf 'pdf --layout classlist'; do
+	check_exit "emit $kind without libharu: exit 69" 69 \
+	  nohpdf tp emit $kind --input y7.tsv -o y7-nopdf.pdf
+	check_grep "names libharu and its Debian package" \
+	  "^tempass: emit: cannot load libhpdf-2.3.0.so (Debian package libhpdf-2.3.0): " "$T/.err"
+done
+check_eq "no PDF and no temporary file is left" "$(ls -A | grep -c 'nopdf\.pdf')" 0
+
 # ==== CSV
 tp select --group Formulas 2>/dev/null | regen >f.tsv
 tp emit csv --input f.tsv >f.csv 2>"$T/.err"

@@ -200,6 +200,31 @@ for dup in 'pdf-strips, xlsx, pdf-strips' 'audit, csv, audit'; do
 done
 check_eq "still nothing was done" "$(state)" "$before"
 
+# libxlsxwriter and libharu are loaded when a workbook or a PDF is
+# written; where one cannot be, a run that needs it stops before its
+# import (a library that is not one, found first: the dynamic loader fails
+# on it wherever it is loaded).
+mkdir -p nolibs
+for lib in libxlsxwriter.so.4:libxlsxwriter4 libhpdf-2.3.0.so:libhpdf-2.3.0; do
+	rm -f nolibs/*
+	printf 'not a library\n' >"nolibs/${lib%%:*}"
+	check_exit "run, ${lib%%:*} missing: exit 69" 69 \
+		env LD_LIBRARY_PATH="$T/nolibs" "$TEMPASS_BIN" --config pipeline.conf run
+	check_grep "it names ${lib%%:*} and its Debian package" \
+		"^tempass: run: cannot load ${lib%%:*} (Debian package ${lib#*:}): " "$T/.err"
+	check_nogrep "no import ran" "added" "$T/.err"
+	check_eq "no batch, credential or batch event was made" "$(state)" "$before"
+	check_eq "no output appeared" "$(ls -A out | sort | diff out.before - | wc -l)" 0
+done
+printf 'not a library\n' >nolibs/libxlsxwriter.so.4
+sed 's#^outputs *=.*#outputs = csv, audit#' pipeline.conf >nolibs.conf
+check_exit "run writing neither runs where both are missing" 0 \
+	env LD_LIBRARY_PATH="$T/nolibs" "$TEMPASS_BIN" --config nolibs.conf run --no-import
+check_eq "one batch more" "$(sql "select count(*) from batch")" "$(( ${before%%|*} + 1 ))"
+check_exit "the audit chain verifies" 0 tp audit verify
+before=$(state)
+ls -A out | sort >out.before
+
 # ---- the admin's confirmation, worked out beside the import, still
 # refuses: a wrong password (counted and audited), a file others can read
 cp -p var/demo-admin.pw keep/pw.good

@@ -1252,6 +1252,7 @@ static void test_pdf_prepared(void)
 
 int main(void)
 {
+	ASSERT(pdf_load() == 0);
 	strcpy(tmpdir, "/tmp/test_pdf.XXXXXX");
 	if (!mkdtemp(tmpdir)) {
 		perror("mkdtemp");

@@ -443,6 +443,7 @@ static void test_seam_wipes(void)
 
 int main(void)
 {
+	ASSERT(pdf_seam_load() == 0);
 	strcpy(tmpdir, "/tmp/test_pdf_seam.XXXXXX");
 	if (!mkdtemp(tmpdir)) {
 		perror("mkdtemp");

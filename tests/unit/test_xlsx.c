@@ -1056,6 +1056,8 @@ int main(void)
 {
 	FILE *f;
 
+	ASSERT(xlsx_load() == 0);
+	ASSERT(xlsx_load() == 0);       /* again: already loaded */
 	if (!mkdtemp(tmpdir)) {
 		perror("mkdtemp");
 		return 1;
