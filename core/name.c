@@ -26,15 +26,17 @@ static int separates(unsigned cp)
  * is not UTF-8 after all: its first byte is kept, as it was (U+FFFD). */
 static int next_cp(const char *s, unsigned *cp)
 {
-	int n = utf8_decode(s, cp);
+	unsigned char c = (unsigned char)s[0];
+	int n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : 4;
 
+	/* Looked at before decoding: utf8_decode() reads all n bytes. */
 	for (int i = 1; i < n; i++) {
 		if (!s[i]) {
 			*cp = 0xFFFD;
 			return 1;
 		}
 	}
-	return n;
+	return utf8_decode(s, cp);
 }
 
 int name_is_clean(const char *s)

@@ -145,7 +145,8 @@ static void test_csv_open_mem(void)
 	CHECK(open_str("\xFF\xFE\x00\xD8i\0", 6, CSV_UTF8, 0, 0) == NULL);
 	CHECK(open_str("i\0d\0,\0x\0", 8, CSV_UTF8, 0, 0) == NULL);
 	/* Workbooks, PDFs and archives are named, not parsed. */
-	CHECK(open_str("PK\3\4\x14\0\0\0[Content_Types].xml xl/", 35,
+	CHECK(open_str("PK\3\4\x14\0\0\0[Content_Types].xml xl/",
+		       sizeof("PK\3\4\x14\0\0\0[Content_Types].xml xl/") - 1,
 		       CSV_UTF8, 0, 0) == NULL);
 	CHECK(open_str("%PDF-1.4\n", 9, CSV_UTF8, 0, 0) == NULL);
 	/* A BOM says UTF-8: converting it as windows-1252 is mojibake. */
