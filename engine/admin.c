@@ -289,19 +289,30 @@ out:
 	return rc;
 }
 
+/* Opens the store and finds admin name: 0, or a status (reported). */
+static int existing_admin(struct ctx *ctx, const char *name,
+			  struct store_admin *a)
+{
+	int rc;
+
+	if ((rc = ctx_open(ctx)) != 0)
+		return rc;
+	if ((rc = store_admin_get(ctx->store, name, a)) <= 0) {
+		if (rc == 0)
+			errorf("no admin '%s'", name);
+		return rc == 0 ? EX_DATAERR : store_status(rc);
+	}
+	return 0;
+}
+
 int admin_passwd(struct ctx *ctx, const char *name, const char *file)
 {
 	char hash[SECRETS_PWHASH_MAX];
 	struct store_admin a;
 	int rc;
 
-	if ((rc = ctx_open(ctx)) != 0)
+	if ((rc = existing_admin(ctx, name, &a)) != 0)
 		return rc;
-	if ((rc = store_admin_get(ctx->store, name, &a)) <= 0) {
-		if (rc == 0)
-			errorf("no admin '%s'", name);
-		return rc == 0 ? EX_DATAERR : store_status(rc);
-	}
 	if ((rc = new_password(name, file, hash)) != 0)
 		return rc;
 	if ((rc = store_begin(ctx->store)) == 0 &&
@@ -322,13 +333,8 @@ int admin_remove(struct ctx *ctx, const char *name)
 	struct store_admin a;
 	int rc;
 
-	if ((rc = ctx_open(ctx)) != 0)
+	if ((rc = existing_admin(ctx, name, &a)) != 0)
 		return rc;
-	if ((rc = store_admin_get(ctx->store, name, &a)) <= 0) {
-		if (rc == 0)
-			errorf("no admin '%s'", name);
-		return rc == 0 ? EX_DATAERR : store_status(rc);
-	}
 	if ((rc = store_begin(ctx->store)) == 0 &&
 	    (rc = store_admin_remove(ctx->store, a.id)) == 0 &&
 	    (rc = store_audit(ctx->store, ctx->site_id, os_actor(),
