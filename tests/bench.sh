@@ -309,9 +309,9 @@ sed -e "s#$W/var/#$W/runw/var/#" -e "s#$W/out#$W/runw/out#" \
 fresh_run() { rm -rf "$W/runw"; mkdir -p "$W/runw"; }
 repeated fresh_run /dev/null run.out "$BIN" --config run.conf run --demo
 grep -q "strips.pdf" run.out || die "run wrote no strips: $(cat run.out)"
-ok=$(( $(below "$SECS" "$(awk -v n="$N" 'BEGIN { print 2 * n / 100000 }')") &&
+ok=$(( $(below "$SECS" "$(awk -v n="$N" 'BEGIN { print 2.5 * n / 100000 }')") &&
        $(below "$PEAK_MB" 200) ))
-row "run (all outputs)" "$N" "$SECS" "$PEAK_MB" "<2 s per 100000, <200 MB" \
+row "run (all outputs)" "$N" "$SECS" "$PEAK_MB" "<2.5 s per 100000, <200 MB" \
     "$(scaled_verdict $ok)"
 echo "bench: run: import, regenerate and $(wc -l <run.out) outputs in" \
      "${SECS}s (runs: $RUNS)"
