@@ -297,7 +297,10 @@ outputs_ok() {
 		*.pdf) [ "$(tail -c 7 "out/$f" | tr -d '\r\n')" = "%%EOF" ] ;;
 		*.xlsx) "$PY" -c 'import sys, zipfile; sys.exit(zipfile.ZipFile(sys.argv[1]).testzip() is not None)' "out/$f" 2>/dev/null ;;
 		*.csv) [ "$("$PY" -c 'import csv, sys; print(len(list(csv.DictReader(open(sys.argv[1], encoding="utf-8", newline="")))))' "out/$f" 2>/dev/null)" = "$n" ] ;;
-		*-audit.tsv) [ $(($(wc -l <"out/$f") - 1)) -eq "$(sql "select count(*) from audit a join batch b on b.id = a.batch_id where b.version = $v")" ] ;;
+		# The export holds the batch's events up to its writing: a
+		# later run that named its lists after a kill adds one more,
+		# batch.publish, which no export of the batch can hold.
+		*-audit.tsv) [ $(($(wc -l <"out/$f") - 1)) -eq "$(sql "select count(*) from audit a join batch b on b.id = a.batch_id where b.version = $v and a.action <> 'batch.publish'")" ] ;;
 		*) false ;;
 		esac || viol files "$1: out/$f is not complete ($(wc -c <"out/$f") bytes)"
 	done
