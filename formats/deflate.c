@@ -104,11 +104,11 @@ static void *deflate_thread(void *arg)
  */
 #define MEM_LEVEL 5
 
-void deflater_start(struct deflater *z, int raw, int level,
+void deflater_start(struct deflater *z, int level,
 		    deflate_sink sink, void *ctx)
 {
 	memset(z, 0, sizeof(*z));
-	if (deflateInit2(&z->zs, level, Z_DEFLATED, raw ? -15 : 15, MEM_LEVEL,
+	if (deflateInit2(&z->zs, level, Z_DEFLATED, 15, MEM_LEVEL,
 			 Z_DEFAULT_STRATEGY) != Z_OK)
 		die("out of memory");
 	z->zs_ready = 1;

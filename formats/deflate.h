@@ -1,15 +1,14 @@
 /*
  * deflate: buffers deflated on a second thread, handed back in the order
- * they were queued. The writers of PDF pages and of XLSX parts lay out
- * the next buffer while the last one is being compressed: deflating at
- * the fastest level costs half as much as the layout or more, so each
- * gets a core.
+ * they were queued. The PDF writer lays out the next page while the last
+ * one is being compressed: deflating at the fastest level costs half as
+ * much as the layout or more, so each gets a core.
  *
  * A job is a buffer of input and the flag `last`: a job that is not last
- * continues the same stream in the next job (an XLSX part cut into
- * pieces); the stream ends with the last job and the next job starts a
- * new one (every PDF page is its own stream). Raw streams (zip) or zlib
- * streams (PDF), deflated by zlib, the library libharu deflates with too.
+ * continues the same stream in the next job; the stream ends with the
+ * last job and the next job starts a new one (every PDF page is its own
+ * stream, queued as one last job). zlib streams, deflated by zlib, the
+ * library libharu deflates with too.
  * The sink receives each job, deflated, on the queueing thread, in order:
  * all file output happens there.
  *
@@ -62,8 +61,8 @@ struct deflater {
 	struct zjob jobs[DEFLATE_QUEUE];
 };
 
-/* raw: streams without zlib's header (for zip); level: zlib's. */
-void deflater_start(struct deflater *z, int raw, int level,
+/* level: zlib's. */
+void deflater_start(struct deflater *z, int level,
 		    deflate_sink sink, void *ctx);
 
 /*

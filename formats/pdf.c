@@ -2077,7 +2077,7 @@ int pdf_write_prepared(struct pdf_doc *d, FILE *out,
 	w->opt = opt;
 	/* The fastest level: each page is a small stream of its own, and
 	 * the deflating thread keeps pace with the layout only there. */
-	deflater_start(&w->z, 0, Z_BEST_SPEED, store_page, w);
+	deflater_start(&w->z, Z_BEST_SPEED, store_page, w);
 	if (n == 0) {
 		/* "page 1 of 1" on an empty class list too. */
 		if (opt->layout == PDF_CLASSLIST)
