@@ -22,10 +22,11 @@ LDLIBS  += $(PKG_LIBS) $(LIBS_NOPC) -lpthread -lm
 DEB_BUILD := build-essential pkg-config libcsv-dev libsodium-dev \
              libsqlite3-dev libinih-dev libhpdf-dev \
              libqrencode-dev libcurl4-openssl-dev zlib1g-dev \
-             libxlsxwriter-dev tzdata \
+             libxlsxwriter-dev libpq-dev tzdata \
              fonts-dejavu-core fonts-wqy-microhei
 DEB_TEST  := sqlite3 python3 python3-openpyxl python3-pypdf poppler-utils \
-             qpdf python3-aiosmtpd valgrind time util-linux strace man-db
+             qpdf python3-aiosmtpd valgrind time util-linux strace man-db \
+             postgresql
 PYTHON  := /usr/bin/python3
 
 SRC_LIB := $(sort $(wildcard core/*.c formats/*.c engine/*.c stages/*.c))

@@ -1,0 +1,76 @@
+# pg.sh: a private PostgreSQL server for tests. A test sources it (after
+# lib.sh) and calls pg_start: a new cluster (initdb) in a folder of its own
+# under /tmp, owned by the user who runs the server (as root, Debian's
+# `postgres` system user, since the server refuses to run as root),
+# listening on a Unix socket in that folder only (listen_addresses = ''),
+# started with pg_ctl. It sets PG_DIR, PG_URL (a libpq connection string
+# for the database `tempass`) and PG_PID. pg_stop stops the server and
+# removes the folder; pg_start adds it to the EXIT trap, so a test that
+# fails or exits early leaves no server behind. Without the server's
+# binaries (Debian package postgresql), pg_start returns 1 and sets
+# PG_SKIP to say why.
+PG_DIR= PG_URL= PG_PID= PG_SKIP=
+
+# pg_bin: the newest server binaries, /usr/lib/postgresql/*/bin.
+pg_bin() {
+	local d
+	d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+	[ -n "$d" ] && [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && echo "$d"
+}
+
+# pg_as CMD...: CMD as the user who owns the cluster, in its folder.
+pg_as() (
+	cd "$PG_DIR" || exit 1
+	if [ "$(id -u)" -eq 0 ]; then
+		exec setpriv --reuid=postgres --regid=postgres --init-groups "$@"
+	fi
+	exec "$@"
+)
+
+pg_start() {
+	local bin prev
+	if ! bin=$(pg_bin); then
+		PG_SKIP="no PostgreSQL server binaries under /usr/lib/postgresql (Debian package postgresql)"
+		return 1
+	fi
+	if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
+		PG_SKIP="running as root and there is no postgres user to run the server"
+		return 1
+	fi
+	PG_DIR=$(mktemp -d /tmp/tempass-pg.XXXXXX) || return 1
+	prev=$(trap -p EXIT | sed -e "s/^trap -- '//" -e "s/' EXIT\$//")
+	trap "pg_stop; $prev" EXIT
+	[ "$(id -u)" -eq 0 ] && chown postgres:postgres "$PG_DIR"
+	chmod 700 "$PG_DIR"
+	if ! pg_as "$bin/initdb" -D "$PG_DIR/data" -U postgres -A trust \
+		-E UTF8 --locale=C.UTF-8 --no-sync >"$PG_DIR/initdb.log" 2>&1; then
+		sed 's/^/   | /' "$PG_DIR/initdb.log" | tail -5 >&2
+		return 1
+	fi
+	# Tests need no durability: nothing is synced to disk.
+	if ! pg_as "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w \
+		-o "-c listen_addresses='' -k $PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+		start >/dev/null 2>&1; then
+		sed 's/^/   | /' "$PG_DIR/server.log" | tail -5 >&2
+		return 1
+	fi
+	PG_PID=$(head -1 "$PG_DIR/data/postmaster.pid")
+	pg_as "$bin/createdb" -h "$PG_DIR" -U postgres tempass || return 1
+	PG_URL="host=$PG_DIR user=postgres dbname=tempass"
+}
+
+pg_stop() {
+	local bin
+	[ -n "$PG_DIR" ] || return 0
+	if [ -n "$PG_PID" ] && bin=$(pg_bin); then
+		pg_as "$bin/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop \
+			>/dev/null 2>&1
+	fi
+	rm -rf "$PG_DIR"
+	PG_DIR= PG_PID=
+}
+
+# pg_sql QUERY...: psql on the test database, unaligned, tuples only.
+pg_sql() {
+	psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$PG_URL" "$@"
+}
