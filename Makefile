@@ -7,9 +7,10 @@ PKGS    := sqlite3 libsodium inih libqrencode zlib
 # libcurl, libxlsxwriter and libharu are not linked, only their headers
 # used: core/smtp.c loads libcurl.so.4 (libcurl4) when send needs it,
 # formats/xlsx.c libxlsxwriter.so.4 (libxlsxwriter4) when a workbook is
-# written, formats/pdf.c libhpdf-2.3.0.so (libhpdf-2.3.0) for a PDF; each
-# pulls in libraries every other start would pay for.
-PKGS_LOADED := xlsxwriter
+# written, formats/pdf.c libhpdf-2.3.0.so (libhpdf-2.3.0) for a PDF,
+# core/store_pg.c libpq.so.5 (libpq5) for a PostgreSQL store; each pulls
+# in libraries every other start would pay for.
+PKGS_LOADED := xlsxwriter libpq
 LIBS_NOPC := -lcsv
 CFLAGS  ?= -O2 -g
 # What every build needs, whatever CFLAGS a caller sets (check-asan does).

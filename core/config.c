@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/store.h"
 #include "core/util.h"
 #include "core/workers.h"
 
@@ -365,7 +366,13 @@ static void handle_store(struct loader *l, const char *key, const char *v)
 	long n;
 
 	if (strcmp(key, "database") == 0) {
-		set_path(l, &c->database, v);
+		/* A PostgreSQL connection string is no path. */
+		if (store_is_server(v)) {
+			free(c->database);
+			c->database = xstrdup(v);
+		} else {
+			set_path(l, &c->database, v);
+		}
 	} else if (strcmp(key, "key_file") == 0) {
 		set_path(l, &c->key_file, v);
 	} else if (strcmp(key, "reveal") == 0) {

@@ -74,6 +74,10 @@ int store_audit(struct store *st, long long site, const char *actor,
 		const char *action, long long user, long long batch,
 		const char *detail)
 {
+	if (st->pg)
+		return pg_audit(st->pg, site, actor, action, user, batch,
+			        detail);
+
 	static const char head_sql[] = "SELECT id, hash FROM audit"
 				       " ORDER BY id DESC LIMIT 1";
 	unsigned char hash[SECRETS_HASH_BYTES];
@@ -142,6 +146,9 @@ int store_list_audit(struct store *st, long long site, long long user,
 		     long long batch, long long since, store_row_fn fn,
 		     void *ctx)
 {
+	if (st->pg)
+		return pg_list_audit(st->pg, site, user, batch, since, fn, ctx);
+
 	/*
 	 * A statement for each filter: with "?3 = 0 OR" alone SQLite cannot
 	 * know that a batch is given, and reads the whole log, years of it,
@@ -169,6 +176,9 @@ int store_list_audit(struct store *st, long long site, long long user,
 
 int store_audit_verify(struct store *st, long long *events)
 {
+	if (st->pg)
+		return pg_audit_verify(st->pg, events);
+
 	static const char sql[] =
 		"SELECT id, at, coalesce(site_id, 0), actor, action,"
 		" coalesce(user_id, 0), coalesce(batch_id, 0), detail, prev,"

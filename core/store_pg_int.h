@@ -1,0 +1,70 @@
+/*
+ * store_pg_int: what the PostgreSQL store's files share and nothing
+ * outside them sees: the connection, libpq's functions, loaded at run time
+ * (dl_load) so that a SQLite store never loads libpq, and the helpers that
+ * run a statement and report its failure once. Only core/store_pg*.c
+ * include it; it is the one header that includes libpq-fe.h.
+ *
+ * The files: store_pg.c (connecting, the schema and its migrations,
+ * transactions, which stages run on PostgreSQL), store_pg_todo.c (the
+ * store.h functions not yet done on PostgreSQL).
+ */
+#ifndef TEMPASS_STORE_PG_INT_H
+#define TEMPASS_STORE_PG_INT_H
+
+#include <libpq-fe.h>
+
+#include "core/store.h"
+#include "core/store_backend.h"
+#include "core/util.h"
+
+#define PG_LIB "libpq.so.5"
+#define PG_LIB_PACKAGE "libpq5"
+
+/* libpq's functions, each of its prototype's type (see dl_load()). */
+struct pq_api {
+	__typeof__(PQconnectdb) *PQconnectdb;
+	__typeof__(PQstatus) *PQstatus;
+	__typeof__(PQerrorMessage) *PQerrorMessage;
+	__typeof__(PQfinish) *PQfinish;
+	__typeof__(PQdb) *PQdb;
+	__typeof__(PQhost) *PQhost;
+	__typeof__(PQsetNoticeProcessor) *PQsetNoticeProcessor;
+	__typeof__(PQexec) *PQexec;
+	__typeof__(PQexecParams) *PQexecParams;
+	__typeof__(PQresultStatus) *PQresultStatus;
+	__typeof__(PQresultErrorField) *PQresultErrorField;
+	__typeof__(PQresultErrorMessage) *PQresultErrorMessage;
+	__typeof__(PQntuples) *PQntuples;
+	__typeof__(PQgetvalue) *PQgetvalue;
+	__typeof__(PQgetisnull) *PQgetisnull;
+	__typeof__(PQclear) *PQclear;
+};
+extern struct pq_api pq;
+
+struct pg {
+	PGconn *conn;
+	char *name;       /* what messages call the database */
+	int in_tx;
+};
+
+/*
+ * Reports what failed: "NAME: what: why", why libpq's message (of res
+ * when not NULL, else of the connection), and the fault it met. Returns
+ * STORE_BUSY for a serialization failure or deadlock (the caller may
+ * retry the transaction), else -1.
+ */
+int pg_fail(struct pg *pg, const PGresult *res, const char *what);
+/*
+ * Runs sql (text parameters params[0..n), NULL for NULL) and checks that
+ * it ended as want (PGRES_COMMAND_OK, PGRES_TUPLES_OK). The result, which
+ * the caller clears, or NULL after reporting (*rc: -1 or STORE_BUSY).
+ */
+PGresult *pg_query(struct pg *pg, const char *sql, int n,
+		   const char *const *params, ExecStatusType want,
+		   const char *what, int *rc);
+/* Runs sql (one or more statements) without parameters, any rows it
+ * returns unread; 0, -1 or STORE_BUSY (reported). */
+int pg_exec(struct pg *pg, const char *sql, const char *what);
+
+#endif
