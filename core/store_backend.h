@@ -16,10 +16,46 @@
 
 #include <stddef.h>
 
+#include "core/secrets.h"
 #include "core/store.h"
+#include "core/util.h"
 
 /* Records the kind of the failure being reported, for store_fault(). */
 void st_set_fault(enum store_fault f);
+
+/* ==== The audit chain (store_audit.c), one for both backends ==== */
+
+/*
+ * The hash of an event into out: over the previous hash, the numbers as
+ * 8 bytes each (little-endian), then each text with its length first, so
+ * no two events can encode alike by moving bytes between fields. sb is
+ * scratch space.
+ */
+void audit_digest(struct sbuf *sb, const unsigned char prev[SECRETS_HASH_BYTES],
+		  long long id, long long at, long long site,
+		  const char *actor, const char *action, long long user,
+		  long long batch, const char *detail,
+		  unsigned char out[SECRETS_HASH_BYTES]);
+
+/* A walk along the chain, event by event in id order. */
+struct audit_walk {
+	unsigned char prev[SECRETS_HASH_BYTES];
+	long long last_id, events;
+	struct sbuf scratch;          /* sbuf_release() it after the walk */
+};
+#define AUDIT_WALK_INIT { { 0 }, 0, 0, SBUF_INIT }
+/*
+ * Checks the next event: 0 when it follows the one before and its hash
+ * matches its content, 1 after reporting the first that does not (one
+ * missing, cut or reordered, edited). site, user, batch: 0 for NULL.
+ */
+int audit_walk_next(struct audit_walk *w, long long id, long long at,
+		    long long site, const char *actor, const char *action,
+		    long long user, long long batch, const char *detail,
+		    const void *prev, size_t prev_len, const void *hash,
+		    size_t hash_len);
+
+/* ==== PostgreSQL (core/store_pg*.c) ==== */
 
 struct pg;
 

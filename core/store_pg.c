@@ -12,17 +12,26 @@
  *   (a write transaction holds one advisory lock, so writers queue one at
  *   a time as SQLite's BEGIN IMMEDIATE makes them); a stage whose store
  *   calls are not all done is refused at its start (pg_supports(),
- *   EX_UNAVAILABLE).
- * - Not yet (store_pg_todo.c holds each, reporting itself as missing):
- *   sites, users, groups and import (new users through COPY); selection,
- *   batches and credentials (one current credential per user: the partial
- *   unique index; the batch's credentials and audit events through COPY);
- *   the audit chain (one chain, as SQLite's, or one per site so schools do
- *   not queue behind each other: the write lock then becomes per site);
- *   admins (the lock-out counted by UPDATE ... RETURNING); reset tokens,
- *   deliveries, pending lists. As a stage's calls are all done, its name
- *   goes into ready[] below and TEMPASS_TEST_STORE=pg (tests/lib.sh) runs
- *   its end-to-end script against the private server.
+ *   EX_UNAVAILABLE). Sites, custom groups and memberships, the group
+ *   listing, the audit chain (one chain, the same digest as SQLite's),
+ *   its listing and verification, pending lists read: the stages groups
+ *   and audit (tests/e2e/pg_store.sh compares them with SQLite's).
+ * - Not yet (store_pg_todo.c holds each, reporting itself as missing), in
+ *   the order the stages need them: import (users_load, groups_load,
+ *   user_insert through COPY, user_update, user_leave, membership_new,
+ *   user types), then users and user (list_users, select_user,
+ *   user_credentials); selection, batches and credentials (one current
+ *   credential per user: the partial unique index; the batch's
+ *   credentials and audit events through COPY); admins (the lock-out
+ *   counted by UPDATE ... RETURNING); reset tokens, deliveries, pending
+ *   lists written and cleared. As a stage's calls are all done, its name
+ *   goes into ready[] below; a TEMPASS_TEST_STORE=pg switch in
+ *   tests/lib.sh (write_conf pointing database at tests/pg.sh's server,
+ *   sql() through psql) then runs the end-to-end scripts on PostgreSQL.
+ * - Open questions: audit verify reads the whole log in one result (a
+ *   cursor for years of events); one chain means one writer at a time for
+ *   the whole database, so schools queue behind each other: a chain per
+ *   site, with the write lock per site, would let them run at once.
  * - Then: `tempass store copy --to URL` (SQLite into an empty PostgreSQL
  *   database, ids kept, identity sequences moved past them).
  */
@@ -41,7 +50,7 @@ static const struct dl_symbol symbols[] = {
 	SYM(PQdb), SYM(PQhost), SYM(PQsetNoticeProcessor), SYM(PQexec),
 	SYM(PQexecParams), SYM(PQresultStatus), SYM(PQresultErrorField),
 	SYM(PQresultErrorMessage), SYM(PQntuples), SYM(PQgetvalue),
-	SYM(PQgetisnull), SYM(PQclear),
+	SYM(PQgetisnull), SYM(PQclear), SYM(PQnfields),
 };
 #undef SYM
 
@@ -134,6 +143,99 @@ int pg_exec(struct pg *pg, const char *sql, const char *what)
 
 	pq.PQclear(res);
 	return rc;
+}
+
+const char *pg_num(char buf[24], long long v)
+{
+	snprintf(buf, 24, "%lld", v);
+	return buf;
+}
+
+int pg_run(struct pg *pg, const char *sql, int n, const char *const *params,
+	   const char *what)
+{
+	int rc = 0;
+	PGresult *res = pg_query(pg, sql, n, params, PGRES_COMMAND_OK, what,
+				 &rc);
+
+	pq.PQclear(res);
+	return res ? 0 : rc;
+}
+
+long long pg_id(struct pg *pg, const char *sql, int n,
+		const char *const *params, const char *what)
+{
+	int rc = 0;
+	PGresult *res = pg_query(pg, sql, n, params, PGRES_TUPLES_OK, what,
+				 &rc);
+	long long id;
+
+	if (!res)
+		return rc;
+	id = pq.PQntuples(res) > 0 ? pg_int(res, 0, 0) : 0;
+	pq.PQclear(res);
+	return id;
+}
+
+long long pg_int(const PGresult *res, int row, int col)
+{
+	return pq.PQgetisnull(res, row, col) ? 0 :
+	       strtoll(pq.PQgetvalue(res, row, col), NULL, 10);
+}
+
+static int hexval(int c)
+{
+	return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+}
+
+size_t pg_bytes(const PGresult *res, int row, int col, unsigned char *out,
+		size_t size)
+{
+	const char *v = pq.PQgetvalue(res, row, col);
+	size_t n;
+
+	/* bytea's text output is hex: \x0a1b... */
+	if (pq.PQgetisnull(res, row, col) || strncmp(v, "\\x", 2) != 0)
+		return 0;
+	v += 2;
+	n = strlen(v) / 2;
+	if (n > size)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (unsigned char)(hexval(v[2 * i]) << 4 |
+					 hexval(v[2 * i + 1]));
+	return n;
+}
+
+char *pg_bytea(const void *p, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *b = p;
+	char *s = xmalloc(2 * len + 3), *o = s;
+
+	*o++ = '\\';
+	*o++ = 'x';
+	for (size_t i = 0; i < len; i++) {
+		*o++ = hex[b[i] >> 4];
+		*o++ = hex[b[i] & 15];
+	}
+	*o = '\0';
+	return s;
+}
+
+int pg_each_row(const PGresult *res, store_row_fn fn, void *ctx)
+{
+	const char *vals[32];
+	int ncols = pq.PQnfields(res), rows = pq.PQntuples(res);
+
+	ASSERT(ncols <= (int)ARRAY_SIZE(vals));
+	for (int r = 0; r < rows; r++) {
+		for (int i = 0; i < ncols; i++)
+			vals[i] = pq.PQgetvalue(res, r, i);
+		if (fn(ctx, vals) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* ==== Schema ==== */
@@ -444,6 +546,7 @@ void pg_close(struct pg *pg)
 	if (!pg)
 		return;
 	pq.PQfinish(pg->conn);
+	sbuf_release(&pg->scratch);
 	free(pg->name);
 	free(pg);
 }
@@ -454,6 +557,7 @@ void pg_close(struct pg *pg)
  * rather than failing half way at the first call not yet done.
  */
 static const char *const ready[] = {
+	"audit", "groups",
 	NULL,
 };
 
@@ -492,6 +596,7 @@ int pg_begin(struct pg *pg)
 		return rc;
 	}
 	pg->in_tx = 1;
+	pg->have_head = 0;
 	return 0;
 }
 
@@ -527,6 +632,7 @@ void pg_rollback(struct pg *pg)
 		return;
 	pg_exec(pg, "ROLLBACK", "cannot roll back");
 	pg->in_tx = 0;
+	pg->have_head = 0;
 }
 
 int pg_read_begin(struct pg *pg)

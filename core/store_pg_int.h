@@ -5,15 +5,18 @@
  * run a statement and report its failure once. Only core/store_pg*.c
  * include it; it is the one header that includes libpq-fe.h.
  *
- * The files: store_pg.c (connecting, the schema and its migrations,
- * transactions, which stages run on PostgreSQL), store_pg_todo.c (the
- * store.h functions not yet done on PostgreSQL).
+ * The files: store_pg.c (statements, connecting, the schema and its
+ * migrations, transactions, which stages run on PostgreSQL),
+ * store_pg_users.c (sites, groups, memberships), store_pg_audit.c (the
+ * hash chain), store_pg_batches.c (batches, pending lists),
+ * store_pg_todo.c (the store.h functions not yet done on PostgreSQL).
  */
 #ifndef TEMPASS_STORE_PG_INT_H
 #define TEMPASS_STORE_PG_INT_H
 
 #include <libpq-fe.h>
 
+#include "core/secrets.h"
 #include "core/store.h"
 #include "core/store_backend.h"
 #include "core/util.h"
@@ -39,6 +42,7 @@ struct pq_api {
 	__typeof__(PQgetvalue) *PQgetvalue;
 	__typeof__(PQgetisnull) *PQgetisnull;
 	__typeof__(PQclear) *PQclear;
+	__typeof__(PQnfields) *PQnfields;
 };
 extern struct pq_api pq;
 
@@ -46,6 +50,11 @@ struct pg {
 	PGconn *conn;
 	char *name;       /* what messages call the database */
 	int in_tx;
+	/* The audit chain's head, read once per transaction. */
+	int have_head;
+	unsigned char head[SECRETS_HASH_BYTES];
+	long long next_audit;
+	struct sbuf scratch;
 };
 
 /*
@@ -66,5 +75,26 @@ PGresult *pg_query(struct pg *pg, const char *sql, int n,
 /* Runs sql (one or more statements) without parameters, any rows it
  * returns unread; 0, -1 or STORE_BUSY (reported). */
 int pg_exec(struct pg *pg, const char *sql, const char *what);
+
+/* A parameter's text for v, in buf. */
+const char *pg_num(char buf[24], long long v);
+/* Runs sql (no rows wanted); 0, -1 or STORE_BUSY (reported). */
+int pg_run(struct pg *pg, const char *sql, int n, const char *const *params,
+	   const char *what);
+/* Runs sql for one integer: the first row's first column, 0 when there
+ * is no row (or it is NULL), or -1 or STORE_BUSY (reported). */
+long long pg_id(struct pg *pg, const char *sql, int n,
+		const char *const *params, const char *what);
+/* Column col of row as an integer (0 for NULL). */
+long long pg_int(const PGresult *res, int row, int col);
+/* Column col of row as bytes of a bytea (text result) into out, at most
+ * size; returns their length, or 0 for NULL or more than size. */
+size_t pg_bytes(const PGresult *res, int row, int col, unsigned char *out,
+		size_t size);
+/* A bytea parameter's text for p (len bytes); caller frees. */
+char *pg_bytea(const void *p, size_t len);
+/* Hands each row of res to fn as strings ("" for NULL); 0, or -1 when fn
+ * stopped. */
+int pg_each_row(const PGresult *res, store_row_fn fn, void *ctx);
 
 #endif

@@ -14,14 +14,6 @@ static void pg_todo(struct pg *pg, const char *fn)
 	errorf("%s: %s is not done on PostgreSQL yet", pg->name, fn);
 }
 
-long long pg_site(struct pg *pg, const char *code, const char *name)
-{
-	pg_todo(pg, "store_site");
-	(void)code;
-	(void)name;
-	return -1;
-}
-
 int pg_users_load(struct pg *pg, long long site, struct store_user **out,
 		  size_t *n)
 {
@@ -41,16 +33,6 @@ int pg_groups_load(struct pg *pg, long long site,
 	(void)site;
 	(void)fn;
 	(void)ctx;
-	return -1;
-}
-
-long long pg_group_create(struct pg *pg, long long site, const char *name,
-			  const char *source)
-{
-	pg_todo(pg, "store_group_create");
-	(void)site;
-	(void)name;
-	(void)source;
 	return -1;
 }
 
@@ -80,40 +62,11 @@ int pg_user_leave(struct pg *pg, long long user, long long now)
 	return -1;
 }
 
-int pg_membership_add(struct pg *pg, long long group, long long user)
-{
-	pg_todo(pg, "store_membership_add");
-	(void)group;
-	(void)user;
-	return -1;
-}
-
 int pg_membership_new(struct pg *pg, long long group, long long user)
 {
 	pg_todo(pg, "store_membership_new");
 	(void)group;
 	(void)user;
-	return -1;
-}
-
-int pg_membership_remove(struct pg *pg, long long group, long long user)
-{
-	pg_todo(pg, "store_membership_remove");
-	(void)group;
-	(void)user;
-	return -1;
-}
-
-long pg_list_groups(struct pg *pg, long long site, const char *search,
-		    long limit, long offset, store_row_fn fn, void *ctx)
-{
-	pg_todo(pg, "store_list_groups");
-	(void)site;
-	(void)search;
-	(void)limit;
-	(void)offset;
-	(void)fn;
-	(void)ctx;
 	return -1;
 }
 
@@ -128,31 +81,6 @@ int pg_list_users(struct pg *pg, long long site, const char *group,
 	(void)username;
 	(void)fn;
 	(void)ctx;
-	return -1;
-}
-
-long long pg_user_id(struct pg *pg, long long site, const char *username)
-{
-	pg_todo(pg, "store_user_id");
-	(void)site;
-	(void)username;
-	return -1;
-}
-
-long long pg_group_id(struct pg *pg, long long site, const char *name,
-		      int *roster)
-{
-	pg_todo(pg, "store_group_id");
-	(void)site;
-	(void)name;
-	(void)roster;
-	return -1;
-}
-
-int pg_group_delete(struct pg *pg, long long group)
-{
-	pg_todo(pg, "store_group_delete");
-	(void)group;
 	return -1;
 }
 
@@ -454,14 +382,6 @@ int pg_list_batches(struct pg *pg, long long site, store_row_fn fn, void *ctx)
 	return -1;
 }
 
-long long pg_batch_id(struct pg *pg, long long site, long long version)
-{
-	pg_todo(pg, "store_batch_id");
-	(void)site;
-	(void)version;
-	return -1;
-}
-
 int pg_user_types(struct pg *pg, long long site,
 		  void (*fn)(void *ctx, const char *name), void *ctx)
 {
@@ -569,16 +489,6 @@ int pg_pending_add(struct pg *pg, long long batch, long long pid,
 	return -1;
 }
 
-int pg_pending_each(struct pg *pg,
-		    int (*fn)(void *ctx, const struct store_pending *p),
-		    void *ctx)
-{
-	pg_todo(pg, "store_pending_each");
-	(void)fn;
-	(void)ctx;
-	return -1;
-}
-
 int pg_pending_clear(struct pg *pg, long long batch)
 {
 	pg_todo(pg, "store_pending_clear");
@@ -595,39 +505,5 @@ long pg_batch_void(struct pg *pg, long long batch, long long now,
 	(void)now;
 	(void)fn;
 	(void)ctx;
-	return -1;
-}
-
-int pg_audit(struct pg *pg, long long site, const char *actor,
-	     const char *action, long long user, long long batch,
-	     const char *detail)
-{
-	pg_todo(pg, "store_audit");
-	(void)site;
-	(void)actor;
-	(void)action;
-	(void)user;
-	(void)batch;
-	(void)detail;
-	return -1;
-}
-
-int pg_list_audit(struct pg *pg, long long site, long long user,
-		  long long batch, long long since, store_row_fn fn, void *ctx)
-{
-	pg_todo(pg, "store_list_audit");
-	(void)site;
-	(void)user;
-	(void)batch;
-	(void)since;
-	(void)fn;
-	(void)ctx;
-	return -1;
-}
-
-int pg_audit_verify(struct pg *pg, long long *events)
-{
-	pg_todo(pg, "store_audit_verify");
-	(void)events;
 	return -1;
 }

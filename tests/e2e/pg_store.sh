@@ -3,7 +3,8 @@
 # PostgreSQL store through libpq, loaded only then; its schema is made
 # once, at SQLite's version, however many processes open a new database
 # at once; a stage PostgreSQL does not run yet is refused at its start
-# (EX_UNAVAILABLE) with nothing written; a path keeps SQLite.
+# (EX_UNAVAILABLE) with nothing written; a path keeps SQLite. The stages
+# that run on it (groups, audit) give what they give on SQLite.
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/pg.sh"
 
@@ -80,3 +81,45 @@ check_eq "each version is applied once" \
 	"$sqlite_version|$sqlite_version|1"
 check_eq "the tables are made" \
 	"$(psql -X -A -t -d "$fresh" -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" 15
+
+# ==== Stages that run on PostgreSQL: the same as on SQLite ====
+
+# both NAME CMD...: CMD on a new SQLite store and on PostgreSQL (each's
+# output in sqlite.out, pg.out) exits the same and writes the same.
+both() {
+	local name=$1; shift
+	use "$T/var/same.db"
+	"$@" >sqlite.out 2>sqlite.err; local a=$?
+	use "$PG_URL"
+	"$@" >pg.out 2>pg.err; local b=$?
+	check_eq "$name: the same exit on both" "$b" "$a"
+	check "$name: the same output on both" cmp -s sqlite.out pg.out
+}
+both "groups create" tp groups create "Chess club"
+both "a name taken" tp groups create "Chess club"
+check_grep "a name taken is refused" "Chess club" pg.err
+for g in "Ëco club" "Art" "zoo keepers" "Éclairs"; do
+	both "groups create $g" tp groups create "$g"
+done
+both "groups delete" tp groups delete Art
+both "groups add of a user not there" tp groups add "Chess club" nobody
+both "groups on PostgreSQL list as on SQLite" tp groups --format tsv
+check_grep "custom groups are listed" "Chess club	custom	0" pg.out
+both "groups --search folds accents" tp groups --search eco --format tsv
+check_eq "--search eco finds Ëco club" "$(tail -n +2 pg.out | cut -f1)" "Ëco club"
+both "groups --per-page" tp groups --per-page 2 --page 2 --format tsv
+
+# The audit: the same events, and a chain that verifies; an edit is
+# caught.
+both "audit" tp audit --format tsv
+check_eq "the audit lists each change" \
+	"$(cut -f4 pg.out | grep -c '^group\.')" "$(cut -f4 sqlite.out | grep -c '^group\.')"
+check "the audit holds events" test "$(grep -c '	group\.' pg.out)" -ge 6
+use "$PG_URL"
+check_exit "audit verify passes on PostgreSQL" 0 tp audit verify
+check_exit "the log refuses an update" 1 pg_sql -c "UPDATE audit SET detail = 'x' WHERE id = 2"
+pg_sql -c 'ALTER TABLE audit DISABLE TRIGGER audit_no_change' \
+	-c "UPDATE audit SET detail = 'forged' WHERE id = 2" \
+	-c 'ALTER TABLE audit ENABLE TRIGGER audit_no_change' >/dev/null
+check_exit "an edited event is caught" 65 tp audit verify
+check_grep "it names the event" "audit event 2 was edited" .err
