@@ -7,8 +7,9 @@
  *
  * The files: store_pg.c (statements, connecting, the schema and its
  * migrations, transactions, which stages run on PostgreSQL),
- * store_pg_users.c (sites, groups, memberships), store_pg_audit.c (the
- * hash chain), store_pg_batches.c (batches, pending lists),
+ * store_pg_users.c (sites, users, groups, memberships), store_pg_bulk.c
+ * (rows moved through COPY), store_pg_audit.c (the hash chain),
+ * store_pg_batches.c (batches, pending lists),
  * store_pg_todo.c (the store.h functions not yet done on PostgreSQL).
  */
 #ifndef TEMPASS_STORE_PG_INT_H
@@ -43,6 +44,10 @@ struct pq_api {
 	__typeof__(PQgetisnull) *PQgetisnull;
 	__typeof__(PQclear) *PQclear;
 	__typeof__(PQnfields) *PQnfields;
+	__typeof__(PQcmdTuples) *PQcmdTuples;
+	__typeof__(PQputCopyData) *PQputCopyData;
+	__typeof__(PQputCopyEnd) *PQputCopyEnd;
+	__typeof__(PQgetResult) *PQgetResult;
 };
 extern struct pq_api pq;
 
@@ -55,6 +60,14 @@ struct pg {
 	unsigned char head[SECRETS_HASH_BYTES];
 	long long next_audit;
 	struct sbuf scratch;
+	/* New users and memberships waiting, as COPY's text (see
+	 * store_pg_bulk.c), in a transaction begun by pg_begin_bulk() (bulk)
+	 * or alone. */
+	int bulk;
+	struct sbuf users, members;
+	size_t nusers, nmembers;
+	long long next_user;     /* the id the next new user gets; 0: unread */
+	char *last_type;         /* the user type added last */
 };
 
 /*
@@ -96,5 +109,18 @@ char *pg_bytea(const void *p, size_t len);
 /* Hands each row of res to fn as strings ("" for NULL); 0, or -1 when fn
  * stopped. */
 int pg_each_row(const PGresult *res, store_row_fn fn, void *ctx);
+
+/* ==== COPY (store_pg_bulk.c) ==== */
+
+/* Adds s to sb as a column of COPY's text format (NULL for NULL). */
+void copy_text(struct sbuf *sb, const char *s);
+/* Sends rows, lines of COPY's text format, through sql (COPY ... FROM
+ * STDIN); 0, -1 or STORE_BUSY (reported as what). */
+int copy_in(struct pg *pg, const char *sql, const struct sbuf *rows,
+	    const char *what);
+/* Writes the new users and memberships waiting; 0, -1 or STORE_BUSY. */
+int pg_flush_users(struct pg *pg);
+/* Forgets what waits and what the transaction knew (its end). */
+void pg_bulk_clear(struct pg *pg);
 
 #endif

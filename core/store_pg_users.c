@@ -28,6 +28,148 @@ long long pg_site(struct pg *pg, const char *code, const char *name)
 		     " RETURNING id", 2, p, "cannot add site");
 }
 
+/* ==== Users (import) ==== */
+
+/* Column col of row, a copy (NULL for NULL); caller frees. */
+static char *dup_col(const PGresult *res, int row, int col)
+{
+	return pq.PQgetisnull(res, row, col) ? NULL :
+	       xstrdup(pq.PQgetvalue(res, row, col));
+}
+
+int pg_users_load(struct pg *pg, long long site, struct store_user **out,
+		  size_t *n)
+{
+	char b[24];
+	const char *p[] = { pg_num(b, site) };
+	struct store_user *v;
+	size_t len, j = 0;
+	int rc = 0;
+	PGresult *res = pg_query(pg,
+		"SELECT id, roster, external_id, username, forename, surname,"
+		" dob, email, email_verified, user_type, status = 'left', class"
+		" FROM \"user\" WHERE site_id = $1 ORDER BY id", 1, p,
+		PGRES_TUPLES_OK, "cannot read users", &rc);
+
+	if (!res)
+		return rc;
+	len = (size_t)pq.PQntuples(res);
+	v = xcalloc(len + 1, sizeof(*v));
+	for (size_t i = 0; i < len; i++) {
+		struct store_user *u = &v[i];
+		int r = (int)i;
+
+		u->id = pg_int(res, r, 0);
+		u->roster = dup_col(res, r, 1);
+		u->external_id = dup_col(res, r, 2);
+		u->username = dup_col(res, r, 3);
+		u->forename = dup_col(res, r, 4);
+		u->surname = dup_col(res, r, 5);
+		u->dob = dup_col(res, r, 6);
+		u->email = dup_col(res, r, 7);
+		u->email_verified = (int)pg_int(res, r, 8);
+		u->user_type = dup_col(res, r, 9);
+		u->left = pq.PQgetvalue(res, r, 10)[0] == 't';
+		u->class_name = dup_col(res, r, 11);
+	}
+	pq.PQclear(res);
+	res = pg_query(pg, "SELECT m.user_id, m.group_id FROM membership m"
+		       " JOIN grp g ON g.id = m.group_id"
+		       " WHERE g.site_id = $1 AND g.source = 'roster'"
+		       " ORDER BY m.user_id, m.group_id", 1, p,
+		       PGRES_TUPLES_OK, "cannot read users", &rc);
+	if (!res) {
+		for (size_t i = 0; i < len; i++)
+			store_user_release(&v[i]);
+		free(v);
+		return rc;
+	}
+	/* Both lists are ordered by user id: merge them. */
+	for (int r = 0; r < pq.PQntuples(res); r++) {
+		long long uid = pg_int(res, r, 0);
+
+		while (j < len && v[j].id < uid)
+			j++;
+		if (j == len || v[j].id != uid)
+			continue;
+		v[j].groups = xrealloc(v[j].groups, (v[j].ngroups + 1) *
+				       sizeof(*v[j].groups));
+		v[j].groups[v[j].ngroups++] = pg_int(res, r, 1);
+	}
+	pq.PQclear(res);
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+int pg_groups_load(struct pg *pg, long long site,
+		   void (*fn)(void *ctx, const char *name, long long id,
+			      int roster),
+		   void *ctx)
+{
+	char b[24];
+	const char *p[] = { pg_num(b, site) };
+	int rc = 0;
+	PGresult *res = pg_query(pg, "SELECT name, id, source = 'roster'"
+				 " FROM grp WHERE site_id = $1", 1, p,
+				 PGRES_TUPLES_OK, "cannot read groups", &rc);
+
+	if (!res)
+		return rc;
+	for (int r = 0; r < pq.PQntuples(res); r++)
+		fn(ctx, pq.PQgetvalue(res, r, 0), pg_int(res, r, 1),
+		   pq.PQgetvalue(res, r, 2)[0] == 't');
+	pq.PQclear(res);
+	return 0;
+}
+
+int pg_user_update(struct pg *pg, const struct store_user *u, long long now)
+{
+	char b[3][24];
+	const char *tp[] = { u->user_type };
+	const char *p[] = {
+		u->username, u->forename, u->surname, u->dob, u->email,
+		pg_num(b[0], u->email_verified), u->user_type,
+		u->left ? "left" : "active", pg_num(b[1], now), u->class_name,
+		pg_num(b[2], u->id),
+	};
+	int rc = pg_run(pg, "INSERT INTO user_type (name) VALUES ($1)"
+			" ON CONFLICT DO NOTHING", 1, tp,
+			"cannot add user type");
+
+	return rc ? rc : pg_run(pg, "UPDATE \"user\" SET username = $1,"
+				" forename = $2, surname = $3, dob = $4,"
+				" email = $5, email_verified = $6,"
+				" user_type = $7, status = $8,"
+				" updated_at = $9, class = $10 WHERE id = $11",
+				11, p, "cannot update user");
+}
+
+int pg_user_leave(struct pg *pg, long long user, long long now)
+{
+	char b[2][24];
+	const char *p[] = { pg_num(b[0], now), pg_num(b[1], user) };
+	int rc = 0, n;
+	PGresult *res;
+
+	if ((rc = pg_run(pg, "UPDATE \"user\" SET status = 'left',"
+			 " updated_at = $1 WHERE id = $2", 2, p,
+			 "cannot mark user as left")) != 0)
+		return rc;
+	res = pg_query(pg, "UPDATE credential SET state = 'revoked',"
+		       " ended_at = $1, sealed = NULL, pwhash = NULL"
+		       " WHERE user_id = $2 AND state = 'current'", 2, p,
+		       PGRES_COMMAND_OK, "cannot revoke credential", &rc);
+	if (!res)
+		return rc;
+	n = atoi(pq.PQcmdTuples(res));
+	pq.PQclear(res);
+	rc = pg_run(pg, "UPDATE reset_token SET state = 'revoked',"
+		    " ended_at = $1 WHERE user_id = $2 AND state = 'current'",
+		    2, p, "cannot revoke reset tokens");
+	return rc ? rc : n;
+}
+
 /* ==== Groups and memberships ==== */
 
 long long pg_group_create(struct pg *pg, long long site, const char *name,
@@ -163,4 +305,134 @@ long pg_list_groups(struct pg *pg, long long site, const char *search,
 	sbuf_release(&folded);
 	pq.PQclear(res);
 	return total;
+}
+
+/* A user of a listing, and the groups that go in its groups column. */
+struct user_row {
+	long long id;
+	const char *const *vals;      /* the listing's columns but groups */
+	char *groups;                 /* "7A, Year 7", in listing order */
+};
+
+static int users_by_listing(const void *a, const void *b)
+{
+	const struct user_row *x = a, *y = b;
+	int c = collate_cmp(x->vals[2], y->vals[2]);
+
+	if (!c)
+		c = collate_cmp(x->vals[1], y->vals[1]);
+	return c ? c : strcmp(x->vals[0], y->vals[0]);
+}
+
+static int names_by_listing(const void *a, const void *b)
+{
+	const char *const *x = a, *const *y = b;
+
+	return collate_cmp(*x, *y);
+}
+
+/* Whether the folded s holds key. */
+static int holds(struct sbuf *scratch, const char *s, const char *key)
+{
+	sbuf_reset(scratch);
+	translit_search(scratch, s);
+	return strstr(sbuf_str(scratch), key) != NULL;
+}
+
+int pg_list_users(struct pg *pg, long long site, const char *group,
+		  const char *search, const char *username, store_row_fn fn,
+		  void *ctx)
+{
+	char b[24];
+	const char *p[] = { pg_num(b, site), group, username };
+	struct sbuf key = SBUF_INIT, scratch = SBUF_INIT;
+	struct user_row *rows;
+	const char **vals;
+	size_t n = 0;
+	int rc = 0, nu, ng;
+	PGresult *users = pg_query(pg,
+		"SELECT u.id, u.username, u.forename, u.surname,"
+		" u.external_id, u.user_type, coalesce(u.email, ''),"
+		" CASE u.email_verified WHEN 1 THEN 'yes' ELSE 'no' END,"
+		" u.status FROM \"user\" u WHERE u.site_id = $1"
+		" AND ($2::text IS NULL OR u.id IN (SELECT m.user_id"
+		"   FROM membership m JOIN grp g ON g.id = m.group_id"
+		"   WHERE g.site_id = $1 AND g.name = $2))"
+		" AND ($3::text IS NULL OR u.username = $3)"
+		" ORDER BY u.id", 3, p, PGRES_TUPLES_OK, "cannot list users",
+		&rc);
+	PGresult *groups;
+
+	if (!users)
+		return rc;
+	groups = pg_query(pg, "SELECT m.user_id, g.name FROM membership m"
+			  " JOIN grp g ON g.id = m.group_id"
+			  " WHERE g.site_id = $1 ORDER BY m.user_id", 1, p,
+			  PGRES_TUPLES_OK, "cannot list users", &rc);
+	if (!groups) {
+		pq.PQclear(users);
+		return rc;
+	}
+	nu = pq.PQntuples(users);
+	ng = pq.PQntuples(groups);
+	rows = xcalloc((size_t)nu + 1, sizeof(*rows));
+	vals = xcalloc((size_t)nu * 8 + 1, sizeof(*vals));
+	if (search)
+		translit_search(&key, search);
+	for (int r = 0, g = 0; r < nu; r++) {
+		struct user_row *u = &rows[n];
+		const char **v = &vals[n * 8];
+		const char **names = NULL;
+		size_t nn = 0;
+		struct sbuf joined = SBUF_INIT;
+
+		u->id = pg_int(users, r, 0);
+		for (int i = 0; i < 8; i++)
+			v[i] = pq.PQgetvalue(users, r, i + 1);
+		while (g < ng && pg_int(groups, g, 0) < u->id)
+			g++;
+		for (; g < ng && pg_int(groups, g, 0) == u->id; g++) {
+			names = xrealloc(names, (nn + 1) * sizeof(*names));
+			names[nn++] = pq.PQgetvalue(groups, g, 1);
+		}
+		if (search) {
+			char *full = xasprintf("%s %s", v[1], v[2]);
+			int hit = holds(&scratch, v[0], sbuf_str(&key)) ||
+				  holds(&scratch, full, sbuf_str(&key)) ||
+				  holds(&scratch, v[3], sbuf_str(&key)) ||
+				  (v[5][0] &&
+				   holds(&scratch, v[5], sbuf_str(&key)));
+
+			free(full);
+			if (!hit) {
+				free(names);
+				continue;
+			}
+		}
+		qsort(names, nn, sizeof(*names), names_by_listing);
+		for (size_t i = 0; i < nn; i++)
+			sbuf_addf(&joined, "%s%s", i ? ", " : "", names[i]);
+		free(names);
+		u->groups = sbuf_detach(&joined);
+		u->vals = v;
+		n++;
+	}
+	qsort(rows, n, sizeof(*rows), users_by_listing);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const char *const *v = rows[i].vals;
+		const char *out[] = { v[0], v[1], v[2], v[3], v[4],
+				      rows[i].groups, v[5], v[6], v[7] };
+
+		if (fn(ctx, out) != 0)
+			rc = -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(rows[i].groups);
+	free(rows);
+	free(vals);
+	sbuf_release(&key);
+	sbuf_release(&scratch);
+	pq.PQclear(users);
+	pq.PQclear(groups);
+	return rc;
 }

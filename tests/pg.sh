@@ -57,6 +57,15 @@ pg_start() {
 	PG_PID=$(head -1 "$PG_DIR/data/postmaster.pid")
 	pg_as "$bin/createdb" -h "$PG_DIR" -U postgres tempass || return 1
 	PG_URL="host=$PG_DIR user=postgres dbname=tempass"
+	# SQLite's group_concat(), for the tests' queries (pg_sqlite_sql).
+	pg_sql -c "CREATE FUNCTION gc_step(a text, b text, sep text) RETURNS text
+		LANGUAGE sql IMMUTABLE AS \$\$ SELECT CASE WHEN b IS NULL THEN a
+		WHEN a IS NULL THEN b ELSE a || sep || b END \$\$" \
+		-c "CREATE FUNCTION gc_step(a text, b text) RETURNS text
+		LANGUAGE sql IMMUTABLE AS \$\$ SELECT gc_step(a, b, ',') \$\$" \
+		-c "CREATE AGGREGATE group_concat(text, text) (SFUNC = gc_step, STYPE = text)" \
+		-c "CREATE AGGREGATE group_concat(text) (SFUNC = gc_step, STYPE = text)" ||
+		return 1
 }
 
 pg_stop() {
@@ -70,7 +79,45 @@ pg_stop() {
 	PG_DIR= PG_PID=
 }
 
-# pg_sql QUERY...: psql on the test database, unaligned, tuples only.
+# pg_sql [-d DB] ARGS...: psql on the test database (or DB on the same
+# server), unaligned, tuples only.
 pg_sql() {
-	psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$PG_URL" "$@"
+	local db=$PG_URL
+	if [ "${1:-}" = -d ]; then db="host=$PG_DIR user=postgres dbname=$2"; shift 2; fi
+	psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$db" "$@"
+}
+
+# pg_use_store CONF: CONF's [store] database is the private server's
+# database, started first if need be (TEMPASS_TEST_STORE=pg, tests/lib.sh).
+pg_use_store() {
+	if [ -z "$PG_URL" ] && ! pg_start; then
+		echo "not ok - the PostgreSQL store of TEMPASS_TEST_STORE=pg starts${PG_SKIP:+: $PG_SKIP}"
+		exit 1
+	fi
+	awk -v db="$PG_URL" '/^database *=/ { $0 = "database = " db } { print }' \
+		"$1" >"$1.tmp" && mv "$1.tmp" "$1"
+}
+
+# pg_sqlite_sql QUERY: a test's SQLite query on the PostgreSQL store, as
+# sqlite3 prints it: the table user quoted (a reserved word here), a
+# subquery in FROM given the alias PostgreSQL wants, group_concat() as
+# SQLite's (pg_start), columns separated by '|'.
+pg_sqlite_sql() {
+	pg_sql -c "$("${PYTHON:-/usr/bin/python3}" -c '
+import re, sys
+q = re.sub(r"\b(from|join|update|into)\s+user\b",
+	   lambda m: m.group(1) + " " + chr(34) + "user" + chr(34),
+	   sys.argv[1], flags=re.I)
+out, i = "", 0
+for m in re.finditer(r"\bfrom\s*\(", q, flags=re.I):
+	depth, j = 0, m.end() - 1
+	while j < len(q):
+		depth += {"(": 1, ")": -1}.get(q[j], 0)
+		if depth == 0:
+			break
+		j += 1
+	if not re.match(r"\s*(as\b|[a-z_]\w*\s*(,|$|\)|where|join|on|order|group|limit))", q[j + 1:], flags=re.I):
+		out += q[i:j + 1] + " AS sub"
+		i = j + 1
+print(out + q[i:])' "$1")"
 }

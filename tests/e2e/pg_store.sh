@@ -4,7 +4,8 @@
 # once, at SQLite's version, however many processes open a new database
 # at once; a stage PostgreSQL does not run yet is refused at its start
 # (EX_UNAVAILABLE) with nothing written; a path keeps SQLite. The stages
-# that run on it (groups, audit) give what they give on SQLite.
+# that run on it (import, users, groups, audit) give what they give on
+# SQLite.
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/pg.sh"
 
@@ -29,25 +30,30 @@ check "its store is a SQLite file" test "$(sql 'PRAGMA user_version')" -gt 0
 sqlite_version=$(sql 'PRAGMA user_version')
 
 use "$PG_URL"
-check_exit "a stage PostgreSQL does not run yet is refused" 69 tp import
+check_exit "a stage PostgreSQL does not run yet is refused" 69 tp select --group 7A
 check_grep "it says support is incomplete for that stage" \
-	"^tempass: import: PostgreSQL database 'tempass' on '$PG_DIR': tempass's support for PostgreSQL is incomplete: import does not run" .err
+	"^tempass: select: PostgreSQL database 'tempass' on '$PG_DIR': tempass's support for PostgreSQL is incomplete: select does not run" .err
 check_eq "in one message" "$(wc -l <.err)" 1
 check_eq "the schema is at SQLite's version" \
 	"$(pg_sql -c 'SELECT max(version) FROM tempass_schema')" "$sqlite_version"
 check_eq "nothing is written" "$(pg_sql -c 'SELECT count(*) FROM site')$(pg_sql -c 'SELECT count(*) FROM "user"')" 00
 
-printf '[tp]\nhost=%s\nuser=postgres\ndbname=tempass\n' "$PG_DIR" >services
-for form in "postgresql:///tempass?host=$PG_DIR&user=postgres" \
-	    "postgres://postgres@/tempass?host=$PG_DIR" \
-	    "  dbname=tempass host=$PG_DIR user=postgres"; do
+printf '[tp]\nhost=%s\nuser=postgres\ndbname=forms\n' "$PG_DIR" >services
+# Each form of a connection string, on a database of its own.
+pg_sql -c 'CREATE DATABASE forms' >/dev/null
+n=0
+for form in "postgresql:///forms?host=$PG_DIR&user=postgres" \
+	    "postgres://postgres@/forms?host=$PG_DIR" \
+	    "  dbname=forms host=$PG_DIR user=postgres"; do
 	use "$form"
-	check_exit "'$form' selects PostgreSQL" 69 tp users
-	check_grep "'$form' reaches the database" "PostgreSQL database 'tempass'" .err
+	check_exit "'$form' selects PostgreSQL" 0 tp groups create "g$((++n))"
+	check_eq "'$form' reaches the database" \
+		"$(pg_sql -d forms -c "SELECT count(*) FROM grp WHERE name = 'g$n'")" 1
 done
 use "service=tp"
-PGSERVICEFILE=$T/services check_exit "service=NAME selects PostgreSQL" 69 tp users
-check_grep "service=NAME reaches the database" "PostgreSQL database 'tempass'" .err
+PGSERVICEFILE=$T/services check_exit "service=NAME selects PostgreSQL" 0 tp groups create g4
+check_eq "service=NAME reaches the database" \
+	"$(pg_sql -d forms -c "SELECT count(*) FROM grp WHERE name = 'g4'")" 1
 
 # A database that cannot be reached: unavailable, and a password in the
 # setting is never shown.
@@ -62,18 +68,17 @@ check_exit "without a usable libpq the store is unavailable" 69 \
 	env LD_LIBRARY_PATH="$T/fakelib" "$TEMPASS_BIN" --config "$T/pipeline.conf" users
 check_grep "it names the Debian package" "cannot load libpq.so.5 (Debian package libpq5)" .err
 
-# Four processes open a new database at once: each succeeds in opening
-# it (and is refused only as a stage not yet done), the schema is made
-# once, by one transaction.
+# Four processes open a new database at once: each succeeds, the schema
+# is made once, by one transaction.
 pg_sql -c 'CREATE DATABASE fresh' >/dev/null
 use "host=$PG_DIR user=postgres dbname=fresh"
 for i in 1 2 3 4; do
-	(tp users >/dev/null 2>"race$i.err"; echo $? >"race$i.rc") &
+	(tp groups create "club $i" >/dev/null 2>"race$i.err"; echo $? >"race$i.rc") &
 done
 wait
 for i in 1 2 3 4; do
-	check_eq "opener $i at once exits as a stage not done" "$(cat "race$i.rc")" 69
-	check_grep "opener $i met no error migrating" "support for PostgreSQL is incomplete" "race$i.err"
+	check_eq "opener $i at once succeeds" "$(cat "race$i.rc")" 0
+	check_eq "opener $i met no error" "$(cat "race$i.err")" ""
 done
 fresh="host=$PG_DIR user=postgres dbname=fresh"
 check_eq "each version is applied once" \
@@ -81,6 +86,8 @@ check_eq "each version is applied once" \
 	"$sqlite_version|$sqlite_version|1"
 check_eq "the tables are made" \
 	"$(psql -X -A -t -d "$fresh" -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" 15
+check_eq "each opener's group is there" \
+	"$(psql -X -A -t -d "$fresh" -c "SELECT count(*) FROM grp WHERE name LIKE 'club %'")" 4
 
 # ==== Stages that run on PostgreSQL: the same as on SQLite ====
 
@@ -123,3 +130,32 @@ pg_sql -c 'ALTER TABLE audit DISABLE TRIGGER audit_no_change' \
 	-c 'ALTER TABLE audit ENABLE TRIGGER audit_no_change' >/dev/null
 check_exit "an edited event is caught" 65 tp audit verify
 check_grep "it names the event" "audit event 2 was edited" .err
+
+# ==== Import: the same users, groups and audit as on SQLite ====
+
+rm -f var/same.db*
+psql -X -q -d "host=$PG_DIR user=postgres dbname=postgres" \
+	-c 'DROP DATABASE tempass' -c 'CREATE DATABASE tempass' >/dev/null
+both "import" tp import
+check_grep "import adds the roster" "^300 added" pg.out
+check_eq "users are stored" "$(pg_sql -c 'SELECT count(*) FROM "user"')" \
+	"$(sqlite3 var/same.db 'SELECT count(*) FROM user')"
+both "users after import" tp users --format tsv
+check "users lists the roster" test "$(wc -l <pg.out)" -gt 10
+both "users --search folds" tp users --search nguyen --format tsv
+both "users --group" tp users --group 7A --format tsv
+both "groups after import" tp groups --format tsv
+# A later roster: a mover, a leaver, a new pupil.
+sed -e '3d' -e '2s/,7A,/,7B,/' "$ROOT/samples/students.csv" >later.csv
+printf '%s\n' "$(tail -1 later.csv | sed 's/^[0-9]*,/009999,/')" >>later.csv
+both "a dry run of a later roster" tp import --dry-run later.csv
+check_grep "the dry run sees the changes" "009999" pg.out
+check_eq "the dry run wrote nothing" "$(pg_sql -c 'SELECT count(*) FROM "user"')" \
+	"$(sqlite3 var/same.db 'SELECT count(*) FROM user')"
+both "a later roster" tp import later.csv
+both "users after it" tp users --format tsv
+both "its audit" tp audit --format tsv
+check_grep "the leaver is audited" "user.leave" pg.out
+use "$PG_URL"
+check_exit "audit verify passes after imports" 0 tp audit verify
+check_eq "no user twice" "$(pg_sql -c 'SELECT count(*) - count(DISTINCT (site_id, username)) FROM "user"')" 0
