@@ -96,8 +96,7 @@ int store_admin_may(struct store *st, long long admin, long long site)
 }
 
 
-/* Whether the process pid has ended (not: cannot be signalled). */
-static int process_ended(long long pid)
+int process_ended(long long pid)
 {
 	return pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno == ESRCH);
 }

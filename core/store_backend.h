@@ -55,6 +55,10 @@ int audit_walk_next(struct audit_walk *w, long long id, long long at,
 		    const void *prev, size_t prev_len, const void *hash,
 		    size_t hash_len);
 
+/* Whether the process pid has ended (not: cannot be signalled): an
+ * admin's attempt whose process ended is not held against them. */
+int process_ended(long long pid);
+
 /* ==== PostgreSQL (core/store_pg*.c) ==== */
 
 struct pg;

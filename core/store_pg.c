@@ -555,17 +555,21 @@ void pg_close(struct pg *pg)
 	sbuf_release(&pg->scratch);
 	sbuf_release(&pg->users);
 	sbuf_release(&pg->members);
+	sbuf_release(&pg->issue);
 	free(pg->name);
 	free(pg);
 }
 
 /*
- * The stages whose every store call is done on PostgreSQL. Another
- * stage is refused at its start, before it reads or writes anything,
- * rather than failing half way at the first call not yet done.
+ * The stages that run on PostgreSQL: those whose end-to-end scripts pass
+ * on it (TEMPASS_TEST_STORE=pg) but for their checks of SQLite's own
+ * file. Another stage is refused at its start, before it reads or writes
+ * anything, rather than found wanting half way.
  */
 static const char *const ready[] = {
-	"audit", "groups", "import", "users",
+	"admin", "audit", "batches", "claim", "expire", "groups", "import",
+	"regenerate", "reset", "select", "unclaimed", "user", "users",
+	"verify",
 	NULL,
 };
 

@@ -162,6 +162,9 @@ void pg_bulk_clear(struct pg *pg)
 	pg->nusers = pg->nmembers = 0;
 	pg->next_user = 0;
 	pg->bulk = 0;
+	sbuf_reset(&pg->issue);
+	pg->nissue = 0;
+	pg->issue_voided = NULL;
 	free(pg->last_type);
 	pg->last_type = NULL;
 }

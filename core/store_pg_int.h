@@ -68,6 +68,13 @@ struct pg {
 	size_t nusers, nmembers;
 	long long next_user;     /* the id the next new user gets; 0: unread */
 	char *last_type;         /* the user type added last */
+	/* The batch being issued (pg_issue_begin()) and its credentials
+	 * waiting, as COPY's text. */
+	long long issue_batch, issue_now;
+	void (*issue_voided)(void *ctx, long long user, long long version);
+	void *issue_ctx;
+	struct sbuf issue;
+	size_t nissue;
 };
 
 /*

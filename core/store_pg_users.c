@@ -436,3 +436,179 @@ int pg_list_users(struct pg *pg, long long site, const char *group,
 	pq.PQclear(groups);
 	return rc;
 }
+
+int pg_user_types(struct pg *pg, long long site,
+		  void (*fn)(void *ctx, const char *name), void *ctx)
+{
+	char b[24];
+	const char *p[] = { pg_num(b, site) };
+	int rc = 0;
+	PGresult *res = pg_query(pg, "SELECT DISTINCT user_type FROM \"user\""
+				 " WHERE site_id = $1"
+				 " ORDER BY user_type COLLATE \"C\"", 1, p,
+				 PGRES_TUPLES_OK, "cannot read user types",
+				 &rc);
+
+	if (!res)
+		return rc;
+	for (int r = 0; r < pq.PQntuples(res); r++)
+		fn(ctx, pq.PQgetvalue(res, r, 0));
+	pq.PQclear(res);
+	return 0;
+}
+
+/* ==== Who has not claimed ==== */
+
+/* A row of the unclaimed listing: its values, and what it sorts by. */
+struct unclaimed_row {
+	const char *vals[13];
+	char *groups;
+	char created[32], expires[32];
+	const char *class_or_group;
+	long long expires_at, version;
+};
+
+/* The order asked for (store_list_unclaimed()'s sort). */
+static const char *unclaimed_sort;
+
+static int unclaimed_cmp(const void *a, const void *b)
+{
+	const struct unclaimed_row *x = a, *y = b;
+	const char *s = unclaimed_sort;
+	int c = 0;
+
+	if (strcmp(s, "username") == 0)
+		return strcmp(x->vals[0], y->vals[0]);
+	if (strcmp(s, "group") == 0)
+		c = collate_cmp(x->class_or_group, y->class_or_group);
+	else if (strcmp(s, "expires") == 0)
+		c = (x->expires_at > y->expires_at) -
+		    (x->expires_at < y->expires_at);
+	else if (strcmp(s, "version") == 0)
+		c = (x->version > y->version) - (x->version < y->version);
+	if (!c)
+		c = collate_cmp(x->vals[2], y->vals[2]);
+	if (!c && strcmp(s, "expires") != 0 && strcmp(s, "version") != 0)
+		c = collate_cmp(x->vals[1], y->vals[1]);
+	if (!c && strcmp(s, "name") == 0)
+		c = strcmp(x->vals[0], y->vals[0]);
+	return c;
+}
+
+int pg_list_unclaimed(struct pg *pg, long long site, const char *group,
+		      const char *search, const char *sort, int max_failed,
+		      store_row_fn fn, void *ctx)
+{
+	static const char *const sorts[] = { "name", "username", "group",
+					     "expires", "version" };
+	char b[3][24];
+	const char *p[] = { pg_num(b[0], site), group,
+			    pg_num(b[1], now_seconds()),
+			    pg_num(b[2], max_failed) };
+	struct sbuf key = SBUF_INIT, scratch = SBUF_INIT;
+	struct unclaimed_row *rows;
+	PGresult *res, *groups;
+	size_t n = 0;
+	int rc = 0, nu, ng, known = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(sorts); i++)
+		known |= strcmp(sort, sorts[i]) == 0;
+	if (!known)
+		return -1;
+	res = pg_query(pg,
+		"SELECT u.username, u.forename, u.surname, b.version,"
+		" b.created_at, c.expires_at,"
+		" CASE WHEN c.state <> 'current' THEN c.state"
+		"  WHEN c.expires_at <= $3 THEN 'expired'"
+		"  WHEN c.failed >= $4 THEN 'locked'"
+		"  ELSE 'current' END,"
+		" c.id, u.id, b.id, c.state, c.grp, coalesce(u.class, c.grp)"
+		" FROM \"user\" u"
+		" JOIN credential c ON c.id = (SELECT max(id) FROM credential"
+		"  WHERE user_id = u.id)"
+		" JOIN batch b ON b.id = c.batch_id"
+		" WHERE u.site_id = $1 AND u.status = 'active'"
+		" AND u.claimed_at IS NULL"
+		" AND ($2::text IS NULL OR u.id IN (SELECT m.user_id"
+		"   FROM membership m JOIN grp g ON g.id = m.group_id"
+		"   WHERE g.site_id = $1 AND g.name = $2))"
+		" ORDER BY u.id", 4, p, PGRES_TUPLES_OK,
+		"cannot list unclaimed", &rc);
+	if (!res)
+		return rc;
+	groups = pg_query(pg, "SELECT m.user_id, g.name FROM membership m"
+			  " JOIN grp g ON g.id = m.group_id"
+			  " WHERE g.site_id = $1 ORDER BY m.user_id", 1, p,
+			  PGRES_TUPLES_OK, "cannot list unclaimed", &rc);
+	if (!groups) {
+		pq.PQclear(res);
+		return rc;
+	}
+	nu = pq.PQntuples(res);
+	ng = pq.PQntuples(groups);
+	rows = xcalloc((size_t)nu + 1, sizeof(*rows));
+	if (search)
+		translit_search(&key, search);
+	for (int r = 0, g = 0; r < nu; r++) {
+		struct unclaimed_row *u = &rows[n];
+		long long uid = pg_int(res, r, 8);
+		const char **names = NULL;
+		struct sbuf joined = SBUF_INIT;
+		size_t nn = 0;
+
+		if (search) {
+			char *full = xasprintf("%s %s", pq.PQgetvalue(res, r, 1),
+					       pq.PQgetvalue(res, r, 2));
+			int hit = holds(&scratch, pq.PQgetvalue(res, r, 0),
+					sbuf_str(&key)) ||
+				  holds(&scratch, full, sbuf_str(&key));
+
+			free(full);
+			if (!hit)
+				continue;
+		}
+		while (g < ng && pg_int(groups, g, 0) < uid)
+			g++;
+		for (; g < ng && pg_int(groups, g, 0) == uid; g++) {
+			names = xrealloc(names, (nn + 1) * sizeof(*names));
+			names[nn++] = pq.PQgetvalue(groups, g, 1);
+		}
+		qsort(names, nn, sizeof(*names), names_by_listing);
+		for (size_t i = 0; i < nn; i++)
+			sbuf_addf(&joined, "%s%s", i ? ", " : "", names[i]);
+		free(names);
+		u->groups = sbuf_detach(&joined);
+		format_iso8601(pg_int(res, r, 4), u->created,
+			       sizeof(u->created));
+		format_iso8601(pg_int(res, r, 5), u->expires,
+			       sizeof(u->expires));
+		u->vals[0] = pq.PQgetvalue(res, r, 0);
+		u->vals[1] = pq.PQgetvalue(res, r, 1);
+		u->vals[2] = pq.PQgetvalue(res, r, 2);
+		u->vals[4] = pq.PQgetvalue(res, r, 3);
+		for (int i = 7; i < 13; i++)
+			u->vals[i] = pq.PQgetvalue(res, r, i - 1);
+		u->class_or_group = pq.PQgetvalue(res, r, 12);
+		u->expires_at = pg_int(res, r, 5);
+		u->version = pg_int(res, r, 3);
+		n++;
+	}
+	unclaimed_sort = sort;
+	qsort(rows, n, sizeof(*rows), unclaimed_cmp);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		/* Moved by the sort: its own texts are pointed at here. */
+		rows[i].vals[3] = rows[i].groups;
+		rows[i].vals[5] = rows[i].created;
+		rows[i].vals[6] = rows[i].expires;
+		if (fn(ctx, rows[i].vals) != 0)
+			rc = -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(rows[i].groups);
+	free(rows);
+	sbuf_release(&key);
+	sbuf_release(&scratch);
+	pq.PQclear(res);
+	pq.PQclear(groups);
+	return rc;
+}

@@ -64,7 +64,9 @@ pg_start() {
 		-c "CREATE FUNCTION gc_step(a text, b text) RETURNS text
 		LANGUAGE sql IMMUTABLE AS \$\$ SELECT gc_step(a, b, ',') \$\$" \
 		-c "CREATE AGGREGATE group_concat(text, text) (SFUNC = gc_step, STYPE = text)" \
-		-c "CREATE AGGREGATE group_concat(text) (SFUNC = gc_step, STYPE = text)" ||
+		-c "CREATE FUNCTION gc_step(a text, b anynonarray) RETURNS text
+		LANGUAGE sql IMMUTABLE AS \$\$ SELECT gc_step(a, b::text, ',') \$\$" \
+		-c "CREATE AGGREGATE group_concat(anynonarray) (SFUNC = gc_step, STYPE = text)" ||
 		return 1
 }
 
@@ -100,14 +102,15 @@ pg_use_store() {
 
 # pg_sqlite_sql QUERY: a test's SQLite query on the PostgreSQL store, as
 # sqlite3 prints it: the table user quoted (a reserved word here), a
-# subquery in FROM given the alias PostgreSQL wants, group_concat() as
-# SQLite's (pg_start), columns separated by '|'.
+# subquery in FROM given the alias PostgreSQL wants, char() as chr(),
+# group_concat() as SQLite's (pg_start), columns separated by '|'.
 pg_sqlite_sql() {
 	pg_sql -c "$("${PYTHON:-/usr/bin/python3}" -c '
 import re, sys
 q = re.sub(r"\b(from|join|update|into)\s+user\b",
 	   lambda m: m.group(1) + " " + chr(34) + "user" + chr(34),
 	   sys.argv[1], flags=re.I)
+q = re.sub(r"\bchar\(", "chr(", q, flags=re.I)
 out, i = "", 0
 for m in re.finditer(r"\bfrom\s*\(", q, flags=re.I):
 	depth, j = 0, m.end() - 1

@@ -4,8 +4,8 @@
 # once, at SQLite's version, however many processes open a new database
 # at once; a stage PostgreSQL does not run yet is refused at its start
 # (EX_UNAVAILABLE) with nothing written; a path keeps SQLite. The stages
-# that run on it (import, users, groups, audit) give what they give on
-# SQLite.
+# that run on it give what they give on SQLite (but for the random
+# passwords).
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/pg.sh"
 
@@ -30,9 +30,9 @@ check "its store is a SQLite file" test "$(sql 'PRAGMA user_version')" -gt 0
 sqlite_version=$(sql 'PRAGMA user_version')
 
 use "$PG_URL"
-check_exit "a stage PostgreSQL does not run yet is refused" 69 tp select --group 7A
+check_exit "a stage PostgreSQL does not run yet is refused" 69 tp run
 check_grep "it says support is incomplete for that stage" \
-	"^tempass: select: PostgreSQL database 'tempass' on '$PG_DIR': tempass's support for PostgreSQL is incomplete: select does not run" .err
+	"^tempass: run: PostgreSQL database 'tempass' on '$PG_DIR': tempass's support for PostgreSQL is incomplete: run does not run" .err
 check_eq "in one message" "$(wc -l <.err)" 1
 check_eq "the schema is at SQLite's version" \
 	"$(pg_sql -c 'SELECT max(version) FROM tempass_schema')" "$sqlite_version"
@@ -91,16 +91,20 @@ check_eq "each opener's group is there" \
 
 # ==== Stages that run on PostgreSQL: the same as on SQLite ====
 
-# both NAME CMD...: CMD on a new SQLite store and on PostgreSQL (each's
-# output in sqlite.out, pg.out) exits the same and writes the same.
-both() {
+# both_run NAME CMD...: CMD on a new SQLite store and on PostgreSQL
+# (each's output in sqlite.out, pg.out) exits the same; both NAME CMD...:
+# and writes the same.
+both_run() {
 	local name=$1; shift
 	use "$T/var/same.db"
 	"$@" >sqlite.out 2>sqlite.err; local a=$?
 	use "$PG_URL"
 	"$@" >pg.out 2>pg.err; local b=$?
 	check_eq "$name: the same exit on both" "$b" "$a"
-	check "$name: the same output on both" cmp -s sqlite.out pg.out
+}
+both() {
+	both_run "$@"
+	check "$1: the same output on both" cmp -s sqlite.out pg.out
 }
 both "groups create" tp groups create "Chess club"
 both "a name taken" tp groups create "Chess club"
@@ -159,3 +163,42 @@ check_grep "the leaver is audited" "user.leave" pg.out
 use "$PG_URL"
 check_exit "audit verify passes after imports" 0 tp audit verify
 check_eq "no user twice" "$(pg_sql -c 'SELECT count(*) - count(DISTINCT (site_id, username)) FROM "user"')" 0
+
+# ==== Selection and batches: the same lists, one current credential ====
+
+printf 'correct horse battery\n' >pw
+chmod 600 pw
+both "admin add" tp admin add demo --site oakfield --password-file pw
+both "admin list" tp admin list --format tsv
+both "select 7A" tp select --group 7A --format tsv
+check "select lists 7A" test "$(wc -l <pg.out)" -gt 5
+cp pg.out sel.tsv
+# without_passwords FILE: the batch's stream less its password column.
+without_passwords() {
+	awk -F'\t' -v OFS='\t' 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "password") p = i }
+		{ if (p) $p = ""; print }' "$1"
+}
+both_run "regenerate 7A" tp regenerate --password-file pw --yes --input sel.tsv
+check_eq "the same batch but for its passwords" \
+	"$(without_passwords pg.out | md5sum)" "$(without_passwords sqlite.out | md5sum)"
+check "the passwords are new ones" test "$(col pg.out password | sort -u | wc -l)" -gt 5
+cp pg.out b1.tsv
+both_run "regenerate 7A again" tp regenerate --password-file pw --yes --input sel.tsv
+both "batches" tp batches --format tsv
+both "unclaimed by name" tp unclaimed --format tsv
+both "unclaimed --sort expires" tp unclaimed --sort expires --format tsv
+both "unclaimed --sort group" tp unclaimed --sort group --format tsv
+use "$PG_URL"
+u=$(col b1.tsv username | head -1)
+paste <(col b1.tsv username) <(col b1.tsv password) |
+	awk -F'\t' -v u="$u" '$1 == u { print $2 }' >old.pw
+check_exit "a password of the void batch is refused" 77 tp verify "$u" <old.pw
+check_grep "it names the current batch" "the current one is of batch v2" .err
+check_exit "claim" 0 tp claim "$u"
+check_eq "one current credential per user" \
+	"$(pg_sql -c "SELECT count(*) FROM credential WHERE state = 'current' GROUP BY user_id HAVING count(*) > 1")" ""
+check_eq "the second batch holds the current ones" \
+	"$(pg_sql -c "SELECT count(*) FROM credential c JOIN batch b ON b.id = c.batch_id WHERE c.state = 'current' AND b.version <> 2")" 0
+check_eq "no password in the clear" \
+	"$(pg_sql -c "SELECT count(*) FROM credential WHERE sealed IS NULL AND pwhash IS NULL AND state = 'current'")" 0
+check_exit "audit verify passes after batches" 0 tp audit verify
