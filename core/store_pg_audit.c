@@ -1,7 +1,8 @@
 /*
  * store_pg_audit: the audit log as a hash chain (PostgreSQL), the same
  * chain as SQLite's (audit_digest(), audit_walk_next()), so that a store
- * copied from one to the other still verifies. One chain for the whole
+ * copied from one to the other still verifies. Events wait in memory and
+ * go to the server through COPY, in slices and at the commit. One chain for the whole
  * database: its head is read once per write transaction, under the write
  * lock (pg_begin()), so two transactions never extend it from the same
  * event.
@@ -16,7 +17,8 @@ int pg_audit(struct pg *pg, long long site, const char *actor,
 	     const char *detail)
 {
 	unsigned char hash[SECRETS_HASH_BYTES];
-	char b[6][24];
+	struct sbuf *sb = &pg->audit;
+	char b[3][24];
 	char *prev, *cur;
 	long long at = now_seconds();
 	int rc = 0;
@@ -43,28 +45,45 @@ int pg_audit(struct pg *pg, long long site, const char *actor,
 	}
 	audit_digest(&pg->scratch, pg->head, pg->next_audit, at, site, actor,
 		     action, user, batch, detail, hash);
+	/* Waits, as COPY's text, for the next flush: an INSERT per event
+	 * would be a round trip per user of an import. */
 	prev = pg_bytea(pg->head, SECRETS_HASH_BYTES);
 	cur = pg_bytea(hash, SECRETS_HASH_BYTES);
-	{
-		const char *p[] = {
-			pg_num(b[0], pg->next_audit), pg_num(b[1], at),
-			site ? pg_num(b[2], site) : NULL,
-			user ? pg_num(b[3], user) : NULL,
-			batch ? pg_num(b[4], batch) : NULL,
-			actor, action, detail, prev, cur,
-		};
-
-		rc = pg_run(pg, "INSERT INTO audit (id, at, site_id, user_id,"
-			    " batch_id, actor, action, detail, prev, hash)"
-			    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-			    10, p, "cannot write audit event");
-	}
+	sbuf_addf(sb, "%lld\t%lld\t", pg->next_audit, at);
+	copy_text(sb, site ? pg_num(b[0], site) : NULL);
+	sbuf_addch(sb, '\t');
+	copy_text(sb, user ? pg_num(b[1], user) : NULL);
+	sbuf_addch(sb, '\t');
+	copy_text(sb, batch ? pg_num(b[2], batch) : NULL);
+	sbuf_addch(sb, '\t');
+	copy_text(sb, actor);
+	sbuf_addch(sb, '\t');
+	copy_text(sb, action);
+	sbuf_addch(sb, '\t');
+	copy_text(sb, detail);
+	sbuf_addch(sb, '\t');
+	copy_text(sb, prev);
+	sbuf_addch(sb, '\t');
+	copy_text(sb, cur);
+	sbuf_addch(sb, '\n');
 	free(prev);
 	free(cur);
-	if (rc == 0) {
-		memcpy(pg->head, hash, SECRETS_HASH_BYTES);
-		pg->next_audit++;
-	}
+	memcpy(pg->head, hash, SECRETS_HASH_BYTES);
+	pg->next_audit++;
+	return ++pg->naudit >= 8192 ? pg_flush_audit(pg) : 0;
+}
+
+int pg_flush_audit(struct pg *pg)
+{
+	int rc;
+
+	if (!pg->naudit)
+		return 0;
+	rc = copy_in(pg, "COPY audit (id, at, site_id, user_id, batch_id,"
+		     " actor, action, detail, prev, hash) FROM STDIN",
+		     &pg->audit, "cannot write audit events");
+	sbuf_reset(&pg->audit);
+	pg->naudit = 0;
 	return rc;
 }
 
@@ -75,7 +94,12 @@ int pg_list_audit(struct pg *pg, long long site, long long user,
 	const char *p[] = { pg_num(b[0], site), pg_num(b[1], user),
 			    pg_num(b[2], batch), pg_num(b[3], since) };
 	int rc = 0;
-	PGresult *res = pg_query(pg,
+	PGresult *res;
+
+	/* Inside a transaction, its own events too. */
+	if (pg->in_tx && (rc = pg_flush_audit(pg)) != 0)
+		return rc;
+	res = pg_query(pg,
 		"SELECT a.id, a.at, a.actor, a.action,"
 		" coalesce(u.username, ''), coalesce(b.version::text, ''),"
 		" a.detail FROM audit a"

@@ -439,19 +439,21 @@ static void fill_credential(const PGresult *res, struct store_credential *c)
 	c->failed = (int)pg_int(res, 0, 6);
 }
 
-int pg_current_credential(struct pg *pg, long long user,
+/* The credential that where (a condition on c, of $1) finds, with key
+ * for $1, into c: 1, 0 when none, or -1 or STORE_BUSY. */
+static int one_credential(struct pg *pg, const char *where, long long key,
 			  struct store_credential *c)
 {
-	char b[24];
-	const char *p[] = { pg_num(b, user) };
+	char b[24], sql[512];
+	const char *p[] = { pg_num(b, key) };
 	int rc = 0, found;
-	PGresult *res = pg_query(pg,
-		"SELECT c.id, c.batch_id, b.version, c.expires_at, c.sealed,"
-		" c.pwhash, c.failed FROM credential c"
-		" JOIN batch b ON b.id = c.batch_id"
-		" WHERE c.user_id = $1 AND c.state = 'current'", 1, p,
-		PGRES_TUPLES_OK, "cannot read credential", &rc);
+	PGresult *res;
 
+	snprintf(sql, sizeof(sql), "SELECT c.id, c.batch_id, b.version,"
+		 " c.expires_at, c.sealed, c.pwhash, c.failed FROM credential c"
+		 " JOIN batch b ON b.id = c.batch_id WHERE %s", where);
+	res = pg_query(pg, sql, 1, p, PGRES_TUPLES_OK,
+		       "cannot read credential", &rc);
 	if (!res)
 		return rc;
 	found = pq.PQntuples(res) > 0;
@@ -459,6 +461,13 @@ int pg_current_credential(struct pg *pg, long long user,
 		fill_credential(res, c);
 	pq.PQclear(res);
 	return found;
+}
+
+int pg_current_credential(struct pg *pg, long long user,
+			  struct store_credential *c)
+{
+	return one_credential(pg, "c.user_id = $1 AND c.state = 'current'",
+			      user, c);
 }
 
 int pg_sealed(struct pg *pg, struct store_sealed *one)
@@ -487,22 +496,7 @@ int pg_sealed(struct pg *pg, struct store_sealed *one)
 
 int pg_credential_get(struct pg *pg, long long id, struct store_credential *c)
 {
-	char b[24];
-	const char *p[] = { pg_num(b, id) };
-	int rc = 0, found;
-	PGresult *res = pg_query(pg,
-		"SELECT c.id, c.batch_id, b.version, c.expires_at, c.sealed,"
-		" c.pwhash, c.failed FROM credential c"
-		" JOIN batch b ON b.id = c.batch_id WHERE c.id = $1", 1, p,
-		PGRES_TUPLES_OK, "cannot read credential", &rc);
-
-	if (!res)
-		return rc;
-	found = pq.PQntuples(res) > 0;
-	if (found)
-		fill_credential(res, c);
-	pq.PQclear(res);
-	return found;
+	return one_credential(pg, "c.id = $1", id, c);
 }
 
 /* One statement, the row locked while it is counted: parallel attempts

@@ -80,6 +80,8 @@ int pg_flush_users(struct pg *pg)
 			     "cannot add memberships");
 	sbuf_reset(&pg->members);
 	pg->nmembers = 0;
+	if (rc == 0)
+		rc = pg_flush_audit(pg);
 	return rc;
 }
 
@@ -165,6 +167,8 @@ void pg_bulk_clear(struct pg *pg)
 	sbuf_reset(&pg->issue);
 	pg->nissue = 0;
 	pg->issue_voided = NULL;
+	sbuf_reset(&pg->audit);
+	pg->naudit = 0;
 	free(pg->last_type);
 	pg->last_type = NULL;
 }

@@ -7,10 +7,11 @@
  *
  * The files: store_pg.c (statements, connecting, the schema and its
  * migrations, transactions, which stages run on PostgreSQL),
- * store_pg_users.c (sites, users, groups, memberships), store_pg_bulk.c
- * (rows moved through COPY), store_pg_audit.c (the hash chain),
- * store_pg_batches.c (batches, pending lists),
- * store_pg_todo.c (the store.h functions not yet done on PostgreSQL).
+ * store_pg_users.c (sites, users, groups, memberships, listings),
+ * store_pg_bulk.c (rows moved through COPY), store_pg_audit.c (the hash
+ * chain), store_pg_admins.c (administrators), store_pg_batches.c
+ * (selection, batches, credentials, pending lists), store_pg_mail.c
+ * (reset tokens, deliveries).
  */
 #ifndef TEMPASS_STORE_PG_INT_H
 #define TEMPASS_STORE_PG_INT_H
@@ -75,6 +76,9 @@ struct pg {
 	void *issue_ctx;
 	struct sbuf issue;
 	size_t nissue;
+	/* Audit events waiting, as COPY's text (store_pg_audit.c). */
+	struct sbuf audit;
+	size_t naudit;
 };
 
 /*
@@ -125,8 +129,11 @@ void copy_text(struct sbuf *sb, const char *s);
  * STDIN); 0, -1 or STORE_BUSY (reported as what). */
 int copy_in(struct pg *pg, const char *sql, const struct sbuf *rows,
 	    const char *what);
-/* Writes the new users and memberships waiting; 0, -1 or STORE_BUSY. */
+/* Writes the new users, memberships and audit events waiting; 0, -1 or
+ * STORE_BUSY. */
 int pg_flush_users(struct pg *pg);
+/* Writes the audit events waiting (store_pg_audit.c). */
+int pg_flush_audit(struct pg *pg);
 /* Forgets what waits and what the transaction knew (its end). */
 void pg_bulk_clear(struct pg *pg);
 

@@ -30,9 +30,9 @@ check "its store is a SQLite file" test "$(sql 'PRAGMA user_version')" -gt 0
 sqlite_version=$(sql 'PRAGMA user_version')
 
 use "$PG_URL"
-check_exit "a stage PostgreSQL does not run yet is refused" 69 tp run
+check_exit "a stage PostgreSQL does not run yet is refused" 69 tp send
 check_grep "it says support is incomplete for that stage" \
-	"^tempass: run: PostgreSQL database 'tempass' on '$PG_DIR': tempass's support for PostgreSQL is incomplete: run does not run" .err
+	"^tempass: send: PostgreSQL database 'tempass' on '$PG_DIR': tempass's support for PostgreSQL is incomplete: send does not run" .err
 check_eq "in one message" "$(wc -l <.err)" 1
 check_eq "the schema is at SQLite's version" \
 	"$(pg_sql -c 'SELECT max(version) FROM tempass_schema')" "$sqlite_version"
