@@ -34,9 +34,8 @@
  *   where the site is known, not in pg_begin()), would let them run at
  *   once and let a school's store be copied in whole. audit verify and
  *   the listings read whole results (a cursor for years of events);
- *   store_quick_check() checks nothing on PostgreSQL. An import of
- *   100,000 users takes about three times SQLite's time: what is left
- *   beyond COPY is not yet measured.
+ *   store_quick_check() checks nothing on PostgreSQL. Where an import's
+ *   time goes beyond COPY (make bench has no PostgreSQL run yet).
  */
 #include "core/store_pg_int.h"
 
