@@ -39,7 +39,6 @@
  */
 #include "core/store_pg_int.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,39 +60,6 @@ static const struct dl_symbol symbols[] = {
  * and "tmpw" as numbers, unlikely to meet another application's. */
 #define LOCK_SCHEMA 0x746d7073LL
 #define LOCK_WRITE 0x746d7077LL
-
-/* ==== Which database ==== */
-
-/* libpq's connection keywords that begin a "keyword=value" string. */
-static const char *const keywords[] = {
-	"host", "hostaddr", "port", "dbname", "user", "password", "passfile",
-	"service", "sslmode", "connect_timeout", "application_name",
-	"options", "target_session_attrs", "channel_binding", "gssencmode",
-	"sslcert", "sslkey", "sslrootcert", "krbsrvname", "client_encoding",
-};
-
-int store_is_server(const char *database)
-{
-	size_t n;
-
-	if (strncmp(database, "postgresql://", 13) == 0 ||
-	    strncmp(database, "postgres://", 11) == 0)
-		return 1;
-	while (isspace((unsigned char)*database))
-		database++;
-	n = strspn(database, "abcdefghijklmnopqrstuvwxyz_");
-	if (n == 0)
-		return 0;
-	for (size_t i = 0; i < ARRAY_SIZE(keywords); i++)
-		if (strlen(keywords[i]) == n &&
-		    strncmp(database, keywords[i], n) == 0) {
-			database += n;
-			while (*database == ' ' || *database == '\t')
-				database++;
-			return *database == '=';
-		}
-	return 0;
-}
 
 /* ==== Errors and statements ==== */
 
