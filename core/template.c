@@ -205,25 +205,24 @@ static int parse_line(struct template *t, const char *s, const char *eol,
 	return 0;
 }
 
-struct template *template_load(const char *path, const char *const *known,
-			       unsigned flags)
+/*
+ * Parses the len bytes of t->text (t->path set: named in messages) into
+ * pieces. 0, or -1 after reporting.
+ */
+static int parse_text(struct template *t, size_t len,
+		      const char *const *known, unsigned flags)
 {
-	struct template *t = xcalloc(1, sizeof(*t));
 	const char *s, *end;
 	unsigned long line = 1;
-	size_t len;
+	const char *path = t->path;
 
-	t->path = xstrdup(path);
-	t->text = read_file(path, &len);
-	if (!t->text)
-		goto fail;
 	if (memchr(t->text, '\0', len)) {
 		const char *nul = memchr(t->text, '\0', len);
 
 		for (const char *q = t->text; q < nul; q++)
 			line += *q == '\n';
 		errorf("'%s':%lu: holds a NUL byte", path, line);
-		goto fail;
+		return -1;
 	}
 	s = t->text;
 	end = t->text + len;
@@ -238,7 +237,7 @@ struct template *template_load(const char *path, const char *const *known,
 			if (*q == '\n' || *q == '\r') {
 				errorf("'%s':%lu: must be one line",
 				       path, line + (*q == '\n'));
-				goto fail;
+				return -1;
 			}
 		}
 	}
@@ -250,15 +249,41 @@ struct template *template_load(const char *path, const char *const *known,
 		if (!eol)
 			eol = end;
 		if (parse_line(t, s, eol, line, known) < 0)
-			goto fail;
+			return -1;
 		add_piece(t, eol, (size_t)(next - eol), 0, line);
 		s = next;
 		line++;
 	}
+	return 0;
+}
+
+struct template *template_load(const char *path, const char *const *known,
+			       unsigned flags)
+{
+	struct template *t = xcalloc(1, sizeof(*t));
+	size_t len;
+
+	t->path = xstrdup(path);
+	t->text = read_file(path, &len);
+	if (!t->text || parse_text(t, len, known, flags) < 0) {
+		template_free(t);
+		return NULL;
+	}
 	return t;
-fail:
-	template_free(t);
-	return NULL;
+}
+
+struct template *template_parse(const char *text, const char *where,
+				const char *const *known, unsigned flags)
+{
+	struct template *t = xcalloc(1, sizeof(*t));
+
+	t->path = xstrdup(where);
+	t->text = xstrdup(text);
+	if (parse_text(t, strlen(text), known, flags) < 0) {
+		template_free(t);
+		return NULL;
+	}
+	return t;
 }
 
 const char *const *template_names(const struct template *t, size_t *n)
@@ -268,6 +293,27 @@ const char *const *template_names(const struct template *t, size_t *n)
 }
 
 /* ==== Rendering ==== */
+
+/*
+ * A value as RFC 4514 wants it inside a DN's attribute value: '"', '+',
+ * ',', ';', '<', '>', '\\' and '=' after a backslash, a leading '#' or
+ * space and a trailing space too, and a NUL as "\\00" (values here have
+ * none: they are C strings).
+ */
+static void add_dn(struct sbuf *out, const char *v)
+{
+	size_t n = strlen(v);
+
+	for (size_t i = 0; i < n; i++) {
+		char c = v[i];
+
+		if (strchr("\"+,;<>\\=", c) ||
+		    (i == 0 && (c == '#' || c == ' ')) ||
+		    (i == n - 1 && c == ' '))
+			sbuf_addch(out, '\\');
+		sbuf_addch(out, c);
+	}
+}
 
 static void add_html(struct sbuf *out, const char *v)
 {
@@ -310,6 +356,8 @@ int template_render(const struct template *t, enum template_escape esc,
 		}
 		if (esc == TEMPLATE_HTML)
 			add_html(out, v);
+		else if (esc == TEMPLATE_DN)
+			add_dn(out, v);
 		else
 			sbuf_addstr(out, v);
 	}

@@ -35,6 +35,12 @@ struct template;
  */
 struct template *template_load(const char *path, const char *const *known,
 			       unsigned flags);
+/*
+ * The same for a template given as text (a pipeline.conf value): where
+ * names it in messages ("'pipeline.conf': [ad] dn"). Not kept.
+ */
+struct template *template_parse(const char *text, const char *where,
+				const char *const *known, unsigned flags);
 void template_free(struct template *t);
 
 /*
@@ -46,6 +52,7 @@ const char *const *template_names(const struct template *t, size_t *n);
 enum template_escape {
 	TEMPLATE_TEXT,	/* values as they are */
 	TEMPLATE_HTML,	/* & < > " ' in values as entities */
+	TEMPLATE_DN,	/* a DN's attribute value: escaped per RFC 4514 */
 };
 
 /*
