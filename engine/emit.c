@@ -323,6 +323,23 @@ static const char *value(const char **row, long col)
 	return col >= 0 ? row[col] : "";
 }
 
+/* 0 when t has every column of need, else -1 (reported). */
+static int need_columns(const struct emit_table *t, const char *const *need,
+			size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (column(t, need[i]) < 0) {
+			char *found = rec_header_found(t->cols, t->ncols);
+
+			errorf("the records have no '%s' column: emit reads "
+			       "what regenerate writes; %s", need[i], found);
+			free(found);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* A page of a PDF laid out: one step of its progress line. */
 static void page_done(void *arg)
 {
@@ -375,16 +392,8 @@ static int write_pdf(struct ctx *ctx, const struct emit_opts *o,
 	long state = o->allow_void ? column(t, "state") : -1;
 	int rc;
 
-	for (size_t i = 0; i < ARRAY_SIZE(need); i++) {
-		if (column(t, need[i]) < 0) {
-			char *found = rec_header_found(t->cols, t->ncols);
-
-			errorf("the records have no '%s' column: emit reads "
-			       "what regenerate writes; %s", need[i], found);
-			free(found);
-			return EX_DATAERR;
-		}
-	}
+	if (need_columns(t, need, ARRAY_SIZE(need)) != 0)
+		return EX_DATAERR;
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		col[i] = column(t, names[i]);
 	col[4] = list_column(t);
@@ -560,16 +569,8 @@ static int write_directory(struct ctx *ctx, const struct emit_opts *o,
 			       .batch = "", .generated_at = "" };
 	int rc = EX_DATAERR;
 
-	for (size_t i = 0; i < ARRAY_SIZE(need); i++) {
-		if (column(t, need[i]) < 0) {
-			char *found = rec_header_found(t->cols, t->ncols);
-
-			errorf("the records have no '%s' column: emit reads "
-			       "what regenerate writes; %s", need[i], found);
-			free(found);
-			return EX_DATAERR;
-		}
-	}
+	if (need_columns(t, need, ARRAY_SIZE(need)) != 0)
+		return EX_DATAERR;
 	if (!id_text && o->kind != EMIT_GOOGLE && o->kind != EMIT_GAM) {
 		errorf("'%s': %s is not set: the template of each user's %s "
 		       "(README: Putting passwords into your directory)",

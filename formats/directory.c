@@ -28,26 +28,6 @@ const char *const dir_google_header[] = {
 };
 const size_t dir_google_ncols = ARRAY_SIZE(dir_google_header);
 
-void dir_base64(struct sbuf *out, const void *p, size_t n)
-{
-	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				  "abcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char *s = p;
-
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)s[i] << 16;
-
-		if (i + 1 < n)
-			v |= (unsigned)s[i + 1] << 8;
-		if (i + 2 < n)
-			v |= s[i + 2];
-		sbuf_addch(out, abc[v >> 18 & 63]);
-		sbuf_addch(out, abc[v >> 12 & 63]);
-		sbuf_addch(out, i + 1 < n ? abc[v >> 6 & 63] : '=');
-		sbuf_addch(out, i + 2 < n ? abc[v & 63] : '=');
-	}
-}
-
 void dir_utf16le(struct sbuf *out, const char *s)
 {
 	while (*s) {
@@ -93,7 +73,7 @@ static void ldif_line(struct sbuf *sb, const char *name, const char *v)
 		sbuf_addstr(sb, v);
 	} else {
 		sbuf_addstr(sb, ":: ");
-		dir_base64(sb, v, strlen(v));
+		sbuf_add_base64(sb, v, strlen(v));
 	}
 	sbuf_addch(sb, '\n');
 }
@@ -120,7 +100,7 @@ static void ad_record(struct sbuf *sb, const struct dir_batch *b,
 	dir_utf16le(&pwd, "\"");
 	dir_utf16le(&pwd, e->password);
 	dir_utf16le(&pwd, "\"");
-	dir_base64(sb, pwd.buf, pwd.len);
+	sbuf_add_base64(sb, pwd.buf, pwd.len);
 	sbuf_release(&pwd);
 	sbuf_addstr(sb, "\n-\nreplace: pwdLastSet\npwdLastSet: 0\n-\n\n");
 }

@@ -43,11 +43,8 @@ extern const size_t dir_google_ncols;
 int dir_write(FILE *fp, enum dir_kind kind, const struct dir_batch *b,
 	      const struct dir_entry *e, size_t n);
 
-/* Appends base64 (RFC 4648, padded) of the n bytes at p to out. */
-struct sbuf;
-void dir_base64(struct sbuf *out, const void *p, size_t n);
-
 /* Appends s (valid UTF-8) as UTF-16LE to out. */
+struct sbuf;
 void dir_utf16le(struct sbuf *out, const char *s);
 
 #endif

@@ -9,7 +9,7 @@
 #include "core/util.h"
 #include "tests/unit/test.h"
 
-static void test_dir_base64(void)
+static void test_sbuf_add_base64(void)
 {
 	static const char *const in[] = { "", "f", "fo", "foo", "foob",
 					  "fooba", "foobar" };
@@ -20,7 +20,7 @@ static void test_dir_base64(void)
 	for (size_t i = 0; i < ARRAY_SIZE(in); i++) {
 		struct sbuf sb = SBUF_INIT;
 
-		dir_base64(&sb, in[i], strlen(in[i]));
+		sbuf_add_base64(&sb, in[i], strlen(in[i]));
 		CHECK_STR(sbuf_str(&sb), want[i]);
 		sbuf_release(&sb);
 	}
@@ -61,7 +61,7 @@ static void test_dir_ad(void)
 
 int main(void)
 {
-	RUN(test_dir_base64);
+	RUN(test_sbuf_add_base64);
 	RUN(test_dir_utf16le);
 	RUN(test_dir_ad);
 	TEST_EXIT();
