@@ -362,6 +362,7 @@ static struct pdf_options pdf_opts(const struct ctx *ctx, enum emit_kind kind)
 		.fonts = (const char *const *)c->pdf_fonts,
 		.nfonts = c->npdf_fonts,
 		.mono_font = c->pdf_mono_font,
+		.words = ctx->site->words,
 	};
 }
 
@@ -517,8 +518,8 @@ static const char *row_var(void *arg, const char *name)
 static struct template *row_template(const struct emit_table *t,
 				     const char *text, const char *where)
 {
-	struct template *tp = template_parse(text, where, NULL,
-					     TEMPLATE_ONE_LINE);
+	struct template *tp = template_parse(where, 1, text, strlen(text),
+					     NULL, TEMPLATE_ONE_LINE);
 	const char *const *names;
 	size_t n;
 

@@ -179,19 +179,19 @@ static void test_template_load_errors(void)
 		   "expires)");
 	CHECK_LOAD("a\nb {{}} c", 0,
 		   ":2: placeholder '{{}}' is not a name (letters, "
-		   "digits and '_')");
+		   "digits, '_', '.' and ':')");
 	CHECK_LOAD("{{ }}", 0,
 		   ":1: placeholder '{{ }}' is not a name (letters, "
-		   "digits and '_')");
+		   "digits, '_', '.' and ':')");
 	CHECK_LOAD("{{reset-link}}", 0,
 		   ":1: placeholder '{{reset-link}}' is not a name "
-		   "(letters, digits and '_')");
+		   "(letters, digits, '_', '.' and ':')");
 	CHECK_LOAD("{{fore name}}", 0,
 		   ":1: placeholder '{{fore name}}' is not a name "
-		   "(letters, digits and '_')");
+		   "(letters, digits, '_', '.' and ':')");
 	CHECK_LOAD("{{{site}}}", 0,
 		   ":1: placeholder '{{{site}}' is not a name "
-		   "(letters, digits and '_')");
+		   "(letters, digits, '_', '.' and ':')");
 	CHECK_LOAD("ok\nok\nHello {{forename", 0,
 		   ":3: '{{' without a closing '}}' on its line");
 	CHECK_LOAD("Hello {{forename}", 0,
@@ -396,9 +396,9 @@ static void test_template_reset_files(void)
 static void test_template_dn(void)
 {
 	const char *known[] = { "forename", "surname", NULL };
-	struct template *t = template_parse("CN={{forename}} {{surname}},"
-					    "OU=7A,DC=x", "[ad] dn", known,
-					    TEMPLATE_ONE_LINE);
+	const char *text = "CN={{forename}} {{surname}},OU=7A,DC=x";
+	struct template *t = template_parse("[ad] dn", 1, text, strlen(text),
+					    known, TEMPLATE_ONE_LINE);
 	struct template_var vars[] = {
 		{ "forename", "#Ann" }, { "surname", "Lee, Jr+=;<\"\\> " },
 		{ NULL, NULL },
@@ -414,9 +414,9 @@ static void test_template_dn(void)
 	sbuf_release(&sb);
 	template_free(t);
 	/* A placeholder not known is refused, as from a file. */
-	CHECK(template_parse("CN={{nick}}", "[ad] dn", known,
+	CHECK(template_parse("[ad] dn", 1, "CN={{nick}}", 11, known,
 			     TEMPLATE_ONE_LINE) == NULL);
-	CHECK(template_parse("CN={{a}}\nOU=b", "[ad] dn", NULL,
+	CHECK(template_parse("[ad] dn", 1, "CN={{a}}\nOU=b", 13, NULL,
 			     TEMPLATE_ONE_LINE) == NULL);
 }
 
