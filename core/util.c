@@ -336,6 +336,16 @@ void sbuf_release(struct sbuf *sb)
 	sb->len = sb->cap = 0;
 }
 
+int sbuf_read(struct sbuf *sb, FILE *in)
+{
+	char chunk[65536];
+	size_t got;
+
+	while ((got = fread(chunk, 1, sizeof(chunk), in)) > 0)
+		sbuf_add(sb, chunk, got);
+	return ferror(in) ? -1 : 0;
+}
+
 void sbuf_add_base64(struct sbuf *sb, const void *data, size_t n)
 {
 	static const char b64[] =

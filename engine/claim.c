@@ -354,15 +354,12 @@ int claim_stream(struct ctx *ctx, FILE *in, const char *name,
 		 enum claim_from from)
 {
 	struct sbuf all = SBUF_INIT;
-	char chunk[65536];
-	size_t got, skip = 0, eol;
+	size_t skip = 0, eol;
 	FILE *mem = NULL;
 	int rc;
 
 	/* Read whole: its first lines say what it is. */
-	while ((got = fread(chunk, 1, sizeof(chunk), in)) > 0)
-		sbuf_add(&all, chunk, got);
-	if (ferror(in)) {
+	if (sbuf_read(&all, in) != 0) {
 		errorf("%s: cannot read: %m", name);
 		sbuf_release(&all);
 		return EX_IOERR;

@@ -1152,8 +1152,8 @@ static const char **copy_record(struct arena *arena, const char *const *v,
 	return row;
 }
 
-int emit_records(struct ctx *ctx, const struct emit_opts *o, FILE *in,
-		 const char *name)
+static int emit_stream(struct ctx *ctx, const struct emit_opts *o, FILE *in,
+		       const char *name)
 {
 	struct emit_table t = { 0 };
 	struct arena arena = ARENA_INIT;
@@ -1209,5 +1209,89 @@ int emit_records(struct ctx *ctx, const struct emit_opts *o, FILE *in,
 	free(cols);
 	/* The arena held passwords: wipe it before it goes back. */
 	arena_release_wiped(&arena);
+	return rc;
+}
+
+/* ==== An AD file fed back ==== */
+
+static const char *const ad_cols[] = { "username", "version", "batch", "dn",
+				       "password" };
+
+struct ad_rows {
+	struct emit_table t;
+	struct arena *arena;
+	size_t cap;
+};
+
+static int add_ad_row(void *arg, const struct dir_ad_record *r)
+{
+	struct ad_rows *a = arg;
+	const char *v[] = { r->username, r->version, r->batch, r->dn,
+			    r->password };
+	const char **row = arena_alloc(a->arena, sizeof(v));
+
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++)
+		row[i] = arena_strdup(a->arena, v[i]);
+	if (a->t.nrows == a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 256;
+		a->t.rows = xrealloc(a->t.rows, a->cap * sizeof(*a->t.rows));
+	}
+	a->t.rows[a->t.nrows++] = row;
+	return 0;
+}
+
+/*
+ * An AD file of emit's read back as records (username, version, batch,
+ * dn, password), checked against the store as any stream is: the file of
+ * a batch a newer one voided is refused.
+ */
+static int emit_ad_file(struct ctx *ctx, const struct emit_opts *o,
+			const char *text, size_t len, const char *name)
+{
+	struct arena arena = ARENA_INIT;
+	struct ad_rows a = { .t = { .cols = ad_cols,
+				    .ncols = ARRAY_SIZE(ad_cols) },
+			     .arena = &arena };
+	int rc;
+
+	if (!utf8_valid(text, len)) {
+		errorf("%s: not valid UTF-8", name);
+		return EX_DATAERR;
+	}
+	rc = dir_read_ad(text, len, name, add_ad_row, &a) != 0 ? EX_DATAERR :
+	     check_current(ctx, o, &a.t, &arena);
+	if (rc == 0)
+		rc = emit(ctx, o, &a.t);
+	free(a.t.rows);
+	arena_release_wiped(&arena);
+	return rc;
+}
+
+int emit_records(struct ctx *ctx, const struct emit_opts *o, FILE *in,
+		 const char *name)
+{
+	struct sbuf all = SBUF_INIT;
+	FILE *mem;
+	int c = getc(in), rc;
+
+	/* A record stream's header does not start with '#'; a file of
+	 * emit's own for AD does: it alone is read whole to tell. */
+	if (c == EOF || ungetc(c, in) == EOF || c != '#')
+		return emit_stream(ctx, o, in, name);
+	if (sbuf_read(&all, in) != 0) {
+		errorf("%s: cannot read: %m", name);
+		sbuf_release(&all);
+		return EX_IOERR;
+	}
+	if (dir_is_ad(all.buf, all.len)) {
+		rc = emit_ad_file(ctx, o, all.buf, all.len, name);
+	} else if (!(mem = fmemopen(all.buf, all.len, "r"))) {
+		errorf("%s: cannot read: %m", name);
+		rc = EX_IOERR;
+	} else {
+		rc = emit_stream(ctx, o, mem, name);
+		fclose(mem);
+	}
+	sbuf_release(&all);
 	return rc;
 }

@@ -134,6 +134,221 @@ static int write_ad(FILE *fp, const struct dir_batch *b,
 	return rc;
 }
 
+/* ==== Reading an AD file back ==== */
+
+int dir_is_ad(const char *text, size_t len)
+{
+	static const char head[] = "# tempass: ";
+	const char *nl = memchr(text, '\n', len);
+	size_t n = nl ? (size_t)(nl - text) : len;
+
+	return n > sizeof(head) && memcmp(text, head, sizeof(head) - 1) == 0 &&
+	       memmem(text, n, ", batch v", 9) != NULL;
+}
+
+static int b64_value(char c)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				  "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	const char *p = c ? strchr(abc, c) : NULL;
+
+	return p ? (int)(p - abc) : -1;
+}
+
+/* Decodes base64 s into out. 0, or -1 when it is not base64. */
+static int from_base64(struct sbuf *out, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n % 4)
+		return -1;
+	for (size_t i = 0; i < n; i += 4) {
+		int v[4];
+
+		for (int k = 0; k < 4; k++) {
+			v[k] = s[i + k] == '=' && i + 4 == n && k >= 2 ? 0 :
+			       b64_value(s[i + k]);
+			if (v[k] < 0)
+				return -1;
+		}
+		sbuf_addch(out, (char)(v[0] << 2 | v[1] >> 4));
+		if (s[i + 2] != '=')
+			sbuf_addch(out, (char)((v[1] & 15) << 4 | v[2] >> 2));
+		if (s[i + 3] != '=')
+			sbuf_addch(out, (char)((v[2] & 3) << 6 | v[3]));
+	}
+	return 0;
+}
+
+static void put_utf8(struct sbuf *out, unsigned cp)
+{
+	if (cp < 0x80) {
+		sbuf_addch(out, (char)cp);
+	} else if (cp < 0x800) {
+		sbuf_addch(out, (char)(0xC0 | cp >> 6));
+		sbuf_addch(out, (char)(0x80 | (cp & 0x3F)));
+	} else if (cp < 0x10000) {
+		sbuf_addch(out, (char)(0xE0 | cp >> 12));
+		sbuf_addch(out, (char)(0x80 | (cp >> 6 & 0x3F)));
+		sbuf_addch(out, (char)(0x80 | (cp & 0x3F)));
+	} else {
+		sbuf_addch(out, (char)(0xF0 | cp >> 18));
+		sbuf_addch(out, (char)(0x80 | (cp >> 12 & 0x3F)));
+		sbuf_addch(out, (char)(0x80 | (cp >> 6 & 0x3F)));
+		sbuf_addch(out, (char)(0x80 | (cp & 0x3F)));
+	}
+}
+
+/*
+ * unicodePwd's value (UTF-16LE, in double quotes) as the UTF-8 password
+ * into out. 0, or -1 when it is not that form.
+ */
+static int from_unicode_pwd(struct sbuf *out, const unsigned char *u,
+			    size_t n)
+{
+	if (n < 4 || n % 2 || u[0] != '"' || u[1] || u[n - 2] != '"' ||
+	    u[n - 1])
+		return -1;
+	for (size_t i = 2; i + 2 < n; i += 2) {
+		unsigned cp = u[i] | (unsigned)u[i + 1] << 8;
+
+		if (cp >= 0xD800 && cp < 0xDC00 && i + 4 < n) {
+			unsigned lo = u[i + 2] | (unsigned)u[i + 3] << 8;
+
+			if (lo < 0xDC00 || lo > 0xDFFF)
+				return -1;
+			cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+			i += 2;
+		} else if (cp >= 0xD800 && cp < 0xE000) {
+			return -1;
+		}
+		if (cp == 0)
+			return -1;
+		put_utf8(out, cp);
+	}
+	return 0;
+}
+
+/* The fields a record of an AD file is read into. */
+struct ad_fields {
+	struct sbuf user, version, batch, dn, pwd, raw;
+	unsigned long line;
+	int have_pwd;
+};
+
+static void ad_fields_reset(struct ad_fields *f)
+{
+	sbuf_reset(&f->user);
+	sbuf_reset(&f->version);
+	sbuf_reset(&f->batch);
+	sbuf_reset(&f->dn);
+	secrets_wipe(f->pwd.buf, f->pwd.cap);
+	sbuf_reset(&f->pwd);
+	secrets_wipe(f->raw.buf, f->raw.cap);
+	sbuf_reset(&f->raw);
+	f->have_pwd = 0;
+	f->line = 0;
+}
+
+/* "# tempass: batch vN (id M) user U" into f. 0, or -1. */
+static int ad_comment(struct ad_fields *f, const char *l)
+{
+	static const char head[] = "# tempass: batch v";
+	const char *p = l + sizeof(head) - 1, *q;
+
+	if (strncmp(l, head, sizeof(head) - 1) != 0)
+		return 0;
+	if (!(q = strstr(p, " (id ")))
+		return -1;
+	sbuf_add(&f->version, p, (size_t)(q - p));
+	p = q + 5;
+	if (!(q = strstr(p, ") user ")))
+		return -1;
+	sbuf_add(&f->batch, p, (size_t)(q - p));
+	sbuf_addstr(&f->user, q + 7);
+	return 0;
+}
+
+/* One line of a record into f. 0, or -1 when it cannot be read. */
+static int ad_line(struct ad_fields *f, const char *l)
+{
+	if (l[0] == '#')
+		return ad_comment(f, l);
+	if (strncmp(l, "dn:: ", 5) == 0)
+		return from_base64(&f->dn, l + 5);
+	if (strncmp(l, "dn: ", 4) == 0) {
+		sbuf_addstr(&f->dn, l + 4);
+		return 0;
+	}
+	if (strncmp(l, "unicodePwd:: ", 13) == 0) {
+		f->have_pwd = 1;
+		return from_base64(&f->raw, l + 13) != 0 ||
+		       from_unicode_pwd(&f->pwd, (unsigned char *)f->raw.buf,
+					f->raw.len) != 0 ? -1 : 0;
+	}
+	return 0;
+}
+
+int dir_read_ad(const char *text, size_t len, const char *name,
+		int (*fn)(void *arg, const struct dir_ad_record *r),
+		void *arg)
+{
+	struct ad_fields f = { SBUF_INIT, SBUF_INIT, SBUF_INIT, SBUF_INIT,
+			       SBUF_INIT, SBUF_INIT, 0, 0 };
+	struct sbuf line = SBUF_INIT;
+	unsigned long lineno = 0;
+	size_t at = 0;
+	int rc = 0;
+
+	while (rc == 0 && at <= len) {
+		const char *nl = at < len ? memchr(text + at, '\n', len - at) :
+				 NULL;
+		size_t n = nl ? (size_t)(nl - (text + at)) : len - at;
+
+		lineno++;
+		sbuf_reset(&line);
+		sbuf_add(&line, text + at, n && text[at + n - 1] == '\r' ?
+			 n - 1 : n);
+		at += n + 1;
+		if (line.len && !f.line)
+			f.line = lineno;
+		if (line.len) {
+			if (ad_line(&f, sbuf_str(&line)) != 0) {
+				errorf("%s:%lu: not a record of tempass's AD "
+				       "file", name, lineno);
+				rc = -1;
+			}
+			continue;
+		}
+		/* A blank line ends a record: one with a password counts. */
+		if (f.have_pwd) {
+			struct dir_ad_record r = {
+				sbuf_str(&f.user), sbuf_str(&f.version),
+				sbuf_str(&f.batch), sbuf_str(&f.pwd),
+				sbuf_str(&f.dn), f.line,
+			};
+
+			if (!f.user.len || !f.dn.len) {
+				errorf("%s:%lu: a record without its tempass "
+				       "comment or DN", name, f.line);
+				rc = -1;
+			} else {
+				rc = fn(arg, &r);
+			}
+		}
+		ad_fields_reset(&f);
+	}
+	ad_fields_reset(&f);
+	sbuf_release(&f.user);
+	sbuf_release(&f.version);
+	sbuf_release(&f.batch);
+	sbuf_release(&f.dn);
+	sbuf_release(&f.pwd);
+	sbuf_release(&f.raw);
+	sbuf_release(&line);
+	return rc;
+}
+
 static int write_csv(FILE *fp, enum dir_kind kind, const struct dir_batch *b,
 		     const struct dir_entry *e, size_t n)
 {

@@ -43,6 +43,29 @@ extern const size_t dir_google_ncols;
 int dir_write(FILE *fp, enum dir_kind kind, const struct dir_batch *b,
 	      const struct dir_entry *e, size_t n);
 
+/* One record of an AD file read back; its strings are valid during the
+ * call only, and the password's buffer is wiped after it. */
+struct dir_ad_record {
+	const char *username, *version, *batch, *password, *dn;
+	unsigned long line;       /* where its record starts */
+};
+
+/*
+ * 1 when text (len bytes) starts as an AD file of dir_write() does: its
+ * first line "# tempass: SITE, batch vN (id M), made ...".
+ */
+int dir_is_ad(const char *text, size_t len);
+
+/*
+ * Reads an AD file written by dir_write() back from text (len bytes,
+ * name in messages): for each record, its batch and user (from the
+ * comment above it), DN and password (unicodePwd decoded), fn(arg, r).
+ * 0, fn's non-zero, or -1 after reporting "name:line: why".
+ */
+int dir_read_ad(const char *text, size_t len, const char *name,
+		int (*fn)(void *arg, const struct dir_ad_record *r),
+		void *arg);
+
 /* Appends s (valid UTF-8) as UTF-16LE to out. */
 struct sbuf;
 void dir_utf16le(struct sbuf *out, const char *s);

@@ -234,6 +234,16 @@ for k in gam entra; do
 	tp emit "$k" -o "$T/v2-$k.csv" --input "$T/b2.tsv" >/dev/null
 	check_exit "v2's $k CSV fed back is accepted" 0 tp emit "$k" -o "$T/v2-again-$k.csv" --input "$T/v2-$k.csv"
 done
+check_exit "v1's AD LDIF fed back: exit 65" 65 tp emit tsv -o "$T/again-ad.tsv" --input "$T/out/oakfield-v1-ad.ldif"
+check_grep "it says the records are void" "not current (.*voided by batch v2" "$T/.err"
+tp emit ad -o "$T/v2-ad.ldif" --input "$T/b2.tsv" >/dev/null
+check_exit "v2's AD LDIF fed back is accepted" 0 tp emit tsv -o "$T/v2-ad.tsv" --input "$T/v2-ad.ldif"
+check_eq "its passwords decode to the batch's, user by user" \
+  "$(same_pairs <(paste <(col "$T/v2-ad.tsv" username) <(col "$T/v2-ad.tsv" password)) <(paste <(col "$T/b2.tsv" username) <(col "$T/b2.tsv" password)))" \
+  "$(($(wc -l <"$T/b2.tsv") - 1))"
+sed 's/^unicodePwd:: ./unicodePwd:: !/' "$T/v2-ad.ldif" >"$T/bad-ad.ldif"
+check_exit "an AD LDIF whose unicodePwd is not base64: exit 65" 65 tp emit tsv -o "$T/again-bad.tsv" --input "$T/bad-ad.ldif"
+check_grep "it names the line" "bad-ad.ldif:[0-9]*: not a record of tempass's AD file" "$T/.err"
 check_exit "a Google CSV fed back has no batch column: refused (exit 65)" 65 tp emit google -o "$T/again-g.csv" --input "$T/out/oakfield-v1-google.csv"
 check_eq "nothing written from a void file" "$(ls "$T" | grep -c '^again-')" 0
 

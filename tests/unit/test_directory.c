@@ -59,10 +59,48 @@ static void test_dir_ad(void)
 	free(buf);
 }
 
+static int got_record(void *arg, const struct dir_ad_record *r)
+{
+	char **out = arg;
+
+	*out = xasprintf("%s|%s|%s|%s|%s|%lu", r->username, r->version,
+			 r->batch, r->dn, r->password, r->line);
+	return 0;
+}
+
+/* What dir_write() writes, dir_read_ad() reads back: a DN beyond ASCII
+ * and a password beyond the BMP too; a damaged value is refused. */
+static void test_dir_read_ad(void)
+{
+	struct dir_batch b = { "Oak", "3", "7", "2026-09-03T08:14:00Z" };
+	struct dir_entry e = { .id = "CN=Zo\xc3\xab,DC=x", .username = "zoe",
+			       .password = "p\xc3\xa4ss\xf0\x9f\x98\x80" };
+	char *buf = NULL, *got = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	CHECK(dir_write(fp, DIR_AD, &b, &e, 1) == 0);
+	fclose(fp);
+	CHECK(dir_is_ad(buf, len));
+	CHECK(!dir_is_ad("username\tpassword\n", 18));
+	CHECK(dir_read_ad(buf, len, "t", got_record, &got) == 0);
+	CHECK_STR(got, "zoe|3|7|CN=Zo\xc3\xab,DC=x|p\xc3\xa4ss\xf0\x9f\x98\x80|6");
+	free(got);
+	got = NULL;
+	*strstr(buf, "unicodePwd:: ") = 'X';   /* no password: no record */
+	CHECK(dir_read_ad(buf, len, "t", got_record, &got) == 0 && !got);
+	free(buf);
+	const char *bad = "# tempass: batch v1 (id 1) user a\ndn: x\n"
+			  "unicodePwd:: IgB!\n\n";
+
+	CHECK(dir_read_ad(bad, strlen(bad), "t", got_record, &got) == -1);
+}
+
 int main(void)
 {
 	RUN(test_sbuf_add_base64);
 	RUN(test_dir_utf16le);
 	RUN(test_dir_ad);
+	RUN(test_dir_read_ad);
 	TEST_EXIT();
 }
