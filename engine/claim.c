@@ -14,6 +14,7 @@
 
 #include "core/hmap.h"
 #include "core/store.h"
+#include "core/template.h"
 #include "core/util.h"
 #include "engine/credential.h"
 #include "formats/records.h"
@@ -139,7 +140,41 @@ struct index {
 	struct hmap by_key;       /* lower-case username or email -> username */
 	struct arena arena;
 	int by_email;
+	/* [google] email, when set and made of the store's columns: the
+	 * address emit gave the directory, which its report names */
+	struct template *google;
+	struct sbuf addr;
 };
+
+/* The columns of store_list_users() a [google] email template may use. */
+static const char *const user_vars[] = { "username", "forename", "surname",
+					 "external_id", "user_type" };
+
+/* [google] email as a template over user_vars, or NULL when unset or when
+ * it names another column (not reported: emit says so). */
+static struct template *google_template(const struct config *c)
+{
+	struct template *t;
+	const char *const *names;
+	size_t n, known;
+
+	if (!c->google_email ||
+	    !(t = template_parse("[google] email", 1, c->google_email,
+				 strlen(c->google_email), NULL,
+				 TEMPLATE_ONE_LINE)))
+		return NULL;
+	names = template_names(t, &n);
+	for (size_t i = 0; i < n; i++) {
+		for (known = 0; known < ARRAY_SIZE(user_vars) &&
+		     strcmp(names[i], user_vars[known]); known++)
+			;
+		if (known == ARRAY_SIZE(user_vars)) {
+			template_free(t);
+			return NULL;
+		}
+	}
+	return t;
+}
 
 static char *lower(struct arena *a, const char *s)
 {
@@ -157,9 +192,27 @@ static int index_user(void *arg, const char *const *v)
 	struct index *ix = arg;
 	const char *key = ix->by_email ? v[6] : v[0];
 
-	if (strcmp(v[8], "active") == 0 && key && *key)
-		hmap_put(&ix->by_key, lower(&ix->arena, key),
-			 arena_strdup(&ix->arena, v[0]));
+	char *username;
+
+	if (strcmp(v[8], "active") != 0)
+		return 0;
+	username = arena_strdup(&ix->arena, v[0]);
+	if (key && *key)
+		hmap_put(&ix->by_key, lower(&ix->arena, key), username);
+	if (ix->by_email && ix->google) {
+		struct template_var vars[ARRAY_SIZE(user_vars) + 1];
+
+		for (size_t i = 0; i < ARRAY_SIZE(user_vars); i++)
+			vars[i] = (struct template_var){ user_vars[i],
+							 v[i] ? v[i] : "" };
+		vars[ARRAY_SIZE(user_vars)] = (struct template_var){ 0 };
+		sbuf_reset(&ix->addr);
+		if (template_render(ix->google, TEMPLATE_TEXT, template_vars,
+				    vars, &ix->addr) == 0 && ix->addr.len)
+			hmap_put(&ix->by_key,
+				 lower(&ix->arena, sbuf_str(&ix->addr)),
+				 username);
+	}
 	return 0;
 }
 
@@ -229,7 +282,8 @@ static int claim_report(struct ctx *ctx, FILE *in, const char *name,
 	const struct config *c = ctx->cfg;
 	size_t f = 0;
 	struct rec_reader *r = NULL;
-	struct index ix = { .by_key = HMAP_INIT, .arena = ARENA_INIT };
+	struct index ix = { .by_key = HMAP_INIT, .arena = ARENA_INIT,
+			    .addr = SBUF_INIT };
 	struct counts n = { 0 };
 	const char *const *v;
 	long ucol, ccol, lcol;
@@ -265,6 +319,7 @@ static int claim_report(struct ctx *ctx, FILE *in, const char *name,
 		free(found);
 		goto out;
 	}
+	ix.google = ix.by_email ? google_template(c) : NULL;
 	if ((rc = store_list_users(ctx->store, ctx->site_id, NULL, NULL, NULL,
 				   index_user, &ix)) != 0) {
 		rc = store_status(rc);
@@ -315,6 +370,8 @@ out:
 	rec_reader_free(r);
 	hmap_release(&ix.by_key);
 	arena_release(&ix.arena);
+	template_free(ix.google);
+	sbuf_release(&ix.addr);
 	return rc;
 }
 

@@ -75,6 +75,23 @@ else
 	notok "the sample batch has three users with an address for GAM"
 fi
 
+# GAM names the address emit gave Google: [google] email, made again here.
+G=$(paste <(col "$T/b1.tsv" username) <(col "$T/b1.tsv" email) | awk -F'\t' '$2 == "" { print $1 }' |
+	grep -vx -e "${U[0]}" -e "${U[1]}" -e "${U[2]}" -e "${U[3]}" -e "${U[4]}" -e "${U[5]}" -e "${U[6]}" | head -1)
+if [ -n "$G" ]; then
+	printf 'primaryEmail,lastLoginTime\n%s@school.example,2026-09-05T07:00:00.000Z\n' "$G" >"$T/gam2.csv"
+	check_exit "an address of [google] email, unset: unknown, not fatal" 0 tp claim --input "$T/gam2.csv"
+	check_eq "left as it was" "$(state "$G")" current
+	cp "$T/pipeline.conf" "$T/plain.conf"
+	printf '[google]\nemail = {{username}}@school.example\n' >>"$T/pipeline.conf"
+	check_exit "with [google] email set" 0 tp claim --input "$T/gam2.csv"
+	check_grep "it is matched" "^1 account(s) claimed; 0 not claimed yet" "$T/.out"
+	check_eq "claimed" "$(state "$G")" claimed
+	cp "$T/plain.conf" "$T/pipeline.conf"
+else
+	notok "the sample batch has a user without an address"
+fi
+
 # ---- Columns from pipeline.conf, and guards
 printf 'login,changed\n%s,2026-09-06T00:00:00Z\n' "${U[5]}" >"$T/own.csv"
 check_exit "a report of other columns, without [claim]: exit 65" 65 tp claim --from gam --input "$T/own.csv"
