@@ -7,9 +7,10 @@ PKGS    := sqlite3 libsodium inih libqrencode zlib
 # libcurl, libxlsxwriter and libharu are not linked, only their headers
 # used: core/smtp.c loads libcurl.so.4 (libcurl4) when send needs it,
 # formats/xlsx.c libxlsxwriter.so.4 (libxlsxwriter4) when a workbook is
-# written, formats/pdf.c libhpdf-2.3.0.so (libhpdf-2.3.0) for a PDF; each
-# pulls in libraries every other start would pay for.
-PKGS_LOADED := xlsxwriter
+# written, formats/pdf.c libhpdf-2.3.0.so (libhpdf-2.3.0) for a PDF,
+# core/store_pg.c libpq.so.5 (libpq5) for a PostgreSQL store; each pulls
+# in libraries every other start would pay for.
+PKGS_LOADED := xlsxwriter libpq
 LIBS_NOPC := -lcsv
 CFLAGS  ?= -O2 -g
 # What every build needs, whatever CFLAGS a caller sets (check-asan does).
@@ -22,11 +23,11 @@ LDLIBS  += $(PKG_LIBS) $(LIBS_NOPC) -lpthread -lm
 DEB_BUILD := build-essential pkg-config libcsv-dev libsodium-dev \
              libsqlite3-dev libinih-dev libhpdf-dev \
              libqrencode-dev libcurl4-openssl-dev zlib1g-dev \
-             libxlsxwriter-dev tzdata \
+             libxlsxwriter-dev libpq-dev tzdata \
              fonts-dejavu-core fonts-wqy-microhei
 DEB_TEST  := sqlite3 python3 python3-openpyxl python3-pypdf poppler-utils \
              qpdf python3-aiosmtpd valgrind time util-linux strace man-db \
-             samba samba-ad-provision ldb-tools
+             samba samba-ad-provision ldb-tools postgresql
 PYTHON  := /usr/bin/python3
 
 SRC_LIB := $(sort $(wildcard core/*.c formats/*.c engine/*.c stages/*.c))

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/paper.h"
+#include "core/store.h"
 #include "core/util.h"
 #include "core/words.h"
 #include "core/workers.h"
@@ -379,7 +380,13 @@ static void handle_store(struct loader *l, const char *key, const char *v)
 	long n;
 
 	if (strcmp(key, "database") == 0) {
-		set_path(l, &c->database, v);
+		/* A PostgreSQL connection string is no path. */
+		if (store_is_server(v)) {
+			free(c->database);
+			c->database = xstrdup(v);
+		} else {
+			set_path(l, &c->database, v);
+		}
 	} else if (strcmp(key, "key_file") == 0) {
 		set_path(l, &c->key_file, v);
 	} else if (strcmp(key, "reveal") == 0) {

@@ -6,8 +6,10 @@
  * store_admins.c, store_batches.c, store_mail.c, store_audit.c, and
  * store_bulk.c rows moved in bulk and checkpoints) are the only files that
  * include sqlite3.h, hold SQL text or use SQLite's own devices (virtual
- * tables, pragmas). A second backend (PostgreSQL) implements this header
- * beside them.
+ * tables, pragmas). The second backend, PostgreSQL, implements this
+ * header beside them: core/store_backend.h is the seam, core/store_pg*.c
+ * (behind store_pg_int.h) the only files that see libpq. store_open()
+ * chooses the backend; everything else is the same call on either.
  *
  * The database is opened with WAL, foreign keys, secure_delete and a busy
  * timeout; the schema version lives in PRAGMA user_version and is migrated
@@ -31,10 +33,11 @@ struct store;
  * What the last failure of a store call (any thread) met, for its exit
  * status: the disk or the file (the default), a full disk, a database
  * that is damaged, empty, truncated or not a database, or one (or its
- * folder) that could not be created.
+ * folder) that could not be created, or a store this process cannot use
+ * (libpq missing, or a stage the PostgreSQL store does not run yet).
  */
 enum store_fault { STORE_FAULT_IO, STORE_FAULT_FULL, STORE_FAULT_CORRUPT,
-		   STORE_FAULT_CREATE };
+		   STORE_FAULT_CREATE, STORE_FAULT_UNAVAILABLE };
 enum store_fault store_fault(void);
 
 /*
@@ -44,11 +47,26 @@ enum store_fault store_fault(void);
  * (STORE_FAULT_CORRUPT). One on a read-only mount, or that this user may
  * not write, or in a folder they may not write, is opened read-only
  * (immutable when SQLite cannot make its -shm file there): what only
- * reads works, a write fails (reported). NULL after reporting.
- * store_close() is NULL-safe.
+ * reads works, a write fails (reported). A path that store_is_server()
+ * takes for a PostgreSQL connection string opens that database instead.
+ * NULL after reporting. store_close() is NULL-safe.
  */
 struct store *store_open(const char *path);
 void store_close(struct store *st);
+/*
+ * Whether the database setting names a PostgreSQL server rather than a
+ * file: a URL (postgresql://, postgres://) or a libpq keyword string
+ * ("host=... dbname=...", "service=NAME"). store_open() then connects
+ * through libpq (loaded at run time: STORE_FAULT_UNAVAILABLE when it is
+ * missing) and migrates the server's schema.
+ */
+int store_is_server(const char *database);
+/*
+ * 0 when the store's backend runs every store call stage makes, or -1
+ * after reporting that it does not yet (STORE_FAULT_UNAVAILABLE): a
+ * stage asks before it reads or writes anything.
+ */
+int store_supports(struct store *st, const char *stage);
 
 int store_begin(struct store *st);
 /*

@@ -14,6 +14,9 @@
 long long store_admin_add(struct store *st, const char *name,
 			  const char *pwhash, long long now)
 {
+	if (st->pg)
+		return pg_admin_add(st->pg, name, pwhash, now);
+
 	static const char sql[] = "INSERT INTO admin (name, pwhash,"
 				  " created_at) VALUES (?, ?, ?)";
 	sqlite3_stmt *s = st_prep(st, sql);
@@ -30,6 +33,9 @@ long long store_admin_add(struct store *st, const char *name,
 
 int store_admin_grant(struct store *st, long long admin, long long site)
 {
+	if (st->pg)
+		return pg_admin_grant(st->pg, admin, site);
+
 	static const char sql[] = "INSERT OR IGNORE INTO admin_site"
 				  " (admin_id, site_id) VALUES (?, ?)";
 	sqlite3_stmt *s = st_prep(st, sql);
@@ -43,6 +49,9 @@ int store_admin_grant(struct store *st, long long admin, long long site)
 
 int store_admin_get(struct store *st, const char *name, struct store_admin *a)
 {
+	if (st->pg)
+		return pg_admin_get(st->pg, name, a);
+
 	static const char sql[] = "SELECT id, pwhash, failed, locked_until"
 				  " FROM admin WHERE name = ?";
 	sqlite3_stmt *s = st_prep(st, sql);
@@ -67,6 +76,9 @@ int store_admin_get(struct store *st, const char *name, struct store_admin *a)
 
 int store_admin_may(struct store *st, long long admin, long long site)
 {
+	if (st->pg)
+		return pg_admin_may(st->pg, admin, site);
+
 	static const char sql[] = "SELECT 1 FROM admin_site WHERE admin_id = ?"
 				  " AND site_id = ?";
 	sqlite3_stmt *s = st_prep(st, sql);
@@ -84,8 +96,7 @@ int store_admin_may(struct store *st, long long admin, long long site)
 }
 
 
-/* Whether the process pid has ended (not: cannot be signalled). */
-static int process_ended(long long pid)
+int process_ended(long long pid)
 {
 	return pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno == ESRCH);
 }
@@ -141,6 +152,10 @@ int store_admin_attempt(struct store *st, long long admin, long long now,
 			int max, long long lock_seconds, long long pid,
 			int *abandoned)
 {
+	if (st->pg)
+		return pg_admin_attempt(st->pg, admin, now, max, lock_seconds,
+			                pid, abandoned);
+
 	/* One statement: parallel attempts each get their own number. A
 	 * lock in force counts on from at least max, so every attempt
 	 * under it is over max (an older tempass cleared the count when it
@@ -181,6 +196,9 @@ int store_admin_attempt(struct store *st, long long admin, long long now,
 int store_admin_attempt_done(struct store *st, long long admin,
 			     long long pid)
 {
+	if (st->pg)
+		return pg_admin_attempt_done(st->pg, admin, pid);
+
 	static const char sql[] =
 		"DELETE FROM admin_attempt WHERE admin_id = ? AND pid = ?";
 	sqlite3_stmt *s = st_prep(st, sql);
@@ -194,6 +212,9 @@ int store_admin_attempt_done(struct store *st, long long admin,
 
 int store_admin_confirmed(struct store *st, long long admin)
 {
+	if (st->pg)
+		return pg_admin_confirmed(st->pg, admin);
+
 	static const char sql[] = "UPDATE admin SET failed = 0,"
 				  " locked_until = 0 WHERE id = ?";
 	sqlite3_stmt *s = st_prep(st, sql);
@@ -207,6 +228,9 @@ int store_admin_confirmed(struct store *st, long long admin)
 int store_admin_set_hash(struct store *st, long long admin,
 			 const char *pwhash)
 {
+	if (st->pg)
+		return pg_admin_set_hash(st->pg, admin, pwhash);
+
 	static const char sql[] = "UPDATE admin SET pwhash = ?, failed = 0,"
 				  " locked_until = 0 WHERE id = ?";
 	sqlite3_stmt *s = st_prep(st, sql);
@@ -220,6 +244,9 @@ int store_admin_set_hash(struct store *st, long long admin,
 
 int store_list_admins(struct store *st, store_row_fn fn, void *ctx)
 {
+	if (st->pg)
+		return pg_list_admins(st->pg, fn, ctx);
+
 	static const char sql[] =
 		"SELECT a.name, coalesce((SELECT group_concat(code, ',') FROM"
 		"  (SELECT s.code FROM admin_site x JOIN site s"
@@ -236,6 +263,9 @@ int store_list_admins(struct store *st, store_row_fn fn, void *ctx)
 
 int store_admin_remove(struct store *st, long long admin)
 {
+	if (st->pg)
+		return pg_admin_remove(st->pg, admin);
+
 	static const char sites[] = "DELETE FROM admin_site WHERE admin_id = ?";
 	static const char adm[] = "DELETE FROM admin WHERE id = ?";
 	sqlite3_stmt *s = st_prep(st, sites);

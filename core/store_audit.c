@@ -47,12 +47,11 @@ static void put_u64(struct sbuf *sb, unsigned long long v)
 	sbuf_add(sb, b, sizeof(b));
 }
 
-static void audit_digest(struct sbuf *sb,
-			 const unsigned char prev[SECRETS_HASH_BYTES],
-			 long long id, long long at, long long site,
-			 const char *actor, const char *action,
-			 long long user, long long batch, const char *detail,
-			 unsigned char out[SECRETS_HASH_BYTES])
+void audit_digest(struct sbuf *sb, const unsigned char prev[SECRETS_HASH_BYTES],
+		  long long id, long long at, long long site,
+		  const char *actor, const char *action, long long user,
+		  long long batch, const char *detail,
+		  unsigned char out[SECRETS_HASH_BYTES])
 {
 	const char *texts[] = { actor, action, detail };
 	const long long nums[] = { id, at, site, user, batch };
@@ -70,10 +69,47 @@ static void audit_digest(struct sbuf *sb,
 	secrets_hash(sb->buf, sb->len, out);
 }
 
+int audit_walk_next(struct audit_walk *w, long long id, long long at,
+		    long long site, const char *actor, const char *action,
+		    long long user, long long batch, const char *detail,
+		    const void *prev, size_t prev_len, const void *hash,
+		    size_t hash_len)
+{
+	unsigned char want[SECRETS_HASH_BYTES];
+
+	w->events++;
+	if (id != w->last_id + 1) {
+		errorf("audit event %lld is missing (the next is %lld): "
+		       "events were deleted", w->last_id + 1, id);
+		return 1;
+	}
+	if (prev_len != SECRETS_HASH_BYTES || !prev ||
+	    memcmp(prev, w->prev, SECRETS_HASH_BYTES) != 0) {
+		errorf("audit event %lld does not follow event %lld: the "
+		       "chain was cut or reordered", id, w->last_id);
+		return 1;
+	}
+	audit_digest(&w->scratch, w->prev, id, at, site, actor, action, user,
+		     batch, detail, want);
+	if (hash_len != SECRETS_HASH_BYTES || !hash ||
+	    memcmp(hash, want, SECRETS_HASH_BYTES) != 0) {
+		errorf("audit event %lld was edited: its hash does not match "
+		       "its content", id);
+		return 1;
+	}
+	memcpy(w->prev, want, SECRETS_HASH_BYTES);
+	w->last_id = id;
+	return 0;
+}
+
 int store_audit(struct store *st, long long site, const char *actor,
 		const char *action, long long user, long long batch,
 		const char *detail)
 {
+	if (st->pg)
+		return pg_audit(st->pg, site, actor, action, user, batch,
+			        detail);
+
 	static const char head_sql[] = "SELECT id, hash FROM audit"
 				       " ORDER BY id DESC LIMIT 1";
 	unsigned char hash[SECRETS_HASH_BYTES];
@@ -142,6 +178,9 @@ int store_list_audit(struct store *st, long long site, long long user,
 		     long long batch, long long since, store_row_fn fn,
 		     void *ctx)
 {
+	if (st->pg)
+		return pg_list_audit(st->pg, site, user, batch, since, fn, ctx);
+
 	/*
 	 * A statement for each filter: with "?3 = 0 OR" alone SQLite cannot
 	 * know that a batch is given, and reads the whole log, years of it,
@@ -169,58 +208,37 @@ int store_list_audit(struct store *st, long long site, long long user,
 
 int store_audit_verify(struct store *st, long long *events)
 {
+	if (st->pg)
+		return pg_audit_verify(st->pg, events);
+
 	static const char sql[] =
 		"SELECT id, at, coalesce(site_id, 0), actor, action,"
 		" coalesce(user_id, 0), coalesce(batch_id, 0), detail, prev,"
 		" hash FROM audit ORDER BY id";
-	unsigned char prev[SECRETS_HASH_BYTES] = { 0 };
-	unsigned char want[SECRETS_HASH_BYTES];
+	struct audit_walk w = AUDIT_WALK_INIT;
 	sqlite3_stmt *s = st_prep(st, sql);
-	long long n = 0, last_id = 0;
 	int rc, bad = 0;
 
 	if (!s)
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		long long id = sqlite3_column_int64(s, 0);
-		const void *p = sqlite3_column_blob(s, 8);
-		const void *h = sqlite3_column_blob(s, 9);
-
-		n++;
-		if (id != last_id + 1) {
-			errorf("audit event %lld is missing (the next is "
-			       "%lld): events were deleted", last_id + 1, id);
-			bad = 1;
-			break;
-		}
-		if (sqlite3_column_bytes(s, 8) != SECRETS_HASH_BYTES ||
-		    !p || memcmp(p, prev, SECRETS_HASH_BYTES) != 0) {
-			errorf("audit event %lld does not follow event %lld: "
-			       "the chain was cut or reordered", id, last_id);
-			bad = 1;
-			break;
-		}
-		audit_digest(&st->scratch, prev, id,
-			     sqlite3_column_int64(s, 1),
-			     sqlite3_column_int64(s, 2), st_col_str(s, 3),
-			     st_col_str(s, 4), sqlite3_column_int64(s, 5),
-			     sqlite3_column_int64(s, 6), st_col_str(s, 7),
-			     want);
-		if (sqlite3_column_bytes(s, 9) != SECRETS_HASH_BYTES || !h ||
-		    memcmp(h, want, SECRETS_HASH_BYTES) != 0) {
-			errorf("audit event %lld was edited: its hash does "
-			       "not match its content", id);
-			bad = 1;
-			break;
-		}
-		memcpy(prev, want, SECRETS_HASH_BYTES);
-		last_id = id;
-	}
+	while (!bad && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		bad = audit_walk_next(&w, sqlite3_column_int64(s, 0),
+				      sqlite3_column_int64(s, 1),
+				      sqlite3_column_int64(s, 2),
+				      st_col_str(s, 3), st_col_str(s, 4),
+				      sqlite3_column_int64(s, 5),
+				      sqlite3_column_int64(s, 6),
+				      st_col_str(s, 7),
+				      sqlite3_column_blob(s, 8),
+				      (size_t)sqlite3_column_bytes(s, 8),
+				      sqlite3_column_blob(s, 9),
+				      (size_t)sqlite3_column_bytes(s, 9));
 	sqlite3_reset(s);
+	sbuf_release(&w.scratch);
 	if (!bad && rc != SQLITE_DONE)
 		return st_fail(st, rc, "cannot read audit");
 	if (events)
-		*events = n;
+		*events = w.events;
 	return bad;
 }
 

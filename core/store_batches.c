@@ -15,6 +15,9 @@
 int store_select(struct store *st, long long site, const char *group,
 		 unsigned flags, store_row_fn fn, void *ctx)
 {
+	if (st->pg)
+		return pg_select(st->pg, site, group, flags, fn, ctx);
+
 #define SELECT_SQL \
 		"SELECT u.username, u.forename, u.surname, u.external_id," \
 		" u.user_type, g.name," \
@@ -46,6 +49,9 @@ int store_select(struct store *st, long long site, const char *group,
 int store_select_user(struct store *st, long long site, const char *username,
 		      const char *label, store_row_fn fn, void *ctx)
 {
+	if (st->pg)
+		return pg_select_user(st->pg, site, username, label, fn, ctx);
+
 	static const char sql[] =
 		"SELECT u.username, u.forename, u.surname, u.external_id,"
 		" u.user_type, ?3,"
@@ -68,6 +74,9 @@ int store_select_user(struct store *st, long long site, const char *username,
 int store_unavailable(struct store *st, long long site,
 		      void (*fn)(void *ctx, long long user), void *ctx)
 {
+	if (st->pg)
+		return pg_unavailable(st->pg, site, fn, ctx);
+
 	static const char sql[] = "SELECT id FROM user NOT INDEXED"
 				  " WHERE site_id = ? AND"
 				  " (claimed_at IS NOT NULL OR"
@@ -88,6 +97,9 @@ int store_targets(struct store *st, long long site,
 		  int (*fn)(void *ctx, const struct store_target_row *t),
 		  void *ctx)
 {
+	if (st->pg)
+		return pg_targets(st->pg, site, fn, ctx);
+
 	static const char sql[] =
 		"SELECT id, username, forename, surname, user_type,"
 		" coalesce(email, ''), email_verified, claimed_at IS NOT NULL,"
@@ -124,6 +136,10 @@ int store_batch_create(struct store *st, long long site, const char *actor,
 		       const char *criteria, long long count, long long now,
 		       long long *id, long long *version)
 {
+	if (st->pg)
+		return pg_batch_create(st->pg, site, actor, criteria, count,
+			               now, id, version);
+
 	static const char next[] = "SELECT coalesce(max(version), 0) + 1"
 				   " FROM batch WHERE site_id = ?";
 	static const char ins[] =
@@ -168,6 +184,11 @@ long long store_credential_issue(struct store *st, long long batch,
 				 const char *pwhash, long long expires,
 				 long long now, long long *voided_version)
 {
+	if (st->pg)
+		return pg_credential_issue(st->pg, batch, user, group, sealed,
+			                   len, pwhash, expires, now,
+			                   voided_version);
+
 	int rc;
 
 	*voided_version = 0;
@@ -223,6 +244,9 @@ static int one_credential(struct store *st, const char *sql, long long key,
 int store_current_credential(struct store *st, long long user,
 			     struct store_credential *c)
 {
+	if (st->pg)
+		return pg_current_credential(st->pg, user, c);
+
 	static const char sql[] = "SELECT " CREDENTIAL_COLUMNS
 				  " WHERE c.user_id = ? AND"
 				  " c.state = 'current'";
@@ -270,6 +294,9 @@ static int each_cred_row(struct store *st, sqlite3_stmt *s, store_cred_fn fn,
 int store_batch_credentials(struct store *st, long long site,
 			    long long version, store_cred_fn fn, void *ctx)
 {
+	if (st->pg)
+		return pg_batch_credentials(st->pg, site, version, fn, ctx);
+
 	static const char sql[] = CRED_ROW_SQL
 		" WHERE c.batch_id = (SELECT id FROM batch"
 		"  WHERE site_id = ?1 AND version = ?2)";
@@ -285,6 +312,9 @@ int store_batch_credentials(struct store *st, long long site,
 int store_user_credentials(struct store *st, long long user,
 			   store_cred_fn fn, void *ctx)
 {
+	if (st->pg)
+		return pg_user_credentials(st->pg, user, fn, ctx);
+
 	static const char sql[] = CRED_ROW_SQL
 		" WHERE c.user_id = ? ORDER BY c.id DESC";
 	sqlite3_stmt *s = st_prep(st, sql);
@@ -298,6 +328,9 @@ int store_user_credentials(struct store *st, long long user,
 int store_credential_get(struct store *st, long long id,
 			 struct store_credential *c)
 {
+	if (st->pg)
+		return pg_credential_get(st->pg, id, c);
+
 	static const char sql[] = "SELECT " CREDENTIAL_COLUMNS
 				  " WHERE c.id = ?";
 
@@ -306,6 +339,9 @@ int store_credential_get(struct store *st, long long id,
 
 int store_credential_attempt(struct store *st, long long credential)
 {
+	if (st->pg)
+		return pg_credential_attempt(st->pg, credential);
+
 	static const char sql[] = "UPDATE credential SET failed = failed + 1"
 				  " WHERE id = ? AND state = 'current'"
 				  " RETURNING failed";
@@ -319,6 +355,9 @@ int store_credential_attempt(struct store *st, long long credential)
 
 int store_credential_verified(struct store *st, long long credential)
 {
+	if (st->pg)
+		return pg_credential_verified(st->pg, credential);
+
 	static const char sql[] = "UPDATE credential SET failed = failed - 1"
 				  " WHERE id = ? AND failed > 0";
 	sqlite3_stmt *s = st_prep(st, sql);
@@ -331,6 +370,9 @@ int store_credential_verified(struct store *st, long long credential)
 
 int store_sealed(struct store *st, struct store_sealed *one)
 {
+	if (st->pg)
+		return pg_sealed(st->pg, one);
+
 	/* Only current credentials keep a sealed copy: the index of current
 	 * ones is walked, newest first. */
 	static const char sql[] =
@@ -362,6 +404,9 @@ int store_sealed(struct store *st, struct store_sealed *one)
 
 int store_claim(struct store *st, long long user, long long now)
 {
+	if (st->pg)
+		return pg_claim(st->pg, user, now);
+
 	static const char usr[] = "UPDATE user SET claimed_at = ?"
 				  " WHERE id = ? AND claimed_at IS NULL";
 	static const char cred[] =
@@ -436,6 +481,9 @@ long store_expire(struct store *st, long long site, long long now,
 		  int (*fn)(void *ctx, long long user, long long batch),
 		  void *ctx)
 {
+	if (st->pg)
+		return pg_expire(st->pg, site, now, fn, ctx);
+
 	static const char sel[] =
 		"SELECT c.user_id, c.batch_id FROM credential c"
 		" JOIN batch b ON b.id = c.batch_id"
@@ -455,6 +503,10 @@ int store_list_unclaimed(struct store *st, long long site, const char *group,
 			 const char *search, const char *sort, int max_failed,
 			 store_row_fn fn, void *ctx)
 {
+	if (st->pg)
+		return pg_list_unclaimed(st->pg, site, group, search, sort,
+			                 max_failed, fn, ctx);
+
 	/* One statement per order: ORDER BY cannot be bound. Each user's
 	 * newest credential, found by the index of credentials by user. */
 	static const char base[] =
@@ -523,6 +575,9 @@ int store_list_unclaimed(struct store *st, long long site, const char *group,
 int store_list_batches(struct store *st, long long site, store_row_fn fn,
 		       void *ctx)
 {
+	if (st->pg)
+		return pg_list_batches(st->pg, site, fn, ctx);
+
 	/* An email batch's tokens count as its passwords do: a used token
 	 * as claimed. Counted per batch before the join: joined first, the
 	 * rows of every batch ever made were indexed anew on each call. */
@@ -556,6 +611,9 @@ int store_list_batches(struct store *st, long long site, store_row_fn fn,
 
 long long store_batch_id(struct store *st, long long site, long long version)
 {
+	if (st->pg)
+		return pg_batch_id(st->pg, site, version);
+
 	static const char sql[] = "SELECT id FROM batch WHERE site_id = ?"
 				  " AND version = ?";
 	sqlite3_stmt *s = st_prep(st, sql);
@@ -575,6 +633,11 @@ void store_issue_begin(struct store *st, long long batch, long long now,
 				      long long version),
 		       void *ctx)
 {
+	if (st->pg) {
+		pg_issue_begin(st->pg, batch, now, voided, ctx);
+		return;
+	}
+
 	ASSERT(st->in_tx && st->issue.n == 0);
 	st->issue_batch = batch;
 	st->issue_now = now;
@@ -588,6 +651,10 @@ int store_issue_add(struct store *st, long long user, const char *group,
 		    const unsigned char *sealed, size_t len, const char *pwhash,
 		    long long expires)
 {
+	if (st->pg)
+		return pg_issue_add(st->pg, user, group, sealed, len, pwhash,
+			            expires);
+
 	struct rowbuf *rb = &st->issue;
 	struct cell *c = rows_add(rb);
 
@@ -690,6 +757,9 @@ out:
 
 int store_issue_finish(struct store *st)
 {
+	if (st->pg)
+		return pg_issue_finish(st->pg);
+
 	int rc = flush_issue(st);
 
 	st->issue_voided = NULL;
@@ -702,6 +772,9 @@ int store_issue_finish(struct store *st)
 int store_pending_add(struct store *st, long long batch, long long pid,
 		      const char *tmp, const char *path, long long size)
 {
+	if (st->pg)
+		return pg_pending_add(st->pg, batch, pid, tmp, path, size);
+
 	static const char sql[] =
 		"INSERT INTO pending_list (batch_id, pid, tmp, path, size)"
 		" VALUES (?, ?, ?, ?, ?)";
@@ -722,6 +795,9 @@ int store_pending_each(struct store *st,
 		       int (*fn)(void *ctx, const struct store_pending *p),
 		       void *ctx)
 {
+	if (st->pg)
+		return pg_pending_each(st->pg, fn, ctx);
+
 	static const char sql[] =
 		"SELECT p.batch_id, b.site_id, b.version, p.pid, p.tmp,"
 		" p.path, p.size FROM pending_list p"
@@ -754,6 +830,9 @@ int store_pending_each(struct store *st,
 
 int store_pending_clear(struct store *st, long long batch)
 {
+	if (st->pg)
+		return pg_pending_clear(st->pg, batch);
+
 	static const char sql[] = "DELETE FROM pending_list WHERE batch_id = ?";
 	sqlite3_stmt *s = st_prep(st, sql);
 
@@ -768,6 +847,9 @@ long store_batch_void(struct store *st, long long batch, long long now,
 		      int (*fn)(void *ctx, long long user, long long batch),
 		      void *ctx)
 {
+	if (st->pg)
+		return pg_batch_void(st->pg, batch, now, fn, ctx);
+
 	static const char sel[] =
 		"SELECT user_id, batch_id FROM credential"
 		" WHERE batch_id = ? AND state = 'current'";

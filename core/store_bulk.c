@@ -256,6 +256,9 @@ void rows_release(struct rowbuf *rb)
 
 int store_begin_bulk(struct store *st, unsigned flags)
 {
+	if (st->pg)
+		return pg_begin_bulk(st->pg, flags);
+
 	int rc;
 
 	/* Outside a transaction: SQLite ignores foreign_keys inside, and
@@ -275,6 +278,9 @@ int store_begin_bulk(struct store *st, unsigned flags)
 
 int store_flush(struct store *st)
 {
+	if (st->pg)
+		return pg_flush(st->pg);
+
 	int rc;
 
 	ASSERT(st->in_tx);
@@ -354,6 +360,9 @@ int bulk_build_keys(struct store *st)
 int store_user_insert(struct store *st, long long site, struct store_user *u,
 		      long long now)
 {
+	if (st->pg)
+		return pg_user_insert(st->pg, site, u, now);
+
 	static const char last[] = "SELECT coalesce(max(id), 0) FROM user";
 	struct rowbuf *rb = &st->users;
 	struct cell *c;
@@ -404,6 +413,9 @@ int store_user_insert(struct store *st, long long site, struct store_user *u,
 
 int store_membership_new(struct store *st, long long group, long long user)
 {
+	if (st->pg)
+		return pg_membership_new(st->pg, group, user);
+
 	struct cell *c = rows_add(&st->members);
 
 	/* A new user has no membership yet: no conflict to look for. */

@@ -21,6 +21,7 @@
 
 #include "core/secrets.h"
 #include "core/store.h"
+#include "core/store_backend.h"
 #include "core/util.h"
 #include "core/workers.h"
 
@@ -53,6 +54,7 @@ struct rowbuf {
 };
 
 struct store {
+	struct pg *pg;           /* a PostgreSQL store: all else unused */
 	sqlite3 *db;
 	char *path;
 	int in_tx;
@@ -94,7 +96,6 @@ struct store {
 
 /* ==== Errors and statements (store_sql.c) ==== */
 
-void st_set_fault(enum store_fault f);
 /* The kind of failure of an SQLite result code. */
 enum store_fault st_fault_of(int rc);
 /* Reports the connection's last error: "'path': what: why". */

@@ -26,6 +26,9 @@ static int void_tokens(struct store *st, long long user, long long now)
 
 int store_batch_set_kind(struct store *st, long long batch, const char *kind)
 {
+	if (st->pg)
+		return pg_batch_set_kind(st->pg, batch, kind);
+
 	static const char sql[] = "UPDATE batch SET kind = ? WHERE id = ?";
 	sqlite3_stmt *s = st_prep(st, sql);
 
@@ -40,6 +43,10 @@ int store_token_issue(struct store *st, long long batch, long long user,
 		      const unsigned char *hash, size_t len, long long expires,
 		      long long now)
 {
+	if (st->pg)
+		return pg_token_issue(st->pg, batch, user, hash, len, expires,
+			              now);
+
 	static const char voidcred[] =
 		"UPDATE credential SET state = 'void', voided_by = ?,"
 		" ended_at = ?, sealed = NULL, pwhash = NULL"
@@ -74,6 +81,9 @@ int store_token_find(struct store *st, long long site,
 		     const unsigned char *hash, size_t len,
 		     struct store_token *t)
 {
+	if (st->pg)
+		return pg_token_find(st->pg, site, hash, len, t);
+
 	static const char sql[] =
 		"SELECT t.id, t.user_id, t.batch_id, t.expires_at, t.state,"
 		" u.username FROM reset_token t JOIN user u ON u.id = t.user_id"
@@ -105,6 +115,9 @@ int store_token_find(struct store *st, long long site,
 int store_token_end(struct store *st, long long token, const char *state,
 		    long long now)
 {
+	if (st->pg)
+		return pg_token_end(st->pg, token, state, now);
+
 	static const char sql[] = "UPDATE reset_token SET state = ?,"
 				  " ended_at = ? WHERE id = ? AND"
 				  " state = 'current'";
@@ -127,6 +140,10 @@ long long store_delivery_add(struct store *st, const char *file,
 			     long long batch, const char *recipient,
 			     long long now)
 {
+	if (st->pg)
+		return pg_delivery_add(st->pg, file, message_id, user, batch,
+			               recipient, now);
+
 	static const char sql[] =
 		"INSERT INTO delivery (file, message_id, user_id, batch_id,"
 		" recipient, queued_at) VALUES (?, ?, ?, ?, ?, ?)";
@@ -151,6 +168,9 @@ long long store_delivery_add(struct store *st, const char *file,
 int store_delivery_get(struct store *st, const char *file,
 		       struct store_delivery *d)
 {
+	if (st->pg)
+		return pg_delivery_get(st->pg, file, d);
+
 	static const char sql[] =
 		"SELECT d.id, d.state, d.attempts, d.recipient,"
 		" coalesce(d.user_id, 0), coalesce(d.batch_id, 0),"
@@ -204,6 +224,9 @@ int store_delivery_get(struct store *st, const char *file,
 int store_delivery_result(struct store *st, long long id, const char *state,
 			  const char *error, long long now)
 {
+	if (st->pg)
+		return pg_delivery_result(st->pg, id, state, error, now);
+
 	static const char sql[] =
 		"UPDATE delivery SET state = ?, attempts = attempts + 1,"
 		" last_error = ?, sent_at = CASE WHEN ? = 'sent' THEN ?"
@@ -222,6 +245,9 @@ int store_delivery_result(struct store *st, long long id, const char *state,
 
 int store_delivery_drop(struct store *st, long long id, const char *why)
 {
+	if (st->pg)
+		return pg_delivery_drop(st->pg, id, why);
+
 	static const char sql[] =
 		"UPDATE delivery SET state = 'dropped', last_error = ?"
 		" WHERE id = ?";

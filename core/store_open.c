@@ -608,6 +608,16 @@ struct store *store_open(const char *path)
 	const char *slash = strrchr(path, '/');
 	int fd, readonly = 0;
 
+	if (store_is_server(path)) {
+		struct pg *pg = pg_open(path);
+		struct store *st;
+
+		if (!pg)
+			return NULL;
+		st = xcalloc(1, sizeof(*st));
+		st->pg = pg;
+		return st;
+	}
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT) {
 		if (slash && slash != path) {
@@ -742,6 +752,11 @@ void store_close(struct store *st)
 {
 	if (!st)
 		return;
+	if (st->pg) {
+		pg_close(st->pg);
+		free(st);
+		return;
+	}
 	bulk_join(st);
 	for (size_t i = 0; i < STMT_CACHE; i++)
 		if (st->cache[i].sql)
@@ -761,11 +776,18 @@ void store_close(struct store *st)
 	free(st);
 }
 
+int store_supports(struct store *st, const char *stage)
+{
+	return st->pg ? pg_supports(st->pg, stage) : 0;
+}
 
 /* ==== Transactions ==== */
 
 int store_begin(struct store *st)
 {
+	if (st->pg)
+		return pg_begin(st->pg);
+
 	int rc;
 
 	ASSERT(!st->in_tx);
@@ -781,6 +803,9 @@ int store_begin(struct store *st)
 
 int store_commit(struct store *st)
 {
+	if (st->pg)
+		return pg_commit(st->pg);
+
 	int rc;
 
 	ASSERT(st->in_tx);
@@ -803,6 +828,11 @@ int store_commit(struct store *st)
 
 void store_rollback(struct store *st)
 {
+	if (st->pg) {
+		pg_rollback(st->pg);
+		return;
+	}
+
 	if (!st->in_tx)
 		return;
 	st_reset_all(st);
@@ -822,6 +852,9 @@ void store_rollback(struct store *st)
 
 int store_read_begin(struct store *st)
 {
+	if (st->pg)
+		return pg_read_begin(st->pg);
+
 	int rc;
 
 	ASSERT(!st->in_tx);
@@ -831,12 +864,20 @@ int store_read_begin(struct store *st)
 
 void store_read_end(struct store *st)
 {
+	if (st->pg) {
+		pg_read_end(st->pg);
+		return;
+	}
+
 	st_reset_all(st);
 	sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
 }
 
 int store_quick_check(struct store *st)
 {
+	if (st->pg)
+		return pg_quick_check(st->pg);
+
 	sqlite3_stmt *s;
 	int rc, bad = 0, shown = 0;
 

@@ -201,6 +201,9 @@ void st_reset_all(struct store *st)
 
 long long store_scan_steps(struct store *st)
 {
+	if (st->pg)
+		return pg_scan_steps(st->pg);
+
 	long long n = 0;
 
 	for (size_t i = 0; i < STMT_CACHE; i++)

@@ -47,6 +47,9 @@ static long long site_ensure(struct store *st, const char *code,
 
 long long store_site(struct store *st, const char *code, const char *name)
 {
+	if (st->pg)
+		return pg_site(st->pg, code, name);
+
 	static const char sel[] = "SELECT id FROM site WHERE code = ? AND "
 				  "name = ?";
 	sqlite3_stmt *s = st_prep(st, sel);
@@ -103,6 +106,9 @@ void store_user_release(struct store_user *u)
 int store_users_load(struct store *st, long long site, struct store_user **out,
 		     size_t *n)
 {
+	if (st->pg)
+		return pg_users_load(st->pg, site, out, n);
+
 	static const char users_sql[] =
 		"SELECT id, roster, external_id, username, forename, surname,"
 		" dob, email, email_verified, user_type, status = 'left', class"
@@ -179,6 +185,9 @@ int store_groups_load(struct store *st, long long site,
 				 int roster),
 		      void *ctx)
 {
+	if (st->pg)
+		return pg_groups_load(st->pg, site, fn, ctx);
+
 	static const char sql[] = "SELECT name, id, source = 'roster' FROM grp"
 				  " WHERE site_id = ?";
 	sqlite3_stmt *s = st_prep(st, sql);
@@ -197,6 +206,9 @@ int store_groups_load(struct store *st, long long site,
 long long store_group_create(struct store *st, long long site,
 			     const char *name, const char *source)
 {
+	if (st->pg)
+		return pg_group_create(st->pg, site, name, source);
+
 	static const char sql[] = "INSERT INTO grp (site_id, name, source)"
 				  " VALUES (?, ?, ?)";
 	sqlite3_stmt *s = st_prep(st, sql);
@@ -234,6 +246,9 @@ int ensure_user_type(struct store *st, const char *type)
 int store_user_update(struct store *st, const struct store_user *u,
 		      long long now)
 {
+	if (st->pg)
+		return pg_user_update(st->pg, u, now);
+
 	static const char sql[] =
 		"UPDATE user SET username = ?, forename = ?, surname = ?,"
 		" dob = ?, email = ?, email_verified = ?, user_type = ?,"
@@ -258,6 +273,9 @@ int store_user_update(struct store *st, const struct store_user *u,
 
 int store_user_leave(struct store *st, long long user, long long now)
 {
+	if (st->pg)
+		return pg_user_leave(st->pg, user, now);
+
 	static const char left[] = "UPDATE user SET status = 'left',"
 				   " updated_at = ? WHERE id = ?";
 	static const char revoke[] =
@@ -296,6 +314,9 @@ int store_user_leave(struct store *st, long long user, long long now)
 
 int store_membership_add(struct store *st, long long group, long long user)
 {
+	if (st->pg)
+		return pg_membership_add(st->pg, group, user);
+
 	static const char sql[] = "INSERT OR IGNORE INTO membership"
 				  " (group_id, user_id) VALUES (?, ?)";
 
@@ -305,6 +326,9 @@ int store_membership_add(struct store *st, long long group, long long user)
 
 int store_membership_remove(struct store *st, long long group, long long user)
 {
+	if (st->pg)
+		return pg_membership_remove(st->pg, group, user);
+
 	static const char sql[] = "DELETE FROM membership WHERE group_id = ?"
 				  " AND user_id = ?";
 
@@ -315,6 +339,10 @@ int store_membership_remove(struct store *st, long long group, long long user)
 long store_list_groups(struct store *st, long long site, const char *search,
 		       long limit, long offset, store_row_fn fn, void *ctx)
 {
+	if (st->pg)
+		return pg_list_groups(st->pg, site, search, limit, offset, fn,
+			              ctx);
+
 	static const char count_sql[] =
 		"SELECT count(*) FROM grp WHERE site_id = ?"
 		" AND instr(fold(name), ?)";
@@ -354,6 +382,10 @@ int store_list_users(struct store *st, long long site, const char *group,
 		     const char *search, const char *username,
 		     store_row_fn fn, void *ctx)
 {
+	if (st->pg)
+		return pg_list_users(st->pg, site, group, search, username, fn,
+			             ctx);
+
 	static const char sql[] =
 		"SELECT u.username, u.forename, u.surname, u.external_id,"
 		" u.user_type, (SELECT group_concat(name, ', ') FROM"
@@ -393,6 +425,9 @@ int store_list_users(struct store *st, long long site, const char *group,
 
 long long store_user_id(struct store *st, long long site, const char *username)
 {
+	if (st->pg)
+		return pg_user_id(st->pg, site, username);
+
 	static const char sql[] = "SELECT id FROM user WHERE site_id = ?"
 				  " AND username = ?";
 	sqlite3_stmt *s = st_prep(st, sql);
@@ -407,6 +442,9 @@ long long store_user_id(struct store *st, long long site, const char *username)
 long long store_group_id(struct store *st, long long site, const char *name,
 			 int *roster)
 {
+	if (st->pg)
+		return pg_group_id(st->pg, site, name, roster);
+
 	static const char sql[] = "SELECT id, source = 'roster' FROM grp"
 				  " WHERE site_id = ? AND name = ?";
 	sqlite3_stmt *s = st_prep(st, sql);
@@ -431,6 +469,9 @@ long long store_group_id(struct store *st, long long site, const char *name,
 
 int store_group_delete(struct store *st, long long group)
 {
+	if (st->pg)
+		return pg_group_delete(st->pg, group);
+
 	static const char mem[] = "DELETE FROM membership WHERE group_id = ?";
 	static const char grp[] = "DELETE FROM grp WHERE id = ?";
 	sqlite3_stmt *s = st_prep(st, mem);
@@ -449,6 +490,9 @@ int store_group_delete(struct store *st, long long group)
 int store_user_types(struct store *st, long long site,
 		     void (*fn)(void *ctx, const char *name), void *ctx)
 {
+	if (st->pg)
+		return pg_user_types(st->pg, site, fn, ctx);
+
 	static const char sql[] = "SELECT DISTINCT user_type FROM user"
 				  " WHERE site_id = ? ORDER BY user_type";
 	sqlite3_stmt *s = st_prep(st, sql);

@@ -213,6 +213,8 @@ int ctx_open(struct ctx *ctx)
 	ctx->store = store_open(ctx->cfg->database);
 	if (!ctx->store)
 		return store_status(-1);
+	if (store_supports(ctx->store, util_stage()) != 0)
+		return store_status(-1);
 	id = store_site(ctx->store, ctx->site->code, ctx->site->name);
 	if (id < 0)
 		return store_status((int)id);
@@ -240,7 +242,14 @@ int store_status(int rc)
 {
 	if (rc == STORE_BUSY)
 		return EX_TEMPFAIL;
-	return store_fault() == STORE_FAULT_CREATE ? EX_CANTCREAT : EX_IOERR;
+	switch (store_fault()) {
+	case STORE_FAULT_CREATE:
+		return EX_CANTCREAT;
+	case STORE_FAULT_UNAVAILABLE:
+		return EX_UNAVAILABLE;
+	default:
+		return EX_IOERR;
+	}
 }
 
 int output_status(void)

@@ -55,8 +55,10 @@ const struct policy *ctx_policy(struct ctx *ctx, const char *user_type);
 /*
  * The status for a failed store call, one per kind of failure whatever
  * the stage: EX_TEMPFAIL when busy, EX_CANTCREAT when the database or its
- * folder cannot be created, else EX_IOERR (a full disk, a database that
- * is damaged, empty, truncated or not a database, or cannot be written).
+ * folder cannot be created, EX_UNAVAILABLE when its backend cannot be
+ * used (libpq missing, a stage PostgreSQL does not run yet), else
+ * EX_IOERR (a full disk, a database that is damaged, empty, truncated or
+ * not a database, or cannot be written).
  */
 int store_status(int rc);
 /*

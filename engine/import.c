@@ -1296,14 +1296,16 @@ out:
  * A dry run where no database exists yet works on a scratch one in a
  * private temporary folder, removed afterwards, so that it creates nothing
  * of the installation's. Sets *dir to that folder (caller frees) or NULL
- * when the database exists. Returns 0, or EX_CANTCREAT (reported).
+ * when the database exists (a PostgreSQL one always does). Returns 0, or EX_CANTCREAT (reported).
  */
 static int scratch_store(struct ctx *ctx, char **dir, char **saved)
 {
 	const char *tmp = getenv("TMPDIR");
 
 	*dir = NULL;
-	if (access(ctx->cfg->database, F_OK) == 0 || errno != ENOENT)
+	/* A server's database always exists: the dry run rolls back. */
+	if (store_is_server(ctx->cfg->database) ||
+	    access(ctx->cfg->database, F_OK) == 0 || errno != ENOENT)
 		return 0;
 	*dir = xasprintf("%s/tempass-dry-run.XXXXXX", tmp && *tmp ? tmp :
 			 "/tmp");

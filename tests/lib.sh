@@ -71,8 +71,15 @@ same_passwords() {
 		<(paste <(col "$2" username) <(col "$2" password))
 }
 
-# sql QUERY: runs QUERY on the test database.
+# sql QUERY: runs QUERY on the test database (on PostgreSQL, see below).
 sql() { sqlite3 "$T/var/tempass.db" "$@"; }
+
+# TEMPASS_TEST_STORE=pg: the tests' store is a private PostgreSQL server
+# (tests/pg.sh) that write_conf starts; sql runs there (pg_sqlite_sql).
+if [ "${TEMPASS_TEST_STORE:-}" = pg ]; then
+	. "$ROOT/tests/pg.sh"
+	sql() { pg_sqlite_sql "$@"; }
+fi
 
 # write_conf: the samples' pipeline.conf, pointed at this folder.
 write_conf() {
@@ -82,6 +89,8 @@ write_conf() {
 	    -e "s#^queue_dir *=.*#queue_dir = $T/queue#" \
 	    -e "s#@ROOT@#$ROOT#g" \
 	    "$ROOT/tests/fixtures/pipeline.conf" >"$T/pipeline.conf"
+	[ "${TEMPASS_TEST_STORE:-}" = pg ] && pg_use_store "$T/pipeline.conf"
+	return 0
 }
 
 # sample_batch OUT: the sample roster imported, admin 'demo' (password

@@ -2,7 +2,8 @@
 # stages -> engine -> core, formats; formats use only core's util, hmap,
 # secrets, workers and the words and templates of paper; every thread starts in core/workers.c; a stage
 # includes no other stage's file and runs no other
-# stage's exec; each library is included in its own corner. A copy of the
+# stage's exec; each library is included in its own corner (SQLite's
+# store files and PostgreSQL's, core/store_pg*, apart). A copy of the
 # source with one breach each is caught, breach by breach.
 . "$(dirname "$0")/../lib.sh"
 
@@ -27,7 +28,8 @@ breaches() {
 			engine/*.[ch] stages/*.[ch] tempass.c |
 			grep -Ev "^($corner)$" | sed "s#\$#: includes <$lib>#"
 	done <<-'LIBS'
-	sqlite3\.h core/store[a-z_]*\.[ch]
+	sqlite3\.h core/store_([a-oq-z]|p[a-fh-z])[a-z_]*\.[ch]
+	libpq-fe\.h core/store_pg[a-z_]*\.[ch]
 	sodium\.h core/secrets\.c
 	hpdf[a-z_]*\.h formats/pdf[a-z_]*\.[ch]
 	qrencode\.h formats/pdf\.c
@@ -67,6 +69,9 @@ breach formats/deflate.c \
 breach engine/issue.c 'int z = pthread_create (0, 0, 0, 0);' \
 	"a thread started outside the workers module, spaced"
 breach stages/emit.c '#include <sqlite3.h>' "sqlite3.h outside the store"
+breach core/store_pg.c '#include <sqlite3.h>' "sqlite3.h in the PostgreSQL store"
+breach core/store_users.c '#include <libpq-fe.h>' "libpq in the SQLite store"
+breach engine/ctx.c '#include <libpq-fe.h>' "libpq outside the store"
 breach engine/ctx.c '#include <sodium.h>' "sodium.h outside secrets"
 breach engine/emit.c '#include <hpdf.h>' "hpdf.h outside the PDF writer"
 breach stages/import.c '#include <csv.h>' "csv.h outside the CSV format"

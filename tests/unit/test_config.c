@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/store.h"
 #include "core/util.h"
 #include "tests/unit/test.h"
 
@@ -543,6 +544,44 @@ static void test_config_path(void)
 	config_free(c);
 }
 
+/*
+ * A PostgreSQL connection string is kept as written; a relative path,
+ * even one that holds '=' or "://", is a file beside the configuration.
+ */
+static void test_config_database(void)
+{
+	static const struct {
+		const char *value;
+		int server;
+	} cases[] = {
+		{ "postgresql://tp@db.example/tempass", 1 },
+		{ "postgres:///tempass?host=/run/pg", 1 },
+		{ "host=/run/pg dbname=tempass", 1 },
+		{ "dbname = tempass", 1 },
+		{ "service=trust", 1 },
+		{ "var/a=b.db", 0 },
+		{ "hosts=x.db", 0 },
+		{ "var/postgresql://x", 0 },
+		{ "tempass.db", 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *text = xasprintf("[site]\ncode = a\n[store]\n"
+				       "database = %s\n", cases[i].value);
+		struct config *c = load(text);
+		char *want = cases[i].server ? xstrdup(cases[i].value) :
+			     xasprintf("%s/%s", tmpdir, cases[i].value);
+
+		CHECK(c != NULL);
+		if (c)
+			CHECK_STR(c->database, want);
+		CHECK(store_is_server(cases[i].value) == cases[i].server);
+		config_free(c);
+		free(want);
+		free(text);
+	}
+}
+
 static void test_config_bool(void)
 {
 	static const char *const yes[] = { "yes", "YES", "true", "True",
@@ -644,6 +683,7 @@ int main(void)
 	RUN(test_config_roster);
 	RUN(test_config_errors);
 	RUN(test_config_path);
+	RUN(test_config_database);
 	RUN(test_config_bool);
 	RUN(test_config_policy);
 	RUN(test_config_xlsx_columns);

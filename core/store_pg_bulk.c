@@ -1,0 +1,174 @@
+/*
+ * store_pg_bulk: rows written through COPY (PostgreSQL). New users and
+ * their memberships wait in memory, as COPY's text, and go to the server
+ * in one COPY each, a slice at a time and at store_flush() or the commit,
+ * rather than in a statement per row. Ids of new users are given here
+ * (the largest + 1), which is safe because a write transaction holds the
+ * write lock (pg_begin()): no other process adds a user meanwhile.
+ */
+#include "core/store_pg_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Rows that wait before they are written, at most. */
+#define PG_SLICE 8192
+
+/* ==== COPY's text format ==== */
+
+/* A text column: NULL as \N; backslash, tab, newline and return escaped. */
+void copy_text(struct sbuf *sb, const char *s)
+{
+	if (!s) {
+		sbuf_addstr(sb, "\\N");
+		return;
+	}
+	for (; *s; s++) {
+		switch (*s) {
+		case '\\': sbuf_addstr(sb, "\\\\"); break;
+		case '\t': sbuf_addstr(sb, "\\t"); break;
+		case '\n': sbuf_addstr(sb, "\\n"); break;
+		case '\r': sbuf_addstr(sb, "\\r"); break;
+		default: sbuf_addch(sb, *s);
+		}
+	}
+}
+
+/* Sends rows (COPY's text) through sql, a COPY ... FROM STDIN. */
+int copy_in(struct pg *pg, const char *sql, const struct sbuf *rows,
+	    const char *what)
+{
+	PGresult *res = pq.PQexec(pg->conn, sql);
+	int rc = 0;
+
+	if (!res || pq.PQresultStatus(res) != PGRES_COPY_IN) {
+		rc = pg_fail(pg, res, what);
+		pq.PQclear(res);
+		return rc;
+	}
+	pq.PQclear(res);
+	if (pq.PQputCopyData(pg->conn, rows->buf ? rows->buf : "",
+			     (int)rows->len) != 1 ||
+	    pq.PQputCopyEnd(pg->conn, NULL) != 1)
+		rc = pg_fail(pg, NULL, what);
+	while ((res = pq.PQgetResult(pg->conn)) != NULL) {
+		if (rc == 0 && pq.PQresultStatus(res) != PGRES_COMMAND_OK)
+			rc = pg_fail(pg, res, what);
+		pq.PQclear(res);
+	}
+	return rc;
+}
+
+/* ==== New users and memberships ==== */
+
+int pg_flush_users(struct pg *pg)
+{
+	int rc = 0;
+
+	if (pg->nusers) {
+		rc = copy_in(pg, "COPY \"user\" (id, site_id, roster,"
+			     " external_id, username, forename, surname, dob,"
+			     " email, email_verified, user_type, status,"
+			     " created_at, updated_at, class) FROM STDIN",
+			     &pg->users, "cannot add users");
+		sbuf_reset(&pg->users);
+		pg->nusers = 0;
+	}
+	if (rc == 0 && pg->nmembers)
+		rc = copy_in(pg, "COPY membership (group_id, user_id)"
+			     " FROM STDIN", &pg->members,
+			     "cannot add memberships");
+	sbuf_reset(&pg->members);
+	pg->nmembers = 0;
+	if (rc == 0)
+		rc = pg_flush_audit(pg);
+	return rc;
+}
+
+/* Adds the user type unless it is there. */
+static int ensure_type(struct pg *pg, const char *type)
+{
+	const char *p[] = { type };
+	int rc;
+
+	/* A roster is one type after another: skip the repeats. */
+	if (pg->last_type && strcmp(type, pg->last_type) == 0)
+		return 0;
+	rc = pg_run(pg, "INSERT INTO user_type (name) VALUES ($1)"
+		    " ON CONFLICT DO NOTHING", 1, p, "cannot add user type");
+	free(pg->last_type);
+	pg->last_type = rc == 0 ? xstrdup(type) : NULL;
+	return rc;
+}
+
+int pg_user_insert(struct pg *pg, long long site, struct store_user *u,
+		   long long now)
+{
+	struct sbuf *sb = &pg->users;
+
+	ASSERT(pg->in_tx);
+	if (ensure_type(pg, u->user_type) != 0)
+		return -1;
+	if (!pg->next_user) {
+		long long last = pg_id(pg, "SELECT coalesce(max(id), 0) FROM"
+				       " \"user\"", 0, NULL,
+				       "cannot read users");
+
+		if (last < 0)
+			return (int)last;
+		pg->next_user = last + 1;
+	}
+	u->id = pg->next_user++;
+	sbuf_addf(sb, "%lld\t%lld\t", u->id, site);
+	copy_text(sb, u->roster);
+	sbuf_addch(sb, '\t');
+	copy_text(sb, u->external_id);
+	sbuf_addch(sb, '\t');
+	copy_text(sb, u->username);
+	sbuf_addch(sb, '\t');
+	copy_text(sb, u->forename);
+	sbuf_addch(sb, '\t');
+	copy_text(sb, u->surname);
+	sbuf_addch(sb, '\t');
+	copy_text(sb, u->dob);
+	sbuf_addch(sb, '\t');
+	copy_text(sb, u->email);
+	sbuf_addf(sb, "\t%d\t", u->email_verified);
+	copy_text(sb, u->user_type);
+	sbuf_addf(sb, "\t%s\t%lld\t%lld\t", u->left ? "left" : "active", now,
+		  now);
+	copy_text(sb, u->class_name);
+	sbuf_addch(sb, '\n');
+	pg->nusers++;
+	/* Outside a bulk transaction a conflict is reported at once. */
+	if (!pg->bulk || pg->nusers >= PG_SLICE)
+		return pg_flush_users(pg);
+	return 0;
+}
+
+int pg_membership_new(struct pg *pg, long long group, long long user)
+{
+	ASSERT(pg->in_tx);
+	sbuf_addf(&pg->members, "%lld\t%lld\n", group, user);
+	pg->nmembers++;
+	if (!pg->bulk || pg->nmembers >= PG_SLICE)
+		return pg_flush_users(pg);
+	return 0;
+}
+
+/* Forgets the rows waiting (a rollback). */
+void pg_bulk_clear(struct pg *pg)
+{
+	sbuf_reset(&pg->users);
+	sbuf_reset(&pg->members);
+	pg->nusers = pg->nmembers = 0;
+	pg->next_user = 0;
+	pg->bulk = 0;
+	sbuf_reset(&pg->issue);
+	pg->nissue = 0;
+	pg->issue_voided = NULL;
+	sbuf_reset(&pg->audit);
+	pg->naudit = 0;
+	free(pg->last_type);
+	pg->last_type = NULL;
+}
