@@ -2,7 +2,7 @@
 # both install missing Debian packages first (make deps), then build.
 
 CC      ?= cc
-PKGS    := sqlite3 libsodium inih libqrencode zlib
+PKGS    := sqlite3 libsodium inih libqrencode zlib fribidi
 # libcsv and libharu ship no pkg-config file in Debian: linked by name.
 # libcurl, libxlsxwriter and libharu are not linked, only their headers
 # used: core/smtp.c loads libcurl.so.4 (libcurl4) when send needs it,
@@ -22,7 +22,7 @@ LDLIBS  += $(PKG_LIBS) $(LIBS_NOPC) -lpthread -lm
 DEB_BUILD := build-essential pkg-config libcsv-dev libsodium-dev \
              libsqlite3-dev libinih-dev libhpdf-dev \
              libqrencode-dev libcurl4-openssl-dev zlib1g-dev \
-             libxlsxwriter-dev tzdata \
+             libxlsxwriter-dev libfribidi-dev tzdata \
              fonts-dejavu-core fonts-wqy-microhei
 DEB_TEST  := sqlite3 python3 python3-openpyxl python3-pypdf poppler-utils \
              qpdf python3-aiosmtpd valgrind time util-linux strace man-db

@@ -35,6 +35,7 @@ breaches() {
 	ini\.h core/config\.c
 	curl/curl\.h core/smtp\.c
 	xlsxwriter\.h formats/xlsx\.c
+	fribidi\.h formats/bidi\.c
 	LIBS
 	) 2>/dev/null
 }
@@ -71,3 +72,4 @@ breach engine/ctx.c '#include <sodium.h>' "sodium.h outside secrets"
 breach engine/emit.c '#include <hpdf.h>' "hpdf.h outside the PDF writer"
 breach stages/import.c '#include <csv.h>' "csv.h outside the CSV format"
 breach engine/send.c '#include <curl/curl.h>' "libcurl outside the mail transport"
+breach formats/pdf.c '#include <fribidi.h>' "fribidi.h outside the bidi module"
