@@ -35,7 +35,7 @@ UNIT_BIN := $(UNIT_SRC:.c=)
 CONFIG  ?= pipeline.conf
 
 .PHONY: all deps run test unit e2e bench clean check-asan check-valgrind fuzz \
-	install uninstall
+	install uninstall refs
 
 # Where `make install` puts things; DESTDIR is prepended to each, as
 # packaging expects. The binary finds its data in ../share/tempass beside
@@ -124,6 +124,13 @@ run: deps
 test: deps
 	$(MAKE) tempass $(UNIT_BIN)
 	PYTHON=$(PYTHON) tests/run.sh
+
+# The reference pages tests/e2e/visual.sh compares renders with, written
+# anew after an intended change of layout: look at them
+# (tests/fixtures/pages/*.pgm) before committing them.
+refs: deps
+	$(MAKE) tempass
+	VISUAL_WRITE=1 PYTHON=$(PYTHON) tests/run.sh e2e/visual.sh
 
 bench: deps
 	$(MAKE) tempass
