@@ -221,7 +221,11 @@ int bidi_visual(const char *s, struct sbuf *out, struct bidi_info *info)
 
 			info->unshaped = b ? b->script : "Arabic";
 		}
-	if (!fribidi_reorder_line(FRIBIDI_FLAGS_DEFAULT, types,
+	/* A mark stays on the left of its letter in a right-to-left run:
+	 * with no advance of its own, it is drawn where the letter starts,
+	 * over it, as the fonts draw marks for right-to-left text. */
+	if (!fribidi_reorder_line(FRIBIDI_FLAGS_DEFAULT &
+				  ~FRIBIDI_FLAG_REORDER_NSM, types,
 				  (FriBidiStrIndex)n, 0, dir, levels, str,
 				  NULL))
 		die("out of memory");

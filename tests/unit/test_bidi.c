@@ -50,6 +50,20 @@ static void test_bidi_visual_arabic(void)
 		     1);
 }
 
+static void test_bidi_visual_marks(void)
+{
+	/* مُحَمَّد with its vowel marks: each mark drawn just before (left
+	 * of) its letter, where the letter starts; the marks join nothing. */
+	CHECK_VISUAL("\xd9\x85\xd9\x8f\xd8\xad\xd9\x8e\xd9\x85\xd9\x91"
+		     "\xd9\x8e\xd8\xaf",
+		     "U+FEAA U+064E U+0651 U+FEE4 U+064E U+FEA4 U+064F U+FEE3",
+		     1);
+	/* שָׁלוֹם: the same for Hebrew points. */
+	CHECK_VISUAL("\xd7\xa9\xd7\x81\xd6\xb8\xd7\x9c\xd7\x95\xd6\xb9"
+		     "\xd7\x9d",
+		     "U+05DD U+05B9 U+05D5 U+05DC U+05B8 U+05C1 U+05E9", 1);
+}
+
 static void test_bidi_visual_persian(void)
 {
 	/* پژمان: peh initial, zheh final (it joins nothing on its left),
@@ -149,6 +163,7 @@ static void test_bidi_base(void)
 int main(void)
 {
 	RUN(test_bidi_visual_arabic);
+	RUN(test_bidi_visual_marks);
 	RUN(test_bidi_visual_persian);
 	RUN(test_bidi_visual_hebrew);
 	RUN(test_bidi_visual_mixed);
