@@ -12,7 +12,10 @@
  * character no font has is printed as '?' with a warning naming the person.
  * Fallback fonts are loaded into the document only when a run needs them.
  * Widths come from libharu (the same numbers it writes to the /W array) and
- * are cached per font and code point.
+ * are cached per font and code point. Before that, each string is put in
+ * the order it is seen in, right-to-left runs reversed and Arabic joined
+ * into presentation forms (formats/bidi.h), so libharu still draws one
+ * glyph per code point, left to right.
  *
  * The one design choice a reader needs: two defects of libharu 2.3.0 are
  * repaired in the document it builds, through its own object API, rather

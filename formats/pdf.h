@@ -8,6 +8,9 @@
  * Text is UTF-8 throughout, drawn with embedded TrueType fonts; a name is
  * split into runs by which font of the fallback chain has each glyph, and a
  * name that no font can draw is reported, never printed as empty boxes.
+ * Arabic, Persian, Urdu and Hebrew names print joined and right to left
+ * (formats/bidi.h); a name in a script that needs more shaping than that
+ * is reported, and printed unshaped.
  * Every page carries the batch version and generation time, so anyone can
  * tell whether a printout is current.
  */
