@@ -86,8 +86,9 @@ int pdf_load(void);
  * reporting (invalid UTF-8, a born_day that is no day of a month, a date
  * that does not parse, a font that cannot be read, a libharu or write
  * error); out may then hold part of a file, so write to a temporary file
- * (atomic_open). Warnings (a character no font can draw, printed as '?')
- * are reported with warnf(), naming the person, and do not fail the call.
+ * (atomic_open). Warnings (a character no font can draw, printed as '?';
+ * a script printed unshaped) are reported with warnf(), naming the person,
+ * and do not fail the call.
  * No entries: one page saying that nobody is on the list.
  */
 int pdf_write(FILE *out, const struct pdf_options *opt,
