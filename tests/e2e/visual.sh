@@ -50,7 +50,7 @@ fi
 
 for p in strips-1 strips-2 classlist-1; do
 	if same "$p" "$p.pgm"; then ok "$p matches its reference"; else
-		notok "$p matches its reference ($(cat "$p-diff.txt"))"
+		notok "$p matches its reference ($(cat "$p-diff.txt"); after an intended change of layout, 'make refs' writes the references anew: look at them before committing)"
 	fi
 done
 
