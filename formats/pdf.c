@@ -30,11 +30,14 @@
  *    a copy of its *encoding* CMap, written with "begincidrange": not a
  *    ToUnicode CMap, so poppler warns on every page and text extraction
  *    works by luck. Code and Unicode value being the same number, the right
- *    ToUnicode is the identity over the BMP: right after HPDF_GetFont() the
- *    stream libharu attached is emptied and refilled with a standard
- *    Adobe-Identity-UCS CMap of "bfrange" entries, one per high byte (a
- *    bfrange may not cross a last-byte boundary; at most 100 entries per
- *    block; surrogates left out), and its CMap-only keys are removed.
+ *    ToUnicode is the identity over the BMP, but for the Arabic forms bidi
+ *    joins letters into, which map back to their letters: right after
+ *    HPDF_GetFont() the stream libharu attached is emptied and refilled
+ *    with a standard Adobe-Identity-UCS CMap of "bfrange" entries, one per
+ *    high byte or run of codes between forms (a bfrange may not cross a
+ *    last-byte boundary; at most 100 entries per block; surrogates left
+ *    out), and "bfchar" entries for the forms, and its CMap-only keys are
+ *    removed.
  *    poppler, pypdf and qpdf then read the file without a word.
  *  - Subsetting. libharu embeds only the glyphs it marks as used and misses
  *    the parts of composite glyphs (see mark_components()); they are
