@@ -302,6 +302,27 @@ const char *const *template_names(const struct template *t, size_t *n)
 
 /* ==== Rendering ==== */
 
+/*
+ * A value as RFC 4514 wants it inside a DN's attribute value: '"', '+',
+ * ',', ';', '<', '>', '\\' and '=' after a backslash, a leading '#' or
+ * space and a trailing space too (values here hold no NUL: they are C
+ * strings).
+ */
+static void add_dn(struct sbuf *out, const char *v)
+{
+	size_t n = strlen(v);
+
+	for (size_t i = 0; i < n; i++) {
+		char c = v[i];
+
+		if (strchr("\"+,;<>\\=", c) ||
+		    (i == 0 && (c == '#' || c == ' ')) ||
+		    (i == n - 1 && c == ' '))
+			sbuf_addch(out, '\\');
+		sbuf_addch(out, c);
+	}
+}
+
 static void add_html(struct sbuf *out, const char *v)
 {
 	for (; *v; v++) {
@@ -343,6 +364,8 @@ int template_render(const struct template *t, enum template_escape esc,
 		}
 		if (esc == TEMPLATE_HTML)
 			add_html(out, v);
+		else if (esc == TEMPLATE_DN)
+			add_dn(out, v);
 		else
 			sbuf_addstr(out, v);
 	}
