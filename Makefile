@@ -2,7 +2,7 @@
 # both install missing Debian packages first (make deps), then build.
 
 CC      ?= cc
-PKGS    := sqlite3 libsodium inih libqrencode zlib
+PKGS    := sqlite3 libsodium inih libqrencode zlib fribidi
 # libcsv and libharu ship no pkg-config file in Debian: linked by name.
 # libcurl, libxlsxwriter and libharu are not linked, only their headers
 # used: core/smtp.c loads libcurl.so.4 (libcurl4) when send needs it,
@@ -23,7 +23,7 @@ LDLIBS  += $(PKG_LIBS) $(LIBS_NOPC) -lpthread -lm
 DEB_BUILD := build-essential pkg-config libcsv-dev libsodium-dev \
              libsqlite3-dev libinih-dev libhpdf-dev \
              libqrencode-dev libcurl4-openssl-dev zlib1g-dev \
-             libxlsxwriter-dev libpq-dev tzdata \
+             libxlsxwriter-dev libpq-dev libfribidi-dev tzdata \
              fonts-dejavu-core fonts-wqy-microhei
 DEB_TEST  := sqlite3 python3 python3-openpyxl python3-pypdf poppler-utils \
              qpdf python3-aiosmtpd valgrind time util-linux strace man-db \
@@ -37,7 +37,7 @@ UNIT_BIN := $(UNIT_SRC:.c=)
 CONFIG  ?= pipeline.conf
 
 .PHONY: all deps run test unit e2e bench clean check-asan check-valgrind fuzz \
-	install uninstall
+	install uninstall refs
 
 # Where `make install` puts things; DESTDIR is prepended to each, as
 # packaging expects. The binary finds its data in ../share/tempass beside
@@ -130,6 +130,13 @@ run: deps
 test: deps
 	$(MAKE) tempass $(UNIT_BIN)
 	PYTHON=$(PYTHON) tests/run.sh
+
+# The reference pages tests/e2e/visual.sh compares renders with, written
+# anew after an intended change of layout: look at them
+# (tests/fixtures/pages/*.pgm) before committing them.
+refs: deps
+	$(MAKE) tempass
+	VISUAL_WRITE=1 PYTHON=$(PYTHON) tests/run.sh e2e/visual.sh
 
 bench: deps
 	$(MAKE) tempass

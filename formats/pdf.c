@@ -12,7 +12,10 @@
  * character no font has is printed as '?' with a warning naming the person.
  * Fallback fonts are loaded into the document only when a run needs them.
  * Widths come from libharu (the same numbers it writes to the /W array) and
- * are cached per font and code point.
+ * are cached per font and code point. Before that, each string is put in
+ * the order it is seen in, right-to-left runs reversed and Arabic joined
+ * into presentation forms (formats/bidi.h), so libharu still draws one
+ * glyph per code point, left to right.
  *
  * The one design choice a reader needs: two defects of libharu 2.3.0 are
  * repaired in the document it builds, through its own object API, rather
@@ -27,11 +30,14 @@
  *    a copy of its *encoding* CMap, written with "begincidrange": not a
  *    ToUnicode CMap, so poppler warns on every page and text extraction
  *    works by luck. Code and Unicode value being the same number, the right
- *    ToUnicode is the identity over the BMP: right after HPDF_GetFont() the
- *    stream libharu attached is emptied and refilled with a standard
- *    Adobe-Identity-UCS CMap of "bfrange" entries, one per high byte (a
- *    bfrange may not cross a last-byte boundary; at most 100 entries per
- *    block; surrogates left out), and its CMap-only keys are removed.
+ *    ToUnicode is the identity over the BMP, but for the Arabic forms bidi
+ *    joins letters into, which map back to their letters: right after
+ *    HPDF_GetFont() the stream libharu attached is emptied and refilled
+ *    with a standard Adobe-Identity-UCS CMap of "bfrange" entries, one per
+ *    high byte or run of codes between forms (a bfrange may not cross a
+ *    last-byte boundary; at most 100 entries per block; surrogates left
+ *    out), and "bfchar" entries for the forms, and its CMap-only keys are
+ *    removed.
  *    poppler, pypdf and qpdf then read the file without a word.
  *  - Subsetting. libharu embeds only the glyphs it marks as used and misses
  *    the parts of composite glyphs (see mark_components()); they are
@@ -77,6 +83,7 @@
 #include "core/paper.h"
 #include "core/util.h"
 #include "core/words.h"
+#include "formats/bidi.h"
 #include "formats/deflate.h"
 #include "formats/pdf_seam.h"
 
@@ -484,17 +491,21 @@ struct run {
 	size_t off, len;
 };
 
-/* A string split into runs: s is the input, or copy when a character was
- * replaced by '?'. width is in 1/1000 em, the same for every size. */
+/* A string split into runs: s is the input, or its visual form (bidi.h)
+ * when that differs, or copy when a character was replaced by '?'. width
+ * is in 1/1000 em, the same for every size. */
 struct text {
 	const char *s;
 	size_t len;
+	struct sbuf visual;
 	struct sbuf copy;
 	struct run *runs;
 	size_t nruns, cap;
 	long width;
 	unsigned missing;          /* first code point no font has, or 0 */
 	int beyond_bmp;            /* a font has it, libharu cannot draw it */
+	int rtl;                   /* wholly right to left: reads from the right */
+	const char *unshaped;      /* a script printed unshaped, or NULL */
 };
 
 /* A line of a strip, rendered: its text, and on a username or password
@@ -548,6 +559,7 @@ static const struct words *words_of(const struct writer *w)
 
 static void text_release(struct text *t)
 {
+	sbuf_release(&t->visual);
 	sbuf_release(&t->copy);
 	free(t->runs);
 }
@@ -583,14 +595,69 @@ static int hpdf_fail(struct writer *w)
 	return -1;
 }
 
-/* The correct ToUnicode for libharu's UTF-8 fonts: code = Unicode. */
+/* Writes entries [0, n) of a CMap section, at most 100 a block. */
+static void cmap_blocks(struct sbuf *sb, const char *kind,
+			const struct sbuf *lines, const size_t *at, size_t n)
+{
+	for (size_t i = 0; i < n; i += 100) {
+		size_t m = n - i < 100 ? n - i : 100;
+		size_t end = i + m < n ? at[i + m] : lines->len;
+
+		sbuf_addf(sb, "%zu begin%s\n", m, kind);
+		sbuf_add(sb, lines->buf + at[i], end - at[i]);
+		sbuf_addf(sb, "end%s\n", kind);
+	}
+}
+
+/*
+ * The correct ToUnicode for libharu's UTF-8 fonts: code = Unicode, except
+ * for the Arabic presentation forms bidi_visual() draws, each mapped back
+ * to its letters, so text copied out of the PDF is the letters a person
+ * would type. The page holds them in visual order, and so does the map:
+ * a reader that puts right-to-left text back in logical order (poppler)
+ * then gives the name as typed.
+ */
 static void tounicode_cmap(struct sbuf *sb)
 {
-	unsigned hi[256], n = 0;
+	struct sbuf ranges = SBUF_INIT, chars = SBUF_INIT;
+	/* The forms lie in FB00 ... FEFF: at most 1024 characters, and a
+	 * range for each high byte and after each character. */
+	size_t *rat = xmalloc((256 + 1024) * sizeof(*rat)), nr = 0;
+	size_t *cat = xmalloc(1024 * sizeof(*cat)), nc = 0;
 
-	for (unsigned h = 0; h < 256; h++)
-		if (h < 0xD8 || h > 0xDF)
-			hi[n++] = h;
+	for (unsigned h = 0; h < 256; h++) {
+		unsigned from = h << 8, end = from + 0x100;
+
+		if (h >= 0xD8 && h <= 0xDF)
+			continue;
+		for (unsigned c = from; c < end; c++) {
+			unsigned base[2];
+			int nb = bidi_base(c, base);
+
+			if (!nb && c + 1 < end)
+				continue;
+			if (c > from || !nb) {
+				/* Identity over [from, c), or to end. */
+				unsigned last = nb ? c - 1 : c;
+
+				rat[nr++] = ranges.len;
+				sbuf_addf(&ranges, "<%04X> <%04X> <%04X>\n",
+					  from, last, from);
+			}
+			if (nb) {
+				cat[nc++] = chars.len;
+				/* Drawn in visual order, a ligature's
+				 * letters are too: alef left of lam. */
+				if (nb > 1)
+					sbuf_addf(&chars, "<%04X> <%04X%04X>\n",
+						  c, base[1], base[0]);
+				else
+					sbuf_addf(&chars, "<%04X> <%04X>\n", c,
+						  base[0]);
+			}
+			from = c + 1;
+		}
+	}
 	sbuf_addstr(sb,
 		"/CIDInit /ProcSet findresource begin\n"
 		"12 dict begin\n"
@@ -600,18 +667,15 @@ static void tounicode_cmap(struct sbuf *sb)
 		"/CMapName /Adobe-Identity-UCS def\n"
 		"/CMapType 2 def\n"
 		"1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n");
-	for (unsigned i = 0; i < n; i += 100) {
-		unsigned m = n - i < 100 ? n - i : 100;
-
-		sbuf_addf(sb, "%u beginbfrange\n", m);
-		for (unsigned j = i; j < i + m; j++)
-			sbuf_addf(sb, "<%02X00> <%02XFF> <%02X00>\n", hi[j],
-				  hi[j], hi[j]);
-		sbuf_addstr(sb, "endbfrange\n");
-	}
+	cmap_blocks(sb, "bfrange", &ranges, rat, nr);
+	cmap_blocks(sb, "bfchar", &chars, cat, nc);
 	sbuf_addstr(sb, "endcmap\n"
 			"CMapName currentdict /CMap defineresource pop\n"
 			"end\nend\n");
+	sbuf_release(&ranges);
+	sbuf_release(&chars);
+	free(rat);
+	free(cat);
 }
 
 /* For a call into pdf_seam: 0, or reports libharu's status st once. */
@@ -678,24 +742,63 @@ static int glyph_width(struct writer *w, int font, unsigned cp)
 /* ==== Text: runs by font, widths ==== */
 
 /*
- * Splits s into runs by the first font of chain that has each character;
- * one no font has becomes '?'. Returns -1 (reported) when a font cannot be
- * loaded.
+ * An Arabic presentation form cp that no font of chain has (a font that
+ * joins letters by its own tables maps none): the letters it stands for,
+ * unjoined, in letters[] in the order drawn (a lam-alef ligature: alef,
+ * then lam on its right), their number returned, and in *font the first
+ * font that has them all, or -1. 0 when cp is no such form. Either way,
+ * the letter is what a warning names.
+ */
+static int form_letters(struct writer *w, const int *chain, int nchain,
+			unsigned cp, unsigned letters[2], int *font)
+{
+	unsigned base[2];
+	int n = bidi_base(cp, base);
+
+	if (n == 2) {
+		letters[0] = base[1];
+		letters[1] = base[0];
+	} else if (n == 1) {
+		letters[0] = base[0];
+	}
+	*font = -1;
+	for (int k = 0; n && k < nchain && *font < 0; k++) {
+		int all = 1;
+
+		for (int j = 0; j < n; j++)
+			all &= covers(&w->fonts[chain[k]], letters[j]);
+		if (all)
+			*font = chain[k];
+	}
+	return n;
+}
+
+/*
+ * Turns s into the order it is seen in, Arabic joined (bidi_visual()):
+ * every string drawn passes here, so strips, lists and footers all read
+ * right to left where they should. Then splits it into runs by the first
+ * font of chain that has each character; one no font has becomes '?'.
+ * Returns -1 (reported) when a font cannot be loaded.
  */
 static int shape(struct writer *w, struct text *t, const char *s,
 		 const int *chain, int nchain)
 {
 	size_t i = 0, out = 0;
 	int copying = 0, cur = -1;
+	struct bidi_info bidi;
 
+	if (bidi_visual(s, &t->visual, &bidi))
+		s = t->visual.buf;
+	t->rtl = bidi.rtl;
+	t->unshaped = bidi.unshaped;
 	t->nruns = 0;
 	t->width = 0;
 	t->missing = 0;
 	t->beyond_bmp = 0;
 	sbuf_reset(&t->copy);
 	while (s[i]) {
-		unsigned cp;
-		int n, font = -1;
+		unsigned cp, letters[2];
+		int n, font = -1, nletters = 0;
 
 		/* The common case: more ASCII that the first font, already in
 		 * use, has. */
@@ -722,6 +825,16 @@ static int shape(struct writer *w, struct text *t, const char *s,
 		for (int k = 0; k < nchain && font < 0; k++)
 			if (covers(&w->fonts[chain[k]], cp))
 				font = chain[k];
+		if (font < 0 && (nletters = form_letters(w, chain, nchain, cp,
+							 letters, &font))) {
+			if (font >= 0 && !copying) {
+				sbuf_add(&t->copy, s, i);
+				copying = 1;
+			}
+			cp = letters[0];
+			if (font < 0)
+				nletters = 0;
+		}
 		if (font < 0) {
 			if (!t->missing) {
 				t->missing = cp;
@@ -754,9 +867,18 @@ static int shape(struct writer *w, struct text *t, const char *s,
 			cur = font;
 		}
 		t->width += glyph_width(w, font, cp);
+		for (int k = 1; k < nletters; k++)
+			t->width += glyph_width(w, font, letters[k]);
 		if (copying) {
 			if (cp == '?')
 				sbuf_addch(&t->copy, '?');
+			else if (nletters)
+				/* Letters of U+0600 ... U+06FF: 2 bytes. */
+				for (int k = 0; k < nletters; k++)
+					sbuf_add(&t->copy, (char[]){
+						(char)(0xC0 | letters[k] >> 6),
+						(char)(0x80 | (letters[k] & 0x3F))
+					}, 2);
 			else
 				sbuf_add(&t->copy, s + i, (size_t)n);
 		}
@@ -803,10 +925,16 @@ static float fit(const struct text *t, float size, float maxw)
 	return tw > maxw ? size * maxw / tw : size;
 }
 
-/* Reports the first character no font could draw, naming the person. */
+/* Reports a script printed unshaped and the first character no font
+ * could draw, naming the person. */
 static void warn_missing(const struct text *t, const struct pdf_entry *e,
 			 const char *field)
 {
+	if (t->unshaped)
+		warnf("%s %s (%s): the %s is in %s, which needs shaping a "
+		      "PDF list cannot give; printed unshaped",
+		      str(e->forename), str(e->surname), str(e->username),
+		      field, t->unshaped);
 	if (!t->missing)
 		return;
 	warnf("%s %s (%s): no font has the glyph U+%04X%s in the %s; "
@@ -1356,8 +1484,14 @@ static void put_name(struct writer *w, const struct text *t, float x,
 		if (need > maxw)
 			two *= maxw / need;
 		if (two > size) {
-			put_range(w, t, 0, best, x, y - ASCENT * two, two);
-			put_range(w, t, best + 1, t->len, x,
+			/* A name wholly right to left starts on the right. */
+			size_t a = t->rtl ? best + 1 : 0;
+			size_t b = t->rtl ? t->len : best;
+			size_t c = t->rtl ? 0 : best + 1;
+			size_t d = t->rtl ? best : t->len;
+
+			put_range(w, t, a, b, x, y - ASCENT * two, two);
+			put_range(w, t, c, d, x,
 				  y - LEADING * two - ASCENT * two, two);
 			return;
 		}

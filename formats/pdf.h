@@ -8,6 +8,9 @@
  * Text is UTF-8 throughout, drawn with embedded TrueType fonts; a name is
  * split into runs by which font of the fallback chain has each glyph, and a
  * name that no font can draw is reported, never printed as empty boxes.
+ * Arabic, Persian, Urdu and Hebrew names print joined and right to left
+ * (formats/bidi.h); a name in a script that needs more shaping than that
+ * is reported, and printed unshaped.
  * Every page carries the batch version and generation time, so anyone can
  * tell whether a printout is current.
  */
@@ -93,8 +96,9 @@ int pdf_load(void);
  * reporting (invalid UTF-8, a born_day that is no day of a month, a date
  * that does not parse, a font that cannot be read, a libharu or write
  * error); out may then hold part of a file, so write to a temporary file
- * (atomic_open). Warnings (a character no font can draw, printed as '?')
- * are reported with warnf(), naming the person, and do not fail the call.
+ * (atomic_open). Warnings (a character no font can draw, printed as '?';
+ * a script printed unshaped) are reported with warnf(), naming the person,
+ * and do not fail the call.
  * No entries: one page saying that nobody is on the list.
  */
 int pdf_write(FILE *out, const struct pdf_options *opt,

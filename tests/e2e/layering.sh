@@ -37,6 +37,7 @@ breaches() {
 	ini\.h core/config\.c
 	curl/curl\.h core/smtp\.c
 	xlsxwriter\.h formats/xlsx\.c
+	fribidi\.h formats/bidi\.c
 	LIBS
 	) 2>/dev/null
 }
@@ -76,3 +77,4 @@ breach engine/ctx.c '#include <sodium.h>' "sodium.h outside secrets"
 breach engine/emit.c '#include <hpdf.h>' "hpdf.h outside the PDF writer"
 breach stages/import.c '#include <csv.h>' "csv.h outside the CSV format"
 breach engine/send.c '#include <curl/curl.h>' "libcurl outside the mail transport"
+breach formats/pdf.c '#include <fribidi.h>' "fribidi.h outside the bidi module"
