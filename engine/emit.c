@@ -385,19 +385,17 @@ int emit_grid_check(struct ctx *ctx, int cols, int rows, const char *what)
 		       PDF_GRID_MAX_COLS, PDF_GRID_MAX_ROWS);
 		return -1;
 	}
-	if (pdf_grid_fits(&opt, cols, rows, longest, &size, &bc, &br) == 0)
+	/* A policy may allow passwords no grid keeps at 11 pt (up to 159
+	 * characters): they shrink to fit their strip, and only a grid
+	 * denser than one that fits is refused. */
+	if (pdf_grid_fits(&opt, cols, rows, longest, &size, &bc, &br) == 0 ||
+	    !bc)
 		return 0;
-	if (bc)
-		errorf("%s %dx%d: the longest password the policies make (%zu "
-		       "characters) would print at %.1f pt, below the 11 pt "
-		       "that stays legible; the densest grid that fits on %s "
-		       "paper is %dx%d", what, cols, rows, longest,
-		       (double)size, ctx->cfg->paper, bc, br);
-	else
-		errorf("%s %dx%d: the longest password the policies make (%zu "
-		       "characters) prints below 11 pt in any grid on %s "
-		       "paper: shorten the strip template", what, cols, rows,
-		       longest, ctx->cfg->paper);
+	errorf("%s %dx%d: the longest password the policies make (%zu "
+	       "characters) would print at %.1f pt, below the 11 pt that "
+	       "stays legible; the densest grid that fits on %s paper is "
+	       "%dx%d", what, cols, rows, longest, (double)size,
+	       ctx->cfg->paper, bc, br);
 	return -1;
 }
 
