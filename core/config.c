@@ -77,6 +77,26 @@ static int parse_long(const char *s, long lo, long hi, long *out)
 	return 0;
 }
 
+int config_grid(const char *s, int *cols, int *rows)
+{
+	long c, r;
+	const char *x = strchr(s, 'x');
+	char *cs;
+
+	if (!x || x == s)
+		return -1;
+	cs = xstrndup(s, (size_t)(x - s));
+	if (parse_long(cs, 1, 1000, &c) < 0 || parse_long(x + 1, 1, 1000,
+							  &r) < 0) {
+		free(cs);
+		return -1;
+	}
+	free(cs);
+	*cols = (int)c;
+	*rows = (int)r;
+	return 0;
+}
+
 /* Splits "a, b ,c" on commas into trimmed, non-empty, owned strings. */
 static void split_list(const char *s, char ***out, size_t *n)
 {
@@ -598,14 +618,24 @@ static void handle_output(struct loader *l, const char *key, const char *v)
 		else
 			set_str(&c->paper, strcasecmp(v, "a4") ? "letter" :
 							       "a4");
+	} else if (strcmp(key, "strips") == 0) {
+		/* Whether the passwords stay legible depends on the paper,
+		 * the template and the policies: checked with them, in
+		 * ctx_config(). */
+		if (config_grid(v, &c->strip_cols, &c->strip_rows) < 0)
+			bad(l, "strips: '%s' is not COLUMNSxROWS (e.g. 3x8)",
+			    v);
 	} else if (strcmp(key, "strips_per_page") == 0) {
-		/* How many fit depends on the paper: checked with it, in
-		 * ctx_config(), where the page's layout is known. */
-		if (parse_long(v, 1, INT_MAX, &n) < 0)
+		/* The one column of strips before the grid, read as such. */
+		if (parse_long(v, 1, INT_MAX, &n) < 0) {
 			bad(l, "strips_per_page: '%s' is not a number of "
 			    "strips (1 or more)", v);
-		else
-			c->strips_per_page = (int)n;
+		} else {
+			warnf("'%s':%lu: strips_per_page is deprecated: read "
+			      "as strips = 1x%ld", c->path, l->line, n);
+			c->strip_cols = 1;
+			c->strip_rows = n > INT_MAX - 1 ? INT_MAX - 1 : (int)n;
+		}
 	} else if (strcmp(key, "qr") == 0) {
 		if (strcmp(v, "none") && strcmp(v, "username") &&
 		    strcmp(v, "login"))
@@ -974,8 +1004,10 @@ struct config *config_load(const char *path)
 		c->qr = xstrdup("none");
 	if (!c->sort)
 		c->sort = xstrdup("group, surname, forename");
-	if (!c->strips_per_page)
-		c->strips_per_page = 8;
+	if (!c->strip_cols) {
+		c->strip_cols = 3;
+		c->strip_rows = 8;
+	}
 	if (!c->xlsx_columns)
 		split_list(XLSX_COLUMNS, &c->xlsx_columns, &c->nxlsx_columns);
 	if (!c->rejects_dir)

@@ -80,7 +80,7 @@ struct config {
 	char *strip_template;    /* what a strip says (core/paper) ... */
 	struct paper *strip;     /* ... loaded and checked; NULL: shipped */
 	char *paper;             /* "a4" or "letter" */
-	int strips_per_page;
+	int strip_cols, strip_rows; /* strips = COLSxROWS */
 	char *qr;                /* "none", "username" or "login" */
 	char *sort;              /* columns, e.g. "group, surname, forename" */
 	char **xlsx_columns;     /* the workbook's columns, of the stream */
@@ -144,6 +144,10 @@ char *config_path(const struct config *c, const char *path);
 /* The configuration to read when none is named: ./pipeline.conf, else
  * SYSCONFDIR/tempass/pipeline.conf when only that one exists. */
 const char *config_default_path(void);
+
+/* Parses a grid of strips, "3x8": 0, or -1 when s is none (not
+ * reported). */
+int config_grid(const char *s, int *cols, int *rows);
 
 /* Parses yes/no/true/false/on/off/1/0; -1 when it is none of them. */
 int config_bool(const char *s);

@@ -25,24 +25,16 @@
 
 /*
  * The settings whose limits the engine and the formats know, checked with
- * the rest of pipeline.conf before any stage touches the store: how many
- * strips fit on the paper, the outputs [run] names, the fonts, the sender
+ * the rest of pipeline.conf before any stage touches the store: the
+ * outputs [run] names, the fonts, the sender
  * of reset emails. Reports each; the number found.
  */
 static int check_settings(const struct config *c)
 {
-	enum pdf_paper paper = strcmp(c->paper, "letter") == 0 ? PDF_LETTER :
-								  PDF_A4;
 	enum emit_kind kinds[16];
 	size_t nkinds = 0;
 	int errors = 0, audit = 0;
 
-	if (c->strips_per_page > pdf_strips_max(paper)) {
-		errorf("'%s': [output] strips_per_page: '%d' is more than "
-		       "the %d strips that fit on %s paper", c->path,
-		       c->strips_per_page, pdf_strips_max(paper), c->paper);
-		errors++;
-	}
 	for (size_t i = 0; i < c->nrun_outputs; i++) {
 		const char *o = c->run_outputs[i];
 		enum emit_kind k;
@@ -128,6 +120,17 @@ int ctx_config(struct ctx *ctx)
 	for (size_t i = 0; i < ctx->cfg->npolicies; i++)
 		if (policy_check(&ctx->cfg->policies[i], ctx->wordlists) != 0)
 			return EX_CONFIG;
+	/* Strips legible with the longest password the policies make. */
+	{
+		char *what = xasprintf("'%s': [output] strips",
+				       ctx->cfg->path);
+		int bad = emit_grid_check(ctx, ctx->cfg->strip_cols,
+					  ctx->cfg->strip_rows, what);
+
+		free(what);
+		if (bad)
+			return EX_CONFIG;
+	}
 	return 0;
 }
 

@@ -20,6 +20,7 @@
 #include "core/hmap.h"
 #include "core/name.h"
 #include "core/template.h"
+#include "core/policy.h"
 #include "core/translit.h"
 #include "core/tty.h"
 #include "core/util.h"
@@ -355,7 +356,8 @@ static struct pdf_options pdf_opts(const struct ctx *ctx, enum emit_kind kind)
 		.layout = kind == EMIT_PDF_CLASSLIST ? PDF_CLASSLIST :
 			  PDF_STRIPS,
 		.paper = strcmp(c->paper, "letter") == 0 ? PDF_LETTER : PDF_A4,
-		.strips_per_page = c->strips_per_page,
+		.columns = c->strip_cols,
+		.rows = c->strip_rows,
 		.qr = strcmp(c->qr, "login") == 0 ? PDF_QR_LOGIN :
 		      strcmp(c->qr, "username") == 0 ? PDF_QR_USERNAME :
 		      PDF_QR_NONE,
@@ -365,6 +367,59 @@ static struct pdf_options pdf_opts(const struct ctx *ctx, enum emit_kind kind)
 		.words = ctx->site->words,
 		.strip = c->strip,
 	};
+}
+
+/* The longest password any policy makes: the configured ones and the
+ * defaults of the types that have none. */
+static size_t longest_password(const struct ctx *ctx)
+{
+	static const char *const types[] = { "student", "staff", "other" };
+	const struct config *c = ctx->cfg;
+	size_t longest = 0;
+
+	for (size_t i = 0; i < c->npolicies; i++) {
+		size_t n = policy_max_length(&c->policies[i], ctx->wordlists);
+
+		if (n > longest)
+			longest = n;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++) {
+		struct policy p;
+		size_t n;
+
+		policy_init(&p, types[i]);
+		n = policy_max_length(&p, ctx->wordlists);
+		policy_release(&p);
+		if (n > longest)
+			longest = n;
+	}
+	return longest;
+}
+
+int emit_grid_check(struct ctx *ctx, int cols, int rows, const char *what)
+{
+	struct pdf_options opt = pdf_opts(ctx, EMIT_PDF_STRIPS);
+	size_t longest = longest_password(ctx);
+	int bc, br;
+	float size;
+
+	if (cols > PDF_GRID_MAX_COLS || rows > PDF_GRID_MAX_ROWS) {
+		errorf("%s %dx%d: at most %dx%d", what, cols, rows,
+		       PDF_GRID_MAX_COLS, PDF_GRID_MAX_ROWS);
+		return -1;
+	}
+	/* A policy may allow passwords no grid keeps at 11 pt (up to 159
+	 * characters): they shrink to fit their strip, and only a grid
+	 * denser than one that fits is refused. */
+	if (pdf_grid_fits(&opt, cols, rows, longest, &size, &bc, &br) == 0 ||
+	    !bc)
+		return 0;
+	errorf("%s %dx%d: the longest password the policies make (%zu "
+	       "characters) would print at %.1f pt, below the 11 pt that "
+	       "stays legible; the densest grid that fits on %s paper is "
+	       "%dx%d", what, cols, rows, longest, (double)size,
+	       ctx->cfg->paper, bc, br);
+	return -1;
 }
 
 struct pdf_doc *emit_pdf_prepare(const struct ctx *ctx, enum emit_kind kind)
@@ -402,6 +457,10 @@ static int write_pdf(struct ctx *ctx, const struct emit_opts *o,
 	col[4] = list_column(t);
 	opt.site_name = site >= 0 && t->nrows ? t->rows[from][site] :
 			ctx->site->name;
+	if (o->strip_cols) {
+		opt.columns = o->strip_cols;
+		opt.rows = o->strip_rows;
+	}
 	e = xcalloc(to - from + 1, sizeof(*e));
 	for (size_t r = from; r < to; r++) {
 		const char **row = t->rows[r];
@@ -892,6 +951,11 @@ int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 		       "passwords only");
 		return EX_USAGE;
 	}
+	/* A grid asked for on the command line: as legible as the
+	 * configured one was checked to be. */
+	if (o->kind == EMIT_PDF_STRIPS && o->strip_cols &&
+	    emit_grid_check(ctx, o->strip_cols, o->strip_rows, "--strips"))
+		return EX_USAGE;
 	if (!t->sorted)
 		emit_sort(ctx, t);
 	if (!file) {

@@ -54,11 +54,20 @@ struct emit_opts {
 	/* emit_records(): print records whose password is no longer
 	 * current, each marked VOID, rather than refuse them */
 	int allow_void;
+	int strip_cols, strip_rows;     /* strips' grid; 0: [output] strips */
 	struct emit_pending *pending;   /* files wait in it, unnamed */
 	/* A PDF document set up ahead (emit_pdf_prepare()), which the
 	 * first PDF written takes and sets to NULL; NULL: none. */
 	struct pdf_doc **prepared;
 };
+
+/*
+ * Whether strips in a grid of cols x rows keep the longest password the
+ * policies make at 11 pt or more on the configured paper, with the
+ * strip template and the site's words: 0, or -1 after reporting
+ * "what: ..." with the densest grid that fits.
+ */
+int emit_grid_check(struct ctx *ctx, int cols, int rows, const char *what);
 
 /*
  * Parses "pdf" (with layout "strips" or "classlist"), "pdf-strips",

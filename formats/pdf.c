@@ -107,19 +107,27 @@
 #define LEADING		1.2f
 
 /* The strip at scale 1: font sizes and padding. Its height is what the
- * lines need; a shorter strip scales everything down, to at most half. */
+ * template's lines need; a smaller cell scales everything down, as long
+ * as the password stays at PASS_MIN or more (pdf_grid_fits()). */
 #define S_SMALL		8.0f
 #define S_NAME		14.0f
 #define S_USER		11.0f
 #define S_PASS		16.0f
-#define S_BATCH		7.0f
 #define S_NAME_MIN	7.0f
 #define PAD_V		6.0f
-#define PAD_H		8.0f
-#define STRIP_H		(2 * PAD_V + LEADING * (S_SMALL + S_NAME + S_USER + \
-					      S_PASS + S_SMALL + S_BATCH))
-#define MIN_SCALE	0.5f
-#define DEFAULT_STRIPS	8
+#define PAD_H		5.0f
+/* Between the words before a username or password and the value. */
+#define LABEL_GAP	4.0f
+/* The smallest the password prints: legible, and monospace. */
+#define PASS_MIN	11.0f
+/* For pdf_grid_fits(), which has no font: the advance of a monospace
+ * character (DejaVu Sans Mono's 0.602 em; every monospace font is near
+ * 0.6) and a bound on the average letter of a proportional font. */
+#define MONO_EM		0.602f
+#define TEXT_EM		0.62f
+/* The grid when none is given, and the most of each way. */
+#define DEFAULT_COLS	3
+#define DEFAULT_ROWS	8
 /* Below the strips, inside the margins: the footer "7A · page 1 of 3". */
 #define STRIP_FOOT	12.0f
 
@@ -1646,6 +1654,15 @@ static float strip_height(const struct paper *p)
 	return h;
 }
 
+/* The end of the words before a value that ends at at: the spaces
+ * before it are LABEL_GAP's to make. */
+static size_t label_end(const char *s, size_t at)
+{
+	while (at > 0 && s[at - 1] == ' ')
+		at--;
+	return at;
+}
+
 /* Shapes bytes [a, b) of s into t; -1 when a font cannot be loaded. */
 static int shape_part(struct writer *w, struct text *t, struct sbuf *buf,
 		      const char *s, size_t a, size_t b, int mono)
@@ -1700,7 +1717,7 @@ static int put_strip(struct writer *w, const struct pdf_entry *e, float x0,
 			int pass = paper_line_kind(p, i) == PAPER_PASSWORD;
 
 			if (shape_part(w, &sl->t[0], &sl->buf[0], sl->text.buf,
-				       0, sl->at, 0) ||
+				       0, label_end(sl->text.buf, sl->at), 0) ||
 			    shape_part(w, &sl->t[1], &sl->buf[1], sl->text.buf,
 				       sl->at, sl->at + sl->len, pass) ||
 			    shape_part(w, &sl->t[2], &sl->buf[2], sl->text.buf,
@@ -1722,7 +1739,7 @@ static int put_strip(struct writer *w, const struct pdf_entry *e, float x0,
 	}
 	/* The values start in one column, after the longest of their
 	 * words, but never further than half the strip. */
-	vx = x0 + (vx > maxw / 2 ? maxw / 2 : vx) + (vx > 0 ? 6 * k : 0);
+	vx = x0 + (vx > maxw / 2 ? maxw / 2 : vx) + (vx > 0 ? LABEL_GAP * k : 0);
 
 	cur = top - (h - sh * k) / 2 - PAD_V * k;
 	text_begin(w);
@@ -1787,27 +1804,132 @@ static int put_strip(struct writer *w, const struct pdf_entry *e, float x0,
 	return hpdf_failed(w) ? -1 : 0;
 }
 
-/* Dashed lines above, between and below the strips of a page. */
-static void put_cut_lines(struct writer *w, int count, float h)
+/* Dashed lines around and between the cells of a page's rows rows of
+ * cols strips: where to cut, on both axes. */
+static void put_cut_lines(struct writer *w, int cols, int rows, float cw,
+			  float ch)
 {
-	float top = w->page_h - MARGIN;
+	float top = w->page_h - MARGIN, right = MARGIN + (float)cols * cw;
+	float bottom = top - (float)rows * ch;
 
 	cs_op(w, "w", 1, 0.5f);
 	cs_op(w, "G", 1, 0.45f);
 	sbuf_addstr(&w->cs, "[4 3] 0 d\n");
-	for (int i = 0; i <= count; i++) {
-		cs_op(w, "m", 2, MARGIN, top - i * h);
-		cs_op(w, "l", 2, w->page_w - MARGIN, top - i * h);
+	for (int i = 0; i <= rows; i++) {
+		cs_op(w, "m", 2, MARGIN, top - (float)i * ch);
+		cs_op(w, "l", 2, right, top - (float)i * ch);
+	}
+	for (int i = 0; i <= cols; i++) {
+		cs_op(w, "m", 2, MARGIN + (float)i * cw, top);
+		cs_op(w, "l", 2, MARGIN + (float)i * cw, bottom);
 	}
 	sbuf_addstr(&w->cs, "S\n[] 0 d\n");
 }
 
-int pdf_strips_max(enum pdf_paper paper)
+/* The cell of one strip in a grid of cols x rows on paper. */
+static void cell_size(enum pdf_paper paper, int cols, int rows, float *cw,
+		      float *ch)
 {
-	float page_h = paper == PDF_LETTER ? LETTER_H : A4_H;
+	float pw = paper == PDF_LETTER ? LETTER_W : A4_W;
+	float ph = paper == PDF_LETTER ? LETTER_H : A4_H;
 
-	return (int)((page_h - 2 * MARGIN - STRIP_FOOT) /
-		     (STRIP_H * MIN_SCALE));
+	*cw = (pw - 2 * MARGIN) / (float)cols;
+	*ch = (ph - 2 * MARGIN - STRIP_FOOT) / (float)rows;
+}
+
+/* The scale of a strip in a cell ch high: never enlarged. */
+static float cell_scale(const struct paper *p, float ch)
+{
+	return ch / strip_height(p) < 1 ? ch / strip_height(p) : 1;
+}
+
+/* The password line with every field empty and the words of w: what
+ * stands beside the password, counted by pdf_grid_fits(). */
+struct label_count {
+	const struct words *w;
+};
+
+static const char *label_value(void *ctx, const char *name)
+{
+	struct label_count *lc = ctx;
+
+	if (!strncmp(name, "word:", 5))
+		return words_get(lc->w, name + 5);
+	return "";
+}
+
+static size_t utf8_chars(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return n;
+}
+
+/* The size the password prints at in a cell of the grid, longest
+ * characters long, by the widths pdf_grid_fits() assumes. */
+static float grid_pass_size(const struct pdf_options *opt, int cols,
+			    int rows, size_t label, size_t longest)
+{
+	const struct paper *p = opt->strip ? opt->strip :
+				paper_default_strip();
+	float cw, ch, k, x, lw, size;
+
+	cell_size(opt->paper, cols, rows, &cw, &ch);
+	k = cell_scale(p, ch);
+	x = cw - 2 * PAD_H * k;
+	if (opt->qr != PDF_QR_NONE) {
+		float q = ch - 2 * PAD_V * k;
+
+		x -= (q < x / 3 ? q : x / 3) + PAD_H * k;
+	}
+	lw = (float)label * TEXT_EM * S_SMALL * k;
+	if (lw > x / 2)
+		lw = x / 2;
+	if (label)
+		lw += LABEL_GAP * k;
+	size = S_PASS * k;
+	if (longest && (float)longest * MONO_EM * size > x - lw)
+		size = (x - lw) / ((float)longest * MONO_EM);
+	return size;
+}
+
+int pdf_grid_fits(const struct pdf_options *opt, int cols, int rows,
+		  size_t longest, float *size, int *best_cols, int *best_rows)
+{
+	const struct paper *p = opt->strip ? opt->strip :
+				paper_default_strip();
+	struct label_count lc = { opt->words ? opt->words : words_english() };
+	struct sbuf sb = SBUF_INIT;
+	size_t label = 0;
+	int best = 0;
+
+	for (size_t i = 0; i < paper_lines(p); i++) {
+		size_t at, len;
+
+		if (paper_line_kind(p, i) != PAPER_PASSWORD)
+			continue;
+		if (paper_render(p, i, label_value, &lc, &sb, &at, &len) == 0)
+			label = utf8_chars(sb.buf, label_end(sb.buf, at)) +
+				utf8_chars(sb.buf + at + len,
+					   sb.len - at - len);
+	}
+	sbuf_release(&sb);
+	*size = grid_pass_size(opt, cols, rows, label, longest);
+	*best_cols = *best_rows = 0;
+	/* The densest that fits; of two as dense, the one of fewer
+	 * columns, whose strips are wider. */
+	for (int c = 1; c <= PDF_GRID_MAX_COLS; c++)
+		for (int r = 1; r <= PDF_GRID_MAX_ROWS; r++)
+			if (c * r > best && grid_pass_size(opt, c, r, label,
+							   longest) >=
+			    PASS_MIN) {
+				best = c * r;
+				*best_cols = c;
+				*best_rows = r;
+			}
+	return *size >= PASS_MIN ? 0 : -1;
 }
 
 static size_t group_end(const struct pdf_entry *entries, size_t n,
@@ -1818,22 +1940,25 @@ static int write_strips(struct writer *w, const struct pdf_entry *entries,
 {
 	const struct paper *p = w->opt->strip ? w->opt->strip :
 				paper_default_strip();
-	int per_page = w->opt->strips_per_page ? w->opt->strips_per_page :
-						 DEFAULT_STRIPS;
-	float h = (w->page_h - 2 * MARGIN - STRIP_FOOT) / (float)per_page;
-	float k = h / strip_height(p) < 1 ? h / strip_height(p) : 1;
+	int cols = w->opt->columns ? w->opt->columns : DEFAULT_COLS;
+	int rows = w->opt->rows ? w->opt->rows : DEFAULT_ROWS;
+	size_t per_page = (size_t)cols * (size_t)rows;
+	float cw, ch, k;
 
-	if (per_page < 0 || per_page > pdf_strips_max(w->opt->paper)) {
-		errorf("strips_per_page %d: must be between 1 and %d on this "
-		       "paper", per_page, pdf_strips_max(w->opt->paper));
+	if (cols < 1 || cols > PDF_GRID_MAX_COLS || rows < 1 ||
+	    rows > PDF_GRID_MAX_ROWS) {
+		errorf("strips %dx%d: a grid of 1 to %d columns and 1 to %d "
+		       "rows", cols, rows, PDF_GRID_MAX_COLS,
+		       PDF_GRID_MAX_ROWS);
 		return -1;
 	}
+	cell_size(w->opt->paper, cols, rows, &cw, &ch);
+	k = cell_scale(p, ch);
 	w->nsl = paper_lines(p);
 	w->sl = xcalloc(w->nsl, sizeof(*w->sl));
 	for (size_t a = 0, b; a < n; a = b) {
 		b = group_end(entries, n, a);
-		w->total_pages += (b - a + (size_t)per_page - 1) /
-				  (size_t)per_page;
+		w->total_pages += (b - a + per_page - 1) / per_page;
 	}
 	/* Each group starts a page, so its strips go to one teacher. */
 	for (size_t a = 0, b; a < n; a = b) {
@@ -1842,10 +1967,12 @@ static int write_strips(struct writer *w, const struct pdf_entry *entries,
 		if (end_page(w))
 			return -1;
 		w->sec_first = w->npages;
-		w->sec_pages = (b - a + (size_t)per_page - 1) /
-			       (size_t)per_page;
+		w->sec_pages = (b - a + per_page - 1) / per_page;
 		for (size_t i = a; i < b; i++) {
-			int slot = (int)((i - a) % (size_t)per_page);
+			size_t slot = (i - a) % per_page;
+			int col = (int)(slot % (size_t)cols);
+			int row = (int)(slot / (size_t)cols);
+			float x = MARGIN + (float)col * cw;
 
 			if (slot == 0) {
 				size_t left = b - i;
@@ -1853,12 +1980,14 @@ static int write_strips(struct writer *w, const struct pdf_entry *entries,
 				w->sec_label = entries[a].group;
 				if (new_page(w))
 					return -1;
-				put_cut_lines(w, left < (size_t)per_page ?
-					      (int)left : per_page, h);
+				put_cut_lines(w, cols, left < per_page ?
+					      (int)((left + (size_t)cols - 1) /
+						    (size_t)cols) : rows,
+					      cw, ch);
 			}
-			if (put_strip(w, &entries[i], MARGIN,
-				      w->page_w - MARGIN,
-				      w->page_h - MARGIN - slot * h, h, k))
+			if (put_strip(w, &entries[i], x, x + cw,
+				      w->page_h - MARGIN - (float)row * ch, ch,
+				      k))
 				return -1;
 		}
 	}

@@ -30,9 +30,10 @@ enum pdf_qr { PDF_QR_NONE, PDF_QR_USERNAME, PDF_QR_LOGIN };
 struct pdf_options {
 	enum pdf_layout layout;
 	enum pdf_paper paper;
-	/* Strips layout; 0 = default (8). At most 17 on A4, 16 on Letter:
-	 * below half size a strip is no longer legible. */
-	int strips_per_page;
+	/* Strips: a grid of columns x rows strips a page, cut lines on
+	 * both axes; 0 = the default, 3 x 8. pdf_grid_fits() says whether
+	 * a grid is legible. */
+	int columns, rows;
 	/* A QR code on each strip: QR_USERNAME holds the username;
 	 * QR_LOGIN holds username, a tab, password (what a keyboard-wedge
 	 * scanner types into a login form: the tab moves to the password
@@ -77,9 +78,20 @@ struct pdf_entry {
 	const char *void_reason;
 };
 
-/* The most strips a page of paper holds: below half size a strip is no
- * longer legible. */
-int pdf_strips_max(enum pdf_paper paper);
+/* The most columns and rows of strips a page is cut into. */
+#define PDF_GRID_MAX_COLS 8
+#define PDF_GRID_MAX_ROWS 60
+
+/*
+ * Whether a grid of cols x rows strips (opt's paper, QR code, template
+ * and words) prints a password of longest characters at 11 pt or more,
+ * the least that stays legible: 0, or -1. *size is the size it prints at;
+ * *best_cols x *best_rows the densest grid that fits (0 x 0: none). By
+ * the widths of DejaVu Sans Mono and a bound on a proportional font's
+ * letters: no font is read.
+ */
+int pdf_grid_fits(const struct pdf_options *opt, int cols, int rows,
+		  size_t longest, float *size, int *best_cols, int *best_rows);
 
 /*
  * Loads libharu, which tempass is not linked with: only a process that

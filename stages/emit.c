@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/config.h"
 #include "core/util.h"
 #include "engine/emit.h"
 #include "stages/stage.h"
@@ -55,6 +56,9 @@ static const char usage[] =
 	"                     (csv, tsv, ndjson, ad, google, gam, entra)\n"
 	"  --per-group        one file per class (or group), named after it\n"
 	"  --layout L         pdf: strips or classlist\n"
+	"  --strips CxR       pdf strips: C columns and R rows a page (default:\n"
+	"                     [output] strips, 3x8), refused when the longest\n"
+	"                     password would print below 11 pt\n"
 	"  --force            replace existing regular files (never a device,\n"
 	"                     fifo, socket, folder or symbolic link)\n"
 	"  --raw              csv: leave formulas as they are\n"
@@ -79,11 +83,12 @@ const struct stage stage_emit = {
 static int cmd_emit(struct ctx *ctx, int argc, char **argv)
 {
 	struct emit_opts o = { 0 };
-	const char *layout = NULL, *input = NULL;
+	const char *layout = NULL, *input = NULL, *strips = NULL;
 	const struct stage_opt opts[] = {
 		OPT_STRING('o', "output", &o.output),
 		OPT_FLAG(0, "per-group", &o.per_group),
 		OPT_STRING(0, "layout", &layout),
+		OPT_STRING(0, "strips", &strips),
 		OPT_FLAG(0, "force", &o.force),
 		OPT_FLAG(0, "raw", &o.raw),
 		OPT_FLAG(0, "show", &o.show),
@@ -108,6 +113,11 @@ static int cmd_emit(struct ctx *ctx, int argc, char **argv)
 				   argv[argi],
 				   layout ? " --layout " : "",
 				   layout ? layout : "");
+	if (strips && (o.kind != EMIT_PDF_STRIPS ||
+		       config_grid(strips, &o.strip_cols, &o.strip_rows)))
+		return stage_usage(&stage_emit, "--strips '%s': give "
+				   "COLUMNSxROWS (e.g. 3x8), for pdf strips",
+				   strips);
 	/* "-o -": the stream on standard output, with its terminal rule. */
 	if (o.output && strcmp(o.output, "-") == 0) {
 		if (o.per_group || o.kind == EMIT_PDF_STRIPS ||

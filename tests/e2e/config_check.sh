@@ -18,9 +18,9 @@ dump() {
 with() { { cat base.conf; printf '\n'; printf '%s\n' "$@"; } >pipeline.conf; }
 
 # ---- before any store exists: a bad setting creates nothing
-with '[output]' 'strips_per_page = 20'
-check_exit "20 strips a page on a4: exit 78 from import" 78 tp import
-check_grep "says how many fit" "strips_per_page: '20' is more than the 17 strips that fit on a4 paper" "$T/.err"
+with '[output]' 'strips = 3x20'
+check_exit "3x20 strips a page on a4: exit 78 from import" 78 tp import
+check_grep "says what fits" "\[output\] strips 3x20: .* below the 11 pt that stays legible; the densest grid that fits on a4 paper is 3x12" "$T/.err"
 check_eq "and no database was made" "$(dump)" none
 check "nor any output folder" test ! -e "$T/out"
 
@@ -36,17 +36,21 @@ chmod 600 "$T/var/demo-admin.pw"
 check_exit "admin added" 0 tp admin add demo --site oakfield --password-file "$T/var/demo-admin.pw"
 before=$(dump)
 
-with '[output]' 'strips_per_page = 18'
-check_exit "18 strips a page: run refuses, exit 78" 78 tp run
+with '[output]' 'strips = 3x18'
+check_exit "3x18 strips a page: run refuses, exit 78" 78 tp run
 check_eq "no batch was made" "$(sql 'select count(*) from batch')" 0
 check_eq "the store is as it was" "$(dump)" "$before"
 check_eq "no list was written" "$(find "$T/out" -type f 2>/dev/null | wc -l)" 0
 
-with '[output]' 'paper = letter' 'strips_per_page = 17'
-check_exit "17 strips on letter: exit 78" 78 tp groups
-check_grep "names the paper" "16 strips that fit on letter paper" "$T/.err"
-with '[output]' 'paper = letter' 'strips_per_page = 16'
-check_exit "16 strips on letter are fine" 0 tp groups
+with '[output]' 'paper = letter' 'strips = 3x12'
+check_exit "3x12 strips on letter: exit 78" 78 tp groups
+check_grep "names the paper" "the densest grid that fits on letter paper is 3x11" "$T/.err"
+with '[output]' 'paper = letter' 'strips = 3x11'
+check_exit "3x11 strips on letter are fine" 0 tp groups
+with '[output]' 'strips_per_page = 13'
+check_exit "strips_per_page = 13, read as 1x13: exit 78" 78 tp groups
+check_grep "deprecated, and read as a grid" "strips_per_page is deprecated: read as strips = 1x13" "$T/.err"
+check_grep "a grid refused as any other" "\[output\] strips 1x13: " "$T/.err"
 
 with '[run]' 'outputs = pdf-strips, leaflet, csv, csv'
 check_exit "an output that does not exist: exit 78" 78 tp run

@@ -273,6 +273,7 @@ pdftoppm -r 40 -gray -f "$(pages y7.pdf)" -l "$(pages y7.pdf)" -singlefile y7.pd
 rd margin y7pn.pgm 3 40
 
 conf_with sp5.conf "strips_per_page = 5"
+sed -i "/^strips = /d" sp5.conf
 check_exit "emit pdf with strips_per_page = 5" 0 \
   "$TEMPASS_BIN" --config "$T/sp5.conf" emit pdf --input y7.tsv -o y7-5.pdf
 check_eq "strips_per_page = 5: pages = ceil(n / 5)" "$(pages y7-5.pdf)" $(((n + 4) / 5))

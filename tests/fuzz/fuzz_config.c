@@ -49,7 +49,7 @@ static void check_config(const struct config *c)
 			   &c->policies[i]);
 	FUZZ_CHECK(!c->run_roster || config_roster(c, c->run_roster));
 	FUZZ_CHECK(c->max_field >= 16 && c->max_field <= 16 * 1024 * 1024);
-	FUZZ_CHECK(c->strips_per_page >= 1 && c->strips_per_page <= 20);
+	FUZZ_CHECK(c->strip_cols >= 1 && c->strip_rows >= 1);
 	FUZZ_CHECK(!strcmp(c->paper, "a4") || !strcmp(c->paper, "letter"));
 	FUZZ_CHECK(!strcmp(c->qr, "none") || !strcmp(c->qr, "username") ||
 		   !strcmp(c->qr, "login"));

@@ -32,7 +32,7 @@
 #define A4_W		595.276
 #define A4_H		841.89
 #define PAD_V		6.0
-#define PAD_H		8.0
+#define PAD_H		5.0
 #define STRIP_H		(2 * PAD_V + 1.2 * (8 + 14 + 11 + 16 + 8 + 7))
 
 static char tmpdir[64];
@@ -415,30 +415,36 @@ static size_t words_of(const char *html, struct word **out)
 }
 
 /*
- * Each word inside the margins, and inside the strip its middle is in
- * (y from the top of the page, as poppler gives it). Returns how many
- * words break that.
+ * Each word inside the margins, and inside the cell of the grid of cols
+ * x per_page strips its middle is in (y from the top of the page, as
+ * poppler gives it): no word crosses a cut line. Returns how many words
+ * break that.
  */
 static int words_outside_strips(const struct word *w, size_t n,
-				double page_w, double page_h, int per_page,
-				int report)
+				double page_w, double page_h, int cols,
+				int per_page, int report)
 {
 	double h = (page_h - 2 * MARGIN - STRIP_FOOT) / per_page;
+	double cw = (page_w - 2 * MARGIN) / cols;
 	int bad = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		double mid = (w[i].y0 + w[i].y1) / 2;
 		int strip = (int)floor((mid - MARGIN) / h);
 		double top = MARGIN + strip * h, bottom = top + h;
+		int col = (int)floor(((w[i].x0 + w[i].x1) / 2 - MARGIN) / cw);
+		double left = MARGIN + col * cw, right = left + cw;
 
 		/* The footer's band, below the last strip. */
 		if (strip == per_page) {
 			top = page_h - MARGIN - STRIP_FOOT;
 			bottom = page_h - MARGIN;
 			strip = 0;
+			left = MARGIN;
+			right = page_w - MARGIN;
 		}
 
-		if (w[i].x0 < MARGIN || w[i].x1 > page_w - MARGIN ||
+		if (w[i].x0 < left - 0.01 || w[i].x1 > right + 0.01 ||
 		    strip < 0 || strip >= per_page ||
 		    w[i].y0 < top - 0.01 || w[i].y1 > bottom + 0.01) {
 			if (report)
@@ -531,7 +537,8 @@ static const char *const all_fonts[] = { "DejaVuSans,Book",
 static void test_pdf_write_strips(void)
 {
 	struct pdf_entry e[NPEOPLE];
-	struct pdf_options opt = { .layout = PDF_STRIPS,
+	struct pdf_options opt = { .layout = PDF_STRIPS, .columns = 1,
+				   .rows = 8,
 				   .site_name = "Springfield Academy" };
 	char *pdf = tmp_path("strips.pdf"), *diag, *info, *text, *flat;
 	char *py, *pyflat;
@@ -632,7 +639,7 @@ static void test_pdf_write_layout(void)
 	bbox = poppler_text(pdf, 0, 0, "-bbox");
 	n = words_of(bbox, &w);
 	CHECK(n > 30);
-	CHECK(words_outside_strips(w, n, A4_W, A4_H, 8, 1) == 0);
+	CHECK(words_outside_strips(w, n, A4_W, A4_H, 3, 8, 1) == 0);
 	/* Both words of a name broken in two lines are there. */
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(w[i].text, "Saxe-Coburg-Gotha"))
@@ -659,9 +666,13 @@ static void test_layout_checks(void)
 	g.px[5 * 100 + 50] = 0;
 	CHECK(ink_outside(&g, 10, 10, 90, 90) == 1);
 	free(g.px);
-	CHECK(words_outside_strips(w, 1, A4_W, A4_H, 8, 1) == 0);
-	CHECK(words_outside_strips(w + 1, 1, A4_W, A4_H, 8, 0) == 1);
-	CHECK(words_outside_strips(w + 2, 1, A4_W, A4_H, 8, 0) == 1);
+	CHECK(words_outside_strips(w, 1, A4_W, A4_H, 1, 8, 1) == 0);
+	CHECK(words_outside_strips(w + 1, 1, A4_W, A4_H, 1, 8, 0) == 1);
+	CHECK(words_outside_strips(w + 2, 1, A4_W, A4_H, 1, 8, 0) == 1);
+	/* Across the cut between two columns of a grid. */
+	CHECK(words_outside_strips(w, 1, A4_W, A4_H, 3, 8, 0) == 0);
+	CHECK(words_outside_strips(&(struct word){ 1, MARGIN + 170, 40,
+		MARGIN + 190, 50, "across" }, 1, A4_W, A4_H, 3, 8, 0) == 1);
 }
 
 static void test_pdf_write_classlist(void)
@@ -882,8 +893,8 @@ static int qr_mismatches(const char *pdf, const char *payload)
 static void test_pdf_write_qr(void)
 {
 	struct pdf_entry e[9];
-	struct pdf_options opt = { .layout = PDF_STRIPS,
-				   .qr = PDF_QR_USERNAME,
+	struct pdf_options opt = { .layout = PDF_STRIPS, .columns = 1,
+				   .rows = 8, .qr = PDF_QR_USERNAME,
 				   .site_name = "Springfield Academy" };
 	char *pdf = tmp_path("qr.pdf"), *diag, *text, *info;
 
@@ -919,7 +930,7 @@ static void test_pdf_write_paper(void)
 {
 	struct pdf_entry e[NPEOPLE];
 	struct pdf_options opt = { .layout = PDF_STRIPS, .paper = PDF_LETTER,
-				   .strips_per_page = 10,
+				   .columns = 1, .rows = 10,
 				   .site_name = "Springfield Academy" };
 	char *pdf = tmp_path("letter.pdf"), *diag, *info, *bbox;
 	struct word *w;
@@ -938,7 +949,7 @@ static void test_pdf_write_paper(void)
 	bbox = poppler_text(pdf, 0, 0, "-bbox");
 	n = words_of(bbox, &w);
 	CHECK(n > 100);
-	CHECK(words_outside_strips(w, n, 612, 792, 10, 1) == 0);
+	CHECK(words_outside_strips(w, n, 612, 792, 1, 10, 1) == 0);
 	free(w);
 	free(bbox);
 	free(info);
@@ -1017,19 +1028,22 @@ static void test_pdf_write_guards(void)
 	FILE *full;
 
 	fill(e, class_7a, 2);
-	opt.strips_per_page = -1;
+	opt.columns = -1;
+	opt.rows = 8;
 	CHECK(write_pdf(pdf, &opt, e, 2, &diag) == -1);
-	CHECK(strstr(diag, "strips_per_page -1: must be between 1 and 17"));
+	CHECK(strstr(diag, "strips -1x8: a grid of 1 to 8 columns and 1 to 60 "
+			   "rows"));
 	free(diag);
-	opt.strips_per_page = 18;
+	opt.columns = 9;
 	CHECK(write_pdf(pdf, &opt, e, 2, &diag) == -1);
-	CHECK(strstr(diag, "strips_per_page 18"));
+	CHECK(strstr(diag, "strips 9x8"));
 	free(diag);
-	opt.strips_per_page = 17;
+	opt.columns = 8;
+	opt.rows = 60;
 	CHECK(write_pdf(pdf, &opt, e, 2, &diag) == 0);
 	CHECK_STR(diag, "");
 	free(diag);
-	opt.strips_per_page = 0;
+	opt.columns = opt.rows = 0;
 
 	opt.layout = (enum pdf_layout)7;
 	CHECK(write_pdf(pdf, &opt, e, 2, &diag) == -1);
