@@ -1598,14 +1598,27 @@ static int write_strips(struct writer *w, const struct pdf_entry *entries,
 /* ==== Class list ==== */
 
 enum { COL_FORENAME, COL_SURNAME, COL_USERNAME, COL_PASSWORD, COL_GROUP,
-       COL_BORN, NCOLS };
+       COL_BORN, COL_TICK, NCOLS };
 
+/* Each column's share of the width between the margins, so the table
+ * spans the page whatever the paper; the last is an empty box to tick or
+ * sign when the slip is handed out. */
 static const char *const col_head[NCOLS] = {
 	"Forename", "Surname", "Username", "Password", "Group",
-	"Day of birth"
+	"Day of birth", "Handed out"
 };
-static const float col_share[NCOLS] = { 0.17f, 0.19f, 0.20f, 0.22f, 0.11f,
-					0.11f };
+static const float col_share[NCOLS] = { 0.14f, 0.16f, 0.15f, 0.21f, 0.08f,
+					0.10f, 0.16f };
+
+/* Where column c starts, from the left margin. */
+static float col_x(const struct writer *w, int c)
+{
+	float x = MARGIN;
+
+	for (int k = 0; k < c; k++)
+		x += col_share[k] * (w->page_w - 2 * MARGIN);
+	return x;
+}
 
 /* Draws s shrunk into a cell from x, width cw, inside a text object. */
 static int put_cell(struct writer *w, const char *s, int mono, float size,
@@ -1685,9 +1698,9 @@ static int put_row(struct writer *w, const struct pdf_entry *e, float top)
 {
 	const char *cells[NCOLS] = { str(e->forename), str(e->surname),
 				     str(e->username), str(e->password),
-				     str(e->group), "" };
+				     str(e->group), "", "" };
 	static const char *const fields[NCOLS] = { "forename", "surname",
-		"username", "password", "group", "" };
+		"username", "password", "group", "", "" };
 	float maxw = w->page_w - 2 * MARGIN, x = MARGIN;
 	float base = top - ROW_H + 5;
 	char day[16] = "";
@@ -1696,10 +1709,10 @@ static int put_row(struct writer *w, const struct pdf_entry *e, float top)
 	if (d > 0)
 		snprintf(day, sizeof(day), "%d%s", d, ordinal((unsigned)d));
 	cells[COL_BORN] = day;
-	/* A void row says so in its last cell (put_section() strikes it
-	 * through). */
+	/* A void row says so where it would be ticked: its slip is not to
+	 * be handed out (put_section() strikes the row through). */
 	if (*str(e->void_reason))
-		cells[COL_BORN] = "VOID";
+		cells[COL_TICK] = "VOID";
 	for (int c = 0; c < NCOLS; c++) {
 		if (put_cell(w, cells[c], c == COL_PASSWORD,
 			     c == COL_PASSWORD ? T_CELL + 0.5f : T_CELL, x,
@@ -1726,6 +1739,22 @@ static size_t class_rows_per_page(const struct writer *w)
 	top -= 8 + ROW_H;
 	rows = (size_t)((top - bottom) / ROW_H);
 	return rows ? rows : 1;
+}
+
+/* The box of each of a page's rows in the tick column: one path. */
+static void put_tick_boxes(struct writer *w, float top, size_t rows)
+{
+	float x = col_x(w, COL_TICK) + CELL_PAD;
+	float bw = col_share[COL_TICK] * (w->page_w - 2 * MARGIN) -
+		   2 * CELL_PAD;
+
+	cs_op(w, "w", 1, 0.5f);
+	cs_op(w, "G", 1, 0.3f);
+	for (size_t r = 0; r < rows; r++)
+		cs_op(w, "re", 4, x, top - (float)(r + 1) * ROW_H + 2, bw,
+		      ROW_H - 4);
+	sbuf_addstr(&w->cs, "S\n");
+	cs_op(w, "G", 1, 0.0f);
 }
 
 /* Rows [i, j) of one group, as many pages as they need. */
@@ -1761,9 +1790,9 @@ static int put_section(struct writer *w, const struct pdf_entry *entries,
 		text_end(w);
 		for (size_t r = i; r < end; r++)
 			if (*str(entries[r].void_reason))
-				strike(w, MARGIN, MARGIN + (1 -
-				       col_share[COL_BORN]) * maxw,
+				strike(w, MARGIN, col_x(w, COL_TICK),
 				       top - ((float)(r - i) + 0.5f) * ROW_H);
+		put_tick_boxes(w, top, end - i);
 		if (hpdf_failed(w))
 			return -1;
 		i = end;
