@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/template.h"
 #include "core/util.h"
 #include "core/workers.h"
 
@@ -23,6 +24,7 @@ struct loader {
 	int errors;
 	int long_line;
 	int have_default;    /* a [site] section was seen */
+	int have_login_url;  /* [output] login_url was given, good or not */
 };
 
 enum { SEC_NONE, SEC_TEMPASS, SEC_SITE, SEC_STORE, SEC_IMPORT, SEC_ROSTER,
@@ -550,6 +552,32 @@ static void set_xlsx_columns(struct loader *l, const char *v)
 	}
 }
 
+/*
+ * login_url: an http(s) address whose placeholders are only what a
+ * printed code may show to anyone who photographs it; the password is no
+ * placeholder, so it can never be put in the address.
+ */
+static void set_login_url(struct loader *l, const char *v)
+{
+	static const char *const known[] = { "username", "site", NULL };
+	struct config *c = l->c;
+	struct template *t;
+
+	l->have_login_url = 1;
+	if (strncmp(v, "https://", 8) && strncmp(v, "http://", 7)) {
+		bad(l, "login_url: '%s' is not an http:// or https:// "
+		    "address", v);
+		return;
+	}
+	t = template_parse(c->path, l->line, v, known, TEMPLATE_ONE_LINE);
+	if (!t) {
+		l->errors++;
+		return;
+	}
+	template_free(c->login_url);
+	c->login_url = t;
+}
+
 static void handle_output(struct loader *l, const char *key, const char *v)
 {
 	struct config *c = l->c;
@@ -583,10 +611,13 @@ static void handle_output(struct loader *l, const char *key, const char *v)
 			c->strips_per_page = (int)n;
 	} else if (strcmp(key, "qr") == 0) {
 		if (strcmp(v, "none") && strcmp(v, "username") &&
-		    strcmp(v, "login"))
-			bad(l, "qr: '%s' is not none, username or login", v);
+		    strcmp(v, "login") && strcmp(v, "url"))
+			bad(l, "qr: '%s' is not none, username, login or url",
+			    v);
 		else
 			set_str(&c->qr, v);
+	} else if (strcmp(key, "login_url") == 0) {
+		set_login_url(l, v);
 	} else if (strcmp(key, "sort") == 0) {
 		set_str(&c->sort, v);
 	} else if (strcmp(key, "xlsx_columns") == 0) {
@@ -807,6 +838,12 @@ static void check_config(struct loader *l)
 			l->errors++;
 		}
 	}
+	if (c->qr && strcmp(c->qr, "url") == 0 && !l->have_login_url) {
+		errorf("'%s': [output] qr = url needs login_url (e.g. "
+		       "https://login.example.sch.uk/?user={{username}})",
+		       c->path);
+		l->errors++;
+	}
 	if (c->run_roster && !find_roster(c, c->run_roster)) {
 		errorf("'%s': [run] roster '%s' has no [roster %s] section",
 		       c->path, c->run_roster, c->run_roster);
@@ -942,6 +979,7 @@ void config_free(struct config *c)
 	free(c->pdf_mono_font);
 	free(c->paper);
 	free(c->qr);
+	template_free(c->login_url);
 	free(c->sort);
 	free_list(c->xlsx_columns, c->nxlsx_columns);
 	free(c->queue_dir);

@@ -16,6 +16,8 @@
 
 #include "core/policy.h"
 
+struct template;
+
 struct site_conf {
 	char *code;
 	char *name;
@@ -71,7 +73,10 @@ struct config {
 	char *pdf_mono_font;
 	char *paper;             /* "a4" or "letter" */
 	int strips_per_page;
-	char *qr;                /* "none", "username" or "login" */
+	char *qr;                /* "none", "username", "login" or "url" */
+	/* The QR code's URL, {{username}} and {{site}} its only
+	 * placeholders (never the password); NULL: none. */
+	struct template *login_url;
 	char *sort;              /* columns, e.g. "group, surname, forename" */
 	char **xlsx_columns;     /* the workbook's columns, of the stream */
 	size_t nxlsx_columns;

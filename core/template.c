@@ -30,6 +30,7 @@ struct template {
 	size_t npieces, piece_cap;
 	char **names;
 	size_t nnames, name_cap;
+	unsigned long first_line;	/* of the text in its file, 0: 1 */
 };
 
 void template_free(struct template *t)
@@ -205,25 +206,20 @@ static int parse_line(struct template *t, const char *s, const char *eol,
 	return 0;
 }
 
-struct template *template_load(const char *path, const char *const *known,
-			       unsigned flags)
+/* Checks and cuts t->text, len bytes, into pieces; -1 after reporting. */
+static int parse(struct template *t, size_t len, const char *const *known,
+		 unsigned flags)
 {
-	struct template *t = xcalloc(1, sizeof(*t));
 	const char *s, *end;
-	unsigned long line = 1;
-	size_t len;
+	unsigned long line = t->first_line ? t->first_line : 1;
 
-	t->path = xstrdup(path);
-	t->text = read_file(path, &len);
-	if (!t->text)
-		goto fail;
 	if (memchr(t->text, '\0', len)) {
 		const char *nul = memchr(t->text, '\0', len);
 
 		for (const char *q = t->text; q < nul; q++)
 			line += *q == '\n';
-		errorf("'%s':%lu: holds a NUL byte", path, line);
-		goto fail;
+		errorf("'%s':%lu: holds a NUL byte", t->path, line);
+		return -1;
 	}
 	s = t->text;
 	end = t->text + len;
@@ -237,8 +233,8 @@ struct template *template_load(const char *path, const char *const *known,
 		for (const char *q = s; q < end; q++) {
 			if (*q == '\n' || *q == '\r') {
 				errorf("'%s':%lu: must be one line",
-				       path, line + (*q == '\n'));
-				goto fail;
+				       t->path, line + (*q == '\n'));
+				return -1;
 			}
 		}
 	}
@@ -250,15 +246,43 @@ struct template *template_load(const char *path, const char *const *known,
 		if (!eol)
 			eol = end;
 		if (parse_line(t, s, eol, line, known) < 0)
-			goto fail;
+			return -1;
 		add_piece(t, eol, (size_t)(next - eol), 0, line);
 		s = next;
 		line++;
 	}
+	return 0;
+}
+
+struct template *template_load(const char *path, const char *const *known,
+			       unsigned flags)
+{
+	struct template *t = xcalloc(1, sizeof(*t));
+	size_t len;
+
+	t->path = xstrdup(path);
+	t->text = read_file(path, &len);
+	if (!t->text || parse(t, len, known, flags) < 0) {
+		template_free(t);
+		return NULL;
+	}
 	return t;
-fail:
-	template_free(t);
-	return NULL;
+}
+
+struct template *template_parse(const char *name, unsigned long line,
+				const char *text, const char *const *known,
+				unsigned flags)
+{
+	struct template *t = xcalloc(1, sizeof(*t));
+
+	t->path = xstrdup(name);
+	t->first_line = line;
+	t->text = xstrdup(text);
+	if (parse(t, strlen(text), known, flags) < 0) {
+		template_free(t);
+		return NULL;
+	}
+	return t;
 }
 
 const char *const *template_names(const struct template *t, size_t *n)

@@ -38,6 +38,15 @@ struct template *template_load(const char *path, const char *const *known,
 void template_free(struct template *t);
 
 /*
+ * template_load() of text rather than of a file: a template given as a
+ * setting, found at line of the file name ("'name':line: ..." in
+ * messages).
+ */
+struct template *template_parse(const char *name, unsigned long line,
+				const char *text, const char *const *known,
+				unsigned flags);
+
+/*
  * The distinct placeholder names of t in order of first use, *n set to how
  * many. Owned by t.
  */

@@ -21,6 +21,7 @@
 #include "core/name.h"
 #include "core/translit.h"
 #include "core/tty.h"
+#include "core/template.h"
 #include "core/util.h"
 #include "core/workers.h"
 #include "engine/credential.h"
@@ -323,6 +324,44 @@ static void page_done(void *arg)
 	progress_step(arg, 1);
 }
 
+/* Appends v with every byte but RFC 3986's unreserved ones as %XX. */
+static void add_percent_encoded(struct sbuf *out, const char *v)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p)) {
+			sbuf_addch(out, (char)*p);
+		} else {
+			sbuf_addch(out, '%');
+			sbuf_addch(out, hex[*p >> 4]);
+			sbuf_addch(out, hex[*p & 15]);
+		}
+	}
+}
+
+/* The QR code's [output] login_url for username, each value
+ * percent-encoded so it stays one part of the address. */
+static int login_url(void *arg, const char *username, struct sbuf *out)
+{
+	const struct ctx *ctx = arg;
+	struct sbuf user = SBUF_INIT, site = SBUF_INIT;
+	int rc;
+
+	add_percent_encoded(&user, username);
+	add_percent_encoded(&site, ctx->site->code);
+	struct template_var vars[] = {
+		{ "username", sbuf_str(&user) }, { "site", sbuf_str(&site) },
+		{ NULL, NULL },
+	};
+	rc = template_render(ctx->cfg->login_url, TEMPLATE_TEXT,
+			     template_vars, vars, out);
+	sbuf_release(&user);
+	sbuf_release(&site);
+	return rc;
+}
+
 /* The PDF options of pipeline.conf [pdf] for a kind, but site_name. */
 static struct pdf_options pdf_opts(const struct ctx *ctx, enum emit_kind kind)
 {
@@ -335,7 +374,9 @@ static struct pdf_options pdf_opts(const struct ctx *ctx, enum emit_kind kind)
 		.strips_per_page = c->strips_per_page,
 		.qr = strcmp(c->qr, "login") == 0 ? PDF_QR_LOGIN :
 		      strcmp(c->qr, "username") == 0 ? PDF_QR_USERNAME :
-		      PDF_QR_NONE,
+		      strcmp(c->qr, "url") == 0 ? PDF_QR_URL : PDF_QR_NONE,
+		.qr_url = login_url,
+		.qr_url_arg = (void *)ctx,
 		.fonts = (const char *const *)c->pdf_fonts,
 		.nfonts = c->npdf_fonts,
 		.mono_font = c->pdf_mono_font,

@@ -1122,8 +1122,8 @@ static int new_page(struct writer *w)
  * modules in a row, grown down over the rows below that have the very same
  * run. All rectangles are one path, filled once, outside any text object.
  */
-static int put_qr(struct writer *w, const char *payload, float x, float y,
-		  float side, const struct pdf_entry *e)
+static int put_qr_code(struct writer *w, const char *payload, float x,
+		       float y, float side, const struct pdf_entry *e)
 {
 	QRcode *qr = QRcode_encodeString(payload, 0, QR_ECLEVEL_M, QR_MODE_8,
 					 1);
@@ -1177,6 +1177,34 @@ static int put_qr(struct writer *w, const char *payload, float x, float y,
 	secrets_wipe(qr->data, (size_t)n * (size_t)n);
 	QRcode_free(qr);
 	return 0;
+}
+
+/*
+ * The QR code of e as [output] qr says, its square's lower left corner at
+ * (x, y). Login: a tab between username and password, as keyboard-wedge
+ * scanners type it into a login form, and no Enter after it. The payload
+ * is wiped: it may hold the password.
+ */
+static int put_qr(struct writer *w, const struct pdf_entry *e, float x,
+		  float y, float side)
+{
+	int ret = 0;
+
+	sbuf_reset(&w->line);
+	if (w->opt->qr == PDF_QR_URL) {
+		ret = w->opt->qr_url(w->opt->qr_url_arg, str(e->username),
+				     &w->line);
+	} else {
+		sbuf_addstr(&w->line, str(e->username));
+		if (w->opt->qr == PDF_QR_LOGIN) {
+			sbuf_addch(&w->line, '\t');
+			sbuf_addstr(&w->line, str(e->password));
+		}
+	}
+	if (!ret)
+		ret = put_qr_code(w, sbuf_str(&w->line), x, y, side, e);
+	secrets_wipe(w->line.buf, w->line.len);
+	return ret;
 }
 
 /* ==== Entry fields ==== */
@@ -1495,23 +1523,9 @@ static int put_strip(struct writer *w, const struct pdf_entry *e, float top,
 				  stamp, STRIP_H * k))
 		return -1;
 
-	if (opt->qr != PDF_QR_NONE) {
-		int ret;
-
-		/* Login: a tab between the two, as keyboard-wedge scanners
-		 * type it into a login form, and no Enter after it. */
-		sbuf_reset(&w->line);
-		sbuf_addstr(&w->line, str(e->username));
-		if (opt->qr == PDF_QR_LOGIN) {
-			sbuf_addch(&w->line, '\t');
-			sbuf_addstr(&w->line, str(e->password));
-		}
-		ret = put_qr(w, sbuf_str(&w->line), x1 + PAD_H,
-			     top - h + (h - qside) / 2, qside, e);
-		secrets_wipe(w->line.buf, w->line.len);
-		if (ret)
-			return -1;
-	}
+	if (opt->qr != PDF_QR_NONE && put_qr(w, e, x1 + PAD_H,
+					     top - h + (h - qside) / 2, qside))
+		return -1;
 	return hpdf_failed(w) ? -1 : 0;
 }
 
@@ -1926,8 +1940,9 @@ static int set_up(struct writer *w)
 		errorf("unknown PDF layout %d", (int)opt->layout);
 		return -1;
 	}
-	if (opt->qr != PDF_QR_NONE && opt->qr != PDF_QR_USERNAME &&
-	    opt->qr != PDF_QR_LOGIN) {
+	if ((opt->qr != PDF_QR_NONE && opt->qr != PDF_QR_USERNAME &&
+	     opt->qr != PDF_QR_LOGIN && opt->qr != PDF_QR_URL) ||
+	    (opt->qr == PDF_QR_URL && !opt->qr_url)) {
 		errorf("unknown QR code choice %d", (int)opt->qr);
 		return -1;
 	}

@@ -19,7 +19,9 @@
 
 enum pdf_layout { PDF_STRIPS, PDF_CLASSLIST };
 enum pdf_paper { PDF_A4, PDF_LETTER };
-enum pdf_qr { PDF_QR_NONE, PDF_QR_USERNAME, PDF_QR_LOGIN };
+enum pdf_qr { PDF_QR_NONE, PDF_QR_USERNAME, PDF_QR_LOGIN, PDF_QR_URL };
+
+struct sbuf;
 
 struct pdf_options {
 	enum pdf_layout layout;
@@ -30,8 +32,12 @@ struct pdf_options {
 	/* A QR code on each strip: QR_USERNAME holds the username;
 	 * QR_LOGIN holds username, a tab, password (what a keyboard-wedge
 	 * scanner types into a login form: the tab moves to the password
-	 * field; no Enter, so the pupil still confirms). */
+	 * field; no Enter, so the pupil still confirms); QR_URL holds what
+	 * qr_url appends to out for the username: the school's login
+	 * address, 0 or -1 after reporting (which fails the document). */
 	enum pdf_qr qr;
+	int (*qr_url)(void *arg, const char *username, struct sbuf *out);
+	void *qr_url_arg;
 	const char *site_name;       /* NULL or "": none */
 	/* Fallback chain of TrueType fonts for text, first preferred; a
 	 * .ttc collection is named "path.ttc#index" (default index 0).
