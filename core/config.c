@@ -618,6 +618,9 @@ static void handle_output(struct loader *l, const char *key, const char *v)
 			set_str(&c->qr, v);
 	} else if (strcmp(key, "login_url") == 0) {
 		set_login_url(l, v);
+	} else if (strcmp(key, "logo") == 0) {
+		/* Its kind is the PDF writer's to check: ctx_config(). */
+		set_path(l, &c->logo, v);
 	} else if (strcmp(key, "sort") == 0) {
 		set_str(&c->sort, v);
 	} else if (strcmp(key, "xlsx_columns") == 0) {
@@ -980,6 +983,7 @@ void config_free(struct config *c)
 	free(c->paper);
 	free(c->qr);
 	template_free(c->login_url);
+	free(c->logo);
 	free(c->sort);
 	free_list(c->xlsx_columns, c->nxlsx_columns);
 	free(c->queue_dir);

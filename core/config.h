@@ -77,6 +77,7 @@ struct config {
 	/* The QR code's URL, {{username}} and {{site}} its only
 	 * placeholders (never the password); NULL: none. */
 	struct template *login_url;
+	char *logo;              /* PNG or JPEG on the paper; NULL: none */
 	char *sort;              /* columns, e.g. "group, surname, forename" */
 	char **xlsx_columns;     /* the workbook's columns, of the stream */
 	size_t nxlsx_columns;

@@ -26,8 +26,8 @@
 /*
  * The settings whose limits the engine and the formats know, checked with
  * the rest of pipeline.conf before any stage touches the store: how many
- * strips fit on the paper, the outputs [run] names, the fonts, the sender
- * of reset emails. Reports each; the number found.
+ * strips fit on the paper, the outputs [run] names, the fonts and the
+ * logo, the sender of reset emails. Reports each; the number found.
  */
 static int check_settings(const struct config *c)
 {
@@ -79,6 +79,8 @@ static int check_settings(const struct config *c)
 		       c->mail_from);
 		errors++;
 	}
+	if (c->logo && pdf_image_kind(c->logo) < 0)
+		errors++;
 	for (size_t i = 0; i <= c->npdf_fonts; i++) {
 		const char *f = i < c->npdf_fonts ? c->pdf_fonts[i] :
 						    c->pdf_mono_font;

@@ -375,6 +375,7 @@ static struct pdf_options pdf_opts(const struct ctx *ctx, enum emit_kind kind)
 		.qr = strcmp(c->qr, "login") == 0 ? PDF_QR_LOGIN :
 		      strcmp(c->qr, "username") == 0 ? PDF_QR_USERNAME :
 		      strcmp(c->qr, "url") == 0 ? PDF_QR_URL : PDF_QR_NONE,
+		.logo = c->logo,
 		.qr_url = login_url,
 		.qr_url_arg = (void *)ctx,
 		.fonts = (const char *const *)c->pdf_fonts,

@@ -122,6 +122,8 @@
 #define T_FOOT		8.0f
 #define ROW_H		16.0f
 #define CELL_PAD	3.0f
+/* The widest a logo is drawn beside a class list's title. */
+#define LOGO_HEAD_W	120.0f
 
 static const char *const month_names[] = {
 	"January", "February", "March", "April", "May", "June", "July",
@@ -150,6 +152,10 @@ static struct hpdf_api {
 	__typeof__(HPDF_GetErrorDetail) *GetErrorDetail;
 	__typeof__(HPDF_GetFont) *GetFont;
 	__typeof__(HPDF_GetVersion) *GetVersion;
+	__typeof__(HPDF_Image_GetHeight) *Image_GetHeight;
+	__typeof__(HPDF_Image_GetWidth) *Image_GetWidth;
+	__typeof__(HPDF_LoadJpegImageFromFile) *LoadJpegImageFromFile;
+	__typeof__(HPDF_LoadPngImageFromFile) *LoadPngImageFromFile;
 	__typeof__(HPDF_LoadTTFontFromFile) *LoadTTFontFromFile;
 	__typeof__(HPDF_LoadTTFontFromFile2) *LoadTTFontFromFile2;
 	__typeof__(HPDF_SetCompressionMode) *SetCompressionMode;
@@ -162,7 +168,9 @@ static struct hpdf_api {
 static const struct dl_symbol symbols[] = {
 	SYM(AddPage), SYM(Font_GetFontName), SYM(Font_GetUnicodeWidth),
 	SYM(Free), SYM(GetError), SYM(GetErrorDetail), SYM(GetFont),
-	SYM(GetVersion), SYM(LoadTTFontFromFile), SYM(LoadTTFontFromFile2),
+	SYM(GetVersion), SYM(Image_GetHeight), SYM(Image_GetWidth),
+	SYM(LoadJpegImageFromFile), SYM(LoadPngImageFromFile),
+	SYM(LoadTTFontFromFile), SYM(LoadTTFontFromFile2),
 	SYM(SetCompressionMode), SYM(SetInfoAttr),
 	SYM(SetPagesConfiguration), SYM(UseUTFEncodings),
 };
@@ -177,6 +185,28 @@ int pdf_load(void)
 		    ARRAY_SIZE(symbols), &hpdf, sizeof(hpdf)) == 0)
 		loaded = 1;
 	return loaded ? 0 : -1;
+}
+
+int pdf_image_kind(const char *path)
+{
+	static const unsigned char png[8] = { 0x89, 'P', 'N', 'G', '\r',
+					      '\n', 0x1A, '\n' };
+	unsigned char head[8];
+	FILE *fp = fopen(path, "rb");
+	size_t n;
+
+	if (!fp) {
+		errorf("logo '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	n = fread(head, 1, sizeof(head), fp);
+	fclose(fp);
+	if (n == sizeof(head) && !memcmp(head, png, sizeof(png)))
+		return PDF_IMAGE_PNG;
+	if (n >= 3 && head[0] == 0xFF && head[1] == 0xD8 && head[2] == 0xFF)
+		return PDF_IMAGE_JPEG;
+	errorf("logo '%s': not a PNG or JPEG image", path);
+	return -1;
 }
 
 /* ==== Fonts: coverage from the cmap ==== */
@@ -532,6 +562,8 @@ struct writer {
 	struct text t_site, t_name, t_user, t_pass, t_details, t_batch;
 	struct text t_lab_user, t_lab_pass, t_misc;
 	float lab_w;               /* label column of the strips, 1/1000 em */
+	HPDF_Image logo;           /* loaded once a document; NULL: none */
+	float logo_w, logo_h;      /* its size in pixels */
 };
 
 static void text_release(struct text *t)
@@ -1207,6 +1239,32 @@ static int put_qr(struct writer *w, const struct pdf_entry *e, float x,
 	return ret;
 }
 
+/*
+ * The logo as large as fits the box whose top right corner is (x1, top),
+ * its aspect ratio kept, against the box's right edge. Returns the width
+ * it takes (0 without a logo), or -1 when libharu fails.
+ */
+static float put_logo(struct writer *w, float x1, float top, float bw,
+		      float bh)
+{
+	const char *name;
+	float k, lw, lh;
+
+	if (!w->logo)
+		return 0;
+	name = pdf_seam_xobject_name(w->page, w->logo);
+	if (!name)
+		return hpdf_fail(w);
+	k = bw / w->logo_w < bh / w->logo_h ? bw / w->logo_w :
+					      bh / w->logo_h;
+	lw = w->logo_w * k;
+	lh = w->logo_h * k;
+	sbuf_add(&w->cs, "q\n", 2);
+	cs_op(w, "cm", 6, lw, 0.0f, 0.0f, lh, x1 - lw, top - lh);
+	sbuf_addf(&w->cs, "/%s Do\nQ\n", name);
+	return lw;
+}
+
 /* ==== Entry fields ==== */
 
 static const char *ordinal(unsigned d)
@@ -1657,9 +1715,17 @@ static int put_class_header(struct writer *w, const struct pdf_entry *e,
 			    int continued, float *rows_top)
 {
 	float x0 = MARGIN, maxw = w->page_w - 2 * MARGIN;
-	float cur = w->page_h - MARGIN, base, x, y;
+	float cur = w->page_h - MARGIN, base, x, y, logo;
 	struct text *t = &w->t_misc;
 
+	/* The logo at the right of the title and its line, which keep the
+	 * rest of the width. */
+	logo = put_logo(w, w->page_w - MARGIN, cur, LOGO_HEAD_W,
+			LEADING * (T_TITLE + T_SUB));
+	if (logo < 0)
+		return -1;
+	if (logo > 0)
+		maxw -= logo + CELL_PAD * 2;
 	sbuf_reset(&w->line);
 	sbuf_addstr(&w->line, *str(e->group) ? e->group : "(no group)");
 	if (continued)
@@ -1689,6 +1755,7 @@ static int put_class_header(struct writer *w, const struct pdf_entry *e,
 	base = next_line(&cur, T_SUB);
 	put_text(w, t, x0, base, fit(t, T_SUB, maxw));
 	text_end(w);
+	maxw = w->page_w - 2 * MARGIN;
 
 	y = cur - 8 - ROW_H;
 	cs_op(w, "g", 1, 0.85f);
@@ -1928,6 +1995,29 @@ static int add_font(struct writer *w, const char *spec)
 	return w->nfonts++;
 }
 
+/* The logo, into the document once, however many pages draw it. */
+static int load_logo(struct writer *w, const char *path)
+{
+	int kind = pdf_image_kind(path);
+
+	if (kind < 0)
+		return -1;
+	w->logo = kind == PDF_IMAGE_PNG ?
+		  hpdf.LoadPngImageFromFile(w->pdf, path) :
+		  hpdf.LoadJpegImageFromFile(w->pdf, path);
+	if (!w->logo || w->err.code) {
+		sbuf_addf(&w->err_context, " loading logo '%s'", path);
+		return hpdf_fail(w);
+	}
+	w->logo_w = (float)hpdf.Image_GetWidth(w->logo);
+	w->logo_h = (float)hpdf.Image_GetHeight(w->logo);
+	if (w->logo_w < 1 || w->logo_h < 1) {
+		errorf("logo '%s': an image of no size", path);
+		return -1;
+	}
+	return 0;
+}
+
 static int set_up(struct writer *w)
 {
 	static const char *const defaults[] = { DEFAULT_FONT, DEFAULT_CJK };
@@ -2010,6 +2100,8 @@ static int set_up(struct writer *w)
 			     "Temporary passwords" :
 			     "Temporary passwords: class list") != HPDF_OK)
 		return hpdf_fail(w);
+	if (opt->logo && *opt->logo && load_logo(w, opt->logo))
+		return -1;
 	/* The first font of each chain is in the document even if nothing
 	 * is drawn with it. */
 	return font_use(w, w->text_chain[0]) || font_use(w, mono) ? -1 : 0;

@@ -39,6 +39,9 @@ struct pdf_options {
 	int (*qr_url)(void *arg, const char *username, struct sbuf *out);
 	void *qr_url_arg;
 	const char *site_name;       /* NULL or "": none */
+	/* A PNG or JPEG drawn on class-list headers and letters, kept to
+	 * its aspect ratio inside a fixed box; NULL or "": none. */
+	const char *logo;
 	/* Fallback chain of TrueType fonts for text, first preferred; a
 	 * .ttc collection is named "path.ttc#index" (default index 0).
 	 * nfonts 0: DejaVu Sans, then WenQuanYi Micro Hei (CJK). */
@@ -73,6 +76,16 @@ struct pdf_entry {
 /* The most strips a page of paper holds: below half size a strip is no
  * longer legible. */
 int pdf_strips_max(enum pdf_paper paper);
+
+enum pdf_image { PDF_IMAGE_PNG, PDF_IMAGE_JPEG };
+
+/*
+ * What kind of image the file at path is, by its first bytes: a logo is
+ * checked with the rest of the configuration, before any list is made.
+ * Returns the kind, or -1 after reporting "logo 'path': why" (cannot be
+ * read, or neither PNG nor JPEG).
+ */
+int pdf_image_kind(const char *path);
 
 /*
  * Loads libharu, which tempass is not linked with: only a process that
