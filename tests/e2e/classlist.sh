@@ -6,14 +6,8 @@
 . "$(dirname "$0")/../lib.sh"
 write_conf
 PY=${PYTHON:-/usr/bin/python3}
-check_exit "import the sample roster" 0 tp import
-printf 'correct horse battery\n' >pw
-chmod 600 pw
-check_exit "admin added" 0 tp admin add demo --site oakfield --password-file pw
 # The 62 pupils of Year 7, their list's group: more than a page holds.
-tp select --group 'Year 7' >y7sel.tsv 2>/dev/null
-check_exit "a batch for Year 7" 0 tp regenerate --password-file pw --yes --input y7sel.tsv
-cp .out y7.tsv
+sample_batch y7.tsv 'Year 7'
 n=$(col y7.tsv password | wc -l)
 check "the batch holds Year 7" test "$n" -gt 50
 check_exit "emit classlist" 0 tp emit pdf --layout classlist -o c.pdf --input y7.tsv
