@@ -578,6 +578,32 @@ static void set_login_url(struct loader *l, const char *v)
 	c->login_url = t;
 }
 
+/*
+ * The letter's template, read and checked now, before any batch: the one
+ * [output] letter_template names, else templates/letter.txt when there is
+ * one (a letter is then refused, not printed without its words).
+ */
+static void load_letter(struct loader *l)
+{
+	/* The fields formats/pdf.c gives a letter; never the password,
+	 * which the letter prints in its own box. */
+	static const char *const letter_fields[] = { "forename", "surname",
+		"username", "class", "expires", "site", "batch", NULL };
+	struct config *c = l->c;
+
+	if (!c->letter_template) {
+		c->letter_template = data_path(c, "templates/letter.txt");
+		if (access(c->letter_template, R_OK) != 0) {
+			free(c->letter_template);
+			c->letter_template = NULL;
+			return;
+		}
+	}
+	c->letter = template_load(c->letter_template, letter_fields, 0);
+	if (!c->letter)
+		l->errors++;
+}
+
 static void handle_output(struct loader *l, const char *key, const char *v)
 {
 	struct config *c = l->c;
@@ -618,6 +644,9 @@ static void handle_output(struct loader *l, const char *key, const char *v)
 			set_str(&c->qr, v);
 	} else if (strcmp(key, "login_url") == 0) {
 		set_login_url(l, v);
+	} else if (strcmp(key, "letter_template") == 0) {
+		free(c->letter_template);
+		c->letter_template = data_path(c, v);
 	} else if (strcmp(key, "logo") == 0) {
 		/* Its kind is the PDF writer's to check: ctx_config(). */
 		set_path(l, &c->logo, v);
@@ -915,6 +944,7 @@ struct config *config_load(const char *path)
 		c->strips_per_page = 8;
 	if (!c->xlsx_columns)
 		split_list(XLSX_COLUMNS, &c->xlsx_columns, &c->nxlsx_columns);
+	load_letter(&l);
 	if (!c->rejects_dir)
 		c->rejects_dir = xstrdup(c->out_dir);
 	if (!c->words_file)
@@ -984,6 +1014,8 @@ void config_free(struct config *c)
 	free(c->qr);
 	template_free(c->login_url);
 	free(c->logo);
+	free(c->letter_template);
+	template_free(c->letter);
 	free(c->sort);
 	free_list(c->xlsx_columns, c->nxlsx_columns);
 	free(c->queue_dir);

@@ -78,6 +78,10 @@ struct config {
 	 * placeholders (never the password); NULL: none. */
 	struct template *login_url;
 	char *logo;              /* PNG or JPEG on the paper; NULL: none */
+	/* The words of a letter, {{forename}} ... {{batch}} checked;
+	 * NULL when none is set and templates/letter.txt is not found. */
+	char *letter_template;
+	struct template *letter;
 	char *sort;              /* columns, e.g. "group, surname, forename" */
 	char **xlsx_columns;     /* the workbook's columns, of the stream */
 	size_t nxlsx_columns;

@@ -58,10 +58,16 @@ static int check_settings(const struct config *c)
 		}
 		if (emit_kind_parse(o, NULL, &k) != 0) {
 			errorf("'%s': [run] outputs: '%s' is not pdf-strips, "
-			       "pdf-classlist, xlsx, csv, tsv, ndjson or "
-			       "audit", c->path, o);
+			       "pdf-classlist, pdf-letters, xlsx, csv, tsv, "
+			       "ndjson or audit", c->path, o);
 			errors++;
 			continue;
+		}
+		if (k == EMIT_PDF_LETTERS && !c->letter) {
+			errorf("'%s': [run] outputs: pdf-letters needs "
+			       "[output] letter_template (templates/letter.txt "
+			       "is not found)", c->path);
+			errors++;
 		}
 		while (j < nkinds && kinds[j] != k)
 			j++;

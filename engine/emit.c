@@ -265,7 +265,7 @@ static char *safe_name(const char *group, size_t max)
 static const char *extension(enum emit_kind k)
 {
 	static const char *const ext[] = { "pdf", "pdf", "xlsx", "csv", "tsv",
-					   "ndjson" };
+					   "ndjson", "pdf" };
 
 	return ext[k];
 }
@@ -273,7 +273,8 @@ static const char *extension(enum emit_kind k)
 static const char *layout_suffix(enum emit_kind k)
 {
 	return k == EMIT_PDF_STRIPS ? "-strips" :
-	       k == EMIT_PDF_CLASSLIST ? "-classlist" : "";
+	       k == EMIT_PDF_CLASSLIST ? "-classlist" :
+	       k == EMIT_PDF_LETTERS ? "-letters" : "";
 }
 
 /*
@@ -362,6 +363,22 @@ static int login_url(void *arg, const char *username, struct sbuf *out)
 	return rc;
 }
 
+/* A letter's words: [output] letter_template with the letter's fields. */
+static int letter_text(void *arg, const char *const *names,
+		       const char *const *values, size_t n, struct sbuf *out)
+{
+	const struct ctx *ctx = arg;
+	struct template_var *vars = xcalloc(n + 1, sizeof(*vars));
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		vars[i] = (struct template_var){ names[i], values[i] };
+	rc = template_render(ctx->cfg->letter, TEMPLATE_TEXT, template_vars,
+			     vars, out);
+	free(vars);
+	return rc;
+}
+
 /* The PDF options of pipeline.conf [pdf] for a kind, but site_name. */
 static struct pdf_options pdf_opts(const struct ctx *ctx, enum emit_kind kind)
 {
@@ -369,7 +386,7 @@ static struct pdf_options pdf_opts(const struct ctx *ctx, enum emit_kind kind)
 
 	return (struct pdf_options){
 		.layout = kind == EMIT_PDF_CLASSLIST ? PDF_CLASSLIST :
-			  PDF_STRIPS,
+			  kind == EMIT_PDF_LETTERS ? PDF_LETTERS : PDF_STRIPS,
 		.paper = strcmp(c->paper, "letter") == 0 ? PDF_LETTER : PDF_A4,
 		.strips_per_page = c->strips_per_page,
 		.qr = strcmp(c->qr, "login") == 0 ? PDF_QR_LOGIN :
@@ -378,6 +395,8 @@ static struct pdf_options pdf_opts(const struct ctx *ctx, enum emit_kind kind)
 		.logo = c->logo,
 		.qr_url = login_url,
 		.qr_url_arg = (void *)ctx,
+		.letter_text = c->letter ? letter_text : NULL,
+		.letter_text_arg = (void *)ctx,
 		.fonts = (const char *const *)c->pdf_fonts,
 		.nfonts = c->npdf_fonts,
 		.mono_font = c->pdf_mono_font,
@@ -388,7 +407,7 @@ struct pdf_doc *emit_pdf_prepare(const struct ctx *ctx, enum emit_kind kind)
 {
 	struct pdf_options opt = pdf_opts(ctx, kind);
 
-	ASSERT(kind == EMIT_PDF_STRIPS || kind == EMIT_PDF_CLASSLIST);
+	ASSERT(emit_kind_pdf(kind));
 	return pdf_prepare(&opt);
 }
 
@@ -525,7 +544,7 @@ static int write_file(struct ctx *ctx, const struct emit_opts *o,
 
 	if (atomic_open(&af, path, o->force) != 0)
 		return output_status();
-	if (o->kind == EMIT_PDF_STRIPS || o->kind == EMIT_PDF_CLASSLIST) {
+	if (emit_kind_pdf(o->kind)) {
 		rc = write_pdf(ctx, o, t, from, to, af.fp);
 	} else if (o->kind == EMIT_XLSX) {
 		struct xlsx_options xo = {
@@ -621,6 +640,12 @@ void emit_pending_abort(struct emit_pending *p)
 	p->cap = 0;
 }
 
+int emit_kind_pdf(enum emit_kind kind)
+{
+	return kind == EMIT_PDF_STRIPS || kind == EMIT_PDF_CLASSLIST ||
+	       kind == EMIT_PDF_LETTERS;
+}
+
 int emit_kind_parse(const char *name, const char *layout, enum emit_kind *k)
 {
 	static const struct {
@@ -629,6 +654,7 @@ int emit_kind_parse(const char *name, const char *layout, enum emit_kind *k)
 	} kinds[] = {
 		{ "pdf-strips", EMIT_PDF_STRIPS },
 		{ "pdf-classlist", EMIT_PDF_CLASSLIST },
+		{ "pdf-letters", EMIT_PDF_LETTERS },
 		{ "xlsx", EMIT_XLSX }, { "csv", EMIT_CSV },
 		{ "tsv", EMIT_TSV }, { "ndjson", EMIT_NDJSON },
 	};
@@ -638,6 +664,8 @@ int emit_kind_parse(const char *name, const char *layout, enum emit_kind *k)
 			*k = EMIT_PDF_STRIPS;
 		else if (strcmp(layout, "classlist") == 0)
 			*k = EMIT_PDF_CLASSLIST;
+		else if (strcmp(layout, "letter") == 0)
+			*k = EMIT_PDF_LETTERS;
 		else
 			return -1;
 		return 0;
@@ -712,12 +740,20 @@ static int emit_per_group(struct ctx *ctx, const struct emit_opts *o,
 
 int emit_load(enum emit_kind kind)
 {
-	int pdf = kind == EMIT_PDF_STRIPS || kind == EMIT_PDF_CLASSLIST;
-
 	if ((kind == EMIT_XLSX && xlsx_load() != 0) ||
-	    (pdf && pdf_load() != 0))
+	    (emit_kind_pdf(kind) && pdf_load() != 0))
 		return EX_UNAVAILABLE;
 	return 0;
+}
+
+/* Letters are not printed without their words. 0, or EX_CONFIG. */
+static int letters_ready(const struct ctx *ctx, enum emit_kind kind)
+{
+	if (kind != EMIT_PDF_LETTERS || ctx->cfg->letter)
+		return 0;
+	errorf("letters need their words: set [output] letter_template "
+	       "(templates/letter.txt is not found)");
+	return EX_CONFIG;
 }
 
 int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
@@ -725,8 +761,7 @@ int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 	long vcol = column(t, "version"), gcol = list_column(t);
 	const char *version = vcol >= 0 && t->nrows ? t->rows[0][vcol] : "";
 	int file = o->output || o->per_group || o->to_file ||
-		   o->kind == EMIT_PDF_STRIPS ||
-		   o->kind == EMIT_PDF_CLASSLIST || o->kind == EMIT_XLSX;
+		   emit_kind_pdf(o->kind) || o->kind == EMIT_XLSX;
 	int rc = 0;
 
 	if (!*version)
@@ -738,6 +773,8 @@ int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 			return EX_DATAERR;
 		}
 	}
+	if ((rc = letters_ready(ctx, o->kind)) != 0)
+		return rc;
 	if (file && (rc = emit_load(o->kind)) != 0)
 		return rc;
 	if (!t->sorted)
@@ -1011,6 +1048,8 @@ int emit_records(struct ctx *ctx, const struct emit_opts *o, FILE *in,
 	long name_cols[2];
 	int rc, got;
 
+	if ((rc = letters_ready(ctx, o->kind)) != 0)
+		return rc;
 	r = rec_reader_new(in, name, REC_AUTO);
 	if (!r)
 		return EX_DATAERR;

@@ -27,7 +27,10 @@ struct emit_table {
 };
 
 enum emit_kind { EMIT_PDF_STRIPS, EMIT_PDF_CLASSLIST, EMIT_XLSX, EMIT_CSV,
-		 EMIT_TSV, EMIT_NDJSON };
+		 EMIT_TSV, EMIT_NDJSON, EMIT_PDF_LETTERS };
+
+/* Whether kind is one of the PDF layouts. */
+int emit_kind_pdf(enum emit_kind kind);
 
 /*
  * Files written in full but not yet given their names: a list of passwords
@@ -57,9 +60,9 @@ struct emit_opts {
 };
 
 /*
- * Parses "pdf" (with layout "strips" or "classlist"), "pdf-strips",
- * "pdf-classlist", "xlsx", "csv", "tsv", "ndjson". 0, or -1 (not
- * reported).
+ * Parses "pdf" (with layout "strips", "classlist" or "letter"),
+ * "pdf-strips", "pdf-classlist", "pdf-letters", "xlsx", "csv", "tsv",
+ * "ndjson". 0, or -1 (not reported).
  */
 int emit_kind_parse(const char *name, const char *layout, enum emit_kind *k);
 

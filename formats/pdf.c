@@ -1,8 +1,8 @@
 /*
  * pdf: the printed lists of temporary passwords, written with libharu 2.3.0:
- * strips to cut apart and hand out, or one class list per group for the
- * teacher. With its seam (pdf_seam.c), the only file that includes hpdf.h;
- * the only one that includes qrencode.h.
+ * strips to cut apart and hand out, one class list per group for the
+ * teacher, or one letter per pupil. With its seam (pdf_seam.c), the only
+ * file that includes hpdf.h; the only one that includes qrencode.h.
  *
  * Text: libharu draws UTF-8 (Basic Multilingual Plane only) with embedded
  * TrueType fonts but has no font fallback and no "has glyph" call. So each
@@ -124,6 +124,19 @@
 #define CELL_PAD	3.0f
 /* The widest a logo is drawn beside a class list's title. */
 #define LOGO_HEAD_W	120.0f
+
+/* A letter: one pupil a page, the password the largest thing on it. */
+#define L_SITE		18.0f
+#define L_NAME		24.0f
+#define L_LABEL		10.0f
+#define L_USER		20.0f
+#define L_PASS		32.0f
+#define L_TEXT		11.0f
+#define L_PARA		1.45f      /* line height of the instructions */
+#define L_LOGO_W	160.0f
+#define L_LOGO_H	60.0f
+#define L_QR		120.0f
+#define L_BOX_PAD	12.0f
 
 static const char *const month_names[] = {
 	"January", "February", "March", "April", "May", "June", "July",
@@ -1916,6 +1929,271 @@ static int write_classlist(struct writer *w, const struct pdf_entry *entries,
 	return 0;
 }
 
+/* ==== Letters ==== */
+
+/*
+ * Draws bytes [0, t->len) of t from (x, *top) down, broken at spaces into
+ * lines no wider than maxw (a word wider than that is shrunk to fit),
+ * each line's height LEADING * size * spacing; *top ends below the last.
+ * Nothing is drawn below bottom: returns 1 when text was left out, else 0.
+ */
+static int put_wrapped(struct writer *w, const struct text *t, float x,
+		       float *top, float size, float spacing, float maxw,
+		       float bottom)
+{
+	size_t a = 0;
+	long room = (long)(maxw * 1000.0f / size);
+
+	while (a < t->len) {
+		size_t b = a, best = 0;
+		float line = LEADING * size * spacing, sz = size;
+		long width;
+
+		/* The longest run of words from a that fits. */
+		while (b < t->len) {
+			size_t e = b;
+
+			while (e < t->len && t->s[e] == ' ')
+				e++;
+			while (e < t->len && t->s[e] != ' ')
+				e++;
+			if (best && range_width(w, t, a, e) > room)
+				break;
+			best = e;
+			b = e;
+		}
+		width = range_width(w, t, a, best);
+		if (width > room)
+			sz = size * (float)room / (float)width;
+		if (*top - line < bottom)
+			return 1;
+		put_range(w, t, a, best, x, *top - ASCENT * size, sz);
+		*top -= line;
+		a = best;
+		while (a < t->len && t->s[a] == ' ')
+			a++;
+	}
+	return 0;
+}
+
+/*
+ * The school's instructions for e (opt->letter_text fills in its
+ * template), a paragraph a line of it, an empty line a gap, from *top
+ * down and no lower than bottom: what does not fit is left out, with a
+ * warning naming the person.
+ */
+static int letter_instructions(struct writer *w, const struct pdf_entry *e,
+			       float x, float *top, float maxw, float bottom)
+{
+	/* What config.c's letter_fields lists, in any order. */
+	static const char *const names[] = { "forename", "surname",
+		"username", "class", "expires", "site", "batch" };
+	const char *values[ARRAY_SIZE(names)];
+	struct sbuf text = SBUF_INIT;
+	int ret = -1, cut = 0;
+	size_t p = 0;
+
+	sbuf_reset(&w->expires);
+	add_date(&w->expires, str(e->expires));
+	sbuf_reset(&w->last_batch);
+	add_batch(&w->last_batch, e);
+	values[0] = str(e->forename);
+	values[1] = str(e->surname);
+	values[2] = str(e->username);
+	values[3] = str(e->group);
+	values[4] = sbuf_str(&w->expires);
+	values[5] = str(w->opt->site_name);
+	values[6] = sbuf_str(&w->last_batch);
+	if (w->opt->letter_text(w->opt->letter_text_arg, names, values,
+				ARRAY_SIZE(names), &text))
+		goto out;
+	/* A line of the template is a paragraph; an empty one, a gap. */
+	while (p < text.len && !cut) {
+		size_t end = p;
+
+		while (end < text.len && text.buf[end] != '\n')
+			end++;
+		text.buf[end] = '\0';
+		if (end > p && text.buf[end - 1] == '\r')
+			text.buf[end - 1] = '\0';
+		if (!text.buf[p]) {
+			*top -= LEADING * L_TEXT * 0.6f;
+		} else {
+			if (shape(w, &w->t_misc, text.buf + p, w->text_chain,
+				  w->ntext))
+				goto out;
+			warn_missing(&w->t_misc, e, "letter");
+			cut = put_wrapped(w, &w->t_misc, x, top, L_TEXT, L_PARA,
+					  maxw, bottom);
+		}
+		p = end + 1;
+	}
+	if (cut)
+		warnf("%s %s (%s): the letter's text runs off the page; "
+		      "the rest is left out", str(e->forename),
+		      str(e->surname), str(e->username));
+	ret = 0;
+out:
+	sbuf_release(&text);
+	return ret;
+}
+
+/*
+ * One pupil's letter: the site and logo, the name, a box with the
+ * username and, largest of all, the password (and the QR code beside
+ * them), then the school's instructions and the batch line.
+ */
+static int put_letter(struct writer *w, const struct pdf_entry *e)
+{
+	float x0 = MARGIN + PAD_H, x1 = w->page_w - MARGIN - PAD_H;
+	float cur = w->page_h - MARGIN, base, box_top, box_h, tx, tw, size;
+	float qside = w->opt->qr != PDF_QR_NONE ? L_QR : 0;
+	float bottom = MARGIN + 2 * T_FOOT + LEADING * S_BATCH;
+	float logo;
+	int day = parse_day(str(e->born_day));
+	struct text *t = &w->t_misc;
+
+	logo = put_logo(w, w->page_w - MARGIN, cur, L_LOGO_W, L_LOGO_H);
+	if (logo < 0)
+		return -1;
+	sbuf_reset(&w->name);
+	add_name(&w->name, e);
+	if (shape(w, &w->t_name, sbuf_str(&w->name), w->text_chain,
+		  w->ntext) ||
+	    shape(w, &w->t_user, str(e->username), w->text_chain, w->ntext) ||
+	    shape(w, &w->t_pass, str(e->password), w->mono_chain, w->nmono) ||
+	    shape(w, &w->t_lab_user, "username", w->text_chain, w->ntext) ||
+	    shape(w, &w->t_lab_pass, "password", w->text_chain, w->ntext) ||
+	    shape(w, &w->t_site, str(w->opt->site_name), w->text_chain,
+		  w->ntext))
+		return -1;
+	warn_missing(&w->t_name, e, "name");
+	warn_missing(&w->t_user, e, "username");
+	warn_missing(&w->t_pass, e, "password");
+
+	text_begin(w);
+	base = next_line(&cur, L_SITE);
+	if (w->t_site.len)
+		put_text(w, &w->t_site, x0, base, fit(&w->t_site, L_SITE,
+						       x1 - x0 - logo - PAD_H));
+	cur = w->page_h - MARGIN - (L_LOGO_H > LEADING * L_SITE ? L_LOGO_H :
+				    LEADING * L_SITE) - 24;
+	base = next_line(&cur, L_NAME);
+	put_text(w, &w->t_name, x0, base, fit(&w->t_name, L_NAME, x1 - x0));
+	sbuf_reset(&w->details);
+	if (*str(e->group)) {
+		sbuf_addstr(&w->details, "group ");
+		sbuf_addstr(&w->details, e->group);
+	}
+	if (day > 0)
+		sbuf_addf(&w->details, "%sborn on the %d%s",
+			  w->details.len ? " \xC2\xB7 " : "", day,
+			  ordinal((unsigned)day));
+	if (shape(w, &w->t_details, sbuf_str(&w->details), w->text_chain,
+		  w->ntext))
+		return -1;
+	base = next_line(&cur, L_TEXT);
+	if (w->t_details.len)
+		put_text(w, &w->t_details, x0, base, fit(&w->t_details, L_TEXT,
+							  x1 - x0));
+	text_end(w);
+
+	/* The box: labels above their values, the QR code at its right. */
+	cur -= 16;
+	box_top = cur;
+	box_h = 2 * L_BOX_PAD + LEADING * (2 * L_LABEL + L_USER + L_PASS) + 6;
+	if (box_h < qside + 2 * L_BOX_PAD)
+		box_h = qside + 2 * L_BOX_PAD;
+	cs_op(w, "g", 1, 0.94f);
+	cs_op(w, "re", 4, MARGIN, box_top - box_h, w->page_w - 2 * MARGIN,
+	      box_h);
+	sbuf_addstr(&w->cs, "f\n");
+	cs_op(w, "g", 1, 0.0f);
+	tx = MARGIN + L_BOX_PAD;
+	tw = w->page_w - 2 * MARGIN - 2 * L_BOX_PAD -
+	     (qside ? qside + L_BOX_PAD : 0);
+	cur = box_top - L_BOX_PAD;
+	text_begin(w);
+	put_text(w, &w->t_lab_user, tx, next_line(&cur, L_LABEL), L_LABEL);
+	put_text(w, &w->t_user, tx, next_line(&cur, L_USER),
+		 fit(&w->t_user, L_USER, tw));
+	cur -= 6;
+	put_text(w, &w->t_lab_pass, tx, next_line(&cur, L_LABEL), L_LABEL);
+	/* One font covers a generated password: one Tj. */
+	size = fit(&w->t_pass, L_PASS, tw);
+	put_text(w, &w->t_pass, tx, next_line(&cur, L_PASS), size);
+	text_end(w);
+	if (qside) {
+		float qx = w->page_w - MARGIN - L_BOX_PAD - qside;
+		float qy = box_top - L_BOX_PAD - qside;
+
+		/* Its quiet zone white, as scanners want it, on the grey. */
+		cs_op(w, "g", 1, 1.0f);
+		cs_op(w, "re", 4, qx, qy, qside, qside);
+		sbuf_addstr(&w->cs, "f\n");
+		cs_op(w, "g", 1, 0.0f);
+		if (put_qr(w, e, qx, qy, qside))
+			return -1;
+	}
+	if (*str(e->void_reason)) {
+		if (put_void(w, tx + tw / 2, box_top, tw / 2, box_h))
+			return -1;
+		sbuf_reset(&w->line);
+		sbuf_addstr(&w->line, "VOID: ");
+		sbuf_addstr(&w->line, e->void_reason);
+		if (shape(w, t, sbuf_str(&w->line), w->text_chain, w->ntext))
+			return -1;
+		text_begin(w);
+		cur = box_top - box_h - 4;
+		put_text(w, t, MARGIN, next_line(&cur, L_TEXT),
+			 fit(t, L_TEXT, w->page_w - 2 * MARGIN));
+		text_end(w);
+	}
+
+	/* The school's words, then when it expires and which batch. */
+	cur = box_top - box_h - 20 - (*str(e->void_reason) ? LEADING * L_TEXT :
+				       0);
+	text_begin(w);
+	if (w->opt->letter_text &&
+	    letter_instructions(w, e, MARGIN + PAD_H, &cur,
+				w->page_w - 2 * (MARGIN + PAD_H), bottom))
+		return -1;
+	sbuf_reset(&w->expires);
+	add_date(&w->expires, str(e->expires));
+	sbuf_reset(&w->last_batch);
+	if (w->expires.len)
+		sbuf_addf(&w->last_batch, "password expires %s \xC2\xB7 ",
+			  sbuf_str(&w->expires));
+	add_batch(&w->last_batch, e);
+	if (shape(w, &w->t_batch, sbuf_str(&w->last_batch), w->text_chain,
+		  w->ntext))
+		return -1;
+	w->batch_of = NULL;
+	put_text(w, &w->t_batch, MARGIN, MARGIN + 2 * T_FOOT,
+		 fit(&w->t_batch, S_BATCH + 1, w->page_w - 2 * MARGIN));
+	text_end(w);
+	return hpdf_failed(w) ? -1 : 0;
+}
+
+/* One page a pupil; each class its own count of pages. */
+static int write_letters(struct writer *w, const struct pdf_entry *entries,
+			 size_t n)
+{
+	w->total_pages = n;
+	for (size_t a = 0, b; a < n; a = b) {
+		b = group_end(entries, n, a);
+		if (end_page(w))
+			return -1;
+		w->sec_first = w->npages;
+		w->sec_pages = b - a;
+		w->sec_label = entries[a].group;
+		for (size_t i = a; i < b; i++)
+			if (new_page(w) || put_letter(w, &entries[i]))
+				return -1;
+	}
+	return 0;
+}
+
 /* A list with nobody on it still prints, and says so. */
 static int write_empty(struct writer *w)
 {
@@ -2026,7 +2304,8 @@ static int set_up(struct writer *w)
 	size_t nspecs = opt->nfonts ? opt->nfonts : ARRAY_SIZE(defaults);
 	int mono;
 
-	if (opt->layout != PDF_STRIPS && opt->layout != PDF_CLASSLIST) {
+	if (opt->layout != PDF_STRIPS && opt->layout != PDF_CLASSLIST &&
+	    opt->layout != PDF_LETTERS) {
 		errorf("unknown PDF layout %d", (int)opt->layout);
 		return -1;
 	}
@@ -2098,6 +2377,8 @@ static int set_up(struct writer *w)
 	    hpdf.SetInfoAttr(w->pdf, HPDF_INFO_TITLE,
 			     opt->layout == PDF_STRIPS ?
 			     "Temporary passwords" :
+			     opt->layout == PDF_LETTERS ?
+			     "Temporary passwords: letters" :
 			     "Temporary passwords: class list") != HPDF_OK)
 		return hpdf_fail(w);
 	if (opt->logo && *opt->logo && load_logo(w, opt->logo))
@@ -2216,11 +2497,13 @@ int pdf_write_prepared(struct pdf_doc *d, FILE *out,
 	deflater_start(&w->z, Z_BEST_SPEED, store_page, w);
 	if (n == 0) {
 		/* "page 1 of 1" on an empty class list too. */
-		if (opt->layout == PDF_CLASSLIST)
+		if (opt->layout != PDF_STRIPS)
 			w->total_pages = w->sec_pages = 1;
 		ret = write_empty(w);
 	} else if (opt->layout == PDF_STRIPS) {
 		ret = write_strips(w, entries, n);
+	} else if (opt->layout == PDF_LETTERS) {
+		ret = write_letters(w, entries, n);
 	} else {
 		ret = write_classlist(w, entries, n);
 	}

@@ -1,6 +1,6 @@
 /*
  * pdf: printed lists of temporary passwords with libharu: strips to cut and
- * hand out, or a class list per group for the teacher. pdf.c and its seam
+ * hand out, a class list per group for the teacher, or a letter a pupil. pdf.c and its seam
  * to libharu's structures (pdf_seam.c) are the only files that include
  * hpdf.h; pdf.c the only one that includes qrencode.h (the optional QR
  * code per strip).
@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-enum pdf_layout { PDF_STRIPS, PDF_CLASSLIST };
+enum pdf_layout { PDF_STRIPS, PDF_CLASSLIST, PDF_LETTERS };
 enum pdf_paper { PDF_A4, PDF_LETTER };
 enum pdf_qr { PDF_QR_NONE, PDF_QR_USERNAME, PDF_QR_LOGIN, PDF_QR_URL };
 
@@ -38,6 +38,15 @@ struct pdf_options {
 	enum pdf_qr qr;
 	int (*qr_url)(void *arg, const char *username, struct sbuf *out);
 	void *qr_url_arg;
+	/* Letters: appends to out the instructions under the password, the
+	 * school's template filled in with the n fields of one letter
+	 * (names[i] = values[i]: forename, surname, username, class,
+	 * expires, site, batch; never the password), 0, or -1 after
+	 * reporting (which fails the document); NULL: none. */
+	int (*letter_text)(void *arg, const char *const *names,
+			   const char *const *values, size_t n,
+			   struct sbuf *out);
+	void *letter_text_arg;
 	const char *site_name;       /* NULL or "": none */
 	/* A PNG or JPEG drawn on class-list headers and letters, kept to
 	 * its aspect ratio inside a fixed box; NULL or "": none. */

@@ -16,7 +16,9 @@ static const char usage[] =
 	"Writes the record stream of regenerate (or reset) as FORMAT:\n"
 	"  pdf      printed lists (--layout strips, the default, to cut and\n"
 	"           hand out; --layout classlist, a table per class with\n"
-	"           a box to tick as each slip is handed out)\n"
+	"           a box to tick as each slip is handed out; --layout\n"
+	"           letter, a page a pupil with the words of [output]\n"
+	"           letter_template)\n"
 	"  xlsx     an Excel workbook, a sheet per class\n"
 	"  csv      for spreadsheets: cells starting with = + - @ TAB CR are\n"
 	"           neutralised (--raw leaves them)\n"
@@ -37,7 +39,7 @@ static const char usage[] =
 	"                     pdf and xlsx, standard output for the others;\n"
 	"                     '-': standard output (csv, tsv, ndjson)\n"
 	"  --per-group        one file per class (or group), named after it\n"
-	"  --layout L         pdf: strips or classlist\n"
+	"  --layout L         pdf: strips, classlist or letter\n"
 	"  --force            replace existing regular files (never a device,\n"
 	"                     fifo, socket, folder or symbolic link)\n"
 	"  --raw              csv: leave formulas as they are\n"
@@ -83,14 +85,14 @@ static int cmd_emit(struct ctx *ctx, int argc, char **argv)
 				   "csv, tsv or ndjson");
 	if (emit_kind_parse(argv[argi], layout, &o.kind) != 0)
 		return stage_usage(&stage_emit, "'%s%s%s' is not a format "
-				   "(pdf --layout strips|classlist, xlsx, csv, "
-				   "tsv, ndjson)", argv[argi],
+				   "(pdf --layout strips|classlist|letter, xlsx, "
+				   "csv, tsv, ndjson)", argv[argi],
 				   layout ? " --layout " : "",
 				   layout ? layout : "");
 	/* "-o -": the stream on standard output, with its terminal rule. */
 	if (o.output && strcmp(o.output, "-") == 0) {
-		if (o.per_group || o.kind == EMIT_PDF_STRIPS ||
-		    o.kind == EMIT_PDF_CLASSLIST || o.kind == EMIT_XLSX)
+		if (o.per_group || emit_kind_pdf(o.kind) ||
+		    o.kind == EMIT_XLSX)
 			return stage_usage(&stage_emit, "-o -: only csv, tsv "
 					   "and ndjson go to standard output, "
 					   "one file at a time");
