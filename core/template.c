@@ -30,7 +30,6 @@ struct template {
 	size_t npieces, piece_cap;
 	char **names;
 	size_t nnames, name_cap;
-	unsigned long first_line;	/* of the text in its file, 0: 1 */
 };
 
 void template_free(struct template *t)
@@ -120,10 +119,11 @@ static int is_known(const char *const *known, const char *name, size_t n)
 	return 0;
 }
 
+/* '.' and ':' let a caller name a family of values: {{word:page}}. */
 static int is_name_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '_';
+	       (c >= '0' && c <= '9') || c == '_' || c == '.' || c == ':';
 }
 
 /*
@@ -161,7 +161,7 @@ static int parse_placeholder(struct template *t, const char *p,
 	}
 	if (name == name_end) {
 		errorf("'%s':%lu: placeholder '%.*s' is not a name (letters, "
-		       "digits and '_')", t->path, line,
+		       "digits, '_', '.' and ':')", t->path, line,
 		       (int)(close + 2 - p), p);
 		return -1;
 	}
@@ -206,20 +206,20 @@ static int parse_line(struct template *t, const char *s, const char *eol,
 	return 0;
 }
 
-/* Checks and cuts t->text, len bytes, into pieces; -1 after reporting. */
-static int parse(struct template *t, size_t len, const char *const *known,
-		 unsigned flags)
+/* Parses t->text, len bytes, whose first line is line; t on success. */
+static struct template *parse(struct template *t, size_t len,
+			      unsigned long line, const char *const *known,
+			      unsigned flags)
 {
-	const char *s, *end;
-	unsigned long line = t->first_line ? t->first_line : 1;
+	const char *path = t->path, *s, *end;
 
 	if (memchr(t->text, '\0', len)) {
 		const char *nul = memchr(t->text, '\0', len);
 
 		for (const char *q = t->text; q < nul; q++)
 			line += *q == '\n';
-		errorf("'%s':%lu: holds a NUL byte", t->path, line);
-		return -1;
+		errorf("'%s':%lu: holds a NUL byte", path, line);
+		goto fail;
 	}
 	s = t->text;
 	end = t->text + len;
@@ -233,8 +233,8 @@ static int parse(struct template *t, size_t len, const char *const *known,
 		for (const char *q = s; q < end; q++) {
 			if (*q == '\n' || *q == '\r') {
 				errorf("'%s':%lu: must be one line",
-				       t->path, line + (*q == '\n'));
-				return -1;
+				       path, line + (*q == '\n'));
+				goto fail;
 			}
 		}
 	}
@@ -246,12 +246,15 @@ static int parse(struct template *t, size_t len, const char *const *known,
 		if (!eol)
 			eol = end;
 		if (parse_line(t, s, eol, line, known) < 0)
-			return -1;
+			goto fail;
 		add_piece(t, eol, (size_t)(next - eol), 0, line);
 		s = next;
 		line++;
 	}
-	return 0;
+	return t;
+fail:
+	template_free(t);
+	return NULL;
 }
 
 struct template *template_load(const char *path, const char *const *known,
@@ -262,27 +265,34 @@ struct template *template_load(const char *path, const char *const *known,
 
 	t->path = xstrdup(path);
 	t->text = read_file(path, &len);
-	if (!t->text || parse(t, len, known, flags) < 0) {
+	if (!t->text) {
 		template_free(t);
 		return NULL;
 	}
-	return t;
+	return parse(t, len, 1, known, flags);
 }
 
-struct template *template_parse(const char *name, unsigned long line,
-				const char *text, const char *const *known,
-				unsigned flags)
+struct template *template_parse(const char *path, unsigned long line,
+				const char *text, size_t len,
+				const char *const *known, unsigned flags)
 {
 	struct template *t = xcalloc(1, sizeof(*t));
 
-	t->path = xstrdup(name);
-	t->first_line = line;
-	t->text = xstrdup(text);
-	if (parse(t, strlen(text), known, flags) < 0) {
-		template_free(t);
-		return NULL;
-	}
-	return t;
+	t->path = xstrdup(path);
+	t->text = xmalloc(len + 1);
+	memcpy(t->text, text, len);
+	t->text[len] = '\0';
+	return parse(t, len, line, known, flags);
+}
+
+size_t template_uses(const struct template *t, const char *name)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->npieces; i++)
+		n += !t->pieces[i].text &&
+		     !strcmp(t->names[t->pieces[i].name], name);
+	return n;
 }
 
 const char *const *template_names(const struct template *t, size_t *n)

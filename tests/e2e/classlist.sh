@@ -42,6 +42,12 @@ check_exit "emit classlist on Letter" 0 tp emit pdf --layout classlist -o l.pdf 
 check_eq "Letter: the table spans the page's width" "$(span l.pdf)" ok
 check_eq "Letter: the width is Letter's" "$(pdfinfo l.pdf | awk '/^Page size:/ { print $3 "x" $5 }')" 612x792
 
+# A Welsh site's heads, the tick column's too.
+sed -i 's#^name = Oakfield Academy$#&\nlanguage = cy#' pipeline.conf
+check_exit "a class list for a Welsh site" 0 tp emit pdf --layout classlist -o cy.pdf --input y7.tsv
+check_grep "Welsh: the tick column's head" "Diwrnod geni *Wedi'i roi" <(pdftotext -layout -f 1 -l 1 cy.pdf -)
+sed -i '/^language = cy$/d' pipeline.conf
+
 # A void row is marked where it would be ticked, and struck through.
 tp select --group 7A >sel.tsv 2>/dev/null
 check_exit "a newer batch for 7A" 0 tp regenerate --password-file pw --yes --input sel.tsv

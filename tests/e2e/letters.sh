@@ -76,6 +76,20 @@ pdftotext -layout q.pdf q.txt
 check_eq "still every password once" \
   "$(col b.tsv password | while read -r p; do grep -ow -- "$p" q.txt | wc -l; done | sort -u)" 1
 
+# ==== A Welsh site: tempass's own words in Welsh, the school's as written
+cp pipeline.conf en.conf
+sed -i 's#^name = Oakfield Academy$#&\nlanguage = cy#' pipeline.conf
+check_exit "letters for a Welsh site" 0 tp emit pdf --layout letter -o cy.pdf --input b.tsv
+pdftotext -layout -f 1 -l 1 cy.pdf cy.txt
+check_grep "Welsh: the username label" "^ *enw defnyddiwr *$" cy.txt
+check_grep "Welsh: the password label" "^ *cyfrinair *$" cy.txt
+check_grep "Welsh: the class and day of birth" "dosbarth 7A · ganwyd ar y " cy.txt
+check_grep "Welsh: the expiry and batch" "yn dod i ben 1 Hydref 2026 · swp f1" cy.txt
+check_grep "Welsh: the class's page count" "7A · tudalen 1 o " cy.txt
+check_grep "Welsh: the template's words fill in the Welsh date" "until 1 Hydref 2026" cy.txt
+check_nogrep "Welsh: no English word of tempass's own" "page 1 of\|^ *username *$\|born on\|October" cy.txt
+cp en.conf pipeline.conf
+
 # ==== run's pdf-letters
 sed -i -e 's/^outputs = .*/outputs = pdf-letters, audit/' \
     -e "s#^password_file = .*#password_file = $T/pw#" pipeline.conf

@@ -179,19 +179,19 @@ static void test_template_load_errors(void)
 		   "expires)");
 	CHECK_LOAD("a\nb {{}} c", 0,
 		   ":2: placeholder '{{}}' is not a name (letters, "
-		   "digits and '_')");
+		   "digits, '_', '.' and ':')");
 	CHECK_LOAD("{{ }}", 0,
 		   ":1: placeholder '{{ }}' is not a name (letters, "
-		   "digits and '_')");
+		   "digits, '_', '.' and ':')");
 	CHECK_LOAD("{{reset-link}}", 0,
 		   ":1: placeholder '{{reset-link}}' is not a name "
-		   "(letters, digits and '_')");
+		   "(letters, digits, '_', '.' and ':')");
 	CHECK_LOAD("{{fore name}}", 0,
 		   ":1: placeholder '{{fore name}}' is not a name "
-		   "(letters, digits and '_')");
+		   "(letters, digits, '_', '.' and ':')");
 	CHECK_LOAD("{{{site}}}", 0,
 		   ":1: placeholder '{{{site}}' is not a name "
-		   "(letters, digits and '_')");
+		   "(letters, digits, '_', '.' and ':')");
 	CHECK_LOAD("ok\nok\nHello {{forename", 0,
 		   ":3: '{{' without a closing '}}' on its line");
 	CHECK_LOAD("Hello {{forename}", 0,
@@ -404,8 +404,10 @@ static void test_template_parse(void)
 	const char *err;
 	char *s;
 
-	t = template_parse("pipeline.conf", 51,
-			   "https://login.example/{{site}}/?u={{ username }}",
+	static const char url[] =
+		"https://login.example/{{site}}/?u={{ username }}";
+
+	t = template_parse("pipeline.conf", 51, url, sizeof(url) - 1,
 			   url_names, TEMPLATE_ONE_LINE);
 	CHECK(t != NULL);
 	s = t ? render(t, TEMPLATE_TEXT, vars) : NULL;
@@ -415,7 +417,7 @@ static void test_template_parse(void)
 
 	capture_begin();
 	t = template_parse("pipeline.conf", 51, "https://x/?p={{password}}",
-			   url_names, TEMPLATE_ONE_LINE);
+			   25, url_names, TEMPLATE_ONE_LINE);
 	err = capture_end();
 	CHECK(t == NULL);
 	CHECK_STR(err, "tempass: 'pipeline.conf':51: unknown placeholder "
