@@ -76,6 +76,22 @@ pdftotext -layout q.pdf q.txt
 check_eq "still every password once" \
   "$(col b.tsv password | while read -r p; do grep -ow -- "$p" q.txt | wc -l; done | sort -u)" 1
 
+# Words that run off the page are left out, with a warning naming the
+# pupil; the letter keeps its one page. A long word is shrunk to the width.
+long=Averyveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryverylongword
+{ echo "Dear {{forename}}, $long"; for i in $(seq 80); do echo "Line $i of a letter far too long for one page."; done; } >long.txt
+cp pipeline.conf keep.conf
+sed -i "s#^letter_template = .*#letter_template = long.txt#" pipeline.conf
+check_exit "a template too long for a page" 0 tp emit pdf --layout letter -o long.pdf --input b.tsv
+check_eq "a warning for each pupil, naming them" \
+  "$(grep -c "the letter's text runs off the page" .err)" "$n"
+check_grep "the warning names the pupil" "$(col b.tsv username | head -1)).*runs off the page" .err
+check_eq "still a page a pupil" "$(pdfinfo long.pdf | awk '/^Pages:/ { print $2 }')" "$n"
+pdftotext -layout long.pdf long.txt
+check_nogrep "the text stops above the footer" "Line 80 of" long.txt
+check_eq "a word wider than the page is shrunk to fit, whole" "$(grep -c "^ *$long *$" long.txt)" "$n"
+cp keep.conf pipeline.conf
+
 # ==== A Welsh site: tempass's own words in Welsh, the school's as written
 cp pipeline.conf en.conf
 sed -i 's#^name = Oakfield Academy$#&\nlanguage = cy#' pipeline.conf
