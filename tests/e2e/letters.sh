@@ -44,7 +44,7 @@ for p in range(1, n + 1):
     want = ['%s %s' % (r['forename'], r['surname']), r['username'],
             'Dear %s,' % r['forename'], 'works until 1 October 2026',
             'Oakfield Academy', '%s · page %d of %d' % (c, at[c], per_class[c]),
-            'group %s' % c, 'batch v1']
+            'class %s' % c, 'expires 1 October 2026 · batch v1']
     for s in want:
         if s not in ' '.join(words):
             bad.append('page %d (%s): no %r' % (p, r['username'], s))
