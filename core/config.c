@@ -593,15 +593,21 @@ static void set_login_url(struct loader *l, const char *v)
 /*
  * The letter's template, read and checked now, before any batch: the one
  * [output] letter_template names, else templates/letter.txt when there is
- * one (a letter is then refused, not printed without its words).
+ * one (a letter is then refused, not printed without its words). Each line
+ * is a template of its own, so a message names its line; its placeholders
+ * are those of a strip but the password, which the letter prints once, in
+ * its own box.
  */
 static void load_letter(struct loader *l)
 {
-	/* The fields formats/pdf.c gives a letter; never the password,
-	 * which the letter prints in its own box. */
-	static const char *const letter_fields[] = { "forename", "surname",
-		"username", "class", "expires", "site", "batch", NULL };
+	static const char *const fields[] = { "forename", "surname", "name",
+		"username", "class", "group", "expires", "born", "batch",
+		"made", "site", "void" };
 	struct config *c = l->c;
+	const char *s, *end;
+	unsigned long ln = 1;
+	char *text;
+	size_t len;
 
 	if (!c->letter_template) {
 		c->letter_template = data_path(c, "templates/letter.txt");
@@ -611,9 +617,54 @@ static void load_letter(struct loader *l)
 			return;
 		}
 	}
-	c->letter = template_load(c->letter_template, letter_fields, 0);
-	if (!c->letter)
+	if (!(text = template_read_file(c->letter_template, &len))) {
 		l->errors++;
+		return;
+	}
+	c->letter = xcalloc(1, sizeof(*c->letter));
+	s = text;
+	end = text + len;
+	if (len >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3))
+		s += 3;
+	for (; s < end; ln++) {
+		const char *eol = memchr(s, '\n', (size_t)(end - s));
+		const char *next = eol ? eol + 1 : end, *const *names;
+		size_t n, k;
+		struct template *t;
+
+		if (!eol)
+			eol = end;
+		if (eol > s && eol[-1] == '\r')
+			eol--;
+		t = template_parse(c->letter_template, ln, s,
+				   (size_t)(eol - s), NULL, TEMPLATE_ONE_LINE);
+		if (!t) {
+			l->errors++;
+			break;
+		}
+		c->letter = xrealloc(c->letter, (c->nletter + 1) *
+				     sizeof(*c->letter));
+		c->letter[c->nletter++] = t;
+		names = template_names(t, &n);
+		for (size_t i = 0; i < n; i++) {
+			for (k = 0; k < ARRAY_SIZE(fields) &&
+			     strcmp(fields[k], names[i]); k++)
+				;
+			if (k < ARRAY_SIZE(fields) ||
+			    (!strncmp(names[i], "word:", 5) &&
+			     words_plain(names[i] + 5)))
+				continue;
+			errorf("'%s':%lu: unknown placeholder '{{%s}}' (known: "
+			       "forename, surname, name, username, class, "
+			       "group, expires, born, batch, made, site, void, "
+			       "word:KEY; the password is printed in its own "
+			       "box)", c->letter_template, ln, names[i]);
+			l->errors++;
+			break;
+		}
+		s = next;
+	}
+	free(text);
 }
 
 static void handle_output(struct loader *l, const char *key, const char *v)
@@ -1079,7 +1130,9 @@ void config_free(struct config *c)
 	template_free(c->login_url);
 	free(c->logo);
 	free(c->letter_template);
-	template_free(c->letter);
+	for (size_t i = 0; i < c->nletter; i++)
+		template_free(c->letter[i]);
+	free(c->letter);
 	free(c->sort);
 	free_list(c->xlsx_columns, c->nxlsx_columns);
 	free(c->queue_dir);

@@ -87,10 +87,11 @@ struct config {
 	 * placeholders (never the password); NULL: none. */
 	struct template *login_url;
 	char *logo;              /* PNG or JPEG on the paper; NULL: none */
-	/* The words of a letter, {{forename}} ... {{batch}} checked;
+	/* The words of a letter: a template per line of the file, checked;
 	 * NULL when none is set and templates/letter.txt is not found. */
 	char *letter_template;
-	struct template *letter;
+	struct template **letter;
+	size_t nletter;
 	char *sort;              /* columns, e.g. "group, surname, forename" */
 	char **xlsx_columns;     /* the workbook's columns, of the stream */
 	size_t nxlsx_columns;

@@ -363,20 +363,21 @@ static int login_url(void *arg, const char *username, struct sbuf *out)
 	return rc;
 }
 
-/* A letter's words: [output] letter_template with the letter's fields. */
-static int letter_text(void *arg, const char *const *names,
-		       const char *const *values, size_t n, struct sbuf *out)
+/* A letter's words: [output] letter_template, a line at a time, with
+ * the values the PDF writer gives. */
+static int letter_text(void *arg,
+		       const char *(*value)(void *value_ctx, const char *name),
+		       void *value_ctx, struct sbuf *out)
 {
 	const struct ctx *ctx = arg;
-	struct template_var *vars = xcalloc(n + 1, sizeof(*vars));
-	int rc;
 
-	for (size_t i = 0; i < n; i++)
-		vars[i] = (struct template_var){ names[i], values[i] };
-	rc = template_render(ctx->cfg->letter, TEMPLATE_TEXT, template_vars,
-			     vars, out);
-	free(vars);
-	return rc;
+	for (size_t i = 0; i < ctx->cfg->nletter; i++) {
+		if (template_render(ctx->cfg->letter[i], TEMPLATE_TEXT, value,
+				    value_ctx, out))
+			return -1;
+		sbuf_addch(out, '\n');
+	}
+	return 0;
 }
 
 /* The PDF options of pipeline.conf [pdf] for a kind, but site_name. */

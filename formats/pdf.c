@@ -2138,28 +2138,15 @@ static int put_wrapped(struct writer *w, const struct text *t, float x,
 static int letter_instructions(struct writer *w, const struct pdf_entry *e,
 			       float x, float *top, float maxw, float bottom)
 {
-	/* What config.c's letter_fields lists, in any order. */
-	static const char *const names[] = { "forename", "surname",
-		"username", "class", "expires", "site", "batch" };
-	const char *values[ARRAY_SIZE(names)];
+	/* The fields of a strip, the same words on both. */
+	struct strip_values sv = { w, e };
 	struct sbuf text = SBUF_INIT;
 	int ret = -1, cut = 0;
 	size_t p = 0;
 
-	sbuf_reset(&w->expires);
-	add_date(w, &w->expires, str(e->expires));
-	w->expires_of = NULL;
-	sbuf_reset(&w->last_batch);
-	add_batch(w, &w->last_batch, e);
-	values[0] = str(e->forename);
-	values[1] = str(e->surname);
-	values[2] = str(e->username);
-	values[3] = str(e->group);
-	values[4] = sbuf_str(&w->expires);
-	values[5] = str(w->opt->site_name);
-	values[6] = sbuf_str(&w->last_batch);
-	if (w->opt->letter_text(w->opt->letter_text_arg, names, values,
-				ARRAY_SIZE(names), &text))
+	strip_phrases(w, e);
+	if (w->opt->letter_text(w->opt->letter_text_arg, strip_value, &sv,
+				&text))
 		goto out;
 	/* A line of the template is a paragraph; an empty one, a gap. */
 	while (p < text.len && !cut) {

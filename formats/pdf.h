@@ -41,14 +41,15 @@ struct pdf_options {
 	enum pdf_qr qr;
 	int (*qr_url)(void *arg, const char *username, struct sbuf *out);
 	void *qr_url_arg;
-	/* Letters: appends to out the instructions under the password, the
-	 * school's template filled in with the n fields of one letter
-	 * (names[i] = values[i]: forename, surname, username, class,
-	 * expires, site, batch; never the password), 0, or -1 after
-	 * reporting (which fails the document); NULL: none. */
-	int (*letter_text)(void *arg, const char *const *names,
-			   const char *const *values, size_t n,
-			   struct sbuf *out);
+	/* Letters: appends to out the words under the password box, the
+	 * school's template with each placeholder's value from
+	 * value(value_ctx, name): the fields of a strip template
+	 * (templates/strip.txt) and {{word:KEY}}; 0, or -1 after reporting
+	 * (which fails the document); NULL: none. */
+	int (*letter_text)(void *arg,
+			   const char *(*value)(void *value_ctx,
+						const char *name),
+			   void *value_ctx, struct sbuf *out);
 	void *letter_text_arg;
 	const char *site_name;       /* NULL or "": none */
 	/* A PNG or JPEG drawn on class-list headers and letters, kept to

@@ -103,6 +103,7 @@ check_grep "Welsh: the class and day of birth" "dosbarth 7A · ganwyd ar y " cy.
 check_grep "Welsh: the expiry and batch" "yn dod i ben 1 Hydref 2026 · swp f1" cy.txt
 check_grep "Welsh: the class's page count" "7A · tudalen 1 o " cy.txt
 check_grep "Welsh: the template's words fill in the Welsh date" "until 1 Hydref 2026" cy.txt
+check_grep "Welsh: {{word:KEY}} in the template, in Welsh" "with the enw defnyddiwr and cyfrinair above" cy.txt
 check_nogrep "Welsh: no English word of tempass's own" "page 1 of\|^ *username *$\|born on\|October" cy.txt
 cp en.conf pipeline.conf
 
@@ -133,8 +134,10 @@ bad_letter() {
 	check_exit "$2: strips are refused too, before anything" 78 tp emit pdf -o bad.pdf --input b.tsv
 }
 bad_letter "$(printf 'Dear {{forename}},\n\nYour password is {{password}}')" "the password" \
-  "'$T/bad.txt':3: unknown placeholder '{{password}}' (known: forename, surname, username, class, expires, site, batch)"
+  "'$T/bad.txt':3: unknown placeholder '{{password}}' (known: .*; the password is printed in its own box)"
 bad_letter "Log in by {{expiry}}" "a misspelt placeholder" "'$T/bad.txt':1: unknown placeholder '{{expiry}}'"
+bad_letter "$(printf 'a\nb\n{{word:label.nothing}}')" "a word the message files lack" "'$T/bad.txt':3: unknown placeholder '{{word:label.nothing}}'"
+bad_letter "Hello {{forename" "an unclosed placeholder" "'$T/bad.txt':1: '{{' without a closing"
 rm -f bad.txt
 check_exit "a letter_template that is missing: exit 78" 78 tp emit pdf --layout letter -o bad.pdf --input b.tsv
 check_grep "it is named" "'$T/bad.txt': cannot open" .err
