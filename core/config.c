@@ -15,6 +15,7 @@
 
 #include "core/paper.h"
 #include "core/store.h"
+#include "core/template.h"
 #include "core/util.h"
 #include "core/words.h"
 #include "core/workers.h"
@@ -26,6 +27,7 @@ struct loader {
 	int errors;
 	int long_line;
 	int have_default;    /* a [site] section was seen */
+	int have_login_url;  /* [output] login_url was given, good or not */
 };
 
 enum { SEC_NONE, SEC_TEMPASS, SEC_SITE, SEC_STORE, SEC_IMPORT, SEC_ROSTER,
@@ -591,6 +593,110 @@ static void set_xlsx_columns(struct loader *l, const char *v)
 	}
 }
 
+/*
+ * login_url: an http(s) address whose placeholders are only what a
+ * printed code may show to anyone who photographs it; the password is no
+ * placeholder, so it can never be put in the address.
+ */
+static void set_login_url(struct loader *l, const char *v)
+{
+	static const char *const known[] = { "username", "site", NULL };
+	struct config *c = l->c;
+	struct template *t;
+
+	l->have_login_url = 1;
+	if (strncmp(v, "https://", 8) && strncmp(v, "http://", 7)) {
+		bad(l, "login_url: '%s' is not an http:// or https:// "
+		    "address", v);
+		return;
+	}
+	t = template_parse(c->path, l->line, v, strlen(v), known,
+			   TEMPLATE_ONE_LINE);
+	if (!t) {
+		l->errors++;
+		return;
+	}
+	template_free(c->login_url);
+	c->login_url = t;
+}
+
+/*
+ * The letter's template, read and checked now, before any batch: the one
+ * [output] letter_template names, else templates/letter.txt when there is
+ * one (a letter is then refused, not printed without its words). Each line
+ * is a template of its own, so a message names its line; its placeholders
+ * are those of a strip but the password, which the letter prints once, in
+ * its own box.
+ */
+static void load_letter(struct loader *l)
+{
+	static const char *const fields[] = { "forename", "surname", "name",
+		"username", "class", "group", "expires", "born", "batch",
+		"made", "site", "void" };
+	struct config *c = l->c;
+	const char *s, *end;
+	unsigned long ln = 1;
+	char *text;
+	size_t len;
+
+	if (!c->letter_template) {
+		c->letter_template = data_path(c, "templates/letter.txt");
+		if (access(c->letter_template, R_OK) != 0) {
+			free(c->letter_template);
+			c->letter_template = NULL;
+			return;
+		}
+	}
+	if (!(text = template_read_file(c->letter_template, &len))) {
+		l->errors++;
+		return;
+	}
+	c->letter = xcalloc(1, sizeof(*c->letter));
+	s = text;
+	end = text + len;
+	if (len >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3))
+		s += 3;
+	for (; s < end; ln++) {
+		const char *eol = memchr(s, '\n', (size_t)(end - s));
+		const char *next = eol ? eol + 1 : end, *const *names;
+		size_t n, k;
+		struct template *t;
+
+		if (!eol)
+			eol = end;
+		if (eol > s && eol[-1] == '\r')
+			eol--;
+		t = template_parse(c->letter_template, ln, s,
+				   (size_t)(eol - s), NULL, TEMPLATE_ONE_LINE);
+		if (!t) {
+			l->errors++;
+			break;
+		}
+		c->letter = xrealloc(c->letter, (c->nletter + 1) *
+				     sizeof(*c->letter));
+		c->letter[c->nletter++] = t;
+		names = template_names(t, &n);
+		for (size_t i = 0; i < n; i++) {
+			for (k = 0; k < ARRAY_SIZE(fields) &&
+			     strcmp(fields[k], names[i]); k++)
+				;
+			if (k < ARRAY_SIZE(fields) ||
+			    (!strncmp(names[i], "word:", 5) &&
+			     words_plain(names[i] + 5)))
+				continue;
+			errorf("'%s':%lu: unknown placeholder '{{%s}}' (known: "
+			       "forename, surname, name, username, class, "
+			       "group, expires, born, batch, made, site, void, "
+			       "word:KEY; the password is printed in its own "
+			       "box)", c->letter_template, ln, names[i]);
+			l->errors++;
+			break;
+		}
+		s = next;
+	}
+	free(text);
+}
+
 static void handle_output(struct loader *l, const char *key, const char *v)
 {
 	struct config *c = l->c;
@@ -638,10 +744,19 @@ static void handle_output(struct loader *l, const char *key, const char *v)
 		}
 	} else if (strcmp(key, "qr") == 0) {
 		if (strcmp(v, "none") && strcmp(v, "username") &&
-		    strcmp(v, "login"))
-			bad(l, "qr: '%s' is not none, username or login", v);
+		    strcmp(v, "login") && strcmp(v, "url"))
+			bad(l, "qr: '%s' is not none, username, login or url",
+			    v);
 		else
 			set_str(&c->qr, v);
+	} else if (strcmp(key, "login_url") == 0) {
+		set_login_url(l, v);
+	} else if (strcmp(key, "letter_template") == 0) {
+		free(c->letter_template);
+		c->letter_template = data_path(c, v);
+	} else if (strcmp(key, "logo") == 0) {
+		/* Its kind is the PDF writer's to check: ctx_config(). */
+		set_path(l, &c->logo, v);
 	} else if (strcmp(key, "sort") == 0) {
 		set_str(&c->sort, v);
 	} else if (strcmp(key, "xlsx_columns") == 0) {
@@ -925,6 +1040,12 @@ static void check_config(struct loader *l)
 			l->errors++;
 		}
 	}
+	if (c->qr && strcmp(c->qr, "url") == 0 && !l->have_login_url) {
+		errorf("'%s': [output] qr = url needs login_url (e.g. "
+		       "https://login.example.sch.uk/?user={{username}})",
+		       c->path);
+		l->errors++;
+	}
 	if (c->run_roster && !find_roster(c, c->run_roster)) {
 		errorf("'%s': [run] roster '%s' has no [roster %s] section",
 		       c->path, c->run_roster, c->run_roster);
@@ -1010,6 +1131,7 @@ struct config *config_load(const char *path)
 	}
 	if (!c->xlsx_columns)
 		split_list(XLSX_COLUMNS, &c->xlsx_columns, &c->nxlsx_columns);
+	load_letter(&l);
 	if (!c->rejects_dir)
 		c->rejects_dir = xstrdup(c->out_dir);
 	if (!c->words_file)
@@ -1082,6 +1204,12 @@ void config_free(struct config *c)
 	free(c->pdf_mono_font);
 	free(c->paper);
 	free(c->qr);
+	template_free(c->login_url);
+	free(c->logo);
+	free(c->letter_template);
+	for (size_t i = 0; i < c->nletter; i++)
+		template_free(c->letter[i]);
+	free(c->letter);
 	free(c->sort);
 	free_list(c->xlsx_columns, c->nxlsx_columns);
 	free(c->queue_dir);

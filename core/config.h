@@ -17,6 +17,7 @@
 #include "core/policy.h"
 
 struct paper;
+struct template;
 struct words;
 
 struct site_conf {
@@ -81,7 +82,16 @@ struct config {
 	struct paper *strip;     /* ... loaded and checked; NULL: shipped */
 	char *paper;             /* "a4" or "letter" */
 	int strip_cols, strip_rows; /* strips = COLSxROWS */
-	char *qr;                /* "none", "username" or "login" */
+	char *qr;                /* "none", "username", "login" or "url" */
+	/* The QR code's URL, {{username}} and {{site}} its only
+	 * placeholders (never the password); NULL: none. */
+	struct template *login_url;
+	char *logo;              /* PNG or JPEG on the paper; NULL: none */
+	/* The words of a letter: a template per line of the file, checked;
+	 * NULL when none is set and templates/letter.txt is not found. */
+	char *letter_template;
+	struct template **letter;
+	size_t nletter;
 	char *sort;              /* columns, e.g. "group, surname, forename" */
 	char **xlsx_columns;     /* the workbook's columns, of the stream */
 	size_t nxlsx_columns;

@@ -51,6 +51,7 @@ static const struct key {
 	{ "column.forename", no_slots }, { "column.surname", no_slots },
 	{ "column.username", no_slots }, { "column.password", no_slots },
 	{ "column.group", no_slots }, { "column.born", no_slots },
+	{ "column.handed", no_slots },
 };
 #define NKEYS ARRAY_SIZE(keys)
 
@@ -91,7 +92,8 @@ static const char english[] =
 	"column.username = Username\n"
 	"column.password = Password\n"
 	"column.group = Group\n"
-	"column.born = Day of birth\n";
+	"column.born = Day of birth\n"
+	"column.handed = Handed out\n";
 
 struct words {
 	struct template *value[NKEYS];

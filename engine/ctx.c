@@ -26,8 +26,8 @@
 /*
  * The settings whose limits the engine and the formats know, checked with
  * the rest of pipeline.conf before any stage touches the store: the
- * outputs [run] names, the fonts, the sender
- * of reset emails. Reports each; the number found.
+ * outputs [run] names, the fonts and the logo, the sender of reset
+ * emails. Reports each; the number found.
  */
 static int check_settings(const struct config *c)
 {
@@ -50,10 +50,17 @@ static int check_settings(const struct config *c)
 		}
 		if (emit_kind_parse(o, NULL, &k) != 0) {
 			errorf("'%s': [run] outputs: '%s' is not pdf-strips, "
-			       "pdf-classlist, xlsx, csv, tsv, ndjson, ad, "
-			       "google, gam, entra or audit", c->path, o);
+			       "pdf-classlist, pdf-letters, xlsx, csv, tsv, "
+			       "ndjson, ad, google, gam, entra or audit",
+			       c->path, o);
 			errors++;
 			continue;
+		}
+		if (k == EMIT_PDF_LETTERS && !c->letter) {
+			errorf("'%s': [run] outputs: pdf-letters needs "
+			       "[output] letter_template (templates/letter.txt "
+			       "is not found)", c->path);
+			errors++;
 		}
 		while (j < nkinds && kinds[j] != k)
 			j++;
@@ -71,6 +78,8 @@ static int check_settings(const struct config *c)
 		       c->mail_from);
 		errors++;
 	}
+	if (c->logo && pdf_image_kind(c->logo) < 0)
+		errors++;
 	for (size_t i = 0; i <= c->npdf_fonts; i++) {
 		const char *f = i < c->npdf_fonts ? c->pdf_fonts[i] :
 						    c->pdf_mono_font;

@@ -23,6 +23,7 @@
 #include "core/policy.h"
 #include "core/translit.h"
 #include "core/tty.h"
+#include "core/template.h"
 #include "core/util.h"
 #include "core/workers.h"
 #include "engine/credential.h"
@@ -268,7 +269,7 @@ static const char *extension(enum emit_kind k)
 {
 	static const char *const ext[] = { "pdf", "pdf", "xlsx", "csv", "tsv",
 					   "ndjson", "ldif", "csv", "csv",
-					   "csv" };
+					   "csv", "pdf" };
 
 	return ext[k];
 }
@@ -277,7 +278,7 @@ static const char *layout_suffix(enum emit_kind k)
 {
 	static const char *const suffix[] = { "-strips", "-classlist", "", "",
 					      "", "", "-ad", "-google",
-					      "-gam", "-entra" };
+					      "-gam", "-entra", "-letters" };
 
 	return suffix[k];
 }
@@ -347,6 +348,61 @@ static void page_done(void *arg)
 	progress_step(arg, 1);
 }
 
+/* Appends v with every byte but RFC 3986's unreserved ones as %XX. */
+static void add_percent_encoded(struct sbuf *out, const char *v)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p)) {
+			sbuf_addch(out, (char)*p);
+		} else {
+			sbuf_addch(out, '%');
+			sbuf_addch(out, hex[*p >> 4]);
+			sbuf_addch(out, hex[*p & 15]);
+		}
+	}
+}
+
+/* The QR code's [output] login_url for username, each value
+ * percent-encoded so it stays one part of the address. */
+static int login_url(void *arg, const char *username, struct sbuf *out)
+{
+	const struct ctx *ctx = arg;
+	struct sbuf user = SBUF_INIT, site = SBUF_INIT;
+	int rc;
+
+	add_percent_encoded(&user, username);
+	add_percent_encoded(&site, ctx->site->code);
+	struct template_var vars[] = {
+		{ "username", sbuf_str(&user) }, { "site", sbuf_str(&site) },
+		{ NULL, NULL },
+	};
+	rc = template_render(ctx->cfg->login_url, TEMPLATE_TEXT,
+			     template_vars, vars, out);
+	sbuf_release(&user);
+	sbuf_release(&site);
+	return rc;
+}
+
+/* A letter's words: [output] letter_template, a line at a time, with
+ * the values the PDF writer gives. */
+static int letter_text(void *arg,
+		       const char *(*value)(void *value_ctx, const char *name),
+		       void *value_ctx, struct sbuf *out)
+{
+	const struct ctx *ctx = arg;
+
+	for (size_t i = 0; i < ctx->cfg->nletter; i++) {
+		if (template_render(ctx->cfg->letter[i], TEMPLATE_TEXT, value,
+				    value_ctx, out))
+			return -1;
+		sbuf_addch(out, '\n');
+	}
+	return 0;
+}
+
 /* The PDF options of pipeline.conf [pdf] for a kind, but site_name. */
 static struct pdf_options pdf_opts(const struct ctx *ctx, enum emit_kind kind)
 {
@@ -354,13 +410,18 @@ static struct pdf_options pdf_opts(const struct ctx *ctx, enum emit_kind kind)
 
 	return (struct pdf_options){
 		.layout = kind == EMIT_PDF_CLASSLIST ? PDF_CLASSLIST :
-			  PDF_STRIPS,
+			  kind == EMIT_PDF_LETTERS ? PDF_LETTERS : PDF_STRIPS,
 		.paper = strcmp(c->paper, "letter") == 0 ? PDF_LETTER : PDF_A4,
 		.columns = c->strip_cols,
 		.rows = c->strip_rows,
 		.qr = strcmp(c->qr, "login") == 0 ? PDF_QR_LOGIN :
 		      strcmp(c->qr, "username") == 0 ? PDF_QR_USERNAME :
-		      PDF_QR_NONE,
+		      strcmp(c->qr, "url") == 0 ? PDF_QR_URL : PDF_QR_NONE,
+		.logo = c->logo,
+		.qr_url = login_url,
+		.qr_url_arg = (void *)ctx,
+		.letter_text = c->letter ? letter_text : NULL,
+		.letter_text_arg = (void *)ctx,
 		.fonts = (const char *const *)c->pdf_fonts,
 		.nfonts = c->npdf_fonts,
 		.mono_font = c->pdf_mono_font,
@@ -426,7 +487,7 @@ struct pdf_doc *emit_pdf_prepare(const struct ctx *ctx, enum emit_kind kind)
 {
 	struct pdf_options opt = pdf_opts(ctx, kind);
 
-	ASSERT(kind == EMIT_PDF_STRIPS || kind == EMIT_PDF_CLASSLIST);
+	ASSERT(emit_kind_pdf(kind));
 	return pdf_prepare(&opt);
 }
 
@@ -725,7 +786,7 @@ static int write_file(struct ctx *ctx, const struct emit_opts *o,
 
 	if (atomic_open(&af, path, o->force) != 0)
 		return output_status();
-	if (o->kind == EMIT_PDF_STRIPS || o->kind == EMIT_PDF_CLASSLIST) {
+	if (emit_kind_pdf(o->kind)) {
 		rc = write_pdf(ctx, o, t, from, to, af.fp);
 	} else if (o->kind == EMIT_XLSX) {
 		struct xlsx_options xo = {
@@ -823,6 +884,12 @@ void emit_pending_abort(struct emit_pending *p)
 	p->cap = 0;
 }
 
+int emit_kind_pdf(enum emit_kind kind)
+{
+	return kind == EMIT_PDF_STRIPS || kind == EMIT_PDF_CLASSLIST ||
+	       kind == EMIT_PDF_LETTERS;
+}
+
 int emit_kind_parse(const char *name, const char *layout, enum emit_kind *k)
 {
 	static const struct {
@@ -831,6 +898,7 @@ int emit_kind_parse(const char *name, const char *layout, enum emit_kind *k)
 	} kinds[] = {
 		{ "pdf-strips", EMIT_PDF_STRIPS },
 		{ "pdf-classlist", EMIT_PDF_CLASSLIST },
+		{ "pdf-letters", EMIT_PDF_LETTERS },
 		{ "xlsx", EMIT_XLSX }, { "csv", EMIT_CSV },
 		{ "tsv", EMIT_TSV }, { "ndjson", EMIT_NDJSON },
 		{ "ad", EMIT_AD }, { "google", EMIT_GOOGLE },
@@ -842,6 +910,8 @@ int emit_kind_parse(const char *name, const char *layout, enum emit_kind *k)
 			*k = EMIT_PDF_STRIPS;
 		else if (strcmp(layout, "classlist") == 0)
 			*k = EMIT_PDF_CLASSLIST;
+		else if (strcmp(layout, "letter") == 0)
+			*k = EMIT_PDF_LETTERS;
 		else
 			return -1;
 		return 0;
@@ -916,12 +986,20 @@ static int emit_per_group(struct ctx *ctx, const struct emit_opts *o,
 
 int emit_load(enum emit_kind kind)
 {
-	int pdf = kind == EMIT_PDF_STRIPS || kind == EMIT_PDF_CLASSLIST;
-
 	if ((kind == EMIT_XLSX && xlsx_load() != 0) ||
-	    (pdf && pdf_load() != 0))
+	    (emit_kind_pdf(kind) && pdf_load() != 0))
 		return EX_UNAVAILABLE;
 	return 0;
+}
+
+/* Letters are not printed without their words. 0, or EX_CONFIG. */
+static int letters_ready(const struct ctx *ctx, enum emit_kind kind)
+{
+	if (kind != EMIT_PDF_LETTERS || ctx->cfg->letter)
+		return 0;
+	errorf("letters need their words: set [output] letter_template "
+	       "(templates/letter.txt is not found)");
+	return EX_CONFIG;
 }
 
 int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
@@ -929,8 +1007,7 @@ int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 	long vcol = column(t, "version"), gcol = list_column(t);
 	const char *version = vcol >= 0 && t->nrows ? t->rows[0][vcol] : "";
 	int file = o->output || o->per_group || o->to_file ||
-		   o->kind == EMIT_PDF_STRIPS ||
-		   o->kind == EMIT_PDF_CLASSLIST || o->kind == EMIT_XLSX ||
+		   emit_kind_pdf(o->kind) || o->kind == EMIT_XLSX ||
 		   (emit_kind_directory(o->kind) && !o->to_stdout);
 	int rc = 0;
 
@@ -943,6 +1020,8 @@ int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 			return EX_DATAERR;
 		}
 	}
+	if ((rc = letters_ready(ctx, o->kind)) != 0)
+		return rc;
 	if (file && (rc = emit_load(o->kind)) != 0)
 		return rc;
 	/* A directory takes what it is given: a void password never. */
@@ -1231,6 +1310,8 @@ static int emit_stream(struct ctx *ctx, const struct emit_opts *o, FILE *in,
 	long name_cols[2];
 	int rc, got;
 
+	if ((rc = letters_ready(ctx, o->kind)) != 0)
+		return rc;
 	r = rec_reader_new(in, name, REC_AUTO);
 	if (!r)
 		return EX_DATAERR;

@@ -30,7 +30,11 @@ enum emit_kind { EMIT_PDF_STRIPS, EMIT_PDF_CLASSLIST, EMIT_XLSX, EMIT_CSV,
 		 EMIT_TSV, EMIT_NDJSON,
 		 /* for directories: LDIF for Active Directory, CSVs for
 		  * Google's Admin console, GAM and Microsoft Entra */
-		 EMIT_AD, EMIT_GOOGLE, EMIT_GAM, EMIT_ENTRA };
+		 EMIT_AD, EMIT_GOOGLE, EMIT_GAM, EMIT_ENTRA,
+		 EMIT_PDF_LETTERS };
+
+/* Whether kind is one of the PDF layouts. */
+int emit_kind_pdf(enum emit_kind kind);
 
 /*
  * Files written in full but not yet given their names: a list of passwords
@@ -70,9 +74,9 @@ struct emit_opts {
 int emit_grid_check(struct ctx *ctx, int cols, int rows, const char *what);
 
 /*
- * Parses "pdf" (with layout "strips" or "classlist"), "pdf-strips",
- * "pdf-classlist", "xlsx", "csv", "tsv", "ndjson", "ad", "google", "gam",
- * "entra". 0, or -1 (not reported).
+ * Parses "pdf" (with layout "strips", "classlist" or "letter"),
+ * "pdf-strips", "pdf-classlist", "pdf-letters", "xlsx", "csv", "tsv",
+ * "ndjson", "ad", "google", "gam", "entra". 0, or -1 (not reported).
  */
 int emit_kind_parse(const char *name, const char *layout, enum emit_kind *k);
 

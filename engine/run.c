@@ -384,8 +384,7 @@ static void *prepare_pdfs(void *arg)
 	for (size_t i = 0; i < l->njobs; i++) {
 		struct job *j = &l->jobs[i];
 
-		if (j->opts.kind == EMIT_PDF_STRIPS ||
-		    j->opts.kind == EMIT_PDF_CLASSLIST)
+		if (emit_kind_pdf(j->opts.kind))
 			j->doc = emit_pdf_prepare(l->ctx, j->opts.kind);
 	}
 	return NULL;

@@ -1,8 +1,8 @@
 /*
  * pdf: the printed lists of temporary passwords, written with libharu 2.3.0:
- * strips to cut apart and hand out, or one class list per group for the
- * teacher. With its seam (pdf_seam.c), the only file that includes hpdf.h;
- * the only one that includes qrencode.h.
+ * strips to cut apart and hand out, one class list per group for the
+ * teacher, or one letter per pupil. With its seam (pdf_seam.c), the only
+ * file that includes hpdf.h; the only one that includes qrencode.h.
  *
  * Text: libharu draws UTF-8 (Basic Multilingual Plane only) with embedded
  * TrueType fonts but has no font fallback and no "has glyph" call. So each
@@ -139,6 +139,22 @@
 #define T_FOOT		8.0f
 #define ROW_H		16.0f
 #define CELL_PAD	3.0f
+/* The widest a logo is drawn beside a class list's title. */
+#define LOGO_HEAD_W	120.0f
+
+/* A letter: one pupil a page, the password the largest thing on it. */
+#define L_SITE		18.0f
+#define L_NAME		24.0f
+#define L_LABEL		10.0f
+#define L_USER		20.0f
+#define L_PASS		32.0f
+#define L_TEXT		11.0f
+#define L_BATCH		7.0f       /* the batch line at the foot */
+#define L_PARA		1.45f      /* line height of the instructions */
+#define L_LOGO_W	160.0f
+#define L_LOGO_H	60.0f
+#define L_QR		120.0f
+#define L_BOX_PAD	12.0f
 
 /* Entries may leave a field NULL for "". */
 static const char *str(const char *s)
@@ -162,6 +178,10 @@ static struct hpdf_api {
 	__typeof__(HPDF_GetErrorDetail) *GetErrorDetail;
 	__typeof__(HPDF_GetFont) *GetFont;
 	__typeof__(HPDF_GetVersion) *GetVersion;
+	__typeof__(HPDF_Image_GetHeight) *Image_GetHeight;
+	__typeof__(HPDF_Image_GetWidth) *Image_GetWidth;
+	__typeof__(HPDF_LoadJpegImageFromFile) *LoadJpegImageFromFile;
+	__typeof__(HPDF_LoadPngImageFromFile) *LoadPngImageFromFile;
 	__typeof__(HPDF_LoadTTFontFromFile) *LoadTTFontFromFile;
 	__typeof__(HPDF_LoadTTFontFromFile2) *LoadTTFontFromFile2;
 	__typeof__(HPDF_SetCompressionMode) *SetCompressionMode;
@@ -174,7 +194,9 @@ static struct hpdf_api {
 static const struct dl_symbol symbols[] = {
 	SYM(AddPage), SYM(Font_GetFontName), SYM(Font_GetUnicodeWidth),
 	SYM(Free), SYM(GetError), SYM(GetErrorDetail), SYM(GetFont),
-	SYM(GetVersion), SYM(LoadTTFontFromFile), SYM(LoadTTFontFromFile2),
+	SYM(GetVersion), SYM(Image_GetHeight), SYM(Image_GetWidth),
+	SYM(LoadJpegImageFromFile), SYM(LoadPngImageFromFile),
+	SYM(LoadTTFontFromFile), SYM(LoadTTFontFromFile2),
 	SYM(SetCompressionMode), SYM(SetInfoAttr),
 	SYM(SetPagesConfiguration), SYM(UseUTFEncodings),
 };
@@ -189,6 +211,28 @@ int pdf_load(void)
 		    ARRAY_SIZE(symbols), &hpdf, sizeof(hpdf)) == 0)
 		loaded = 1;
 	return loaded ? 0 : -1;
+}
+
+int pdf_image_kind(const char *path)
+{
+	static const unsigned char png[8] = { 0x89, 'P', 'N', 'G', '\r',
+					      '\n', 0x1A, '\n' };
+	unsigned char head[8];
+	FILE *fp = fopen(path, "rb");
+	size_t n;
+
+	if (!fp) {
+		errorf("logo '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	n = fread(head, 1, sizeof(head), fp);
+	fclose(fp);
+	if (n == sizeof(head) && !memcmp(head, png, sizeof(png)))
+		return PDF_IMAGE_PNG;
+	if (n >= 3 && head[0] == 0xFF && head[1] == 0xD8 && head[2] == 0xFF)
+		return PDF_IMAGE_JPEG;
+	errorf("logo '%s': not a PNG or JPEG image", path);
+	return -1;
 }
 
 /* ==== Fonts: coverage from the cmap ==== */
@@ -556,6 +600,12 @@ struct writer {
 	struct text t_misc;
 	struct strip_line *sl;     /* each line of the strip template */
 	size_t nsl;
+	/* A letter's texts: each kept until it is drawn. */
+	struct sbuf details, last_batch;
+	struct text t_site, t_name, t_user, t_pass, t_details, t_batch;
+	struct text t_lab_user, t_lab_pass;
+	HPDF_Image logo;           /* loaded once a document; NULL: none */
+	float logo_w, logo_h;      /* its size in pixels */
 };
 
 /* The words of the document's language: every word printed comes from
@@ -1270,8 +1320,8 @@ static int new_page(struct writer *w)
  * modules in a row, grown down over the rows below that have the very same
  * run. All rectangles are one path, filled once, outside any text object.
  */
-static int put_qr(struct writer *w, const char *payload, float x, float y,
-		  float side, const struct pdf_entry *e)
+static int put_qr_code(struct writer *w, const char *payload, float x,
+		       float y, float side, const struct pdf_entry *e)
 {
 	QRcode *qr = QRcode_encodeString(payload, 0, QR_ECLEVEL_M, QR_MODE_8,
 					 1);
@@ -1325,6 +1375,60 @@ static int put_qr(struct writer *w, const char *payload, float x, float y,
 	secrets_wipe(qr->data, (size_t)n * (size_t)n);
 	QRcode_free(qr);
 	return 0;
+}
+
+/*
+ * The QR code of e as [output] qr says, its square's lower left corner at
+ * (x, y). Login: a tab between username and password, as keyboard-wedge
+ * scanners type it into a login form, and no Enter after it. The payload
+ * is wiped: it may hold the password.
+ */
+static int put_qr(struct writer *w, const struct pdf_entry *e, float x,
+		  float y, float side)
+{
+	int ret = 0;
+
+	sbuf_reset(&w->line);
+	if (w->opt->qr == PDF_QR_URL) {
+		ret = w->opt->qr_url(w->opt->qr_url_arg, str(e->username),
+				     &w->line);
+	} else {
+		sbuf_addstr(&w->line, str(e->username));
+		if (w->opt->qr == PDF_QR_LOGIN) {
+			sbuf_addch(&w->line, '\t');
+			sbuf_addstr(&w->line, str(e->password));
+		}
+	}
+	if (!ret)
+		ret = put_qr_code(w, sbuf_str(&w->line), x, y, side, e);
+	secrets_wipe(w->line.buf, w->line.len);
+	return ret;
+}
+
+/*
+ * The logo as large as fits the box whose top right corner is (x1, top),
+ * its aspect ratio kept, against the box's right edge. Returns the width
+ * it takes (0 without a logo), or -1 when libharu fails.
+ */
+static float put_logo(struct writer *w, float x1, float top, float bw,
+		      float bh)
+{
+	const char *name;
+	float k, lw, lh;
+
+	if (!w->logo)
+		return 0;
+	name = pdf_seam_xobject_name(w->page, w->logo);
+	if (!name)
+		return hpdf_fail(w);
+	k = bw / w->logo_w < bh / w->logo_h ? bw / w->logo_w :
+					      bh / w->logo_h;
+	lw = w->logo_w * k;
+	lh = w->logo_h * k;
+	sbuf_add(&w->cs, "q\n", 2);
+	cs_op(w, "cm", 6, lw, 0.0f, 0.0f, lh, x1 - lw, top - lh);
+	sbuf_addf(&w->cs, "/%s Do\nQ\n", name);
+	return lw;
 }
 
 /* ==== Entry fields ==== */
@@ -1777,24 +1881,10 @@ static int put_strip(struct writer *w, const struct pdf_entry *e, float x0,
 				  top - (h - sh * k) / 2, stamp, sh * k))
 		return -1;
 
-	if (opt->qr != PDF_QR_NONE) {
-		int ret;
-
-		/* Login: a tab between the two, as keyboard-wedge scanners
-		 * type it into a login form, and no Enter after it. */
-		sbuf_reset(&w->line);
-		sbuf_addstr(&w->line, str(e->username));
-		if (opt->qr == PDF_QR_LOGIN) {
-			sbuf_addch(&w->line, '\t');
-			sbuf_addstr(&w->line, str(e->password));
-		}
-		ret = put_qr(w, sbuf_str(&w->line), x1 + PAD_H * k +
-			     (stamp > 0 ? stamp + PAD_H * k : 0),
-			     top - h + (h - qside) / 2, qside, e);
-		secrets_wipe(w->line.buf, w->line.len);
-		if (ret)
-			return -1;
-	}
+	if (opt->qr != PDF_QR_NONE &&
+	    put_qr(w, e, x1 + PAD_H * k + (stamp > 0 ? stamp + PAD_H * k : 0),
+		   top - h + (h - qside) / 2, qside))
+		return -1;
 	/* The rendered lines held the password: wiped, not just reused. */
 	for (size_t i = 0; i < nl; i++) {
 		secrets_wipe(w->sl[i].text.buf, w->sl[i].text.len);
@@ -1997,15 +2087,27 @@ static int write_strips(struct writer *w, const struct pdf_entry *entries,
 /* ==== Class list ==== */
 
 enum { COL_FORENAME, COL_SURNAME, COL_USERNAME, COL_PASSWORD, COL_GROUP,
-       COL_BORN, NCOLS };
+       COL_BORN, COL_TICK, NCOLS };
 
-/* The words of the column heads. */
+/* The words of the column heads. Each column's share of the width
+ * between the margins, so the table spans the page whatever the paper;
+ * the last is an empty box to tick or sign when the slip is handed out. */
 static const char *const col_head[NCOLS] = {
 	"column.forename", "column.surname", "column.username",
-	"column.password", "column.group", "column.born"
+	"column.password", "column.group", "column.born", "column.handed"
 };
-static const float col_share[NCOLS] = { 0.17f, 0.19f, 0.20f, 0.22f, 0.11f,
-					0.11f };
+static const float col_share[NCOLS] = { 0.14f, 0.16f, 0.15f, 0.21f, 0.08f,
+					0.10f, 0.16f };
+
+/* Where column c starts, from the left margin. */
+static float col_x(const struct writer *w, int c)
+{
+	float x = MARGIN;
+
+	for (int k = 0; k < c; k++)
+		x += col_share[k] * (w->page_w - 2 * MARGIN);
+	return x;
+}
 
 /* Draws s shrunk into a cell from x, width cw, inside a text object. */
 static int put_cell(struct writer *w, const char *s, int mono, float size,
@@ -2030,9 +2132,17 @@ static int put_class_header(struct writer *w, const struct pdf_entry *e,
 			    int continued, float *rows_top)
 {
 	float x0 = MARGIN, maxw = w->page_w - 2 * MARGIN;
-	float cur = w->page_h - MARGIN, base, x, y;
+	float cur = w->page_h - MARGIN, base, x, y, logo;
 	struct text *t = &w->t_misc;
 
+	/* The logo at the right of the title and its line, which keep the
+	 * rest of the width. */
+	logo = put_logo(w, w->page_w - MARGIN, cur, LOGO_HEAD_W,
+			LEADING * (T_TITLE + T_SUB));
+	if (logo < 0)
+		return -1;
+	if (logo > 0)
+		maxw -= logo + CELL_PAD * 2;
 	sbuf_reset(&w->line);
 	if (continued)
 		words_put(words_of(w), &w->line, "class.continued",
@@ -2072,6 +2182,7 @@ static int put_class_header(struct writer *w, const struct pdf_entry *e,
 	base = next_line(&cur, T_SUB);
 	put_text(w, t, x0, base, fit(t, T_SUB, maxw));
 	text_end(w);
+	maxw = w->page_w - 2 * MARGIN;
 
 	y = cur - 8 - ROW_H;
 	cs_op(w, "g", 1, 0.85f);
@@ -2096,9 +2207,9 @@ static int put_row(struct writer *w, const struct pdf_entry *e, float top)
 {
 	const char *cells[NCOLS] = { str(e->forename), str(e->surname),
 				     str(e->username), str(e->password),
-				     str(e->group), "" };
+				     str(e->group), "", "" };
 	static const char *const fields[NCOLS] = { "forename", "surname",
-		"username", "password", "group", "" };
+		"username", "password", "group", "", "" };
 	float maxw = w->page_w - 2 * MARGIN, x = MARGIN;
 	float base = top - ROW_H + 5;
 	int d = parse_day(str(e->born_day));
@@ -2109,10 +2220,10 @@ static int put_row(struct writer *w, const struct pdf_entry *e, float top)
 		words_day(words_of(w), &w->name, d);
 		cells[COL_BORN] = sbuf_str(&w->name);
 	}
-	/* A void row says so in its last cell (put_section() strikes it
-	 * through). */
+	/* A void row says so where it would be ticked: its slip is not to
+	 * be handed out (put_section() strikes the row through). */
 	if (*str(e->void_reason))
-		cells[COL_BORN] = words_get(words_of(w), "void");
+		cells[COL_TICK] = words_get(words_of(w), "void");
 	for (int c = 0; c < NCOLS; c++) {
 		if (put_cell(w, cells[c], c == COL_PASSWORD,
 			     c == COL_PASSWORD ? T_CELL + 0.5f : T_CELL, x,
@@ -2139,6 +2250,22 @@ static size_t class_rows_per_page(const struct writer *w)
 	top -= 8 + ROW_H;
 	rows = (size_t)((top - bottom) / ROW_H);
 	return rows ? rows : 1;
+}
+
+/* The box of each of a page's rows in the tick column: one path. */
+static void put_tick_boxes(struct writer *w, float top, size_t rows)
+{
+	float x = col_x(w, COL_TICK) + CELL_PAD;
+	float bw = col_share[COL_TICK] * (w->page_w - 2 * MARGIN) -
+		   2 * CELL_PAD;
+
+	cs_op(w, "w", 1, 0.5f);
+	cs_op(w, "G", 1, 0.3f);
+	for (size_t r = 0; r < rows; r++)
+		cs_op(w, "re", 4, x, top - (float)(r + 1) * ROW_H + 2, bw,
+		      ROW_H - 4);
+	sbuf_addstr(&w->cs, "S\n");
+	cs_op(w, "G", 1, 0.0f);
 }
 
 /* Rows [i, j) of one group, as many pages as they need. */
@@ -2174,9 +2301,9 @@ static int put_section(struct writer *w, const struct pdf_entry *entries,
 		text_end(w);
 		for (size_t r = i; r < end; r++)
 			if (*str(entries[r].void_reason))
-				strike(w, MARGIN, MARGIN + (1 -
-				       col_share[COL_BORN]) * maxw,
+				strike(w, MARGIN, col_x(w, COL_TICK),
 				       top - ((float)(r - i) + 0.5f) * ROW_H);
+		put_tick_boxes(w, top, end - i);
 		if (hpdf_failed(w))
 			return -1;
 		i = end;
@@ -2215,6 +2342,270 @@ static int write_classlist(struct writer *w, const struct pdf_entry *entries,
 		if (put_section(w, entries, i, j))
 			return -1;
 		i = j;
+	}
+	return 0;
+}
+
+/* ==== Letters ==== */
+
+/*
+ * Draws bytes [0, t->len) of t from (x, *top) down, broken at spaces into
+ * lines no wider than maxw (a word wider than that is shrunk to fit),
+ * each line's height LEADING * size * spacing; *top ends below the last.
+ * Nothing is drawn below bottom: returns 1 when text was left out, else 0.
+ */
+static int put_wrapped(struct writer *w, const struct text *t, float x,
+		       float *top, float size, float spacing, float maxw,
+		       float bottom)
+{
+	size_t a = 0;
+	long room = (long)(maxw * 1000.0f / size);
+
+	while (a < t->len) {
+		size_t b = a, best = 0;
+		float line = LEADING * size * spacing, sz = size;
+		long width;
+
+		/* The longest run of words from a that fits. */
+		while (b < t->len) {
+			size_t e = b;
+
+			while (e < t->len && t->s[e] == ' ')
+				e++;
+			while (e < t->len && t->s[e] != ' ')
+				e++;
+			if (best && range_width(w, t, a, e) > room)
+				break;
+			best = e;
+			b = e;
+		}
+		width = range_width(w, t, a, best);
+		if (width > room)
+			sz = size * (float)room / (float)width;
+		if (*top - line < bottom)
+			return 1;
+		put_range(w, t, a, best, x, *top - ASCENT * size, sz);
+		*top -= line;
+		a = best;
+		while (a < t->len && t->s[a] == ' ')
+			a++;
+	}
+	return 0;
+}
+
+/*
+ * The school's instructions for e (opt->letter_text fills in its
+ * template), a paragraph a line of it, an empty line a gap, from *top
+ * down and no lower than bottom: what does not fit is left out, with a
+ * warning naming the person.
+ */
+static int letter_instructions(struct writer *w, const struct pdf_entry *e,
+			       float x, float *top, float maxw, float bottom)
+{
+	/* The fields of a strip, the same words on both. */
+	struct strip_values sv = { w, e };
+	struct sbuf text = SBUF_INIT;
+	int ret = -1, cut = 0;
+	size_t p = 0;
+
+	strip_phrases(w, e);
+	if (w->opt->letter_text(w->opt->letter_text_arg, strip_value, &sv,
+				&text))
+		goto out;
+	/* A line of the template is a paragraph; an empty one, a gap. */
+	while (p < text.len && !cut) {
+		size_t end = p;
+
+		while (end < text.len && text.buf[end] != '\n')
+			end++;
+		text.buf[end] = '\0';
+		if (end > p && text.buf[end - 1] == '\r')
+			text.buf[end - 1] = '\0';
+		if (!text.buf[p]) {
+			*top -= LEADING * L_TEXT * 0.6f;
+		} else {
+			if (shape(w, &w->t_misc, text.buf + p, w->text_chain,
+				  w->ntext))
+				goto out;
+			warn_missing(&w->t_misc, e, "letter");
+			cut = put_wrapped(w, &w->t_misc, x, top, L_TEXT, L_PARA,
+					  maxw, bottom);
+		}
+		p = end + 1;
+	}
+	if (cut)
+		warnf("%s %s (%s): the letter's text runs off the page; "
+		      "the rest is left out", str(e->forename),
+		      str(e->surname), str(e->username));
+	ret = 0;
+out:
+	sbuf_release(&text);
+	return ret;
+}
+
+/*
+ * One pupil's letter: the site and logo, the name, a box with the
+ * username and, largest of all, the password (and the QR code beside
+ * them), then the school's instructions and the batch line.
+ */
+static int put_letter(struct writer *w, const struct pdf_entry *e)
+{
+	float x0 = MARGIN + PAD_H, x1 = w->page_w - MARGIN - PAD_H;
+	float cur = w->page_h - MARGIN, base, box_top, box_h, tx, tw, size;
+	float qside = w->opt->qr != PDF_QR_NONE ? L_QR : 0;
+	float bottom = MARGIN + 2 * T_FOOT + LEADING * L_BATCH;
+	float logo;
+	int day = parse_day(str(e->born_day));
+	struct text *t = &w->t_misc;
+
+	logo = put_logo(w, w->page_w - MARGIN, cur, L_LOGO_W, L_LOGO_H);
+	if (logo < 0)
+		return -1;
+	sbuf_reset(&w->name);
+	add_name(&w->name, e);
+	if (shape(w, &w->t_name, sbuf_str(&w->name), w->text_chain,
+		  w->ntext) ||
+	    shape(w, &w->t_user, str(e->username), w->text_chain, w->ntext) ||
+	    shape(w, &w->t_pass, str(e->password), w->mono_chain, w->nmono) ||
+	    shape(w, &w->t_lab_user, words_get(words_of(w), "label.username"),
+		  w->text_chain, w->ntext) ||
+	    shape(w, &w->t_lab_pass, words_get(words_of(w), "label.password"),
+		  w->text_chain, w->ntext) ||
+	    shape(w, &w->t_site, str(w->opt->site_name), w->text_chain,
+		  w->ntext))
+		return -1;
+	warn_missing(&w->t_name, e, "name");
+	warn_missing(&w->t_user, e, "username");
+	warn_missing(&w->t_pass, e, "password");
+
+	text_begin(w);
+	base = next_line(&cur, L_SITE);
+	if (w->t_site.len)
+		put_text(w, &w->t_site, x0, base, fit(&w->t_site, L_SITE,
+						       x1 - x0 - logo - PAD_H));
+	cur = w->page_h - MARGIN - (L_LOGO_H > LEADING * L_SITE ? L_LOGO_H :
+				    LEADING * L_SITE) - 24;
+	base = next_line(&cur, L_NAME);
+	put_text(w, &w->t_name, x0, base, fit(&w->t_name, L_NAME, x1 - x0));
+	sbuf_reset(&w->details);
+	if (*str(e->group)) {
+		sbuf_addstr(&w->details, words_get(words_of(w), "label.class"));
+		sbuf_addch(&w->details, ' ');
+		sbuf_addstr(&w->details, e->group);
+	}
+	if (day > 0) {
+		sbuf_reset(&w->line);
+		words_day(words_of(w), &w->line, day);
+		if (w->details.len)
+			sbuf_addstr(&w->details, " \xC2\xB7 ");
+		words_put(words_of(w), &w->details, "born",
+			  (const char *const[]){ "day", sbuf_str(&w->line),
+						 NULL });
+	}
+	if (shape(w, &w->t_details, sbuf_str(&w->details), w->text_chain,
+		  w->ntext))
+		return -1;
+	base = next_line(&cur, L_TEXT);
+	if (w->t_details.len)
+		put_text(w, &w->t_details, x0, base, fit(&w->t_details, L_TEXT,
+							  x1 - x0));
+	text_end(w);
+
+	/* The box: labels above their values, the QR code at its right. */
+	cur -= 16;
+	box_top = cur;
+	box_h = 2 * L_BOX_PAD + LEADING * (2 * L_LABEL + L_USER + L_PASS) + 6;
+	if (box_h < qside + 2 * L_BOX_PAD)
+		box_h = qside + 2 * L_BOX_PAD;
+	cs_op(w, "g", 1, 0.94f);
+	cs_op(w, "re", 4, MARGIN, box_top - box_h, w->page_w - 2 * MARGIN,
+	      box_h);
+	sbuf_addstr(&w->cs, "f\n");
+	cs_op(w, "g", 1, 0.0f);
+	tx = MARGIN + L_BOX_PAD;
+	tw = w->page_w - 2 * MARGIN - 2 * L_BOX_PAD -
+	     (qside ? qside + L_BOX_PAD : 0);
+	cur = box_top - L_BOX_PAD;
+	text_begin(w);
+	put_text(w, &w->t_lab_user, tx, next_line(&cur, L_LABEL), L_LABEL);
+	put_text(w, &w->t_user, tx, next_line(&cur, L_USER),
+		 fit(&w->t_user, L_USER, tw));
+	cur -= 6;
+	put_text(w, &w->t_lab_pass, tx, next_line(&cur, L_LABEL), L_LABEL);
+	/* One font covers a generated password: one Tj. */
+	size = fit(&w->t_pass, L_PASS, tw);
+	put_text(w, &w->t_pass, tx, next_line(&cur, L_PASS), size);
+	text_end(w);
+	if (qside) {
+		float qx = w->page_w - MARGIN - L_BOX_PAD - qside;
+		float qy = box_top - L_BOX_PAD - qside;
+
+		/* Its quiet zone white, as scanners want it, on the grey. */
+		cs_op(w, "g", 1, 1.0f);
+		cs_op(w, "re", 4, qx, qy, qside, qside);
+		sbuf_addstr(&w->cs, "f\n");
+		cs_op(w, "g", 1, 0.0f);
+		if (put_qr(w, e, qx, qy, qside))
+			return -1;
+	}
+	if (*str(e->void_reason)) {
+		if (put_void(w, MARGIN, tx + tw / 2, box_top, tw / 2, box_h))
+			return -1;
+		sbuf_reset(&w->line);
+		words_put(words_of(w), &w->line, "void.reason",
+			  (const char *const[]){ "reason", e->void_reason,
+						 NULL });
+		if (shape(w, t, sbuf_str(&w->line), w->text_chain, w->ntext))
+			return -1;
+		text_begin(w);
+		cur = box_top - box_h - 4;
+		put_text(w, t, MARGIN, next_line(&cur, L_TEXT),
+			 fit(t, L_TEXT, w->page_w - 2 * MARGIN));
+		text_end(w);
+	}
+
+	/* The school's words, then when it expires and which batch. */
+	cur = box_top - box_h - 20 - (*str(e->void_reason) ? LEADING * L_TEXT :
+				       0);
+	text_begin(w);
+	if (w->opt->letter_text &&
+	    letter_instructions(w, e, MARGIN + PAD_H, &cur,
+				w->page_w - 2 * (MARGIN + PAD_H), bottom))
+		return -1;
+	sbuf_reset(&w->expires);
+	add_date(w, &w->expires, str(e->expires));
+	w->expires_of = NULL;
+	sbuf_reset(&w->last_batch);
+	if (w->expires.len)
+		sbuf_addf(&w->last_batch, "%s %s \xC2\xB7 ",
+			  words_get(words_of(w), "label.expires"),
+			  sbuf_str(&w->expires));
+	add_batch(w, &w->last_batch, e);
+	if (shape(w, &w->t_batch, sbuf_str(&w->last_batch), w->text_chain,
+		  w->ntext))
+		return -1;
+	w->batch_of = NULL;
+	put_text(w, &w->t_batch, MARGIN, MARGIN + 2 * T_FOOT,
+		 fit(&w->t_batch, L_BATCH + 1, w->page_w - 2 * MARGIN));
+	text_end(w);
+	return hpdf_failed(w) ? -1 : 0;
+}
+
+/* One page a pupil; each class its own count of pages. */
+static int write_letters(struct writer *w, const struct pdf_entry *entries,
+			 size_t n)
+{
+	w->total_pages = n;
+	for (size_t a = 0, b; a < n; a = b) {
+		b = group_end(entries, n, a);
+		if (end_page(w))
+			return -1;
+		w->sec_first = w->npages;
+		w->sec_pages = b - a;
+		w->sec_label = entries[a].group;
+		for (size_t i = a; i < b; i++)
+			if (new_page(w) || put_letter(w, &entries[i]))
+				return -1;
 	}
 	return 0;
 }
@@ -2299,6 +2690,29 @@ static int add_font(struct writer *w, const char *spec)
 	return w->nfonts++;
 }
 
+/* The logo, into the document once, however many pages draw it. */
+static int load_logo(struct writer *w, const char *path)
+{
+	int kind = pdf_image_kind(path);
+
+	if (kind < 0)
+		return -1;
+	w->logo = kind == PDF_IMAGE_PNG ?
+		  hpdf.LoadPngImageFromFile(w->pdf, path) :
+		  hpdf.LoadJpegImageFromFile(w->pdf, path);
+	if (!w->logo || w->err.code) {
+		sbuf_addf(&w->err_context, " loading logo '%s'", path);
+		return hpdf_fail(w);
+	}
+	w->logo_w = (float)hpdf.Image_GetWidth(w->logo);
+	w->logo_h = (float)hpdf.Image_GetHeight(w->logo);
+	if (w->logo_w < 1 || w->logo_h < 1) {
+		errorf("logo '%s': an image of no size", path);
+		return -1;
+	}
+	return 0;
+}
+
 static int set_up(struct writer *w)
 {
 	static const char *const defaults[] = { DEFAULT_FONT, DEFAULT_CJK };
@@ -2307,12 +2721,14 @@ static int set_up(struct writer *w)
 	size_t nspecs = opt->nfonts ? opt->nfonts : ARRAY_SIZE(defaults);
 	int mono;
 
-	if (opt->layout != PDF_STRIPS && opt->layout != PDF_CLASSLIST) {
+	if (opt->layout != PDF_STRIPS && opt->layout != PDF_CLASSLIST &&
+	    opt->layout != PDF_LETTERS) {
 		errorf("unknown PDF layout %d", (int)opt->layout);
 		return -1;
 	}
-	if (opt->qr != PDF_QR_NONE && opt->qr != PDF_QR_USERNAME &&
-	    opt->qr != PDF_QR_LOGIN) {
+	if ((opt->qr != PDF_QR_NONE && opt->qr != PDF_QR_USERNAME &&
+	     opt->qr != PDF_QR_LOGIN && opt->qr != PDF_QR_URL) ||
+	    (opt->qr == PDF_QR_URL && !opt->qr_url)) {
 		errorf("unknown QR code choice %d", (int)opt->qr);
 		return -1;
 	}
@@ -2378,8 +2794,12 @@ static int set_up(struct writer *w)
 	    hpdf.SetInfoAttr(w->pdf, HPDF_INFO_TITLE,
 			     opt->layout == PDF_STRIPS ?
 			     "Temporary passwords" :
+			     opt->layout == PDF_LETTERS ?
+			     "Temporary passwords: letters" :
 			     "Temporary passwords: class list") != HPDF_OK)
 		return hpdf_fail(w);
+	if (opt->logo && *opt->logo && load_logo(w, opt->logo))
+		return -1;
 	/* The first font of each chain is in the document even if nothing
 	 * is drawn with it. */
 	return font_use(w, w->text_chain[0]) || font_use(w, mono) ? -1 : 0;
@@ -2394,6 +2814,16 @@ static void writer_free(struct writer *w)
 	for (int i = 0; i < w->nfonts; i++)
 		font_release(&w->fonts[i]);
 	text_release(&w->t_misc);
+	text_release(&w->t_site);
+	text_release(&w->t_name);
+	text_release(&w->t_user);
+	text_release(&w->t_pass);
+	text_release(&w->t_details);
+	text_release(&w->t_batch);
+	text_release(&w->t_lab_user);
+	text_release(&w->t_lab_pass);
+	sbuf_release(&w->details);
+	sbuf_release(&w->last_batch);
 	for (size_t i = 0; i < w->nsl; i++) {
 		sbuf_release(&w->sl[i].text);
 		for (int j = 0; j < 3; j++) {
@@ -2496,11 +2926,13 @@ int pdf_write_prepared(struct pdf_doc *d, FILE *out,
 	deflater_start(&w->z, Z_BEST_SPEED, store_page, w);
 	if (n == 0) {
 		/* "page 1 of 1" on an empty class list too. */
-		if (opt->layout == PDF_CLASSLIST)
+		if (opt->layout != PDF_STRIPS)
 			w->total_pages = w->sec_pages = 1;
 		ret = write_empty(w);
 	} else if (opt->layout == PDF_STRIPS) {
 		ret = write_strips(w, entries, n);
+	} else if (opt->layout == PDF_LETTERS) {
+		ret = write_letters(w, entries, n);
 	} else {
 		ret = write_classlist(w, entries, n);
 	}

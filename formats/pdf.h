@@ -1,6 +1,6 @@
 /*
  * pdf: printed lists of temporary passwords with libharu: strips to cut and
- * hand out, or a class list per group for the teacher. pdf.c and its seam
+ * hand out, a class list per group for the teacher, or a letter a pupil. pdf.c and its seam
  * to libharu's structures (pdf_seam.c) are the only files that include
  * hpdf.h; pdf.c the only one that includes qrencode.h (the optional QR
  * code per strip).
@@ -23,9 +23,11 @@
 struct paper;
 struct words;
 
-enum pdf_layout { PDF_STRIPS, PDF_CLASSLIST };
+enum pdf_layout { PDF_STRIPS, PDF_CLASSLIST, PDF_LETTERS };
 enum pdf_paper { PDF_A4, PDF_LETTER };
-enum pdf_qr { PDF_QR_NONE, PDF_QR_USERNAME, PDF_QR_LOGIN };
+enum pdf_qr { PDF_QR_NONE, PDF_QR_USERNAME, PDF_QR_LOGIN, PDF_QR_URL };
+
+struct sbuf;
 
 struct pdf_options {
 	enum pdf_layout layout;
@@ -37,9 +39,26 @@ struct pdf_options {
 	/* A QR code on each strip: QR_USERNAME holds the username;
 	 * QR_LOGIN holds username, a tab, password (what a keyboard-wedge
 	 * scanner types into a login form: the tab moves to the password
-	 * field; no Enter, so the pupil still confirms). */
+	 * field; no Enter, so the pupil still confirms); QR_URL holds what
+	 * qr_url appends to out for the username: the school's login
+	 * address, 0 or -1 after reporting (which fails the document). */
 	enum pdf_qr qr;
+	int (*qr_url)(void *arg, const char *username, struct sbuf *out);
+	void *qr_url_arg;
+	/* Letters: appends to out the words under the password box, the
+	 * school's template with each placeholder's value from
+	 * value(value_ctx, name): the fields of a strip template
+	 * (templates/strip.txt) and {{word:KEY}}; 0, or -1 after reporting
+	 * (which fails the document); NULL: none. */
+	int (*letter_text)(void *arg,
+			   const char *(*value)(void *value_ctx,
+						const char *name),
+			   void *value_ctx, struct sbuf *out);
+	void *letter_text_arg;
 	const char *site_name;       /* NULL or "": none */
+	/* A PNG or JPEG drawn on class-list headers and letters, kept to
+	 * its aspect ratio inside a fixed box; NULL or "": none. */
+	const char *logo;
 	/* Every word printed, in the site's language (core/words);
 	 * NULL: English as built in. */
 	const struct words *words;
@@ -92,6 +111,16 @@ struct pdf_entry {
  */
 int pdf_grid_fits(const struct pdf_options *opt, int cols, int rows,
 		  size_t longest, float *size, int *best_cols, int *best_rows);
+
+enum pdf_image { PDF_IMAGE_PNG, PDF_IMAGE_JPEG };
+
+/*
+ * What kind of image the file at path is, by its first bytes: a logo is
+ * checked with the rest of the configuration, before any list is made.
+ * Returns the kind, or -1 after reporting "logo 'path': why" (cannot be
+ * read, or neither PNG nor JPEG).
+ */
+int pdf_image_kind(const char *path);
 
 /*
  * Loads libharu, which tempass is not linked with: only a process that

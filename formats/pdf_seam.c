@@ -53,6 +53,7 @@ static struct hpdf_api {
 	__typeof__(HPDF_MemStream_New) *MemStream_New;
 	__typeof__(HPDF_NewEx) *NewEx;
 	__typeof__(HPDF_Page_GetLocalFontName) *Page_GetLocalFontName;
+	__typeof__(HPDF_Page_GetXObjectName) *Page_GetXObjectName;
 	__typeof__(HPDF_Page_SetFilter) *Page_SetFilter;
 	__typeof__(HPDF_SaveToStream) *SaveToStream;
 	__typeof__(HPDF_SetError) *SetError;
@@ -69,7 +70,8 @@ static const struct dl_symbol symbols[] = {
 	SYM(Dict_New), SYM(Dict_RemoveElement), SYM(Error_GetCode),
 	SYM(Font_Validate), SYM(GState_Free), SYM(GetVersion),
 	SYM(MemStream_FreeData), SYM(MemStream_New), SYM(NewEx),
-	SYM(Page_GetLocalFontName), SYM(Page_SetFilter), SYM(SaveToStream),
+	SYM(Page_GetLocalFontName), SYM(Page_GetXObjectName),
+	SYM(Page_SetFilter), SYM(SaveToStream),
 	SYM(SetError), SYM(Stream_Free), SYM(Stream_Write),
 	SYM(Stream_WriteStr), SYM(Xref_Add),
 };
@@ -258,6 +260,11 @@ long pdf_seam_share_resources(void *doc, void *page, void **shared,
 	    hpdf.Dict_RemoveElement(pg, "MediaBox") != HPDF_OK)
 		return status(&pdf->error, HPDF_INVALID_OBJECT);
 	attr->fonts = fonts;
+	/* NULL until an image is drawn: hpdf.Page_GetXObjectName() then
+	 * adds the dictionary to the shared resources, and later pages find
+	 * it there, so an image is one object under one name throughout. */
+	attr->xobjects = hpdf.Dict_GetItem(resources, "XObject",
+					   HPDF_OCLASS_DICT);
 	hpdf.GState_Free(pg->mmgr, attr->gstate);
 	attr->gstate = NULL;
 	return 0;
@@ -267,6 +274,16 @@ const char *pdf_seam_font_name(void *page, void *font)
 {
 	HPDF_Page pg = page;
 	const char *name = hpdf.Page_GetLocalFontName(pg, font);
+
+	if (!name && !hpdf.Error_GetCode(pg->error))
+		hpdf.SetError(pg->error, HPDF_INVALID_OBJECT, 0);
+	return name;
+}
+
+const char *pdf_seam_xobject_name(void *page, void *xobject)
+{
+	HPDF_Page pg = page;
+	const char *name = hpdf.Page_GetXObjectName(pg, xobject);
 
 	if (!name && !hpdf.Error_GetCode(pg->error))
 		hpdf.SetError(pg->error, HPDF_INVALID_OBJECT, 0);

@@ -97,6 +97,13 @@ long pdf_seam_share_resources(void *doc, void *page, void **shared,
 const char *pdf_seam_font_name(void *page, void *font);
 
 /*
+ * The name under which an image (an XObject) is in the page's /XObject
+ * resources, added on first use to the resources every page shares; NULL
+ * when libharu fails (its error is in the document).
+ */
+const char *pdf_seam_xobject_name(void *page, void *xobject);
+
+/*
  * Saves the document through write, called with consecutive pieces of
  * it; write returns 0, or nonzero to stop (the save then fails with
  * HPDF_FILE_IO_ERROR). The document is never held in memory whole.

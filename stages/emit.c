@@ -16,7 +16,10 @@ static const char usage[] =
 	"\n"
 	"Writes the record stream of regenerate (or reset) as FORMAT:\n"
 	"  pdf      printed lists (--layout strips, the default, to cut and\n"
-	"           hand out; --layout classlist, a section per class)\n"
+	"           hand out; --layout classlist, a table per class with\n"
+	"           a box to tick as each slip is handed out; --layout\n"
+	"           letter, a page a pupil with the words of [output]\n"
+	"           letter_template)\n"
 	"  xlsx     an Excel workbook, a sheet per class\n"
 	"  csv      for spreadsheets: cells starting with = + - @ TAB CR are\n"
 	"           neutralised (--raw leaves them)\n"
@@ -55,7 +58,7 @@ static const char usage[] =
 	"                     output for the others; '-': standard output\n"
 	"                     (csv, tsv, ndjson, ad, google, gam, entra)\n"
 	"  --per-group        one file per class (or group), named after it\n"
-	"  --layout L         pdf: strips or classlist\n"
+	"  --layout L         pdf: strips, classlist or letter\n"
 	"  --strips CxR       pdf strips: C columns and R rows a page (default:\n"
 	"                     [output] strips, 3x8), refused when the longest\n"
 	"                     password would print below 11 pt\n"
@@ -108,8 +111,8 @@ static int cmd_emit(struct ctx *ctx, int argc, char **argv)
 				   "entra");
 	if (emit_kind_parse(argv[argi], layout, &o.kind) != 0)
 		return stage_usage(&stage_emit, "'%s%s%s' is not a format "
-				   "(pdf --layout strips|classlist, xlsx, csv, "
-				   "tsv, ndjson, ad, google, gam, entra)",
+				   "(pdf --layout strips|classlist|letter, xlsx, "
+				   "csv, tsv, ndjson, ad, google, gam, entra)",
 				   argv[argi],
 				   layout ? " --layout " : "",
 				   layout ? layout : "");
@@ -120,8 +123,8 @@ static int cmd_emit(struct ctx *ctx, int argc, char **argv)
 				   strips);
 	/* "-o -": the stream on standard output, with its terminal rule. */
 	if (o.output && strcmp(o.output, "-") == 0) {
-		if (o.per_group || o.kind == EMIT_PDF_STRIPS ||
-		    o.kind == EMIT_PDF_CLASSLIST || o.kind == EMIT_XLSX)
+		if (o.per_group || emit_kind_pdf(o.kind) ||
+		    o.kind == EMIT_XLSX)
 			return stage_usage(&stage_emit, "-o -: only csv, tsv "
 					   "and ndjson go to standard output, "
 					   "one file at a time");

@@ -93,16 +93,16 @@ write_conf() {
 	return 0
 }
 
-# sample_batch OUT: the sample roster imported, admin 'demo' (password
-# file $T/pw) added, and a batch for group 7A regenerated into OUT; each
-# step checked.
+# sample_batch OUT [GROUP]: the sample roster imported, admin 'demo'
+# (password file $T/pw) added, and a batch for GROUP (default 7A)
+# regenerated into OUT; each step checked.
 sample_batch() {
 	check_exit "import the sample roster" 0 tp import
 	printf 'correct horse battery\n' >"$T/pw"
 	chmod 600 "$T/pw"
 	check_exit "admin added" 0 tp admin add demo --site oakfield --password-file "$T/pw"
-	tp select --group 7A >"$T/sel.tsv" 2>/dev/null
-	check_exit "a batch for 7A" 0 tp regenerate --password-file "$T/pw" --yes --input "$T/sel.tsv"
+	tp select --group "${2:-7A}" >"$T/sel.tsv" 2>/dev/null
+	check_exit "a batch for ${2:-7A}" 0 tp regenerate --password-file "$T/pw" --yes --input "$T/sel.tsv"
 	cp "$T/.out" "$1"
 	check "the batch holds passwords" test "$(col "$1" password | wc -l)" -gt 5
 }

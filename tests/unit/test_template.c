@@ -420,6 +420,38 @@ static void test_template_dn(void)
 			     TEMPLATE_ONE_LINE) == NULL);
 }
 
+/* A template given as a setting: messages name its file and line. */
+static void test_template_parse(void)
+{
+	static const char *const url_names[] = { "username", "site", NULL };
+	struct template_var vars[] = {
+		{ "username", "a.lawson%40oakfield" }, { "site", "oakfield" },
+		{ NULL, NULL },
+	};
+	struct template *t;
+	const char *err;
+	char *s;
+
+	static const char url[] =
+		"https://login.example/{{site}}/?u={{ username }}";
+
+	t = template_parse("pipeline.conf", 51, url, sizeof(url) - 1,
+			   url_names, TEMPLATE_ONE_LINE);
+	CHECK(t != NULL);
+	s = t ? render(t, TEMPLATE_TEXT, vars) : NULL;
+	CHECK_STR(s, "https://login.example/oakfield/?u=a.lawson%40oakfield");
+	free(s);
+	template_free(t);
+
+	capture_begin();
+	t = template_parse("pipeline.conf", 51, "https://x/?p={{password}}",
+			   25, url_names, TEMPLATE_ONE_LINE);
+	err = capture_end();
+	CHECK(t == NULL);
+	CHECK_STR(err, "tempass: 'pipeline.conf':51: unknown placeholder "
+		  "'{{password}}' (known: username, site)\n");
+}
+
 int main(void)
 {
 	char *cmd;
@@ -433,6 +465,7 @@ int main(void)
 	RUN(test_template_load_errors);
 	RUN(test_template_render);
 	RUN(test_template_vars);
+	RUN(test_template_parse);
 	RUN(test_template_reset_files);
 	RUN(test_template_dn);
 	cmd = xasprintf("rm -rf '%s'", tmpdir);
