@@ -9,10 +9,12 @@
 #include <errno.h>
 #include <ini.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "core/template.h"
 #include "core/util.h"
 #include "core/workers.h"
 
@@ -26,7 +28,7 @@ struct loader {
 };
 
 enum { SEC_NONE, SEC_TEMPASS, SEC_SITE, SEC_STORE, SEC_IMPORT, SEC_ROSTER,
-       SEC_POLICY, SEC_OUTPUT, SEC_RUN, SEC_EMAIL, SEC_UNKNOWN };
+       SEC_POLICY, SEC_OUTPUT, SEC_RUN, SEC_EMAIL, SEC_LDAP, SEC_UNKNOWN };
 
 static void bad(struct loader *l, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -252,6 +254,7 @@ static int section_kind(const char *section, const char **arg)
 		{ "import", SEC_IMPORT, 0 }, { "roster", SEC_ROSTER, 1 },
 		{ "policy", SEC_POLICY, 1 }, { "output", SEC_OUTPUT, 0 },
 		{ "run", SEC_RUN, 0 },       { "email", SEC_EMAIL, 0 },
+		{ "ldap", SEC_LDAP, 0 },
 	};
 	size_t wl = strcspn(section, " \t");
 	const char *rest = section + wl;
@@ -649,6 +652,54 @@ static void handle_email(struct loader *l, const char *key, const char *v)
 	}
 }
 
+/*
+ * [ldap]: what emit ldif writes. dn is a template over the columns of the
+ * record stream, checked here so that a misspelt name stops the start,
+ * not the hundredth record.
+ */
+static void handle_ldap(struct loader *l, const char *key, const char *v)
+{
+	struct config *c = l->c;
+	long n;
+
+	if (strcmp(key, "dn") == 0) {
+		/* Its messages say "'pipeline.conf [ldap] dn':1: ...". */
+		char *name = xasprintf("%s [ldap] dn", c->path);
+		const char *known[ARRAY_SIZE(stream_columns) + 1] = { 0 };
+
+		memcpy(known, stream_columns, sizeof(stream_columns));
+		template_free(c->ldap_dn);
+		c->ldap_dn = template_parse(name, v, known, TEMPLATE_ONE_LINE);
+		if (!c->ldap_dn)
+			l->errors++;
+		free(name);
+	} else if (strcmp(key, "ppolicy") == 0) {
+		if ((c->ldap_ppolicy = config_bool(v)) < 0)
+			bad(l, "ppolicy: '%s' is not yes or no", v);
+	} else if (strcmp(key, "marker") == 0) {
+		if (!*v || strspn(v, "abcdefghijklmnopqrstuvwxyz"
+			   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") !=
+		    strlen(v))
+			bad(l, "marker: '%s' is not an attribute name", v);
+		else
+			set_str(&c->ldap_marker, v);
+	} else if (strcmp(key, "argon2_ops") == 0) {
+		if (parse_long(v, 1, 100, &n) < 0)
+			bad(l, "argon2_ops: '%s' is not a number from 1 to 100",
+			    v);
+		else
+			c->ldap_argon2_ops = (unsigned long long)n;
+	} else if (strcmp(key, "argon2_mem_kib") == 0) {
+		if (parse_long(v, 8, 4 * 1024 * 1024, &n) < 0)
+			bad(l, "argon2_mem_kib: '%s' is not a number from 8 "
+			    "to 4194304", v);
+		else
+			c->ldap_argon2_mem_kib = (size_t)n;
+	} else {
+		bad(l, "[ldap]: unknown key '%s'", key);
+	}
+}
+
 static int handler(void *user, const char *section, const char *key,
 		   const char *value)
 {
@@ -697,6 +748,9 @@ static int handler(void *user, const char *section, const char *key,
 		break;
 	case SEC_EMAIL:
 		handle_email(l, key, value);
+		break;
+	case SEC_LDAP:
+		handle_ldap(l, key, value);
 		break;
 	default:
 		if (!section[0])
@@ -830,6 +884,8 @@ struct config *config_load(const char *path)
 	c->argon2_ops = 2;
 	c->argon2_mem_kib = 19456;
 	c->max_field = 4096;
+	c->ldap_argon2_ops = 1;
+	c->ldap_argon2_mem_kib = 4096;
 	l.c = c;
 	l.fp = fopen(path, "r");
 	if (!l.fp) {
@@ -958,6 +1014,8 @@ void config_free(struct config *c)
 	free(c->run_admin);
 	free(c->run_password_file);
 	free_list(c->run_outputs, c->nrun_outputs);
+	template_free(c->ldap_dn);
+	free(c->ldap_marker);
 	free(c);
 }
 

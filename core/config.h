@@ -2,7 +2,7 @@
  * config: pipeline.conf, the one file that says how a school runs tempass.
  * It is INI, read with libinih: [site], [store], [import], one
  * [roster NAME] section per roster kind, one [policy TYPE] per user type,
- * [output], [email] and [run]. Relative paths are taken relative to the
+ * [output], [email], [run] and [ldap]. Relative paths are taken relative to the
  * folder that holds pipeline.conf, so `--config /etc/tempass/pipeline.conf`
  * works from any folder.
  *
@@ -15,6 +15,8 @@
 #include <stddef.h>
 
 #include "core/policy.h"
+
+struct template;
 
 struct site_conf {
 	char *code;
@@ -98,6 +100,12 @@ struct config {
 	char *run_password_file;
 	char **run_outputs;
 	size_t nrun_outputs;
+	/* [ldap] */
+	struct template *ldap_dn;      /* over the stream's columns; NULL */
+	int ldap_ppolicy;              /* set pwdReset: TRUE */
+	char *ldap_marker;             /* single-valued: the batch guard */
+	unsigned long long ldap_argon2_ops;
+	size_t ldap_argon2_mem_kib;
 };
 
 /*

@@ -388,14 +388,20 @@ int pwhash(const char *pw, size_t len, char out[SECRETS_PWHASH_MAX])
 {
 	unsigned long long ops;
 	size_t kib;
-	int rc;
 
-	NEED_INIT();
 	pthread_mutex_lock(&cost_lock);
 	ops = cost_ops;
 	kib = cost_mem_kib;
 	pthread_mutex_unlock(&cost_lock);
+	return pwhash_cost(pw, len, ops, kib, out);
+}
 
+int pwhash_cost(const char *pw, size_t len, unsigned long long ops,
+		size_t kib, char out[SECRETS_PWHASH_MAX])
+{
+	int rc;
+
+	NEED_INIT();
 	errno = EINVAL;
 	rc = kib > SIZE_MAX / 1024 ? -1 :
 	     crypto_pwhash_str(out, pw, len, ops, kib * 1024);
@@ -445,4 +451,23 @@ int secrets_equal(const void *a, const void *b, size_t n)
 void secrets_hex(const unsigned char *in, size_t n, char *out)
 {
 	sodium_bin2hex(out, 2 * n + 1, in, n);
+}
+
+/* ==== Base64 ==== */
+
+size_t secrets_base64(const void *in, size_t n, char *out, size_t size)
+{
+	ASSERT(size >= SECRETS_BASE64_LEN(n));
+	sodium_bin2base64(out, size, in, n, sodium_base64_VARIANT_ORIGINAL);
+	return strlen(out);
+}
+
+long secrets_unbase64(const char *in, size_t n, void *out, size_t size)
+{
+	size_t len;
+
+	if (sodium_base642bin(out, size, in, n, " \t\r\n", &len, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) != 0)
+		return -1;
+	return (long)len;
 }

@@ -47,6 +47,9 @@ void template_free(struct template *t)
 
 /* ==== Loading ==== */
 
+static struct template *parse(const char *path, char *text, size_t len,
+			      const char *const *known, unsigned flags);
+
 /* Reads the whole file into a NUL-terminated buffer; NULL after reporting. */
 static char *read_file(const char *path, size_t *len)
 {
@@ -208,15 +211,28 @@ static int parse_line(struct template *t, const char *s, const char *eol,
 struct template *template_load(const char *path, const char *const *known,
 			       unsigned flags)
 {
+	size_t len;
+	char *text = read_file(path, &len);
+
+	return text ? parse(path, text, len, known, flags) : NULL;
+}
+
+struct template *template_parse(const char *name, const char *text,
+				const char *const *known, unsigned flags)
+{
+	return parse(name, xstrdup(text), strlen(text), known, flags);
+}
+
+/* Cuts text (len bytes, taken) into pieces; name is for messages. */
+static struct template *parse(const char *path, char *text, size_t len,
+			      const char *const *known, unsigned flags)
+{
 	struct template *t = xcalloc(1, sizeof(*t));
 	const char *s, *end;
 	unsigned long line = 1;
-	size_t len;
 
 	t->path = xstrdup(path);
-	t->text = read_file(path, &len);
-	if (!t->text)
-		goto fail;
+	t->text = text;
 	if (memchr(t->text, '\0', len)) {
 		const char *nul = memchr(t->text, '\0', len);
 
@@ -283,6 +299,26 @@ static void add_html(struct sbuf *out, const char *v)
 	}
 }
 
+/*
+ * A value as one attribute value of a distinguished name (RFC 4514 2.4):
+ * a leading space or '#', a trailing space, '"' '+' ',' ';' '<' '>' '\\'
+ * and '=' are escaped with a backslash; so a name such as
+ * "Smith, Jo" or "7+A" stays one value of one RDN.
+ */
+static void add_dn(struct sbuf *out, const char *v)
+{
+	size_t n = strlen(v);
+
+	for (size_t i = 0; i < n; i++) {
+		char c = v[i];
+
+		if ((i == 0 && (c == ' ' || c == '#')) ||
+		    (i == n - 1 && c == ' ') || strchr("\"+,;<>\\=", c))
+			sbuf_addch(out, '\\');
+		sbuf_addch(out, c);
+	}
+}
+
 int template_render(const struct template *t, enum template_escape esc,
 		    template_lookup_fn *lookup, void *ctx, struct sbuf *out)
 {
@@ -310,6 +346,8 @@ int template_render(const struct template *t, enum template_escape esc,
 		}
 		if (esc == TEMPLATE_HTML)
 			add_html(out, v);
+		else if (esc == TEMPLATE_DN)
+			add_dn(out, v);
 		else
 			sbuf_addstr(out, v);
 	}

@@ -36,6 +36,12 @@ struct template;
 struct template *template_load(const char *path, const char *const *known,
 			       unsigned flags);
 void template_free(struct template *t);
+/*
+ * As template_load(), from text rather than a file (a setting of
+ * pipeline.conf); name stands for the file in messages ("'name':1: ...").
+ */
+struct template *template_parse(const char *name, const char *text,
+				const char *const *known, unsigned flags);
 
 /*
  * The distinct placeholder names of t in order of first use, *n set to how
@@ -46,6 +52,7 @@ const char *const *template_names(const struct template *t, size_t *n);
 enum template_escape {
 	TEMPLATE_TEXT,	/* values as they are */
 	TEMPLATE_HTML,	/* & < > " ' in values as entities */
+	TEMPLATE_DN,	/* values as RFC 4514 attribute values */
 };
 
 /*

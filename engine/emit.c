@@ -24,6 +24,7 @@
 #include "core/util.h"
 #include "core/workers.h"
 #include "engine/credential.h"
+#include "engine/ldap.h"
 #include "formats/csv.h"
 #include "formats/pdf.h"
 #include "formats/records.h"
@@ -264,7 +265,7 @@ static char *safe_name(const char *group, size_t max)
 static const char *extension(enum emit_kind k)
 {
 	static const char *const ext[] = { "pdf", "pdf", "xlsx", "csv", "tsv",
-					   "ndjson" };
+					   "ndjson", "ldif" };
 
 	return ext[k];
 }
@@ -420,9 +421,31 @@ static int write_pdf(struct ctx *ctx, const struct emit_opts *o,
 	return rc;
 }
 
-static int write_text(const struct emit_opts *o, const struct emit_table *t,
-		      size_t from, size_t to, FILE *fp)
+/* LDIF for ldapmodify, with the markers of the batch before. */
+static int write_ldif(struct ctx *ctx, const struct emit_opts *o,
+		      const struct emit_table *t, size_t from, size_t to,
+		      FILE *fp)
 {
+	struct ldap_previous own = LDAP_PREVIOUS_INIT;
+	long v = column(t, "version");
+	int rc = 0;
+
+	if (!o->previous && v >= 0 && to > from)
+		rc = ldap_previous_load(ctx, strtoll(t->rows[from][v], NULL,
+						     10), &own);
+	if (rc == 0)
+		rc = ldap_write(ctx, o->previous ? o->previous : &own, t,
+				from, to, fp);
+	ldap_previous_release(&own);
+	return rc;
+}
+
+static int write_text(struct ctx *ctx, const struct emit_opts *o,
+		      const struct emit_table *t, size_t from, size_t to,
+		      FILE *fp)
+{
+	if (o->kind == EMIT_LDIF)
+		return write_ldif(ctx, o, t, from, to, fp);
 	if (o->kind == EMIT_CSV) {
 		int failed = csv_write_row(fp, t->cols, t->ncols, !o->raw);
 
@@ -516,7 +539,7 @@ static int write_file(struct ctx *ctx, const struct emit_opts *o,
 		     EX_CANTCREAT;
 		free(with_state);
 	} else {
-		rc = write_text(o, t, from, to, af.fp);
+		rc = write_text(ctx, o, t, from, to, af.fp);
 	}
 	if (rc) {
 		atomic_abort(&af);
@@ -589,6 +612,7 @@ int emit_kind_parse(const char *name, const char *layout, enum emit_kind *k)
 		{ "pdf-classlist", EMIT_PDF_CLASSLIST },
 		{ "xlsx", EMIT_XLSX }, { "csv", EMIT_CSV },
 		{ "tsv", EMIT_TSV }, { "ndjson", EMIT_NDJSON },
+		{ "ldif", EMIT_LDIF },
 	};
 
 	if (strcmp(name, "pdf") == 0) {
@@ -698,6 +722,17 @@ int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 	}
 	if (file && (rc = emit_load(o->kind)) != 0)
 		return rc;
+	if (o->kind == EMIT_LDIF) {
+		/* A directory takes what it is given: never a void password,
+		 * and never a file that cannot say how to name the users. */
+		if (o->allow_void) {
+			errorf("ldif: --allow-void would put passwords that "
+			       "are no longer current into the directory");
+			return EX_USAGE;
+		}
+		if ((rc = ldap_check(ctx)) != 0)
+			return rc;
+	}
 	if (!t->sorted)
 		emit_sort(ctx, t);
 	if (!file) {
@@ -706,7 +741,7 @@ int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 			       "-o FILE or --show");
 			return EX_USAGE;
 		}
-		return write_text(o, t, 0, t->nrows, stdout);
+		return write_text(ctx, o, t, 0, t->nrows, stdout);
 	}
 	if (mkdir_p(o->per_group && o->output ? o->output : ctx->cfg->out_dir,
 		    0700) != 0)
@@ -967,8 +1002,24 @@ int emit_records(struct ctx *ctx, const struct emit_opts *o, FILE *in,
 	char **cols = NULL;
 	size_t cap = 0, *lens;
 	long name_cols[2];
-	int rc, got;
+	int rc, got, c;
 
+	if (o->kind == EMIT_LDIF && (rc = ldap_check(ctx)) != 0)
+		return rc;
+	/* A record stream starts with its header; emit ldif's file with
+	 * its comment: fed back, its batch is checked all the same. */
+	if ((c = getc(in)) != EOF)
+		ungetc(c, in);
+	if (c == '#') {
+		rc = ldap_read_records(ctx, in, name, &t, &arena);
+		if (rc == 0)
+			rc = check_current(ctx, o, &t, &arena);
+		if (rc == 0)
+			rc = emit(ctx, o, &t);
+		free(t.rows);
+		arena_release(&arena);
+		return rc;
+	}
 	r = rec_reader_new(in, name, REC_AUTO);
 	if (!r)
 		return EX_DATAERR;

@@ -14,6 +14,7 @@
 #include "engine/ctx.h"
 
 struct pdf_doc;
+struct ldap_previous;
 
 /* Records in memory: rows[i] holds ncols values. emit() sorts rows. */
 struct emit_table {
@@ -27,7 +28,7 @@ struct emit_table {
 };
 
 enum emit_kind { EMIT_PDF_STRIPS, EMIT_PDF_CLASSLIST, EMIT_XLSX, EMIT_CSV,
-		 EMIT_TSV, EMIT_NDJSON };
+		 EMIT_TSV, EMIT_NDJSON, EMIT_LDIF };
 
 /*
  * Files written in full but not yet given their names: a list of passwords
@@ -54,11 +55,14 @@ struct emit_opts {
 	/* A PDF document set up ahead (emit_pdf_prepare()), which the
 	 * first PDF written takes and sets to NULL; NULL: none. */
 	struct pdf_doc **prepared;
+	/* ldif: the markers before the batch (engine/ldap.h), loaded ahead
+	 * on the thread that owns the store; NULL: emit() loads them. */
+	const struct ldap_previous *previous;
 };
 
 /*
  * Parses "pdf" (with layout "strips" or "classlist"), "pdf-strips",
- * "pdf-classlist", "xlsx", "csv", "tsv", "ndjson". 0, or -1 (not
+ * "pdf-classlist", "xlsx", "csv", "tsv", "ndjson", "ldif". 0, or -1 (not
  * reported).
  */
 int emit_kind_parse(const char *name, const char *layout, enum emit_kind *k);

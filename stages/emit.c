@@ -20,6 +20,11 @@ static const char usage[] =
 	"  csv      for spreadsheets: cells starting with = + - @ TAB CR are\n"
 	"           neutralised (--raw leaves them)\n"
 	"  tsv, ndjson  the record stream formats\n"
+	"  ldif     for ldapmodify: per user, userPassword as an {ARGON2}\n"
+	"           hash (no password), the DN from [ldap] dn, a marker in\n"
+	"           [ldap] marker that makes an older batch's records fail,\n"
+	"           pwdReset: TRUE with [ldap] ppolicy = yes; an ldif file\n"
+	"           given as the records is checked as records are\n"
 	"Records are sorted by [output] sort (default: group, surname,\n"
 	"forename). A list's group is the 'class' column, else 'group' (the\n"
 	"group that selected the user); names alike but for case and\n"
@@ -34,7 +39,7 @@ static const char usage[] =
 	"  -o, --output PATH  the file to write (with --per-group, a folder);\n"
 	"                     default: out_dir/SITE-vVERSION[-LAYOUT].EXT for\n"
 	"                     pdf and xlsx, standard output for the others;\n"
-	"                     '-': standard output (csv, tsv, ndjson)\n"
+	"                     '-': standard output (csv, tsv, ndjson, ldif)\n"
 	"  --per-group        one file per class (or group), named after it\n"
 	"  --layout L         pdf: strips or classlist\n"
 	"  --force            replace existing regular files (never a device,\n"
@@ -79,19 +84,19 @@ static int cmd_emit(struct ctx *ctx, int argc, char **argv)
 		return rc;
 	if (argc - argi != 1)
 		return stage_usage(&stage_emit, "give one FORMAT: pdf, xlsx, "
-				   "csv, tsv or ndjson");
+				   "csv, tsv, ndjson or ldif");
 	if (emit_kind_parse(argv[argi], layout, &o.kind) != 0)
 		return stage_usage(&stage_emit, "'%s%s%s' is not a format "
 				   "(pdf --layout strips|classlist, xlsx, csv, "
-				   "tsv, ndjson)", argv[argi],
+				   "tsv, ndjson, ldif)", argv[argi],
 				   layout ? " --layout " : "",
 				   layout ? layout : "");
 	/* "-o -": the stream on standard output, with its terminal rule. */
 	if (o.output && strcmp(o.output, "-") == 0) {
 		if (o.per_group || o.kind == EMIT_PDF_STRIPS ||
 		    o.kind == EMIT_PDF_CLASSLIST || o.kind == EMIT_XLSX)
-			return stage_usage(&stage_emit, "-o -: only csv, tsv "
-					   "and ndjson go to standard output, "
+			return stage_usage(&stage_emit, "-o -: only csv, tsv, "
+					   "ndjson and ldif go to standard output, "
 					   "one file at a time");
 		o.output = NULL;
 	}
