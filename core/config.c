@@ -28,7 +28,8 @@ struct loader {
 };
 
 enum { SEC_NONE, SEC_TEMPASS, SEC_SITE, SEC_STORE, SEC_IMPORT, SEC_ROSTER,
-       SEC_POLICY, SEC_OUTPUT, SEC_RUN, SEC_EMAIL, SEC_LDAP, SEC_UNKNOWN };
+       SEC_POLICY, SEC_OUTPUT, SEC_RUN, SEC_EMAIL, SEC_LDAP, SEC_CLAIM,
+       SEC_UNKNOWN };
 
 static void bad(struct loader *l, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -254,7 +255,7 @@ static int section_kind(const char *section, const char **arg)
 		{ "import", SEC_IMPORT, 0 }, { "roster", SEC_ROSTER, 1 },
 		{ "policy", SEC_POLICY, 1 }, { "output", SEC_OUTPUT, 0 },
 		{ "run", SEC_RUN, 0 },       { "email", SEC_EMAIL, 0 },
-		{ "ldap", SEC_LDAP, 0 },
+		{ "ldap", SEC_LDAP, 0 },     { "claim", SEC_CLAIM, 0 },
 	};
 	size_t wl = strcspn(section, " \t");
 	const char *rest = section + wl;
@@ -700,6 +701,44 @@ static void handle_ldap(struct loader *l, const char *key, const char *v)
 	}
 }
 
+/* [claim]: how claim reads a directory's report of who set a password. */
+static void handle_claim(struct loader *l, const char *key, const char *v)
+{
+	struct config *c = l->c;
+	static const struct {
+		const char *key;
+		size_t off;
+	} attrs[] = {
+		{ "username", offsetof(struct config, claim_username) },
+		{ "email", offsetof(struct config, claim_email) },
+		{ "changed", offsetof(struct config, claim_changed) },
+		{ "login", offsetof(struct config, claim_login) },
+	};
+
+	if (strcmp(key, "format") == 0) {
+		if (strcmp(v, "auto") && strcmp(v, "names") &&
+		    strcmp(v, "ldif"))
+			bad(l, "format: '%s' is not auto, names or ldif", v);
+		else
+			set_str(&c->claim_format, v);
+		return;
+	}
+	if (strcmp(key, "match") == 0) {
+		if (strcmp(v, "username") && strcmp(v, "email"))
+			bad(l, "match: '%s' is not username or email", v);
+		else
+			set_str(&c->claim_match, v);
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(attrs); i++) {
+		if (strcmp(key, attrs[i].key) == 0) {
+			set_str((char **)((char *)c + attrs[i].off), v);
+			return;
+		}
+	}
+	bad(l, "[claim]: unknown key '%s'", key);
+}
+
 static int handler(void *user, const char *section, const char *key,
 		   const char *value)
 {
@@ -751,6 +790,9 @@ static int handler(void *user, const char *section, const char *key,
 		break;
 	case SEC_LDAP:
 		handle_ldap(l, key, value);
+		break;
+	case SEC_CLAIM:
+		handle_claim(l, key, value);
 		break;
 	default:
 		if (!section[0])
@@ -931,6 +973,18 @@ struct config *config_load(const char *path)
 		c->strips_per_page = 8;
 	if (!c->xlsx_columns)
 		split_list(XLSX_COLUMNS, &c->xlsx_columns, &c->nxlsx_columns);
+	if (!c->claim_format)
+		c->claim_format = xstrdup("auto");
+	if (!c->claim_match)
+		c->claim_match = xstrdup("username");
+	if (!c->claim_username)
+		c->claim_username = xstrdup("uid");
+	if (!c->claim_email)
+		c->claim_email = xstrdup("mail");
+	if (!c->claim_changed)
+		c->claim_changed = xstrdup("pwdChangedTime");
+	if (!c->claim_login)
+		c->claim_login = xstrdup("authTimestamp");
 	if (!c->rejects_dir)
 		c->rejects_dir = xstrdup(c->out_dir);
 	if (!c->words_file)
@@ -1016,6 +1070,12 @@ void config_free(struct config *c)
 	free_list(c->run_outputs, c->nrun_outputs);
 	template_free(c->ldap_dn);
 	free(c->ldap_marker);
+	free(c->claim_format);
+	free(c->claim_match);
+	free(c->claim_username);
+	free(c->claim_email);
+	free(c->claim_changed);
+	free(c->claim_login);
 	free(c);
 }
 

@@ -221,7 +221,8 @@ int credential_verify(struct ctx *ctx, const char *username, const char *pw,
 
 /* ==== claim ==== */
 
-int claim_users(struct ctx *ctx, char *const *names, size_t n)
+int claim_mark(struct ctx *ctx, char *const *names, size_t n,
+	       size_t *claimed_out, size_t *before_out)
 {
 	struct store *st = ctx->store;
 	size_t claimed = 0, before = 0;
@@ -261,15 +262,27 @@ int claim_users(struct ctx *ctx, char *const *names, size_t n)
 	}
 	if ((rc = store_commit(st)) != 0)
 		return store_status(rc);
+	*claimed_out = claimed;
+	*before_out = before;
+	return 0;
+fail:
+	store_rollback(st);
+	return store_status(rc);
+}
+
+int claim_users(struct ctx *ctx, char *const *names, size_t n)
+{
+	size_t claimed, before;
+	int rc = claim_mark(ctx, names, n, &claimed, &before);
+
+	if (rc)
+		return rc;
 	printf("%zu account(s) claimed; %zu temporary password(s) retired",
 	       n - before, claimed);
 	if (before)
 		printf("; %zu claimed already", before);
 	printf("\n");
 	return 0;
-fail:
-	store_rollback(st);
-	return store_status(rc);
 }
 
 /* ==== The helpdesk's view of one user ==== */

@@ -44,6 +44,12 @@ int credential_verify(struct ctx *ctx, const char *username, const char *pw,
  * Prints the summary on stdout. 0 or a status (reported).
  */
 int claim_users(struct ctx *ctx, char *const *names, size_t n);
+/*
+ * claim_users() without the summary: *claimed is how many temporary
+ * passwords were retired, *before how many users had claimed already.
+ */
+int claim_mark(struct ctx *ctx, char *const *names, size_t n,
+	       size_t *claimed, size_t *before);
 
 /*
  * The helpdesk's view of one user on stdout: their profile, their current

@@ -1,24 +1,33 @@
 /*
  * claim: records that users have set their own password. Their account
  * leaves the unclaimed list for good (regeneration skips them) and the
- * sealed copy of their temporary password is deleted.
+ * sealed copy of their temporary password is deleted. What the input is
+ * (usernames, or a directory's report) is the engine's (engine/claim.c).
  */
-#include <stdlib.h>
 #include <unistd.h>
 
 #include "core/util.h"
+#include "engine/claim.h"
 #include "engine/credential.h"
 #include "stages/stage.h"
 
 static const char usage[] =
 	"usage: tempass claim USERNAME...\n"
 	"       tempass claim < STREAM\n"
+	"       ldapsearch ... uid pwdChangedTime pwdReset | tempass claim\n"
 	"\n"
 	"Marks the users' accounts as claimed: they have set their own\n"
 	"password. Without USERNAME, reads a record stream with a 'username'\n"
 	"column on standard input. All or nothing: an unknown user changes\n"
 	"nothing. A user who had claimed already is named, and recorded\n"
-	"once only.\n";
+	"once only.\n"
+	"\n"
+	"Input that starts with 'dn:', 'version:' or '#' is an LDAP search\n"
+	"result (or [claim] format = ldif): each user whose pwdChangedTime or\n"
+	"authTimestamp is later than their current password's batch, and\n"
+	"whose entry lacks pwdReset: TRUE, is claimed; the others are left\n"
+	"alone. Entries are matched by [claim] match (username: uid, email:\n"
+	"mail). Prints how many were claimed, unchanged and unknown.\n";
 
 static int cmd_claim(struct ctx *ctx, int argc, char **argv);
 
@@ -32,10 +41,6 @@ const struct stage stage_claim = {
 static int cmd_claim(struct ctx *ctx, int argc, char **argv)
 {
 	const struct stage_opt opts[] = { OPT_END };
-	struct rec_reader *r = NULL;
-	struct arena arena = ARENA_INIT;
-	char **names = NULL;
-	size_t n = 0;
 	int argi, rc;
 
 	if ((argi = stage_parse(&stage_claim, ctx, argc, argv, opts,
@@ -43,38 +48,10 @@ static int cmd_claim(struct ctx *ctx, int argc, char **argv)
 		return rc;
 	if ((rc = ctx_open(ctx)) != 0)
 		return rc;
-	if (argi < argc) {
-		names = argv + argi;
-		n = (size_t)(argc - argi);
-		return claim_users(ctx, names, n);
-	}
+	if (argi < argc)
+		return claim_users(ctx, argv + argi, (size_t)(argc - argi));
 	if (isatty(STDIN_FILENO))
 		return stage_usage(&stage_claim, "give USERNAME or a stream "
 				   "on standard input");
-	r = rec_reader_new(stdin, "<stdin>", REC_AUTO);
-	if (!r)
-		return EX_DATAERR;
-	long col = rec_column(r, "username");
-	const char *const *v;
-	size_t cap = 0;
-	int got;
-
-	if (col < 0) {
-		errorf("<stdin>: the stream has no 'username' column");
-		rc = EX_DATAERR;
-		goto out;
-	}
-	while ((got = rec_read(r, &v)) > 0) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			names = xrealloc(names, cap * sizeof(*names));
-		}
-		names[n++] = arena_strdup(&arena, v[col]);
-	}
-	rc = got < 0 ? EX_DATAERR : claim_users(ctx, names, n);
-out:
-	rec_reader_free(r);
-	free(names);
-	arena_release(&arena);
-	return rc;
+	return claim_input(ctx, stdin, "<stdin>");
 }

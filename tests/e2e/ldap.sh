@@ -1,8 +1,9 @@
 # ldap.sh: emit ldif against a real slapd (Debian's, with its argon2 and
 # ppolicy modules) that this script starts on 127.0.0.1 with a configuration
 # of its own and stops at the end, whatever happens: pupils bind with their
-# batch's password, a newer batch's file takes the older password away, and
-# the older file applied again changes nothing.
+# batch's password, a newer batch's file takes the older password away, the
+# older file applied again changes nothing, and claim reads the pupils'
+# own password changes back from an ldapsearch report.
 . "$(dirname "$0")/../lib.sh"
 
 if ! command -v slapd >/dev/null || ! command -v ldapmodify >/dev/null ||
@@ -167,6 +168,40 @@ if command -v script >/dev/null 2>&1; then
 else
 	ok "# SKIP terminal check: 'script' (util-linux) is not installed"
 fi
+
+# ==== Claims read back from the directory
+p2=$(pw_of b3.tsv "$u2")
+check_exit "$u2 changes their own password" 0 ldappasswd -x -H "$H" -D "$(dn_of "$u2")" -w "$p2" -s 'my own secret 42'
+check "$u2 binds with it" binds "$u2" 'my own secret 42'
+ldapsearch -LLL "${admin[@]}" -b "ou=pupils,$BASE" '(objectClass=inetOrgPerson)' uid mail pwdChangedTime pwdReset >report.ldif
+check_exit "claim reads the ldapsearch report" 0 tp claim <report.ldif
+check_grep "one claimed" "^1 claimed" .out
+check_grep "the others unchanged" "$(( $(col b3.tsv username | wc -l) - 1 )) unchanged" .out
+check_eq "$u2 is claimed in the store" "$(sql "SELECT claimed_at IS NOT NULL FROM user WHERE username = '$u2'")" 1
+check_eq "$u1 is not" "$(sql "SELECT claimed_at IS NOT NULL FROM user WHERE username = '$u1'")" 0
+check_exit "claim again changes nothing" 0 tp claim <report.ldif
+check_grep "and says so" "^0 claimed" .out
+check_exit "the audit verifies" 0 tp audit verify
+check_eq "one current credential per user at most" \
+  "$(sql "SELECT count(*) FROM (SELECT user_id FROM credential WHERE state = 'current' GROUP BY user_id HAVING count(*) > 1)")" 0
+
+u3=$(paste <(col b3.tsv username) <(col b3.tsv email) | awk -F'\t' -v a="$u1" -v b="$u2" '$2 != "" && $1 != a && $1 != b { print $1; exit }')
+check_exit "$u3 changes their own password" 0 ldappasswd -x -H "$H" -D "$(dn_of "$u3")" -w "$(pw_of b3.tsv "$u3")" -s 'another own secret 7'
+ldapsearch -LLL "${admin[@]}" -b "ou=pupils,$BASE" '(objectClass=inetOrgPerson)' mail pwdChangedTime pwdReset >bymail.ldif
+sed 's/^pwdChangedTime: .*/pwdChangedTime: yesterday/' bymail.ldif >badtime.ldif
+printf '[claim]\nmatch = email\n' >>pipeline.conf
+check_exit "a report with a time that is not one: exit 65" 65 tp claim <badtime.ldif
+check_grep "naming the line" "pwdChangedTime 'yesterday' is not a GeneralizedTime" .err
+check_eq "and nothing was claimed" "$(sql "SELECT claimed_at IS NOT NULL FROM user WHERE username = '$u3'")" 0
+check_exit "claim matches by email with [claim] match = email" 0 tp claim <bymail.ldif
+n_mail=$(col b3.tsv email | grep -c .)
+# Unknown: the stranger and the pupils without an address.
+check_grep "one more claimed, the rest unchanged, the others unknown" \
+  "^1 claimed, $((n_mail - 1)) unchanged, $(( $(col b3.tsv username | wc -l) - n_mail + 1 )) unknown" .out
+check_eq "$u3 is claimed in the store" "$(sql "SELECT claimed_at IS NOT NULL FROM user WHERE username = '$u3'")" 1
+check_eq "and their temporary password retired" "$(sql "SELECT count(*) FROM credential c JOIN user u ON u.id = c.user_id WHERE u.username = '$u3' AND c.state = 'current'")" 0
+check_exit "usernames on standard input still work" 0 tp claim < <(printf 'username\n%s\n' "$u1")
+check_grep "as before" "^1 account(s) claimed" .out
 
 stop_slapd
 check "slapd is stopped" test ! -e "$SLAPD/slapd.pid"
