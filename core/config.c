@@ -674,6 +674,11 @@ static void handle_ldap(struct loader *l, const char *key, const char *v)
 		if (!c->ldap_dn)
 			l->errors++;
 		free(name);
+	} else if (strcmp(key, "scheme") == 0) {
+		if (strcmp(v, "argon2") && strcmp(v, "ssha"))
+			bad(l, "scheme: '%s' is not argon2 or ssha", v);
+		else
+			c->ldap_ssha = strcmp(v, "ssha") == 0;
 	} else if (strcmp(key, "ppolicy") == 0) {
 		if ((c->ldap_ppolicy = config_bool(v)) < 0)
 			bad(l, "ppolicy: '%s' is not yes or no", v);

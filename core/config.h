@@ -103,6 +103,7 @@ struct config {
 	/* [ldap] */
 	struct template *ldap_dn;      /* over the stream's columns; NULL */
 	int ldap_ppolicy;              /* set pwdReset: TRUE */
+	int ldap_ssha;                 /* {SSHA}, not {ARGON2} */
 	char *ldap_marker;             /* single-valued: the batch guard */
 	unsigned long long ldap_argon2_ops;
 	size_t ldap_argon2_mem_kib;

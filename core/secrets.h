@@ -115,6 +115,16 @@ int secrets_equal(const void *a, const void *b, size_t n);
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void secrets_hex(const unsigned char *in, size_t n, char *out);
 
+/* ==== {SSHA} for LDAP directories without Argon2 ==== */
+
+/* Room for "{SSHA}" and the base64 of a SHA-1 digest and 8-byte salt. */
+#define SECRETS_SSHA_MAX 48
+/* SHA-1 of data: the digest {SSHA} is made of, nothing else. */
+void secrets_sha1(const void *data, size_t len, unsigned char out[20]);
+/* "{SSHA}" + base64(SHA-1(pw + salt) + salt), a fresh random salt, as
+ * slapd checks it; NUL-ended. Far quicker to guess than Argon2id. */
+void ssha_hash(const char *pw, size_t len, char out[SECRETS_SSHA_MAX]);
+
 /* ==== Base64 (RFC 4648, with padding) ==== */
 
 /* Room secrets_base64() needs for n bytes, its NUL included. */

@@ -88,6 +88,10 @@ static void *hash_range(void *arg)
 	for (size_t r = h->from; r < h->to && !h->failed; r++) {
 		const char *pw = h->t->rows[r][h->pw];
 
+		if (c->ldap_ssha) {
+			ssha_hash(pw, strlen(pw), h->out[r - h->base]);
+			continue;
+		}
 		if (pwhash_cost(pw, strlen(pw), c->ldap_argon2_ops,
 				c->ldap_argon2_mem_kib,
 				h->out[r - h->base]) != 0)
@@ -180,7 +184,8 @@ static int record(struct ctx *ctx, const struct ldap_previous *prev,
 	ldif_line(sb, c->ldap_marker, mark);
 	sbuf_addstr(sb, "-\n");
 	free(mark);
-	sbuf_addstr(&pw, "{ARGON2}");
+	if (!c->ldap_ssha)
+		sbuf_addstr(&pw, "{ARGON2}");
 	sbuf_addstr(&pw, hash);
 	sbuf_addstr(sb, "replace: userPassword\n");
 	ldif_line(sb, "userPassword", pw.buf);
@@ -216,6 +221,12 @@ int ldap_write(struct ctx *ctx, const struct ldap_previous *prev,
 			return EX_DATAERR;
 		}
 	}
+	if (ctx->cfg->ldap_ssha)
+		warnf("[ldap] scheme = ssha: {SSHA} (salted SHA-1) is quick to "
+		      "guess from the file; use argon2 once the directory "
+		      "loads slapd's argon2 module");
+	_Static_assert(SECRETS_SSHA_MAX <= SECRETS_PWHASH_MAX,
+		       "an {SSHA} value fits where an Argon2id one does");
 	hashes = secrets_alloc((to - from + 1) * sizeof(*hashes));
 	if (hash_all(ctx, t, pw, from, to, hashes) != 0) {
 		rc = EX_SOFTWARE;
@@ -225,9 +236,11 @@ int ldap_write(struct ctx *ctx, const struct ldap_previous *prev,
 		  "user(s)\n", to > from ? t->rows[from][v] : "0",
 		  ctx->site->code, g >= 0 && to > from ? t->rows[from][g] : "",
 		  to - from);
-	sbuf_addf(&sb, "# no passwords here, only their {ARGON2} hashes; a "
+	sbuf_addf(&sb, "# no passwords here, only their %s hashes; a "
 		  "record of an older batch\n# than the directory holds "
-		  "fails on its %s\nversion: 1\n", ctx->cfg->ldap_marker);
+		  "fails on its %s\nversion: 1\n",
+		  ctx->cfg->ldap_ssha ? "{SSHA}" : "{ARGON2}",
+		  ctx->cfg->ldap_marker);
 	for (size_t r = from; r < to; r++) {
 		if (record(ctx, prev, t, t->rows[r], hashes[r - from],
 			   &sb) != 0) {

@@ -2,7 +2,9 @@
  * ldap.h: a batch as LDIF for ldapmodify: one change record per user that
  * replaces userPassword with an Argon2id hash in the {ARGON2} scheme of
  * slapd's argon2 module, never the password itself, so the file is safe
- * to hand to the directory's administrator.
+ * to hand to the directory's administrator. Where the directory has no
+ * argon2 module, [ldap] scheme = ssha writes {SSHA} instead, with a
+ * warning.
  *
  * Each record also moves a marker, one value of the single-valued
  * attribute [ldap] marker, from the user's previous batch to this one:

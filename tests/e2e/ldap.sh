@@ -203,5 +203,19 @@ check_eq "and their temporary password retired" "$(sql "SELECT count(*) FROM cre
 check_exit "usernames on standard input still work" 0 tp claim < <(printf 'username\n%s\n' "$u1")
 check_grep "as before" "^1 account(s) claimed" .out
 
+# ==== {SSHA} where the directory has no argon2 module, with a warning
+printf '[ldap]\nscheme = ssha\n' >>pipeline.conf
+tp select --group 7A >sel4.tsv 2>/dev/null
+check_exit "a fourth batch" 0 tp regenerate --password-file pw --yes --input sel4.tsv
+cp .out b4.tsv
+check_exit "emit ldif with scheme = ssha" 0 tp emit ldif --input b4.tsv -o b4.ldif
+check_grep "warns that SHA-1 is quick to guess" "scheme = ssha: {SSHA} (salted SHA-1) is quick to guess" .err
+check_eq "every userPassword is {SSHA}" "$(grep -c '^userPassword: {SSHA}' b4.ldif)" "$(col b4.tsv username | wc -l)"
+check_eq "no password of the batch is in it" "$(grep -cFf <(col b4.tsv password) b4.ldif)" 0
+check_exit "ldapmodify applies it" 0 ldapmodify "${admin[@]}" -f b4.ldif
+u4=$(col b4.tsv username | head -1)
+check "$u4 binds with the {SSHA} password" binds "$u4" "$(pw_of b4.tsv "$u4")"
+check "and not with a wrong one" eval '! binds "$u4" "x$(pw_of b4.tsv "$u4")"'
+
 stop_slapd
 check "slapd is stopped" test ! -e "$SLAPD/slapd.pid"
