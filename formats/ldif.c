@@ -48,7 +48,8 @@ void ldif_line(struct sbuf *out, const char *attr, const char *value)
 struct ldif_reader {
 	FILE *in;
 	char *name;
-	unsigned long line;
+	unsigned long line;      /* of the last physical line read */
+	unsigned long start;     /* where the last logical line starts */
 	char *next;          /* a line read ahead (a continuation test) */
 	size_t next_cap;
 	int have_next;
@@ -109,6 +110,8 @@ static int logical_line(struct ldif_reader *r, struct sbuf *sb)
 
 	if (!l)
 		return 0;
+	/* A line read ahead is always the last one read: r->line is its. */
+	r->start = r->line;
 	sbuf_reset(sb);
 	sbuf_addstr(sb, l);
 	while ((l = get_line(r))) {
@@ -191,7 +194,7 @@ int ldif_read(struct ldif_reader *r, struct ldif_entry **out)
 
 	entry_clear(&r->e);
 	while (logical_line(r, &sb)) {
-		unsigned long line = r->line - (r->have_next ? 1 : 0);
+		unsigned long line = r->start;
 
 		if (!sb.len || !sb.buf[0]) {
 			if (r->e.n)
