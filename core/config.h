@@ -17,11 +17,16 @@
 #include "core/policy.h"
 
 struct template;
+struct words;
 
 struct site_conf {
 	char *code;
 	char *name;
 	char *timezone;          /* "Europe/London"; NULL: the machine's */
+	char *language;          /* "en", "cy": its message file's name;
+				    NULL: English */
+	struct words *words;     /* that file, loaded and checked; NULL:
+				    the English built in */
 };
 
 /* One roster kind: how the columns of an MIS export map onto users. */
@@ -71,6 +76,7 @@ struct config {
 	char **pdf_fonts;        /* fallback chain; none = the built-in one */
 	size_t npdf_fonts;
 	char *pdf_mono_font;
+	char *messages_dir;      /* the message files, LANG.txt */
 	char *paper;             /* "a4" or "letter" */
 	int strips_per_page;
 	char *qr;                /* "none", "username" or "login" */

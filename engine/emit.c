@@ -340,6 +340,7 @@ static struct pdf_options pdf_opts(const struct ctx *ctx, enum emit_kind kind)
 		.fonts = (const char *const *)c->pdf_fonts,
 		.nfonts = c->npdf_fonts,
 		.mono_font = c->pdf_mono_font,
+		.words = ctx->site->words,
 	};
 }
 

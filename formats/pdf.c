@@ -75,6 +75,7 @@
 
 #include "core/secrets.h"
 #include "core/util.h"
+#include "core/words.h"
 #include "formats/deflate.h"
 #include "formats/pdf_seam.h"
 
@@ -122,11 +123,6 @@
 #define T_FOOT		8.0f
 #define ROW_H		16.0f
 #define CELL_PAD	3.0f
-
-static const char *const month_names[] = {
-	"January", "February", "March", "April", "May", "June", "July",
-	"August", "September", "October", "November", "December"
-};
 
 /* Entries may leave a field NULL for "". */
 static const char *str(const char *s)
@@ -533,6 +529,13 @@ struct writer {
 	struct text t_lab_user, t_lab_pass, t_misc;
 	float lab_w;               /* label column of the strips, 1/1000 em */
 };
+
+/* The words of the document's language: every word printed comes from
+ * here. */
+static const struct words *words_of(const struct writer *w)
+{
+	return w->opt->words ? w->opt->words : words_english();
+}
 
 static void text_release(struct text *t)
 {
@@ -1058,8 +1061,8 @@ static int end_page(struct writer *w)
 
 		if (w->sec_label && *w->sec_label)
 			sbuf_addf(&s, "%s \xC2\xB7 ", w->sec_label);
-		sbuf_addf(&s, "page %zu of %zu", w->npages - w->sec_first,
-			  w->sec_pages);
+		words_page(words_of(w), &s, w->npages - w->sec_first,
+			   w->sec_pages);
 		w->cur_font = NULL;
 		/* The text is drawn from s: it lives until then. */
 		failed = shape(w, t, s.buf, w->text_chain, w->ntext);
@@ -1181,17 +1184,6 @@ static int put_qr(struct writer *w, const char *payload, float x, float y,
 
 /* ==== Entry fields ==== */
 
-static const char *ordinal(unsigned d)
-{
-	if (d % 100 >= 11 && d % 100 <= 13)
-		return "th";
-	switch (d % 10) {
-	case 1: return "st";
-	case 2: return "nd";
-	case 3: return "rd";
-	default: return "th";
-	}
-}
 
 /* "14" -> 14; 0 for "", -1 for anything that is not a day of a month. */
 static int parse_day(const char *s)
@@ -1219,27 +1211,39 @@ static int parse_when(const char *s, struct tm *tm)
 }
 
 /* "1 October 2026" */
-static void add_date(struct sbuf *sb, const char *iso)
+static void add_date(const struct writer *w, struct sbuf *sb,
+		     const char *iso)
 {
 	struct tm tm;
 
 	if (!parse_when(iso, &tm))
-		sbuf_addf(sb, "%d %s %d", tm.tm_mday, month_names[tm.tm_mon],
-			  tm.tm_year + 1900);
+		words_date(words_of(w), sb, &tm);
 }
 
 /* "batch v7, generated 2026-09-03 09:14 BST" (the site's time zone) */
-static void add_batch(struct sbuf *sb, const struct pdf_entry *e)
+static void add_batch(const struct writer *w, struct sbuf *sb,
+		      const struct pdf_entry *e)
 {
 	struct tm tm;
 
 	if (*str(e->version))
-		sbuf_addf(sb, "batch v%s", e->version);
-	if (*str(e->generated_at) && !parse_when(e->generated_at, &tm))
-		sbuf_addf(sb, "%sgenerated %04d-%02d-%02d %02d:%02d %s",
-			  sb->len ? ", " : "", tm.tm_year + 1900,
-			  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-			  tm.tm_zone ? tm.tm_zone : "");
+		words_put(words_of(w), sb, "batch", (const char *const[]){
+			"version", e->version, NULL });
+	if (*str(e->generated_at) && !parse_when(e->generated_at, &tm)) {
+		struct sbuf date = SBUF_INIT;
+		char iso[32], hm[16];
+
+		words_date(words_of(w), &date, &tm);
+		snprintf(iso, sizeof(iso), "%04d-%02d-%02d",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+		snprintf(hm, sizeof(hm), "%02d:%02d", tm.tm_hour, tm.tm_min);
+		if (sb->len)
+			sbuf_addstr(sb, ", ");
+		words_put(words_of(w), sb, "made", (const char *const[]){
+			"date", sbuf_str(&date), "iso", iso, "time", hm,
+			"zone", tm.tm_zone ? tm.tm_zone : "", NULL });
+		sbuf_release(&date);
+	}
 }
 
 static void add_name(struct sbuf *sb, const struct pdf_entry *e)
@@ -1368,7 +1372,8 @@ static int put_void(struct writer *w, float x, float top, float bw,
 	struct text *t = &w->t_misc;
 	float size;
 
-	if (shape(w, t, "VOID", w->text_chain, w->ntext))
+	if (shape(w, t, words_get(words_of(w), "void"), w->text_chain,
+		  w->ntext))
 		return -1;
 	size = fit(t, bh * 0.6f, bw);
 	cs_op(w, "g", 1, 0.4f);
@@ -1418,32 +1423,36 @@ static int put_strip(struct writer *w, const struct pdf_entry *e, float top,
 	/* Built without printf: this runs for every strip. */
 	sbuf_reset(&w->details);
 	if (*str(e->void_reason)) {
-		sbuf_addstr(&w->details, "VOID: ");
-		sbuf_addstr(&w->details, e->void_reason);
+		words_put(words_of(w), &w->details, "void.reason",
+			  (const char *const[]){ "reason", e->void_reason,
+						 NULL });
 		sbuf_addstr(&w->details, " \xC2\xB7 ");
 	}
-	if (*str(e->group)) {
-		sbuf_addstr(&w->details, "group ");
-		sbuf_addstr(&w->details, e->group);
-	}
+	if (*str(e->group))
+		words_put(words_of(w), &w->details, "group",
+			  (const char *const[]){ "group", e->group, NULL });
 	if (day > 0) {
-		char num[3] = { (char)('0' + day / 10), (char)('0' + day % 10) };
+		struct sbuf d = SBUF_INIT;
 
-		sbuf_addstr(&w->details, w->details.len ?
-			    " \xC2\xB7 born on the " : "born on the ");
-		sbuf_addstr(&w->details, num + (day < 10));
-		sbuf_addstr(&w->details, ordinal((unsigned)day));
+		words_day(words_of(w), &d, day);
+		if (w->details.len)
+			sbuf_addstr(&w->details, " \xC2\xB7 ");
+		words_put(words_of(w), &w->details, "born",
+			  (const char *const[]){ "day", d.buf, NULL });
+		sbuf_release(&d);
 	}
 	if (*str(e->expires)) {
 		/* The same date on nearly every strip: formatted once. */
 		if (!w->expires_of || strcmp(w->expires_of, e->expires)) {
 			sbuf_reset(&w->expires);
-			add_date(&w->expires, e->expires);
+			add_date(w, &w->expires, e->expires);
 			w->expires_of = e->expires;
 		}
-		sbuf_addstr(&w->details, w->details.len ?
-			    " \xC2\xB7 expires " : "expires ");
-		sbuf_addstr(&w->details, sbuf_str(&w->expires));
+		if (w->details.len)
+			sbuf_addstr(&w->details, " \xC2\xB7 ");
+		words_put(words_of(w), &w->details, "expires",
+			  (const char *const[]){ "date", sbuf_str(&w->expires),
+						 NULL });
 	}
 	if (shape(w, &w->t_details, sbuf_str(&w->details), w->text_chain,
 		  w->ntext))
@@ -1456,7 +1465,7 @@ static int put_strip(struct writer *w, const struct pdf_entry *e, float top,
 	    strcmp(str(w->batch_of->version), str(e->version)) ||
 	    strcmp(str(w->batch_of->generated_at), str(e->generated_at))) {
 		sbuf_reset(&w->last_batch);
-		add_batch(&w->last_batch, e);
+		add_batch(w, &w->last_batch, e);
 		if (shape(w, &w->t_batch, sbuf_str(&w->last_batch),
 			  w->text_chain, w->ntext))
 			return -1;
@@ -1554,8 +1563,10 @@ static int write_strips(struct writer *w, const struct pdf_entry *entries,
 		       "paper", per_page, pdf_strips_max(w->opt->paper));
 		return -1;
 	}
-	if (shape(w, &w->t_lab_user, "username", w->text_chain, w->ntext) ||
-	    shape(w, &w->t_lab_pass, "password", w->text_chain, w->ntext) ||
+	if (shape(w, &w->t_lab_user, words_get(words_of(w), "label.username"),
+		  w->text_chain, w->ntext) ||
+	    shape(w, &w->t_lab_pass, words_get(words_of(w), "label.password"),
+		  w->text_chain, w->ntext) ||
 	    shape(w, &w->t_site, str(w->opt->site_name), w->text_chain,
 		  w->ntext))
 		return -1;
@@ -1600,9 +1611,10 @@ static int write_strips(struct writer *w, const struct pdf_entry *entries,
 enum { COL_FORENAME, COL_SURNAME, COL_USERNAME, COL_PASSWORD, COL_GROUP,
        COL_BORN, NCOLS };
 
+/* The words of the column heads. */
 static const char *const col_head[NCOLS] = {
-	"Forename", "Surname", "Username", "Password", "Group",
-	"Day of birth"
+	"column.forename", "column.surname", "column.username",
+	"column.password", "column.group", "column.born"
 };
 static const float col_share[NCOLS] = { 0.17f, 0.19f, 0.20f, 0.22f, 0.11f,
 					0.11f };
@@ -1634,9 +1646,14 @@ static int put_class_header(struct writer *w, const struct pdf_entry *e,
 	struct text *t = &w->t_misc;
 
 	sbuf_reset(&w->line);
-	sbuf_addstr(&w->line, *str(e->group) ? e->group : "(no group)");
 	if (continued)
-		sbuf_addstr(&w->line, " (continued)");
+		words_put(words_of(w), &w->line, "class.continued",
+			  (const char *const[]){ "class", *str(e->group) ?
+			  e->group : words_get(words_of(w), "class.none"),
+			  NULL });
+	else
+		sbuf_addstr(&w->line, *str(e->group) ? e->group :
+			    words_get(words_of(w), "class.none"));
 	cs_op(w, "g", 1, 0.0f);
 	text_begin(w);
 	if (shape(w, t, sbuf_str(&w->line), w->text_chain, w->ntext))
@@ -1649,13 +1666,18 @@ static int put_class_header(struct writer *w, const struct pdf_entry *e,
 	if (*str(e->version) || *str(e->generated_at)) {
 		if (w->line.len)
 			sbuf_addstr(&w->line, " \xC2\xB7 ");
-		add_batch(&w->line, e);
+		add_batch(w, &w->line, e);
 	}
 	if (*str(e->expires)) {
-		sbuf_addstr(&w->line, w->line.len ?
-			    " \xC2\xB7 passwords expire " :
-			    "passwords expire ");
-		add_date(&w->line, e->expires);
+		struct sbuf date = SBUF_INIT;
+
+		add_date(w, &date, e->expires);
+		if (w->line.len)
+			sbuf_addstr(&w->line, " \xC2\xB7 ");
+		words_put(words_of(w), &w->line, "class.expire",
+			  (const char *const[]){ "date", sbuf_str(&date),
+						 NULL });
+		sbuf_release(&date);
 	}
 	if (shape(w, t, sbuf_str(&w->line), w->text_chain, w->ntext))
 		return -1;
@@ -1671,7 +1693,8 @@ static int put_class_header(struct writer *w, const struct pdf_entry *e,
 	text_begin(w);
 	x = x0;
 	for (int c = 0; c < NCOLS; c++) {
-		if (put_cell(w, col_head[c], 0, T_HEAD, x, y + 5,
+		if (put_cell(w, words_get(words_of(w), col_head[c]), 0,
+			     T_HEAD, x, y + 5,
 			     col_share[c] * maxw, NULL, NULL))
 			return -1;
 		x += col_share[c] * maxw;
@@ -1690,16 +1713,18 @@ static int put_row(struct writer *w, const struct pdf_entry *e, float top)
 		"username", "password", "group", "" };
 	float maxw = w->page_w - 2 * MARGIN, x = MARGIN;
 	float base = top - ROW_H + 5;
-	char day[16] = "";
 	int d = parse_day(str(e->born_day));
 
-	if (d > 0)
-		snprintf(day, sizeof(day), "%d%s", d, ordinal((unsigned)d));
-	cells[COL_BORN] = day;
+	sbuf_reset(&w->name);
+
+	if (d > 0) {
+		words_day(words_of(w), &w->name, d);
+		cells[COL_BORN] = sbuf_str(&w->name);
+	}
 	/* A void row says so in its last cell (put_section() strikes it
 	 * through). */
 	if (*str(e->void_reason))
-		cells[COL_BORN] = "VOID";
+		cells[COL_BORN] = words_get(words_of(w), "void");
 	for (int c = 0; c < NCOLS; c++) {
 		if (put_cell(w, cells[c], c == COL_PASSWORD,
 			     c == COL_PASSWORD ? T_CELL + 0.5f : T_CELL, x,
@@ -1816,8 +1841,9 @@ static int write_empty(struct writer *w)
 		return -1;
 	sbuf_reset(&w->line);
 	sbuf_addstr(&w->line, str(w->opt->site_name));
-	sbuf_addstr(&w->line, w->line.len ? ": nobody on this list" :
-					    "nobody on this list");
+	if (w->line.len)
+		sbuf_addstr(&w->line, ": ");
+	sbuf_addstr(&w->line, words_get(words_of(w), "nobody"));
 	if (shape(w, t, w->line.buf, w->text_chain, w->ntext))
 		return -1;
 	text_begin(w);

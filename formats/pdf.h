@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+struct words;
+
 enum pdf_layout { PDF_STRIPS, PDF_CLASSLIST };
 enum pdf_paper { PDF_A4, PDF_LETTER };
 enum pdf_qr { PDF_QR_NONE, PDF_QR_USERNAME, PDF_QR_LOGIN };
@@ -33,6 +35,9 @@ struct pdf_options {
 	 * field; no Enter, so the pupil still confirms). */
 	enum pdf_qr qr;
 	const char *site_name;       /* NULL or "": none */
+	/* Every word printed, in the site's language (core/words);
+	 * NULL: English as built in. */
+	const struct words *words;
 	/* Fallback chain of TrueType fonts for text, first preferred; a
 	 * .ttc collection is named "path.ttc#index" (default index 0).
 	 * nfonts 0: DejaVu Sans, then WenQuanYi Micro Hei (CJK). */

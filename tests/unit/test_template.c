@@ -179,19 +179,19 @@ static void test_template_load_errors(void)
 		   "expires)");
 	CHECK_LOAD("a\nb {{}} c", 0,
 		   ":2: placeholder '{{}}' is not a name (letters, "
-		   "digits and '_')");
+		   "digits, '_', '.' and ':')");
 	CHECK_LOAD("{{ }}", 0,
 		   ":1: placeholder '{{ }}' is not a name (letters, "
-		   "digits and '_')");
+		   "digits, '_', '.' and ':')");
 	CHECK_LOAD("{{reset-link}}", 0,
 		   ":1: placeholder '{{reset-link}}' is not a name "
-		   "(letters, digits and '_')");
+		   "(letters, digits, '_', '.' and ':')");
 	CHECK_LOAD("{{fore name}}", 0,
 		   ":1: placeholder '{{fore name}}' is not a name "
-		   "(letters, digits and '_')");
+		   "(letters, digits, '_', '.' and ':')");
 	CHECK_LOAD("{{{site}}}", 0,
 		   ":1: placeholder '{{{site}}' is not a name "
-		   "(letters, digits and '_')");
+		   "(letters, digits, '_', '.' and ':')");
 	CHECK_LOAD("ok\nok\nHello {{forename", 0,
 		   ":3: '{{' without a closing '}}' on its line");
 	CHECK_LOAD("Hello {{forename}", 0,
@@ -401,8 +401,8 @@ static void test_template_dn(void)
 		{ "class", "7A" },
 		{ NULL, NULL },
 	};
-	struct template *t = template_parse("dn", "uid={{username}},"
-					    "ou={{class}},dc=example", known,
+	static const char dn[] = "uid={{username}},ou={{class}},dc=example";
+	struct template *t = template_parse("dn", 1, dn, strlen(dn), known,
 					    TEMPLATE_ONE_LINE);
 	const char *err;
 	char *s;
@@ -417,7 +417,8 @@ static void test_template_dn(void)
 	template_free(t);
 	/* A name the caller cannot fill is refused when parsed. */
 	capture_begin();
-	t = template_parse("dn", "uid={{usrname}}", known, TEMPLATE_ONE_LINE);
+	t = template_parse("dn", 1, "uid={{usrname}}", 15, known,
+			   TEMPLATE_ONE_LINE);
 	err = capture_end();
 	CHECK(t == NULL);
 	CHECK(strstr(err, "'dn':1: unknown placeholder '{{usrname}}'") !=
