@@ -373,10 +373,36 @@ static void handle_site(struct loader *l, const char *arg, const char *key,
 		bad(l, "[site]: unknown key '%s'", key);
 }
 
+/*
+ * argon2_ops and argon2_mem_kib, the cost of an Argon2id hash, in [store]
+ * and [ldap] alike: 1 when key is one of them (set, or reported), else 0.
+ */
+static int set_argon2(struct loader *l, const char *key, const char *v,
+		      unsigned long long *ops, size_t *kib)
+{
+	long n;
+
+	if (strcmp(key, "argon2_ops") == 0) {
+		if (parse_long(v, 1, 100, &n) < 0)
+			bad(l, "argon2_ops: '%s' is not a number from 1 to 100",
+			    v);
+		else
+			*ops = (unsigned long long)n;
+	} else if (strcmp(key, "argon2_mem_kib") == 0) {
+		if (parse_long(v, 8, 4 * 1024 * 1024, &n) < 0)
+			bad(l, "argon2_mem_kib: '%s' is not a number from 8 "
+			    "to 4194304", v);
+		else
+			*kib = (size_t)n;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
 static void handle_store(struct loader *l, const char *key, const char *v)
 {
 	struct config *c = l->c;
-	long n;
 
 	if (strcmp(key, "database") == 0) {
 		set_path(l, &c->database, v);
@@ -385,19 +411,8 @@ static void handle_store(struct loader *l, const char *key, const char *v)
 	} else if (strcmp(key, "reveal") == 0) {
 		if ((c->reveal = config_bool(v)) < 0)
 			bad(l, "reveal: '%s' is not yes or no", v);
-	} else if (strcmp(key, "argon2_ops") == 0) {
-		if (parse_long(v, 1, 100, &n) < 0)
-			bad(l, "argon2_ops: '%s' is not a number from 1 to 100",
-			    v);
-		else
-			c->argon2_ops = (unsigned long long)n;
-	} else if (strcmp(key, "argon2_mem_kib") == 0) {
-		if (parse_long(v, 8, 4 * 1024 * 1024, &n) < 0)
-			bad(l, "argon2_mem_kib: '%s' is not a number from 8 "
-			    "to 4194304", v);
-		else
-			c->argon2_mem_kib = (size_t)n;
-	} else {
+	} else if (!set_argon2(l, key, v, &c->argon2_ops,
+			       &c->argon2_mem_kib)) {
 		bad(l, "[store]: unknown key '%s'", key);
 	}
 }
@@ -673,7 +688,6 @@ static void handle_email(struct loader *l, const char *key, const char *v)
 static void handle_ldap(struct loader *l, const char *key, const char *v)
 {
 	struct config *c = l->c;
-	long n;
 
 	if (strcmp(key, "dn") == 0) {
 		const char *known[ARRAY_SIZE(stream_columns) + 1] = { 0 };
@@ -699,19 +713,8 @@ static void handle_ldap(struct loader *l, const char *key, const char *v)
 			bad(l, "marker: '%s' is not an attribute name", v);
 		else
 			set_str(&c->ldap_marker, v);
-	} else if (strcmp(key, "argon2_ops") == 0) {
-		if (parse_long(v, 1, 100, &n) < 0)
-			bad(l, "argon2_ops: '%s' is not a number from 1 to 100",
-			    v);
-		else
-			c->ldap_argon2_ops = (unsigned long long)n;
-	} else if (strcmp(key, "argon2_mem_kib") == 0) {
-		if (parse_long(v, 8, 4 * 1024 * 1024, &n) < 0)
-			bad(l, "argon2_mem_kib: '%s' is not a number from 8 "
-			    "to 4194304", v);
-		else
-			c->ldap_argon2_mem_kib = (size_t)n;
-	} else {
+	} else if (!set_argon2(l, key, v, &c->ldap_argon2_ops,
+			       &c->ldap_argon2_mem_kib)) {
 		bad(l, "[ldap]: unknown key '%s'", key);
 	}
 }
