@@ -719,38 +719,23 @@ static void handle_ldap(struct loader *l, const char *key, const char *v)
 	}
 }
 
-/* [claim]: how claim reads a directory's report of who set a password. */
+/* [claim]: a directory report's columns (attributes); NULL: the format's. */
 static void handle_claim(struct loader *l, const char *key, const char *v)
 {
 	struct config *c = l->c;
-	static const struct {
+	const struct {
 		const char *key;
-		size_t off;
-	} attrs[] = {
-		{ "username", offsetof(struct config, claim_username) },
-		{ "email", offsetof(struct config, claim_email) },
-		{ "changed", offsetof(struct config, claim_changed) },
-		{ "login", offsetof(struct config, claim_login) },
+		char **dst;
+	} keys[] = {
+		{ "user", &c->claim_user },
+		{ "match", &c->claim_match },
+		{ "changed", &c->claim_changed },
+		{ "login", &c->claim_login },
 	};
 
-	if (strcmp(key, "format") == 0) {
-		if (strcmp(v, "auto") && strcmp(v, "names") &&
-		    strcmp(v, "ldif"))
-			bad(l, "format: '%s' is not auto, names or ldif", v);
-		else
-			set_str(&c->claim_format, v);
-		return;
-	}
-	if (strcmp(key, "match") == 0) {
-		if (strcmp(v, "username") && strcmp(v, "email"))
-			bad(l, "match: '%s' is not username or email", v);
-		else
-			set_str(&c->claim_match, v);
-		return;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(attrs); i++) {
-		if (strcmp(key, attrs[i].key) == 0) {
-			set_str((char **)((char *)c + attrs[i].off), v);
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		if (strcmp(key, keys[i].key) == 0) {
+			set_str(keys[i].dst, v);
 			return;
 		}
 	}
@@ -1021,18 +1006,6 @@ struct config *config_load(const char *path)
 		c->strips_per_page = 8;
 	if (!c->xlsx_columns)
 		split_list(XLSX_COLUMNS, &c->xlsx_columns, &c->nxlsx_columns);
-	if (!c->claim_format)
-		c->claim_format = xstrdup("auto");
-	if (!c->claim_match)
-		c->claim_match = xstrdup("username");
-	if (!c->claim_username)
-		c->claim_username = xstrdup("uid");
-	if (!c->claim_email)
-		c->claim_email = xstrdup("mail");
-	if (!c->claim_changed)
-		c->claim_changed = xstrdup("pwdChangedTime");
-	if (!c->claim_login)
-		c->claim_login = xstrdup("authTimestamp");
 	if (!c->rejects_dir)
 		c->rejects_dir = xstrdup(c->out_dir);
 	if (!c->words_file)
@@ -1121,10 +1094,8 @@ void config_free(struct config *c)
 	free_list(c->run_outputs, c->nrun_outputs);
 	template_free(c->ldap_dn);
 	free(c->ldap_marker);
-	free(c->claim_format);
+	free(c->claim_user);
 	free(c->claim_match);
-	free(c->claim_username);
-	free(c->claim_email);
 	free(c->claim_changed);
 	free(c->claim_login);
 	free(c);

@@ -2,9 +2,9 @@
  * config: pipeline.conf, the one file that says how a school runs tempass.
  * It is INI, read with libinih: [site], [store], [import], one
  * [roster NAME] section per roster kind, one [policy TYPE] per user type,
- * [output], [email], [run], [ldap] and [claim]. Relative paths are taken relative to the
- * folder that holds pipeline.conf, so `--config /etc/tempass/pipeline.conf`
- * works from any folder.
+ * [output], [email], [run], [ldap] and [claim]. Relative paths are taken
+ * relative to the folder that holds pipeline.conf, so `--config
+ * /etc/tempass/pipeline.conf` works from any folder.
  *
  * Every value is checked here, at start-up, so a stage never meets a bad
  * setting half way through a batch.
@@ -113,11 +113,11 @@ struct config {
 	char *ldap_marker;             /* single-valued: the batch guard */
 	unsigned long long ldap_argon2_ops;
 	size_t ldap_argon2_mem_kib;
-	/* [claim]: what claim reads ("auto", "names", "ldif"), matching by
-	 * "username" or "email", and the report's attributes */
-	char *claim_format;
-	char *claim_match;
-	char *claim_username, *claim_email, *claim_changed, *claim_login;
+	/* [claim]: the columns of a directory's report; NULL: the format's */
+	char *claim_user;         /* names the user ... */
+	char *claim_match;        /* ... by "username" or "email" */
+	char *claim_changed;      /* when the password was last set */
+	char *claim_login;        /* when the user last logged in */
 };
 
 /*

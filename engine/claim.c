@@ -3,6 +3,7 @@
  * directory's report turned into the users who claimed. A report only
  * ever adds claims: a user whose entry shows no change of their own is
  * left as they are, so reading the same report twice changes nothing.
+ * The claims of a report are made in one transaction (claim_mark()).
  */
 #include "engine/claim.h"
 
@@ -19,7 +20,7 @@
 
 /* ==== A record stream of usernames ==== */
 
-static int claim_stream(struct ctx *ctx, FILE *in, const char *name)
+static int claim_names(struct ctx *ctx, FILE *in, const char *name)
 {
 	struct rec_reader *r = rec_reader_new(in, name, REC_AUTO);
 	struct arena arena = ARENA_INIT;
@@ -97,21 +98,20 @@ static long long generalized_time(const char *s)
 struct users {
 	struct hmap by_key;     /* username or email -> username */
 	struct arena names;
-	const char *match;
+	int by_email;
 };
 
 static int note_user(void *arg, const struct store_target_row *t)
 {
 	struct users *u = arg;
-	const char *key = strcmp(u->match, "email") == 0 ? t->email :
-			  t->username;
+	const char *key = u->by_email ? t->email : t->username;
 	char *user;
 
 	if (!key || !*key || t->left)
 		return 0;
 	user = arena_strdup(&u->names, t->username);
-	hmap_put(&u->by_key, strcmp(u->match, "email") == 0 ?
-		 arena_strdup(&u->names, key) : user, user);
+	hmap_put(&u->by_key, u->by_email ? arena_strdup(&u->names, key) :
+		 user, user);
 	return 0;
 }
 
@@ -130,14 +130,12 @@ static int note_current(void *arg, const struct store_cred_row *r)
 }
 
 /* The newer of the entry's change and login times; 0 for none, -1 bad. */
-static long long entry_time(const struct ctx *ctx, const struct ldif_entry *e,
-			    const char *name)
+static long long entry_time(const struct ldif_entry *e,
+			    const char *const attrs[2], const char *name)
 {
-	const char *attrs[] = { ctx->cfg->claim_changed,
-				ctx->cfg->claim_login };
 	long long newest = 0;
 
-	for (size_t i = 0; i < ARRAY_SIZE(attrs); i++) {
+	for (size_t i = 0; i < 2; i++) {
 		const char *v = ldif_get(e, attrs[i]);
 		long long t;
 
@@ -145,8 +143,8 @@ static long long entry_time(const struct ctx *ctx, const struct ldif_entry *e,
 			continue;
 		if ((t = generalized_time(v)) < 0) {
 			errorf("'%s':%lu: %s '%s' is not a GeneralizedTime "
-			       "(20261207192901Z)", name, e->line, attrs[i],
-			       v);
+			       "(20261207192901Z); nothing changed", name,
+			       e->line, attrs[i], v);
 			return -1;
 		}
 		if (t > newest)
@@ -155,70 +153,108 @@ static long long entry_time(const struct ctx *ctx, const struct ldif_entry *e,
 	return newest;
 }
 
-static int claim_report(struct ctx *ctx, FILE *in, const char *name)
+struct counts {
+	size_t alone, none, unknown;
+};
+
+/*
+ * Whether the entry's user has claimed: adds them to *names, or counts
+ * them. 0, or a status (reported).
+ */
+static int claim_entry(struct ctx *ctx, const struct users *users,
+		       const struct ldif_entry *e, const char *who,
+		       const char *const when[2], const char *name,
+		       struct counts *n, struct arena *arena, char ***names,
+		       size_t *nnames, size_t *cap)
+{
+	const char *user = hmap_get(&users->by_key, who);
+	const char *reset = ldif_get(e, "pwdReset");
+	struct issued is = { 0 };
+	long long t, id;
+	int rc;
+
+	if (!user) {
+		printf_inert(stderr, "'%s':%lu: no user '%s' at site '%s'; "
+			     "skipped\n", name, e->line, who,
+			     ctx->site->code);
+		n->unknown++;
+		return 0;
+	}
+	if ((t = entry_time(e, when, name)) < 0)
+		return EX_DATAERR;
+	id = store_user_id(ctx->store, ctx->site_id, user);
+	rc = id <= 0 ? (int)id : store_user_credentials(ctx->store, id,
+							note_current, &is);
+	if (rc != 0 || id == 0)
+		return store_status(rc ? rc : -1);
+	if (!is.created) {
+		n->none++;
+		return 0;
+	}
+	/* pwdReset: the password is still the administrator's. */
+	if (t <= is.created || (reset && strcasecmp(reset, "TRUE") == 0)) {
+		n->alone++;
+		return 0;
+	}
+	if (*nnames == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*names = xrealloc(*names, *cap * sizeof(**names));
+	}
+	(*names)[(*nnames)++] = arena_strdup(arena, user);
+	return 0;
+}
+
+static int claim_ldif(struct ctx *ctx, FILE *in, const char *name)
 {
 	const struct config *c = ctx->cfg;
-	const char *key_attr = strcmp(c->claim_match, "email") == 0 ?
-			       c->claim_email : c->claim_username;
-	struct users users = { HMAP_INIT, ARENA_INIT, c->claim_match };
-	struct ldif_reader *r = ldif_reader_new(in, name);
+	const char *match = c->claim_match ? c->claim_match : "username";
+	const char *when[2] = {
+		c->claim_changed ? c->claim_changed : "pwdChangedTime",
+		c->claim_login ? c->claim_login : "authTimestamp",
+	};
+	struct users users = { HMAP_INIT, ARENA_INIT, 0 };
+	struct ldif_reader *r = NULL;
 	struct ldif_entry *e;
 	struct arena arena = ARENA_INIT;
+	struct counts n = { 0 };
 	char **names = NULL;
-	size_t n = 0, cap = 0, unchanged = 0, unknown = 0;
-	size_t claimed = 0, before = 0;
+	size_t nnames = 0, cap = 0, claimed = 0, before = 0;
+	const char *user_attr;
 	int got, rc;
 
+	if (strcmp(match, "username") && strcmp(match, "email")) {
+		errorf("'%s': [claim] match: '%s' is not username or email",
+		       c->path, match);
+		return EX_CONFIG;
+	}
+	users.by_email = strcmp(match, "email") == 0;
+	user_attr = c->claim_user ? c->claim_user :
+		    users.by_email ? "mail" : "uid";
 	if ((rc = store_targets(ctx->store, ctx->site_id, note_user,
 				&users)) != 0) {
 		rc = store_status(rc);
 		goto out;
 	}
+	r = ldif_reader_new(in, name);
 	while ((got = ldif_read(r, &e)) > 0) {
-		const char *key = ldif_get(e, key_attr);
-		const char *reset = ldif_get(e, "pwdReset");
-		const char *user = key ? hmap_get(&users.by_key, key) : NULL;
-		struct issued is = { 0 };
-		long long t, id;
+		const char *who = ldif_get(e, user_attr);
 
-		if (!user) {
-			unknown++;
+		if (!who || !*who)
 			continue;
-		}
-		if ((t = entry_time(ctx, e, name)) < 0) {
-			rc = EX_DATAERR;
+		if ((rc = claim_entry(ctx, &users, e, who, when, name, &n,
+				      &arena, &names, &nnames, &cap)) != 0)
 			goto out;
-		}
-		/* pwdReset: the password is still the administrator's. */
-		if (!t || (reset && strcasecmp(reset, "TRUE") == 0)) {
-			unchanged++;
-			continue;
-		}
-		id = store_user_id(ctx->store, ctx->site_id, user);
-		rc = id <= 0 ? (int)id : store_user_credentials(ctx->store,
-				id, note_current, &is);
-		if (rc != 0 || id == 0) {
-			rc = store_status(rc);
-			goto out;
-		}
-		if (!is.created || t <= is.created) {
-			unchanged++;
-			continue;
-		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			names = xrealloc(names, cap * sizeof(*names));
-		}
-		names[n++] = arena_strdup(&arena, user);
 	}
 	if (got < 0) {
 		rc = EX_DATAERR;
 		goto out;
 	}
-	if (n && (rc = claim_mark(ctx, names, n, &claimed, &before)) != 0)
+	if (nnames &&
+	    (rc = claim_mark(ctx, names, nnames, &claimed, &before)) != 0)
 		goto out;
-	printf("%zu claimed, %zu unchanged, %zu unknown\n", n - before,
-	       unchanged + before, unknown);
+	printf("%zu account(s) claimed; %zu not claimed yet, left alone; "
+	       "%zu without a current password; %zu unknown\n",
+	       nnames - before, n.alone, n.none + before, n.unknown);
 out:
 	ldif_reader_free(r);
 	free(names);
@@ -228,14 +264,25 @@ out:
 	return rc;
 }
 
-int claim_input(struct ctx *ctx, FILE *in, const char *name)
+int claim_from_parse(const char *s, enum claim_from *f)
 {
-	const char *format = ctx->cfg->claim_format;
+	if (strcmp(s, "usernames") == 0)
+		*f = CLAIM_USERNAMES;
+	else if (strcmp(s, "ldif") == 0)
+		*f = CLAIM_LDIF;
+	else
+		return -1;
+	return 0;
+}
+
+int claim_stream(struct ctx *ctx, FILE *in, const char *name,
+		 enum claim_from from)
+{
 	struct sbuf sb = SBUF_INIT;
 	char chunk[65536];
 	size_t got;
 	FILE *mem;
-	int rc, ldif;
+	int rc;
 
 	/* Read whole, so that its first bytes can say what it is. */
 	while ((got = fread(chunk, 1, sizeof(chunk), in)) > 0)
@@ -245,14 +292,14 @@ int claim_input(struct ctx *ctx, FILE *in, const char *name)
 		sbuf_release(&sb);
 		return EX_IOERR;
 	}
-	ldif = strcmp(format, "ldif") == 0 ||
-	       (strcmp(format, "auto") == 0 && ldif_detect(sb.buf ? sb.buf :
-							    "", sb.len));
+	if (from == CLAIM_AUTO)
+		from = ldif_detect(sb.buf ? sb.buf : "", sb.len) ?
+		       CLAIM_LDIF : CLAIM_USERNAMES;
 	mem = fmemopen(sb.buf ? sb.buf : (char *)"", sb.len, "r");
 	if (!mem)
 		die("tempass: out of memory");
-	rc = ldif ? claim_report(ctx, mem, name) :
-		    claim_stream(ctx, mem, name);
+	rc = from == CLAIM_LDIF ? claim_ldif(ctx, mem, name) :
+				  claim_names(ctx, mem, name);
 	fclose(mem);
 	sbuf_release(&sb);
 	return rc;

@@ -4,6 +4,7 @@
  * sealed copy of their temporary password is deleted. What the input is
  * (usernames, or a directory's report) is the engine's (engine/claim.c).
  */
+#include <stdio.h>
 #include <unistd.h>
 
 #include "core/util.h"
@@ -13,21 +14,27 @@
 
 static const char usage[] =
 	"usage: tempass claim USERNAME...\n"
-	"       tempass claim < STREAM\n"
-	"       ldapsearch ... uid pwdChangedTime pwdReset | tempass claim\n"
+	"       tempass claim [--from usernames|ldif] [--input FILE] < STREAM\n"
 	"\n"
 	"Marks the users' accounts as claimed: they have set their own\n"
-	"password. Without USERNAME, reads a record stream with a 'username'\n"
-	"column on standard input. All or nothing: an unknown user changes\n"
-	"nothing. A user who had claimed already is named, and recorded\n"
-	"once only.\n"
+	"password. Without USERNAME, reads standard input (or --input FILE):\n"
+	"  usernames  a record stream with a 'username' column; all or\n"
+	"             nothing: an unknown user changes nothing\n"
+	"  ldif       an LDAP search result (ldapsearch ... uid\n"
+	"             pwdChangedTime pwdReset): uid, pwdChangedTime and\n"
+	"             authTimestamp (GeneralizedTime); an entry that still\n"
+	"             holds pwdReset: TRUE has the administrator's password\n"
+	"--from is told by the first bytes when not given ('dn:', 'version:'\n"
+	"or '#' is ldif). From a report, a user whose password was set or\n"
+	"who logged in after their current temporary password was issued is\n"
+	"claimed; the others are left alone; an entry naming no user is\n"
+	"reported and skipped. [claim] user, match (username or email),\n"
+	"changed and login in pipeline.conf name other attributes. A user\n"
+	"who had claimed already is named, and recorded once only.\n"
 	"\n"
-	"Input that starts with 'dn:', 'version:' or '#' is an LDAP search\n"
-	"result (or [claim] format = ldif): each user whose pwdChangedTime or\n"
-	"authTimestamp is later than their current password's batch, and\n"
-	"whose entry lacks pwdReset: TRUE, is claimed; the others are left\n"
-	"alone. Entries are matched by [claim] match (username: uid, email:\n"
-	"mail). Prints how many were claimed, unchanged and unknown.\n";
+	"Options:\n"
+	"  --from KIND   usernames or ldif\n"
+	"  --input FILE  read FILE, not standard input\n";
 
 static int cmd_claim(struct ctx *ctx, int argc, char **argv);
 
@@ -40,18 +47,38 @@ const struct stage stage_claim = {
 
 static int cmd_claim(struct ctx *ctx, int argc, char **argv)
 {
-	const struct stage_opt opts[] = { OPT_END };
+	const char *from_s = NULL, *input = NULL;
+	const struct stage_opt opts[] = {
+		OPT_STRING(0, "from", &from_s),
+		OPT_STRING(0, "input", &input),
+		OPT_END,
+	};
+	enum claim_from from = CLAIM_AUTO;
+	FILE *in = stdin;
 	int argi, rc;
 
 	if ((argi = stage_parse(&stage_claim, ctx, argc, argv, opts,
 				&rc)) < 0)
 		return rc;
+	if (from_s && claim_from_parse(from_s, &from) != 0)
+		return stage_usage(&stage_claim, "--from: '%s' is not "
+				   "usernames or ldif", from_s);
+	if (argi < argc && (from_s || input))
+		return stage_usage(&stage_claim, "give USERNAME or a stream, "
+				   "not both");
+	if (argi == argc && !input && isatty(STDIN_FILENO))
+		return stage_usage(&stage_claim, "give USERNAME or a stream "
+				   "on standard input");
 	if ((rc = ctx_open(ctx)) != 0)
 		return rc;
 	if (argi < argc)
 		return claim_users(ctx, argv + argi, (size_t)(argc - argi));
-	if (isatty(STDIN_FILENO))
-		return stage_usage(&stage_claim, "give USERNAME or a stream "
-				   "on standard input");
-	return claim_input(ctx, stdin, "<stdin>");
+	if (input && !(in = fopen(input, "r"))) {
+		errorf("'%s': cannot open: %m", input);
+		return EX_NOINPUT;
+	}
+	rc = claim_stream(ctx, in, input ? input : "<stdin>", from);
+	if (in != stdin)
+		fclose(in);
+	return rc;
 }
