@@ -130,16 +130,17 @@ struct row_lookup {
 	const char **row;
 };
 
-/* A placeholder's value: the record's column of that name ("" when the
- * records have no such column). */
+/* A placeholder's value: the record's column of that name; NULL when the
+ * records have no such column or it is empty, which would make a DN
+ * that names no entry ("ou=,ou=pupils"). */
 static const char *row_value(void *arg, const char *name)
 {
 	struct row_lookup *l = arg;
 
 	for (size_t i = 0; i < l->t->ncols; i++)
 		if (strcmp(l->t->cols[i], name) == 0)
-			return l->row[i];
-	return "";
+			return *l->row[i] ? l->row[i] : NULL;
+	return NULL;
 }
 
 static long col(const struct emit_table *t, const char *name)
@@ -165,6 +166,8 @@ static int record(struct ctx *ctx, const struct ldap_previous *prev,
 
 	if (template_render(c->ldap_dn, TEMPLATE_DN, row_value, &l,
 			    &dn) != 0) {
+		errorf("ldif: no DN for '%s': [ldap] dn needs a value the "
+		       "record does not have", row[u]);
 		sbuf_release(&dn);
 		return -1;
 	}
@@ -220,6 +223,15 @@ int ldap_write(struct ctx *ctx, const struct ldap_previous *prev,
 			       "or version", r - from + 1);
 			return EX_DATAERR;
 		}
+	}
+	/* Every DN made once first: a record that has none stops the file
+	 * before any of it is written, even to standard output. */
+	for (size_t r = from; r < to; r++) {
+		if (record(ctx, prev, t, t->rows[r], "", &sb) != 0) {
+			sbuf_release(&sb);
+			return EX_DATAERR;
+		}
+		sbuf_reset(&sb);
 	}
 	if (ctx->cfg->ldap_ssha)
 		warnf("[ldap] scheme = ssha: {SSHA} (salted SHA-1) is quick to "

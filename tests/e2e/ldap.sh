@@ -160,6 +160,15 @@ check_grep "naming it" "unknown placeholder '{{usrname}}'" .err
 sed '/^marker = /d' good.conf >pipeline.conf
 check_exit "no [ldap] marker: exit 78" 78 tp emit ldif --input b3.tsv -o m.ldif
 cp good.conf pipeline.conf
+# A user without a class is under the group that selected them, as on
+# the lists; one without either has no DN.
+awk -F'\t' -v OFS='\t' 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "class") k = i; if ($i == "group") g = i } }
+	NR == 3 { $k = ""; $g = "" } 1' b3.tsv >noclass.tsv
+check_exit "a record without the class its DN needs: exit 65" 65 tp emit ldif --input noclass.tsv -o noclass.ldif
+check_grep "naming the user" "ldif: no DN for '$(col b3.tsv username | sed -n 2p)'" .err
+check "and no file is written" test ! -e noclass.ldif
+tp emit ldif --input noclass.tsv -o - >noclass.out 2>/dev/null
+check_eq "nor any of it to standard output" "$(wc -c <noclass.out)" 0
 check_exit "--allow-void is refused for ldif" 64 tp emit ldif --allow-void --input b1.tsv -o av.ldif
 if command -v script >/dev/null 2>&1; then
 	script -qec "'$TEMPASS_BIN' --config '$T/pipeline.conf' emit ldif --input '$T/b3.tsv'" /dev/null </dev/null >tty.out 2>&1
