@@ -21,10 +21,12 @@ u=$(col b1.tsv username | head -1)
 p1=$(pw_of b1.tsv "$u")
 
 # pam_exec gives the program PAM's environment only: the test's clock
-# goes in through a script.
+# (and, under make check-valgrind, the binary valgrind runs) go in through
+# a script.
 cat >"$T/verify.sh" <<EOS
 #!/bin/sh
-TEMPASS_NOW=$TEMPASS_NOW exec "$TEMPASS_BIN" --config "$T/pipeline.conf" verify
+export PATH='$PATH' TEMPASS_NOW='$TEMPASS_NOW' TEMPASS_REAL_BIN='${TEMPASS_REAL_BIN:-}'
+exec "$TEMPASS_BIN" --config "$T/pipeline.conf" verify
 EOS
 chmod 755 "$T/verify.sh"
 printf 'auth required pam_exec.so expose_authtok quiet %s\naccount required pam_permit.so\n' \
