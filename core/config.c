@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/paper.h"
 #include "core/template.h"
 #include "core/util.h"
 #include "core/words.h"
@@ -594,6 +595,8 @@ static void handle_output(struct loader *l, const char *key, const char *v)
 			free(c->pdf_fonts[i]);
 			c->pdf_fonts[i] = abs;
 		}
+	} else if (strcmp(key, "strip_template") == 0) {
+		set_data_path(l, &c->strip_template, v);
 	} else if (strcmp(key, "messages") == 0) {
 		set_data_path(l, &c->messages_dir, v);
 	} else if (strcmp(key, "pdf_mono_font") == 0) {
@@ -996,6 +999,19 @@ struct config *config_load(const char *path)
 	c->smtp_starttls = c->smtp_starttls < 0 ? 0 : c->smtp_starttls;
 	if (!c->messages_dir)
 		c->messages_dir = data_path(c, "templates/messages");
+	/* What a strip says: checked now, before any batch is made. The
+	 * shipped one, unless a school names its own, is the one built in
+	 * when it is not found. */
+	if (!c->strip_template) {
+		char *p = data_path(c, "templates/strip.txt");
+
+		if (access(p, F_OK) == 0)
+			c->strip_template = p;
+		else
+			free(p);
+	}
+	if (c->strip_template && !(c->strip = paper_load(c->strip_template)))
+		l.errors++;
 	if (!c->paper)
 		c->paper = xstrdup("a4");
 	if (!c->qr)
@@ -1070,6 +1086,8 @@ void config_free(struct config *c)
 	free(c->rejects_dir);
 	free(c->words_file);
 	free(c->messages_dir);
+	free(c->strip_template);
+	paper_free(c->strip);
 	free(c->denylist_file);
 	free(c->out_dir);
 	free_list(c->pdf_fonts, c->npdf_fonts);

@@ -16,6 +16,7 @@
 
 #include "core/policy.h"
 
+struct paper;
 struct template;
 struct words;
 
@@ -77,6 +78,8 @@ struct config {
 	size_t npdf_fonts;
 	char *pdf_mono_font;
 	char *messages_dir;      /* the message files, LANG.txt */
+	char *strip_template;    /* what a strip says (core/paper) ... */
+	struct paper *strip;     /* ... loaded and checked; NULL: shipped */
 	char *paper;             /* "a4" or "letter" */
 	int strips_per_page;
 	char *qr;                /* "none", "username" or "login" */

@@ -47,8 +47,7 @@ void template_free(struct template *t)
 
 /* ==== Loading ==== */
 
-/* Reads the whole file into a NUL-terminated buffer; NULL after reporting. */
-static char *read_file(const char *path, size_t *len)
+char *template_read_file(const char *path, size_t *len)
 {
 	struct sbuf sb = SBUF_INIT;
 	char chunk[8192];
@@ -264,7 +263,7 @@ struct template *template_load(const char *path, const char *const *known,
 	size_t len;
 
 	t->path = xstrdup(path);
-	t->text = read_file(path, &len);
+	t->text = template_read_file(path, &len);
 	if (!t->text) {
 		template_free(t);
 		return NULL;

@@ -38,6 +38,12 @@ struct template *template_load(const char *path, const char *const *known,
 void template_free(struct template *t);
 
 /*
+ * The whole file at path, NUL-terminated, its length in *len; NULL after
+ * reporting "'path': cannot open: why" or a file over 1 MiB. Caller frees.
+ */
+char *template_read_file(const char *path, size_t *len);
+
+/*
  * template_load() of len bytes at text (which need not end in a NUL), as
  * if read from path starting at line: for a template that is part of a
  * larger file, one line of a message file or of a strip template. text is

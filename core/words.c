@@ -7,7 +7,6 @@
  */
 #include "core/words.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,11 +16,7 @@
 #include "core/template.h"
 #include "core/util.h"
 
-/* A message file is a few kilobytes; anything far larger is a mistake. */
-#define WORDS_MAX_BYTES (64 * 1024)
-
 static const char *const no_slots[] = { NULL };
-static const char *const s_group[] = { "group", NULL };
 static const char *const s_day[] = { "day", NULL };
 static const char *const s_date[] = { "date", NULL };
 static const char *const s_version[] = { "version", NULL };
@@ -41,7 +36,7 @@ static const struct key {
 } keys[] = {
 	{ "label.username", no_slots }, { "label.password", no_slots },
 	{ "label.class", no_slots }, { "label.expires", no_slots },
-	{ "group", s_group }, { "born", s_day }, { "expires", s_date },
+	{ "born", s_day },
 	{ "batch", s_version }, { "made", s_made }, { "date", s_dmy },
 	MONTH(1), MONTH(2), MONTH(3), MONTH(4), MONTH(5), MONTH(6),
 	MONTH(7), MONTH(8), MONTH(9), MONTH(10), MONTH(11), MONTH(12),
@@ -65,9 +60,7 @@ static const char english[] =
 	"label.password = password\n"
 	"label.class = class\n"
 	"label.expires = expires\n"
-	"group = group {{group}}\n"
 	"born = born on the {{day}}\n"
-	"expires = expires {{date}}\n"
 	"batch = batch v{{version}}\n"
 	"made = generated {{iso}} {{time}} {{zone}}\n"
 	"date = {{day}} {{month}} {{year}}\n"
@@ -238,33 +231,14 @@ fail:
 
 struct words *words_load(const char *path)
 {
-	struct sbuf sb = SBUF_INIT;
-	char chunk[4096];
-	struct words *w = NULL;
-	FILE *fp = fopen(path, "rb");
-	size_t n;
+	size_t len;
+	char *text = template_read_file(path, &len);
+	struct words *w;
 
-	if (!fp) {
-		errorf("'%s': cannot open message file: %s", path,
-		       strerror(errno));
+	if (!text)
 		return NULL;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
-		if (sb.len + n > WORDS_MAX_BYTES) {
-			errorf("'%s': message file is over %d bytes", path,
-			       WORDS_MAX_BYTES);
-			goto out;
-		}
-		sbuf_add(&sb, chunk, n);
-	}
-	if (ferror(fp)) {
-		errorf("'%s': cannot read: %s", path, strerror(errno));
-		goto out;
-	}
-	w = parse(path, sbuf_str(&sb), sb.len);
-out:
-	fclose(fp);
-	sbuf_release(&sb);
+	w = parse(path, text, len);
+	free(text);
 	return w;
 }
 

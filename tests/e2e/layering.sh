@@ -14,7 +14,7 @@ breaches() {
 	grep -Hn '^#include "\(formats\|engine\|stages\)/' core/*.[ch]
 	grep -Hn '^#include "\(engine\|stages\)/' formats/*.[ch]
 	grep -Hn '^#include "core/' formats/*.[ch] |
-		grep -v '"core/\(util\|hmap\|secrets\|workers\|words\|template\)\.h"'
+		grep -v '"core/\(util\|hmap\|secrets\|workers\|words\|template\|paper\)\.h"'
 	grep -Hn '^#include "stages/' engine/*.[ch]
 	grep -Hn '^#include "stages/' stages/*.[ch] |
 		grep -v '"stages/stage\.h"'
