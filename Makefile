@@ -26,7 +26,8 @@ DEB_BUILD := build-essential pkg-config libcsv-dev libsodium-dev \
              fonts-dejavu-core fonts-wqy-microhei
 DEB_TEST  := sqlite3 python3 python3-openpyxl python3-pypdf poppler-utils \
              qpdf python3-aiosmtpd valgrind time util-linux strace man-db \
-             slapd ldap-utils pamtester
+             slapd ldap-utils pamtester \
+             samba samba-ad-provision ldb-tools
 PYTHON  := /usr/bin/python3
 
 SRC_LIB := $(sort $(wildcard core/*.c formats/*.c engine/*.c stages/*.c))

@@ -30,7 +30,7 @@ struct loader {
 };
 
 enum { SEC_NONE, SEC_TEMPASS, SEC_SITE, SEC_STORE, SEC_IMPORT, SEC_ROSTER,
-       SEC_POLICY, SEC_OUTPUT, SEC_RUN, SEC_EMAIL, SEC_LDAP, SEC_CLAIM,
+       SEC_POLICY, SEC_OUTPUT, SEC_RUN, SEC_EMAIL, SEC_LDAP, SEC_DIRECTORY,
        SEC_UNKNOWN };
 
 static void bad(struct loader *l, const char *fmt, ...)
@@ -259,7 +259,9 @@ static int section_kind(const char *section, const char **arg)
 		{ "import", SEC_IMPORT, 0 }, { "roster", SEC_ROSTER, 1 },
 		{ "policy", SEC_POLICY, 1 }, { "output", SEC_OUTPUT, 0 },
 		{ "run", SEC_RUN, 0 },       { "email", SEC_EMAIL, 0 },
-		{ "ldap", SEC_LDAP, 0 },     { "claim", SEC_CLAIM, 0 },
+		{ "ldap", SEC_LDAP, 0 },
+		{ "ad", SEC_DIRECTORY, 0 },  { "google", SEC_DIRECTORY, 0 },
+		{ "entra", SEC_DIRECTORY, 0 }, { "claim", SEC_DIRECTORY, 0 },
 	};
 	size_t wl = strcspn(section, " \t");
 	const char *rest = section + wl;
@@ -722,27 +724,36 @@ static void handle_ldap(struct loader *l, const char *key, const char *v)
 	}
 }
 
-/* [claim]: a directory report's columns (attributes); NULL: the format's. */
-static void handle_claim(struct loader *l, const char *key, const char *v)
+/*
+ * [ad], [google], [entra] and [claim]: templates and column names, each
+ * checked where it is used (emit, claim), which knows the names it fills.
+ */
+static void handle_directory(struct loader *l, const char *section,
+			     const char *key, const char *v)
 {
 	struct config *c = l->c;
 	const struct {
-		const char *key;
+		const char *section, *key;
 		char **dst;
 	} keys[] = {
-		{ "user", &c->claim_user },
-		{ "match", &c->claim_match },
-		{ "changed", &c->claim_changed },
-		{ "login", &c->claim_login },
+		{ "ad", "dn", &c->ad_dn },
+		{ "google", "email", &c->google_email },
+		{ "google", "org_unit", &c->google_org_unit },
+		{ "entra", "upn", &c->entra_upn },
+		{ "claim", "user", &c->claim_user },
+		{ "claim", "match", &c->claim_match },
+		{ "claim", "changed", &c->claim_changed },
+		{ "claim", "login", &c->claim_login },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-		if (strcmp(key, keys[i].key) == 0) {
+		if (strcmp(section, keys[i].section) == 0 &&
+		    strcmp(key, keys[i].key) == 0) {
 			set_str(keys[i].dst, v);
 			return;
 		}
 	}
-	bad(l, "[claim]: unknown key '%s'", key);
+	bad(l, "[%s]: unknown key '%s'", section, key);
 }
 
 static int handler(void *user, const char *section, const char *key,
@@ -797,8 +808,8 @@ static int handler(void *user, const char *section, const char *key,
 	case SEC_LDAP:
 		handle_ldap(l, key, value);
 		break;
-	case SEC_CLAIM:
-		handle_claim(l, key, value);
+	case SEC_DIRECTORY:
+		handle_directory(l, section, key, value);
 		break;
 	default:
 		if (!section[0])
@@ -1105,6 +1116,14 @@ void config_free(struct config *c)
 	free(c->templates_dir);
 	free(c->message_id_domain);
 	free(c->delivery);
+	free(c->ad_dn);
+	free(c->google_email);
+	free(c->google_org_unit);
+	free(c->entra_upn);
+	free(c->claim_user);
+	free(c->claim_match);
+	free(c->claim_changed);
+	free(c->claim_login);
 	free(c->run_roster);
 	free_list(c->run_groups, c->nrun_groups);
 	free(c->run_admin);
@@ -1112,10 +1131,6 @@ void config_free(struct config *c)
 	free_list(c->run_outputs, c->nrun_outputs);
 	template_free(c->ldap_dn);
 	free(c->ldap_marker);
-	free(c->claim_user);
-	free(c->claim_match);
-	free(c->claim_changed);
-	free(c->claim_login);
 	free(c);
 }
 

@@ -99,6 +99,16 @@ struct config {
 	char *templates_dir;
 	char *message_id_domain;
 	char *delivery;           /* print, email, email-else-print */
+	/* [ad], [google], [entra]: templates over a record's columns */
+	char *ad_dn;              /* the user's DN (values RFC 4514 escaped) */
+	char *google_email;       /* NULL: the user's verified address */
+	char *google_org_unit;    /* NULL: "/" */
+	char *entra_upn;
+	/* [claim]: the columns of a directory's report; NULL: the format's */
+	char *claim_user;         /* names the user ... */
+	char *claim_match;        /* ... by "username" or "email" */
+	char *claim_changed;      /* when the password was last set */
+	char *claim_login;        /* when the user last logged in */
 	/* [tempass] */
 	long jobs;               /* threads per parallel step, 0 = cores */
 	/* [run] */
@@ -116,11 +126,6 @@ struct config {
 	char *ldap_marker;             /* single-valued: the batch guard */
 	unsigned long long ldap_argon2_ops;
 	size_t ldap_argon2_mem_kib;
-	/* [claim]: the columns of a directory's report; NULL: the format's */
-	char *claim_user;         /* names the user ... */
-	char *claim_match;        /* ... by "username" or "email" */
-	char *claim_changed;      /* when the password was last set */
-	char *claim_login;        /* when the user last logged in */
 };
 
 /*

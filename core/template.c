@@ -302,6 +302,27 @@ const char *const *template_names(const struct template *t, size_t *n)
 
 /* ==== Rendering ==== */
 
+/*
+ * A value as RFC 4514 wants it inside a DN's attribute value: '"', '+',
+ * ',', ';', '<', '>', '\\' and '=' after a backslash, a leading '#' or
+ * space and a trailing space too (values here hold no NUL: they are C
+ * strings).
+ */
+static void add_dn(struct sbuf *out, const char *v)
+{
+	size_t n = strlen(v);
+
+	for (size_t i = 0; i < n; i++) {
+		char c = v[i];
+
+		if (strchr("\"+,;<>\\=", c) ||
+		    (i == 0 && (c == '#' || c == ' ')) ||
+		    (i == n - 1 && c == ' '))
+			sbuf_addch(out, '\\');
+		sbuf_addch(out, c);
+	}
+}
+
 static void add_html(struct sbuf *out, const char *v)
 {
 	for (; *v; v++) {
@@ -313,26 +334,6 @@ static void add_html(struct sbuf *out, const char *v)
 		case '\'': sbuf_addstr(out, "&#39;"); break;
 		default: sbuf_addch(out, *v); break;
 		}
-	}
-}
-
-/*
- * A value as one attribute value of a distinguished name (RFC 4514 2.4):
- * a leading space or '#', a trailing space, '"' '+' ',' ';' '<' '>' '\\'
- * and '=' are escaped with a backslash; so a name such as
- * "Smith, Jo" or "7+A" stays one value of one RDN.
- */
-static void add_dn(struct sbuf *out, const char *v)
-{
-	size_t n = strlen(v);
-
-	for (size_t i = 0; i < n; i++) {
-		char c = v[i];
-
-		if ((i == 0 && (c == ' ' || c == '#')) ||
-		    (i == n - 1 && c == ' ') || strchr("\"+,;<>\\=", c))
-			sbuf_addch(out, '\\');
-		sbuf_addch(out, c);
 	}
 }
 

@@ -65,7 +65,7 @@ const char *const *template_names(const struct template *t, size_t *n);
 enum template_escape {
 	TEMPLATE_TEXT,	/* values as they are */
 	TEMPLATE_HTML,	/* & < > " ' in values as entities */
-	TEMPLATE_DN,	/* values as RFC 4514 attribute values */
+	TEMPLATE_DN,	/* a DN's attribute value: escaped per RFC 4514 */
 };
 
 /*

@@ -336,6 +336,37 @@ void sbuf_release(struct sbuf *sb)
 	sb->len = sb->cap = 0;
 }
 
+int sbuf_read(struct sbuf *sb, FILE *in)
+{
+	char chunk[65536];
+	size_t got;
+
+	while ((got = fread(chunk, 1, sizeof(chunk), in)) > 0)
+		sbuf_add(sb, chunk, got);
+	return ferror(in) ? -1 : 0;
+}
+
+void sbuf_add_base64(struct sbuf *sb, const void *data, size_t n)
+{
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		"0123456789+/";
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)p[i] << 16;
+
+		if (i + 1 < n)
+			v |= (unsigned)p[i + 1] << 8;
+		if (i + 2 < n)
+			v |= p[i + 2];
+		sbuf_addch(sb, b64[(v >> 18) & 63]);
+		sbuf_addch(sb, b64[(v >> 12) & 63]);
+		sbuf_addch(sb, i + 1 < n ? b64[(v >> 6) & 63] : '=');
+		sbuf_addch(sb, i + 2 < n ? b64[v & 63] : '=');
+	}
+}
+
 /* ==== UTF-8 ==== */
 
 int utf8_valid(const char *str, size_t n)

@@ -125,6 +125,11 @@ static inline const char *sbuf_str(const struct sbuf *sb)
  * stays as it is.
  */
 void sbuf_add_inert(struct sbuf *sb, const char *s, size_t n);
+/* Appends the rest of in to sb. 0, or -1 on a read error (errno set, not
+ * reported). */
+int sbuf_read(struct sbuf *sb, FILE *in);
+/* Appends base64 (RFC 4648, padded) of the n bytes at p. */
+void sbuf_add_base64(struct sbuf *sb, const void *p, size_t n);
 
 /* 1 when s is valid UTF-8 of n bytes (no overlongs, no surrogates), else 0. */
 int utf8_valid(const char *s, size_t n);

@@ -58,8 +58,8 @@ static int check_settings(const struct config *c)
 		}
 		if (emit_kind_parse(o, NULL, &k) != 0) {
 			errorf("'%s': [run] outputs: '%s' is not pdf-strips, "
-			       "pdf-classlist, xlsx, csv, tsv, ndjson, ldif "
-			       "or audit", c->path, o);
+			       "pdf-classlist, xlsx, csv, tsv, ndjson, ldif, "
+			       "ad, google, gam, entra or audit", c->path, o);
 			errors++;
 			continue;
 		}

@@ -19,6 +19,7 @@
 #include "core/collate.h"
 #include "core/hmap.h"
 #include "core/name.h"
+#include "core/template.h"
 #include "core/translit.h"
 #include "core/tty.h"
 #include "core/util.h"
@@ -26,6 +27,7 @@
 #include "engine/credential.h"
 #include "engine/ldap.h"
 #include "formats/csv.h"
+#include "formats/directory.h"
 #include "formats/pdf.h"
 #include "formats/records.h"
 #include "formats/xlsx.h"
@@ -265,15 +267,19 @@ static char *safe_name(const char *group, size_t max)
 static const char *extension(enum emit_kind k)
 {
 	static const char *const ext[] = { "pdf", "pdf", "xlsx", "csv", "tsv",
-					   "ndjson", "ldif" };
+					   "ndjson", "ldif", "csv", "csv",
+					   "csv", "ldif" };
 
 	return ext[k];
 }
 
 static const char *layout_suffix(enum emit_kind k)
 {
-	return k == EMIT_PDF_STRIPS ? "-strips" :
-	       k == EMIT_PDF_CLASSLIST ? "-classlist" : "";
+	static const char *const suffix[] = { "-strips", "-classlist", "", "",
+					      "", "", "-ad", "-google",
+					      "-gam", "-entra", "" };
+
+	return suffix[k];
 }
 
 /*
@@ -316,6 +322,23 @@ static char *default_path(struct ctx *ctx, const struct emit_opts *o,
 static const char *value(const char **row, long col)
 {
 	return col >= 0 ? row[col] : "";
+}
+
+/* 0 when t has every column of need, else -1 (reported). */
+static int need_columns(const struct emit_table *t, const char *const *need,
+			size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (column(t, need[i]) < 0) {
+			char *found = rec_header_found(t->cols, t->ncols);
+
+			errorf("the records have no '%s' column: emit reads "
+			       "what regenerate writes; %s", need[i], found);
+			free(found);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* A page of a PDF laid out: one step of its progress line. */
@@ -373,16 +396,8 @@ static int write_pdf(struct ctx *ctx, const struct emit_opts *o,
 	long state = o->allow_void ? column(t, "state") : -1;
 	int rc;
 
-	for (size_t i = 0; i < ARRAY_SIZE(need); i++) {
-		if (column(t, need[i]) < 0) {
-			char *found = rec_header_found(t->cols, t->ncols);
-
-			errorf("the records have no '%s' column: emit reads "
-			       "what regenerate writes; %s", need[i], found);
-			free(found);
-			return EX_DATAERR;
-		}
-	}
+	if (need_columns(t, need, ARRAY_SIZE(need)) != 0)
+		return EX_DATAERR;
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		col[i] = column(t, names[i]);
 	col[4] = list_column(t);
@@ -500,6 +515,170 @@ static const char **state_columns(const char *const *cols, size_t *n)
 	return out;
 }
 
+/* ==== Directories ==== */
+
+int emit_kind_directory(enum emit_kind kind)
+{
+	return kind == EMIT_AD || kind == EMIT_GOOGLE || kind == EMIT_GAM ||
+	       kind == EMIT_ENTRA;
+}
+
+/* A template_lookup_fn over a row: its value of the named column. */
+struct row_vars {
+	const struct emit_table *t;
+	const char **row;
+};
+
+static const char *row_var(void *arg, const char *name)
+{
+	struct row_vars *rv = arg;
+	long c = column(rv->t, name);
+
+	return c >= 0 ? rv->row[c] : NULL;
+}
+
+/*
+ * The template of pipeline.conf [section] key (text), every placeholder
+ * checked against t's columns. NULL after reporting.
+ */
+static struct template *row_template(const struct emit_table *t,
+				     const char *text, const char *where)
+{
+	struct template *tp = template_parse(where, 1, text, strlen(text),
+					     NULL, TEMPLATE_ONE_LINE);
+	const char *const *names;
+	size_t n;
+
+	if (!tp)
+		return NULL;
+	names = template_names(tp, &n);
+	for (size_t i = 0; i < n; i++) {
+		if (column(t, names[i]) < 0) {
+			char *found = rec_header_found(t->cols, t->ncols);
+
+			errorf("'%s': '{{%s}}' is not a column of the "
+			       "records; %s", where, names[i], found);
+			free(found);
+			template_free(tp);
+			return NULL;
+		}
+	}
+	return tp;
+}
+
+/*
+ * Rows [from, to) as the directory file of o->kind: the DN, address or
+ * principal name of each made from pipeline.conf ([ad] dn, [google]
+ * email, else the user's verified address, [entra] upn). A record that
+ * cannot be named is refused, with its user, and nothing is written.
+ */
+static int write_directory(struct ctx *ctx, const struct emit_opts *o,
+			   const struct emit_table *t, size_t from,
+			   size_t to, FILE *fp)
+{
+	static const char *const need[] = { "username", "password",
+					    "version" };
+	const struct config *c = ctx->cfg;
+	const char *id_text = o->kind == EMIT_AD ? c->ad_dn :
+			      o->kind == EMIT_ENTRA ? c->entra_upn :
+			      c->google_email;
+	const char *where = o->kind == EMIT_AD ? "[ad] dn" :
+			    o->kind == EMIT_ENTRA ? "[entra] upn" :
+			    "[google] email";
+	struct template *id = NULL, *ou = NULL;
+	struct dir_entry *e = NULL;
+	struct arena arena = ARENA_INIT;
+	struct sbuf sb = SBUF_INIT;
+	long ucol = column(t, "username"), pcol = column(t, "password");
+	long ecol = column(t, "email"), vcol = column(t, "email_verified");
+	long bcol = column(t, "batch");
+	struct dir_batch b = { .site = ctx->site->name, .version = "",
+			       .batch = "", .generated_at = "" };
+	int rc = EX_DATAERR;
+
+	if (need_columns(t, need, ARRAY_SIZE(need)) != 0)
+		return EX_DATAERR;
+	if (!id_text && o->kind != EMIT_GOOGLE && o->kind != EMIT_GAM) {
+		errorf("'%s': %s is not set: the template of each user's %s "
+		       "(README: Putting passwords into your directory)",
+		       c->path, where, o->kind == EMIT_AD ? "DN" :
+		       "user principal name");
+		return EX_CONFIG;
+	}
+	if (id_text && !(id = row_template(t, id_text, where)))
+		return EX_CONFIG;
+	if (o->kind == EMIT_GOOGLE && c->google_org_unit &&
+	    !(ou = row_template(t, c->google_org_unit, "[google] org_unit"))) {
+		rc = EX_CONFIG;
+		goto out;
+	}
+	if (to > from) {
+		long site = column(t, "site"), g = column(t, "generated_at");
+
+		if (site >= 0)
+			b.site = t->rows[from][site];
+		b.version = t->rows[from][column(t, "version")];
+		b.batch = bcol >= 0 ? t->rows[from][bcol] : "";
+		b.generated_at = g >= 0 ? t->rows[from][g] : "";
+	}
+	e = xcalloc(to - from + 1, sizeof(*e));
+	for (size_t r = from; r < to; r++) {
+		const char **row = t->rows[r];
+		struct dir_entry *d = &e[r - from];
+		struct row_vars rv = { t, row };
+
+		d->username = row[ucol];
+		d->password = row[pcol];
+		d->forename = value(row, column(t, "forename"));
+		d->surname = value(row, column(t, "surname"));
+		d->org_unit = "/";
+		sbuf_reset(&sb);
+		if (id) {
+			if (template_render(id, o->kind == EMIT_AD ?
+					    TEMPLATE_DN : TEMPLATE_TEXT,
+					    row_var, &rv, &sb) != 0)
+				goto out;
+			d->id = arena_strdup(&arena, sbuf_str(&sb));
+		} else if (ecol >= 0 && vcol >= 0 && *row[ecol] &&
+			   strcmp(row[vcol], "yes") == 0) {
+			d->id = row[ecol];
+		} else {
+			errorf("'%s' has no verified email address and "
+			       "[google] email is not set; nothing written",
+			       row[ucol]);
+			goto out;
+		}
+		if (!*d->id) {
+			errorf("%s makes nothing for '%s'; nothing written",
+			       where, row[ucol]);
+			goto out;
+		}
+		if (ou) {
+			sbuf_reset(&sb);
+			if (template_render(ou, TEMPLATE_TEXT, row_var, &rv,
+					    &sb) != 0)
+				goto out;
+			d->org_unit = arena_strdup(&arena, sbuf_str(&sb));
+		}
+	}
+	rc = 0;
+	if (dir_write(fp, o->kind == EMIT_AD ? DIR_AD :
+		      o->kind == EMIT_GOOGLE ? DIR_GOOGLE :
+		      o->kind == EMIT_GAM ? DIR_GAM : DIR_ENTRA,
+		      &b, e, to - from) != 0) {
+		util_write_failed(errno);
+		errorf("cannot write: %m");
+		rc = EX_IOERR;
+	}
+out:
+	free(e);
+	sbuf_release(&sb);
+	arena_release(&arena);
+	template_free(id);
+	template_free(ou);
+	return rc;
+}
+
 /* Writes rows [from, to) to path (a file that holds passwords). */
 static int write_file(struct ctx *ctx, const struct emit_opts *o,
 		      const struct emit_table *t, size_t from, size_t to,
@@ -542,6 +721,8 @@ static int write_file(struct ctx *ctx, const struct emit_opts *o,
 				column(t, "password")) == 0 ? 0 :
 		     EX_CANTCREAT;
 		free(with_state);
+	} else if (emit_kind_directory(o->kind)) {
+		rc = write_directory(ctx, o, t, from, to, af.fp);
 	} else {
 		rc = write_text(ctx, o, t, from, to, af.fp);
 	}
@@ -616,6 +797,8 @@ int emit_kind_parse(const char *name, const char *layout, enum emit_kind *k)
 		{ "pdf-classlist", EMIT_PDF_CLASSLIST },
 		{ "xlsx", EMIT_XLSX }, { "csv", EMIT_CSV },
 		{ "tsv", EMIT_TSV }, { "ndjson", EMIT_NDJSON },
+		{ "ad", EMIT_AD }, { "google", EMIT_GOOGLE },
+		{ "gam", EMIT_GAM }, { "entra", EMIT_ENTRA },
 		{ "ldif", EMIT_LDIF },
 	};
 
@@ -712,7 +895,8 @@ int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 	const char *version = vcol >= 0 && t->nrows ? t->rows[0][vcol] : "";
 	int file = o->output || o->per_group || o->to_file ||
 		   o->kind == EMIT_PDF_STRIPS ||
-		   o->kind == EMIT_PDF_CLASSLIST || o->kind == EMIT_XLSX;
+		   o->kind == EMIT_PDF_CLASSLIST || o->kind == EMIT_XLSX ||
+		   (emit_kind_directory(o->kind) && !o->to_stdout);
 	int rc = 0;
 
 	if (!*version)
@@ -726,9 +910,13 @@ int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 	}
 	if (file && (rc = emit_load(o->kind)) != 0)
 		return rc;
+	/* A directory takes what it is given: a void password never. */
+	if (o->allow_void && emit_kind_directory(o->kind)) {
+		errorf("--allow-void: a directory's file holds current "
+		       "passwords only");
+		return EX_USAGE;
+	}
 	if (o->kind == EMIT_LDIF) {
-		/* A directory takes what it is given: never a void password,
-		 * and never a file that cannot say how to name the users. */
 		if (o->allow_void) {
 			errorf("ldif: --allow-void would put passwords that "
 			       "are no longer current into the directory");
@@ -744,6 +932,10 @@ int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 			errorf("refusing to write passwords to a terminal; use "
 			       "-o FILE or --show");
 			return EX_USAGE;
+		}
+		if (emit_kind_directory(o->kind)) {
+			rc = write_directory(ctx, o, t, 0, t->nrows, stdout);
+			return rc == 0 && fflush(stdout) != 0 ? EX_IOERR : rc;
 		}
 		return write_text(ctx, o, t, 0, t->nrows, stdout);
 	}
@@ -996,8 +1188,8 @@ static const char **copy_record(struct arena *arena, const char *const *v,
 	return row;
 }
 
-int emit_records(struct ctx *ctx, const struct emit_opts *o, FILE *in,
-		 const char *name)
+static int emit_stream(struct ctx *ctx, const struct emit_opts *o, FILE *in,
+		       const char *name)
 {
 	struct emit_table t = { 0 };
 	struct arena arena = ARENA_INIT;
@@ -1069,5 +1261,89 @@ int emit_records(struct ctx *ctx, const struct emit_opts *o, FILE *in,
 	free(cols);
 	/* The arena held passwords: wipe it before it goes back. */
 	arena_release_wiped(&arena);
+	return rc;
+}
+
+/* ==== An AD file fed back ==== */
+
+static const char *const ad_cols[] = { "username", "version", "batch", "dn",
+				       "password" };
+
+struct ad_rows {
+	struct emit_table t;
+	struct arena *arena;
+	size_t cap;
+};
+
+static int add_ad_row(void *arg, const struct dir_ad_record *r)
+{
+	struct ad_rows *a = arg;
+	const char *v[] = { r->username, r->version, r->batch, r->dn,
+			    r->password };
+	const char **row = arena_alloc(a->arena, sizeof(v));
+
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++)
+		row[i] = arena_strdup(a->arena, v[i]);
+	if (a->t.nrows == a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 256;
+		a->t.rows = xrealloc(a->t.rows, a->cap * sizeof(*a->t.rows));
+	}
+	a->t.rows[a->t.nrows++] = row;
+	return 0;
+}
+
+/*
+ * An AD file of emit's read back as records (username, version, batch,
+ * dn, password), checked against the store as any stream is: the file of
+ * a batch a newer one voided is refused.
+ */
+static int emit_ad_file(struct ctx *ctx, const struct emit_opts *o,
+			const char *text, size_t len, const char *name)
+{
+	struct arena arena = ARENA_INIT;
+	struct ad_rows a = { .t = { .cols = ad_cols,
+				    .ncols = ARRAY_SIZE(ad_cols) },
+			     .arena = &arena };
+	int rc;
+
+	if (!utf8_valid(text, len)) {
+		errorf("%s: not valid UTF-8", name);
+		return EX_DATAERR;
+	}
+	rc = dir_read_ad(text, len, name, add_ad_row, &a) != 0 ? EX_DATAERR :
+	     check_current(ctx, o, &a.t, &arena);
+	if (rc == 0)
+		rc = emit(ctx, o, &a.t);
+	free(a.t.rows);
+	arena_release_wiped(&arena);
+	return rc;
+}
+
+int emit_records(struct ctx *ctx, const struct emit_opts *o, FILE *in,
+		 const char *name)
+{
+	struct sbuf all = SBUF_INIT;
+	FILE *mem;
+	int c = getc(in), rc;
+
+	/* A record stream's header does not start with '#'; a file of
+	 * emit's own for AD does: it alone is read whole to tell. */
+	if (c == EOF || ungetc(c, in) == EOF || c != '#')
+		return emit_stream(ctx, o, in, name);
+	if (sbuf_read(&all, in) != 0) {
+		errorf("%s: cannot read: %m", name);
+		sbuf_release(&all);
+		return EX_IOERR;
+	}
+	if (dir_is_ad(all.buf, all.len)) {
+		rc = emit_ad_file(ctx, o, all.buf, all.len, name);
+	} else if (!(mem = fmemopen(all.buf, all.len, "r"))) {
+		errorf("%s: cannot read: %m", name);
+		rc = EX_IOERR;
+	} else {
+		rc = emit_stream(ctx, o, mem, name);
+		fclose(mem);
+	}
+	sbuf_release(&all);
 	return rc;
 }

@@ -28,7 +28,11 @@ struct emit_table {
 };
 
 enum emit_kind { EMIT_PDF_STRIPS, EMIT_PDF_CLASSLIST, EMIT_XLSX, EMIT_CSV,
-		 EMIT_TSV, EMIT_NDJSON, EMIT_LDIF };
+		 EMIT_TSV, EMIT_NDJSON,
+		 /* for directories: LDIF for Active Directory, CSVs for
+		  * Google's Admin console, GAM and Microsoft Entra */
+		 EMIT_AD, EMIT_GOOGLE, EMIT_GAM, EMIT_ENTRA,
+		 EMIT_LDIF };      /* LDIF of {ARGON2} hashes for OpenLDAP */
 
 /*
  * Files written in full but not yet given their names: a list of passwords
@@ -48,6 +52,7 @@ struct emit_opts {
 	int show;                /* allow passwords on a terminal */
 	int quiet;               /* do not print the paths written */
 	int to_file;             /* stream formats to out_dir too */
+	int to_stdout;           /* a directory's file to stdout ("-o -") */
 	/* emit_records(): print records whose password is no longer
 	 * current, each marked VOID, rather than refuse them */
 	int allow_void;
@@ -62,8 +67,8 @@ struct emit_opts {
 
 /*
  * Parses "pdf" (with layout "strips" or "classlist"), "pdf-strips",
- * "pdf-classlist", "xlsx", "csv", "tsv", "ndjson", "ldif". 0, or -1 (not
- * reported).
+ * "pdf-classlist", "xlsx", "csv", "tsv", "ndjson", "ad", "google", "gam",
+ * "entra", "ldif". 0, or -1 (not reported).
  */
 int emit_kind_parse(const char *name, const char *layout, enum emit_kind *k);
 
@@ -73,6 +78,9 @@ int emit_kind_parse(const char *name, const char *layout, enum emit_kind *k);
  * sets up again, and reports). Any thread; free with pdf_discard().
  */
 struct pdf_doc *emit_pdf_prepare(const struct ctx *ctx, enum emit_kind kind);
+
+/* 1 for a directory's kind (ad, google, gam, entra), else 0. */
+int emit_kind_directory(enum emit_kind kind);
 
 /* Loads the library a file of kind needs when it is loaded at run time
  * (libxlsxwriter, libharu). 0, or EX_UNAVAILABLE (reported). */
@@ -92,7 +100,9 @@ int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t);
 
 /*
  * Reads a record stream from in (name in messages: "<stdin>", a path),
- * cleans its names as import does, and emit()s it. Each record is checked
+ * cleans its names as import does, and emit()s it. An AD file of emit's
+ * own is read back as records too (username, version, batch, dn,
+ * password). Each record is checked
  * against the store (ctx open), one query per batch version: a record
  * whose password is no longer current (voided, expired, claimed, revoked,
  * refused after too many attempts, not of its batch, or without a batch

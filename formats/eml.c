@@ -288,26 +288,6 @@ static size_t q_cost(unsigned char c)
 	return q_literal(c) || c == ' ' ? 1 : 3;
 }
 
-static void add_base64(struct sbuf *sb, const unsigned char *p, size_t n)
-{
-	static const char b64[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-		"0123456789+/";
-
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)p[i] << 16;
-
-		if (i + 1 < n)
-			v |= (unsigned)p[i + 1] << 8;
-		if (i + 2 < n)
-			v |= p[i + 2];
-		sbuf_addch(sb, b64[(v >> 18) & 63]);
-		sbuf_addch(sb, b64[(v >> 12) & 63]);
-		sbuf_addch(sb, i + 1 < n ? b64[(v >> 6) & 63] : '=');
-		sbuf_addch(sb, i + 2 < n ? b64[v & 63] : '=');
-	}
-}
-
 /*
  * Writes the n bytes at s (valid UTF-8) as RFC 2047 encoded words, each
  * at most 75 characters and within the line, cut only between characters
@@ -355,7 +335,7 @@ static void hdr_encoded(struct hdr *h, const char *s, size_t n)
 		sbuf_reset(&word);
 		sbuf_addstr(&word, use_b ? "=?UTF-8?B?" : "=?UTF-8?Q?");
 		if (use_b) {
-			add_base64(&word, p, take);
+			sbuf_add_base64(&word, p, take);
 		} else {
 			for (size_t j = 0; j < take; j++) {
 				if (p[j] == ' ')

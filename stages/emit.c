@@ -20,6 +20,23 @@ static const char usage[] =
 	"  csv      for spreadsheets: cells starting with = + - @ TAB CR are\n"
 	"           neutralised (--raw leaves them)\n"
 	"  tsv, ndjson  the record stream formats\n"
+	"  ad       LDIF for ldapmodify against an Active Directory or Samba\n"
+	"           AD domain controller over LDAPS: sets unicodePwd and\n"
+	"           pwdLastSet 0 (change at next logon); DN from [ad] dn\n"
+	"  google   the Google Admin console's bulk update CSV, change at\n"
+	"           next sign-in; address from [google] email, else the\n"
+	"           user's verified one; OU from [google] org_unit (/)\n"
+	"  gam      CSV for: gam csv FILE gam update user ~email password\n"
+	"           ~password changepassword on\n"
+	"  entra    CSV for Microsoft Graph PowerShell (Update-MgUser); UPN\n"
+	"           from [entra] upn\n"
+	"The directory files hold passwords (the LDIF base64-encoded, not\n"
+	"hashed) and name their batch: a comment in the LDIF, the columns\n"
+	"'version' and 'batch' in the GAM and Entra CSVs, the file name\n"
+	"(SITE-vVERSION-google.csv) for Google, whose upload takes no other\n"
+	"column. Fed back to emit, an AD LDIF (read back as username,\n"
+	"version, batch, dn, password), GAM or Entra CSV of a void batch is\n"
+	"refused like any record stream.\n"
 	"  ldif     for ldapmodify: per user, userPassword as an {ARGON2}\n"
 	"           hash (no password), the DN from [ldap] dn, a marker in\n"
 	"           [ldap] marker that makes an older batch's records fail,\n"
@@ -39,14 +56,16 @@ static const char usage[] =
 	"Options:\n"
 	"  -o, --output PATH  the file to write (with --per-group, a folder);\n"
 	"                     default: out_dir/SITE-vVERSION[-LAYOUT].EXT for\n"
-	"                     pdf and xlsx, standard output for the others;\n"
-	"                     '-': standard output (csv, tsv, ndjson, ldif)\n"
+	"                     pdf, xlsx and the directories' files, standard\n"
+	"                     output for the others; '-': standard output\n"
+	"                     (csv, tsv, ndjson, ad, google, gam, entra, ldif)\n"
 	"  --per-group        one file per class (or group), named after it\n"
 	"  --layout L         pdf: strips or classlist\n"
 	"  --force            replace existing regular files (never a device,\n"
 	"                     fifo, socket, folder or symbolic link)\n"
 	"  --raw              csv: leave formulas as they are\n"
-	"  --allow-void       print records that are no longer current too,\n"
+	"  --allow-void       print records that are no longer current too\n"
+	"                     (not for a directory's file),\n"
 	"                     marked VOID: across the strip or class list row,\n"
 	"                     and in a 'state' column (\"current\" or \"VOID:\n"
 	"                     why\") of the other formats\n"
@@ -57,7 +76,8 @@ static int cmd_emit(struct ctx *ctx, int argc, char **argv);
 
 const struct stage stage_emit = {
 	.name = "emit",
-	.summary = "write records as PDF strips or class lists, XLSX, CSV",
+	.summary = "write records as PDF strips or class lists, XLSX, CSV, "
+		   "directory updates",
 	.usage = usage,
 	.exec = cmd_emit,
 };
@@ -85,11 +105,13 @@ static int cmd_emit(struct ctx *ctx, int argc, char **argv)
 		return rc;
 	if (argc - argi != 1)
 		return stage_usage(&stage_emit, "give one FORMAT: pdf, xlsx, "
-				   "csv, tsv, ndjson or ldif");
+				   "csv, tsv, ndjson, ad, google, gam, entra "
+				   "or ldif");
 	if (emit_kind_parse(argv[argi], layout, &o.kind) != 0)
 		return stage_usage(&stage_emit, "'%s%s%s' is not a format "
 				   "(pdf --layout strips|classlist, xlsx, csv, "
-				   "tsv, ndjson, ldif)", argv[argi],
+				   "tsv, ndjson, ad, google, gam, entra, ldif)",
+				   argv[argi],
 				   layout ? " --layout " : "",
 				   layout ? layout : "");
 	/* "-o -": the stream on standard output, with its terminal rule. */
@@ -100,6 +122,7 @@ static int cmd_emit(struct ctx *ctx, int argc, char **argv)
 					   "ndjson and ldif go to standard output, "
 					   "one file at a time");
 		o.output = NULL;
+		o.to_stdout = 1;
 	}
 	if ((rc = ctx_open(ctx)) != 0)
 		return rc;

@@ -392,8 +392,36 @@ static void test_template_reset_files(void)
 	}
 }
 
-/* A DN: values as RFC 4514 attribute values, one RDN value each. */
+/* A DN template: values escaped as RFC 4514 says, the text as it is. */
 static void test_template_dn(void)
+{
+	const char *known[] = { "forename", "surname", NULL };
+	const char *text = "CN={{forename}} {{surname}},OU=7A,DC=x";
+	struct template *t = template_parse("[ad] dn", 1, text, strlen(text),
+					    known, TEMPLATE_ONE_LINE);
+	struct template_var vars[] = {
+		{ "forename", "#Ann" }, { "surname", "Lee, Jr+=;<\"\\> " },
+		{ NULL, NULL },
+	};
+	struct sbuf sb = SBUF_INIT;
+
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	CHECK(template_render(t, TEMPLATE_DN, template_vars, vars, &sb) == 0);
+	CHECK_STR(sbuf_str(&sb), "CN=\\#Ann Lee\\, Jr\\+\\=\\;\\<\\\"\\\\\\>\\ "
+		  ",OU=7A,DC=x");
+	sbuf_release(&sb);
+	template_free(t);
+	/* A placeholder not known is refused, as from a file. */
+	CHECK(template_parse("[ad] dn", 1, "CN={{nick}}", 11, known,
+			     TEMPLATE_ONE_LINE) == NULL);
+	CHECK(template_parse("[ad] dn", 1, "CN={{a}}\nOU=b", 13, NULL,
+			     TEMPLATE_ONE_LINE) == NULL);
+}
+
+/* An LDAP DN: values as RFC 4514 attribute values, one RDN value each. */
+static void test_template_ldap_dn(void)
 {
 	static const char *const known[] = { "username", "class", NULL };
 	struct template_var vars[] = {
@@ -440,6 +468,7 @@ int main(void)
 	RUN(test_template_render);
 	RUN(test_template_vars);
 	RUN(test_template_dn);
+	RUN(test_template_ldap_dn);
 	RUN(test_template_reset_files);
 	cmd = xasprintf("rm -rf '%s'", tmpdir);
 	rc = system(cmd);
