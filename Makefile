@@ -27,7 +27,8 @@ DEB_BUILD := build-essential pkg-config libcsv-dev libsodium-dev \
              fonts-dejavu-core fonts-wqy-microhei
 DEB_TEST  := sqlite3 python3 python3-openpyxl python3-pypdf poppler-utils \
              qpdf python3-aiosmtpd valgrind time util-linux strace man-db \
-             samba samba-ad-provision ldb-tools postgresql zbar-tools
+             slapd ldap-utils pamtester zbar-tools \
+             samba samba-ad-provision ldb-tools postgresql
 PYTHON  := /usr/bin/python3
 
 SRC_LIB := $(sort $(wildcard core/*.c formats/*.c engine/*.c stages/*.c))

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <ini.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,7 +32,7 @@ struct loader {
 };
 
 enum { SEC_NONE, SEC_TEMPASS, SEC_SITE, SEC_STORE, SEC_IMPORT, SEC_ROSTER,
-       SEC_POLICY, SEC_OUTPUT, SEC_RUN, SEC_EMAIL, SEC_DIRECTORY,
+       SEC_POLICY, SEC_OUTPUT, SEC_RUN, SEC_EMAIL, SEC_LDAP, SEC_DIRECTORY,
        SEC_UNKNOWN };
 
 static void bad(struct loader *l, const char *fmt, ...)
@@ -280,6 +281,7 @@ static int section_kind(const char *section, const char **arg)
 		{ "import", SEC_IMPORT, 0 }, { "roster", SEC_ROSTER, 1 },
 		{ "policy", SEC_POLICY, 1 }, { "output", SEC_OUTPUT, 0 },
 		{ "run", SEC_RUN, 0 },       { "email", SEC_EMAIL, 0 },
+		{ "ldap", SEC_LDAP, 0 },
 		{ "ad", SEC_DIRECTORY, 0 },  { "google", SEC_DIRECTORY, 0 },
 		{ "entra", SEC_DIRECTORY, 0 }, { "claim", SEC_DIRECTORY, 0 },
 	};
@@ -396,10 +398,36 @@ static void handle_site(struct loader *l, const char *arg, const char *key,
 		bad(l, "[site]: unknown key '%s'", key);
 }
 
+/*
+ * argon2_ops and argon2_mem_kib, the cost of an Argon2id hash, in [store]
+ * and [ldap] alike: 1 when key is one of them (set, or reported), else 0.
+ */
+static int set_argon2(struct loader *l, const char *key, const char *v,
+		      unsigned long long *ops, size_t *kib)
+{
+	long n;
+
+	if (strcmp(key, "argon2_ops") == 0) {
+		if (parse_long(v, 1, 100, &n) < 0)
+			bad(l, "argon2_ops: '%s' is not a number from 1 to 100",
+			    v);
+		else
+			*ops = (unsigned long long)n;
+	} else if (strcmp(key, "argon2_mem_kib") == 0) {
+		if (parse_long(v, 8, 4 * 1024 * 1024, &n) < 0)
+			bad(l, "argon2_mem_kib: '%s' is not a number from 8 "
+			    "to 4194304", v);
+		else
+			*kib = (size_t)n;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
 static void handle_store(struct loader *l, const char *key, const char *v)
 {
 	struct config *c = l->c;
-	long n;
 
 	if (strcmp(key, "database") == 0) {
 		/* A PostgreSQL connection string is no path. */
@@ -414,19 +442,8 @@ static void handle_store(struct loader *l, const char *key, const char *v)
 	} else if (strcmp(key, "reveal") == 0) {
 		if ((c->reveal = config_bool(v)) < 0)
 			bad(l, "reveal: '%s' is not yes or no", v);
-	} else if (strcmp(key, "argon2_ops") == 0) {
-		if (parse_long(v, 1, 100, &n) < 0)
-			bad(l, "argon2_ops: '%s' is not a number from 1 to 100",
-			    v);
-		else
-			c->argon2_ops = (unsigned long long)n;
-	} else if (strcmp(key, "argon2_mem_kib") == 0) {
-		if (parse_long(v, 8, 4 * 1024 * 1024, &n) < 0)
-			bad(l, "argon2_mem_kib: '%s' is not a number from 8 "
-			    "to 4194304", v);
-		else
-			c->argon2_mem_kib = (size_t)n;
-	} else {
+	} else if (!set_argon2(l, key, v, &c->argon2_ops,
+			       &c->argon2_mem_kib)) {
 		bad(l, "[store]: unknown key '%s'", key);
 	}
 }
@@ -820,6 +837,45 @@ static void handle_email(struct loader *l, const char *key, const char *v)
 }
 
 /*
+ * [ldap]: what emit ldif writes. dn is a template over the columns of the
+ * record stream, checked here so that a misspelt name stops the start,
+ * not the hundredth record.
+ */
+static void handle_ldap(struct loader *l, const char *key, const char *v)
+{
+	struct config *c = l->c;
+
+	if (strcmp(key, "dn") == 0) {
+		const char *known[ARRAY_SIZE(stream_columns) + 1] = { 0 };
+
+		memcpy(known, stream_columns, sizeof(stream_columns));
+		template_free(c->ldap_dn);
+		c->ldap_dn = template_parse(c->path, l->line, v, strlen(v),
+					    known, TEMPLATE_ONE_LINE);
+		if (!c->ldap_dn)
+			l->errors++;
+	} else if (strcmp(key, "scheme") == 0) {
+		if (strcmp(v, "argon2") && strcmp(v, "ssha"))
+			bad(l, "scheme: '%s' is not argon2 or ssha", v);
+		else
+			c->ldap_ssha = strcmp(v, "ssha") == 0;
+	} else if (strcmp(key, "ppolicy") == 0) {
+		if ((c->ldap_ppolicy = config_bool(v)) < 0)
+			bad(l, "ppolicy: '%s' is not yes or no", v);
+	} else if (strcmp(key, "marker") == 0) {
+		if (!*v || strspn(v, "abcdefghijklmnopqrstuvwxyz"
+			   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") !=
+		    strlen(v))
+			bad(l, "marker: '%s' is not an attribute name", v);
+		else
+			set_str(&c->ldap_marker, v);
+	} else if (!set_argon2(l, key, v, &c->ldap_argon2_ops,
+			       &c->ldap_argon2_mem_kib)) {
+		bad(l, "[ldap]: unknown key '%s'", key);
+	}
+}
+
+/*
  * [ad], [google], [entra] and [claim]: templates and column names, each
  * checked where it is used (emit, claim), which knows the names it fills.
  */
@@ -899,6 +955,9 @@ static int handler(void *user, const char *section, const char *key,
 		break;
 	case SEC_EMAIL:
 		handle_email(l, key, value);
+		break;
+	case SEC_LDAP:
+		handle_ldap(l, key, value);
 		break;
 	case SEC_DIRECTORY:
 		handle_directory(l, section, key, value);
@@ -1069,6 +1128,8 @@ struct config *config_load(const char *path)
 	c->argon2_ops = 2;
 	c->argon2_mem_kib = 19456;
 	c->max_field = 4096;
+	c->ldap_argon2_ops = 1;
+	c->ldap_argon2_mem_kib = 4096;
 	l.c = c;
 	l.fp = fopen(path, "r");
 	if (!l.fp) {
@@ -1234,6 +1295,8 @@ void config_free(struct config *c)
 	free(c->run_admin);
 	free(c->run_password_file);
 	free_list(c->run_outputs, c->nrun_outputs);
+	template_free(c->ldap_dn);
+	free(c->ldap_marker);
 	free(c);
 }
 

@@ -2,9 +2,9 @@
  * config: pipeline.conf, the one file that says how a school runs tempass.
  * It is INI, read with libinih: [site], [store], [import], one
  * [roster NAME] section per roster kind, one [policy TYPE] per user type,
- * [output], [email] and [run]. Relative paths are taken relative to the
- * folder that holds pipeline.conf, so `--config /etc/tempass/pipeline.conf`
- * works from any folder.
+ * [output], [email], [run], [ldap] and [claim]. Relative paths are taken
+ * relative to the folder that holds pipeline.conf, so `--config
+ * /etc/tempass/pipeline.conf` works from any folder.
  *
  * Every value is checked here, at start-up, so a stage never meets a bad
  * setting half way through a batch.
@@ -128,6 +128,13 @@ struct config {
 	char *run_password_file;
 	char **run_outputs;
 	size_t nrun_outputs;
+	/* [ldap] */
+	struct template *ldap_dn;      /* over the stream's columns; NULL */
+	int ldap_ppolicy;              /* set pwdReset: TRUE */
+	int ldap_ssha;                 /* {SSHA}, not {ARGON2} */
+	char *ldap_marker;             /* single-valued: the batch guard */
+	unsigned long long ldap_argon2_ops;
+	size_t ldap_argon2_mem_kib;
 };
 
 /*

@@ -388,14 +388,20 @@ int pwhash(const char *pw, size_t len, char out[SECRETS_PWHASH_MAX])
 {
 	unsigned long long ops;
 	size_t kib;
-	int rc;
 
-	NEED_INIT();
 	pthread_mutex_lock(&cost_lock);
 	ops = cost_ops;
 	kib = cost_mem_kib;
 	pthread_mutex_unlock(&cost_lock);
+	return pwhash_cost(pw, len, ops, kib, out);
+}
 
+int pwhash_cost(const char *pw, size_t len, unsigned long long ops,
+		size_t kib, char out[SECRETS_PWHASH_MAX])
+{
+	int rc;
+
+	NEED_INIT();
 	errno = EINVAL;
 	rc = kib > SIZE_MAX / 1024 ? -1 :
 	     crypto_pwhash_str(out, pw, len, ops, kib * 1024);
@@ -445,4 +451,107 @@ int secrets_equal(const void *a, const void *b, size_t n)
 void secrets_hex(const unsigned char *in, size_t n, char *out)
 {
 	sodium_bin2hex(out, 2 * n + 1, in, n);
+}
+
+/* ==== {SSHA}: salted SHA-1, for directories without Argon2 ==== */
+
+/*
+ * SHA-1 (FIPS 180-4), which libsodium does not offer: only for the {SSHA}
+ * scheme slapd checks natively, never for anything tempass keeps.
+ */
+static uint32_t rol(uint32_t x, int n)
+{
+	return (x << n) | (x >> (32 - n));
+}
+
+static void sha1_block(uint32_t h[5], const unsigned char *p)
+{
+	uint32_t w[80], a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+
+	for (int i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+	for (int i = 16; i < 80; i++)
+		w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+	for (int i = 0; i < 80; i++) {
+		uint32_t f, k, t;
+
+		if (i < 20)
+			f = (b & c) | (~b & d), k = 0x5A827999;
+		else if (i < 40)
+			f = b ^ c ^ d, k = 0x6ED9EBA1;
+		else if (i < 60)
+			f = (b & c) | (b & d) | (c & d), k = 0x8F1BBCDC;
+		else
+			f = b ^ c ^ d, k = 0xCA62C1D6;
+		t = rol(a, 5) + f + e + k + w[i];
+		e = d, d = c, c = rol(b, 30), b = a, a = t;
+	}
+	h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e;
+	secrets_wipe(w, sizeof(w));
+}
+
+void secrets_sha1(const void *data, size_t len, unsigned char out[20])
+{
+	uint32_t h[5] = { 0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476,
+			  0xC3D2E1F0 };
+	const unsigned char *p = data;
+	unsigned char last[128] = { 0 };
+	size_t full = len / 64 * 64, rest = len - full, n;
+	uint64_t bits = (uint64_t)len * 8;
+
+	for (size_t i = 0; i < full; i += 64)
+		sha1_block(h, p + i);
+	memcpy(last, p + full, rest);
+	last[rest] = 0x80;
+	n = rest < 56 ? 64 : 128;
+	for (int i = 0; i < 8; i++)
+		last[n - 1 - i] = (unsigned char)(bits >> (8 * i));
+	for (size_t i = 0; i < n; i += 64)
+		sha1_block(h, last + i);
+	for (int i = 0; i < 5; i++) {
+		out[4 * i] = (unsigned char)(h[i] >> 24);
+		out[4 * i + 1] = (unsigned char)(h[i] >> 16);
+		out[4 * i + 2] = (unsigned char)(h[i] >> 8);
+		out[4 * i + 3] = (unsigned char)h[i];
+	}
+	secrets_wipe(last, sizeof(last));
+	secrets_wipe(h, sizeof(h));
+}
+
+#define SSHA_SALT 8
+
+void ssha_hash(const char *pw, size_t len, char out[SECRETS_SSHA_MAX])
+{
+	unsigned char *buf = secrets_alloc(len + SSHA_SALT);
+	unsigned char dig[20 + SSHA_SALT];
+
+	NEED_INIT();
+	randombytes_buf(dig + 20, SSHA_SALT);
+	memcpy(buf, pw, len);
+	memcpy(buf + len, dig + 20, SSHA_SALT);
+	secrets_sha1(buf, len + SSHA_SALT, dig);
+	memcpy(out, "{SSHA}", 6);
+	secrets_base64(dig, sizeof(dig), out + 6, SECRETS_SSHA_MAX - 6);
+	secrets_free(buf);
+	secrets_wipe(dig, sizeof(dig));
+}
+
+/* ==== Base64 ==== */
+
+size_t secrets_base64(const void *in, size_t n, char *out, size_t size)
+{
+	ASSERT(size >= SECRETS_BASE64_LEN(n));
+	sodium_bin2base64(out, size, in, n, sodium_base64_VARIANT_ORIGINAL);
+	return strlen(out);
+}
+
+long secrets_unbase64(const char *in, size_t n, void *out, size_t size)
+{
+	size_t len;
+
+	if (sodium_base642bin(out, size, in, n, " \t\r\n", &len, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) != 0)
+		return -1;
+	return (long)len;
 }

@@ -92,6 +92,13 @@ long unseal(const struct seal_key *k, const unsigned char *sealed,
 void pwhash_set_cost(unsigned long long ops, size_t mem_kib);
 /* Hashes pw into out (SECRETS_PWHASH_MAX). 0, or -1 reported. */
 int pwhash(const char *pw, size_t len, char out[SECRETS_PWHASH_MAX]);
+/*
+ * Hashes pw as pwhash() does with the cost given (ops, mem_kib) rather than
+ * the one set: for hashes another program checks (an LDAP directory's
+ * {ARGON2}), whose cost is theirs. Any thread. 0, or -1 reported.
+ */
+int pwhash_cost(const char *pw, size_t len, unsigned long long ops,
+		size_t mem_kib, char out[SECRETS_PWHASH_MAX]);
 /* 1 when pw matches hash, 0 when not (also when hash is NULL or bad). */
 __attribute__((warn_unused_result))
 int pwhash_verify(const char *hash, const char *pw, size_t len);
@@ -107,5 +114,27 @@ void secrets_hash(const void *data, size_t len,
 int secrets_equal(const void *a, const void *b, size_t n);
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void secrets_hex(const unsigned char *in, size_t n, char *out);
+
+/* ==== {SSHA} for LDAP directories without Argon2 ==== */
+
+/* Room for "{SSHA}" and the base64 of a SHA-1 digest and 8-byte salt. */
+#define SECRETS_SSHA_MAX 48
+/* SHA-1 of data: the digest {SSHA} is made of, nothing else. */
+void secrets_sha1(const void *data, size_t len, unsigned char out[20]);
+/* "{SSHA}" + base64(SHA-1(pw + salt) + salt), a fresh random salt, as
+ * slapd checks it; NUL-ended. Far quicker to guess than Argon2id. */
+void ssha_hash(const char *pw, size_t len, char out[SECRETS_SSHA_MAX]);
+
+/* ==== Base64 (RFC 4648, with padding) ==== */
+
+/* Room secrets_base64() needs for n bytes, its NUL included. */
+#define SECRETS_BASE64_LEN(n) (((n) + 2) / 3 * 4 + 1)
+/* Writes n bytes of in as base64 into out (size at least
+ * SECRETS_BASE64_LEN(n)); returns its length. */
+size_t secrets_base64(const void *in, size_t n, char *out, size_t size);
+/* Decodes n chars of base64 (white space ignored) into out (size bytes);
+ * the length, or -1 when in is not base64 or out too small (not
+ * reported). */
+long secrets_unbase64(const char *in, size_t n, void *out, size_t size);
 
 #endif

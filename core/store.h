@@ -407,6 +407,16 @@ typedef int (*store_cred_fn)(void *ctx, const struct store_cred_row *r);
  */
 int store_batch_credentials(struct store *st, long long site,
 			    long long version, store_cred_fn fn, void *ctx);
+/*
+ * For each user of the site given a credential by a batch older than
+ * version, the newest such batch's version: fn(ctx, username, version).
+ * One statement. 0, -1 or STORE_BUSY.
+ */
+int store_previous_versions(struct store *st, long long site,
+			    long long version,
+			    int (*fn)(void *ctx, const char *username,
+				      long long version),
+			    void *ctx);
 /* Every credential of the user, newest first. 0, -1 or STORE_BUSY. */
 int store_user_credentials(struct store *st, long long user,
 			   store_cred_fn fn, void *ctx);

@@ -156,6 +156,10 @@ int pg_list_unclaimed(struct pg *pg, long long site, const char *group,
 		      store_row_fn fn, void *ctx);
 int pg_batch_credentials(struct pg *pg, long long site, long long version,
 			 store_cred_fn fn, void *ctx);
+int pg_previous_versions(struct pg *pg, long long site, long long version,
+			 int (*fn)(void *ctx, const char *username,
+				   long long version),
+			 void *ctx);
 int pg_user_credentials(struct pg *pg, long long user, store_cred_fn fn,
 			void *ctx);
 int pg_credential_get(struct pg *pg, long long id, struct store_credential *c);

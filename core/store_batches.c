@@ -309,6 +309,39 @@ int store_batch_credentials(struct store *st, long long site,
 	return each_cred_row(st, s, fn, ctx);
 }
 
+int store_previous_versions(struct store *st, long long site,
+			    long long version,
+			    int (*fn)(void *ctx, const char *username,
+				      long long version),
+			    void *ctx)
+{
+	if (st->pg)
+		return pg_previous_versions(st->pg, site, version, fn, ctx);
+
+	static const char sql[] =
+		"SELECT u.username, max(b.version)"
+		" FROM credential c JOIN batch b ON b.id = c.batch_id"
+		" JOIN user u ON u.id = c.user_id"
+		" WHERE b.site_id = ?1 AND b.version < ?2"
+		" GROUP BY c.user_id";
+	sqlite3_stmt *s = st_prep(st, sql);
+	int rc;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, site);
+	sqlite3_bind_int64(s, 2, version);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (fn(ctx, st_col_str(s, 0), sqlite3_column_int64(s, 1))) {
+			sqlite3_reset(s);
+			return -1;
+		}
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 :
+	       st_fail(st, rc, "cannot read credentials");
+}
+
 int store_user_credentials(struct store *st, long long user,
 			   store_cred_fn fn, void *ctx)
 {

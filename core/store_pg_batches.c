@@ -673,6 +673,31 @@ int pg_batch_credentials(struct pg *pg, long long site, long long version,
 			 2, p, fn, ctx);
 }
 
+int pg_previous_versions(struct pg *pg, long long site, long long version,
+			 int (*fn)(void *ctx, const char *username,
+				   long long version),
+			 void *ctx)
+{
+	char b[2][24];
+	const char *p[] = { pg_num(b[0], site), pg_num(b[1], version) };
+	int rc = 0;
+	PGresult *res = pg_query(pg, "SELECT u.username, max(b.version)"
+				 " FROM credential c JOIN batch b"
+				 " ON b.id = c.batch_id JOIN \"user\" u"
+				 " ON u.id = c.user_id WHERE b.site_id = $1"
+				 " AND b.version < $2 GROUP BY u.id, u.username",
+				 2, p, PGRES_TUPLES_OK,
+				 "cannot read credentials", &rc);
+
+	if (!res)
+		return rc;
+	for (int r = 0; r < pq.PQntuples(res) && rc == 0; r++)
+		if (fn(ctx, pq.PQgetvalue(res, r, 0), pg_int(res, r, 1)))
+			rc = -1;
+	pq.PQclear(res);
+	return rc;
+}
+
 int pg_user_credentials(struct pg *pg, long long user, store_cred_fn fn,
 			void *ctx)
 {

@@ -1,6 +1,6 @@
 /*
  * claim: a directory's report read back. A report names users by their
- * login (sAMAccountName) or address (primaryEmail), which the store's
+ * login (sAMAccountName, uid) or address (primaryEmail, mail), which the store's
  * users are matched by without regard to case, as directories match them;
  * times are Windows FILETIME (100 ns since 1601) or ISO 8601. A report is
  * applied in one transaction, so a row that cannot be read leaves every
@@ -11,12 +11,15 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include "core/hmap.h"
 #include "core/store.h"
 #include "core/template.h"
 #include "core/util.h"
 #include "engine/credential.h"
+#include "formats/ldif.h"
 #include "formats/records.h"
 
 /* Seconds from 1601-01-01 (FILETIME's epoch) to 1970-01-01. */
@@ -32,6 +35,8 @@ static const struct {
 	{ "ad", CLAIM_AD, "sAMAccountName", "username", "pwdLastSet",
 	  "lastLogonTimestamp" },
 	{ "gam", CLAIM_GAM, "primaryEmail", "email", NULL, "lastLoginTime" },
+	{ "ldif", CLAIM_LDIF, "uid", "username", "pwdChangedTime",
+	  "authTimestamp" },
 };
 
 int claim_from_parse(const char *s, enum claim_from *f)
@@ -407,6 +412,218 @@ out:
 	return rc;
 }
 
+/* ==== An LDAP search result (LDIF) ==== */
+
+/*
+ * An LDAP GeneralizedTime ("20261207192901Z", "20261207192901.123Z",
+ * "20261207192901+0100") as seconds since the epoch; -1 when it is not
+ * one.
+ */
+static long long generalized_time(const char *s)
+{
+	struct tm tm = { 0 };
+	const char *p = s;
+	long long t;
+	int off = 0;
+
+	for (int i = 0; i < 14; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+	tm.tm_year = (p[0] - '0') * 1000 + (p[1] - '0') * 100 +
+		     (p[2] - '0') * 10 + (p[3] - '0') - 1900;
+	tm.tm_mon = (p[4] - '0') * 10 + (p[5] - '0') - 1;
+	tm.tm_mday = (p[6] - '0') * 10 + (p[7] - '0');
+	tm.tm_hour = (p[8] - '0') * 10 + (p[9] - '0');
+	tm.tm_min = (p[10] - '0') * 10 + (p[11] - '0');
+	tm.tm_sec = (p[12] - '0') * 10 + (p[13] - '0');
+	p += 14;
+	if (*p == '.' || *p == ',')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	if ((*p == '+' || *p == '-') && strlen(p) == 5 &&
+	    strspn(p + 1, "0123456789") == 4) {
+		off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600 +
+		      ((p[3] - '0') * 10 + (p[4] - '0')) * 60;
+		off = *p == '-' ? -off : off;
+	} else if (strcmp(p, "Z") != 0) {
+		return -1;
+	}
+	if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+		return -1;
+	t = (long long)timegm(&tm);
+	return t - off;
+}
+
+struct ldif_users {
+	struct hmap by_key;     /* username or email -> username */
+	struct arena names;
+	int by_email;
+};
+
+static int ldif_note_user(void *arg, const struct store_target_row *t)
+{
+	struct ldif_users *u = arg;
+	const char *key = u->by_email ? t->email : t->username;
+	char *user;
+
+	if (!key || !*key || t->left)
+		return 0;
+	user = arena_strdup(&u->names, t->username);
+	hmap_put(&u->by_key, u->by_email ? arena_strdup(&u->names, key) :
+		 user, user);
+	return 0;
+}
+
+/* When the user's current temporary password was issued; 0: none. */
+struct ldif_issued {
+	long long created;
+};
+
+static int ldif_note_current(void *arg, const struct store_cred_row *r)
+{
+	struct ldif_issued *is = arg;
+
+	if (strcmp(r->state, "current") == 0 && !is->created)
+		is->created = r->created;
+	return 0;
+}
+
+/* The newer of the entry's change and login times; 0 for none, -1 bad. */
+static long long entry_time(const struct ldif_entry *e,
+			    const char *const attrs[2], const char *name)
+{
+	long long newest = 0;
+
+	for (size_t i = 0; i < 2; i++) {
+		const char *v = ldif_get(e, attrs[i]);
+		long long t;
+
+		if (!v)
+			continue;
+		if ((t = generalized_time(v)) < 0) {
+			errorf("'%s':%lu: %s '%s' is not a GeneralizedTime "
+			       "(20261207192901Z); nothing changed", name,
+			       e->line, attrs[i], v);
+			return -1;
+		}
+		if (t > newest)
+			newest = t;
+	}
+	return newest;
+}
+
+struct ldif_counts {
+	size_t alone, none, unknown;
+};
+
+/*
+ * Whether the entry's user has claimed: adds them to *names, or counts
+ * them. 0, or a status (reported).
+ */
+static int claim_entry(struct ctx *ctx, const struct ldif_users *users,
+		       const struct ldif_entry *e, const char *who,
+		       const char *const when[2], const char *name,
+		       struct ldif_counts *n, struct arena *arena, char ***names,
+		       size_t *nnames, size_t *cap)
+{
+	const char *user = hmap_get(&users->by_key, who);
+	const char *reset = ldif_get(e, "pwdReset");
+	struct ldif_issued is = { 0 };
+	long long t, id;
+	int rc;
+
+	if (!user) {
+		printf_inert(stderr, "'%s':%lu: no user '%s' at site '%s'; "
+			     "skipped\n", name, e->line, who,
+			     ctx->site->code);
+		n->unknown++;
+		return 0;
+	}
+	if ((t = entry_time(e, when, name)) < 0)
+		return EX_DATAERR;
+	id = store_user_id(ctx->store, ctx->site_id, user);
+	rc = id <= 0 ? (int)id : store_user_credentials(ctx->store, id,
+							ldif_note_current, &is);
+	if (rc != 0 || id == 0)
+		return store_status(rc ? rc : -1);
+	if (!is.created) {
+		n->none++;
+		return 0;
+	}
+	/* pwdReset: the password is still the administrator's. */
+	if (t <= is.created || (reset && strcasecmp(reset, "TRUE") == 0)) {
+		n->alone++;
+		return 0;
+	}
+	if (*nnames == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*names = xrealloc(*names, *cap * sizeof(**names));
+	}
+	(*names)[(*nnames)++] = arena_strdup(arena, user);
+	return 0;
+}
+
+static int claim_ldif(struct ctx *ctx, FILE *in, const char *name)
+{
+	const struct config *c = ctx->cfg;
+	const char *match = c->claim_match ? c->claim_match : "username";
+	const char *when[2] = {
+		c->claim_changed ? c->claim_changed : "pwdChangedTime",
+		c->claim_login ? c->claim_login : "authTimestamp",
+	};
+	struct ldif_users users = { HMAP_INIT, ARENA_INIT, 0 };
+	struct ldif_reader *r = NULL;
+	struct ldif_entry *e;
+	struct arena arena = ARENA_INIT;
+	struct ldif_counts n = { 0 };
+	char **names = NULL;
+	size_t nnames = 0, cap = 0, claimed = 0, before = 0;
+	const char *user_attr;
+	int got, rc;
+
+	if (strcmp(match, "username") && strcmp(match, "email")) {
+		errorf("'%s': [claim] match: '%s' is not username or email",
+		       c->path, match);
+		return EX_CONFIG;
+	}
+	users.by_email = strcmp(match, "email") == 0;
+	user_attr = c->claim_user ? c->claim_user :
+		    users.by_email ? "mail" : "uid";
+	if ((rc = store_targets(ctx->store, ctx->site_id, ldif_note_user,
+				&users)) != 0) {
+		rc = store_status(rc);
+		goto out;
+	}
+	r = ldif_reader_new(in, name);
+	while ((got = ldif_read(r, &e)) > 0) {
+		const char *who = ldif_get(e, user_attr);
+
+		if (!who || !*who)
+			continue;
+		if ((rc = claim_entry(ctx, &users, e, who, when, name, &n,
+				      &arena, &names, &nnames, &cap)) != 0)
+			goto out;
+	}
+	if (got < 0) {
+		rc = EX_DATAERR;
+		goto out;
+	}
+	if (nnames &&
+	    (rc = claim_mark(ctx, names, nnames, &claimed, &before)) != 0)
+		goto out;
+	printf("%zu account(s) claimed; %zu not claimed yet, left alone; "
+	       "%zu without a current password; %zu unknown\n",
+	       nnames - before, n.alone, n.none + before, n.unknown);
+out:
+	ldif_reader_free(r);
+	free(names);
+	arena_release(&arena);
+	hmap_release(&users.by_key);
+	arena_release(&users.names);
+	return rc;
+}
+
 int claim_stream(struct ctx *ctx, FILE *in, const char *name,
 		 enum claim_from from)
 {
@@ -431,6 +648,10 @@ int claim_stream(struct ctx *ctx, FILE *in, const char *name,
 		if (from == CLAIM_AUTO)
 			from = CLAIM_AD;
 	}
+	/* ldapsearch's LDIF: "dn:", "version:" or a comment first. */
+	if (from == CLAIM_AUTO && all.len > skip &&
+	    ldif_detect(all.buf + skip, all.len - skip))
+		from = CLAIM_LDIF;
 	for (eol = skip; eol < all.len && all.buf[eol] != '\n'; eol++)
 		;
 	if (from == CLAIM_AUTO)
@@ -443,6 +664,7 @@ int claim_stream(struct ctx *ctx, FILE *in, const char *name,
 		return EX_IOERR;
 	}
 	rc = from == CLAIM_USERNAMES ? claim_names(ctx, mem, name) :
+	     from == CLAIM_LDIF ? claim_ldif(ctx, mem, name) :
 	     claim_report(ctx, mem, name, from);
 	fclose(mem);
 	sbuf_release(&all);

@@ -2,7 +2,9 @@
  * claim: recording that users have set their own password, from what the
  * directory they log in to reports: a stream of usernames, an Active
  * Directory export (pwdLastSet, lastLogonTimestamp) or a GAM `print users`
- * CSV (lastLoginTime). A user whose password changed, or who logged in,
+ * CSV (lastLoginTime), or an LDAP search result (ldapsearch's LDIF with
+ * pwdChangedTime, authTimestamp; an entry still holding pwdReset: TRUE has
+ * the administrator's password and is left alone). A user whose password changed, or who logged in,
  * after their current temporary password was issued has claimed their
  * account; the others are left alone.
  */
@@ -14,9 +16,10 @@
 #include "engine/ctx.h"
 
 /* What a claim stream is; CLAIM_AUTO: told by its first lines. */
-enum claim_from { CLAIM_AUTO, CLAIM_USERNAMES, CLAIM_AD, CLAIM_GAM };
+enum claim_from { CLAIM_AUTO, CLAIM_USERNAMES, CLAIM_AD, CLAIM_GAM,
+		  CLAIM_LDIF };
 
-/* Parses "usernames", "ad", "gam". 0, or -1 (not reported). */
+/* Parses "usernames", "ad", "gam", "ldif". 0, or -1 (not reported). */
 int claim_from_parse(const char *s, enum claim_from *f);
 
 /*

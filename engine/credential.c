@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/secrets.h"
 #include "core/util.h"
@@ -219,9 +220,50 @@ int credential_verify(struct ctx *ctx, const char *username, const char *pw,
 	return rc;
 }
 
+/* Longest password verify reads, in bytes. */
+#define PW_MAX 256
+
+int credential_verify_fd(struct ctx *ctx, const char *username, int fd)
+{
+	char *pw;
+	size_t len = 0;
+	int rc;
+
+	if (!username) {
+		/* pam_exec names the user in the environment. */
+		username = getenv("PAM_USER");
+		if (!username || !*username) {
+			errorf("no USERNAME given and no PAM_USER set");
+			return EX_USAGE;
+		}
+	}
+	pw = secrets_alloc(PW_MAX + 2);
+	/*
+	 * One line, or what pam_exec's expose_authtok writes: the password
+	 * and a NUL, with no line end. The NUL ends it as a line end does,
+	 * so it is never taken as part of the password.
+	 */
+	while (len < PW_MAX + 1 && read(fd, pw + len, 1) == 1 &&
+	       pw[len] != '\n' && pw[len] != '\0')
+		len++;
+	if (len > PW_MAX) {
+		errorf("the password on standard input is too long");
+		rc = EX_DATAERR;
+		goto out;
+	}
+	if (len && pw[len - 1] == '\r')
+		len--;
+	pw[len] = '\0';
+	rc = credential_verify(ctx, username, pw, len);
+out:
+	secrets_free(pw);
+	return rc;
+}
+
 /* ==== claim ==== */
 
-int claim_users(struct ctx *ctx, char *const *names, size_t n)
+int claim_mark(struct ctx *ctx, char *const *names, size_t n,
+	       size_t *claimed_out, size_t *before_out)
 {
 	struct store *st = ctx->store;
 	size_t claimed = 0, before = 0;
@@ -261,15 +303,27 @@ int claim_users(struct ctx *ctx, char *const *names, size_t n)
 	}
 	if ((rc = store_commit(st)) != 0)
 		return store_status(rc);
+	*claimed_out = claimed;
+	*before_out = before;
+	return 0;
+fail:
+	store_rollback(st);
+	return store_status(rc);
+}
+
+int claim_users(struct ctx *ctx, char *const *names, size_t n)
+{
+	size_t claimed, before;
+	int rc = claim_mark(ctx, names, n, &claimed, &before);
+
+	if (rc)
+		return rc;
 	printf("%zu account(s) claimed; %zu temporary password(s) retired",
 	       n - before, claimed);
 	if (before)
 		printf("; %zu claimed already", before);
 	printf("\n");
 	return 0;
-fail:
-	store_rollback(st);
-	return store_status(rc);
 }
 
 /* ==== The helpdesk's view of one user ==== */

@@ -37,6 +37,13 @@ const char *credential_state(const struct store_cred_row *r, long long now);
  */
 int credential_verify(struct ctx *ctx, const char *username, const char *pw,
 		      size_t len);
+/*
+ * credential_verify() of the password read from fd: one line (its line
+ * end dropped), or a password ended by a NUL as pam_exec's expose_authtok
+ * writes it. username NULL: PAM_USER's (pam_exec sets it); neither is
+ * EX_USAGE (reported).
+ */
+int credential_verify_fd(struct ctx *ctx, const char *username, int fd);
 
 /*
  * Marks the n users' accounts claimed, all or nothing, one audit event
@@ -44,6 +51,12 @@ int credential_verify(struct ctx *ctx, const char *username, const char *pw,
  * Prints the summary on stdout. 0 or a status (reported).
  */
 int claim_users(struct ctx *ctx, char *const *names, size_t n);
+/*
+ * claim_users() without the summary: *claimed is how many temporary
+ * passwords were retired, *before how many users had claimed already.
+ */
+int claim_mark(struct ctx *ctx, char *const *names, size_t n,
+	       size_t *claimed, size_t *before);
 
 /*
  * The helpdesk's view of one user on stdout: their profile, their current

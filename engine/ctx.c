@@ -51,7 +51,7 @@ static int check_settings(const struct config *c)
 		if (emit_kind_parse(o, NULL, &k) != 0) {
 			errorf("'%s': [run] outputs: '%s' is not pdf-strips, "
 			       "pdf-classlist, pdf-letters, xlsx, csv, tsv, "
-			       "ndjson, ad, google, gam, entra or audit",
+			       "ndjson, ldif, ad, google, gam, entra or audit",
 			       c->path, o);
 			errors++;
 			continue;

@@ -27,6 +27,7 @@
 #include "core/util.h"
 #include "core/workers.h"
 #include "engine/credential.h"
+#include "engine/ldap.h"
 #include "formats/csv.h"
 #include "formats/directory.h"
 #include "formats/pdf.h"
@@ -269,7 +270,7 @@ static const char *extension(enum emit_kind k)
 {
 	static const char *const ext[] = { "pdf", "pdf", "xlsx", "csv", "tsv",
 					   "ndjson", "ldif", "csv", "csv",
-					   "csv", "pdf" };
+					   "csv", "pdf", "ldif" };
 
 	return ext[k];
 }
@@ -278,7 +279,8 @@ static const char *layout_suffix(enum emit_kind k)
 {
 	static const char *const suffix[] = { "-strips", "-classlist", "", "",
 					      "", "", "-ad", "-google",
-					      "-gam", "-entra", "-letters" };
+					      "-gam", "-entra", "-letters",
+					      "" };
 
 	return suffix[k];
 }
@@ -559,9 +561,31 @@ static int write_pdf(struct ctx *ctx, const struct emit_opts *o,
 	return rc;
 }
 
-static int write_text(const struct emit_opts *o, const struct emit_table *t,
-		      size_t from, size_t to, FILE *fp)
+/* LDIF for ldapmodify, with the markers of the batch before. */
+static int write_ldif(struct ctx *ctx, const struct emit_opts *o,
+		      const struct emit_table *t, size_t from, size_t to,
+		      FILE *fp)
 {
+	struct ldap_previous own = LDAP_PREVIOUS_INIT;
+	long v = column(t, "version");
+	int rc = 0;
+
+	if (!o->previous && v >= 0 && to > from)
+		rc = ldap_previous_load(ctx, strtoll(t->rows[from][v], NULL,
+						     10), &own);
+	if (rc == 0)
+		rc = ldap_write(ctx, o->previous ? o->previous : &own, t,
+				from, to, fp);
+	ldap_previous_release(&own);
+	return rc;
+}
+
+static int write_text(struct ctx *ctx, const struct emit_opts *o,
+		      const struct emit_table *t, size_t from, size_t to,
+		      FILE *fp)
+{
+	if (o->kind == EMIT_LDIF)
+		return write_ldif(ctx, o, t, from, to, fp);
 	if (o->kind == EMIT_CSV) {
 		int failed = csv_write_row(fp, t->cols, t->ncols, !o->raw);
 
@@ -821,7 +845,7 @@ static int write_file(struct ctx *ctx, const struct emit_opts *o,
 	} else if (emit_kind_directory(o->kind)) {
 		rc = write_directory(ctx, o, t, from, to, af.fp);
 	} else {
-		rc = write_text(o, t, from, to, af.fp);
+		rc = write_text(ctx, o, t, from, to, af.fp);
 	}
 	if (rc) {
 		atomic_abort(&af);
@@ -903,6 +927,7 @@ int emit_kind_parse(const char *name, const char *layout, enum emit_kind *k)
 		{ "tsv", EMIT_TSV }, { "ndjson", EMIT_NDJSON },
 		{ "ad", EMIT_AD }, { "google", EMIT_GOOGLE },
 		{ "gam", EMIT_GAM }, { "entra", EMIT_ENTRA },
+		{ "ldif", EMIT_LDIF },
 	};
 
 	if (strcmp(name, "pdf") == 0) {
@@ -1035,6 +1060,15 @@ int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 	if (o->kind == EMIT_PDF_STRIPS && o->strip_cols &&
 	    emit_grid_check(ctx, o->strip_cols, o->strip_rows, "--strips"))
 		return EX_USAGE;
+	if (o->kind == EMIT_LDIF) {
+		if (o->allow_void) {
+			errorf("ldif: --allow-void would put passwords that "
+			       "are no longer current into the directory");
+			return EX_USAGE;
+		}
+		if ((rc = ldap_check(ctx)) != 0)
+			return rc;
+	}
 	if (!t->sorted)
 		emit_sort(ctx, t);
 	if (!file) {
@@ -1047,7 +1081,7 @@ int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 			rc = write_directory(ctx, o, t, 0, t->nrows, stdout);
 			return rc == 0 && fflush(stdout) != 0 ? EX_IOERR : rc;
 		}
-		return write_text(o, t, 0, t->nrows, stdout);
+		return write_text(ctx, o, t, 0, t->nrows, stdout);
 	}
 	if (mkdir_p(o->per_group && o->output ? o->output : ctx->cfg->out_dir,
 		    0700) != 0)
@@ -1308,10 +1342,26 @@ static int emit_stream(struct ctx *ctx, const struct emit_opts *o, FILE *in,
 	char **cols = NULL;
 	size_t cap = 0, *lens;
 	long name_cols[2];
-	int rc, got;
+	int rc, got, c;
 
 	if ((rc = letters_ready(ctx, o->kind)) != 0)
 		return rc;
+	if (o->kind == EMIT_LDIF && (rc = ldap_check(ctx)) != 0)
+		return rc;
+	/* A record stream starts with its header; emit ldif's file with
+	 * its comment: fed back, its batch is checked all the same. */
+	if ((c = getc(in)) != EOF)
+		ungetc(c, in);
+	if (c == '#') {
+		rc = ldap_read_records(ctx, in, name, &t, &arena);
+		if (rc == 0)
+			rc = check_current(ctx, o, &t, &arena);
+		if (rc == 0)
+			rc = emit(ctx, o, &t);
+		free(t.rows);
+		arena_release(&arena);
+		return rc;
+	}
 	r = rec_reader_new(in, name, REC_AUTO);
 	if (!r)
 		return EX_DATAERR;

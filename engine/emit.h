@@ -14,6 +14,7 @@
 #include "engine/ctx.h"
 
 struct pdf_doc;
+struct ldap_previous;
 
 /* Records in memory: rows[i] holds ncols values. emit() sorts rows. */
 struct emit_table {
@@ -31,7 +32,8 @@ enum emit_kind { EMIT_PDF_STRIPS, EMIT_PDF_CLASSLIST, EMIT_XLSX, EMIT_CSV,
 		 /* for directories: LDIF for Active Directory, CSVs for
 		  * Google's Admin console, GAM and Microsoft Entra */
 		 EMIT_AD, EMIT_GOOGLE, EMIT_GAM, EMIT_ENTRA,
-		 EMIT_PDF_LETTERS };
+		 EMIT_PDF_LETTERS,
+		 EMIT_LDIF };      /* LDIF of {ARGON2} hashes for OpenLDAP */
 
 /* Whether kind is one of the PDF layouts. */
 int emit_kind_pdf(enum emit_kind kind);
@@ -63,6 +65,9 @@ struct emit_opts {
 	/* A PDF document set up ahead (emit_pdf_prepare()), which the
 	 * first PDF written takes and sets to NULL; NULL: none. */
 	struct pdf_doc **prepared;
+	/* ldif: the markers before the batch (engine/ldap.h), loaded ahead
+	 * on the thread that owns the store; NULL: emit() loads them. */
+	const struct ldap_previous *previous;
 };
 
 /*
@@ -76,7 +81,8 @@ int emit_grid_check(struct ctx *ctx, int cols, int rows, const char *what);
 /*
  * Parses "pdf" (with layout "strips", "classlist" or "letter"),
  * "pdf-strips", "pdf-classlist", "pdf-letters", "xlsx", "csv", "tsv",
- * "ndjson", "ad", "google", "gam", "entra". 0, or -1 (not reported).
+ * "ndjson", "ad", "google", "gam", "entra", "ldif". 0, or -1 (not
+ * reported).
  */
 int emit_kind_parse(const char *name, const char *layout, enum emit_kind *k);
 

@@ -10,6 +10,7 @@
 #include "engine/run.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -23,6 +24,7 @@
 #include "engine/emit.h"
 #include "engine/import.h"
 #include "engine/issue.h"
+#include "engine/ldap.h"
 #include "engine/mail.h"
 #include "engine/publish.h"
 #include "formats/eml.h"
@@ -239,6 +241,7 @@ struct job {
 	struct ctx *ctx;
 	struct emit_opts opts;
 	struct pdf_doc *doc;     /* a PDF's document, set up ahead */
+	struct ldap_previous previous;  /* ldif: the markers before it */
 	struct emit_pending pending;   /* its files, named after the commit */
 	struct emit_table t;     /* its own copy of the sorted row list */
 	int rc;
@@ -417,6 +420,18 @@ static int lists_plan(struct ctx *ctx, struct lists *l)
 		/* Before the batch: it is not issued without its lists. */
 		if (emit_load(j->opts.kind) != 0)
 			return EX_UNAVAILABLE;
+		/* The store is this thread's: the markers the batch takes
+		 * away are every user's newest until now. */
+		if (j->opts.kind == EMIT_LDIF) {
+			int rc = ldap_check(ctx);
+
+			if (rc == 0)
+				rc = ldap_previous_load(ctx, LLONG_MAX,
+							&j->previous);
+			if (rc)
+				return rc;
+			j->opts.previous = &j->previous;
+		}
 		j->ctx = ctx;
 		j->opts.to_file = 1;
 		/* A file of this new version can only be stale (a store made
@@ -532,6 +547,7 @@ static void lists_release(struct lists *l)
 	for (size_t i = 0; i < l->njobs; i++) {
 		emit_pending_abort(&l->jobs[i].pending);
 		pdf_discard(l->jobs[i].doc);
+		ldap_previous_release(&l->jobs[i].previous);
 		free(l->jobs[i].t.rows);
 	}
 	free(l->t.rows);

@@ -14,7 +14,7 @@
 
 static const char usage[] =
 	"usage: tempass claim USERNAME...\n"
-	"       tempass claim [--from usernames|ad|gam] [--input FILE] < STREAM\n"
+	"       tempass claim [--from usernames|ad|gam|ldif] [--input FILE] < STREAM\n"
 	"\n"
 	"Marks the users' accounts as claimed: they have set their own\n"
 	"password. Without USERNAME, reads standard input (or --input FILE):\n"
@@ -26,6 +26,10 @@ static const char usage[] =
 	"  gam        gam print users fields primaryemail,lastlogintime:\n"
 	"             primaryEmail (the user's address, or the one [google]\n"
 	"             email makes), lastLoginTime (ISO 8601)\n"
+	"  ldif       an LDAP search result (ldapsearch ... uid\n"
+	"             pwdChangedTime pwdReset): uid, pwdChangedTime and\n"
+	"             authTimestamp (GeneralizedTime); an entry that still\n"
+	"             holds pwdReset: TRUE has the administrator's password\n"
 	"--from is told by the header when not given. From a report, a user\n"
 	"whose password was set or who logged in after their current\n"
 	"temporary password was issued is claimed; the others are left alone;\n"
@@ -35,7 +39,7 @@ static const char usage[] =
 	"once only.\n"
 	"\n"
 	"Options:\n"
-	"  --from KIND   usernames, ad or gam\n"
+	"  --from KIND   usernames, ad, gam or ldif\n"
 	"  --input FILE  read FILE, not standard input\n";
 
 static int cmd_claim(struct ctx *ctx, int argc, char **argv);
@@ -64,7 +68,7 @@ static int cmd_claim(struct ctx *ctx, int argc, char **argv)
 		return rc;
 	if (from_s && claim_from_parse(from_s, &from) != 0)
 		return stage_usage(&stage_claim, "--from: '%s' is not "
-				   "usernames, ad or gam", from_s);
+				   "usernames, ad, gam or ldif", from_s);
 	if (argi < argc && (from_s || input))
 		return stage_usage(&stage_claim, "give USERNAME or a stream, "
 				   "not both");

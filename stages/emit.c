@@ -41,6 +41,12 @@ static const char usage[] =
 	"column. Fed back to emit, an AD LDIF (read back as username,\n"
 	"version, batch, dn, password), GAM or Entra CSV of a void batch is\n"
 	"refused like any record stream.\n"
+	"  ldif     for ldapmodify: per user, userPassword as an {ARGON2}\n"
+	"           hash (no password), the DN from [ldap] dn, a marker in\n"
+	"           [ldap] marker that makes an older batch's records fail,\n"
+	"           pwdReset: TRUE with [ldap] ppolicy = yes ({SSHA}, with\n"
+	"           a warning, with [ldap] scheme = ssha); an ldif file\n"
+	"           given as the records is checked as records are\n"
 	"Records are sorted by [output] sort (default: group, surname,\n"
 	"forename). A list's group is the 'class' column, else 'group' (the\n"
 	"group that selected the user); names alike but for case and\n"
@@ -56,7 +62,7 @@ static const char usage[] =
 	"                     default: out_dir/SITE-vVERSION[-LAYOUT].EXT for\n"
 	"                     pdf, xlsx and the directories' files, standard\n"
 	"                     output for the others; '-': standard output\n"
-	"                     (csv, tsv, ndjson, ad, google, gam, entra)\n"
+	"                     (csv, tsv, ndjson, ad, google, gam, entra, ldif)\n"
 	"  --per-group        one file per class (or group), named after it\n"
 	"  --layout L         pdf: strips, classlist or letter\n"
 	"  --strips CxR       pdf strips: C columns and R rows a page (default:\n"
@@ -107,12 +113,13 @@ static int cmd_emit(struct ctx *ctx, int argc, char **argv)
 		return rc;
 	if (argc - argi != 1)
 		return stage_usage(&stage_emit, "give one FORMAT: pdf, xlsx, "
-				   "csv, tsv, ndjson, ad, google, gam or "
-				   "entra");
+				   "csv, tsv, ndjson, ad, google, gam, entra "
+				   "or ldif");
 	if (emit_kind_parse(argv[argi], layout, &o.kind) != 0)
 		return stage_usage(&stage_emit, "'%s%s%s' is not a format "
 				   "(pdf --layout strips|classlist|letter, xlsx, "
-				   "csv, tsv, ndjson, ad, google, gam, entra)",
+				   "csv, tsv, ndjson, ad, google, gam, entra, "
+				   "ldif)",
 				   argv[argi],
 				   layout ? " --layout " : "",
 				   layout ? layout : "");
@@ -125,8 +132,8 @@ static int cmd_emit(struct ctx *ctx, int argc, char **argv)
 	if (o.output && strcmp(o.output, "-") == 0) {
 		if (o.per_group || emit_kind_pdf(o.kind) ||
 		    o.kind == EMIT_XLSX)
-			return stage_usage(&stage_emit, "-o -: only csv, tsv "
-					   "and ndjson go to standard output, "
+			return stage_usage(&stage_emit, "-o -: only csv, tsv, "
+					   "ndjson and ldif go to standard output, "
 					   "one file at a time");
 		o.output = NULL;
 		o.to_stdout = 1;

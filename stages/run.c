@@ -18,7 +18,7 @@ static const char usage[] =
 	"reset email (queued for 'tempass send'); the others (all, with\n"
 	"delivery = print) get new passwords as one batch, written as each of\n"
 	"'outputs' (pdf-strips, pdf-classlist, xlsx, csv, tsv, ndjson, ad,\n"
-	"google, gam, entra, audit) to out_dir. Independent outputs are\n"
+	"google, gam, entra, ldif, audit) to out_dir. Independent outputs are\n"
 	"written on all cores, while the batch is stored; they appear only\n"
 	"once it is committed, and one that cannot be written rolls the batch\n"
 	"back.\n"

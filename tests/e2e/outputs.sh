@@ -57,7 +57,7 @@ check_eq "emit tsv -o - into a pipe: the stream on standard output" "$(cat stdou
 check_eq "and no file named '-'" "$(ls -A | grep -cx -- -)" 0
 check_eq "csv -o - holds every password" "$(tp emit csv --input b.tsv -o - 2>/dev/null | grep -cFf <(col b.tsv password))" "$(col b.tsv password | wc -l)"
 check_exit "emit pdf -o -: a usage error" 64 tp emit pdf --input b.tsv -o -
-check_grep "which says what goes to standard output" "only csv, tsv and ndjson go to standard output" "$T/.err"
+check_grep "which says what goes to standard output" "only csv, tsv, ndjson and ldif go to standard output" "$T/.err"
 check_exit "emit csv --per-group -o -: a usage error" 64 tp emit csv --per-group --input b.tsv -o -
 check_eq "no file named '-' after these" "$(ls -A | grep -cx -- -)" 0
 if command -v script >/dev/null 2>&1; then

@@ -588,6 +588,46 @@ static void test_secrets_hex(void)
 	CHECK_STR(out, "");
 }
 
+/* SHA-1 against FIPS 180's examples (one and two blocks, a million
+ * bytes); {SSHA} checked by its own recipe with the salt it carries. */
+static void test_secrets_sha1(void)
+{
+	static const struct {
+		const char *in;
+		const char *hex;
+	} v[] = {
+		{ "", "da39a3ee5e6b4b0d3255bfef95601890afd80709" },
+		{ "abc", "a9993e364706816aba3e25717850c26c9cd0d89d" },
+		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		  "84983e441c3bd26ebaae4aa1f95129e5e54670f1" },
+	};
+	unsigned char dig[20], raw[28];
+	char hex[41], ssha[SECRETS_SSHA_MAX], *buf;
+
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
+		secrets_sha1(v[i].in, strlen(v[i].in), dig);
+		secrets_hex(dig, 20, hex);
+		CHECK_STR(hex, v[i].hex);
+	}
+	buf = malloc(1000000);
+	memset(buf, 'a', 1000000);
+	secrets_sha1(buf, 1000000, dig);
+	secrets_hex(dig, 20, hex);
+	CHECK_STR(hex, "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+	free(buf);
+
+	ssha_hash("parade-frame-34", 15, ssha);
+	CHECK(strncmp(ssha, "{SSHA}", 6) == 0);
+	CHECK(secrets_unbase64(ssha + 6, strlen(ssha + 6), raw,
+			       sizeof(raw)) == 28);
+	buf = xasprintf("parade-frame-34%.8s", "--------");
+	memcpy(buf + 15, raw + 20, 8);
+	secrets_sha1(buf, 23, dig);
+	CHECK(memcmp(dig, raw, 20) == 0);
+	free(buf);
+	CHECK(secrets_unbase64("not base64!", 11, raw, sizeof(raw)) == -1);
+}
+
 /* ==== Main ==== */
 
 static int remove_entry(const char *path, const struct stat *st, int flag,
@@ -625,6 +665,7 @@ int main(void)
 	RUN(test_secrets_hash);
 	RUN(test_secrets_equal);
 	RUN(test_secrets_hex);
+	RUN(test_secrets_sha1);
 
 	if (chdir("/") == 0)
 		nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);

@@ -452,6 +452,40 @@ static void test_template_parse(void)
 		  "'{{password}}' (known: username, site)\n");
 }
 
+/* An LDAP DN: values as RFC 4514 attribute values, one RDN value each. */
+static void test_template_ldap_dn(void)
+{
+	static const char *const known[] = { "username", "class", NULL };
+	struct template_var vars[] = {
+		{ "username", " #jo\\n+x=\"y\";<z>, " },
+		{ "class", "7A" },
+		{ NULL, NULL },
+	};
+	static const char dn[] = "uid={{username}},ou={{class}},dc=example";
+	struct template *t = template_parse("dn", 1, dn, strlen(dn), known,
+					    TEMPLATE_ONE_LINE);
+	const char *err;
+	char *s;
+
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	s = render(t, TEMPLATE_DN, vars);
+	CHECK_STR(s, "uid=\\ #jo\\\\n\\+x\\=\\\"y\\\"\\;\\<z\\>\\,\\ ,"
+		     "ou=7A,dc=example");
+	free(s);
+	template_free(t);
+	/* A name the caller cannot fill is refused when parsed. */
+	capture_begin();
+	t = template_parse("dn", 1, "uid={{usrname}}", 15, known,
+			   TEMPLATE_ONE_LINE);
+	err = capture_end();
+	CHECK(t == NULL);
+	CHECK(strstr(err, "'dn':1: unknown placeholder '{{usrname}}'") !=
+	      NULL);
+	template_free(t);
+}
+
 int main(void)
 {
 	char *cmd;
@@ -466,8 +500,9 @@ int main(void)
 	RUN(test_template_render);
 	RUN(test_template_vars);
 	RUN(test_template_parse);
-	RUN(test_template_reset_files);
 	RUN(test_template_dn);
+	RUN(test_template_ldap_dn);
+	RUN(test_template_reset_files);
 	cmd = xasprintf("rm -rf '%s'", tmpdir);
 	rc = system(cmd);
 	free(cmd);
