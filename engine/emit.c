@@ -738,6 +738,7 @@ int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 struct batch_states {
 	long long version, id;
 	struct hmap why;
+	size_t ended;             /* usernames whose reason is still to read */
 	const char *not_in;       /* "not in batch vN" */
 };
 
@@ -765,25 +766,45 @@ static const char *intern(struct checker *c, const char *why)
 	return k;
 }
 
+static int note_member(void *arg, const char *username, int current)
+{
+	struct checker *c = arg;
+	struct batch_states *b = &c->b[c->nb - 1];
+
+	/* Until its reason is read, an ended one is "not current". */
+	hmap_put(&b->why, arena_strdup(&c->arena, username),
+		 (void *)(current ? "" : intern(c, "not current")));
+	b->ended += !current;
+	return 0;
+}
+
 static int note_state(void *arg, const struct store_cred_row *r)
 {
 	struct checker *c = arg;
 	struct batch_states *b = &c->b[c->nb - 1];
 	char buf[96];
 	const char *why = credential_why(r, c->now, buf, sizeof(buf));
+	const char *key = r->username;
 
-	b->id = r->batch;
-	hmap_put(&b->why, arena_strdup(&c->arena, r->username),
-		 (void *)(why ? intern(c, why) : ""));
+	/* The map keeps the first read's copy of a username it holds. */
+	if (!hmap_get(&b->why, key))
+		key = arena_strdup(&c->arena, key);
+	hmap_put(&b->why, key, (void *)(why ? intern(c, why) : ""));
 	return 0;
 }
 
-/* The states of batch version v, read once. NULL on a store error. */
+/*
+ * The states of batch version v, read once: the usernames and whether
+ * each is current, then the reasons of those that are not, which a batch
+ * that is all current (the common case) does not read at all. NULL on a
+ * store error.
+ */
 static struct batch_states *states_of(struct checker *c, long long v)
 {
+	struct store *st = c->ctx->store;
 	struct batch_states *b;
 	char buf[48];
-	int rc;
+	int rc = 0;
 
 	for (size_t i = 0; i < c->nb; i++)
 		if (c->b[i].version == v)
@@ -793,8 +814,17 @@ static struct batch_states *states_of(struct checker *c, long long v)
 	*b = (struct batch_states){ .version = v, .why = HMAP_INIT };
 	snprintf(buf, sizeof(buf), "not in batch v%lld", v);
 	b->not_in = intern(c, buf);
-	if ((rc = store_batch_credentials(c->ctx->store, c->ctx->site_id, v,
-					  note_state, c)) != 0) {
+	b->id = store_batch_id(st, c->ctx->site_id, v);
+	if (b->id < 0)
+		rc = (int)b->id;
+	else if (b->id > 0)
+		rc = store_batch_members(st, b->id, c->now,
+					 CREDENTIAL_MAX_FAILED, note_member, c);
+	if (rc == 0 && b->ended)
+		rc = store_batch_not_current(st, b->id, c->now,
+					     CREDENTIAL_MAX_FAILED,
+					     note_state, c);
+	if (rc != 0) {
 		c->store_rc = rc;
 		return NULL;
 	}
