@@ -188,6 +188,9 @@ static void list_groups(struct emit_table *t, int sorted)
 	if ((c = list_column(t)) < 0)
 		return;
 	for (size_t r = 0; r < t->nrows; r++) {
+		/* A run of one spelling has one key: it is keyed once. */
+		if (label && strcmp(t->rows[r][c], label) == 0)
+			continue;
 		sbuf_reset(&key);
 		collate_key(&key, t->rows[r][c]);
 		if (label && key.len == prev.len &&
