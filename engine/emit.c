@@ -85,14 +85,28 @@ static void *key_and_sort(void *arg)
 {
 	struct run_of_rows *h = arg;
 	struct sbuf key = SBUF_INIT;
+	/* Where each column's key lies in the previous row's key. */
+	size_t at[16], len[16];
 
 	for (size_t r = 0; r < h->n; r++) {
 		const char *const *row = (const char *const *)
 					 h->t->rows[h->from + r];
+		const char *const *prev = r ? (const char *const *)
+					  h->t->rows[h->from + r - 1] : NULL;
 
 		sbuf_reset(&key);
 		for (size_t i = 0; i < h->nidx; i++) {
-			collate_key(&key, row[h->idx[i]]);
+			const char *v = row[h->idx[i]];
+			size_t start = key.len;
+
+			/* A value equal to the previous row's has its key:
+			 * rows come in runs of one class. */
+			if (prev && strcmp(v, prev[h->idx[i]]) == 0)
+				sbuf_add(&key, h->k[r - 1].key + at[i], len[i]);
+			else
+				collate_key(&key, v);
+			at[i] = start;
+			len[i] = key.len - start;
 			sbuf_addch(&key, '\x01');
 		}
 		h->k[r].row = (const char **)row;
