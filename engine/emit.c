@@ -766,7 +766,7 @@ struct checker {
 	struct batch_states *b;
 	size_t nb;
 	long long now;
-	int store_rc;             /* a failed read of the store */
+	int status;               /* why the store could not be read */
 	/* The reasons met, in the order first met, and their counts. */
 	const char **seen;
 	size_t *count, nseen;
@@ -818,7 +818,7 @@ static int note_state(void *arg, const struct store_cred_row *r)
  */
 static struct batch_states *states_of(struct checker *c, long long v)
 {
-	struct store *st = c->ctx->store;
+	struct store *st;
 	struct batch_states *b;
 	char buf[48];
 	int rc = 0;
@@ -826,6 +826,11 @@ static struct batch_states *states_of(struct checker *c, long long v)
 	for (size_t i = 0; i < c->nb; i++)
 		if (c->b[i].version == v)
 			return &c->b[i];
+	/* The store is opened for the first record that names a batch, and
+	 * only if it exists: a check makes none. */
+	if ((c->status = ctx_open_existing(c->ctx)) != 0)
+		return NULL;
+	st = c->ctx->store;
 	c->b = xrealloc(c->b, (c->nb + 1) * sizeof(*c->b));
 	b = &c->b[c->nb++];
 	*b = (struct batch_states){ .version = v, .why = HMAP_INIT };
@@ -842,7 +847,7 @@ static struct batch_states *states_of(struct checker *c, long long v)
 					     CREDENTIAL_MAX_FAILED,
 					     note_state, c);
 	if (rc != 0) {
-		c->store_rc = rc;
+		c->status = store_status(rc);
 		return NULL;
 	}
 	return b;
@@ -907,7 +912,7 @@ static int check_current(struct ctx *ctx, const struct emit_opts *o,
 	for (size_t r = 0; r < t->nrows; r++) {
 		why[r] = why_not(&c, t->rows[r], vcol, ucol, bcol);
 		if (why[r] && !*why[r]) {
-			rc = store_status(c.store_rc);
+			rc = c.status;
 			goto out;
 		}
 		if (why[r]) {

@@ -95,7 +95,7 @@ static int cmd_emit(struct ctx *ctx, int argc, char **argv)
 					   "one file at a time");
 		o.output = NULL;
 	}
-	if ((rc = ctx_open(ctx)) != 0)
+	if ((rc = ctx_config(ctx)) != 0)
 		return rc;
 	if (input && !(in = fopen(input, "r"))) {
 		errorf("'%s': cannot open: %m", input);
