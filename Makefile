@@ -50,8 +50,10 @@ SYSCONFDIR ?= /etc
 else
 SYSCONFDIR ?= $(PREFIX)/etc
 endif
-# Word lists, denylist and email templates: everything in templates/.
-DATA    := $(sort $(wildcard templates/*))
+# Word lists, denylist and templates: every file in templates/; the
+# message files of each language in templates/messages/.
+DATA    := $(sort $(filter-out templates/messages,$(wildcard templates/*)))
+MESSAGES := $(sort $(wildcard templates/messages/*.txt))
 
 all: tempass
 
@@ -79,17 +81,19 @@ FORCE:
 
 install: tempass
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/templates \
-	  $(DESTDIR)$(MANDIR)/man1
+	  $(DESTDIR)$(DATADIR)/templates/messages $(DESTDIR)$(MANDIR)/man1
 	install -m 755 tempass $(DESTDIR)$(BINDIR)/tempass
 	install -m 644 tempass.1 $(DESTDIR)$(MANDIR)/man1/tempass.1
 	install -m 644 $(DATA) $(DESTDIR)$(DATADIR)/templates/
+	install -m 644 $(MESSAGES) $(DESTDIR)$(DATADIR)/templates/messages/
 	install -m 644 pipeline.conf $(DESTDIR)$(DATADIR)/pipeline.conf.example
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/tempass $(DESTDIR)$(MANDIR)/man1/tempass.1 \
-	  $(addprefix $(DESTDIR)$(DATADIR)/,$(DATA)) \
+	  $(addprefix $(DESTDIR)$(DATADIR)/,$(DATA) $(MESSAGES)) \
 	  $(DESTDIR)$(DATADIR)/pipeline.conf.example
-	-rmdir $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(DATADIR)
+	-rmdir $(DESTDIR)$(DATADIR)/templates/messages \
+	  $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(DATADIR)
 
 tests/unit/test_%: tests/unit/test_%.c tests/unit/test.h libtempass.a \
 		   $(wildcard core/*.h formats/*.h engine/*.h)

@@ -13,7 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/paper.h"
 #include "core/util.h"
+#include "core/words.h"
 #include "core/workers.h"
 
 struct loader {
@@ -199,6 +201,8 @@ static struct site_conf *add_site(struct config *c, const char *code)
 	c->sites[c->nsites].code = xstrdup(code);
 	c->sites[c->nsites].name = NULL;
 	c->sites[c->nsites].timezone = NULL;
+	c->sites[c->nsites].language = NULL;
+	c->sites[c->nsites].words = NULL;
 	return &c->sites[c->nsites++];
 }
 
@@ -337,6 +341,8 @@ static void handle_site(struct loader *l, const char *arg, const char *key,
 			c->sites[0].code = NULL;
 			c->sites[0].name = NULL;
 			c->sites[0].timezone = NULL;
+			c->sites[0].language = NULL;
+			c->sites[0].words = NULL;
 			c->nsites++;
 			l->have_default = 1;
 		}
@@ -355,6 +361,11 @@ static void handle_site(struct loader *l, const char *arg, const char *key,
 		    "Europe/London, UTC)", v, zoneinfo_dir());
 	else if (strcmp(key, "timezone") == 0)
 		set_str(&s->timezone, v);
+	else if (strcmp(key, "language") == 0 && !words_language_valid(v))
+		bad(l, "language: '%s' is not a language code (en, cy ...)",
+		    v);
+	else if (strcmp(key, "language") == 0)
+		set_str(&s->language, v);
 	else
 		bad(l, "[site]: unknown key '%s'", key);
 }
@@ -596,6 +607,10 @@ static void handle_output(struct loader *l, const char *key, const char *v)
 			free(c->pdf_fonts[i]);
 			c->pdf_fonts[i] = abs;
 		}
+	} else if (strcmp(key, "strip_template") == 0) {
+		set_data_path(l, &c->strip_template, v);
+	} else if (strcmp(key, "messages") == 0) {
+		set_data_path(l, &c->messages_dir, v);
 	} else if (strcmp(key, "pdf_mono_font") == 0) {
 		set_path(l, &c->pdf_mono_font, v);
 	} else if (strcmp(key, "paper") == 0) {
@@ -774,6 +789,29 @@ static char *reader(char *str, int num, void *stream)
 
 /* ==== Loading ==== */
 
+/*
+ * The message file of a site's language, loaded now: a language with no
+ * file, or a file short of a word, is found before any work. A site that
+ * names no language prints English: en.txt when there is one, else the
+ * English built in (s->words NULL). 0, or -1 after reporting.
+ */
+static int load_words(struct config *c, struct site_conf *s)
+{
+	char *path = xasprintf("%s/%s.txt", c->messages_dir,
+			       s->language ? s->language : "en");
+
+	if (access(path, F_OK) != 0) {
+		if (s->language)
+			errorf("'%s': language '%s' has no message file '%s'",
+			       c->path, s->language, path);
+		free(path);
+		return s->language ? -1 : 0;
+	}
+	s->words = words_load(path);
+	free(path);
+	return s->words ? 0 : -1;
+}
+
 static void check_config(struct loader *l)
 {
 	struct config *c = l->c;
@@ -800,6 +838,11 @@ static void check_config(struct loader *l)
 		 * unless it names its own. */
 		if (!c->sites[i].timezone && c->sites[0].timezone)
 			c->sites[i].timezone = xstrdup(c->sites[0].timezone);
+		/* Its language too. */
+		if (!c->sites[i].language && c->sites[0].language)
+			c->sites[i].language = xstrdup(c->sites[0].language);
+		if (load_words(c, &c->sites[i]))
+			l->errors++;
 		/*
 		 * [site] can take its code after a [site CODE] section of
 		 * the same code was read: two sites that --site cannot tell
@@ -896,6 +939,21 @@ struct config *config_load(const char *path)
 	if (!c->message_id_domain)
 		c->message_id_domain = xstrdup("tempass.invalid");
 	c->smtp_starttls = c->smtp_starttls < 0 ? 0 : c->smtp_starttls;
+	if (!c->messages_dir)
+		c->messages_dir = data_path(c, "templates/messages");
+	/* What a strip says: checked now, before any batch is made. The
+	 * shipped one, unless a school names its own, is the one built in
+	 * when it is not found. */
+	if (!c->strip_template) {
+		char *p = data_path(c, "templates/strip.txt");
+
+		if (access(p, F_OK) == 0)
+			c->strip_template = p;
+		else
+			free(p);
+	}
+	if (c->strip_template && !(c->strip = paper_load(c->strip_template)))
+		l.errors++;
 	if (!c->paper)
 		c->paper = xstrdup("a4");
 	if (!c->qr)
@@ -935,6 +993,8 @@ void config_free(struct config *c)
 		free(c->sites[i].code);
 		free(c->sites[i].name);
 		free(c->sites[i].timezone);
+		free(c->sites[i].language);
+		words_free(c->sites[i].words);
 	}
 	free(c->sites);
 	for (size_t i = 0; i < c->nrosters; i++) {
@@ -967,6 +1027,9 @@ void config_free(struct config *c)
 	free(c->key_file);
 	free(c->rejects_dir);
 	free(c->words_file);
+	free(c->messages_dir);
+	free(c->strip_template);
+	paper_free(c->strip);
 	free(c->denylist_file);
 	free(c->out_dir);
 	free_list(c->pdf_fonts, c->npdf_fonts);

@@ -16,10 +16,17 @@
 
 #include "core/policy.h"
 
+struct paper;
+struct words;
+
 struct site_conf {
 	char *code;
 	char *name;
 	char *timezone;          /* "Europe/London"; NULL: the machine's */
+	char *language;          /* "en", "cy": its message file's name;
+				    NULL: English */
+	struct words *words;     /* that file, loaded and checked; NULL:
+				    the English built in */
 };
 
 /* One roster kind: how the columns of an MIS export map onto users. */
@@ -69,6 +76,9 @@ struct config {
 	char **pdf_fonts;        /* fallback chain; none = the built-in one */
 	size_t npdf_fonts;
 	char *pdf_mono_font;
+	char *messages_dir;      /* the message files, LANG.txt */
+	char *strip_template;    /* what a strip says (core/paper) ... */
+	struct paper *strip;     /* ... loaded and checked; NULL: shipped */
 	char *paper;             /* "a4" or "letter" */
 	int strips_per_page;
 	char *qr;                /* "none", "username" or "login" */

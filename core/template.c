@@ -47,8 +47,7 @@ void template_free(struct template *t)
 
 /* ==== Loading ==== */
 
-/* Reads the whole file into a NUL-terminated buffer; NULL after reporting. */
-static char *read_file(const char *path, size_t *len)
+char *template_read_file(const char *path, size_t *len)
 {
 	struct sbuf sb = SBUF_INIT;
 	char chunk[8192];
@@ -119,10 +118,11 @@ static int is_known(const char *const *known, const char *name, size_t n)
 	return 0;
 }
 
+/* '.' and ':' let a caller name a family of values: {{word:page}}. */
 static int is_name_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '_';
+	       (c >= '0' && c <= '9') || c == '_' || c == '.' || c == ':';
 }
 
 /*
@@ -160,7 +160,7 @@ static int parse_placeholder(struct template *t, const char *p,
 	}
 	if (name == name_end) {
 		errorf("'%s':%lu: placeholder '%.*s' is not a name (letters, "
-		       "digits and '_')", t->path, line,
+		       "digits, '_', '.' and ':')", t->path, line,
 		       (int)(close + 2 - p), p);
 		return -1;
 	}
@@ -205,18 +205,13 @@ static int parse_line(struct template *t, const char *s, const char *eol,
 	return 0;
 }
 
-struct template *template_load(const char *path, const char *const *known,
-			       unsigned flags)
+/* Parses t->text, len bytes, whose first line is line; t on success. */
+static struct template *parse(struct template *t, size_t len,
+			      unsigned long line, const char *const *known,
+			      unsigned flags)
 {
-	struct template *t = xcalloc(1, sizeof(*t));
-	const char *s, *end;
-	unsigned long line = 1;
-	size_t len;
+	const char *path = t->path, *s, *end;
 
-	t->path = xstrdup(path);
-	t->text = read_file(path, &len);
-	if (!t->text)
-		goto fail;
 	if (memchr(t->text, '\0', len)) {
 		const char *nul = memchr(t->text, '\0', len);
 
@@ -259,6 +254,44 @@ struct template *template_load(const char *path, const char *const *known,
 fail:
 	template_free(t);
 	return NULL;
+}
+
+struct template *template_load(const char *path, const char *const *known,
+			       unsigned flags)
+{
+	struct template *t = xcalloc(1, sizeof(*t));
+	size_t len;
+
+	t->path = xstrdup(path);
+	t->text = template_read_file(path, &len);
+	if (!t->text) {
+		template_free(t);
+		return NULL;
+	}
+	return parse(t, len, 1, known, flags);
+}
+
+struct template *template_parse(const char *path, unsigned long line,
+				const char *text, size_t len,
+				const char *const *known, unsigned flags)
+{
+	struct template *t = xcalloc(1, sizeof(*t));
+
+	t->path = xstrdup(path);
+	t->text = xmalloc(len + 1);
+	memcpy(t->text, text, len);
+	t->text[len] = '\0';
+	return parse(t, len, line, known, flags);
+}
+
+size_t template_uses(const struct template *t, const char *name)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->npieces; i++)
+		n += !t->pieces[i].text &&
+		     !strcmp(t->names[t->pieces[i].name], name);
+	return n;
 }
 
 const char *const *template_names(const struct template *t, size_t *n)

@@ -23,7 +23,7 @@ struct template;
 /*
  * Loads and parses the template file at path. A placeholder is "{{name}}"
  * on one line (spaces inside the braces allowed), name being letters,
- * digits and '_'; every "{{" starts one. known is the NULL-terminated list
+ * digits, '_', '.' and ':'; every "{{" starts one. known is the NULL-terminated list
  * of names the caller will fill; a placeholder not in it is an error, as is
  * a malformed one, a file that is not UTF-8 or holds a NUL byte, and (with
  * TEMPLATE_ONE_LINE) a second line. known NULL accepts any well-formed
@@ -36,6 +36,25 @@ struct template;
 struct template *template_load(const char *path, const char *const *known,
 			       unsigned flags);
 void template_free(struct template *t);
+
+/*
+ * The whole file at path, NUL-terminated, its length in *len; NULL after
+ * reporting "'path': cannot open: why" or a file over 1 MiB. Caller frees.
+ */
+char *template_read_file(const char *path, size_t *len);
+
+/*
+ * template_load() of len bytes at text (which need not end in a NUL), as
+ * if read from path starting at line: for a template that is part of a
+ * larger file, one line of a message file or of a strip template. text is
+ * copied.
+ */
+struct template *template_parse(const char *path, unsigned long line,
+				const char *text, size_t len,
+				const char *const *known, unsigned flags);
+
+/* How many times placeholder name appears in t. */
+size_t template_uses(const struct template *t, const char *name);
 
 /*
  * The distinct placeholder names of t in order of first use, *n set to how
@@ -56,6 +75,8 @@ typedef const char *template_lookup_fn(void *ctx, const char *name);
 
 /*
  * Appends t to out with each placeholder replaced by lookup(ctx, name),
+ * called for each placeholder in the order of the text, as its value is
+ * appended (so out->len, when it is called, is where the value goes),
  * escaped as esc says; the template's own text is never escaped. Returns 0,
  * or -1 after reporting "'path':line: ..." when a value is missing or not
  * valid UTF-8; out is then as it was before the call.

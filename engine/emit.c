@@ -356,6 +356,8 @@ static struct pdf_options pdf_opts(const struct ctx *ctx, enum emit_kind kind)
 		.fonts = (const char *const *)c->pdf_fonts,
 		.nfonts = c->npdf_fonts,
 		.mono_font = c->pdf_mono_font,
+		.words = ctx->site->words,
+		.strip = c->strip,
 	};
 }
 
@@ -383,6 +385,7 @@ static int write_pdf(struct ctx *ctx, const struct emit_opts *o,
 	struct pdf_doc *doc = NULL;
 	struct progress progress;
 	long site = column(t, "site");
+	long selected = column(t, "group");
 	long state = o->allow_void ? column(t, "state") : -1;
 	int rc;
 
@@ -411,6 +414,7 @@ static int write_pdf(struct ctx *ctx, const struct emit_opts *o,
 		p->username = value(row, col[2]);
 		p->password = value(row, col[3]);
 		p->group = value(row, col[4]);
+		p->selected = value(row, selected);
 		p->born_day = value(row, col[5]);
 		p->expires = value(row, col[6]);
 		p->version = value(row, col[7]);

@@ -74,7 +74,9 @@
 #include <qrencode.h>
 
 #include "core/secrets.h"
+#include "core/paper.h"
 #include "core/util.h"
+#include "core/words.h"
 #include "formats/deflate.h"
 #include "formats/pdf_seam.h"
 
@@ -122,11 +124,6 @@
 #define T_FOOT		8.0f
 #define ROW_H		16.0f
 #define CELL_PAD	3.0f
-
-static const char *const month_names[] = {
-	"January", "February", "March", "April", "May", "June", "July",
-	"August", "September", "October", "November", "December"
-};
 
 /* Entries may leave a field NULL for "". */
 static const char *str(const char *s)
@@ -500,6 +497,14 @@ struct text {
 	int beyond_bmp;            /* a font has it, libharu cannot draw it */
 };
 
+/* A line of a strip, rendered: its text, and on a username or password
+ * line the words before the value, the value and the words after. */
+struct strip_line {
+	struct sbuf text, buf[3];
+	size_t at, len;
+	struct text t[3];
+};
+
 struct writer {
 	FILE *out;
 	const struct pdf_options *opt;
@@ -525,14 +530,21 @@ struct writer {
 	size_t sec_pages;          /* the group's pages */
 	const char *sec_label;     /* strips: the group, named in the footer */
 	struct deflater z;
-	struct sbuf line, name, details, last_batch, expires;
-	const struct pdf_entry *batch_of;  /* whose batch line last_batch is */
+	struct sbuf line, name, born, void_why, batch, made, expires;
+	const struct pdf_entry *batch_of;  /* whose batch and made these are */
 	const char *expires_of;    /* the date in expires, as given */
 	struct sbuf err_context;   /* what libharu was doing, for messages */
-	struct text t_site, t_name, t_user, t_pass, t_details, t_batch;
-	struct text t_lab_user, t_lab_pass, t_misc;
-	float lab_w;               /* label column of the strips, 1/1000 em */
+	struct text t_misc;
+	struct strip_line *sl;     /* each line of the strip template */
+	size_t nsl;
 };
+
+/* The words of the document's language: every word printed comes from
+ * here. */
+static const struct words *words_of(const struct writer *w)
+{
+	return w->opt->words ? w->opt->words : words_english();
+}
 
 static void text_release(struct text *t)
 {
@@ -1058,8 +1070,8 @@ static int end_page(struct writer *w)
 
 		if (w->sec_label && *w->sec_label)
 			sbuf_addf(&s, "%s \xC2\xB7 ", w->sec_label);
-		sbuf_addf(&s, "page %zu of %zu", w->npages - w->sec_first,
-			  w->sec_pages);
+		words_page(words_of(w), &s, w->npages - w->sec_first,
+			   w->sec_pages);
 		w->cur_font = NULL;
 		/* The text is drawn from s: it lives until then. */
 		failed = shape(w, t, s.buf, w->text_chain, w->ntext);
@@ -1181,17 +1193,6 @@ static int put_qr(struct writer *w, const char *payload, float x, float y,
 
 /* ==== Entry fields ==== */
 
-static const char *ordinal(unsigned d)
-{
-	if (d % 100 >= 11 && d % 100 <= 13)
-		return "th";
-	switch (d % 10) {
-	case 1: return "st";
-	case 2: return "nd";
-	case 3: return "rd";
-	default: return "th";
-	}
-}
 
 /* "14" -> 14; 0 for "", -1 for anything that is not a day of a month. */
 static int parse_day(const char *s)
@@ -1219,27 +1220,46 @@ static int parse_when(const char *s, struct tm *tm)
 }
 
 /* "1 October 2026" */
-static void add_date(struct sbuf *sb, const char *iso)
+static void add_date(const struct writer *w, struct sbuf *sb,
+		     const char *iso)
 {
 	struct tm tm;
 
 	if (!parse_when(iso, &tm))
-		sbuf_addf(sb, "%d %s %d", tm.tm_mday, month_names[tm.tm_mon],
-			  tm.tm_year + 1900);
+		words_date(words_of(w), sb, &tm);
 }
 
-/* "batch v7, generated 2026-09-03 09:14 BST" (the site's time zone) */
-static void add_batch(struct sbuf *sb, const struct pdf_entry *e)
+/* "generated 2026-09-03 09:14 BST" (the site's time zone) */
+static void add_made(const struct writer *w, struct sbuf *sb,
+		     const struct tm *tm)
+{
+	struct sbuf date = SBUF_INIT;
+	char iso[32], hm[16];
+
+	words_date(words_of(w), &date, tm);
+	snprintf(iso, sizeof(iso), "%04d-%02d-%02d", tm->tm_year + 1900,
+		 tm->tm_mon + 1, tm->tm_mday);
+	snprintf(hm, sizeof(hm), "%02d:%02d", tm->tm_hour, tm->tm_min);
+	words_put(words_of(w), sb, "made", (const char *const[]){
+		"date", sbuf_str(&date), "iso", iso, "time", hm,
+		"zone", tm->tm_zone ? tm->tm_zone : "", NULL });
+	sbuf_release(&date);
+}
+
+/* "batch v7, generated 2026-09-03 09:14 BST" */
+static void add_batch(const struct writer *w, struct sbuf *sb,
+		      const struct pdf_entry *e)
 {
 	struct tm tm;
 
 	if (*str(e->version))
-		sbuf_addf(sb, "batch v%s", e->version);
-	if (*str(e->generated_at) && !parse_when(e->generated_at, &tm))
-		sbuf_addf(sb, "%sgenerated %04d-%02d-%02d %02d:%02d %s",
-			  sb->len ? ", " : "", tm.tm_year + 1900,
-			  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-			  tm.tm_zone ? tm.tm_zone : "");
+		words_put(words_of(w), sb, "batch", (const char *const[]){
+			"version", e->version, NULL });
+	if (*str(e->generated_at) && !parse_when(e->generated_at, &tm)) {
+		if (sb->len)
+			sbuf_addstr(sb, ", ");
+		add_made(w, sb, &tm);
+	}
 }
 
 static void add_name(struct sbuf *sb, const struct pdf_entry *e)
@@ -1260,10 +1280,11 @@ static int check_entry(const struct pdf_entry *e,
 {
 	const char *fields[] = { e->forename, e->surname, e->username,
 				 e->password, e->group, e->born_day,
-				 e->expires, e->version, e->generated_at };
+				 e->expires, e->version, e->generated_at,
+				 e->selected };
 	static const char *const names[] = { "forename", "surname",
 		"username", "password", "group", "born_day", "expires",
-		"version", "generated_at" };
+		"version", "generated_at", "selected" };
 	struct tm tm;
 
 	for (size_t k = 0; k < ARRAY_SIZE(fields); k++)
@@ -1297,14 +1318,13 @@ static int check_entry(const struct pdf_entry *e,
 /* ==== Strips ==== */
 
 /*
- * The name in a box of one line of S_NAME * k: shrunk to fit, down to
+ * The name t in a box of one line of S_NAME * k: shrunk to fit, down to
  * S_NAME_MIN * k; below that, broken at the space that balances two lines
  * in the same box; never wider than maxw, whatever the size it takes.
  */
-static void put_name(struct writer *w, float x, float *top, float k,
-		     float maxw)
+static void put_name(struct writer *w, const struct text *t, float x,
+		     float *top, float k, float maxw)
 {
-	const struct text *t = &w->t_name;
 	float box = LEADING * S_NAME * k, size = fit(t, S_NAME * k, maxw);
 	float y = *top;
 	size_t best = 0;
@@ -1358,17 +1378,19 @@ static void strike(struct writer *w, float x0, float x1, float y)
 
 /*
  * The mark of a void strip: "VOID" as large as the box (x, top, bw, bh)
- * holds, in grey, and a line struck through the strip's middle up to it,
+ * holds, in grey, and a line struck through the strip's middle from
+ * from up to it,
  * so a list reprinted with its void passwords cannot pass for a current
  * one.
  */
-static int put_void(struct writer *w, float x, float top, float bw,
-		    float bh)
+static int put_void(struct writer *w, float from, float x, float top,
+		    float bw, float bh)
 {
 	struct text *t = &w->t_misc;
 	float size;
 
-	if (shape(w, t, "VOID", w->text_chain, w->ntext))
+	if (shape(w, t, words_get(words_of(w), "void"), w->text_chain,
+		  w->ntext))
 		return -1;
 	size = fit(t, bh * 0.6f, bw);
 	cs_op(w, "g", 1, 0.4f);
@@ -1377,122 +1399,231 @@ static int put_void(struct writer *w, float x, float top, float bw,
 		 top - bh / 2 - size * 0.35f, size);
 	text_end(w);
 	cs_op(w, "g", 1, 0.0f);
-	strike(w, MARGIN, x, top - bh / 2);
+	strike(w, from, x, top - bh / 2);
 	return hpdf_failed(w) ? -1 : 0;
 }
 
-static int put_strip(struct writer *w, const struct pdf_entry *e, float top,
-		     float h, float k)
+/* The strip of one person: what its template's fields print. */
+struct strip_values {
+	struct writer *w;
+	const struct pdf_entry *e;
+};
+
+/* A paper_value_fn: the fields of templates/strip.txt for one entry. */
+static const char *strip_value(void *ctx, const char *name)
+{
+	struct strip_values *sv = ctx;
+	struct writer *w = sv->w;
+	const struct pdf_entry *e = sv->e;
+
+	switch (name[0]) {
+	case 'b':
+		if (!strcmp(name, "batch"))
+			return sbuf_str(&w->batch);
+		return sbuf_str(&w->born);
+	case 'c':
+		return str(e->group);
+	case 'e':
+		return sbuf_str(&w->expires);
+	case 'f':
+		return str(e->forename);
+	case 'g':
+		return *str(e->selected) ? e->selected : str(e->group);
+	case 'm':
+		return sbuf_str(&w->made);
+	case 'n':
+		return sbuf_str(&w->name);
+	case 'p':
+		return str(e->password);
+	case 's':
+		if (!strcmp(name, "site"))
+			return str(w->opt->site_name);
+		return str(e->surname);
+	case 'u':
+		return str(e->username);
+	case 'v':
+		return sbuf_str(&w->void_why);
+	case 'w':
+		return words_get(words_of(w), name + 5);
+	}
+	return NULL;
+}
+
+/* The fields of e that are phrases, made once for a run of strips that
+ * share them (the batch, the expiry date: the same on nearly every one). */
+static void strip_phrases(struct writer *w, const struct pdf_entry *e)
+{
+	int day = parse_day(str(e->born_day));
+	struct tm tm;
+
+	sbuf_reset(&w->name);
+	add_name(&w->name, e);
+	sbuf_reset(&w->born);
+	if (day > 0) {
+		struct sbuf d = SBUF_INIT;
+
+		words_day(words_of(w), &d, day);
+		words_put(words_of(w), &w->born, "born",
+			  (const char *const[]){ "day", d.buf, NULL });
+		sbuf_release(&d);
+	}
+	sbuf_reset(&w->void_why);
+	if (*str(e->void_reason))
+		words_put(words_of(w), &w->void_why, "void.reason",
+			  (const char *const[]){ "reason", e->void_reason,
+						 NULL });
+	if (!w->expires_of || strcmp(w->expires_of, str(e->expires))) {
+		sbuf_reset(&w->expires);
+		add_date(w, &w->expires, str(e->expires));
+		w->expires_of = str(e->expires);
+	}
+	if (w->batch_of &&
+	    !strcmp(str(w->batch_of->version), str(e->version)) &&
+	    !strcmp(str(w->batch_of->generated_at), str(e->generated_at)))
+		return;
+	w->batch_of = e;
+	sbuf_reset(&w->batch);
+	sbuf_reset(&w->made);
+	if (*str(e->version))
+		words_put(words_of(w), &w->batch, "batch",
+			  (const char *const[]){ "version", e->version, NULL });
+	if (*str(e->generated_at) && !parse_when(e->generated_at, &tm))
+		add_made(w, &w->made, &tm);
+}
+
+/* The font size of a line of a strip at scale 1. */
+static float line_size(enum paper_line kind)
+{
+	switch (kind) {
+	case PAPER_NAME: return S_NAME;
+	case PAPER_USERNAME: return S_USER;
+	case PAPER_PASSWORD: return S_PASS;
+	default: return S_SMALL;
+	}
+}
+
+/* The strip's height at scale 1: its lines and padding. */
+static float strip_height(const struct paper *p)
+{
+	float h = 2 * PAD_V;
+
+	for (size_t i = 0; i < paper_lines(p); i++)
+		h += LEADING * line_size(paper_line_kind(p, i));
+	return h;
+}
+
+/* Shapes bytes [a, b) of s into t; -1 when a font cannot be loaded. */
+static int shape_part(struct writer *w, struct text *t, struct sbuf *buf,
+		      const char *s, size_t a, size_t b, int mono)
+{
+	sbuf_reset(buf);
+	sbuf_add(buf, s + a, b - a);
+	return shape(w, t, sbuf_str(buf), mono ? w->mono_chain :
+		     w->text_chain, mono ? w->nmono : w->ntext);
+}
+
+/*
+ * One strip in the cell from x0 to x1 (its padding inside), top down h,
+ * at scale k: the template's lines, each shrunk to fit, the username and
+ * password after their words in a column of their own.
+ */
+static int put_strip(struct writer *w, const struct pdf_entry *e, float x0,
+		     float x1, float top, float h, float k)
 {
 	const struct pdf_options *opt = w->opt;
-	float x0 = MARGIN + PAD_H, x1 = w->page_w - MARGIN - PAD_H;
-	float qside = 0, stamp = 0, cur, base, maxw, vx, size;
-	int day = parse_day(str(e->born_day));
+	const struct paper *p = opt->strip ? opt->strip : paper_default_strip();
+	struct strip_values sv = { w, e };
+	float qside = 0, stamp = 0, cur, maxw, vx = 0, sh = strip_height(p);
+	size_t nl = paper_lines(p);
 
+	x0 += PAD_H * k;
+	x1 -= PAD_H * k;
 	if (opt->qr != PDF_QR_NONE) {
 		/* As tall as the strip, but never more than a third of it. */
 		qside = h - 2 * PAD_V * k;
 		if (qside > (x1 - x0) / 3)
 			qside = (x1 - x0) / 3;
-		x1 -= qside + PAD_H;
+		x1 -= qside + PAD_H * k;
 	}
 	/* A void strip keeps its right quarter for the mark. */
 	if (*str(e->void_reason)) {
 		stamp = (x1 - x0) / 4;
-		x1 -= stamp + PAD_H;
+		x1 -= stamp + PAD_H * k;
 	}
 	maxw = x1 - x0;
+	strip_phrases(w, e);
 
-	/* Each text keeps pointing into its buffer until it is drawn. */
-	sbuf_reset(&w->name);
-	add_name(&w->name, e);
-	if (shape(w, &w->t_name, sbuf_str(&w->name), w->text_chain,
-		  w->ntext) ||
-	    shape(w, &w->t_user, str(e->username), w->text_chain, w->ntext) ||
-	    shape(w, &w->t_pass, str(e->password), w->mono_chain, w->nmono))
-		return -1;
-	warn_missing(&w->t_name, e, "name");
-	warn_missing(&w->t_user, e, "username");
-	warn_missing(&w->t_pass, e, "password");
+	/* Each line rendered, its username or password cut out. */
+	for (size_t i = 0; i < nl; i++) {
+		struct strip_line *sl = &w->sl[i];
 
-	/* Built without printf: this runs for every strip. */
-	sbuf_reset(&w->details);
-	if (*str(e->void_reason)) {
-		sbuf_addstr(&w->details, "VOID: ");
-		sbuf_addstr(&w->details, e->void_reason);
-		sbuf_addstr(&w->details, " \xC2\xB7 ");
-	}
-	if (*str(e->group)) {
-		sbuf_addstr(&w->details, "group ");
-		sbuf_addstr(&w->details, e->group);
-	}
-	if (day > 0) {
-		char num[3] = { (char)('0' + day / 10), (char)('0' + day % 10) };
-
-		sbuf_addstr(&w->details, w->details.len ?
-			    " \xC2\xB7 born on the " : "born on the ");
-		sbuf_addstr(&w->details, num + (day < 10));
-		sbuf_addstr(&w->details, ordinal((unsigned)day));
-	}
-	if (*str(e->expires)) {
-		/* The same date on nearly every strip: formatted once. */
-		if (!w->expires_of || strcmp(w->expires_of, e->expires)) {
-			sbuf_reset(&w->expires);
-			add_date(&w->expires, e->expires);
-			w->expires_of = e->expires;
-		}
-		sbuf_addstr(&w->details, w->details.len ?
-			    " \xC2\xB7 expires " : "expires ");
-		sbuf_addstr(&w->details, sbuf_str(&w->expires));
-	}
-	if (shape(w, &w->t_details, sbuf_str(&w->details), w->text_chain,
-		  w->ntext))
-		return -1;
-	warn_missing(&w->t_details, e, "group");
-
-	/* The batch line is the same on nearly every strip: formatted and
-	 * shaped again only when version or time changes. */
-	if (!w->batch_of ||
-	    strcmp(str(w->batch_of->version), str(e->version)) ||
-	    strcmp(str(w->batch_of->generated_at), str(e->generated_at))) {
-		sbuf_reset(&w->last_batch);
-		add_batch(&w->last_batch, e);
-		if (shape(w, &w->t_batch, sbuf_str(&w->last_batch),
-			  w->text_chain, w->ntext))
+		sbuf_reset(&sl->text);
+		if (paper_render(p, i, strip_value, &sv, &sl->text, &sl->at,
+				 &sl->len))
 			return -1;
-		w->batch_of = e;
+		if (paper_line_kind(p, i) == PAPER_USERNAME ||
+		    paper_line_kind(p, i) == PAPER_PASSWORD) {
+			int pass = paper_line_kind(p, i) == PAPER_PASSWORD;
+
+			if (shape_part(w, &sl->t[0], &sl->buf[0], sl->text.buf,
+				       0, sl->at, 0) ||
+			    shape_part(w, &sl->t[1], &sl->buf[1], sl->text.buf,
+				       sl->at, sl->at + sl->len, pass) ||
+			    shape_part(w, &sl->t[2], &sl->buf[2], sl->text.buf,
+				       sl->at + sl->len, sl->text.len, 0))
+				return -1;
+			warn_missing(&sl->t[1], e, pass ? "password" :
+				     "username");
+			if (text_width(&sl->t[0], S_SMALL * k) > vx)
+				vx = text_width(&sl->t[0], S_SMALL * k);
+		} else {
+			struct text *t = &sl->t[0];
+
+			if (shape(w, t, sbuf_str(&sl->text), w->text_chain,
+				  w->ntext))
+				return -1;
+			warn_missing(t, e, paper_line_kind(p, i) == PAPER_NAME ?
+				     "name" : "strip");
+		}
 	}
+	/* The values start in one column, after the longest of their
+	 * words, but never further than half the strip. */
+	vx = x0 + (vx > maxw / 2 ? maxw / 2 : vx) + (vx > 0 ? 6 * k : 0);
 
-	cur = top - (h - STRIP_H * k) / 2 - PAD_V * k;
+	cur = top - (h - sh * k) / 2 - PAD_V * k;
 	text_begin(w);
-	base = next_line(&cur, S_SMALL * k);
-	if (w->t_site.len)
-		put_text(w, &w->t_site, x0, base, fit(&w->t_site, S_SMALL * k,
-						       maxw));
-	put_name(w, x0, &cur, k, maxw);
+	for (size_t i = 0; i < nl; i++) {
+		struct strip_line *sl = &w->sl[i];
+		enum paper_line kind = paper_line_kind(p, i);
+		float size = line_size(kind) * k, base, room, vs, after;
 
-	vx = x0 + (w->lab_w * S_SMALL * k / 1000.0f) + 6 * k;
-	base = next_line(&cur, S_USER * k);
-	put_text(w, &w->t_lab_user, x0, base, S_SMALL * k);
-	put_text(w, &w->t_user, vx, base, fit(&w->t_user, S_USER * k,
-					       x1 - vx));
-	base = next_line(&cur, S_PASS * k);
-	put_text(w, &w->t_lab_pass, x0, base, S_SMALL * k);
-	/* One font covers a generated password: one Tj. */
-	size = fit(&w->t_pass, S_PASS * k, x1 - vx);
-	put_text(w, &w->t_pass, vx, base, size);
-
-	base = next_line(&cur, S_SMALL * k);
-	if (w->t_details.len)
-		put_text(w, &w->t_details, x0, base,
-			 fit(&w->t_details, S_SMALL * k, maxw));
-	base = next_line(&cur, S_BATCH * k);
-	if (w->t_batch.len)
-		put_text(w, &w->t_batch, x0, base,
-			 fit(&w->t_batch, S_BATCH * k, maxw));
+		if (kind == PAPER_NAME) {
+			/* put_name() breaks a long name on two lines. */
+			put_name(w, &sl->t[0], x0, &cur, k, maxw);
+			continue;
+		}
+		base = next_line(&cur, size);
+		if (kind == PAPER_TEXT) {
+			if (sl->t[0].len)
+				put_text(w, &sl->t[0], x0, base,
+					 fit(&sl->t[0], size, maxw));
+			continue;
+		}
+		put_text(w, &sl->t[0], x0, base, fit(&sl->t[0], S_SMALL * k,
+						      vx - x0));
+		after = text_width(&sl->t[2], S_SMALL * k);
+		room = x1 - vx - after;
+		/* One font covers a generated password: one Tj. */
+		vs = fit(&sl->t[1], size, room);
+		put_text(w, &sl->t[1], vx, base, vs);
+		if (sl->t[2].len)
+			put_text(w, &sl->t[2], vx + text_width(&sl->t[1], vs),
+				 base, fit(&sl->t[2], S_SMALL * k, x1 - vx -
+					   text_width(&sl->t[1], vs)));
+	}
 	text_end(w);
-	if (stamp > 0 && put_void(w, x1 + PAD_H, top - (h - STRIP_H * k) / 2,
-				  stamp, STRIP_H * k))
+	if (stamp > 0 && put_void(w, x0, x1 + PAD_H * k,
+				  top - (h - sh * k) / 2, stamp, sh * k))
 		return -1;
 
 	if (opt->qr != PDF_QR_NONE) {
@@ -1506,11 +1637,18 @@ static int put_strip(struct writer *w, const struct pdf_entry *e, float top,
 			sbuf_addch(&w->line, '\t');
 			sbuf_addstr(&w->line, str(e->password));
 		}
-		ret = put_qr(w, sbuf_str(&w->line), x1 + PAD_H,
+		ret = put_qr(w, sbuf_str(&w->line), x1 + PAD_H * k +
+			     (stamp > 0 ? stamp + PAD_H * k : 0),
 			     top - h + (h - qside) / 2, qside, e);
 		secrets_wipe(w->line.buf, w->line.len);
 		if (ret)
 			return -1;
+	}
+	/* The rendered lines held the password: wiped, not just reused. */
+	for (size_t i = 0; i < nl; i++) {
+		secrets_wipe(w->sl[i].text.buf, w->sl[i].text.len);
+		for (int j = 0; j < 3; j++)
+			secrets_wipe(w->sl[i].buf[j].buf, w->sl[i].buf[j].len);
 	}
 	return hpdf_failed(w) ? -1 : 0;
 }
@@ -1544,23 +1682,20 @@ static size_t group_end(const struct pdf_entry *entries, size_t n,
 static int write_strips(struct writer *w, const struct pdf_entry *entries,
 			size_t n)
 {
+	const struct paper *p = w->opt->strip ? w->opt->strip :
+				paper_default_strip();
 	int per_page = w->opt->strips_per_page ? w->opt->strips_per_page :
 						 DEFAULT_STRIPS;
 	float h = (w->page_h - 2 * MARGIN - STRIP_FOOT) / (float)per_page;
-	float k = h / STRIP_H < 1 ? h / STRIP_H : 1;
+	float k = h / strip_height(p) < 1 ? h / strip_height(p) : 1;
 
 	if (per_page < 0 || per_page > pdf_strips_max(w->opt->paper)) {
 		errorf("strips_per_page %d: must be between 1 and %d on this "
 		       "paper", per_page, pdf_strips_max(w->opt->paper));
 		return -1;
 	}
-	if (shape(w, &w->t_lab_user, "username", w->text_chain, w->ntext) ||
-	    shape(w, &w->t_lab_pass, "password", w->text_chain, w->ntext) ||
-	    shape(w, &w->t_site, str(w->opt->site_name), w->text_chain,
-		  w->ntext))
-		return -1;
-	w->lab_w = (float)(w->t_lab_user.width > w->t_lab_pass.width ?
-			   w->t_lab_user.width : w->t_lab_pass.width);
+	w->nsl = paper_lines(p);
+	w->sl = xcalloc(w->nsl, sizeof(*w->sl));
 	for (size_t a = 0, b; a < n; a = b) {
 		b = group_end(entries, n, a);
 		w->total_pages += (b - a + (size_t)per_page - 1) /
@@ -1587,7 +1722,8 @@ static int write_strips(struct writer *w, const struct pdf_entry *entries,
 				put_cut_lines(w, left < (size_t)per_page ?
 					      (int)left : per_page, h);
 			}
-			if (put_strip(w, &entries[i],
+			if (put_strip(w, &entries[i], MARGIN,
+				      w->page_w - MARGIN,
 				      w->page_h - MARGIN - slot * h, h, k))
 				return -1;
 		}
@@ -1600,9 +1736,10 @@ static int write_strips(struct writer *w, const struct pdf_entry *entries,
 enum { COL_FORENAME, COL_SURNAME, COL_USERNAME, COL_PASSWORD, COL_GROUP,
        COL_BORN, NCOLS };
 
+/* The words of the column heads. */
 static const char *const col_head[NCOLS] = {
-	"Forename", "Surname", "Username", "Password", "Group",
-	"Day of birth"
+	"column.forename", "column.surname", "column.username",
+	"column.password", "column.group", "column.born"
 };
 static const float col_share[NCOLS] = { 0.17f, 0.19f, 0.20f, 0.22f, 0.11f,
 					0.11f };
@@ -1634,9 +1771,14 @@ static int put_class_header(struct writer *w, const struct pdf_entry *e,
 	struct text *t = &w->t_misc;
 
 	sbuf_reset(&w->line);
-	sbuf_addstr(&w->line, *str(e->group) ? e->group : "(no group)");
 	if (continued)
-		sbuf_addstr(&w->line, " (continued)");
+		words_put(words_of(w), &w->line, "class.continued",
+			  (const char *const[]){ "class", *str(e->group) ?
+			  e->group : words_get(words_of(w), "class.none"),
+			  NULL });
+	else
+		sbuf_addstr(&w->line, *str(e->group) ? e->group :
+			    words_get(words_of(w), "class.none"));
 	cs_op(w, "g", 1, 0.0f);
 	text_begin(w);
 	if (shape(w, t, sbuf_str(&w->line), w->text_chain, w->ntext))
@@ -1649,13 +1791,18 @@ static int put_class_header(struct writer *w, const struct pdf_entry *e,
 	if (*str(e->version) || *str(e->generated_at)) {
 		if (w->line.len)
 			sbuf_addstr(&w->line, " \xC2\xB7 ");
-		add_batch(&w->line, e);
+		add_batch(w, &w->line, e);
 	}
 	if (*str(e->expires)) {
-		sbuf_addstr(&w->line, w->line.len ?
-			    " \xC2\xB7 passwords expire " :
-			    "passwords expire ");
-		add_date(&w->line, e->expires);
+		struct sbuf date = SBUF_INIT;
+
+		add_date(w, &date, e->expires);
+		if (w->line.len)
+			sbuf_addstr(&w->line, " \xC2\xB7 ");
+		words_put(words_of(w), &w->line, "class.expire",
+			  (const char *const[]){ "date", sbuf_str(&date),
+						 NULL });
+		sbuf_release(&date);
 	}
 	if (shape(w, t, sbuf_str(&w->line), w->text_chain, w->ntext))
 		return -1;
@@ -1671,7 +1818,8 @@ static int put_class_header(struct writer *w, const struct pdf_entry *e,
 	text_begin(w);
 	x = x0;
 	for (int c = 0; c < NCOLS; c++) {
-		if (put_cell(w, col_head[c], 0, T_HEAD, x, y + 5,
+		if (put_cell(w, words_get(words_of(w), col_head[c]), 0,
+			     T_HEAD, x, y + 5,
 			     col_share[c] * maxw, NULL, NULL))
 			return -1;
 		x += col_share[c] * maxw;
@@ -1690,16 +1838,18 @@ static int put_row(struct writer *w, const struct pdf_entry *e, float top)
 		"username", "password", "group", "" };
 	float maxw = w->page_w - 2 * MARGIN, x = MARGIN;
 	float base = top - ROW_H + 5;
-	char day[16] = "";
 	int d = parse_day(str(e->born_day));
 
-	if (d > 0)
-		snprintf(day, sizeof(day), "%d%s", d, ordinal((unsigned)d));
-	cells[COL_BORN] = day;
+	sbuf_reset(&w->name);
+
+	if (d > 0) {
+		words_day(words_of(w), &w->name, d);
+		cells[COL_BORN] = sbuf_str(&w->name);
+	}
 	/* A void row says so in its last cell (put_section() strikes it
 	 * through). */
 	if (*str(e->void_reason))
-		cells[COL_BORN] = "VOID";
+		cells[COL_BORN] = words_get(words_of(w), "void");
 	for (int c = 0; c < NCOLS; c++) {
 		if (put_cell(w, cells[c], c == COL_PASSWORD,
 			     c == COL_PASSWORD ? T_CELL + 0.5f : T_CELL, x,
@@ -1816,8 +1966,9 @@ static int write_empty(struct writer *w)
 		return -1;
 	sbuf_reset(&w->line);
 	sbuf_addstr(&w->line, str(w->opt->site_name));
-	sbuf_addstr(&w->line, w->line.len ? ": nobody on this list" :
-					    "nobody on this list");
+	if (w->line.len)
+		sbuf_addstr(&w->line, ": ");
+	sbuf_addstr(&w->line, words_get(words_of(w), "nobody"));
 	if (shape(w, t, w->line.buf, w->text_chain, w->ntext))
 		return -1;
 	text_begin(w);
@@ -1979,20 +2130,22 @@ static void writer_free(struct writer *w)
 		hpdf.Free(w->pdf);
 	for (int i = 0; i < w->nfonts; i++)
 		font_release(&w->fonts[i]);
-	text_release(&w->t_site);
-	text_release(&w->t_name);
-	text_release(&w->t_user);
-	text_release(&w->t_pass);
-	text_release(&w->t_details);
-	text_release(&w->t_batch);
-	text_release(&w->t_lab_user);
-	text_release(&w->t_lab_pass);
 	text_release(&w->t_misc);
+	for (size_t i = 0; i < w->nsl; i++) {
+		sbuf_release(&w->sl[i].text);
+		for (int j = 0; j < 3; j++) {
+			sbuf_release(&w->sl[i].buf[j]);
+			text_release(&w->sl[i].t[j]);
+		}
+	}
+	free(w->sl);
 	sbuf_release(&w->cs);
 	sbuf_release(&w->line);
 	sbuf_release(&w->name);
-	sbuf_release(&w->details);
-	sbuf_release(&w->last_batch);
+	sbuf_release(&w->born);
+	sbuf_release(&w->void_why);
+	sbuf_release(&w->batch);
+	sbuf_release(&w->made);
 	sbuf_release(&w->expires);
 	sbuf_release(&w->err_context);
 	free(w);

@@ -17,6 +17,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
+struct paper;
+struct words;
+
 enum pdf_layout { PDF_STRIPS, PDF_CLASSLIST };
 enum pdf_paper { PDF_A4, PDF_LETTER };
 enum pdf_qr { PDF_QR_NONE, PDF_QR_USERNAME, PDF_QR_LOGIN };
@@ -33,6 +36,12 @@ struct pdf_options {
 	 * field; no Enter, so the pupil still confirms). */
 	enum pdf_qr qr;
 	const char *site_name;       /* NULL or "": none */
+	/* Every word printed, in the site's language (core/words);
+	 * NULL: English as built in. */
+	const struct words *words;
+	/* What a strip says (core/paper, templates/strip.txt); NULL: the
+	 * strip tempass ships. */
+	const struct paper *strip;
 	/* Fallback chain of TrueType fonts for text, first preferred; a
 	 * .ttc collection is named "path.ttc#index" (default index 0).
 	 * nfonts 0: DejaVu Sans, then WenQuanYi Micro Hei (CJK). */
@@ -55,6 +64,7 @@ struct pdf_entry {
 	const char *password;
 	const char *group;           /* their class, else the group that
 					selected them */
+	const char *selected;        /* the group that selected them */
 	const char *born_day;        /* "14": day of the month only */
 	const char *expires;         /* "2026-10-01T08:14:00Z" */
 	const char *version;         /* batch version, "7" */

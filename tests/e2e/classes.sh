@@ -42,11 +42,11 @@ check_eq "the records carry the store's class" \
 check_exit "emit strips" 0 tp emit pdf -o s.pdf --input y7.tsv
 pdftotext -layout s.pdf s.txt
 for c in 7A 7B 7C; do
-	check_eq "strips: 'group $c' on each of its pupils' strips" \
-	  "$(grep -c "group $c " s.txt)" "$(col y7.tsv class | grep -cx "$c")"
+	check_eq "strips: 'class $c' on each of its pupils' strips" \
+	  "$(grep -c "class $c " s.txt)" "$(col y7.tsv class | grep -cx "$c")"
 done
 check_eq "strips: the pupil without a class shows the selecting group" \
-  "$(grep -c 'group Year 7 ' s.txt)" 1
+  "$(grep -c 'class Year 7 ' s.txt)" 1
 np=$(pdfinfo s.pdf | awk '/^Pages:/ { print $2 }')
 : >s-pages.txt
 for p in $(seq "$np"); do
@@ -152,8 +152,8 @@ cp .out slip.tsv
 check_eq "the slip's class is theirs" "$(col slip.tsv class)" 7C
 check_eq "the slip's group is not 'reset'" "$(col slip.tsv group)" ""
 check_exit "emit the slip" 0 tp emit pdf -o slip.pdf --input slip.tsv
-check_grep "the slip prints 'group 7C'" 'group 7C ' <(pdftotext -layout slip.pdf -)
-check_nogrep "the slip never says 'group reset'" 'group reset' <(pdftotext -layout slip.pdf -)
+check_grep "the slip prints 'class 7C'" 'class 7C ' <(pdftotext -layout slip.pdf -)
+check_nogrep "the slip never says 'class reset'" 'class reset' <(pdftotext -layout slip.pdf -)
 
 # ==== regenerate given usernames only fills names and class from the store
 col y7.tsv username | head -3 | sed '1i username' >names.tsv

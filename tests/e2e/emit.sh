@@ -574,7 +574,7 @@ check_eq "no file written outside out_dir" \
   "$(find "$T" -newer marker -type f ! -path "$T/out/*" ! -name '.out' ! -name '.err' | wc -l)" 0
 ok_groups=0
 while read -r f; do
-	g=$(ptext "$f" | awk '/^ *group / { sub(/^ *group /, ""); sub(/ ·.*/, ""); print; exit }')
+	g=$(ptext "$f" | awk '/^ *class / { sub(/^ *class /, ""); sub(/ ·.*/, ""); print; exit }')
 	want=$(grep -cxF -- "$g" <(col cg.tsv group))
 	[ "$(ptext "$f" | grep -cE '^ *password ')" -eq "$want" ] && [ "$want" -gt 0 ] && ok_groups=$((ok_groups + 1))
 	check_eq "mode 0600: ${f##*/}" "$(mode "$f")" 600

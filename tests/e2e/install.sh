@@ -22,9 +22,11 @@ check_exit "make install PREFIX=/usr DESTDIR=... (not as root: nothing outside D
 check "the binary is installed, executable" test -x "$D/usr/bin/tempass"
 check_eq "the binary's mode" "$(stat -c %a "$D/usr/bin/tempass" 2>&1)" 755
 check_eq "the man page's mode" "$(stat -c %a "$D/usr/share/man/man1/tempass.1" 2>&1)" 644
-for f in "$ROOT"/templates/*; do
-	check "templates/${f##*/} installed as it is" \
-		cmp -s "$f" "$D/usr/share/tempass/templates/${f##*/}"
+for f in "$ROOT"/templates/* "$ROOT"/templates/messages/*; do
+	[ -f "$f" ] || continue
+	f=${f#"$ROOT"/templates/}
+	check "templates/$f installed as it is" \
+		cmp -s "$ROOT/templates/$f" "$D/usr/share/tempass/templates/$f"
 done
 check "an example pipeline.conf is installed" \
 	cmp -s "$ROOT/pipeline.conf" "$D/usr/share/tempass/pipeline.conf.example"

@@ -1,6 +1,6 @@
 # layering: the floors of the source hold (README, "Layout"): tempass.c ->
 # stages -> engine -> core, formats; formats use only core's util, hmap,
-# secrets and workers; every thread starts in core/workers.c; a stage
+# secrets, workers and the words and templates of paper; every thread starts in core/workers.c; a stage
 # includes no other stage's file and runs no other
 # stage's exec; each library is included in its own corner. A copy of the
 # source with one breach each is caught, breach by breach.
@@ -14,7 +14,7 @@ breaches() {
 	grep -Hn '^#include "\(formats\|engine\|stages\)/' core/*.[ch]
 	grep -Hn '^#include "\(engine\|stages\)/' formats/*.[ch]
 	grep -Hn '^#include "core/' formats/*.[ch] |
-		grep -v '"core/\(util\|hmap\|secrets\|workers\)\.h"'
+		grep -v '"core/\(util\|hmap\|secrets\|workers\|words\|template\|paper\)\.h"'
 	grep -Hn '^#include "stages/' engine/*.[ch]
 	grep -Hn '^#include "stages/' stages/*.[ch] |
 		grep -v '"stages/stage\.h"'

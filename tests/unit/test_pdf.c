@@ -569,7 +569,7 @@ static void test_pdf_write_strips(void)
 	      NPEOPLE);
 	CHECK(count(flat, "expires 1 October 2026") == NPEOPLE);
 	CHECK(count(text, "Springfield Academy") == NPEOPLE);
-	CHECK(count(flat, "group 7A") == NPEOPLE);
+	CHECK(count(flat, "class 7A") == NPEOPLE);
 	CHECK(count(flat, "born on the 1st ") == 1);
 	CHECK(count(flat, "born on the 2nd ") == 1);
 	CHECK(count(flat, "born on the 3rd ") == 1);

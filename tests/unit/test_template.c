@@ -179,19 +179,19 @@ static void test_template_load_errors(void)
 		   "expires)");
 	CHECK_LOAD("a\nb {{}} c", 0,
 		   ":2: placeholder '{{}}' is not a name (letters, "
-		   "digits and '_')");
+		   "digits, '_', '.' and ':')");
 	CHECK_LOAD("{{ }}", 0,
 		   ":1: placeholder '{{ }}' is not a name (letters, "
-		   "digits and '_')");
+		   "digits, '_', '.' and ':')");
 	CHECK_LOAD("{{reset-link}}", 0,
 		   ":1: placeholder '{{reset-link}}' is not a name "
-		   "(letters, digits and '_')");
+		   "(letters, digits, '_', '.' and ':')");
 	CHECK_LOAD("{{fore name}}", 0,
 		   ":1: placeholder '{{fore name}}' is not a name "
-		   "(letters, digits and '_')");
+		   "(letters, digits, '_', '.' and ':')");
 	CHECK_LOAD("{{{site}}}", 0,
 		   ":1: placeholder '{{{site}}' is not a name "
-		   "(letters, digits and '_')");
+		   "(letters, digits, '_', '.' and ':')");
 	CHECK_LOAD("ok\nok\nHello {{forename", 0,
 		   ":3: '{{' without a closing '}}' on its line");
 	CHECK_LOAD("Hello {{forename}", 0,
