@@ -714,6 +714,37 @@ static void load_letter(struct loader *l)
 	free(text);
 }
 
+static void free_list(char **v, size_t n);
+
+/* sort: columns of the records, checked here, not found missing later. */
+static void set_sort(struct loader *l, const char *v)
+{
+	char **names = NULL;
+	size_t n = 0;
+
+	set_str(&l->c->sort, v);
+	split_list(v, &names, &n);
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0;
+		const char *near;
+
+		while (k < ARRAY_SIZE(stream_columns) &&
+		       strcmp(stream_columns[k], names[i]) != 0)
+			k++;
+		if (k < ARRAY_SIZE(stream_columns))
+			continue;
+		near = nearest_name(names[i], stream_columns,
+				    ARRAY_SIZE(stream_columns));
+		if (near)
+			bad(l, "sort: '%s' is not a column of the records "
+			    "(did you mean '%s'?)", names[i], near);
+		else
+			bad(l, "sort: '%s' is not a column of the records "
+			    "(group, surname, forename, ...)", names[i]);
+	}
+	free_list(names, n);
+}
+
 static void handle_output(struct loader *l, const char *key, const char *v)
 {
 	struct config *c = l->c;
@@ -775,7 +806,7 @@ static void handle_output(struct loader *l, const char *key, const char *v)
 		/* Its kind is the PDF writer's to check: ctx_config(). */
 		set_path(l, &c->logo, v);
 	} else if (strcmp(key, "sort") == 0) {
-		set_str(&c->sort, v);
+		set_sort(l, v);
 	} else if (strcmp(key, "xlsx_columns") == 0) {
 		set_xlsx_columns(l, v);
 	} else {

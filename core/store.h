@@ -402,11 +402,22 @@ struct store_cred_row {
 };
 typedef int (*store_cred_fn)(void *ctx, const struct store_cred_row *r);
 /*
- * Every credential of the site's batch version, in one statement (found
- * by the batch: as quick for 100,000 as for one). 0, -1 or STORE_BUSY.
+ * The username of each credential of batch, and whether it is current by
+ * now: its state is 'current', it expires after now and fewer than
+ * max_failed attempts at it failed. One statement that reads no more of a
+ * credential than that, since a batch's credentials are mostly current and
+ * only the others need store_batch_not_current(). 0, -1 or STORE_BUSY.
  */
-int store_batch_credentials(struct store *st, long long site,
-			    long long version, store_cred_fn fn, void *ctx);
+typedef int (*store_member_fn)(void *ctx, const char *username,
+			       int current);
+int store_batch_members(struct store *st, long long batch, long long now,
+			int max_failed, store_member_fn fn, void *ctx);
+/*
+ * Every credential of batch that is not current by now, as
+ * store_batch_members() counts it, in one statement. 0, -1 or STORE_BUSY.
+ */
+int store_batch_not_current(struct store *st, long long batch, long long now,
+			    int max_failed, store_cred_fn fn, void *ctx);
 /*
  * For each user of the site given a credential by a batch older than
  * version, the newest such batch's version: fn(ctx, username, version).

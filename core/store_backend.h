@@ -154,8 +154,10 @@ long pg_expire(struct pg *pg, long long site, long long now,
 int pg_list_unclaimed(struct pg *pg, long long site, const char *group,
 		      const char *search, const char *sort, int max_failed,
 		      store_row_fn fn, void *ctx);
-int pg_batch_credentials(struct pg *pg, long long site, long long version,
-			 store_cred_fn fn, void *ctx);
+int pg_batch_members(struct pg *pg, long long batch, long long now,
+		     int max_failed, store_member_fn fn, void *ctx);
+int pg_batch_not_current(struct pg *pg, long long batch, long long now,
+			 int max_failed, store_cred_fn fn, void *ctx);
 int pg_previous_versions(struct pg *pg, long long site, long long version,
 			 int (*fn)(void *ctx, const char *username,
 				   long long version),

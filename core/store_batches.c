@@ -291,21 +291,52 @@ static int each_cred_row(struct store *st, sqlite3_stmt *s, store_cred_fn fn,
 	       st_fail(st, rc, "cannot read credentials");
 }
 
-int store_batch_credentials(struct store *st, long long site,
-			    long long version, store_cred_fn fn, void *ctx)
+int store_batch_members(struct store *st, long long batch, long long now,
+			int max_failed, store_member_fn fn, void *ctx)
 {
 	if (st->pg)
-		return pg_batch_credentials(st->pg, site, version, fn, ctx);
+		return pg_batch_members(st->pg, batch, now, max_failed, fn, ctx);
+
+	static const char sql[] =
+		"SELECT u.username, c.state = 'current' AND c.expires_at > ?2"
+		" AND c.failed < ?3"
+		" FROM credential c JOIN user u ON u.id = c.user_id"
+		" WHERE c.batch_id = ?1";
+	sqlite3_stmt *s = st_prep(st, sql);
+	int rc;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, batch);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int(s, 3, max_failed);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (fn(ctx, st_col_str(s, 0), sqlite3_column_int(s, 1)) != 0) {
+			sqlite3_reset(s);
+			return -1;
+		}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 :
+	       st_fail(st, rc, "cannot read credentials");
+}
+
+int store_batch_not_current(struct store *st, long long batch, long long now,
+			    int max_failed, store_cred_fn fn, void *ctx)
+{
+	if (st->pg)
+		return pg_batch_not_current(st->pg, batch, now, max_failed, fn,
+					    ctx);
 
 	static const char sql[] = CRED_ROW_SQL
-		" WHERE c.batch_id = (SELECT id FROM batch"
-		"  WHERE site_id = ?1 AND version = ?2)";
+		" WHERE c.batch_id = ?1 AND NOT (c.state = 'current'"
+		"  AND c.expires_at > ?2 AND c.failed < ?3)";
 	sqlite3_stmt *s = st_prep(st, sql);
 
 	if (!s)
 		return -1;
-	sqlite3_bind_int64(s, 1, site);
-	sqlite3_bind_int64(s, 2, version);
+	sqlite3_bind_int64(s, 1, batch);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int(s, 3, max_failed);
 	return each_cred_row(st, s, fn, ctx);
 }
 

@@ -662,15 +662,41 @@ static int cred_rows(struct pg *pg, const char *sql, int n,
 	return rc;
 }
 
-int pg_batch_credentials(struct pg *pg, long long site, long long version,
-			 store_cred_fn fn, void *ctx)
+int pg_batch_members(struct pg *pg, long long batch, long long now,
+		     int max_failed, store_member_fn fn, void *ctx)
 {
-	char b[2][24];
-	const char *p[] = { pg_num(b[0], site), pg_num(b[1], version) };
+	char b[3][24];
+	const char *p[] = { pg_num(b[0], batch), pg_num(b[1], now),
+			    pg_num(b[2], max_failed) };
+	int rc = 0;
+	PGresult *res = pg_query(pg, "SELECT u.username,"
+				 " (c.state = 'current' AND c.expires_at > $2"
+				 " AND c.failed < $3)::int"
+				 " FROM credential c JOIN \"user\" u"
+				 " ON u.id = c.user_id WHERE c.batch_id = $1",
+				 3, p, PGRES_TUPLES_OK,
+				 "cannot read credentials", &rc);
 
-	return cred_rows(pg, CRED_ROW_SQL " WHERE c.batch_id = (SELECT id"
-			 " FROM batch WHERE site_id = $1 AND version = $2)",
-			 2, p, fn, ctx);
+	if (!res)
+		return rc;
+	for (int r = 0; r < pq.PQntuples(res) && rc == 0; r++)
+		if (fn(ctx, pq.PQgetvalue(res, r, 0),
+		       (int)pg_int(res, r, 1)) != 0)
+			rc = -1;
+	pq.PQclear(res);
+	return rc;
+}
+
+int pg_batch_not_current(struct pg *pg, long long batch, long long now,
+			 int max_failed, store_cred_fn fn, void *ctx)
+{
+	char b[3][24];
+	const char *p[] = { pg_num(b[0], batch), pg_num(b[1], now),
+			    pg_num(b[2], max_failed) };
+
+	return cred_rows(pg, CRED_ROW_SQL " WHERE c.batch_id = $1 AND NOT"
+			 " (c.state = 'current' AND c.expires_at > $2"
+			 " AND c.failed < $3)", 3, p, fn, ctx);
 }
 
 int pg_previous_versions(struct pg *pg, long long site, long long version,

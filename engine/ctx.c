@@ -235,6 +235,25 @@ int ctx_open(struct ctx *ctx)
 	return publish_recover(ctx);
 }
 
+int ctx_open_existing(struct ctx *ctx)
+{
+	int rc = ctx_config(ctx);
+
+	if (rc)
+		return rc;
+	if (!ctx->store && access(ctx->cfg->database, F_OK) != 0) {
+		if (errno == ENOENT)
+			errorf("no store at '%s' to check against (import a "
+			       "roster and regenerate first, or name the "
+			       "store in [store] database)",
+			       ctx->cfg->database);
+		else
+			errorf("'%s': %m", ctx->cfg->database);
+		return EX_NOINPUT;
+	}
+	return ctx_open(ctx);
+}
+
 void ctx_release(struct ctx *ctx)
 {
 	for (size_t i = 0; i < ctx->nextra; i++) {

@@ -37,6 +37,12 @@ struct ctx {
 int ctx_config(struct ctx *ctx);
 /* Loads the configuration and opens the store and the site. */
 int ctx_open(struct ctx *ctx);
+/*
+ * ctx_open() for work that reads what the store holds: where the
+ * configuration's database does not exist yet, none is made and the
+ * answer is EX_NOINPUT (reported).
+ */
+int ctx_open_existing(struct ctx *ctx);
 void ctx_release(struct ctx *ctx);
 /*
  * Loads the key file, creating it when create is set and the store holds

@@ -90,14 +90,28 @@ static void *key_and_sort(void *arg)
 {
 	struct run_of_rows *h = arg;
 	struct sbuf key = SBUF_INIT;
+	/* Where each column's key lies in the previous row's key. */
+	size_t at[16], len[16];
 
 	for (size_t r = 0; r < h->n; r++) {
 		const char *const *row = (const char *const *)
 					 h->t->rows[h->from + r];
+		const char *const *prev = r ? (const char *const *)
+					  h->t->rows[h->from + r - 1] : NULL;
 
 		sbuf_reset(&key);
 		for (size_t i = 0; i < h->nidx; i++) {
-			collate_key(&key, row[h->idx[i]]);
+			const char *v = row[h->idx[i]];
+			size_t start = key.len;
+
+			/* A value equal to the previous row's has its key:
+			 * rows come in runs of one class. */
+			if (prev && strcmp(v, prev[h->idx[i]]) == 0)
+				sbuf_add(&key, h->k[r - 1].key + at[i], len[i]);
+			else
+				collate_key(&key, v);
+			at[i] = start;
+			len[i] = key.len - start;
 			sbuf_addch(&key, '\x01');
 		}
 		h->k[r].row = (const char **)row;
@@ -193,6 +207,9 @@ static void list_groups(struct emit_table *t, int sorted)
 	if ((c = list_column(t)) < 0)
 		return;
 	for (size_t r = 0; r < t->nrows; r++) {
+		/* A run of one spelling has one key: it is keyed once. */
+		if (label && strcmp(t->rows[r][c], label) == 0)
+			continue;
 		sbuf_reset(&key);
 		collate_key(&key, t->rows[r][c]);
 		if (label && key.len == prev.len &&
@@ -1113,6 +1130,7 @@ int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 struct batch_states {
 	long long version, id;
 	struct hmap why;
+	size_t ended;             /* usernames whose reason is still to read */
 	const char *not_in;       /* "not in batch vN" */
 };
 
@@ -1123,7 +1141,7 @@ struct checker {
 	struct batch_states *b;
 	size_t nb;
 	long long now;
-	int store_rc;             /* a failed read of the store */
+	int status;               /* why the store could not be read */
 	/* The reasons met, in the order first met, and their counts. */
 	const char **seen;
 	size_t *count, nseen;
@@ -1140,37 +1158,71 @@ static const char *intern(struct checker *c, const char *why)
 	return k;
 }
 
+static int note_member(void *arg, const char *username, int current)
+{
+	struct checker *c = arg;
+	struct batch_states *b = &c->b[c->nb - 1];
+
+	/* Until its reason is read, an ended one is "not current". */
+	hmap_put(&b->why, arena_strdup(&c->arena, username),
+		 (void *)(current ? "" : intern(c, "not current")));
+	b->ended += !current;
+	return 0;
+}
+
 static int note_state(void *arg, const struct store_cred_row *r)
 {
 	struct checker *c = arg;
 	struct batch_states *b = &c->b[c->nb - 1];
 	char buf[96];
 	const char *why = credential_why(r, c->now, buf, sizeof(buf));
+	const char *key = r->username;
 
-	b->id = r->batch;
-	hmap_put(&b->why, arena_strdup(&c->arena, r->username),
-		 (void *)(why ? intern(c, why) : ""));
+	/* The map keeps the first read's copy of a username it holds. */
+	if (!hmap_get(&b->why, key))
+		key = arena_strdup(&c->arena, key);
+	hmap_put(&b->why, key, (void *)(why ? intern(c, why) : ""));
 	return 0;
 }
 
-/* The states of batch version v, read once. NULL on a store error. */
+/*
+ * The states of batch version v, read once: the usernames and whether
+ * each is current, then the reasons of those that are not, which a batch
+ * that is all current (the common case) does not read at all. NULL on a
+ * store error.
+ */
 static struct batch_states *states_of(struct checker *c, long long v)
 {
+	struct store *st;
 	struct batch_states *b;
 	char buf[48];
-	int rc;
+	int rc = 0;
 
 	for (size_t i = 0; i < c->nb; i++)
 		if (c->b[i].version == v)
 			return &c->b[i];
+	/* The store is opened for the first record that names a batch, and
+	 * only if it exists: a check makes none. */
+	if ((c->status = ctx_open_existing(c->ctx)) != 0)
+		return NULL;
+	st = c->ctx->store;
 	c->b = xrealloc(c->b, (c->nb + 1) * sizeof(*c->b));
 	b = &c->b[c->nb++];
 	*b = (struct batch_states){ .version = v, .why = HMAP_INIT };
 	snprintf(buf, sizeof(buf), "not in batch v%lld", v);
 	b->not_in = intern(c, buf);
-	if ((rc = store_batch_credentials(c->ctx->store, c->ctx->site_id, v,
-					  note_state, c)) != 0) {
-		c->store_rc = rc;
+	b->id = store_batch_id(st, c->ctx->site_id, v);
+	if (b->id < 0)
+		rc = (int)b->id;
+	else if (b->id > 0)
+		rc = store_batch_members(st, b->id, c->now,
+					 CREDENTIAL_MAX_FAILED, note_member, c);
+	if (rc == 0 && b->ended)
+		rc = store_batch_not_current(st, b->id, c->now,
+					     CREDENTIAL_MAX_FAILED,
+					     note_state, c);
+	if (rc != 0) {
+		c->status = store_status(rc);
 		return NULL;
 	}
 	return b;
@@ -1235,7 +1287,7 @@ static int check_current(struct ctx *ctx, const struct emit_opts *o,
 	for (size_t r = 0; r < t->nrows; r++) {
 		why[r] = why_not(&c, t->rows[r], vcol, ucol, bcol);
 		if (why[r] && !*why[r]) {
-			rc = store_status(c.store_rc);
+			rc = c.status;
 			goto out;
 		}
 		if (why[r]) {

@@ -116,8 +116,10 @@ int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t);
  * Reads a record stream from in (name in messages: "<stdin>", a path),
  * cleans its names as import does, and emit()s it. An AD file of emit's
  * own is read back as records too (username, version, batch, dn,
- * password). Each record is checked
- * against the store (ctx open), one query per batch version: a record
+ * password). Each record is checked against the store, which it opens
+ * (ctx_open_existing(): a missing store is EX_NOINPUT, and none is made)
+ * for the first record that names a batch version; one query per batch
+ * version: a record
  * whose password is no longer current (voided, expired, claimed, revoked,
  * refused after too many attempts, not of its batch, or without a batch
  * version) is refused, the count and reasons reported, unless

@@ -22,6 +22,7 @@
 #include "core/workers.h"
 #include "engine/admin.h"
 #include "engine/emit.h"
+#include "engine/groups.h"
 #include "engine/import.h"
 #include "engine/issue.h"
 #include "engine/ldap.h"
@@ -617,17 +618,12 @@ int run_job(struct ctx *ctx, const struct run_opts *o)
 		}
 	}
 	p.is = &is;
-	for (size_t i = 0; i < cfg->nrun_groups; i++) {
-		long long id = store_group_id(ctx->store, ctx->site_id,
-					      cfg->run_groups[i], NULL);
-		if (id <= 0) {
-			if (id == 0)
-				errorf("[run] groups: no group '%s' at site "
-				       "'%s'", cfg->run_groups[i],
-				       ctx->site->code);
-			rc = id == 0 ? EX_CONFIG : store_status((int)id);
-			goto out;
-		}
+	/* A group the site lacks is a mistake in the configuration. */
+	if ((rc = groups_known(ctx, (const char *const *)cfg->run_groups,
+			       cfg->nrun_groups, "[run] groups: ")) != 0) {
+		if (rc == EX_DATAERR)
+			rc = EX_CONFIG;
+		goto out;
 	}
 	adm = (struct admin_check){ .ctx = *ctx, .demo = o->demo };
 	worker_start(&checker, check_admin, &adm);

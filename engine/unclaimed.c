@@ -14,6 +14,7 @@
 #include "core/util.h"
 #include "engine/admin.h"
 #include "engine/credential.h"
+#include "engine/groups.h"
 
 static const char *const cols[] = {
 	"username", "forename", "surname", "groups", "version",
@@ -80,53 +81,6 @@ static int row(void *arg, const char *const *v)
 	return rec_write(l->w, vals);
 }
 
-/* ==== Groups by name ==== */
-
-static int add_name(void *arg, const char *const *v)
-{
-	struct sbuf *sb = arg;
-
-	sbuf_addf(sb, "%s'%s'", sb->len ? ", " : "", v[0]);
-	return 0;
-}
-
-int group_known(struct ctx *ctx, const char *group)
-{
-	struct sbuf near = SBUF_INIT;
-	char *typed = xstrdup(group);
-	size_t len = strlen(typed);
-	long long id;
-	long found = 0;
-
-	id = store_group_id(ctx->store, ctx->site_id, group, NULL);
-	if (id != 0) {
-		free(typed);
-		return id < 0 ? store_status((int)id) : 0;
-	}
-	/* The nearest: groups holding what was typed, or the longest
-	 * start of it that some group holds ("Year 77" finds "Year 7"). */
-	while (len > 0 && found == 0) {
-		typed[len--] = '\0';
-		found = store_list_groups(ctx->store, ctx->site_id, typed, 5,
-					  0, add_name, &near);
-		if (found < 0) {
-			free(typed);
-			sbuf_release(&near);
-			return store_status((int)found);
-		}
-	}
-	if (found > 0)
-		errorf("no group '%s' at site '%s'; nearest: %s%s", group,
-		       ctx->site->code, sbuf_str(&near),
-		       found > 5 ? ", ..." : "");
-	else
-		errorf("no group '%s' at site '%s' (see 'tempass groups')",
-		       group, ctx->site->code);
-	free(typed);
-	sbuf_release(&near);
-	return EX_DATAERR;
-}
-
 /* ==== The list ==== */
 
 int unclaimed_list(struct ctx *ctx, const struct unclaimed_opts *o)
@@ -134,7 +88,7 @@ int unclaimed_list(struct ctx *ctx, const struct unclaimed_opts *o)
 	struct list l = { .ctx = ctx, .show = o->show, .admin = o->admin };
 	int rc;
 
-	if (o->group && (rc = group_known(ctx, o->group)) != 0)
+	if (o->group && (rc = groups_known(ctx, &o->group, 1, "")) != 0)
 		return rc;
 	if (o->show) {
 		if (!ctx->cfg->reveal) {

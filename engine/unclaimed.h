@@ -28,11 +28,4 @@ struct unclaimed_opts {
  */
 int unclaimed_list(struct ctx *ctx, const struct unclaimed_opts *o);
 
-/*
- * Whether the site has group: 0 when it has, else EX_DATAERR after
- * reporting it with the site's groups nearest to the name, or a store
- * status.
- */
-int group_known(struct ctx *ctx, const char *group);
-
 #endif

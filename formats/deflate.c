@@ -22,16 +22,15 @@ static void out_room(struct zjob *j, size_t room)
 	j->out_cap = room;
 }
 
-/* Deflates j->in into j->out, starting or continuing the open stream;
- * on the deflating thread, or inline. */
+/* Deflates j->in into j->out as one whole stream; on the deflating
+ * thread, or inline. */
 static void deflate_job(struct deflater *z, struct zjob *j)
 {
 	z_stream *zs = &z->zs;
-	int flush = j->last ? Z_FINISH : Z_NO_FLUSH, ret;
+	int ret;
 
-	/* Room for all of it in one call, and for what a stream that goes
-	 * on held back from earlier jobs (at most zlib's pending buffer). */
-	out_room(j, deflateBound(zs, (uLong)j->in.len) + 65536);
+	/* Room for all of it in one call. */
+	out_room(j, deflateBound(zs, (uLong)j->in.len));
 	j->zerr = 0;
 	j->out_len = 0;
 	zs->next_in = (Bytef *)j->in.buf;
@@ -41,7 +40,7 @@ static void deflate_job(struct deflater *z, struct zjob *j)
 
 		zs->next_out = j->out + j->out_len;
 		zs->avail_out = (uInt)(j->out_cap - j->out_len);
-		ret = deflate(zs, flush);
+		ret = deflate(zs, Z_FINISH);
 		j->out_len = j->out_cap - zs->avail_out;
 		if (ret == Z_STREAM_END)
 			break;
@@ -49,9 +48,6 @@ static void deflate_job(struct deflater *z, struct zjob *j)
 			j->zerr = ret;
 			break;
 		}
-		/* A stream that goes on keeps what it holds back. */
-		if (!j->last && zs->avail_in == 0)
-			break;
 		if (zs->avail_out > 0) {
 			j->zerr = Z_BUF_ERROR;
 			break;
@@ -64,7 +60,7 @@ static void deflate_job(struct deflater *z, struct zjob *j)
 		j->out = bigger;
 		j->out_cap *= 2;
 	}
-	if (j->last && deflateReset(zs) != Z_OK && !j->zerr)
+	if (deflateReset(zs) != Z_OK && !j->zerr)
 		j->zerr = Z_STREAM_ERROR;
 }
 
@@ -160,8 +156,7 @@ static int collect(struct deflater *z, int all)
 	return 0;
 }
 
-int deflater_queue(struct deflater *z, struct sbuf *in, void *tag,
-		   int last)
+int deflater_queue(struct deflater *z, struct sbuf *in, void *tag)
 {
 	struct zjob *j;
 	struct sbuf tmp;
@@ -180,7 +175,6 @@ int deflater_queue(struct deflater *z, struct sbuf *in, void *tag,
 	}
 	j = &z->jobs[z->queued % DEFLATE_QUEUE];
 	j->tag = tag;
-	j->last = last;
 	tmp = j->in;
 	j->in = *in;
 	*in = tmp;

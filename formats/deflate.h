@@ -4,11 +4,8 @@
  * one is being compressed: deflating at the fastest level costs half as
  * much as the layout or more, so each gets a core.
  *
- * A job is a buffer of input and the flag `last`: a job that is not last
- * continues the same stream in the next job; the stream ends with the
- * last job and the next job starts a new one (every PDF page is its own
- * stream, queued as one last job). zlib streams, deflated by zlib, the
- * library libharu deflates with too.
+ * A job is a buffer of input, deflated as one whole zlib stream (a PDF
+ * page's content), by zlib, the library libharu deflates with too.
  * The sink receives each job, deflated, on the queueing thread, in order:
  * all file output happens there.
  *
@@ -33,7 +30,6 @@ struct zjob {
 	unsigned char *out;       /* its deflated bytes */
 	size_t out_len, out_cap;
 	void *tag;                /* the caller's: what the bytes belong to */
-	int last;                 /* the stream ends with this job */
 	int zerr;                 /* zlib's status when it failed, or 0 */
 };
 
@@ -70,8 +66,7 @@ void deflater_start(struct deflater *z, int level,
  * tagged; hands finished jobs to the sink, and waits when DEFLATE_QUEUE
  * jobs are in flight. Returns 0, or the sink's nonzero.
  */
-int deflater_queue(struct deflater *z, struct sbuf *in, void *tag,
-		   int last);
+int deflater_queue(struct deflater *z, struct sbuf *in, void *tag);
 
 /* Waits for every job queued and hands it to the sink: 0 or nonzero. */
 int deflater_flush(struct deflater *z);

@@ -1241,7 +1241,7 @@ static int store_page(void *ctx, struct zjob *j)
 /* Queues the open page's content stream; w->cs is empty afterwards. */
 static int queue_page(struct writer *w)
 {
-	return deflater_queue(&w->z, &w->cs, w->page, 1);
+	return deflater_queue(&w->z, &w->cs, w->page);
 }
 
 /* Ends the open page: its footer, when the layout has one, and queues it. */

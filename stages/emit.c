@@ -138,7 +138,7 @@ static int cmd_emit(struct ctx *ctx, int argc, char **argv)
 		o.output = NULL;
 		o.to_stdout = 1;
 	}
-	if ((rc = ctx_open(ctx)) != 0)
+	if ((rc = ctx_config(ctx)) != 0)
 		return rc;
 	if (input && !(in = fopen(input, "r"))) {
 		errorf("'%s': cannot open: %m", input);

@@ -9,6 +9,7 @@
 
 #include "core/hmap.h"
 #include "core/util.h"
+#include "engine/groups.h"
 #include "stages/stage.h"
 
 static const char usage[] =
@@ -92,19 +93,8 @@ static int cmd_select(struct ctx *ctx, int argc, char **argv)
 	}
 	if ((rc = ctx_open(ctx)) != 0)
 		goto out;
-	for (size_t i = 0; i < groups.n; i++) {
-		long long id = store_group_id(ctx->store, ctx->site_id,
-					      groups.v[i], NULL);
-		if (id == 0) {
-			errorf("no group '%s' at site '%s' (see 'tempass "
-			       "groups --search')", groups.v[i],
-			       ctx->site->code);
-			rc = EX_DATAERR;
-		} else if (id < 0) {
-			rc = store_status((int)id);
-		}
-	}
-	if (rc)
+	if ((rc = groups_known(ctx, groups.v, groups.n,
+			       "")) != 0)
 		goto out;
 	for (size_t i = 0; i < groups.n; i++)
 		sbuf_addf(&crit, "%s%s", i ? ", " : "groups: ", groups.v[i]);

@@ -249,9 +249,10 @@ repeated load_state select.tsv regen.tsv "$BIN" --config pipeline.conf \
 	regenerate --admin bench --password-file admin.pw --yes
 grep -q "^batch v1: $selected password(s) regenerated" "$W/stage.err" ||
 	die "regenerate: $(cat "$W/stage.err")"
-ok=$(below "$SECS" "$(awk -v n="$selected" 'BEGIN { print n / 100000 }')")
+# 10% over the figure before the engine layer (0.999 s for 95,000).
+ok=$(below "$SECS" "$(awk -v n="$selected" 'BEGIN { print 1.10 * n / 95000 }')")
 row "regenerate (sealed)" "$selected" "$SECS" "$PEAK_MB" \
-    "100000 rows/s" "$(scaled_verdict "$ok")"
+    "<=1.10 s per 95000" "$(scaled_verdict "$ok")"
 echo "bench: regenerate sealed: $selected passwords in ${SECS}s (runs: $RUNS)"
 
 # ==== Outputs of the sealed batch ====
@@ -263,8 +264,9 @@ repeated no_state regen.tsv /dev/null "$BIN" --config pipeline.conf emit pdf \
 	--strips 1x8 -o out/strips.pdf --force
 echo "bench: emit pdf strips 1x8 in ${SECS}s (runs: $RUNS)"
 column_secs=$SECS
-ok=$(below "$SECS" "$(awk -v n="$selected" 'BEGIN { print n / 100000 }')")
-row "emit pdf strips 1x8" "$selected" "$SECS" "$PEAK_MB" "100000 rows/s" \
+# 10% over the figure before the engine layer (0.595 s for 95,000).
+ok=$(below "$SECS" "$(awk -v n="$selected" 'BEGIN { print 0.655 * n / 95000 }')")
+row "emit pdf strips 1x8" "$selected" "$SECS" "$PEAK_MB" "<=0.655 s per 95000" \
     "$(scaled_verdict "$ok")"
 repeated no_state regen.tsv /dev/null "$BIN" --config pipeline.conf emit pdf \
 	--strips 3x10 -o out/strips.pdf --force

@@ -123,7 +123,7 @@ for s in $(awk '/^Stages:/ { on = 1; next } on { print $1 }' list.txt); do
 done
 check_eq "every option named in a help text or a stage's hint exists" "$bad" 0
 check_grep "the scan finds options in help texts" "^emit per-group$" named-emit.txt
-check_grep "and in hints naming another stage" "^groups search$" named-select.txt
+check_grep "and in hints naming another stage" "^groups search$" named-groups.txt
 lacks() { ! takes "$@"; }
 check "the probe refuses an option a stage lacks" lacks admin yes
 check "and takes one it has" takes admin password-file

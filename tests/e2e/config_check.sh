@@ -64,6 +64,20 @@ check_grep "names the font" "font '$T/fonts/nosuch.ttf'" "$T/.err"
 check_eq "no batch was made" "$(sql 'select count(*) from batch')" 0
 check_eq "the store is as it was" "$(dump)" "$before"
 
+with '[output]' 'sort = group, surnme, forename'
+check_exit "a sort column that is not one: exit 78 from run" 78 tp run
+check_grep "names it, with the nearest" ":$(wc -l <pipeline.conf): sort: 'surnme' is not a column of the records (did you mean 'surname'?)" "$T/.err"
+check_eq "no batch was made" "$(sql 'select count(*) from batch')" 0
+check_eq "no list was written" "$(find "$T/out" -type f 2>/dev/null | wc -l)" 0
+with '[output]' 'sort = group, zzzzzz'
+check_exit "one like none: exit 78 from emit" 78 tp emit csv --input /dev/null
+check_grep "named, with no guess" "sort: 'zzzzzz' is not a column of the records (group, surname, forename, ...)" "$T/.err"
+with '[output]' 'sort = class, Surname , forename'
+check_exit "names as the lists' columns: refused while misspelt in case" 78 tp groups
+with '[output]' 'sort = class , surname,forename,username'
+check_exit "and taken when spelt as the records spell them" 0 tp groups
+check_eq "the store is as it was" "$(dump)" "$before"
+
 with '[email]' 'from = it at oakfield'
 check_exit "a sender that is no address: exit 78 from import" 78 tp import
 check_grep "names it" "\[email\] from 'it at oakfield' is not an address" "$T/.err"

@@ -730,4 +730,19 @@ tp select --group 7B 2>/dev/null | tp regenerate --yes --password-file "$T/pw" 2
 check_eq "select | regenerate | awk | emit xlsx (xlsx_columns = *)" "${PIPESTATUS[*]}" "0 0 0 0"
 rd every room.xlsx room R12 "$n7b"
 
+# ==== No store: emit makes none
+sed "s#^database *=.*#database = $T/none/tempass.db#" "$T/pipeline.conf" >"$T/none.conf"
+printf 'username\tforename\tsurname\tgroup\tversion\tpassword\naabdi\tAbdi\tAbdirahman\t7A\t1\tcheese-trainer-84\n' >nostore.tsv
+check_exit "records to check with no store: exit 66" 66 \
+  "$TEMPASS_BIN" --config "$T/none.conf" emit csv --input nostore.tsv -o nostore.csv
+check_grep "says there is no store, and where" \
+  "^tempass: emit: no store at '$T/none/tempass.db' to check against" "$T/.err"
+check "and makes none" test ! -e "$T/none/tempass.db" -a ! -e "$T/none"
+check "nor the list" test ! -e nostore.csv
+cut -f1-4,6 nostore.tsv >nover.tsv
+check_exit "records without a batch need no store: --allow-void prints them" 0 \
+  "$TEMPASS_BIN" --config "$T/none.conf" emit csv --allow-void --input nover.tsv -o nover.csv
+check_grep "marked VOID" ',VOID: no batch version' nover.csv
+check "still no store made" test ! -e "$T/none"
+
 check_eq "poppler tools printed nothing on stderr" "$(sort -u poppler.err | head -5)" ""

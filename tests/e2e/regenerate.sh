@@ -220,4 +220,9 @@ check_eq "one warning: the other names are clean" "$(grep -c 'control character'
 # ---- select's own guards
 check_exit "select of an unknown group" 65 tp select --group 'No Such Group'
 check_grep "names the group" "no group 'No Such Group'" "$T/.err"
+check_exit "select of two groups, one unknown, one mistyped" 65 tp select --group 'No Such Group' --group 'Year 77'
+check_grep "each named: one with a hint to search" "no group 'No Such Group' at site 'oakfield' (see 'tempass groups --search')" "$T/.err"
+check_grep "the other with the nearest, as unclaimed names them" "no group 'Year 77' at site 'oakfield'; nearest: 'Year 7'" "$T/.err"
+check_exit "unclaimed of a group like none: the same hint" 65 tp unclaimed --group 'No Such Group'
+check_grep "as select gives it" "no group 'No Such Group' at site 'oakfield' (see 'tempass groups --search')" "$T/.err"
 check_exit "select without --group" 64 tp select

@@ -255,6 +255,13 @@ check_eq "each pupil of Year 7 once" \
 check_eq "as many credentials as pupils" \
   "$(sql "select count from batch where version = $v")" "$n"
 
+# ---- a group the site lacks is a mistake in [run] groups
+sed 's#^groups = Year 7$#groups = 7A, 7Z#' pipeline.conf >nogroup.conf
+b4=$(creds)
+check_exit "run over a group the site lacks: exit 78" 78 "$TEMPASS_BIN" --config nogroup.conf run --no-import
+check_grep "named with the nearest, as select names it" "\[run\] groups: no group '7Z' at site 'oakfield'; nearest: '7A', '7B'" "$T/.err"
+check_eq "nothing regenerated" "$(creds)" "$b4"
+
 # ---- the import is a step of run's own, not another stage run inside
 # it: what it reports is run's, its summary goes to stderr, and standard
 # output lists only the files written
