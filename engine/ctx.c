@@ -241,7 +241,8 @@ int ctx_open_existing(struct ctx *ctx)
 
 	if (rc)
 		return rc;
-	if (!ctx->store && access(ctx->cfg->database, F_OK) != 0) {
+	if (!ctx->store && !store_is_server(ctx->cfg->database) &&
+	    access(ctx->cfg->database, F_OK) != 0) {
 		if (errno == ENOENT)
 			errorf("no store at '%s' to check against (import a "
 			       "roster and regenerate first, or name the "

@@ -39,8 +39,9 @@ int ctx_config(struct ctx *ctx);
 int ctx_open(struct ctx *ctx);
 /*
  * ctx_open() for work that reads what the store holds: where the
- * configuration's database does not exist yet, none is made and the
- * answer is EX_NOINPUT (reported).
+ * configuration's database file does not exist yet, none is made and
+ * the answer is EX_NOINPUT (reported); a server's database (PostgreSQL)
+ * is opened as it is, since opening one makes no file.
  */
 int ctx_open_existing(struct ctx *ctx);
 void ctx_release(struct ctx *ctx);
