@@ -71,10 +71,12 @@ check "the shifted page is as large as the reference" \
 	test "$(stat -c %s shifted.pgm)" -eq "$(stat -c %s "$REFS/strips-1.pgm")"
 check "caught: the page moved by 2 pixels" not same strips-1 shifted.pgm
 check_grep "the count of differing pixels is shown" "pixels differ" strips-1-diff.txt
-# Another layout of the same strips: 9 to a page.
+# Another layout of the same strips: two columns of 8 a page.
 conf_with() { sed "/^\[output\]/a $2" "$T/pipeline.conf" >"$T/$1"; }
-conf_with nine.conf "strips_per_page = 9"
-check_exit "emit pdf: 9 strips a page" 0 \
+sed 's/^strips = .*/strips = 2x8/' "$T/pipeline.conf" >"$T/nine.conf"
+check "the other layout's configuration differs" \
+	grep -qx 'strips = 2x8' "$T/nine.conf"
+check_exit "emit pdf: 2x8 strips a page" 0 \
 	"$TEMPASS_BIN" --config nine.conf emit pdf --input names.tsv -o nine.pdf
 render nine.pdf 1 nine-1.pgm
 check "caught: another layout of the strips" not same strips-1 nine-1.pgm
