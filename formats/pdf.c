@@ -1789,6 +1789,7 @@ static int put_strip(struct writer *w, const struct pdf_entry *e, float x0,
 	const struct paper *p = opt->strip ? opt->strip : paper_default_strip();
 	struct strip_values sv = { w, e };
 	float qside = 0, stamp = 0, cur, maxw, vx = 0, sh = strip_height(p);
+	float logo_room = 0;
 	size_t nl = paper_lines(p);
 
 	x0 += PAD_H * k;
@@ -1846,34 +1847,45 @@ static int put_strip(struct writer *w, const struct pdf_entry *e, float x0,
 	vx = x0 + (vx > maxw / 2 ? maxw / 2 : vx) + (vx > 0 ? LABEL_GAP * k : 0);
 
 	cur = top - (h - sh * k) / 2 - PAD_V * k;
+	/* The logo stands at the right of the first line, as tall as it;
+	 * that line alone gives it room, so the password keeps its size. */
+	if (nl > 0 && w->logo) {
+		float lh = LEADING * line_size(paper_line_kind(p, 0)) * k;
+		float lw = put_logo(w, x1, cur, maxw / 3, lh);
+
+		if (lw < 0)
+			return -1;
+		logo_room = lw + LABEL_GAP * k;
+	}
 	text_begin(w);
 	for (size_t i = 0; i < nl; i++) {
 		struct strip_line *sl = &w->sl[i];
 		enum paper_line kind = paper_line_kind(p, i);
 		float size = line_size(kind) * k, base, room, vs, after;
+		float lx1 = x1 - (i == 0 ? logo_room : 0), lmaxw = lx1 - x0;
 
 		if (kind == PAPER_NAME) {
 			/* put_name() breaks a long name on two lines. */
-			put_name(w, &sl->t[0], x0, &cur, k, maxw);
+			put_name(w, &sl->t[0], x0, &cur, k, lmaxw);
 			continue;
 		}
 		base = next_line(&cur, size);
 		if (kind == PAPER_TEXT) {
 			if (sl->t[0].len)
 				put_text(w, &sl->t[0], x0, base,
-					 fit(&sl->t[0], size, maxw));
+					 fit(&sl->t[0], size, lmaxw));
 			continue;
 		}
 		put_text(w, &sl->t[0], x0, base, fit(&sl->t[0], S_SMALL * k,
 						      vx - x0));
 		after = text_width(&sl->t[2], S_SMALL * k);
-		room = x1 - vx - after;
+		room = lx1 - vx - after;
 		/* One font covers a generated password: one Tj. */
 		vs = fit(&sl->t[1], size, room);
 		put_text(w, &sl->t[1], vx, base, vs);
 		if (sl->t[2].len)
 			put_text(w, &sl->t[2], vx + text_width(&sl->t[1], vs),
-				 base, fit(&sl->t[2], S_SMALL * k, x1 - vx -
+				 base, fit(&sl->t[2], S_SMALL * k, lx1 - vx -
 					   text_width(&sl->t[1], vs)));
 	}
 	text_end(w);

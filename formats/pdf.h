@@ -56,8 +56,8 @@ struct pdf_options {
 			   void *value_ctx, struct sbuf *out);
 	void *letter_text_arg;
 	const char *site_name;       /* NULL or "": none */
-	/* A PNG or JPEG drawn on class-list headers and letters, kept to
-	 * its aspect ratio inside a fixed box; NULL or "": none. */
+	/* A PNG or JPEG drawn on strips, class-list headers and letters,
+	 * kept to its aspect ratio inside a fixed box; NULL or "": none. */
 	const char *logo;
 	/* Every word printed, in the site's language (core/words);
 	 * NULL: English as built in. */

@@ -1,5 +1,5 @@
 # logo: [output] logo, a PNG or JPEG, is drawn on the class list's header
-# (each page) and on letters, loaded into each document once and kept to
+# (each page), on each strip and on letters, loaded into each document once and kept to
 # its aspect ratio. pdfimages -list reads back what the PDF holds. A logo
 # that is missing, unreadable or of another kind stops the stage at
 # start-up (exit 78) naming the file, with nothing written.
@@ -55,6 +55,23 @@ mv logo-1.jpg logo.jpg 2>/dev/null || mv logo-01.jpg logo.jpg
 logo_conf logo.jpg
 check_exit "a class list with a JPEG logo" 0 tp emit pdf --layout classlist -o jpg.pdf --input y7.tsv
 check_eq "JPEG: the logo at its size, as JPEG" "$(images jpg.pdf | sort -u)" "$(printf "1 image 150 100 jpeg\n2 image 150 100 jpeg")"
+
+# On strips: at the right of each strip's first line, one image object
+# drawn on every strip; each password still prints once.
+check_exit "strips with the logo" 0 tp emit pdf -o strips.pdf --input y7.tsv
+nstrips=$(($(wc -l <y7.tsv) - 1))
+check_eq "each strip draws the logo" \
+  "$(images strips.pdf | awk '$2 == "image"' | wc -l)" "$nstrips"
+check_eq "one image object in the strips" \
+  "$(pdfimages -list strips.pdf | awk 'NR > 2 && $3 == "image" { print $11 }' | sort -u | wc -l)" 1
+pdftotext strips.pdf strips.txt
+pcol=$(head -1 y7.tsv | tr '\t' '\n' | grep -nx password | cut -d: -f1)
+check_eq "every password of the strips printed once beside the logo" \
+  "$(tail -n +2 y7.tsv | cut -f"$pcol" | while read -r p; do grep -o -- "$p" strips.txt | wc -l; done | sort -u | tr '\n' ' ')" "1 "
+logo_conf ""
+check_exit "strips without a logo" 0 tp emit pdf -o plain.pdf --input y7.tsv
+check_eq "no logo: no image on the strips" "$(images plain.pdf | wc -l)" 0
+logo_conf logo.jpg
 
 # ==== Refused at start-up, the file named
 bad_logo() {
