@@ -38,7 +38,8 @@ void secrets_random(void *buf, size_t n);
  */
 static inline void secrets_wipe(void *p, size_t n)
 {
-	explicit_bzero(p, n);
+	if (n)
+		explicit_bzero(p, n);
 }
 /*
  * Guarded memory for secrets, locked where RLIMIT_MEMLOCK allows (never
