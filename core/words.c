@@ -50,7 +50,7 @@ static const struct key {
 	{ "class.none", no_slots }, { "class.expire", s_date },
 	{ "column.forename", no_slots }, { "column.surname", no_slots },
 	{ "column.username", no_slots }, { "column.password", no_slots },
-	{ "column.group", no_slots }, { "column.born", no_slots },
+	{ "column.class", no_slots }, { "column.born", no_slots },
 	{ "column.handed", no_slots },
 };
 #define NKEYS ARRAY_SIZE(keys)
@@ -91,7 +91,7 @@ static const char english[] =
 	"column.surname = Surname\n"
 	"column.username = Username\n"
 	"column.password = Password\n"
-	"column.group = Group\n"
+	"column.class = Class\n"
 	"column.born = Day of birth\n"
 	"column.handed = Handed out\n";
 

@@ -120,7 +120,7 @@ int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t);
  * password). Each record is checked against the store, which it opens
  * (ctx_open_existing(): a missing store is EX_NOINPUT, and none is made)
  * for the first record that names a batch version; one query per batch
- * version: a record
+ * version, and one for the reasons when some are not current: a record
  * whose password is no longer current (voided, expired, claimed, revoked,
  * refused after too many attempts, not of its batch, or without a batch
  * version) is refused, the count and reasons reported, unless

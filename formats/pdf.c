@@ -2106,7 +2106,7 @@ enum { COL_FORENAME, COL_SURNAME, COL_USERNAME, COL_PASSWORD, COL_GROUP,
  * the last is an empty box to tick or sign when the slip is handed out. */
 static const char *const col_head[NCOLS] = {
 	"column.forename", "column.surname", "column.username",
-	"column.password", "column.group", "column.born", "column.handed"
+	"column.password", "column.class", "column.born", "column.handed"
 };
 static const float col_share[NCOLS] = { 0.14f, 0.16f, 0.15f, 0.21f, 0.08f,
 					0.10f, 0.16f };

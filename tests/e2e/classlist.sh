@@ -17,7 +17,7 @@ for p in $(seq "$np"); do
 	pdftotext -layout -f "$p" -l "$p" c.pdf p$p.txt
 	check_grep "page $p: the class's title" '^ *Year 7\( (continued)\)\? *$' p$p.txt
 	check_grep "page $p: the header row, tick column last" \
-	  'Forename  *Surname  *Username  *Password  *Group  *Day of birth  *Handed out' p$p.txt
+	  'Forename  *Surname  *Username  *Password  *Class  *Day of birth  *Handed out' p$p.txt
 	check_grep "page $p: page $p of $np of the class" "page $p of $np" p$p.txt
 done
 pdftotext -layout c.pdf c.txt
