@@ -867,6 +867,16 @@ static void handle_email(struct loader *l, const char *key, const char *v)
 	}
 }
 
+/* [ldap] marker, [ad] marker: an LDAP attribute name ("employeeNumber"). */
+static void set_marker(struct loader *l, char **dst, const char *v)
+{
+	if (!*v || strspn(v, "abcdefghijklmnopqrstuvwxyz"
+		   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != strlen(v))
+		bad(l, "marker: '%s' is not an attribute name", v);
+	else
+		set_str(dst, v);
+}
+
 /*
  * [ldap]: what emit ldif writes. dn is a template over the columns of the
  * record stream, checked here so that a misspelt name stops the start,
@@ -894,12 +904,7 @@ static void handle_ldap(struct loader *l, const char *key, const char *v)
 		if ((c->ldap_ppolicy = config_bool(v)) < 0)
 			bad(l, "ppolicy: '%s' is not yes or no", v);
 	} else if (strcmp(key, "marker") == 0) {
-		if (!*v || strspn(v, "abcdefghijklmnopqrstuvwxyz"
-			   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") !=
-		    strlen(v))
-			bad(l, "marker: '%s' is not an attribute name", v);
-		else
-			set_str(&c->ldap_marker, v);
+		set_marker(l, &c->ldap_marker, v);
 	} else if (!set_argon2(l, key, v, &c->ldap_argon2_ops,
 			       &c->ldap_argon2_mem_kib)) {
 		bad(l, "[ldap]: unknown key '%s'", key);
@@ -928,6 +933,10 @@ static void handle_directory(struct loader *l, const char *section,
 		{ "claim", "login", &c->claim_login },
 	};
 
+	if (strcmp(section, "ad") == 0 && strcmp(key, "marker") == 0) {
+		set_marker(l, &c->ad_marker, v);
+		return;
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		if (strcmp(section, keys[i].section) == 0 &&
 		    strcmp(key, keys[i].key) == 0) {
@@ -1314,6 +1323,7 @@ void config_free(struct config *c)
 	free(c->message_id_domain);
 	free(c->delivery);
 	free(c->ad_dn);
+	free(c->ad_marker);
 	free(c->google_email);
 	free(c->google_org_unit);
 	free(c->entra_upn);

@@ -110,6 +110,7 @@ struct config {
 	char *delivery;           /* print, email, email-else-print */
 	/* [ad], [google], [entra]: templates over a record's columns */
 	char *ad_dn;              /* the user's DN (values RFC 4514 escaped) */
+	char *ad_marker;          /* single-valued: the batch guard; NULL */
 	char *google_email;       /* NULL: the user's verified address */
 	char *google_org_unit;    /* NULL: "/" */
 	char *entra_upn;

@@ -732,6 +732,8 @@ static int write_directory(struct ctx *ctx, const struct emit_opts *o,
 	long bcol = column(t, "batch");
 	struct dir_batch b = { .site = ctx->site->name, .version = "",
 			       .batch = "", .generated_at = "" };
+	struct ldap_previous own = LDAP_PREVIOUS_INIT;
+	const struct ldap_previous *prev = o->previous ? o->previous : &own;
 	int rc = EX_DATAERR;
 
 	if (need_columns(t, need, ARRAY_SIZE(need)) != 0)
@@ -759,6 +761,20 @@ static int write_directory(struct ctx *ctx, const struct emit_opts *o,
 		b.batch = bcol >= 0 ? t->rows[from][bcol] : "";
 		b.generated_at = g >= 0 ? t->rows[from][g] : "";
 	}
+	/* The same marker as emit ldif's, moved from the user's previous
+	 * batch to this one in the modify that sets the password. */
+	if (o->kind == EMIT_AD && c->ad_marker) {
+		b.marker = c->ad_marker;
+		if (!o->previous && to > from &&
+		    (rc = ldap_previous_load(ctx, strtoll(b.version, NULL, 10),
+					     &own)) != 0)
+			goto out;
+		rc = EX_DATAERR;
+	} else if (o->kind == EMIT_AD) {
+		warnf("'%s': [ad] marker is not set: an older batch's file "
+		      "can still put back a void password (README: Putting "
+		      "passwords into your directory)", c->path);
+	}
 	e = xcalloc(to - from + 1, sizeof(*e));
 	for (size_t r = from; r < to; r++) {
 		const char **row = t->rows[r];
@@ -770,6 +786,23 @@ static int write_directory(struct ctx *ctx, const struct emit_opts *o,
 		d->forename = value(row, column(t, "forename"));
 		d->surname = value(row, column(t, "surname"));
 		d->org_unit = "/";
+		if (b.marker) {
+			long long v = strtoll(row[column(t, "version")], NULL,
+					      10), before;
+			char *m;
+
+			before = (long long)(intptr_t)hmap_get(&prev->map,
+							       row[ucol]);
+			if (before) {
+				m = ldap_marker(ctx->site->code, before,
+						row[ucol]);
+				d->marker_old = arena_strdup(&arena, m);
+				free(m);
+			}
+			m = ldap_marker(ctx->site->code, v, row[ucol]);
+			d->marker_new = arena_strdup(&arena, m);
+			free(m);
+		}
 		sbuf_reset(&sb);
 		if (id) {
 			if (template_render(id, o->kind == EMIT_AD ?
@@ -812,6 +845,7 @@ out:
 	free(e);
 	sbuf_release(&sb);
 	arena_release(&arena);
+	ldap_previous_release(&own);
 	template_free(id);
 	template_free(ou);
 	return rc;

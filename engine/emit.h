@@ -65,8 +65,9 @@ struct emit_opts {
 	/* A PDF document set up ahead (emit_pdf_prepare()), which the
 	 * first PDF written takes and sets to NULL; NULL: none. */
 	struct pdf_doc **prepared;
-	/* ldif: the markers before the batch (engine/ldap.h), loaded ahead
-	 * on the thread that owns the store; NULL: emit() loads them. */
+	/* ldif, and ad with [ad] marker: the markers before the batch
+	 * (engine/ldap.h), loaded ahead on the thread that owns the store;
+	 * NULL: emit() loads them. */
 	const struct ldap_previous *previous;
 };
 

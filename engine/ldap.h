@@ -12,7 +12,8 @@
  * batch's ("tempass SITE vN USERNAME"). A modify is applied whole or not at
  * all, so once a newer batch is in the directory an older file's record
  * fails ("no such value", or the attribute holds a value already), even
- * with ldapmodify -c, and cannot put back a void password.
+ * with ldapmodify -c, and cannot put back a void password. emit's AD
+ * file moves the same marker, in [ad] marker, with these functions.
  */
 #ifndef TEMPASS_ENGINE_LDAP_H
 #define TEMPASS_ENGINE_LDAP_H

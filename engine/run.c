@@ -423,8 +423,9 @@ static int lists_plan(struct ctx *ctx, struct lists *l)
 			return EX_UNAVAILABLE;
 		/* The store is this thread's: the markers the batch takes
 		 * away are every user's newest until now. */
-		if (j->opts.kind == EMIT_LDIF) {
-			int rc = ldap_check(ctx);
+		if (j->opts.kind == EMIT_LDIF ||
+		    (j->opts.kind == EMIT_AD && ctx->cfg->ad_marker)) {
+			int rc = j->opts.kind == EMIT_LDIF ? ldap_check(ctx) : 0;
 
 			if (rc == 0)
 				rc = ldap_previous_load(ctx, LLONG_MAX,

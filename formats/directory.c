@@ -95,8 +95,18 @@ static void ad_record(struct sbuf *sb, const struct dir_batch *b,
 	comment_value(sb, e->username);
 	sbuf_addch(sb, '\n');
 	ldif_line(sb, "dn", e->id);
-	sbuf_addstr(sb, "changetype: modify\nreplace: unicodePwd\n"
-		    "unicodePwd:: ");
+	sbuf_addstr(sb, "changetype: modify\n");
+	if (b->marker && e->marker_old) {
+		sbuf_addf(sb, "delete: %s\n", b->marker);
+		ldif_line(sb, b->marker, e->marker_old);
+		sbuf_addstr(sb, "-\n");
+	}
+	if (b->marker) {
+		sbuf_addf(sb, "add: %s\n", b->marker);
+		ldif_line(sb, b->marker, e->marker_new);
+		sbuf_addstr(sb, "-\n");
+	}
+	sbuf_addstr(sb, "replace: unicodePwd\nunicodePwd:: ");
 	dir_utf16le(&pwd, "\"");
 	dir_utf16le(&pwd, e->password);
 	dir_utf16le(&pwd, "\"");
@@ -118,7 +128,11 @@ static int write_ad(FILE *fp, const struct dir_batch *b,
 	sbuf_addstr(&sb, "# Active Directory: apply over LDAPS only, e.g.\n"
 		    "#   ldapmodify -H ldaps://DC -D ADMIN -W -f FILE\n"
 		    "# holds passwords (encoded, not hashed): delete it once "
-		    "applied\n\n");
+		    "applied\n");
+	if (b->marker)
+		sbuf_addf(&sb, "# a record of an older batch than the directory "
+			  "holds fails on its %s\n", b->marker);
+	sbuf_addch(&sb, '\n');
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		ad_record(&sb, b, &e[i]);
 		if (sb.len >= 65536 || i + 1 == n) {

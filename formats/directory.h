@@ -20,11 +20,15 @@ struct dir_entry {
 	const char *id;
 	const char *username, *forename, *surname, *password;
 	const char *org_unit;     /* google: "/" or a path */
+	/* ad with a marker: the value the user's previous batch left (NULL:
+	 * none) and this batch's */
+	const char *marker_old, *marker_new;
 };
 
 /* The batch a file comes from (the first record's). */
 struct dir_batch {
 	const char *site, *version, *batch, *generated_at;
+	const char *marker;       /* ad: the marker's attribute; NULL: none */
 };
 
 /* The Google Admin console's bulk update header, in its order. */
@@ -33,8 +37,10 @@ extern const size_t dir_google_ncols;
 
 /*
  * Writes the n entries to fp as kind. AD: one changetype: modify record
- * each, replacing unicodePwd (the password in double quotes, UTF-16LE,
- * base64) and setting pwdLastSet to 0 (change at next logon), the DN as
+ * each; with b->marker, first "delete" of the entry's marker_old (when
+ * set) and "add" of its marker_new in that attribute, then replacing
+ * unicodePwd (the password in double quotes, UTF-16LE, base64) and
+ * setting pwdLastSet to 0 (change at next logon), the DN as
  * "dn::" base64 unless it is plain ASCII, after a comment naming the
  * batch. CSVs: RFC 4180, formulas not neutralised (a directory takes the
  * values as they are). 0, or -1 on a write error (errno set, not

@@ -10,6 +10,7 @@ PY=${PYTHON:-/usr/bin/python3}
 cat >>"$T/pipeline.conf" <<'EOF'
 [ad]
 dn = CN={{forename}} {{surname}},OU={{group}},OU=Pupils,DC=school,DC=local
+marker = employeeNumber
 [google]
 email = {{username}}@school.example
 org_unit = /Pupils/{{group}}
@@ -92,7 +93,9 @@ def ad(stream, path):
         want[u["username"]] = (
             "# tempass: batch v%s (id %s) user %s\n" % (u["version"], u["batch"], u["username"]) +
             ldif_value("dn", dn) +
-            "changetype: modify\nreplace: unicodePwd\nunicodePwd:: %s\n-\n"
+            "changetype: modify\nadd: employeeNumber\n" +
+            ldif_value("employeeNumber", "tempass oakfield v%s %s" % (u["version"], u["username"])) +
+            "-\nreplace: unicodePwd\nunicodePwd:: %s\n-\n"
             "replace: pwdLastSet\npwdLastSet: 0\n-" % pwd.decode())
     got = {}
     for r in recs:
@@ -157,6 +160,7 @@ EOF
 cd "$T"
 
 # ---- Samba AD: the LDIF applied to a domain controller's database
+S=
 if command -v samba-tool >/dev/null && command -v ldbmodify >/dev/null &&
    samba-tool domain provision --realm=SCHOOL.LOCAL --domain=SCHOOL \
      --adminpass='Adm1n!Passw0rd' --targetdir="$T/dc" --use-rfc2307 \
@@ -176,19 +180,23 @@ if command -v samba-tool >/dev/null && command -v ldbmodify >/dev/null &&
 	check_exit "ldbmodify applies the LDIF" 0 ldbmodify -H "$S" "$T/three.ldif"
 	# Samba's own setpassword makes the reference hash for each password.
 	samba-tool user add refuser 'Start!Pass123' -H "$S" >/dev/null 2>&1
-	bad=0
-	while IFS=$'\t' read -r u p; do
-		samba-tool user setpassword refuser --newpassword="$p" -H "$S" >/dev/null 2>&1 || bad=$((bad + 1))
-		want=$(ldbsearch -H "$S" '(sAMAccountName=refuser)' unicodePwd | sed -n 's/^unicodePwd:: //p')
-		got=$(ldbsearch -H "$S" "(sAMAccountName=$u)" unicodePwd pwdLastSet)
-		grep -qx "unicodePwd:: $want" <<<"$got" || bad=$((bad + 1))
-		grep -qx "pwdLastSet: 0" <<<"$got" || bad=$((bad + 1))
-	done < <(paste <(col three.tsv username) <(col three.tsv password))
-	check_eq "each pupil's NT hash is their batch password's, and must change at next logon" "$bad" 0
-	# The same file against a user who is not there fails, as it should.
-	samba-tool user delete "$(col three.tsv username | head -1)" -H "$S" >/dev/null 2>&1
-	check "a DN that is not in the directory is refused by ldbmodify" \
-		test "$(ldbmodify -H "$S" "$T/three.ldif" >/dev/null 2>&1; echo $?)" -ne 0
+	# hashes_differ TSV: how many of its users' NT hash, pwdLastSet 0 or
+	# marker (of the TSV's batch) the directory does not hold.
+	hashes_differ() {
+		local bad=0 u p v want got
+		while IFS=$'\t' read -r u p v; do
+			samba-tool user setpassword refuser --newpassword="$p" -H "$S" >/dev/null 2>&1 || bad=$((bad + 1))
+			want=$(ldbsearch -H "$S" '(sAMAccountName=refuser)' unicodePwd | sed -n 's/^unicodePwd:: //p')
+			got=$(ldbsearch -H "$S" "(sAMAccountName=$u)" unicodePwd pwdLastSet employeeNumber)
+			grep -qx "unicodePwd:: $want" <<<"$got" || bad=$((bad + 1))
+			grep -qx "pwdLastSet: 0" <<<"$got" || bad=$((bad + 1))
+			grep -qx "employeeNumber: tempass oakfield v$v $u" <<<"$got" || bad=$((bad + 1))
+		done < <(paste <(col "$1" username) <(col "$1" password) <(col "$1" version))
+		echo "$bad"
+	}
+	check_eq "each pupil's NT hash is their batch password's, and must change at next logon" "$(hashes_differ three.tsv)" 0
+	check_eq "[ad] marker's employeeNumber is single-valued in Samba's AD schema" \
+	  "$(ldbsearch -H "$S" -b "CN=Schema,CN=Configuration,DC=school,DC=local" '(lDAPDisplayName=employeeNumber)' isSingleValued | sed -n 's/^isSingleValued: //p')" TRUE
 else
 	ok "# SKIP Samba AD: samba-tool or ldbmodify (samba, samba-ad-provision, ldb-tools) not installed or provision failed"
 fi
@@ -247,12 +255,56 @@ check_grep "it names the line" "bad-ad.ldif:[0-9]*: not a record of tempass's AD
 check_exit "a Google CSV fed back has no batch column: refused (exit 65)" 65 tp emit google -o "$T/again-g.csv" --input "$T/out/oakfield-v1-google.csv"
 check_eq "nothing written from a void file" "$(ls "$T" | grep -c '^again-')" 0
 
+# ---- Samba AD: v2's file after v1's, then v1's again (the marker guard)
+if [ -n "$S" ]; then
+	awk -F'\t' 'NR == FNR { if (FNR > 1) want[$1]; next }
+	  FNR == 1 { for (i = 1; i <= NF; i++) if ($i == "username") c = i; print; next }
+	  $c in want' <(col three.tsv username | sed '1i username') "$T/b2.tsv" >"$T/three2.tsv"
+	check_eq "v2 holds the three" "$(col three2.tsv username | wc -l)" 3
+	check_exit "emit ad for v2" 0 tp emit ad -o "$T/three2.ldif" --input "$T/three2.tsv"
+	check_eq "each v2 record takes v1's marker away" "$(grep -c '^employeeNumber: tempass oakfield v1 ' "$T/three2.ldif")" 3
+	check_exit "ldbmodify applies v2's LDIF after v1's" 0 ldbmodify -H "$S" "$T/three2.ldif"
+	check_eq "each pupil now has v2's password and marker" "$(hashes_differ three2.tsv)" 0
+	# ldbmodify has no flag to go on past an error: v1's file is applied
+	# one record a time, so that each record is tried.
+	awk -v d="$T/rec" 'BEGIN { RS = ""; n = 0 } /\ndn/ { f = d "." ++n; print > f; close(f) }' "$T/three.ldif"
+	failed=0
+	for f in "$T"/rec.*; do
+		ldbmodify -H "$S" "$f" >/dev/null 2>&1 || failed=$((failed + 1))
+	done
+	check_eq "v1's file applied again fails for every user" "$failed" 3
+	check_eq "and leaves v2's password and marker in place" "$(hashes_differ three2.tsv)" 0
+	check "v1's file whole is refused too" \
+		test "$(ldbmodify -H "$S" "$T/three.ldif" >/dev/null 2>&1; echo $?)" -ne 0
+	check_eq "still v2's" "$(hashes_differ three2.tsv)" 0
+	# v2's file against a user who is not there fails, as it should.
+	samba-tool user delete "$(col three.tsv username | head -1)" -H "$S" >/dev/null 2>&1
+	check "a DN that is not in the directory is refused by ldbmodify" \
+		test "$(ldbmodify -H "$S" "$T/three2.ldif" >/dev/null 2>&1; echo $?)" -ne 0
+else
+	ok "# SKIP Samba AD marker guard: no Samba AD database"
+fi
+
+# ---- Without [ad] marker: the file as before, with a warning
+sed -i '/^marker = /d' "$T/pipeline.conf"
+check_exit "emit ad without [ad] marker writes the file" 0 tp emit ad -o "$T/nomark.ldif" --input "$T/b2.tsv"
+check_grep "with a warning naming the key" "\[ad\] marker is not set" "$T/.err"
+check_eq "its records carry no marker" "$(grep -c 'employeeNumber' "$T/nomark.ldif")" 0
+check_eq "but every password" "$(grep -c '^unicodePwd:: ' "$T/nomark.ldif")" "$(col b2.tsv username | wc -l)"
+cp "$T/good.conf" "$T/pipeline.conf"
+sed -i 's/^marker = .*/marker = employee Number/' "$T/pipeline.conf"
+check_exit "an [ad] marker that is not an attribute name: exit 78" 78 tp emit ad -o "$T/badmark.ldif" --input "$T/b2.tsv"
+check_grep "it says so" "marker: 'employee Number' is not an attribute name" "$T/.err"
+cp "$T/good.conf" "$T/pipeline.conf"
+
 # ---- As outputs of run
 sed -i 's/^outputs = .*/outputs = ad, google, gam, entra, audit/' "$T/pipeline.conf"
 sed -i "s#^password_file = .*#password_file = $T/pw#" "$T/pipeline.conf"
 check_exit "run writes the directories' files" 0 tp run
 v=$(sed -n 's/^batch v\([0-9]*\):.*/\1/p' "$T/.err" | head -1)
 check_eq "run printed their paths" "$(grep -c "oakfield-v$v-\(ad.ldif\|google.csv\|gam.csv\|entra.csv\)$" "$T/.out")" 4
+check_eq "run's AD file takes the marker of each user who had a batch away" \
+  "$(grep -c '^delete: employeeNumber$' "$T/out/oakfield-v$v-ad.ldif")" "$(col b2.tsv username | wc -l)"
 check_eq "run's files are 0600" "$(stat -c %a "$T"/out/oakfield-v"$v"-*.{ldif,csv} | sort -u)" 600
 check_exit "the audit verifies" 0 tp audit verify
 check_eq "one current credential per user" "$(sql "SELECT count(*) FROM (SELECT user_id FROM credential WHERE state = 'current' GROUP BY user_id HAVING count(*) > 1)")" 0

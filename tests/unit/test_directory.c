@@ -40,7 +40,8 @@ static void test_dir_utf16le(void)
 /* One AD record, whole: Microsoft's example password "newPassword". */
 static void test_dir_ad(void)
 {
-	struct dir_batch b = { "Oak", "3", "7", "2026-09-03T08:14:00Z" };
+	struct dir_batch b = { "Oak", "3", "7", "2026-09-03T08:14:00Z",
+			       NULL };
 	struct dir_entry e = { .id = "CN=Ann Lee,DC=x", .username = "alee",
 			       .password = "newPassword" };
 	char *buf = NULL;
@@ -59,6 +60,44 @@ static void test_dir_ad(void)
 	free(buf);
 }
 
+/* With a marker: the previous batch's value deleted and this one's added
+ * before the password, in the same modify; the password part as without;
+ * a user with no previous batch only adds. */
+static void test_dir_ad_marker(void)
+{
+	struct dir_batch b = { "Oak", "3", "7", "2026-09-03T08:14:00Z",
+			       "employeeNumber" };
+	struct dir_entry e[] = {
+		{ .id = "CN=Ann Lee,DC=x", .username = "alee",
+		  .password = "newPassword",
+		  .marker_old = "tempass oak v2 alee",
+		  .marker_new = "tempass oak v3 alee" },
+		{ .id = "CN=Bo,DC=x", .username = "bo", .password = "x",
+		  .marker_new = "tempass oak v3 bo" },
+	};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	CHECK(dir_write(fp, DIR_AD, &b, e, 2) == 0);
+	fclose(fp);
+	CHECK(strstr(buf, "# a record of an older batch than the directory "
+		     "holds fails on its employeeNumber\n\n") != NULL);
+	CHECK(strstr(buf, "dn: CN=Ann Lee,DC=x\nchangetype: modify\n"
+		     "delete: employeeNumber\n"
+		     "employeeNumber: tempass oak v2 alee\n-\n"
+		     "add: employeeNumber\n"
+		     "employeeNumber: tempass oak v3 alee\n-\n"
+		     "replace: unicodePwd\n"
+		     "unicodePwd:: IgBuAGUAdwBQAGEAcwBzAHcAbwByAGQAIgA=\n-\n"
+		     "replace: pwdLastSet\npwdLastSet: 0\n-\n\n") != NULL);
+	CHECK(strstr(buf, "dn: CN=Bo,DC=x\nchangetype: modify\n"
+		     "add: employeeNumber\n"
+		     "employeeNumber: tempass oak v3 bo\n-\n"
+		     "replace: unicodePwd\n") != NULL);
+	free(buf);
+}
+
 static int got_record(void *arg, const struct dir_ad_record *r)
 {
 	char **out = arg;
@@ -72,7 +111,8 @@ static int got_record(void *arg, const struct dir_ad_record *r)
  * and a password beyond the BMP too; a damaged value is refused. */
 static void test_dir_read_ad(void)
 {
-	struct dir_batch b = { "Oak", "3", "7", "2026-09-03T08:14:00Z" };
+	struct dir_batch b = { "Oak", "3", "7", "2026-09-03T08:14:00Z",
+			       NULL };
 	struct dir_entry e = { .id = "CN=Zo\xc3\xab,DC=x", .username = "zoe",
 			       .password = "p\xc3\xa4ss\xf0\x9f\x98\x80" };
 	char *buf = NULL, *got = NULL;
@@ -101,6 +141,7 @@ int main(void)
 	RUN(test_sbuf_add_base64);
 	RUN(test_dir_utf16le);
 	RUN(test_dir_ad);
+	RUN(test_dir_ad_marker);
 	RUN(test_dir_read_ad);
 	TEST_EXIT();
 }
