@@ -194,13 +194,25 @@ char *pg_bytea(const void *p, size_t len)
 
 int pg_each_row(const PGresult *res, store_row_fn fn, void *ctx)
 {
+	return pg_each_row_at(res, -1, fn, ctx);
+}
+
+int pg_each_row_at(const PGresult *res, int time_col, store_row_fn fn,
+		   void *ctx)
+{
 	const char *vals[32];
+	char at[32];
 	int ncols = pq.PQnfields(res), rows = pq.PQntuples(res);
 
-	ASSERT(ncols <= (int)ARRAY_SIZE(vals));
+	ASSERT(ncols <= (int)ARRAY_SIZE(vals) && time_col < ncols);
 	for (int r = 0; r < rows; r++) {
 		for (int i = 0; i < ncols; i++)
 			vals[i] = pq.PQgetvalue(res, r, i);
+		if (time_col >= 0) {
+			format_iso8601(pg_int(res, r, time_col), at,
+				       sizeof(at));
+			vals[time_col] = at;
+		}
 		if (fn(ctx, vals) != 0)
 			return -1;
 	}

@@ -112,17 +112,7 @@ int pg_list_audit(struct pg *pg, long long site, long long user,
 
 	if (!res)
 		return rc;
-	for (int r = 0; r < pq.PQntuples(res) && rc == 0; r++) {
-		char at[32];
-		const char *vals[7];
-
-		for (int i = 0; i < 7; i++)
-			vals[i] = pq.PQgetvalue(res, r, i);
-		format_iso8601(pg_int(res, r, 1), at, sizeof(at));
-		vals[1] = at;
-		if (fn(ctx, vals) != 0)
-			rc = -1;
-	}
+	rc = pg_each_row_at(res, 1, fn, ctx);
 	pq.PQclear(res);
 	return rc;
 }

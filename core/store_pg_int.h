@@ -120,6 +120,10 @@ char *pg_bytea(const void *p, size_t len);
 /* Hands each row of res to fn as strings ("" for NULL); 0, or -1 when fn
  * stopped. */
 int pg_each_row(const PGresult *res, store_row_fn fn, void *ctx);
+/* pg_each_row() with column time_col, seconds since 1970, given as ISO
+ * 8601 (as SQLite's listings give it); -1: none. */
+int pg_each_row_at(const PGresult *res, int time_col, store_row_fn fn,
+		   void *ctx);
 
 /* ==== COPY (store_pg_bulk.c) ==== */
 
