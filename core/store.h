@@ -564,6 +564,16 @@ long long store_scan_steps(struct store *st);
  */
 int store_audit_verify(struct store *st, long long *events);
 /*
+ * store_audit_verify(), and fn (when not NULL) for each chain that holds
+ * up: a PostgreSQL store has a chain per school (and its own, for what
+ * names no site), a SQLite store one, for which fn is not called.
+ * Values: chain id, origin ("this database", or the SQLite file it was
+ * copied from and when), its sites' codes (comma-separated), events. A
+ * failure names the chain and the event, in its chain's numbering.
+ */
+int store_audit_verify_chains(struct store *st, store_row_fn fn, void *ctx,
+			      long long *events);
+/*
  * SQLite's quick_check of the whole database: 0 when it holds, 1 after
  * reporting what is damaged (a page, an index), -1 on another error.
  */

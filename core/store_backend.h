@@ -42,8 +42,10 @@ struct audit_walk {
 	unsigned char prev[SECRETS_HASH_BYTES];
 	long long last_id, events;
 	struct sbuf scratch;          /* sbuf_release() it after the walk */
+	const char *name;             /* the chain, for messages: NULL for
+				       * the store's one chain */
 };
-#define AUDIT_WALK_INIT { { 0 }, 0, 0, SBUF_INIT }
+#define AUDIT_WALK_INIT { { 0 }, 0, 0, SBUF_INIT, NULL }
 /*
  * Checks the next event: 0 when it follows the one before and its hash
  * matches its content, 1 after reporting the first that does not (one
@@ -200,7 +202,8 @@ int pg_audit(struct pg *pg, long long site, const char *actor,
 int pg_list_audit(struct pg *pg, long long site, long long user,
 		  long long batch, long long since, store_row_fn fn, void *ctx);
 long long pg_scan_steps(struct pg *pg);
-int pg_audit_verify(struct pg *pg, long long *events);
+int pg_audit_verify(struct pg *pg, store_row_fn fn, void *ctx,
+		    long long *events);
 int pg_quick_check(struct pg *pg);
 
 #endif

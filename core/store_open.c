@@ -296,6 +296,9 @@ static const char *const migrations[] = {
 	 * roster column [roster] class names: what lists print and split
 	 * by. NULL when the roster names none. */
 	"ALTER TABLE user ADD COLUMN class TEXT;",
+	/* 9 -> 10: PostgreSQL's audit chain per school (store_pg.c). A
+	 * SQLite store is one chain, as before: nothing here. */
+	"",
 };
 
 /* Whether a row refers to one that is not there (reported). */
