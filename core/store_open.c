@@ -670,6 +670,26 @@ struct store *store_open(const char *path)
 	return open_db(path, readonly);
 }
 
+struct store *store_open_readonly(const char *path)
+{
+	struct store probe = { .path = (char *)path };
+	int fd = open(path, O_RDONLY | O_CLOEXEC), bad;
+
+	if (fd < 0) {
+		st_set_fault(STORE_FAULT_IO);
+		errorf("'%s': cannot open database: %s", path,
+		       strerror(errno));
+		return NULL;
+	}
+	bad = check_header(&probe, fd);
+	close(fd);
+	if (bad) {
+		st_set_fault(STORE_FAULT_CORRUPT);
+		return NULL;
+	}
+	return open_db(path, 1);
+}
+
 /*
  * Opens the database at path, which exists. Read-only, SQLite needs the
  * WAL's -shm file, which it cannot make in a folder it cannot write: the

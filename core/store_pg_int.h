@@ -150,8 +150,6 @@ int pg_each_row_at(const PGresult *res, int time_col, store_row_fn fn,
 
 /* ==== COPY (store_pg_bulk.c) ==== */
 
-/* Adds s to sb as a column of COPY's text format (NULL for NULL). */
-void copy_text(struct sbuf *sb, const char *s);
 /* Sends rows, lines of COPY's text format, through sql (COPY ... FROM
  * STDIN); 0, -1 or STORE_BUSY (reported as what). */
 int copy_in(struct pg *pg, const char *sql, const struct sbuf *rows,

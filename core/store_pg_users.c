@@ -97,6 +97,24 @@ long long pg_site(struct pg *pg, const char *code, const char *name)
 	return id;
 }
 
+int pg_seal_offsets(struct pg *pg, long long site, long long off[3])
+{
+	char b[24];
+	const char *p[] = { pg_num(b, site) };
+	int rc = 0;
+	PGresult *res = pg_query(pg, "SELECT c.site_off, c.user_off,"
+				 " c.batch_off FROM site s JOIN chain c"
+				 " ON c.id = s.chain_id WHERE s.id = $1", 1, p,
+				 PGRES_TUPLES_OK, "cannot read site", &rc);
+
+	if (!res)
+		return rc;
+	for (int i = 0; i < 3; i++)
+		off[i] = pq.PQntuples(res) == 1 ? pg_int(res, 0, i) : 0;
+	pq.PQclear(res);
+	return 0;
+}
+
 /* ==== Users (import) ==== */
 
 /* Column col of row, a copy (NULL for NULL); caller frees. */
