@@ -9,33 +9,37 @@
  *   (store_backend.h: every store.h call goes to its pg_ function when the
  *   store is PostgreSQL); libpq loaded at run time; the schema at SQLite's
  *   version numbers, migrated on open under an advisory lock; every
- *   store.h function (store_pg_*.c); transactions (a write transaction
- *   holds one advisory lock, so writers queue one at a time as SQLite's
- *   BEGIN IMMEDIATE makes them); new users, memberships and a batch's
- *   credentials through COPY. The stages in ready[] below run on it:
- *   tests/e2e/pg_store.sh compares them with SQLite's, and their
- *   end-to-end scripts pass with TEMPASS_TEST_STORE=pg but for checks of
- *   SQLite's own file, triggers and pragmas, and of a boolean printed as
- *   't' where SQLite prints 1.
+ *   store.h function (store_pg_*.c); new users, memberships and a batch's
+ *   credentials through COPY. An audit chain per school
+ *   (store_pg_audit.c), and the write lock per chain (pg_begin()): one
+ *   school's writers run one at a time, as SQLite's BEGIN IMMEDIATE makes
+ *   them, while other schools' run at once (tests/e2e/pg_chains.sh).
+ *   `tempass store copy --to URL` (store_copy.c, store_pg_copy.c): a
+ *   school's SQLite store copied in whole, ids kept in a database without
+ *   tempass's data or moved past the other schools' (the chain records by
+ *   how much, for its hashes and its sealed passwords), identity
+ *   sequences moved past them (tests/e2e/pg_copy.sh). The stages in
+ *   ready[] below run on it: tests/e2e/pg_store.sh compares them with
+ *   SQLite's, and their end-to-end scripts pass with TEMPASS_TEST_STORE=pg
+ *   but for checks of SQLite's own file, triggers and pragmas, and of a
+ *   boolean printed as 't' where SQLite prints 1.
  * - Not yet: send and token are refused (pg_supports()) until their
  *   scripts pass on PostgreSQL: send.sh records its deliveries with
  *   SQLite's SQL, which the harness does not carry over yet, so
  *   deliveries and token redemption are untested there. The
  *   whole suite on both stores in `make test` (one server per script: too
  *   slow for CI as it is; a server shared by the scripts, a database
- *   each, would do). `tempass store copy --to URL` (SQLite into
- *   PostgreSQL, ids kept, identity sequences moved past them): a second
- *   school's store into the same database cannot keep its ids and its
- *   audit chain as they are while the chain is one for the database, so
- *   copy waits on the choice below.
- * - Open questions: one audit chain means one writer at a time for the
- *   whole database, so schools queue behind each other; a chain per site
- *   (ids and the head per site), with the write lock per site (taken
- *   where the site is known, not in pg_begin()), would let them run at
- *   once and let a school's store be copied in whole. audit verify and
- *   the listings read whole results (a cursor for years of events);
- *   store_quick_check() checks nothing on PostgreSQL. Where an import's
- *   time goes beyond COPY (make bench has no PostgreSQL run yet).
+ *   each, would do). A transaction that writes an event of another
+ *   school's chain than its process's (publish_recover() settling another
+ *   site's batch) takes that chain's lock when it gets there, not before
+ *   it reads: two such may deadlock, which the server breaks (busy, try
+ *   again). The sites copied from one SQLite store share its chain, and
+ *   so its lock. An admin of two schools copied from two stores is
+ *   refused by name (admin names are the database's).
+ * - Open questions: audit verify and the listings read whole results (a
+ *   cursor for years of events); store_quick_check() checks nothing on
+ *   PostgreSQL. Where an import's time goes beyond COPY (make bench has
+ *   no PostgreSQL run yet).
  */
 #include "core/store_pg_int.h"
 
