@@ -47,10 +47,15 @@ static int add_site(struct pg *pg, const char *code, const char *name,
 		    long long *id, long long *chain)
 {
 	const char *p[] = { code, name };
+	long long chain_was = pg->chain;
 	int own = !pg->in_tx, same, rc = 0;
 	PGresult *res;
 
-	if (own && (rc = pg_begin(pg)) != 0)
+	/* As a process that names no site: the database's lock alone. */
+	pg->chain = 0;
+	rc = own ? pg_begin(pg) : 0;
+	pg->chain = chain_was;
+	if (rc != 0)
 		return rc;
 	if ((rc = find_site(pg, code, name, id, chain, &same)) < 0)
 		goto out;

@@ -39,22 +39,29 @@ int copy_store(struct ctx *ctx, const char *from, const char *to)
 	if (!(src = store_open_readonly(from)))
 		return store_fault() == STORE_FAULT_CORRUPT ? EX_DATAERR :
 		       store_status(-1);
+	/* One snapshot for the check and the copy. */
+	if ((rc = store_read_begin(src)) != 0) {
+		rc = store_status(rc);
+		goto out;
+	}
 	rc = store_audit_verify(src, &events);
 	if (rc > 0) {
 		errorf("'%s': nothing copied: a store is copied only with an "
 		       "audit chain that holds", from);
 		rc = EX_DATAERR;
-		goto out;
+		goto done;
 	}
 	if (rc < 0 || (rc = store_copy_to(src, to, &c)) < 0) {
 		rc = rc == STORE_TAKEN ? EX_CANTCREAT : store_status(rc);
-		goto out;
+		goto done;
 	}
 	printf_inert(stdout, "copied '%s': %lld site(s), %lld users, "
 		     "%lld batches, %lld audit events into chain %lld%s\n",
 		     from, c.sites, c.users, c.batches, c.events, c.chain,
 		     c.shifted ? " (ids moved past the other schools')" :
 		     " (ids kept)");
+done:
+	store_read_end(src);
 out:
 	store_close(src);
 	return rc;
