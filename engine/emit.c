@@ -1413,16 +1413,22 @@ out:
 /* ==== Reading records ==== */
 
 /*
- * A record's values copied into arena as one block: the pointers, then
- * the strings. lens is scratch for n lengths.
+ * A record's values into arena as one block: the pointers, then, unless
+ * the reader keeps what it read (kept), the strings. lens is scratch for
+ * n lengths.
  */
 static const char **copy_record(struct arena *arena, const char *const *v,
-				size_t n, size_t *lens)
+				size_t n, size_t *lens, int kept)
 {
 	size_t total = n * sizeof(const char *);
 	const char **row;
 	char *p;
 
+	if (kept) {
+		row = arena_alloc(arena, total);
+		memcpy(row, v, total);
+		return row;
+	}
 	for (size_t i = 0; i < n; i++)
 		total += (lens[i] = strlen(v[i])) + 1;
 	row = arena_alloc(arena, total);
@@ -1445,7 +1451,7 @@ static int emit_stream(struct ctx *ctx, const struct emit_opts *o, FILE *in,
 	char **cols = NULL;
 	size_t cap = 0, *lens;
 	long name_cols[2];
-	int rc, got, c;
+	int rc, got, c, kept;
 
 	if ((rc = letters_ready(ctx, o->kind)) != 0)
 		return rc;
@@ -1468,6 +1474,9 @@ static int emit_stream(struct ctx *ctx, const struct emit_opts *o, FILE *in,
 	r = rec_reader_new(in, name, REC_AUTO);
 	if (!r)
 		return EX_DATAERR;
+	/* The rows point into what the reader read, when it keeps that:
+	 * the values are not copied a second time. */
+	kept = rec_reader_keep(r);
 	t.ncols = rec_ncols(r);
 	cols = xcalloc(t.ncols + 1, sizeof(*cols));
 	for (size_t i = 0; i < t.ncols; i++)
@@ -1484,7 +1493,7 @@ static int emit_stream(struct ctx *ctx, const struct emit_opts *o, FILE *in,
 			cap = cap ? cap * 2 : 1024;
 			t.rows = xrealloc(t.rows, cap * sizeof(*t.rows));
 		}
-		row = copy_record(&arena, v, t.ncols, lens);
+		row = copy_record(&arena, v, t.ncols, lens, kept);
 		/* A stream edited by hand gets import's rule for names. */
 		for (size_t i = 0; i < ARRAY_SIZE(name_cols); i++) {
 			char *nm = name_cols[i] >= 0 ?
@@ -1498,7 +1507,6 @@ static int emit_stream(struct ctx *ctx, const struct emit_opts *o, FILE *in,
 		}
 		t.rows[t.nrows++] = row;
 	}
-	rec_reader_free(r);
 	free(lens);
 	/* rec_read() hands out valid UTF-8 only, and name_clean_warn()
 	 * keeps it so. */
@@ -1508,8 +1516,13 @@ static int emit_stream(struct ctx *ctx, const struct emit_opts *o, FILE *in,
 		rc = emit(ctx, o, &t);
 	free(t.rows);
 	free(cols);
-	/* The arena held passwords: wipe it before it goes back. */
-	arena_release_wiped(&arena);
+	/* What held passwords is wiped before it goes back: the reader's
+	 * buffers, or the copies in the arena. */
+	rec_reader_free(r);
+	if (kept)
+		arena_release(&arena);
+	else
+		arena_release_wiped(&arena);
 	return rc;
 }
 

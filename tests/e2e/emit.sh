@@ -561,6 +561,13 @@ umask 022
 check_exit "emit csv -o" 0 tp emit csv --input f.tsv -o f-o.csv
 check_exit "emit tsv -o" 0 tp emit tsv --input f.tsv -o f-o.tsv
 check_exit "emit ndjson -o" 0 tp emit ndjson --input f.tsv -o f-o.ndjson
+# A stream read as TSV is pointed into, as NDJSON copied: the same
+# records either way.
+tp emit tsv --input f.tsv -o - >f-tsv.tsv 2>/dev/null
+for k in ndjson tsv; do
+	tp emit tsv --input f-o.$k -o - >f-$k.tsv 2>/dev/null
+	check_eq "$k read back: the same records" "$(cmp f-tsv.tsv f-$k.tsv && echo same)" same
+done
 check_exit "emit pdf to the default path" 0 tp emit pdf --input y7.tsv
 defpdf=$(cat "$T/.out")
 check_eq "default path: out_dir/SITE-vN-strips.pdf" "$defpdf" "$T/out/oakfield-v$(col y7.tsv version | head -1)-strips.pdf"
