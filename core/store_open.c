@@ -296,6 +296,9 @@ static const char *const migrations[] = {
 	 * roster column [roster] class names: what lists print and split
 	 * by. NULL when the roster names none. */
 	"ALTER TABLE user ADD COLUMN class TEXT;",
+	/* 9 -> 10: nothing here; PostgreSQL's references of users and
+	 * memberships checked once per statement (store_pg.c). */
+	"",
 };
 
 /* Whether a row refers to one that is not there (reported). */
