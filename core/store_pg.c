@@ -456,13 +456,13 @@ static const char *const migrations[] = {
 	"    'a row of %s is referred to', TG_TABLE_NAME);"
 	"  END IF;"
 	"  RETURN OLD; END$$;"
-	"CREATE TRIGGER site_refs BEFORE DELETE OR UPDATE OF id ON site"
+	"CREATE TRIGGER site_kept BEFORE DELETE OR UPDATE OF id ON site"
 	"  FOR EACH ROW EXECUTE FUNCTION refs_kept();"
-	"CREATE TRIGGER user_type_refs BEFORE DELETE OR UPDATE OF name"
+	"CREATE TRIGGER user_type_kept BEFORE DELETE OR UPDATE OF name"
 	"  ON user_type FOR EACH ROW EXECUTE FUNCTION refs_kept();"
 	"CREATE TRIGGER user_kept BEFORE DELETE OR UPDATE OF id ON \"user\""
 	"  FOR EACH ROW EXECUTE FUNCTION refs_kept();"
-	"CREATE TRIGGER grp_refs BEFORE DELETE OR UPDATE OF id ON grp"
+	"CREATE TRIGGER grp_kept BEFORE DELETE OR UPDATE OF id ON grp"
 	"  FOR EACH ROW EXECUTE FUNCTION refs_kept();",
 };
 
