@@ -512,7 +512,8 @@ fi
 # PostgreSQL; the wall time until the last finishes (median of REPEAT).
 
 SCHOOL_N=${BENCH_SCHOOL_N:-5000}
-case $SCHOOL_N in ''|0|*[!0-9]*) die "BENCH_SCHOOL_N '$SCHOOL_N' is not a count" ;;
+case $SCHOOL_N in
+''|0|*[!0-9]*) die "BENCH_SCHOOL_N '$SCHOOL_N' is not a count" ;;
 esac
 echo "bench: schools at once: 8 schools of $SCHOOL_N users..."
 mkdir -p schools
@@ -556,8 +557,14 @@ at_once() {
 	SECS=$(awk -v a="$t0" -v b="$t1" \
 		'BEGIN { printf "%.3f", (b - a) / 1e9 }')
 }
-sqlite_schools_save() { rm -rf "$W/schools.state"; cp -a "$W/schools/db" "$W/schools.state"; }
-sqlite_schools_load() { rm -rf "$W/schools/db"; cp -a "$W/schools.state" "$W/schools/db"; }
+sqlite_schools_save() {
+	rm -rf "$W/schools.state"
+	cp -a "$W/schools/db" "$W/schools.state"
+}
+sqlite_schools_load() {
+	rm -rf "$W/schools/db"
+	cp -a "$W/schools.state" "$W/schools/db"
+}
 # at_once_median STORE K LOAD: at_once REPEAT times, each after LOAD;
 # SECS the median.
 at_once_median() {
