@@ -299,6 +299,9 @@ static const char *const migrations[] = {
 	/* 9 -> 10: PostgreSQL's audit chain per school (store_pg.c). A
 	 * SQLite store is one chain, as before: nothing here. */
 	"",
+	/* 10 -> 11: nothing here; PostgreSQL's references of users and
+	 * memberships checked once per statement (store_pg.c). */
+	"",
 };
 
 /* Whether a row refers to one that is not there (reported). */

@@ -413,6 +413,89 @@ static const char *const migrations[] = {
 	"  coalesce(max(id), 0) + 1, false) FROM \"user\";"
 	"SELECT setval(pg_get_serial_sequence('audit', 'id'),"
 	"  coalesce(max(id), 0) + 1, false) FROM audit;",
+	/*
+	 * 10 -> 11: references checked once per statement. The foreign keys
+	 * of users (site, user type) and memberships (group, user) were
+	 * checked by PostgreSQL row by row, a query and a row lock for each
+	 * row; each COPY of an import is now checked by one query over the
+	 * rows it added (a transition table), as SQLite's bulk transaction
+	 * turns its row-by-row checks off. The invariant the row locks
+	 * kept holds without them: tempass never deletes a site, a user type
+	 * or a user, nor changes a key, and the triggers on those tables
+	 * refuse it while a row refers to it; a group's memberships go with
+	 * it, as ON DELETE CASCADE made them.
+	 */
+	"ALTER TABLE \"user\" DROP CONSTRAINT user_site_id_fkey,"
+	"  DROP CONSTRAINT user_user_type_fkey;"
+	"ALTER TABLE membership DROP CONSTRAINT membership_group_id_fkey,"
+	"  DROP CONSTRAINT membership_user_id_fkey;"
+	"CREATE FUNCTION user_refs_added() RETURNS trigger"
+	"  LANGUAGE plpgsql AS $$BEGIN"
+	"  IF EXISTS (SELECT 1 FROM added a WHERE NOT EXISTS (SELECT 1"
+	"    FROM site s WHERE s.id = a.site_id)) OR EXISTS (SELECT 1"
+	"    FROM added a WHERE NOT EXISTS (SELECT 1 FROM user_type t"
+	"    WHERE t.name = a.user_type)) THEN"
+	"   RAISE foreign_key_violation USING MESSAGE ="
+	"    'a user refers to a site or user type that does not exist';"
+	"  END IF; RETURN NULL; END$$;"
+	"CREATE TRIGGER user_refs AFTER INSERT ON \"user\""
+	"  REFERENCING NEW TABLE AS added"
+	"  FOR EACH STATEMENT EXECUTE FUNCTION user_refs_added();"
+	"CREATE FUNCTION user_refs_changed() RETURNS trigger"
+	"  LANGUAGE plpgsql AS $$BEGIN"
+	"  IF NOT EXISTS (SELECT 1 FROM site WHERE id = NEW.site_id) OR"
+	"   NOT EXISTS (SELECT 1 FROM user_type WHERE name = NEW.user_type)"
+	"  THEN RAISE foreign_key_violation USING MESSAGE ="
+	"    'a user refers to a site or user type that does not exist';"
+	"  END IF; RETURN NULL; END$$;"
+	"CREATE TRIGGER user_refs_update AFTER UPDATE ON \"user\""
+	"  FOR EACH ROW WHEN (OLD.site_id <> NEW.site_id OR"
+	"  OLD.user_type <> NEW.user_type)"
+	"  EXECUTE FUNCTION user_refs_changed();"
+	"CREATE FUNCTION membership_refs_added() RETURNS trigger"
+	"  LANGUAGE plpgsql AS $$BEGIN"
+	"  IF EXISTS (SELECT 1 FROM added a WHERE NOT EXISTS (SELECT 1"
+	"    FROM grp g WHERE g.id = a.group_id)) OR EXISTS (SELECT 1"
+	"    FROM added a WHERE NOT EXISTS (SELECT 1 FROM \"user\" u"
+	"    WHERE u.id = a.user_id)) THEN"
+	"   RAISE foreign_key_violation USING MESSAGE ="
+	"    'a membership refers to a group or user that does not exist';"
+	"  END IF; RETURN NULL; END$$;"
+	"CREATE TRIGGER membership_refs AFTER INSERT ON membership"
+	"  REFERENCING NEW TABLE AS added"
+	"  FOR EACH STATEMENT EXECUTE FUNCTION membership_refs_added();"
+	"CREATE TRIGGER membership_refs_update AFTER UPDATE ON membership"
+	"  REFERENCING NEW TABLE AS added"
+	"  FOR EACH STATEMENT EXECUTE FUNCTION membership_refs_added();"
+	"CREATE FUNCTION refs_kept() RETURNS trigger"
+	"  LANGUAGE plpgsql AS $$DECLARE referred boolean; BEGIN"
+	"  IF TG_TABLE_NAME = 'site' THEN"
+	"   referred := EXISTS (SELECT 1 FROM \"user\" WHERE site_id = OLD.id);"
+	"  ELSIF TG_TABLE_NAME = 'user_type' THEN"
+	"   referred := EXISTS (SELECT 1 FROM \"user\""
+	"    WHERE user_type = OLD.name);"
+	"  ELSIF TG_TABLE_NAME = 'user' THEN"
+	"   referred := EXISTS (SELECT 1 FROM membership"
+	"    WHERE user_id = OLD.id);"
+	"  ELSIF TG_OP = 'UPDATE' THEN"
+	"   referred := EXISTS (SELECT 1 FROM membership"
+	"    WHERE group_id = OLD.id);"
+	"  ELSE"
+	"   DELETE FROM membership WHERE group_id = OLD.id;"
+	"  END IF;"
+	"  IF referred THEN"
+	"   RAISE foreign_key_violation USING MESSAGE = format("
+	"    'a row of %s is referred to', TG_TABLE_NAME);"
+	"  END IF;"
+	"  RETURN OLD; END$$;"
+	"CREATE TRIGGER site_kept BEFORE DELETE OR UPDATE OF id ON site"
+	"  FOR EACH ROW EXECUTE FUNCTION refs_kept();"
+	"CREATE TRIGGER user_type_kept BEFORE DELETE OR UPDATE OF name"
+	"  ON user_type FOR EACH ROW EXECUTE FUNCTION refs_kept();"
+	"CREATE TRIGGER user_kept BEFORE DELETE OR UPDATE OF id ON \"user\""
+	"  FOR EACH ROW EXECUTE FUNCTION refs_kept();"
+	"CREATE TRIGGER grp_kept BEFORE DELETE OR UPDATE OF id ON grp"
+	"  FOR EACH ROW EXECUTE FUNCTION refs_kept();",
 };
 
 /* An integer that sql returns (0 for none or NULL) into *v. */

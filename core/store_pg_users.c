@@ -302,7 +302,7 @@ int pg_group_delete(struct pg *pg, long long group)
 	char b[24];
 	const char *p[] = { pg_num(b, group) };
 
-	/* Its memberships go with it (ON DELETE CASCADE). */
+	/* Its memberships go with it (the trigger grp_kept). */
 	return pg_run(pg, "DELETE FROM grp WHERE id = $1", 1, p,
 		      "cannot delete group");
 }

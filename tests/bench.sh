@@ -5,7 +5,8 @@
 # run (default 2000), BENCH_ROUNDS the slices it is cut in (default 4),
 # BENCH_REPEAT how often each timed stage runs (default 3), BENCH_STARTS
 # how often each program of the start-up yardstick starts (default 200),
-# BENCH_KEEP=1 keeps the work folder.
+# BENCH_SCHOOL_N the users of each school regenerating at once (default
+# 5000), BENCH_KEEP=1 keeps the work folder.
 #
 # Each stage runs on its own under /usr/bin/time, reading a file made
 # beforehand, so its wall time and peak memory are its own and not those of
@@ -15,7 +16,11 @@
 # printed. Hash mode is judged against bare Argon2id at the same cost on
 # every core (tests/bench_argon2.c), since the hashes are its whole cost;
 # emit xlsx against libxlsxwriter alone writing the same cells
-# (tests/bench_xlsx.c), since the library is most of its cost.
+# (tests/bench_xlsx.c), since the library is most of its cost. Where
+# PostgreSQL's server binaries are installed, import and the sealed batch
+# run again on a private server (tests/pg.sh), judged against SQLite's
+# figures of the same run; and 1, 2, 4 and 8 schools of one store
+# regenerate at once on either store, to show how the time grows with them.
 #
 # Exit status 0 when every stage ran, whatever the verdicts (the last line
 # counts them); 1 when a stage failed.
@@ -77,12 +82,24 @@ conf() {
 
 now_ns() { date +%s%N; }
 
+# The private PostgreSQL server's processor time (PG_PID, tests/pg.sh),
+# in seconds: that of its processes that have ended, the backends its
+# postmaster reaped; pg_kids, how many it has now.
+HZ=$(getconf CLK_TCK)
+server_cpu() {
+	awk -v hz="$HZ" '{ printf "%.2f", ($16 + $17) / hz }' \
+		"/proc/$PG_PID/stat"
+}
+pg_kids() { wc -w <"/proc/$PG_PID/task/$PG_PID/children"; }
+
 # measure STDIN STDOUT CMD...: runs CMD with the given input and output
 # files, stderr to $W/stage.err; sets SECS, CPU (user + system seconds)
-# and PEAK_MB. Dies when CMD fails.
+# and PEAK_MB, and SERVER_CPU, the private server's share (0 without
+# one), once the backend CMD had has ended. Dies when CMD fails.
 measure() {
-	local in=$1 out=$2 t0 t1 rc kb
+	local in=$1 out=$2 t0 t1 rc kb kids= s0
 	shift 2
+	if [ -n "${PG_PID:-}" ]; then kids=$(pg_kids) s0=$(server_cpu); fi
 	t0=$(now_ns)
 	if [ "$HAVE_TIME" = 1 ]; then
 		/usr/bin/time -v -o "$W/time.txt" "$@" <"$in" >"$out" \
@@ -98,6 +115,15 @@ measure() {
 	fi
 	SECS=$(awk -v a="$t0" -v b="$t1" \
 		'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+	SERVER_CPU=0
+	if [ -n "$kids" ]; then
+		for _ in $(seq 100); do
+			[ "$(pg_kids)" -le "$kids" ] && break
+			sleep 0.05
+		done
+		SERVER_CPU=$(awk -v a="$s0" -v b="$(server_cpu)" \
+			'BEGIN { printf "%.2f", b - a }')
+	fi
 	PEAK_MB=n/a CPU=n/a
 	if [ "$HAVE_TIME" = 1 ]; then
 		CPU=$(awk -F': *' '/(User|System) time \(seconds\)/ { s += $2 }
@@ -111,20 +137,21 @@ measure() {
 
 # repeated SETUP IN OUT CMD...: SETUP (a command: the starting state),
 # then measure IN OUT CMD..., REPEAT times; sets SECS to the median wall
-# time, CPU to that run's, PEAK_MB to the highest peak and RUNS to every
-# time, in order. The state and files left are those of the last run.
+# time, CPU and SERVER_CPU to that run's, PEAK_MB to the highest peak and
+# RUNS to every time, in order. The state and files left are those of the
+# last run.
 repeated() {
 	local setup=$1 i samples=() peak=0
 	shift
 	for ((i = 0; i < REPEAT; i++)); do
 		$setup
 		measure "$@"
-		samples+=("$SECS $CPU")
+		samples+=("$SECS $CPU $SERVER_CPU")
 		peak=$(awk -v a="$peak" -v b="$PEAK_MB" \
 			'BEGIN { print ((b == "n/a" || a + 0 > b + 0) ? a : b) }')
 	done
 	RUNS=$(printf '%s\n' "${samples[@]}" | awk '{ print $1 }' | tr '\n' ' ')
-	read -r SECS CPU < <(printf '%s\n' "${samples[@]}" | sort -n |
+	read -r SECS CPU SERVER_CPU < <(printf '%s\n' "${samples[@]}" | sort -n |
 		sed -n "$(((REPEAT + 1) / 2))p")
 	PEAK_MB=$peak
 }
@@ -217,6 +244,7 @@ ok=$(( $(below "$SECS" "$(awk -v n="$N" 'BEGIN { print n / 100000 }')") &&
        $(below "$PEAK_MB" 100) ))
 row "import" "$N" "$SECS" "$PEAK_MB" "100000 rows/s, <100 MB" \
     "$(scaled_verdict $ok)"
+sqlite_import_secs=$SECS sqlite_import_cpu=$CPU
 echo "bench: import: $(head -1 import1.out) in ${SECS}s (runs: $RUNS)"
 
 save_state
@@ -253,6 +281,7 @@ grep -q "^batch v1: $selected password(s) regenerated" "$W/stage.err" ||
 ok=$(below "$SECS" "$(awk -v n="$selected" 'BEGIN { print 1.10 * n / 95000 }')")
 row "regenerate (sealed)" "$selected" "$SECS" "$PEAK_MB" \
     "<=1.10 s per 95000" "$(scaled_verdict "$ok")"
+sqlite_regen_secs=$SECS sqlite_regen_cpu=$CPU
 echo "bench: regenerate sealed: $selected passwords in ${SECS}s (runs: $RUNS)"
 
 # ==== Outputs of the sealed batch ====
@@ -400,11 +429,187 @@ row "regenerate (hash)" "$M" "$hash_secs" "$HASH_PEAK" \
     ">=90% of bare ($ratio%)" "$hash_verdict"
 row "bare argon2id" "$M" "$bare_secs" "-" "(yardstick)" "-"
 
+
+# ==== PostgreSQL beside SQLite ====
+#
+# The same import of roster1 and sealed batch of everyone on a private
+# server (tests/pg.sh: a new cluster, a Unix socket, no durability, as
+# SQLite's tests run), each judged against SQLite's median above. A starting
+# state is a database made from a template (CREATE DATABASE ... TEMPLATE),
+# as SQLite's is a copy of its file.
+
+. "$ROOT/tests/pg.sh"
+HAVE_PG=0
+if pg_start; then
+	HAVE_PG=1
+else
+	echo "bench: PostgreSQL: not measured: $PG_SKIP" >&2
+fi
+# pg_db NAME [TEMPLATE]: the server's database NAME made anew (from
+# TEMPLATE).
+pg_db() {
+	pg_sql -d postgres -c "SET client_min_messages = warning" \
+		-c "DROP DATABASE IF EXISTS $1" \
+		-c "CREATE DATABASE $1${2:+ TEMPLATE $2}" >/dev/null
+}
+# An empty store: the database, made and brought to tempass's schema
+# (once in a server's life, not at each import).
+pg_fresh() {
+	pg_db tempass &&
+	"$BIN" --config pg.conf batches >/dev/null 2>"$W/stage.err" ||
+		die "PostgreSQL schema: $(cat "$W/stage.err")"
+}
+pg_save() { pg_db tempass_state tempass; }
+pg_load() { pg_db tempass tempass_state; }
+# against_sqlite STAGE N SQLITE_SECS SQLITE_CPU: the row of the
+# PostgreSQL figure in SECS, judged within 3x of SQLite's.
+against_sqlite() {
+	local ratio
+	ratio=$(awk -v a="$SECS" -v b="$3" \
+		'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+	echo "bench: $1: PostgreSQL ${SECS}s (runs: $RUNS), SQLite ${3}s:" \
+	     "${ratio}x"
+	# Processor time, tempass's and its server's, is not stretched by
+	# what else the machine runs: read it when the wall-clock ratio
+	# looks off on a busy machine.
+	[ "$HAVE_TIME" = 1 ] && awk -v c="$CPU" -v s="$SERVER_CPU" -v q="$4" \
+		-v t="$1" 'BEGIN { printf "bench: %s: processor time:" \
+		" tempass %.2fs + server %.2fs, SQLite %.2fs (%.2fx)\n", t, c,
+		s, q, (q > 0 ? (c + s) / q : 0) }'
+	row "$1" "$2" "$SECS" "$PEAK_MB" "<=3x SQLite (${ratio}x)" \
+	    "$(scaled_verdict "$(awk -v r="$ratio" \
+		'BEGIN { print ((r + 0 <= 3) ? 1 : 0) }')")"
+}
+
+if [ "$HAVE_PG" = 1 ]; then
+	sed "s#^database *=.*#database = $PG_URL#" pipeline.conf >pg.conf
+	repeated pg_fresh /dev/null pgimport.out "$BIN" --config pg.conf \
+		import roster1.csv
+	grep -q "^$N added" pgimport.out ||
+		die "PostgreSQL import: $(cat pgimport.out)"
+	against_sqlite "import (PG)" "$N" "$sqlite_import_secs" \
+		"$sqlite_import_cpu"
+
+	"$BIN" --config pg.conf import roster2.csv >/dev/null 2>"$W/stage.err" &&
+	"$BIN" --config pg.conf admin add bench --site oakfield \
+		--password-file admin.pw >/dev/null 2>>"$W/stage.err" ||
+		die "PostgreSQL re-import or admin add: $(cat "$W/stage.err")"
+	pg_save
+	repeated pg_load select.tsv pgregen.tsv "$BIN" --config pg.conf \
+		regenerate --admin bench --password-file admin.pw --yes
+	grep -q "^batch v1: $selected password(s) regenerated" "$W/stage.err" ||
+		die "PostgreSQL regenerate: $(cat "$W/stage.err")"
+	against_sqlite "regenerate (PG sealed)" "$selected" \
+		"$sqlite_regen_secs" "$sqlite_regen_cpu"
+fi
+
+# ==== Schools at once ====
+#
+# One store, 8 schools of SCHOOL_N users, each with its own pipeline.conf
+# (its [site] the default), roster and admin, as a trust's schools run
+# tempass on their own machines. 1, 2, 4 and 8 of them regenerate all
+# their users at once from the same starting state, on SQLite and on
+# PostgreSQL; the wall time until the last finishes (median of REPEAT).
+
+SCHOOL_N=${BENCH_SCHOOL_N:-5000}
+case $SCHOOL_N in
+''|0|*[!0-9]*) die "BENCH_SCHOOL_N '$SCHOOL_N' is not a count" ;;
+esac
+echo "bench: schools at once: 8 schools of $SCHOOL_N users..."
+mkdir -p schools
+for ((i = 1; i <= 8; i++)); do
+	"$PYTHON" "$ROOT/tests/gen_roster.py" "$SCHOOL_N" --seed "$i" \
+		>"schools/$i.csv" || die "gen_roster.py failed"
+done
+# schools STORE DATABASE: the 8 schools' confs (schools/STORE-I.conf) on
+# DATABASE, each roster imported, admin added and selection made.
+schools() {
+	local i c
+	for ((i = 1; i <= 8; i++)); do
+		c=schools/$1-$i.conf
+		sed -e "s#^code = oakfield\$#code = school$i#" \
+		    -e "s#^name = Oakfield Academy\$#name = School $i#" \
+		    -e "s#^database *=.*#database = $2#" pipeline.conf >"$c"
+		"$BIN" --config "$c" import "schools/$i.csv" >/dev/null \
+			2>"$W/stage.err" &&
+		"$BIN" --config "$c" admin add "admin$i" \
+			--password-file admin.pw >/dev/null 2>>"$W/stage.err" &&
+		"$BIN" --config "$c" select "${groups[@]}" >"schools/$1-$i.sel" \
+			2>>"$W/stage.err" ||
+			die "school $i on $1: $(cat "$W/stage.err")"
+	done
+}
+# at_once STORE K: schools 1 to K of STORE regenerate at once; SECS is
+# the wall time until the last is done.
+at_once() {
+	local i t0 t1 pids=() bad=0
+	t0=$(now_ns)
+	for ((i = 1; i <= $2; i++)); do
+		"$BIN" --config "schools/$1-$i.conf" regenerate \
+			--admin "admin$i" --password-file admin.pw --yes \
+			<"schools/$1-$i.sel" >/dev/null 2>"schools/$1-$i.err" &
+		pids+=($!)
+	done
+	for i in "${!pids[@]}"; do wait "${pids[$i]}" || bad=$((i + 1)); done
+	t1=$(now_ns)
+	[ "$bad" = 0 ] ||
+		die "school $bad on $1 failed: $(cat "schools/$1-$bad.err")"
+	SECS=$(awk -v a="$t0" -v b="$t1" \
+		'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+}
+sqlite_schools_save() {
+	rm -rf "$W/schools.state"
+	cp -a "$W/schools/db" "$W/schools.state"
+}
+sqlite_schools_load() {
+	rm -rf "$W/schools/db"
+	cp -a "$W/schools.state" "$W/schools/db"
+}
+# at_once_median STORE K LOAD: at_once REPEAT times, each after LOAD;
+# SECS the median.
+at_once_median() {
+	local r samples=()
+	for ((r = 0; r < REPEAT; r++)); do
+		$3
+		at_once "$1" "$2"
+		samples+=("$SECS")
+	done
+	SECS=$(printf '%s\n' "${samples[@]}" | sort -n |
+		sed -n "$(((REPEAT + 1) / 2))p")
+}
+mkdir -p schools/db
+schools sqlite "$W/schools/db/tempass.db"
+sqlite_schools_save
+if [ "$HAVE_PG" = 1 ]; then
+	pg_fresh
+	schools pg "$PG_URL"
+	pg_save
+fi
+SCHOOL_ROWS=()
+for k in 1 2 4 8; do
+	at_once_median sqlite "$k" sqlite_schools_load
+	sq=$SECS pgs=n/a ratio=-
+	if [ "$HAVE_PG" = 1 ]; then
+		at_once_median pg "$k" pg_load
+		pgs=$SECS
+		ratio=$(awk -v a="$pgs" -v b="$sq" \
+			'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }')
+	fi
+	SCHOOL_ROWS+=("$(printf '%7s %9s %11s %9s %7s' "$k" \
+		"$((k * SCHOOL_N))" "$sq" "$pgs" "$ratio")")
+done
+[ "$HAVE_PG" = 1 ] && pg_stop
+
 # ==== Summary ====
 
 echo
 printf '%-22s %8s %9s %11s %8s  %-28s %s\n' stage N seconds rows/s \
 	"peak MB" target verdict
 for r in "${ROWS[@]}"; do echo "$r"; done
+echo
+echo "schools regenerating at once, $SCHOOL_N users each: wall seconds" \
+     "(median of $REPEAT)"
+printf '%7s %9s %11s %9s %7s\n' schools users SQLite PostgreSQL ratio
+for r in "${SCHOOL_ROWS[@]}"; do echo "$r"; done
 echo
 echo "$MET target(s) met, $MISSED missed"

@@ -1,0 +1,116 @@
+# pg_refs: on PostgreSQL the references of users (site, user type) and
+# memberships (group, user) are checked once per statement, over the rows
+# it added, not row by row by foreign keys; every reference a foreign key
+# kept is still kept: a row that refers to nothing is refused, a row that
+# is referred to cannot be deleted or have its key changed, and a group's
+# memberships go with it.
+. "$(dirname "$0")/../lib.sh"
+. "$ROOT/tests/pg.sh"
+
+if ! pg_start; then
+	if [ -n "$PG_SKIP" ]; then ok "# skip $PG_SKIP"; exit 0; fi
+	notok "the server starts"; exit 0
+fi
+write_conf
+awk -v db="$PG_URL" '/^database *=/ { $0 = "database = " db } { print }' \
+	pipeline.conf >pg.conf && mv pg.conf pipeline.conf
+sample_batch batch.tsv
+
+check_eq "no foreign key of users or memberships is checked row by row" \
+  "$(pg_sql -c "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid IN ('\"user\"'::regclass, 'membership'::regclass)")" 0
+check_eq "their references are checked by statement triggers" \
+  "$(pg_sql -c "SELECT string_agg(tgname, ',' ORDER BY tgname) FROM pg_trigger WHERE NOT tgisinternal AND tgrelid IN ('\"user\"'::regclass, 'membership'::regclass)")" \
+  "membership_refs,membership_refs_update,user_kept,user_refs,user_refs_update"
+
+# refused NAME SQL PATTERN: SQL, in a transaction rolled back, fails with
+# an error matching PATTERN.
+refused() {
+	if pg_sql -c "BEGIN" -c "$2" -c "ROLLBACK" >"$T/psql.out" 2>&1; then
+		notok "$1 (it was not refused)"
+	elif grep -q -- "$3" "$T/psql.out"; then
+		ok "$1"
+	else
+		notok "$1 (no '$3')"; sed 's/^/   | /' "$T/psql.out" | head -5
+	fi
+}
+# allowed NAME SQL: SQL, in a transaction rolled back, succeeds.
+allowed() {
+	if pg_sql -c "BEGIN" -c "$2" -c "ROLLBACK" >"$T/psql.out" 2>&1; then
+		ok "$1"
+	else
+		notok "$1"; sed 's/^/   | /' "$T/psql.out" | head -5
+	fi
+}
+
+site=$(pg_sql -c "SELECT id FROM site WHERE code = 'oakfield'")
+grp=$(pg_sql -c "SELECT id FROM grp WHERE site_id = $site AND name = '7A'")
+# A member of a group who has no credential: only memberships refer to them.
+member=$(pg_sql -c "SELECT min(user_id) FROM membership m WHERE NOT EXISTS (SELECT 1 FROM credential c WHERE c.user_id = m.user_id)")
+last=$(pg_sql -c 'SELECT max(id) FROM "user"')
+check "a member without credentials" test -n "$member"
+
+refused "a membership of a user who does not exist is refused" \
+	"INSERT INTO membership VALUES ($grp, $((last + 1)))" \
+	"a membership refers to a group or user that does not exist"
+refused "a membership of a group that does not exist is refused" \
+	"INSERT INTO membership SELECT max(id) + 1, $member FROM grp" \
+	"a membership refers to a group or user that does not exist"
+refused "so is one bad row among good ones, through COPY" \
+	"COPY membership FROM PROGRAM 'printf \"$grp\\t$member\\n$grp\\t$((last + 1))\\n\"'" \
+	"a membership refers to a group or user that does not exist"
+allowed "a membership of a group and user that exist is taken" \
+	"INSERT INTO membership SELECT id, $member FROM grp WHERE site_id = $site AND id <> $grp AND NOT EXISTS (SELECT 1 FROM membership WHERE group_id = grp.id AND user_id = $member) LIMIT 1"
+refused "a membership moved to a user who does not exist is refused" \
+	"UPDATE membership SET user_id = $((last + 1)) WHERE user_id = $member" \
+	"a membership refers to a group or user that does not exist"
+
+new_user="INSERT INTO \"user\" (id, site_id, roster, external_id, username, forename, surname, user_type, created_at, updated_at)"
+refused "a user of a user type that does not exist is refused" \
+	"$new_user VALUES ($((last + 1)), $site, 'students', 'X1', 'x1', 'X', 'Y', 'nosuch', 0, 0)" \
+	"a user refers to a site or user type that does not exist"
+refused "a user of a site that does not exist is refused" \
+	"$new_user VALUES ($((last + 1)), $((site + 100)), 'students', 'X1', 'x1', 'X', 'Y', 'student', 0, 0)" \
+	"a user refers to a site or user type that does not exist"
+allowed "a user of a site and user type that exist is taken" \
+	"$new_user VALUES ($((last + 1)), $site, 'students', 'X1', 'x1', 'X', 'Y', 'student', 0, 0)"
+refused "a user moved to a user type that does not exist is refused" \
+	"UPDATE \"user\" SET user_type = 'nosuch' WHERE id = $member" \
+	"a user refers to a site or user type that does not exist"
+allowed "a user changed but for their references is taken" \
+	"UPDATE \"user\" SET forename = 'Changed' WHERE id = $member"
+
+refused "a user with memberships cannot be deleted" \
+	"DELETE FROM \"user\" WHERE id = $member" "a row of user is referred to"
+refused "nor have their id changed" \
+	"UPDATE \"user\" SET id = $((last + 1)) WHERE id = $member" \
+	"a row of user is referred to"
+refused "a user type users have cannot be deleted" \
+	"DELETE FROM user_type WHERE name = 'student'" \
+	"a row of user_type is referred to"
+refused "a site with users cannot be deleted" \
+	"DELETE FROM site WHERE id = $site" "a row of site is referred to"
+check_eq "a group's memberships go with it" \
+  "$(pg_sql -c "BEGIN" -c "DELETE FROM grp WHERE id = $grp" -c "SELECT count(*) FROM membership WHERE group_id = $grp" -c "ROLLBACK")" 0
+check "the group had members" \
+	test "$(pg_sql -c "SELECT count(*) FROM membership WHERE group_id = $grp")" -gt 0
+
+# The store is whole after all this (everything above was rolled back),
+# and a second import, with changes, goes through the checks.
+"${PYTHON:-/usr/bin/python3}" - "$ROOT/samples/students.csv" >moved.csv <<'EOF'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8-sig")))
+head, body = rows[0], rows[1:]
+reg = head.index("Reg")
+for r in body[:3]:
+    r[reg] = "7B" if r[reg] != "7B" else "7C"
+w = csv.writer(sys.stdout, lineterminator="\n")
+w.writerow(head)
+w.writerows(body[:-2])
+EOF
+check_exit "a second import with moves and leavers" 0 tp import moved.csv
+check_grep "it moved and marked leavers" "moved" "$T/.out"
+check_eq "every membership's group and user exist" \
+  "$(pg_sql -c 'SELECT count(*) FROM membership m WHERE NOT EXISTS (SELECT 1 FROM grp g WHERE g.id = m.group_id) OR NOT EXISTS (SELECT 1 FROM "user" u WHERE u.id = m.user_id)')" 0
+check_eq "one current credential per user" \
+  "$(pg_sql -c "SELECT count(*) FROM (SELECT user_id FROM credential WHERE state = 'current' GROUP BY user_id HAVING count(*) > 1) x")" 0
+check_exit "the audit chain is intact" 0 tp audit verify
