@@ -90,8 +90,14 @@ pg_sql() {
 }
 
 # pg_use_store CONF: CONF's [store] database is the private server's
-# database, started first if need be (TEMPASS_TEST_STORE=pg, tests/lib.sh).
+# database, started first if need be (TEMPASS_TEST_STORE=pg, tests/lib.sh),
+# or the database tests/run.sh made for this script on the run's server
+# (TEMPASS_TEST_PG_URL, on the socket folder TEMPASS_TEST_PG_HOST), which
+# the script neither starts nor stops.
 pg_use_store() {
+	if [ -z "$PG_URL" ] && [ -n "${TEMPASS_TEST_PG_URL:-}" ]; then
+		PG_URL=$TEMPASS_TEST_PG_URL PG_DIR=$TEMPASS_TEST_PG_HOST
+	fi
 	if [ -z "$PG_URL" ] && ! pg_start; then
 		echo "not ok - the PostgreSQL store of TEMPASS_TEST_STORE=pg starts${PG_SKIP:+: $PG_SKIP}"
 		exit 1

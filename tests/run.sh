@@ -2,6 +2,12 @@
 # Runs every unit test binary and every end-to-end script, each of which
 # prints TAP-style "ok - ..." / "not ok - ..." lines, and ends with the line
 # "N passed, N failed". Exit status 0 only when nothing failed.
+#
+# TEMPASS_TEST_STORE=pg (make test-pg): the end-to-end scripts only, on
+# PostgreSQL: one private server for the whole run (tests/pg.sh), stopped
+# at the end whatever happens, and a fresh database for each script, made
+# from a template that holds the tests' helpers; the scripts of
+# tests/pg_leave_out are left out, for the reason given there.
 set -u
 cd "$(dirname "$0")/.."
 export PYTHON=${PYTHON:-/usr/bin/python3}
@@ -16,6 +22,24 @@ filter=${1:-}
 passed=0 failed=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+# Ctrl-C or a kill goes through the EXIT trap: the server is stopped.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+pg=
+if [ "${TEMPASS_TEST_STORE:-}" = pg ]; then
+	pg=1
+	. tests/pg.sh
+	if ! pg_start; then
+		echo "not ok - the PostgreSQL server of the run starts${PG_SKIP:+: $PG_SKIP}"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+	export TEMPASS_TEST_PG_HOST=$PG_DIR
+	# Each script's database is a copy of pg_start's (helpers included).
+	leave_out=$(awk '!/^#/ && NF { print $1 }' tests/pg_leave_out)
+fi
+n=0
 
 run_one() {
 	local name=$1; shift
@@ -42,6 +66,7 @@ run_one() {
 }
 
 for t in tests/unit/test_*; do
+	[ -n "$pg" ] && break
 	case $t in *.c) continue ;; esac
 	[ -x "$t" ] || continue
 	[ -n "$filter" ] && [[ $t != *$filter* ]] && continue
@@ -49,6 +74,15 @@ for t in tests/unit/test_*; do
 done
 for t in tests/e2e/*.sh; do
 	[ -n "$filter" ] && [[ $t != *$filter* ]] && continue
+	if [ -n "$pg" ]; then
+		grep -qx "$(basename "$t" .sh)" <<<"$leave_out" && continue
+		db=t$((++n))
+		pg_sql -d postgres -c "CREATE DATABASE $db TEMPLATE tempass" >/dev/null
+		TEMPASS_TEST_PG_URL="host=$PG_DIR user=postgres dbname=$db" \
+			run_one "$t" bash "$t"
+		pg_sql -d postgres -c "DROP DATABASE $db WITH (FORCE)" >/dev/null
+		continue
+	fi
 	run_one "$t" bash "$t"
 done
 echo "$passed passed, $failed failed"
