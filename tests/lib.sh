@@ -81,6 +81,34 @@ if [ "${TEMPASS_TEST_STORE:-}" = pg ]; then
 	sql() { pg_sqlite_sql "$@"; }
 fi
 
+# other_store CONF NAME: on PostgreSQL, CONF (a copy of the test's
+# pipeline.conf, whose database file the test moved) given a new database
+# NAME on the test's server; on SQLite nothing. sql_in CONF QUERY runs
+# QUERY on CONF's store.
+other_store() {
+	[ "${TEMPASS_TEST_STORE:-}" != pg ] || pg_other_store "$@"
+}
+sql_in() {
+	local db
+	db=$(sed -n 's/^database *= *//p' "$1")
+	shift
+	if [ "${TEMPASS_TEST_STORE:-}" = pg ]; then
+		PG_URL=$db pg_sqlite_sql "$@"
+	else
+		sqlite3 "$db" "$@"
+	fi
+}
+
+# pg_skip WHY: on PostgreSQL, a check of SQLite's own devices (its file,
+# PRAGMAs, WAL) that has no counterpart there is reported skipped, and
+# pg_skip fails; on SQLite it succeeds and prints nothing:
+#   pg_skip "no database file" || { check ...; }
+pg_skip() {
+	[ "${TEMPASS_TEST_STORE:-}" = pg ] || return 0
+	ok "# skip on PostgreSQL: $1"
+	return 1
+}
+
 # write_conf: the samples' pipeline.conf, pointed at this folder.
 write_conf() {
 	sed -e "s#^database *=.*#database = $T/var/tempass.db#" \
