@@ -31,6 +31,7 @@ check_eq "before the store is made" "$(dump)" none
 # ---- with a store: refused before it is touched
 cp base.conf pipeline.conf
 check_exit "import the sample roster" 0 tp import
+mkdir -p "$T/var"
 printf 'correct horse battery\n' >"$T/var/demo-admin.pw"
 chmod 600 "$T/var/demo-admin.pw"
 check_exit "admin added" 0 tp admin add demo --site oakfield --password-file "$T/var/demo-admin.pw"
