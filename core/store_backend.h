@@ -20,6 +20,10 @@
 #include "core/store.h"
 #include "core/util.h"
 
+/* How long a writer waits for another to finish before STORE_BUSY, on
+ * either backend. */
+#define BUSY_TIMEOUT_MS 10000
+
 /* Records the kind of the failure being reported, for store_fault(). */
 void st_set_fault(enum store_fault f);
 

@@ -75,9 +75,11 @@ int pg_fail(struct pg *pg, const PGresult *res, const char *what)
 		msg += 8;
 	/* Its first line: what went wrong (the rest points into SQL). */
 	len = strcspn(msg, "\n");
-	/* 40001 serialization failure, 40P01 deadlock: try again. */
+	/* 40001 serialization failure, 40P01 deadlock, 55P03 a lock not
+	 * had within lock_timeout (pg_begin()): try again. */
 	if (state && (strcmp(state, "40001") == 0 ||
-		      strcmp(state, "40P01") == 0)) {
+		      strcmp(state, "40P01") == 0 ||
+		      strcmp(state, "55P03") == 0)) {
 		errorf("%s: database is busy (another tempass is writing to "
 		       "it); try again", pg->name);
 		return STORE_BUSY;
@@ -545,7 +547,7 @@ void pg_close(struct pg *pg)
  */
 static const char *const ready[] = {
 	"admin", "audit", "batches", "claim", "emit", "expire", "groups",
-	"import", "notify", "regenerate", "reset", "run", "select",
+	"import", "notify", "policy", "regenerate", "reset", "run", "select",
 	"unclaimed", "user", "users", "verify",
 	NULL,
 };
@@ -568,19 +570,26 @@ int pg_supports(struct pg *pg, const char *stage)
  * A write transaction takes one advisory lock, held to its end: writers
  * run one at a time, as SQLite's BEGIN IMMEDIATE makes them, so a batch
  * is never interleaved with another and what a transaction read stays
- * true until it commits. Readers are not held up.
+ * true until it commits. Readers are not held up. A writer waits for the
+ * lock as long as SQLite's busy timeout would, then gives up (STORE_BUSY:
+ * the caller exits EX_TEMPFAIL) rather than wait without end.
  */
 int pg_begin(struct pg *pg)
 {
-	char sql[64];
+	char sql[96];
 	int rc;
 
 	ASSERT(!pg->in_tx);
 	if ((rc = pg_exec(pg, "BEGIN", "cannot start a transaction")) != 0)
 		return rc;
-	snprintf(sql, sizeof(sql), "SELECT pg_advisory_xact_lock(%lld)",
-		 LOCK_WRITE);
-	if ((rc = pg_exec(pg, sql, "cannot start a transaction")) != 0) {
+	snprintf(sql, sizeof(sql), "SET LOCAL lock_timeout = %d",
+		 BUSY_TIMEOUT_MS);
+	if ((rc = pg_exec(pg, sql, "cannot start a transaction")) == 0) {
+		snprintf(sql, sizeof(sql), "SELECT pg_advisory_xact_lock(%lld)",
+			 LOCK_WRITE);
+		rc = pg_exec(pg, sql, "cannot start a transaction");
+	}
+	if (rc != 0) {
 		pg_exec(pg, "ROLLBACK", "cannot roll back");
 		return rc;
 	}
