@@ -74,8 +74,6 @@ struct pg;
  */
 struct pg *pg_open(const char *conninfo);
 void pg_close(struct pg *pg);
-/* store_supports() for PostgreSQL. */
-int pg_supports(struct pg *pg, const char *stage);
 
 /* The rest of store.h, with a struct pg for the store. */
 int pg_begin(struct pg *pg);

@@ -539,31 +539,6 @@ void pg_close(struct pg *pg)
 	free(pg);
 }
 
-/*
- * The stages that run on PostgreSQL: those whose end-to-end scripts pass
- * on it (TEMPASS_TEST_STORE=pg) but for their checks of SQLite's own
- * file. Another stage is refused at its start, before it reads or writes
- * anything, rather than found wanting half way.
- */
-static const char *const ready[] = {
-	"admin", "audit", "batches", "claim", "emit", "expire", "groups",
-	"import", "notify", "policy", "regenerate", "reset", "run", "select",
-	"unclaimed", "user", "users", "verify",
-	NULL,
-};
-
-int pg_supports(struct pg *pg, const char *stage)
-{
-	for (size_t i = 0; ready[i]; i++)
-		if (strcmp(ready[i], stage) == 0)
-			return 0;
-	st_set_fault(STORE_FAULT_UNAVAILABLE);
-	errorf("%s: tempass's support for PostgreSQL is incomplete: %s does "
-	       "not run on a PostgreSQL store yet; use a SQLite database "
-	       "file", pg->name, stage);
-	return -1;
-}
-
 /* ==== Transactions ==== */
 
 /*
