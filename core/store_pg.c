@@ -1,6 +1,6 @@
 /*
  * store_pg: the PostgreSQL store: connecting through libpq, the schema and
- * its migrations, transactions, and which stages run on it yet. Chosen by
+ * its migrations, and transactions. Chosen by
  * store_open() when the database setting is a connection string
  * (store_is_server()); the SQLite store stays the default.
  *
@@ -12,18 +12,17 @@
  *   store.h function (store_pg_*.c); transactions (a write transaction
  *   holds one advisory lock, so writers queue one at a time as SQLite's
  *   BEGIN IMMEDIATE makes them); new users, memberships and a batch's
- *   credentials through COPY. The stages in ready[] below run on it:
- *   tests/e2e/pg_store.sh compares them with SQLite's, and their
- *   end-to-end scripts pass with TEMPASS_TEST_STORE=pg but for checks of
- *   SQLite's own file, triggers and pragmas, and of a boolean printed as
- *   't' where SQLite prints 1.
- * - Not yet: send and token are refused (pg_supports()) until their
- *   scripts pass on PostgreSQL: send.sh records its deliveries with
- *   SQLite's SQL, which the harness does not carry over yet, so
- *   deliveries and token redemption are untested there. The
- *   whole suite on both stores in `make test` (one server per script: too
- *   slow for CI as it is; a server shared by the scripts, a database
- *   each, would do). `tempass store copy --to URL` (SQLite into
+ *   credentials through COPY; a writer waits for the lock as long as
+ *   SQLite's busy timeout. Every stage runs on it: tests/e2e/pg_store.sh
+ *   compares them with SQLite's, and `make test-pg` (CI) runs the
+ *   end-to-end scripts on it, one server for the run and a database
+ *   each, the tests' SQLite SQL carried over (tests/pg.sh), a check of
+ *   SQLite's own devices given its PostgreSQL counterpart (amcheck for
+ *   integrity_check, the trigger disabled, the server's files and WAL
+ *   searched, a client killed at its messages to the server) or skipped
+ *   where none exists; the scripts without a store are left out
+ *   (tests/pg_leave_out).
+ * - Not yet: `tempass store copy --to URL` (SQLite into
  *   PostgreSQL, ids kept, identity sequences moved past them): a second
  *   school's store into the same database cannot keep its ids and its
  *   audit chain as they are while the chain is one for the database, so

@@ -144,21 +144,42 @@ pg_use_store() {
 		"$1" >"$1.tmp" && mv "$1.tmp" "$1"
 }
 
-# pg_other_store CONF NAME: CONF's database a new one, NAME, on the same
-# server, made as the test's own was (pg_helpers).
+# pg_other_store CONF NAME: CONF's database a new one on the same server,
+# made as the test's own was (pg_helpers), named by the test's and NAME,
+# apart from other scripts' on a server they share (tests/run.sh).
 pg_other_store() {
-	pg_sql -d postgres -c "CREATE DATABASE $2" >/dev/null || return 1
-	PG_URL="host=$PG_DIR user=postgres dbname=$2" pg_helpers || return 1
-	awk -v db="host=$PG_DIR user=postgres dbname=$2" \
+	local db
+	db=$(pg_db)_$2
+	pg_sql -d postgres -c "CREATE DATABASE $db" >/dev/null || return 1
+	PG_URL="host=$PG_DIR user=postgres dbname=$db" pg_helpers || return 1
+	awk -v db="host=$PG_DIR user=postgres dbname=$db" \
 		'/^database *=/ { $0 = "database = " db } { print }' \
 		"$1" >"$1.tmp" && mv "$1.tmp" "$1"
+}
+
+# pg_store_save NAME: a copy of the test's database, named by it and
+# NAME (CREATE DATABASE from it as a template); pg_store_restore NAME: the
+# test's database made from that copy again; pg_store_fresh: the test's
+# database made anew, empty but for pg_helpers.
+pg_db() { echo "${PG_URL##*dbname=}"; }
+pg_store_save() {
+	pg_sql -d postgres -c "CREATE DATABASE $(pg_db)_$1 TEMPLATE $(pg_db)" >/dev/null
+}
+pg_store_restore() {
+	pg_sql -d postgres -c "DROP DATABASE $(pg_db) WITH (FORCE)" \
+		-c "CREATE DATABASE $(pg_db) TEMPLATE $(pg_db)_$1" >/dev/null
+}
+pg_store_fresh() {
+	pg_sql -d postgres -c "DROP DATABASE $(pg_db) WITH (FORCE)" \
+		-c "CREATE DATABASE $(pg_db)" >/dev/null && pg_helpers
 }
 
 # pg_sqlite_sql QUERY: a test's SQLite query on the PostgreSQL store, as
 # sqlite3 prints it: the table user quoted (a reserved word here), a
 # subquery in FROM given the alias PostgreSQL wants, char() as chr(),
 # strftime('%s', TIME) as the epoch of TIME,
-# PRAGMA integrity_check as integrity_check() (pg_helpers), each SELECT's
+# PRAGMA integrity_check as integrity_check() (pg_helpers), PRAGMA
+# wal_checkpoint as CHECKPOINT, each SELECT's
 # rows through sqlite_rows() (booleans as 1 and 0, columns separated by
 # '|'); statements separated by ';' run in turn.
 pg_sqlite_sql() {
@@ -183,6 +204,8 @@ def one(q):
 	q = q.strip()
 	if re.fullmatch(r"pragma\s+integrity_check", q, flags=re.I):
 		q = "select integrity_check()"
+	if re.fullmatch(r"pragma\s+wal_checkpoint.*", q, flags=re.I):
+		q = "checkpoint"
 	q = re.sub(r"\b(from|join|update|into)\s+user\b",
 		   lambda m: m.group(1) + " " + chr(34) + "user" + chr(34),
 		   q, flags=re.I)

@@ -50,28 +50,16 @@ check_eq "so the row is unchanged" "$(sql "select count(*) from audit where id =
 # pristine: a copy of the store; tamper SQL: a fresh copy of it, the
 # triggers dropped (on PostgreSQL, disabled), then SQL.
 if [ "${TEMPASS_TEST_STORE:-}" = pg ]; then
-	db=${PG_URL##*dbname=}
-	pg_sql -d postgres -c "CREATE DATABASE pristine TEMPLATE $db" >/dev/null
-	pristine() {
-		pg_sql -d postgres -c "DROP DATABASE $db WITH (FORCE)" \
-			-c "CREATE DATABASE $db TEMPLATE pristine" >/dev/null
-	}
-	tamper() {
-		pristine
-		sql "alter table audit disable trigger user; $1"
-	}
+	untrigger="alter table audit disable trigger user"
 else
-	sql 'pragma wal_checkpoint(truncate)' >/dev/null
-	cp var/tempass.db pristine.db
-	pristine() {
-		rm -f var/tempass.db var/tempass.db-wal var/tempass.db-shm
-		cp pristine.db var/tempass.db
-	}
-	tamper() {
-		pristine
-		sql "drop trigger audit_no_update; drop trigger audit_no_delete; $1"
-	}
+	untrigger="drop trigger audit_no_update; drop trigger audit_no_delete"
 fi
+store_save pristine
+pristine() { store_restore pristine; }
+tamper() {
+	pristine
+	sql "$untrigger; $1"
+}
 mid=$((events / 2))
 issue=$(sql "select id from audit where action = 'credential.issue' order by id limit 1 offset 3")
 

@@ -111,13 +111,11 @@ check "$what: $(wc -l <shown.pw) current passwords, each as printed by its proce
 # On PostgreSQL the writer holds the advisory lock of tempass's write
 # transactions (core/store_pg.c, LOCK_WRITE), as BEGIN IMMEDIATE holds
 # SQLite's; the store is named as the server names it.
-dump() { sql .dump; }
+dump() { sql_dump; }
 holder() { printf 'begin immediate;\n.system touch %s/locked\n' "$T"; }
 writer() { sqlite3 "$T/var/tempass.db"; }
 store="'$T/var/tempass.db'"
 if [ "${TEMPASS_TEST_STORE:-}" = pg ]; then
-	# (pg_dump's \restrict key is new each time.)
-	dump() { pg_dump -d "$PG_URL" | grep -v '^\\\(un\)\?restrict '; }
 	holder() { printf 'begin;\nselect pg_advisory_xact_lock(%d);\n\\! touch %s/locked\n' 0x746d7077 "$T"; }
 	writer() { psql -X -q -d "$PG_URL"; }
 	store="PostgreSQL database '[^']*' on '$PG_DIR'"

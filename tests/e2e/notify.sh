@@ -101,19 +101,6 @@ blob = b''.join(open(f, 'rb').read() for f in sys.argv[2:] if os.path.exists(f))
 print(sum(1 for w in words if w.encode() in blob))
 EOF
 }
-# files CONF: the files on disk that hold CONF's store, its WAL last: the
-# SQLite file and its WAL, or on PostgreSQL the database's folder in the
-# server's cluster and the server's WAL.
-files() {
-	local db
-	if [ "${TEMPASS_TEST_STORE:-}" = pg ]; then
-		db=$(sql_in "$1" "select oid from pg_database where datname = current_database()")
-		ls -d "$PG_DIR/data/base/$db"/* "$PG_DIR"/data/pg_wal/0*
-	else
-		db=$(sed -n 's/^database *= *//p' "$1")
-		echo "$db" "$db-wal"
-	fi
-}
 # blake2b LIST: the upper-case hex BLAKE2b-256 of each line, sorted.
 blake2b() {
 	"$PY" -c 'import hashlib, sys
@@ -141,17 +128,8 @@ check_exit "admin added" 0 tp admin add demo --site oakfield --password-file pw
 NAME_zoe="Zoë O'Brien" NAME_lukasz='Łukasz Wiśniewski' NAME_thao='Thảo Nguyễn Văn'
 ZOE=zoe.obrien@pupils.example LUK=lukasz.w@pupils.example THAO=thao.nguyen@pupils.example
 
-# A second connection held open keeps the WAL from being checkpointed away,
-# so the raw WAL bytes can be searched for tokens.
-# (PostgreSQL keeps its WAL: nothing to hold.)
-if [ "${TEMPASS_TEST_STORE:-}" != pg ]; then
-	mkfifo hold
-	sqlite3 var/tempass.db <hold >/dev/null 2>&1 &
-	holder=$!
-	exec 9>hold
-	trap 'exec 9>&-; wait $holder 2>/dev/null; stop_smtp; rm -rf "$T"' EXIT
-	echo 'select count(*) from user;' >&9
-fi
+# The WAL is kept (hold_wal), so its raw bytes can be searched for tokens.
+hold_wal
 
 tp select --group 7A >a.tsv 2>/dev/null
 tp select --group 7A --group 7B >ab.tsv 2>/dev/null
@@ -219,9 +197,9 @@ check_eq "a used token no longer verifies" $? 77
 check_eq "the redeem is audited once" \
   "$(tp audit --format tsv | awk -F'\t' '$4 == "token.redeem" && $5 == "zobrien"' | wc -l)" 1
 
-check "the database has a WAL with data in it" test -s "$(files pipeline.conf | tail -1)"
-check_eq "the search finds what is stored (usernames)" "$(found usernames $(files pipeline.conf))" 5
-check_eq "no token in the database or WAL bytes" "$(found tokens $(files pipeline.conf))" 0
+check "the database has a WAL with data in it" test -s "$(store_wal pipeline.conf | tail -1)"
+check_eq "the search finds what is stored (usernames)" "$(found usernames $(store_files pipeline.conf) $(store_wal pipeline.conf))" 5
+check_eq "no token in the database or WAL bytes" "$(found tokens $(store_files pipeline.conf) $(store_wal pipeline.conf))" 0
 check_eq "the store holds the tokens' BLAKE2b-256 hashes" \
   "$(sql "select hex(hash) from reset_token where batch_id = (select id from batch where version = $((nb + 1))) order by 1" | tr '\n' ' ')" \
   "$(blake2b tokens | tr '\n' ' ')"
@@ -442,7 +420,7 @@ else
 	notok "run wrote readable strips (run/out/oakfield-v2-strips.pdf)"
 fi
 check_eq "no password in run's stderr or database" \
-  "$(found run.passwords run.err $(files run/pipeline.conf))" 0
+  "$(found run.passwords run.err $(store_files run/pipeline.conf) $(store_wal run/pipeline.conf))" 0
 
 # ---- the whole way: notify, send, an SMTP server
 if ! [ -f "$ROOT/stages/send.c" ] || ! "$TEMPASS_BIN" send --help >/dev/null 2>&1; then
