@@ -133,11 +133,13 @@ test: deps
 	PYTHON=$(PYTHON) tests/run.sh
 
 # The end-to-end scripts again on PostgreSQL: one private server, a
-# database each (tests/run.sh; tests/pg_leave_out says which are left out
-# and why).
+# database each, TEST_PG_JOBS scripts at once (tests/run.sh;
+# tests/pg_leave_out says which are left out and why).
+TEST_PG_JOBS ?= 2
 test-pg: deps
 	$(MAKE) tempass
-	TEMPASS_TEST_STORE=pg PYTHON=$(PYTHON) tests/run.sh
+	TEMPASS_TEST_STORE=pg TEMPASS_TEST_JOBS=$(TEST_PG_JOBS) \
+	  PYTHON=$(PYTHON) tests/run.sh
 
 # The reference pages tests/e2e/visual.sh compares renders with, written
 # anew after an intended change of layout: look at them

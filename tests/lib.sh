@@ -90,12 +90,18 @@ store_fresh() { rm -f "$T/var/tempass.db" "$T/var/tempass.db-wal" "$T/var/tempas
 # (tests/pg.sh) that write_conf starts; sql runs there (pg_sqlite_sql).
 if [ "${TEMPASS_TEST_STORE:-}" = pg ]; then
 	. "$ROOT/tests/pg.sh"
-	sql() { pg_sqlite_sql "$@"; }
+	sql() {
+		if [ "$1" = .dump ]; then sql_dump; else pg_sqlite_sql "$@"; fi
+	}
 	store_save() { pg_store_save "$@"; }
 	store_restore() { pg_store_restore "$@"; }
 	store_fresh() { pg_store_fresh; }
-	# (pg_dump's \restrict key is new each time.)
-	sql_dump() { pg_dump -d "$PG_URL" | grep -v '^\\\(un\)\?restrict '; }
+	# pg_dump's \restrict key is new each time; a sequence's value is
+	# not the store's content (a rolled-back insert moves it on).
+	sql_dump() {
+		pg_dump -d "$PG_URL" |
+			grep -v -e '^\\\(un\)\?restrict ' -e '^SELECT pg_catalog.setval('
+	}
 fi
 
 # other_store CONF NAME: on PostgreSQL, CONF (a copy of the test's

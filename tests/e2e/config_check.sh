@@ -9,9 +9,13 @@
 write_conf
 cp pipeline.conf base.conf
 
-# dump: the store's content, or "none" while there is no database.
+# dump: the store's content, or "none" while there is no database (on
+# PostgreSQL, no tempass schema in the test's database).
+made() { [ -e "$T/var/tempass.db" ]; }
+[ "${TEMPASS_TEST_STORE:-}" = pg ] &&
+	made() { [ -n "$(pg_sql -c "select to_regclass('tempass_schema')")" ]; }
 dump() {
-	if [ -e "$T/var/tempass.db" ]; then sql .dump | md5sum; else echo none; fi
+	if made; then sql .dump | md5sum; else echo none; fi
 }
 # with LINE...: pipeline.conf is base.conf with the LINEs appended (a
 # "[section]" line starts a section; a section read again adds to it).

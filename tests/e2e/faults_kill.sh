@@ -398,7 +398,7 @@ send_ok() {
 	r=$(sql "select d.file || ': ' || d.state || ' with ' || count(a.id) || ' email.sent events'
 		 from delivery d left join audit a on a.action = 'email.sent'
 		  and a.user_id = d.user_id and a.batch_id = d.batch_id
-		 group by d.id having count(a.id) != (d.state = 'sent')")
+		 group by d.id having count(a.id) != (case when d.state = 'sent' then 1 else 0 end)")
 	[ -z "$r" ] || viol recorded "run $runs: $(echo "$r" | head -2 | tr '\n' ' ')"
 	[ -z "$(ls -A queue/tmp 2>/dev/null)" ] ||
 		viol recorded "run $runs: left in queue/tmp: $(ls -A queue/tmp | head -3 | tr '\n' ' ')"
