@@ -272,7 +272,7 @@ check_eq "emit leaves the store as it was" "$(sql .dump | sha256sum)" "$dump0"
 # output of a batch that exists: a PDF that ends in %%EOF, an XLSX that
 # unzips, a CSV with a row for each of the batch's credentials, the
 # batch's audit events.
-cp -p pw var/demo-admin.pw
+mkdir -p var && cp -p pw var/demo-admin.pw
 rm -rf out; mkdir -m 700 out
 # outputs_ok WHEN: the check above, on out/.
 outputs_ok() {
