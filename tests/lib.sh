@@ -144,7 +144,8 @@ release_wal() {
 
 # store_files CONF, store_wal CONF: the files on disk that hold CONF's
 # store, and its WAL: the SQLite file and its -wal; on PostgreSQL the
-# database's folder in the server's cluster, and the server's WAL.
+# database's folder in the server's cluster, and the segments of the
+# server's WAL written since the test began (the server may be shared).
 store_files() {
 	if [ "${TEMPASS_TEST_STORE:-}" = pg ]; then
 		ls -d "$PG_DIR/data/base/$(sql_in "$1" "select oid from pg_database where datname = current_database()")"/*
@@ -154,7 +155,7 @@ store_files() {
 }
 store_wal() {
 	if [ "${TEMPASS_TEST_STORE:-}" = pg ]; then
-		ls -d "$PG_DIR"/data/pg_wal/0*
+		find "$PG_DIR/data/pg_wal" -maxdepth 1 -name '0*' -newer "$T"
 	else
 		echo "$(sed -n 's/^database *= *//p' "$1")-wal"
 	fi
