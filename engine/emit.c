@@ -77,62 +77,79 @@ static long list_column(const struct emit_table *t)
 	return c >= 0 ? c : column(t, "group");
 }
 
-/* Rows [from, from + n) of a table with their sort keys, sorted. */
-struct run_of_rows {
-	const struct emit_table *t;
-	const long *idx;
-	size_t nidx, from, n;
-	struct keyed *k;
-	struct arena arena;       /* the keys */
-};
-
-static void *key_and_sort(void *arg)
+/*
+ * Keys every row of t by the columns idx, into k (the keys in arena).
+ * Returns 1 when the rows are in order already, as select's and then
+ * regenerate's are under the default sort when the groups are named in
+ * order: found on the way, at one comparison a row.
+ */
+static int key_rows(const struct emit_table *t, const long *idx, size_t nidx,
+		    struct keyed *k, struct arena *arena)
 {
-	struct run_of_rows *h = arg;
 	struct sbuf key = SBUF_INIT;
 	/* Where each column's key lies in the previous row's key. */
 	size_t at[16], len[16];
+	int in_order = 1;
 
-	for (size_t r = 0; r < h->n; r++) {
-		const char *const *row = (const char *const *)
-					 h->t->rows[h->from + r];
+	for (size_t r = 0; r < t->nrows; r++) {
+		const char *const *row = (const char *const *)t->rows[r];
 		const char *const *prev = r ? (const char *const *)
-					  h->t->rows[h->from + r - 1] : NULL;
+					  t->rows[r - 1] : NULL;
 
 		sbuf_reset(&key);
-		for (size_t i = 0; i < h->nidx; i++) {
-			const char *v = row[h->idx[i]];
+		for (size_t i = 0; i < nidx; i++) {
+			const char *v = row[idx[i]];
 			size_t start = key.len;
 
 			/* A value equal to the previous row's has its key:
 			 * rows come in runs of one class. */
-			if (prev && strcmp(v, prev[h->idx[i]]) == 0)
-				sbuf_add(&key, h->k[r - 1].key + at[i], len[i]);
+			if (prev && strcmp(v, prev[idx[i]]) == 0)
+				sbuf_add(&key, k[r - 1].key + at[i], len[i]);
 			else
 				collate_key(&key, v);
 			at[i] = start;
 			len[i] = key.len - start;
 			sbuf_addch(&key, '\x01');
 		}
-		h->k[r].row = (const char **)row;
-		h->k[r].pos = h->from + r;
-		h->k[r].key = arena_strndup(&h->arena, key.buf, key.len);
-		h->k[r].len = key.len;
+		k[r].row = (const char **)row;
+		k[r].pos = r;
+		k[r].key = arena_strndup(arena, key.buf, key.len);
+		k[r].len = key.len;
+		if (in_order && r && keyed_cmp(&k[r - 1], &k[r]) > 0)
+			in_order = 0;
 	}
-	qsort(h->k, h->n, sizeof(*h->k), keyed_cmp);
 	sbuf_release(&key);
+	return in_order;
+}
+
+/* A run of keyed rows, sorted in place. */
+struct half {
+	struct keyed *k;
+	size_t n;
+};
+
+static void *sort_half(void *arg)
+{
+	struct half *h = arg;
+
+	qsort(h->k, h->n, sizeof(*h->k), keyed_cmp);
 	return NULL;
 }
 
 /*
- * Sorts by the comma-separated columns of spec that the table has. A
- * large table in two halves, keyed and sorted on two cores, then merged:
- * keyed_cmp() is a total order, so the result is the one a single sort
- * gives.
+ * Sorts by the comma-separated columns of spec that the table has. Each
+ * row is keyed once, on this thread. A table found in order is left as
+ * it is: no sort and no thread, for once a second thread has run,
+ * glibc's malloc takes its locks on every call for the rest of the
+ * process, and libxlsxwriter allocates for every cell it writes.
+ * Otherwise a large table is sorted in two halves on two cores, then
+ * merged: keyed_cmp() is a total order, so the result is the one a
+ * single sort gives.
  */
 static void sort_rows(struct emit_table *t, const char *spec)
 {
-	struct run_of_rows h[2] = { { 0 }, { 0 } };
+	struct half h[2] = { { 0 }, { 0 } };
+	struct arena arena = ARENA_INIT;
 	struct keyed *k;
 	long idx[16];
 	size_t nidx = 0, nh = 1, i, j, r;
@@ -157,18 +174,18 @@ static void sort_rows(struct emit_table *t, const char *spec)
 	if (nidx == 0 || t->nrows < 2)
 		return;
 	k = xcalloc(t->nrows, sizeof(*k));
+	if (key_rows(t, idx, nidx, k, &arena))
+		goto out;
 	if (workers_for(t->nrows) > 1)
 		nh = 2;
 	for (i = 0; i < nh; i++)
-		h[i] = (struct run_of_rows){
-			.t = t, .idx = idx, .nidx = nidx,
-			.from = t->nrows * i / nh,
+		h[i] = (struct half){
+			.k = k + t->nrows * i / nh,
 			.n = t->nrows * (i + 1) / nh - t->nrows * i / nh,
-			.k = k + t->nrows * i / nh, .arena = ARENA_INIT,
 		};
 	if (nh == 2)
-		worker_start(&w, key_and_sort, &h[1]);
-	key_and_sort(&h[0]);
+		worker_start(&w, sort_half, &h[1]);
+	sort_half(&h[0]);
 	if (nh == 2)
 		worker_join(&w);
 	/* Merged back into the table's own array. */
@@ -179,8 +196,8 @@ static void sort_rows(struct emit_table *t, const char *spec)
 		else
 			out[r] = h[1].k[j++].row;
 	}
-	arena_release(&h[0].arena);
-	arena_release(&h[1].arena);
+out:
+	arena_release(&arena);
 	free(k);
 }
 
@@ -1396,16 +1413,22 @@ out:
 /* ==== Reading records ==== */
 
 /*
- * A record's values copied into arena as one block: the pointers, then
- * the strings. lens is scratch for n lengths.
+ * A record's values into arena as one block: the pointers, then, unless
+ * the reader keeps what it read (kept), the strings. lens is scratch for
+ * n lengths.
  */
 static const char **copy_record(struct arena *arena, const char *const *v,
-				size_t n, size_t *lens)
+				size_t n, size_t *lens, int kept)
 {
 	size_t total = n * sizeof(const char *);
 	const char **row;
 	char *p;
 
+	if (kept) {
+		row = arena_alloc(arena, total);
+		memcpy(row, v, total);
+		return row;
+	}
 	for (size_t i = 0; i < n; i++)
 		total += (lens[i] = strlen(v[i])) + 1;
 	row = arena_alloc(arena, total);
@@ -1428,7 +1451,7 @@ static int emit_stream(struct ctx *ctx, const struct emit_opts *o, FILE *in,
 	char **cols = NULL;
 	size_t cap = 0, *lens;
 	long name_cols[2];
-	int rc, got, c;
+	int rc, got, c, kept;
 
 	if ((rc = letters_ready(ctx, o->kind)) != 0)
 		return rc;
@@ -1451,6 +1474,9 @@ static int emit_stream(struct ctx *ctx, const struct emit_opts *o, FILE *in,
 	r = rec_reader_new(in, name, REC_AUTO);
 	if (!r)
 		return EX_DATAERR;
+	/* The rows point into what the reader read, when it keeps that:
+	 * the values are not copied a second time. */
+	kept = rec_reader_keep(r);
 	t.ncols = rec_ncols(r);
 	cols = xcalloc(t.ncols + 1, sizeof(*cols));
 	for (size_t i = 0; i < t.ncols; i++)
@@ -1467,7 +1493,7 @@ static int emit_stream(struct ctx *ctx, const struct emit_opts *o, FILE *in,
 			cap = cap ? cap * 2 : 1024;
 			t.rows = xrealloc(t.rows, cap * sizeof(*t.rows));
 		}
-		row = copy_record(&arena, v, t.ncols, lens);
+		row = copy_record(&arena, v, t.ncols, lens, kept);
 		/* A stream edited by hand gets import's rule for names. */
 		for (size_t i = 0; i < ARRAY_SIZE(name_cols); i++) {
 			char *nm = name_cols[i] >= 0 ?
@@ -1481,7 +1507,6 @@ static int emit_stream(struct ctx *ctx, const struct emit_opts *o, FILE *in,
 		}
 		t.rows[t.nrows++] = row;
 	}
-	rec_reader_free(r);
 	free(lens);
 	/* rec_read() hands out valid UTF-8 only, and name_clean_warn()
 	 * keeps it so. */
@@ -1491,8 +1516,13 @@ static int emit_stream(struct ctx *ctx, const struct emit_opts *o, FILE *in,
 		rc = emit(ctx, o, &t);
 	free(t.rows);
 	free(cols);
-	/* The arena held passwords: wipe it before it goes back. */
-	arena_release_wiped(&arena);
+	/* What held passwords is wiped before it goes back: the reader's
+	 * buffers, or the copies in the arena. */
+	rec_reader_free(r);
+	if (kept)
+		arena_release(&arena);
+	else
+		arena_release_wiped(&arena);
 	return rc;
 }
 

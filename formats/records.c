@@ -9,7 +9,10 @@
  * record) and a line can be refused at 1 MiB before it is ever held whole,
  * where getline() would first allocate whatever the input holds. The same
  * buffer lets REC_AUTO look at the first line without consuming it, so a
- * detected CSV stream can still be handed whole to formats/csv.
+ * detected CSV stream can still be handed whole to formats/csv. A reader
+ * asked to keep what it read (rec_reader_keep()) sets a full buffer aside
+ * and starts another, rather than moving the rest of a line to the front,
+ * so the values it handed out stay where they are.
  */
 #include "formats/records.h"
 
@@ -219,6 +222,9 @@ struct rec_reader {
 	struct sbuf buf;
 	size_t pos;             /* start of the next line in buf */
 	int eof;
+	int keep;               /* rec_reader_keep(): buffers read stay */
+	struct sbuf *kept;      /* buffers read, which values point into */
+	size_t nkept, kept_cap;
 	char **fields;          /* TSV fields of the current line */
 	size_t fields_cap;
 	struct ndjson_object obj;
@@ -255,20 +261,37 @@ static int bad(struct rec_reader *r, const char *fmt, ...)
 /* Reads one more chunk after what is buffered. 1, 0 at the end, or -1. */
 static int fill(struct rec_reader *r)
 {
-	size_t got;
+	size_t got, want;
 
 	if (r->eof)
 		return 0;
-	if (r->pos) {
+	if (r->pos && r->keep) {
+		/* The lines cut out of buf stay where they are: the rest of
+		 * it starts a buffer of its own. */
+		struct sbuf rest = SBUF_INIT;
+
+		sbuf_grow(&rest, r->buf.len - r->pos + READ_CHUNK);
+		sbuf_add(&rest, r->buf.buf + r->pos, r->buf.len - r->pos);
+		if (r->nkept == r->kept_cap) {
+			r->kept_cap = r->kept_cap ? 2 * r->kept_cap : 64;
+			r->kept = xrealloc(r->kept,
+					   r->kept_cap * sizeof(*r->kept));
+		}
+		r->kept[r->nkept++] = r->buf;
+		r->buf = rest;
+		r->pos = 0;
+	} else if (r->pos) {
 		memmove(r->buf.buf, r->buf.buf + r->pos, r->buf.len - r->pos);
 		r->buf.len -= r->pos;
 		r->pos = 0;
 	}
 	sbuf_grow(&r->buf, READ_CHUNK);
-	got = fread(r->buf.buf + r->buf.len, 1, READ_CHUNK, r->in);
+	/* As much as the buffer holds: at least READ_CHUNK. */
+	want = r->buf.cap - r->buf.len - 1;
+	got = fread(r->buf.buf + r->buf.len, 1, want, r->in);
 	r->buf.len += got;
 	r->buf.buf[r->buf.len] = '\0';
-	if (got < READ_CHUNK) {
+	if (got < want) {
 		if (ferror(r->in)) {
 			errorf("'%s': cannot read: %s", r->name,
 			       strerror(errno));
@@ -467,6 +490,15 @@ const char *rec_colname(const struct rec_reader *r, size_t i)
 unsigned long rec_line(const struct rec_reader *r)
 {
 	return r->rec_line;
+}
+
+int rec_reader_keep(struct rec_reader *r)
+{
+	/* TSV values are cut out of the buffer in place; CSV's and
+	 * NDJSON's are decoded into storage of their own, reused. */
+	if (r->format == REC_TSV)
+		r->keep = 1;
+	return r->keep;
 }
 
 /* ---- TSV ---- */
@@ -837,6 +869,9 @@ void rec_reader_free(struct rec_reader *r)
 	free(r->values);
 	free(r->name);
 	sbuf_release(&r->buf);
+	for (size_t i = 0; i < r->nkept; i++)
+		sbuf_release(&r->kept[i]);
+	free(r->kept);
 	free(r->fields);
 	ndjson_object_release(&r->obj);
 	free(r->seen);

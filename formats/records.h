@@ -63,6 +63,14 @@ long rec_column(const struct rec_reader *r, const char *name);
 int rec_read(struct rec_reader *r, const char *const **values);
 /* Line number of the last record read. */
 unsigned long rec_line(const struct rec_reader *r);
+/*
+ * Asks that the values rec_read() hands out from now on stay valid, and
+ * writable in place, until rec_reader_free() (which wipes them), not only
+ * until the next call. Returns 1 when they do (TSV: they point into the
+ * input read, which is then kept, not copied), 0 when they do not (CSV,
+ * NDJSON: the caller copies what it keeps).
+ */
+int rec_reader_keep(struct rec_reader *r);
 void rec_reader_free(struct rec_reader *r);
 
 /*

@@ -89,16 +89,23 @@ check "and it holds the stream's passwords" \
 
 # ==== One job starts no thread
 cd s1 || exit 1
-# trace N: the clone calls of an emit of 21000 rows with --jobs N, in
-# N.trace; the emit's exit status. A sanitizer build's leak checker
-# starts a thread of its own and cannot run under strace: it is off here.
+# trace N [INPUT]: the clone calls of an emit of 21000 rows with --jobs N,
+# in N.trace; the emit's exit status. The input is regen.tsv turned
+# around, which emit must sort; regenerate's own order it keeps, on this
+# thread. A sanitizer build's leak checker starts a thread of its own and
+# cannot run under strace: it is off here.
+{ head -n 1 regen.tsv; tail -n +2 regen.tsv | tac; } >backwards.tsv
 trace() {
 	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
 	strace -f -qq -e trace=clone,clone3 -o "$1.trace" "$TEMPASS_BIN" \
-		--config pipeline.conf --jobs "$1" emit csv --input regen.tsv \
-		-o - >/dev/null 2>&1
+		--config pipeline.conf --jobs "$1" emit csv \
+		--input "${2:-backwards.tsv}" -o - >/dev/null 2>&1
 }
 check_exit "--jobs 1: emit under strace succeeds" 0 trace 1
 check_eq "--jobs 1: emit of 21000 rows starts no thread" "$(grep -c 'clone' 1.trace)" 0
 check_exit "--jobs 2: emit under strace succeeds" 0 trace 2
 check "--jobs 2: the same emit starts threads" test "$(grep -c 'clone' 2.trace)" -gt 0
+check_exit "--jobs 2: emit of rows in order under strace succeeds" 0 \
+	trace 2 regen.tsv
+check_eq "--jobs 2: rows in order are not sorted: no thread" \
+	"$(grep -c 'clone' 2.trace)" 0

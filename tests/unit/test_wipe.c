@@ -1,5 +1,6 @@
 /*
- * test_wipe: util's buffers leave no secret in the memory they give back.
+ * test_wipe: util's buffers, and the record reader's, leave no secret in
+ * the memory they give back.
  *
  * This test is linked with -Wl,--wrap=free -Wl,--wrap=realloc (see the
  * Makefile), so every free() and realloc() that tempass's own code and
@@ -13,6 +14,7 @@
 
 #include "core/secrets.h"
 #include "core/util.h"
+#include "formats/records.h"
 #include "tests/unit/test.h"
 
 void __real_free(void *p);
@@ -163,6 +165,36 @@ static void test_arena_release_wiped(void)
 	CHECK(leaked == 0);
 }
 
+/* ==== records ==== */
+
+/* A reader that keeps what it read wipes every buffer it kept. */
+static void test_rec_reader_keep_wipes(void)
+{
+	struct sbuf text = SBUF_INIT;
+	const char *const *v;
+	struct rec_reader *r;
+	FILE *in;
+	int n = 0;
+
+	sbuf_addstr(&text, "username\tpassword\n");
+	for (int i = 0; i < 20000; i++)
+		sbuf_addf(&text, "u%d\t%s\n", i, mark);
+	in = fmemopen(text.buf, text.len, "r");
+	r = in ? rec_reader_new(in, "t", REC_TSV) : NULL;
+	CHECK(r && rec_reader_keep(r) == 1);
+	while (r && rec_read(r, &v) == 1)
+		n++;
+	CHECK(n == 20000);
+	watch();
+	rec_reader_free(r);
+	watching = 0;
+	CHECK(seen >= 3);
+	CHECK(leaked == 0);
+	if (in)
+		fclose(in);
+	sbuf_release(&text);
+}
+
 int main(void)
 {
 	RUN(test_check_catches_free);
@@ -171,5 +203,6 @@ int main(void)
 	RUN(test_sbuf_addf_wipes);
 	RUN(test_sbuf_release_wipes_whole);
 	RUN(test_arena_release_wiped);
+	RUN(test_rec_reader_keep_wipes);
 	TEST_EXIT();
 }
