@@ -20,7 +20,7 @@ extern const struct stage stage_import, stage_groups, stage_users,
 	stage_user, stage_admin, stage_policy, stage_select, stage_regenerate,
 	stage_reset, stage_unclaimed, stage_claim, stage_verify, stage_expire,
 	stage_batches, stage_audit, stage_emit, stage_notify, stage_send,
-	stage_token, stage_run;
+	stage_token, stage_run, stage_store;
 
 /* In the order of the job, as `tempass --help` lists them. */
 static const struct stage *const stages[] = {
@@ -28,7 +28,7 @@ static const struct stage *const stages[] = {
 	&stage_admin, &stage_policy, &stage_select, &stage_regenerate,
 	&stage_reset, &stage_unclaimed, &stage_claim, &stage_verify,
 	&stage_expire, &stage_batches, &stage_audit, &stage_emit,
-	&stage_notify, &stage_send, &stage_token, &stage_run,
+	&stage_notify, &stage_send, &stage_token, &stage_run, &stage_store,
 };
 
 static const char usage_head[] =

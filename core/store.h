@@ -54,6 +54,12 @@ enum store_fault store_fault(void);
 struct store *store_open(const char *path);
 void store_close(struct store *st);
 /*
+ * Opens the existing SQLite database at path read-only, to be copied
+ * (store_copy_to()): nothing is written to it, and it is not migrated
+ * (an older schema is refused). NULL after reporting.
+ */
+struct store *store_open_readonly(const char *path);
+/*
  * Whether the database setting names a PostgreSQL server rather than a
  * file: a URL (postgresql://, postgres://) or a libpq keyword string
  * ("host=... dbname=...", "service=NAME"). store_open() then connects
@@ -108,6 +114,14 @@ typedef int (*store_row_fn)(void *ctx, const char *const *values);
 
 /* The id of site code, created (or renamed) to match the configuration. */
 long long store_site(struct store *st, const char *code, const char *name);
+/*
+ * What the site's ids, its users' and its batches' were moved by when
+ * its store was copied into PostgreSQL (store_copy_to()), into off[]
+ * (site, user, batch): a password sealed before binds the ids less
+ * these, and so do those sealed after, so both open. 0 for a site made
+ * where it is, and on SQLite. 0, -1 or STORE_BUSY.
+ */
+int store_seal_offsets(struct store *st, long long site, long long off[3]);
 
 /* ==== Users, groups, memberships (import) ==== */
 
@@ -337,7 +351,8 @@ int store_current_credential(struct store *st, long long user,
  */
 int store_credential_attempt(struct store *st, long long credential);
 int store_credential_verified(struct store *st, long long credential);
-/* A sealed password and the associated data it was sealed with. */
+/* A sealed password and the associated data it was sealed with (its ids
+ * less store_seal_offsets()). */
 struct store_sealed {
 	long long site, user, batch;
 	unsigned char sealed[512];
@@ -557,6 +572,39 @@ long long store_scan_steps(struct store *st);
  * error.
  */
 int store_audit_verify(struct store *st, long long *events);
+/*
+ * store_audit_verify(), and fn (when not NULL) for each chain that holds
+ * up: a PostgreSQL store has a chain per school (and its own, for what
+ * names no site), a SQLite store one, for which fn is not called.
+ * Values: chain id, origin ("this database", or the SQLite file it was
+ * copied from and when), its sites' codes (comma-separated), events. A
+ * failure names the chain and the event, in its chain's numbering.
+ */
+int store_audit_verify_chains(struct store *st, store_row_fn fn, void *ctx,
+			      long long *events);
+/* ==== Copying a SQLite store into PostgreSQL ==== */
+
+/* A site code or admin name of the source that the target holds. */
+#define STORE_TAKEN (-3)
+struct store_copied {
+	long long chain;           /* the audit chain the events went into */
+	long long sites, users, batches, events;
+	int shifted;               /* ids moved past the target's own */
+};
+/*
+ * Copies every row of the SQLite store src (store_open_readonly()) into
+ * the PostgreSQL database url, in one transaction under the database's
+ * lock, through COPY: all or nothing, src untouched. Into a database
+ * without tempass's rows every id is kept; into one with other schools',
+ * each table's ids are moved past the largest there, and the new chain
+ * records by how much, so the copied events verify with the hashes SQLite
+ * made. Identity sequences are moved past the ids copied. 0; STORE_TAKEN
+ * when a site code or admin name of src is in the target (nothing
+ * written); -1 or STORE_BUSY (reported; a target that cannot be reached
+ * is STORE_FAULT_UNAVAILABLE). The caller verifies src's chain first.
+ */
+int store_copy_to(struct store *src, const char *url,
+		  struct store_copied *out);
 /*
  * SQLite's quick_check of the whole database: 0 when it holds, 1 after
  * reporting what is damaged (a page, an index), -1 on another error.

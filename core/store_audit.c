@@ -76,25 +76,27 @@ int audit_walk_next(struct audit_walk *w, long long id, long long at,
 		    size_t hash_len)
 {
 	unsigned char want[SECRETS_HASH_BYTES];
+	/* "chain 2 (...): " before the event, when there are chains. */
+	const char *in = w->name ? w->name : "", *sep = w->name ? ": " : "";
 
 	w->events++;
 	if (id != w->last_id + 1) {
-		errorf("audit event %lld is missing (the next is %lld): "
-		       "events were deleted", w->last_id + 1, id);
+		errorf("%s%saudit event %lld is missing (the next is %lld): "
+		       "events were deleted", in, sep, w->last_id + 1, id);
 		return 1;
 	}
 	if (prev_len != SECRETS_HASH_BYTES || !prev ||
 	    memcmp(prev, w->prev, SECRETS_HASH_BYTES) != 0) {
-		errorf("audit event %lld does not follow event %lld: the "
-		       "chain was cut or reordered", id, w->last_id);
+		errorf("%s%saudit event %lld does not follow event %lld: the "
+		       "chain was cut or reordered", in, sep, id, w->last_id);
 		return 1;
 	}
 	audit_digest(&w->scratch, w->prev, id, at, site, actor, action, user,
 		     batch, detail, want);
 	if (hash_len != SECRETS_HASH_BYTES || !hash ||
 	    memcmp(hash, want, SECRETS_HASH_BYTES) != 0) {
-		errorf("audit event %lld was edited: its hash does not match "
-		       "its content", id);
+		errorf("%s%saudit event %lld was edited: its hash does not "
+		       "match its content", in, sep, id);
 		return 1;
 	}
 	memcpy(w->prev, want, SECRETS_HASH_BYTES);
@@ -208,8 +210,14 @@ int store_list_audit(struct store *st, long long site, long long user,
 
 int store_audit_verify(struct store *st, long long *events)
 {
+	return store_audit_verify_chains(st, NULL, NULL, events);
+}
+
+int store_audit_verify_chains(struct store *st, store_row_fn fn, void *ctx,
+			      long long *events)
+{
 	if (st->pg)
-		return pg_audit_verify(st->pg, events);
+		return pg_audit_verify(st->pg, fn, ctx, events);
 
 	static const char sql[] =
 		"SELECT id, at, coalesce(site_id, 0), actor, action,"

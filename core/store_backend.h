@@ -46,8 +46,10 @@ struct audit_walk {
 	unsigned char prev[SECRETS_HASH_BYTES];
 	long long last_id, events;
 	struct sbuf scratch;          /* sbuf_release() it after the walk */
+	const char *name;             /* the chain, for messages: NULL for
+				       * the store's one chain */
 };
-#define AUDIT_WALK_INIT { { 0 }, 0, 0, SBUF_INIT }
+#define AUDIT_WALK_INIT { { 0 }, 0, 0, SBUF_INIT, NULL }
 /*
  * Checks the next event: 0 when it follows the one before and its hash
  * matches its content, 1 after reporting the first that does not (one
@@ -64,6 +66,9 @@ int audit_walk_next(struct audit_walk *w, long long id, long long at,
 int process_ended(long long pid);
 
 /* ==== PostgreSQL (core/store_pg*.c) ==== */
+
+/* Adds s to sb as a column of COPY's text format (NULL for NULL). */
+void copy_text(struct sbuf *sb, const char *s);
 
 struct pg;
 
@@ -84,6 +89,7 @@ void pg_rollback(struct pg *pg);
 int pg_read_begin(struct pg *pg);
 void pg_read_end(struct pg *pg);
 long long pg_site(struct pg *pg, const char *code, const char *name);
+int pg_seal_offsets(struct pg *pg, long long site, long long off[3]);
 int pg_users_load(struct pg *pg, long long site, struct store_user **out,
 		  size_t *n);
 int pg_groups_load(struct pg *pg, long long site,
@@ -202,7 +208,37 @@ int pg_audit(struct pg *pg, long long site, const char *actor,
 int pg_list_audit(struct pg *pg, long long site, long long user,
 		  long long batch, long long since, store_row_fn fn, void *ctx);
 long long pg_scan_steps(struct pg *pg);
-int pg_audit_verify(struct pg *pg, long long *events);
+int pg_audit_verify(struct pg *pg, store_row_fn fn, void *ctx,
+		    long long *events);
 int pg_quick_check(struct pg *pg);
+
+/*
+ * store copy's side on PostgreSQL (store_pg_copy.c); store_copy.c reads
+ * SQLite and calls these. The kinds of id a copy moves, each by its own
+ * offset: a table's own ids and the columns that name them.
+ */
+enum copy_ids { COPY_SITE, COPY_USER, COPY_GRP, COPY_ADMIN, COPY_BATCH,
+		COPY_CREDENTIAL, COPY_TOKEN, COPY_DELIVERY, COPY_PENDING,
+		COPY_AUDIT, COPY_NIDS };
+/*
+ * Opens the copy's transaction under the database's lock alone, and sets
+ * off[] to each table's largest id (0 in a database without tempass's
+ * rows: ids kept). 0, -1 or STORE_BUSY.
+ */
+int pg_copy_begin(struct pg *pg, long long off[COPY_NIDS]);
+/* The new chain of the copied events, from origin, with off[]'s site,
+ * user and batch offsets: its id, or -1 or STORE_BUSY. */
+long long pg_copy_chain(struct pg *pg, const char *origin,
+			const long long off[COPY_NIDS]);
+/* 1 when the target has a site with code (table "site") or an admin
+ * with name ("admin"), reported as taken; 0 when not; -1, STORE_BUSY. */
+int pg_copy_taken(struct pg *pg, const char *table, const char *value);
+/* Adds a user type unless it is there. */
+int pg_copy_type(struct pg *pg, const char *name);
+/* Sends rows (COPY's text) into table's columns cols. */
+int pg_copy_rows(struct pg *pg, const char *table, const char *cols,
+		 const struct sbuf *rows);
+/* Moves every identity past the ids copied and commits. */
+int pg_copy_finish(struct pg *pg);
 
 #endif

@@ -9,32 +9,36 @@
  *   (store_backend.h: every store.h call goes to its pg_ function when the
  *   store is PostgreSQL); libpq loaded at run time; the schema at SQLite's
  *   version numbers, migrated on open under an advisory lock; every
- *   store.h function (store_pg_*.c); transactions (a write transaction
- *   holds one advisory lock, so writers queue one at a time as SQLite's
- *   BEGIN IMMEDIATE makes them); new users, memberships and a batch's
- *   credentials through COPY; a writer waits for the lock as long as
- *   SQLite's busy timeout. Every stage runs on it: tests/e2e/pg_store.sh
- *   compares them with SQLite's, and `make test-pg` (CI) runs the
- *   end-to-end scripts on it, one server for the run and a database
- *   each, the tests' SQLite SQL carried over (tests/pg.sh), a check of
- *   SQLite's own devices given its PostgreSQL counterpart (amcheck for
- *   integrity_check, the trigger disabled, the server's files and WAL
- *   searched, a client killed at its messages to the server) or skipped
- *   where none exists; the scripts without a store are left out
- *   (tests/pg_leave_out).
- * - Not yet: `tempass store copy --to URL` (SQLite into
- *   PostgreSQL, ids kept, identity sequences moved past them): a second
- *   school's store into the same database cannot keep its ids and its
- *   audit chain as they are while the chain is one for the database, so
- *   copy waits on the choice below.
- * - Open questions: one audit chain means one writer at a time for the
- *   whole database, so schools queue behind each other; a chain per site
- *   (ids and the head per site), with the write lock per site (taken
- *   where the site is known, not in pg_begin()), would let them run at
- *   once and let a school's store be copied in whole. audit verify and
- *   the listings read whole results (a cursor for years of events);
- *   store_quick_check() checks nothing on PostgreSQL. Where an import's
- *   time goes beyond COPY (make bench has no PostgreSQL run yet).
+ *   store.h function (store_pg_*.c); new users, memberships and a batch's
+ *   credentials through COPY. An audit chain per school
+ *   (store_pg_audit.c), and the write lock per chain (pg_begin()): one
+ *   school's writers run one at a time, as SQLite's BEGIN IMMEDIATE makes
+ *   them, while other schools' run at once (tests/e2e/pg_chains.sh).
+ *   `tempass store copy --to URL` (store_copy.c, store_pg_copy.c): a
+ *   school's SQLite store copied in whole, ids kept in a database without
+ *   tempass's data or moved past the other schools' (the chain records by
+ *   how much, for its hashes and its sealed passwords), identity
+ *   sequences moved past them (tests/e2e/pg_copy.sh). A writer waits
+ *   for its lock as long as SQLite's busy timeout. Every stage runs on
+ *   it: tests/e2e/pg_store.sh compares them with SQLite's, and `make
+ *   test-pg` (CI) runs the end-to-end scripts on it, one server for the
+ *   run and a database each, the tests' SQLite SQL carried over
+ *   (tests/pg.sh), a check of SQLite's own devices given its PostgreSQL
+ *   counterpart (amcheck for integrity_check, the trigger disabled, the
+ *   server's files and WAL searched, a client killed at its messages to
+ *   the server) or skipped where none exists; the scripts without a
+ *   store are left out (tests/pg_leave_out).
+ * - Not yet: a transaction that writes an event of another
+ *   school's chain than its process's (publish_recover() settling another
+ *   site's batch) takes that chain's lock when it gets there, not before
+ *   it reads: two such may deadlock, which the server breaks (busy, try
+ *   again). The sites copied from one SQLite store share its chain, and
+ *   so its lock. An admin of two schools copied from two stores is
+ *   refused by name (admin names are the database's).
+ * - Open questions: audit verify and the listings read whole results (a
+ *   cursor for years of events); store_quick_check() checks nothing on
+ *   PostgreSQL. Where an import's time goes beyond COPY (make bench has
+ *   no PostgreSQL run yet).
  */
 #include "core/store_pg_int.h"
 
@@ -54,11 +58,6 @@ static const struct dl_symbol symbols[] = {
 	SYM(PQputCopyData), SYM(PQputCopyEnd), SYM(PQgetResult),
 };
 #undef SYM
-
-/* The advisory locks of tempass (pg_advisory_xact_lock keys): "tmps"
- * and "tmpw" as numbers, unlikely to meet another application's. */
-#define LOCK_SCHEMA 0x746d7073LL
-#define LOCK_WRITE 0x746d7077LL
 
 /* ==== Errors and statements ==== */
 
@@ -382,6 +381,39 @@ static const char *const migrations[] = {
 	"CREATE INDEX credential_user ON credential(user_id);",
 	/* 8 -> 9: a user's class. */
 	"ALTER TABLE \"user\" ADD COLUMN class text;",
+	/*
+	 * 9 -> 10: an audit chain per school. Chain 1 is the database's
+	 * own: what was here before goes into it, in its order (seq = id),
+	 * with the sites that made it. A chain copied from a SQLite store
+	 * records the offsets its ids were moved by (store copy), which its
+	 * events' hashes are taken without. User ids come from the
+	 * identity's sequence from here on, so it is moved past the ids
+	 * given before.
+	 */
+	"CREATE TABLE chain ("
+	"  id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+	"  origin text NOT NULL,"
+	"  site_off bigint NOT NULL DEFAULT 0,"
+	"  user_off bigint NOT NULL DEFAULT 0,"
+	"  batch_off bigint NOT NULL DEFAULT 0);"
+	"INSERT INTO chain (id, origin) VALUES (1, 'this database');"
+	"SELECT setval(pg_get_serial_sequence('chain', 'id'), 1);"
+	"ALTER TABLE site ADD COLUMN chain_id bigint NOT NULL DEFAULT 1"
+	"  REFERENCES chain(id);"
+	"ALTER TABLE site ALTER COLUMN chain_id DROP DEFAULT;"
+	"ALTER TABLE audit ADD COLUMN chain_id bigint NOT NULL DEFAULT 1"
+	"  REFERENCES chain(id);"
+	"ALTER TABLE audit ALTER COLUMN chain_id DROP DEFAULT;"
+	"ALTER TABLE audit ADD COLUMN seq bigint;"
+	"ALTER TABLE audit DISABLE TRIGGER audit_no_change;"
+	"UPDATE audit SET seq = id;"
+	"ALTER TABLE audit ENABLE TRIGGER audit_no_change;"
+	"ALTER TABLE audit ALTER COLUMN seq SET NOT NULL;"
+	"CREATE UNIQUE INDEX audit_chain_seq ON audit(chain_id, seq);"
+	"SELECT setval(pg_get_serial_sequence('\"user\"', 'id'),"
+	"  coalesce(max(id), 0) + 1, false) FROM \"user\";"
+	"SELECT setval(pg_get_serial_sequence('audit', 'id'),"
+	"  coalesce(max(id), 0) + 1, false) FROM audit;",
 };
 
 /* An integer that sql returns (0 for none or NULL) into *v. */
@@ -534,6 +566,7 @@ void pg_close(struct pg *pg)
 	sbuf_release(&pg->members);
 	sbuf_release(&pg->issue);
 	sbuf_release(&pg->audit);
+	free(pg->user_ids);
 	free(pg->name);
 	free(pg);
 }
@@ -541,12 +574,21 @@ void pg_close(struct pg *pg)
 /* ==== Transactions ==== */
 
 /*
- * A write transaction takes one advisory lock, held to its end: writers
- * run one at a time, as SQLite's BEGIN IMMEDIATE makes them, so a batch
- * is never interleaved with another and what a transaction read stays
- * true until it commits. Readers are not held up. A writer waits for the
- * lock as long as SQLite's busy timeout would, then gives up (STORE_BUSY:
- * the caller exits EX_TEMPFAIL) rather than wait without end.
+ * A write transaction locks, before it reads anything, the audit chain
+ * of the process's site (the first store_site() named: the configured
+ * site), held to its end: writers of one school run one at a time, as
+ * SQLite's BEGIN IMMEDIATE makes them, so a batch is never interleaved
+ * with another for the same users (a user belongs to one site, a site to
+ * one chain) and what a transaction read stays true until it commits;
+ * other schools' writers do not wait. The database's lock is taken
+ * first, shared; a transaction of a process that named no site takes it
+ * alone, and so waits for every chain's writers and they for it. Always
+ * the database's lock before a chain's, so neither order deadlocks; a
+ * second chain's lock (an event of another site, store_pg_audit.c) may,
+ * which the server breaks (40P01: busy, try again). Readers are not held
+ * up. A writer waits for its locks as long as SQLite's busy timeout
+ * would, then gives up (STORE_BUSY: the caller exits EX_TEMPFAIL) rather
+ * than wait without end.
  */
 int pg_begin(struct pg *pg)
 {
@@ -556,19 +598,22 @@ int pg_begin(struct pg *pg)
 	ASSERT(!pg->in_tx);
 	if ((rc = pg_exec(pg, "BEGIN", "cannot start a transaction")) != 0)
 		return rc;
+	pg->in_tx = 1;
+	pg->nchains = 0;
+	pg->db_locked = !pg->chain;
 	snprintf(sql, sizeof(sql), "SET LOCAL lock_timeout = %d",
 		 BUSY_TIMEOUT_MS);
-	if ((rc = pg_exec(pg, sql, "cannot start a transaction")) == 0) {
-		snprintf(sql, sizeof(sql), "SELECT pg_advisory_xact_lock(%lld)",
-			 LOCK_WRITE);
-		rc = pg_exec(pg, sql, "cannot start a transaction");
-	}
-	if (rc != 0) {
-		pg_exec(pg, "ROLLBACK", "cannot roll back");
+	if ((rc = pg_exec(pg, sql, "cannot start a transaction")) != 0) {
+		pg_rollback(pg);
 		return rc;
 	}
-	pg->in_tx = 1;
-	pg->have_head = 0;
+	snprintf(sql, sizeof(sql), "SELECT pg_advisory_xact_lock%s(%lld)",
+		 pg->chain ? "_shared" : "", LOCK_WRITE);
+	if ((rc = pg_exec(pg, sql, "cannot start a transaction")) != 0 ||
+	    (pg->chain && (rc = pg_lock_chain(pg, pg->chain)) != 0)) {
+		pg_rollback(pg);
+		return rc;
+	}
 	return 0;
 }
 
@@ -602,7 +647,7 @@ int pg_commit(struct pg *pg)
 	if (rc != 0)
 		pg_exec(pg, "ROLLBACK", "cannot roll back");
 	pg->in_tx = 0;
-	pg->have_head = 0;
+	pg->nchains = 0;
 	pg_bulk_clear(pg);
 	return rc;
 }
@@ -613,7 +658,7 @@ void pg_rollback(struct pg *pg)
 		return;
 	pg_exec(pg, "ROLLBACK", "cannot roll back");
 	pg->in_tx = 0;
-	pg->have_head = 0;
+	pg->nchains = 0;
 	pg_bulk_clear(pg);
 }
 

@@ -464,8 +464,10 @@ int pg_sealed(struct pg *pg, struct store_sealed *one)
 {
 	int rc = 0, found;
 	PGresult *res = pg_query(pg,
-		"SELECT b.site_id, c.user_id, c.batch_id, c.sealed"
+		"SELECT b.site_id - h.site_off, c.user_id - h.user_off,"
+		" c.batch_id - h.batch_off, c.sealed"
 		" FROM credential c JOIN batch b ON b.id = c.batch_id"
+		" JOIN site s ON s.id = b.site_id JOIN chain h ON h.id = s.chain_id"
 		" WHERE c.state = 'current' AND c.sealed IS NOT NULL"
 		" ORDER BY c.id DESC LIMIT 1", 0, NULL, PGRES_TUPLES_OK,
 		"cannot read credentials", &rc);

@@ -2,9 +2,8 @@
  * store_pg_bulk: rows written through COPY (PostgreSQL). New users and
  * their memberships wait in memory, as COPY's text, and go to the server
  * in one COPY each, a slice at a time and at store_flush() or the commit,
- * rather than in a statement per row. Ids of new users are given here
- * (the largest + 1), which is safe because a write transaction holds the
- * write lock (pg_begin()): no other process adds a user meanwhile.
+ * rather than in a statement per row. Ids of new users are given here,
+ * taken from the identity's sequence (take_user_ids()).
  */
 #include "core/store_pg_int.h"
 
@@ -101,24 +100,51 @@ static int ensure_type(struct pg *pg, const char *type)
 	return rc;
 }
 
+/*
+ * Takes ids for new users from the identity's sequence, more each time
+ * up to a slice: schools import at once (each under its own chain's
+ * lock), so an id is never the largest + 1 read from the table. Ids
+ * taken and not used are gaps, never given twice.
+ */
+static int take_user_ids(struct pg *pg)
+{
+	char b[24];
+	const char *p[] = { NULL };
+	int rc = 0;
+	PGresult *res;
+
+	pg->user_ids_want = pg->user_ids_want ? pg->user_ids_want * 4 : 16;
+	if (pg->user_ids_want > PG_SLICE)
+		pg->user_ids_want = PG_SLICE;
+	p[0] = pg_num(b, (long long)pg->user_ids_want);
+	res = pg_query(pg, "SELECT nextval(pg_get_serial_sequence('\"user\"',"
+		       " 'id')) FROM generate_series(1, $1)", 1, p,
+		       PGRES_TUPLES_OK, "cannot add users", &rc);
+	if (!res)
+		return rc;
+	pg->user_ids_n = (size_t)pq.PQntuples(res);
+	pg->user_ids = xrealloc(pg->user_ids,
+				pg->user_ids_n * sizeof(*pg->user_ids));
+	for (size_t i = 0; i < pg->user_ids_n; i++)
+		pg->user_ids[i] = pg_int(res, (int)i, 0);
+	pg->user_ids_next = 0;
+	pq.PQclear(res);
+	return 0;
+}
+
 int pg_user_insert(struct pg *pg, long long site, struct store_user *u,
 		   long long now)
 {
 	struct sbuf *sb = &pg->users;
+	int rc;
 
 	ASSERT(pg->in_tx);
 	if (ensure_type(pg, u->user_type) != 0)
 		return -1;
-	if (!pg->next_user) {
-		long long last = pg_id(pg, "SELECT coalesce(max(id), 0) FROM"
-				       " \"user\"", 0, NULL,
-				       "cannot read users");
-
-		if (last < 0)
-			return (int)last;
-		pg->next_user = last + 1;
-	}
-	u->id = pg->next_user++;
+	if (pg->user_ids_next == pg->user_ids_n &&
+	    (rc = take_user_ids(pg)) != 0)
+		return rc;
+	u->id = pg->user_ids[pg->user_ids_next++];
 	sbuf_addf(sb, "%lld\t%lld\t", u->id, site);
 	copy_text(sb, u->roster);
 	sbuf_addch(sb, '\t');
@@ -162,7 +188,7 @@ void pg_bulk_clear(struct pg *pg)
 	sbuf_reset(&pg->users);
 	sbuf_reset(&pg->members);
 	pg->nusers = pg->nmembers = 0;
-	pg->next_user = 0;
+	pg->user_ids_next = pg->user_ids_n = pg->user_ids_want = 0;
 	pg->bulk = 0;
 	sbuf_reset(&pg->issue);
 	pg->nissue = 0;

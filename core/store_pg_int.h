@@ -52,14 +52,34 @@ struct pq_api {
 };
 extern struct pq_api pq;
 
+/*
+ * An audit chain a transaction writes to (store_pg_audit.c): its head,
+ * read once per transaction under the chain's lock, and the offsets its
+ * events' ids are hashed without (a chain copied from SQLite).
+ */
+struct pg_chain {
+	long long id;
+	int locked;          /* this transaction holds its lock */
+	int have_head;
+	unsigned char head[SECRETS_HASH_BYTES];
+	long long next_seq;
+	long long site_off, user_off, batch_off;
+};
+
 struct pg {
 	PGconn *conn;
 	char *name;       /* what messages call the database */
 	int in_tx;
-	/* The audit chain's head, read once per transaction. */
-	int have_head;
-	unsigned char head[SECRETS_HASH_BYTES];
-	long long next_audit;
+	/* The site the process works for (the first store_site() names)
+	 * and its audit chain, whose lock pg_begin() takes; 0: none yet,
+	 * and a transaction takes the lock of the whole database. */
+	long long site, chain;
+	int db_locked;    /* this transaction holds the database's lock */
+	/* The chains this transaction locked or wrote to. */
+	struct pg_chain chains[8];
+	size_t nchains;
+	/* The chain of the site looked up last (pg_chain_of()). */
+	long long last_site, last_site_chain;
 	struct sbuf scratch;
 	/* New users and memberships waiting, as COPY's text (see
 	 * store_pg_bulk.c), in a transaction begun by pg_begin_bulk() (bulk)
@@ -67,7 +87,10 @@ struct pg {
 	int bulk;
 	struct sbuf users, members;
 	size_t nusers, nmembers;
-	long long next_user;     /* the id the next new user gets; 0: unread */
+	/* Ids for new users, taken from the identity's sequence a few at
+	 * a time: ids[next .. n) are free. */
+	long long *user_ids;
+	size_t user_ids_next, user_ids_n, user_ids_want;
 	char *last_type;         /* the user type added last */
 	/* The batch being issued (pg_issue_begin()) and its credentials
 	 * waiting, as COPY's text. */
@@ -127,8 +150,6 @@ int pg_each_row_at(const PGresult *res, int time_col, store_row_fn fn,
 
 /* ==== COPY (store_pg_bulk.c) ==== */
 
-/* Adds s to sb as a column of COPY's text format (NULL for NULL). */
-void copy_text(struct sbuf *sb, const char *s);
 /* Sends rows, lines of COPY's text format, through sql (COPY ... FROM
  * STDIN); 0, -1 or STORE_BUSY (reported as what). */
 int copy_in(struct pg *pg, const char *sql, const struct sbuf *rows,
@@ -140,5 +161,24 @@ int pg_flush_users(struct pg *pg);
 int pg_flush_audit(struct pg *pg);
 /* Forgets what waits and what the transaction knew (its end). */
 void pg_bulk_clear(struct pg *pg);
+
+/* ==== Locks and chains (store_pg.c, store_pg_audit.c) ==== */
+
+/*
+ * The advisory locks of tempass: "tmps" and "tmpw" as numbers (one
+ * bigint key each), and "tmpc" with a chain's id (two int4 keys, which
+ * PostgreSQL keeps apart from the bigint keys), unlikely to meet another
+ * application's. LOCK_WRITE is the database's: a transaction that knows
+ * its site holds it shared, with its chain's lock; one that does not, or
+ * that changes what every chain stands on (store copy), holds it alone.
+ */
+#define LOCK_SCHEMA 0x746d7073LL
+#define LOCK_WRITE 0x746d7077LL
+#define LOCK_CHAIN 0x746d7063
+/* The chain of site (the database's own, 1, for 0); 0 when there is no
+ * such site, or -1 or STORE_BUSY (reported). */
+long long pg_chain_of(struct pg *pg, long long site);
+/* Locks chain for the open transaction, once; 0, -1 or STORE_BUSY. */
+int pg_lock_chain(struct pg *pg, long long chain);
 
 #endif

@@ -15,17 +15,109 @@
 /* ==== Sites ==== */
 
 /* One statement: two processes adding the same site at once get one. */
+/* The id and chain of the site with code, and whether its name is
+ * name: 1, 0 when there is none, or -1 or STORE_BUSY. */
+static int find_site(struct pg *pg, const char *code, const char *name,
+		     long long *id, long long *chain, int *same)
+{
+	const char *p[] = { code, name };
+	int rc = 0;
+	PGresult *res = pg_query(pg, "SELECT id, chain_id, name = $2 FROM site"
+				 " WHERE code = $1", 2, p, PGRES_TUPLES_OK,
+				 "cannot read site", &rc);
+
+	if (!res)
+		return rc;
+	if ((rc = pq.PQntuples(res)) == 1) {
+		*id = pg_int(res, 0, 0);
+		*chain = pg_int(res, 0, 1);
+		*same = pq.PQgetvalue(res, 0, 2)[0] == 't';
+	}
+	pq.PQclear(res);
+	return rc;
+}
+
+/*
+ * A new site gets an audit chain of its own. It is made under the
+ * database's lock alone (outside another transaction), after which the
+ * code is looked up again: of two processes making it at once, the
+ * second finds the first's.
+ */
+static int add_site(struct pg *pg, const char *code, const char *name,
+		    long long *id, long long *chain)
+{
+	const char *p[] = { code, name };
+	long long chain_was = pg->chain;
+	int own = !pg->in_tx, same, rc = 0;
+	PGresult *res;
+
+	/* As a process that names no site: the database's lock alone. */
+	pg->chain = 0;
+	rc = own ? pg_begin(pg) : 0;
+	pg->chain = chain_was;
+	if (rc != 0)
+		return rc;
+	if ((rc = find_site(pg, code, name, id, chain, &same)) < 0)
+		goto out;
+	if (rc == 0) {
+		res = pg_query(pg, "WITH c AS (INSERT INTO chain (origin)"
+			       " VALUES ('this database') RETURNING id)"
+			       " INSERT INTO site (code, name, chain_id)"
+			       " SELECT $1, $2, id FROM c RETURNING id,"
+			       " chain_id", 2, p, PGRES_TUPLES_OK,
+			       "cannot add site", &rc);
+		if (!res)
+			goto out;
+		*id = pg_int(res, 0, 0);
+		*chain = pg_int(res, 0, 1);
+		pq.PQclear(res);
+	}
+	rc = 0;
+out:
+	if (own)
+		rc = rc == 0 ? pg_commit(pg) : (pg_rollback(pg), rc);
+	return rc;
+}
+
 long long pg_site(struct pg *pg, const char *code, const char *name)
 {
 	const char *p[] = { code, name };
-	long long id = pg_id(pg, "SELECT id FROM site WHERE code = $1 AND"
-			     " name = $2", 2, p, "cannot read site");
+	long long id = 0, chain = 0;
+	int same = 1, rc = find_site(pg, code, name, &id, &chain, &same);
 
-	if (id != 0)
-		return id;
-	return pg_id(pg, "INSERT INTO site (code, name) VALUES ($1, $2)"
-		     " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name"
-		     " RETURNING id", 2, p, "cannot add site");
+	if (rc == 0)
+		rc = add_site(pg, code, name, &id, &chain);
+	else if (rc > 0 && !same)
+		rc = pg_run(pg, "UPDATE site SET name = $2 WHERE code = $1",
+			    2, p, "cannot rename site");
+	else if (rc > 0)
+		rc = 0;
+	if (rc != 0)
+		return rc;
+	/* The first site named is the one the process works for. */
+	if (!pg->site) {
+		pg->site = id;
+		pg->chain = chain;
+	}
+	return id;
+}
+
+int pg_seal_offsets(struct pg *pg, long long site, long long off[3])
+{
+	char b[24];
+	const char *p[] = { pg_num(b, site) };
+	int rc = 0;
+	PGresult *res = pg_query(pg, "SELECT c.site_off, c.user_off,"
+				 " c.batch_off FROM site s JOIN chain c"
+				 " ON c.id = s.chain_id WHERE s.id = $1", 1, p,
+				 PGRES_TUPLES_OK, "cannot read site", &rc);
+
+	if (!res)
+		return rc;
+	for (int i = 0; i < 3; i++)
+		off[i] = pq.PQntuples(res) == 1 ? pg_int(res, 0, i) : 0;
+	pq.PQclear(res);
+	return 0;
 }
 
 /* ==== Users (import) ==== */

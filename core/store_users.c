@@ -45,6 +45,15 @@ static long long site_ensure(struct store *st, const char *code,
 	return sqlite3_last_insert_rowid(st->db);
 }
 
+int store_seal_offsets(struct store *st, long long site, long long off[3])
+{
+	if (st->pg)
+		return pg_seal_offsets(st->pg, site, off);
+	/* A SQLite store is never a copy: its ids are its own. */
+	off[0] = off[1] = off[2] = 0;
+	return 0;
+}
+
 long long store_site(struct store *st, const char *code, const char *name)
 {
 	if (st->pg)

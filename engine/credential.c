@@ -102,7 +102,7 @@ static int matches(struct ctx *ctx, long long user,
 	if (ctx_key(ctx, 0) != 0)
 		return -1;
 	n = unseal(ctx->key, c->sealed, c->sealed_len, ad,
-		   credential_ad(ad, sizeof(ad), ctx->site_id, user, c->batch),
+		   ctx_credential_ad(ctx, ad, sizeof(ad), user, c->batch),
 		   plain);
 	if (n < 0) {
 		errorf("the stored password does not open: wrong key file, or "

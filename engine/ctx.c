@@ -229,6 +229,8 @@ int ctx_open(struct ctx *ctx)
 	if (id < 0)
 		return store_status((int)id);
 	ctx->site_id = id;
+	if ((rc = store_seal_offsets(ctx->store, id, ctx->seal_off)) != 0)
+		return store_status(rc);
 	/* A batch a killed run left without its lists is settled first. */
 	return publish_recover(ctx);
 }
@@ -321,6 +323,13 @@ size_t credential_ad(char *buf, size_t size, long long site, long long user,
 
 	ASSERT(n > 0 && (size_t)n < size);
 	return (size_t)n;
+}
+
+size_t ctx_credential_ad(const struct ctx *ctx, char *buf, size_t size,
+			 long long user, long long batch)
+{
+	return credential_ad(buf, size, ctx->site_id - ctx->seal_off[0],
+			     user - ctx->seal_off[1], batch - ctx->seal_off[2]);
 }
 
 int listing_format(const char *name, FILE *out, enum rec_format *f)

@@ -27,6 +27,7 @@ struct ctx {
 	struct store *store;
 	const struct site_conf *site;
 	long long site_id;
+	long long seal_off[3];      /* store_seal_offsets() of the site */
 	struct wordlists *wordlists;
 	struct seal_key *key;       /* loaded by ctx_key() */
 	struct policy **extra;      /* default policies of unconfigured types */
@@ -82,6 +83,10 @@ int output_status(void);
  */
 size_t credential_ad(char *buf, size_t size, long long site, long long user,
 		     long long batch);
+/* credential_ad() of a credential of the ctx's site, its ids as they
+ * were when the site's store was made (store_seal_offsets()). */
+size_t ctx_credential_ad(const struct ctx *ctx, char *buf, size_t size,
+			 long long user, long long batch);
 
 /* A store_row_fn that writes the row to the rec_writer ctx. */
 int write_record(void *writer, const char *const *values);

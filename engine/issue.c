@@ -260,8 +260,8 @@ static void *seal_range(void *arg)
 
 		if (it->skip)
 			continue;
-		adlen = credential_ad(ad, sizeof(ad), sg->ctx->site_id,
-				      it->user_id, is->batch_id);
+		adlen = ctx_credential_ad(sg->ctx, ad, sizeof(ad),
+					  it->user_id, is->batch_id);
 		if (seal(sg->ctx->key, it->password, strlen(it->password), ad,
 			 adlen, sg->box + i * box_size(is)) != 0) {
 			sg->failed = 1;

@@ -57,8 +57,8 @@ static int row(void *arg, const char *const *v)
 			return rec_write(l->w, vals);
 		}
 		len = unseal(ctx->key, c.sealed, c.sealed_len, ad,
-			     credential_ad(ad, sizeof(ad), ctx->site_id, user,
-					   batch), plain);
+			     ctx_credential_ad(ctx, ad, sizeof(ad), user,
+					       batch), plain);
 		secrets_wipe(c.sealed, sizeof(c.sealed));
 		if (len < 0) {
 			errorf("the password of '%s' does not open: wrong key "

@@ -79,7 +79,7 @@ check_eq "each version is applied once" \
 	"$(psql -X -A -t -d "$fresh" -c 'SELECT count(*), count(DISTINCT version), count(DISTINCT applied_at) FROM tempass_schema')" \
 	"$sqlite_version|$sqlite_version|1"
 check_eq "the tables are made" \
-	"$(psql -X -A -t -d "$fresh" -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" 15
+	"$(psql -X -A -t -d "$fresh" -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" 16
 check_eq "each opener's group is there" \
 	"$(psql -X -A -t -d "$fresh" -c "SELECT count(*) FROM grp WHERE name LIKE 'club %'")" 4
 
