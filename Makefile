@@ -37,7 +37,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:.c=)
 CONFIG  ?= pipeline.conf
 
-.PHONY: all deps run test unit e2e bench clean check-asan check-valgrind fuzz \
+.PHONY: all deps run test test-pg unit e2e bench clean check-asan check-valgrind fuzz \
 	install uninstall refs
 
 # Where `make install` puts things; DESTDIR is prepended to each, as
@@ -131,6 +131,15 @@ run: deps
 test: deps
 	$(MAKE) tempass $(UNIT_BIN)
 	PYTHON=$(PYTHON) tests/run.sh
+
+# The end-to-end scripts again on PostgreSQL: one private server, a
+# database each, TEST_PG_JOBS scripts at once (tests/run.sh;
+# tests/pg_leave_out says which are left out and why).
+TEST_PG_JOBS ?= 2
+test-pg: deps
+	$(MAKE) tempass
+	TEMPASS_TEST_STORE=pg TEMPASS_TEST_JOBS=$(TEST_PG_JOBS) \
+	  PYTHON=$(PYTHON) tests/run.sh
 
 # The reference pages tests/e2e/visual.sh compares renders with, written
 # anew after an intended change of layout: look at them

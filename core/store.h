@@ -67,12 +67,6 @@ struct store *store_open_readonly(const char *path);
  * missing) and migrates the server's schema.
  */
 int store_is_server(const char *database);
-/*
- * 0 when the store's backend runs every store call stage makes, or -1
- * after reporting that it does not yet (STORE_FAULT_UNAVAILABLE): a
- * stage asks before it reads or writes anything.
- */
-int store_supports(struct store *st, const char *stage);
 
 int store_begin(struct store *st);
 /*

@@ -20,6 +20,10 @@
 #include "core/store.h"
 #include "core/util.h"
 
+/* How long a writer waits for another to finish before STORE_BUSY, on
+ * either backend. */
+#define BUSY_TIMEOUT_MS 10000
+
 /* Records the kind of the failure being reported, for store_fault(). */
 void st_set_fault(enum store_fault f);
 
@@ -75,8 +79,6 @@ struct pg;
  */
 struct pg *pg_open(const char *conninfo);
 void pg_close(struct pg *pg);
-/* store_supports() for PostgreSQL. */
-int pg_supports(struct pg *pg, const char *stage);
 
 /* The rest of store.h, with a struct pg for the store. */
 int pg_begin(struct pg *pg);

@@ -26,7 +26,6 @@
 #include "core/workers.h"
 
 #define STMT_CACHE 256   /* a power of two, well above the statements */
-#define BUSY_TIMEOUT_MS 10000
 
 /* Rows that wait before they are written, at most. */
 #define SLICE 8192

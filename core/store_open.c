@@ -802,11 +802,6 @@ void store_close(struct store *st)
 	free(st);
 }
 
-int store_supports(struct store *st, const char *stage)
-{
-	return st->pg ? pg_supports(st->pg, stage) : 0;
-}
-
 /* ==== Transactions ==== */
 
 int store_begin(struct store *st)

@@ -535,8 +535,8 @@ int pg_user_types(struct pg *pg, long long site,
 	char b[24];
 	const char *p[] = { pg_num(b, site) };
 	int rc = 0;
-	PGresult *res = pg_query(pg, "SELECT DISTINCT user_type FROM \"user\""
-				 " WHERE site_id = $1"
+	PGresult *res = pg_query(pg, "SELECT user_type FROM \"user\""
+				 " WHERE site_id = $1 GROUP BY user_type"
 				 " ORDER BY user_type COLLATE \"C\"", 1, p,
 				 PGRES_TUPLES_OK, "cannot read user types",
 				 &rc);

@@ -225,8 +225,6 @@ int ctx_open(struct ctx *ctx)
 	ctx->store = store_open(ctx->cfg->database);
 	if (!ctx->store)
 		return store_status(-1);
-	if (store_supports(ctx->store, util_stage()) != 0)
-		return store_status(-1);
 	id = store_site(ctx->store, ctx->site->code, ctx->site->name);
 	if (id < 0)
 		return store_status((int)id);

@@ -41,7 +41,9 @@ pg_start() {
 	prev=$(trap -p EXIT | sed -e "s/^trap -- '//" -e "s/' EXIT\$//")
 	trap "pg_stop; $prev" EXIT
 	[ "$(id -u)" -eq 0 ] && chown postgres:postgres "$PG_DIR"
-	chmod 700 "$PG_DIR"
+	# 0711: a test that runs tempass as another user (lib.sh unprivileged)
+	# reaches the socket; the folder stays unlistable.
+	chmod 711 "$PG_DIR"
 	if ! pg_as "$bin/initdb" -D "$PG_DIR/data" -U postgres -A trust \
 		-E UTF8 --locale=C.UTF-8 --no-sync >"$PG_DIR/initdb.log" 2>&1; then
 		sed 's/^/   | /' "$PG_DIR/initdb.log" | tail -5 >&2
@@ -57,7 +59,17 @@ pg_start() {
 	PG_PID=$(head -1 "$PG_DIR/data/postmaster.pid")
 	pg_as "$bin/createdb" -h "$PG_DIR" -U postgres tempass || return 1
 	PG_URL="host=$PG_DIR user=postgres dbname=tempass"
-	# SQLite's group_concat(), for the tests' queries (pg_sqlite_sql).
+	pg_helpers
+}
+
+# pg_helpers: what the tests' SQLite queries need of the database
+# (pg_sqlite_sql): SQLite's group_concat(), hex(), randomblob() and
+# instr(); rows
+# printed as sqlite3 prints them (sqlite_rows: a boolean as 1 or 0, NULL
+# as nothing, columns separated by '|'); and integrity_check(), the
+# counterpart of PRAGMA integrity_check: amcheck's check of every index of
+# tempass's tables against its table ('ok' when whole, else an error).
+pg_helpers() {
 	pg_sql -c "CREATE FUNCTION gc_step(a text, b text, sep text) RETURNS text
 		LANGUAGE sql IMMUTABLE AS \$\$ SELECT CASE WHEN b IS NULL THEN a
 		WHEN a IS NULL THEN b ELSE a || sep || b END \$\$" \
@@ -66,8 +78,34 @@ pg_start() {
 		-c "CREATE AGGREGATE group_concat(text, text) (SFUNC = gc_step, STYPE = text)" \
 		-c "CREATE FUNCTION gc_step(a text, b anynonarray) RETURNS text
 		LANGUAGE sql IMMUTABLE AS \$\$ SELECT gc_step(a, b::text, ',') \$\$" \
-		-c "CREATE AGGREGATE group_concat(anynonarray) (SFUNC = gc_step, STYPE = text)" ||
-		return 1
+		-c "CREATE AGGREGATE group_concat(anynonarray) (SFUNC = gc_step, STYPE = text)" \
+		-c "CREATE FUNCTION hex(b bytea) RETURNS text LANGUAGE sql IMMUTABLE
+		AS \$\$ SELECT upper(encode(b, 'hex')) \$\$" \
+		-c "CREATE FUNCTION hex(t text) RETURNS text LANGUAGE sql IMMUTABLE
+		AS \$\$ SELECT upper(encode(convert_to(t, 'UTF8'), 'hex')) \$\$" \
+		-c "CREATE FUNCTION randomblob(n integer) RETURNS bytea
+		LANGUAGE sql VOLATILE AS \$\$ SELECT decode(string_agg(lpad(to_hex(
+		(random() * 255)::integer), 2, '0'), ''), 'hex')
+		FROM generate_series(1, n) \$\$" \
+		-c "CREATE FUNCTION instr(a text, b text) RETURNS integer
+		LANGUAGE sql IMMUTABLE AS \$\$ SELECT strpos(a, b) \$\$" \
+		-c "CREATE FUNCTION sqlite_rows(q text) RETURNS SETOF text
+		LANGUAGE plpgsql AS \$\$ DECLARE r record; BEGIN
+		FOR r IN EXECUTE q LOOP RETURN NEXT (SELECT string_agg(
+			CASE json_typeof(v) WHEN 'boolean' THEN
+				CASE WHEN v::text = 'true' THEN '1' ELSE '0' END
+			WHEN 'null' THEN '' WHEN 'string' THEN v #>> '{}'
+			ELSE v::text END, '|' ORDER BY o)
+			FROM json_each(row_to_json(r)) WITH ORDINALITY AS e(k, v, o));
+		END LOOP; END \$\$" \
+		-c "CREATE EXTENSION amcheck" \
+		-c "CREATE FUNCTION integrity_check() RETURNS text
+		LANGUAGE plpgsql AS \$\$ DECLARE i regclass; BEGIN
+		FOR i IN SELECT c.oid FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid
+			JOIN pg_am a ON a.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace
+			WHERE a.amname = 'btree' AND n.nspname = 'public' LOOP
+			PERFORM bt_index_check(i, true);
+		END LOOP; RETURN 'ok'; END \$\$" >/dev/null
 }
 
 pg_stop() {
@@ -90,8 +128,14 @@ pg_sql() {
 }
 
 # pg_use_store CONF: CONF's [store] database is the private server's
-# database, started first if need be (TEMPASS_TEST_STORE=pg, tests/lib.sh).
+# database, started first if need be (TEMPASS_TEST_STORE=pg, tests/lib.sh),
+# or the database tests/run.sh made for this script on the run's server
+# (TEMPASS_TEST_PG_URL, on the socket folder TEMPASS_TEST_PG_HOST), which
+# the script neither starts nor stops.
 pg_use_store() {
+	if [ -z "$PG_URL" ] && [ -n "${TEMPASS_TEST_PG_URL:-}" ]; then
+		PG_URL=$TEMPASS_TEST_PG_URL PG_DIR=$TEMPASS_TEST_PG_HOST
+	fi
 	if [ -z "$PG_URL" ] && ! pg_start; then
 		echo "not ok - the PostgreSQL store of TEMPASS_TEST_STORE=pg starts${PG_SKIP:+: $PG_SKIP}"
 		exit 1
@@ -100,27 +144,78 @@ pg_use_store() {
 		"$1" >"$1.tmp" && mv "$1.tmp" "$1"
 }
 
+# pg_other_store CONF NAME: CONF's database a new one on the same server,
+# made as the test's own was (pg_helpers), named by the test's and NAME,
+# apart from other scripts' on a server they share (tests/run.sh).
+pg_other_store() {
+	local db
+	db=$(pg_db)_$2
+	pg_sql -d postgres -c "CREATE DATABASE $db" >/dev/null || return 1
+	PG_URL="host=$PG_DIR user=postgres dbname=$db" pg_helpers || return 1
+	awk -v db="host=$PG_DIR user=postgres dbname=$db" \
+		'/^database *=/ { $0 = "database = " db } { print }' \
+		"$1" >"$1.tmp" && mv "$1.tmp" "$1"
+}
+
+# pg_store_save NAME: a copy of the test's database, named by it and
+# NAME (CREATE DATABASE from it as a template); pg_store_restore NAME: the
+# test's database made from that copy again; pg_store_fresh: the test's
+# database made anew, empty but for pg_helpers.
+pg_db() { echo "${PG_URL##*dbname=}"; }
+pg_store_save() {
+	pg_sql -d postgres -c "CREATE DATABASE $(pg_db)_$1 TEMPLATE $(pg_db)" >/dev/null
+}
+pg_store_restore() {
+	pg_sql -d postgres -c "DROP DATABASE $(pg_db) WITH (FORCE)" \
+		-c "CREATE DATABASE $(pg_db) TEMPLATE $(pg_db)_$1" >/dev/null
+}
+pg_store_fresh() {
+	pg_sql -d postgres -c "DROP DATABASE $(pg_db) WITH (FORCE)" \
+		-c "CREATE DATABASE $(pg_db)" >/dev/null && pg_helpers
+}
+
 # pg_sqlite_sql QUERY: a test's SQLite query on the PostgreSQL store, as
 # sqlite3 prints it: the table user quoted (a reserved word here), a
 # subquery in FROM given the alias PostgreSQL wants, char() as chr(),
-# group_concat() as SQLite's (pg_start), columns separated by '|'.
+# strftime('%s', TIME) as the epoch of TIME,
+# PRAGMA integrity_check as integrity_check() (pg_helpers), PRAGMA
+# wal_checkpoint as CHECKPOINT, each SELECT's
+# rows through sqlite_rows() (booleans as 1 and 0, columns separated by
+# '|'); statements separated by ';' run in turn.
 pg_sqlite_sql() {
 	pg_sql -c "$("${PYTHON:-/usr/bin/python3}" -c '
 import re, sys
-q = re.sub(r"\b(from|join|update|into)\s+user\b",
-	   lambda m: m.group(1) + " " + chr(34) + "user" + chr(34),
-	   sys.argv[1], flags=re.I)
-q = re.sub(r"\bchar\(", "chr(", q, flags=re.I)
-out, i = "", 0
-for m in re.finditer(r"\bfrom\s*\(", q, flags=re.I):
-	depth, j = 0, m.end() - 1
-	while j < len(q):
-		depth += {"(": 1, ")": -1}.get(q[j], 0)
-		if depth == 0:
-			break
-		j += 1
-	if not re.match(r"\s*(as\b|[a-z_]\w*\s*(,|$|\)|where|join|on|order|group|limit))", q[j + 1:], flags=re.I):
-		out += q[i:j + 1] + " AS sub"
-		i = j + 1
-print(out + q[i:])' "$1")"
+
+def alias(q):
+	out, i = "", 0
+	for m in re.finditer(r"\bfrom\s*\(", q, flags=re.I):
+		depth, j = 0, m.end() - 1
+		while j < len(q):
+			depth += {"(": 1, ")": -1}.get(q[j], 0)
+			if depth == 0:
+				break
+			j += 1
+		if not re.match(r"\s*(as\b|[a-z_]\w*\s*(,|$|\)|where|join|on|order|group|limit))", q[j + 1:], flags=re.I):
+			out += q[i:j + 1] + " AS sub"
+			i = j + 1
+	return out + q[i:]
+
+def one(q):
+	q = q.strip()
+	if re.fullmatch(r"pragma\s+integrity_check", q, flags=re.I):
+		q = "select integrity_check()"
+	if re.fullmatch(r"pragma\s+wal_checkpoint.*", q, flags=re.I):
+		q = "checkpoint"
+	q = re.sub(r"\b(from|join|update|into)\s+user\b",
+		   lambda m: m.group(1) + " " + chr(34) + "user" + chr(34),
+		   q, flags=re.I)
+	q = re.sub(r"\bchar\(", "chr(", q, flags=re.I)
+	q = re.sub(r"\bstrftime\(\s*.%s.\s*,\s*(.[^\x27]*.)\s*\)",
+		   r"extract(epoch from timestamptz \1)::bigint", q, flags=re.I)
+	q = alias(q)
+	if re.match(r"(select|with)\b", q, flags=re.I):
+		q = "SELECT * FROM sqlite_rows($sqlite$" + q + "$sqlite$)"
+	return q
+
+print(";\n".join(one(q) for q in sys.argv[1].split(";") if q.strip()))' "$1")"
 }

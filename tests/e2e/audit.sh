@@ -42,17 +42,23 @@ check_exit "--since that is not a date" 64 tp audit --since yesterday
 check_exit "audit verify on the untouched trail" 0 tp audit verify
 events=$(sql 'select count(*) from audit')
 check_grep "audit verify counts the events" "^audit chain intact: $events events$" "$T/.out"
-check "the triggers refuse an UPDATE" sh -c "! sqlite3 '$T/var/tempass.db' \"update audit set detail = 'x' where id = 3\" 2>/dev/null"
-check "the triggers refuse a DELETE" sh -c "! sqlite3 '$T/var/tempass.db' 'delete from audit where id = 3' 2>/dev/null"
-check_eq "so the row is unchanged" "$(sql 'select count(*) from audit where id = 3 and detail != "x"')" 1
+refused() { ! sql "$1" >/dev/null 2>&1; }
+check "the triggers refuse an UPDATE" refused "update audit set detail = 'x' where id = 3"
+check "the triggers refuse a DELETE" refused 'delete from audit where id = 3'
+check_eq "so the row is unchanged" "$(sql "select count(*) from audit where id = 3 and detail != 'x'")" 1
 
-sql 'pragma wal_checkpoint(truncate)' >/dev/null
-cp var/tempass.db pristine.db
-# tamper SQL: a fresh copy of the database, the triggers dropped, then SQL.
+# pristine: a copy of the store; tamper SQL: a fresh copy of it, the
+# triggers dropped (on PostgreSQL, disabled), then SQL.
+if [ "${TEMPASS_TEST_STORE:-}" = pg ]; then
+	untrigger="alter table audit disable trigger user"
+else
+	untrigger="drop trigger audit_no_update; drop trigger audit_no_delete"
+fi
+store_save pristine
+pristine() { store_restore pristine; }
 tamper() {
-	rm -f var/tempass.db var/tempass.db-wal var/tempass.db-shm
-	cp pristine.db var/tempass.db
-	sql "drop trigger audit_no_update; drop trigger audit_no_delete; $1"
+	pristine
+	sql "$untrigger; $1"
 }
 mid=$((events / 2))
 issue=$(sql "select id from audit where action = 'credential.issue' order by id limit 1 offset 3")
@@ -89,6 +95,5 @@ tamper "update audit set hash = (select hash from audit where id = $((mid + 1)))
 check_exit "an edited hash is caught" 65 tp audit verify
 
 # The untampered copy still verifies: the failures above are the edits.
-rm -f var/tempass.db var/tempass.db-wal var/tempass.db-shm
-cp pristine.db var/tempass.db
+pristine
 check_exit "the pristine copy verifies" 0 tp audit verify

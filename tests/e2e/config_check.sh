@@ -9,9 +9,13 @@
 write_conf
 cp pipeline.conf base.conf
 
-# dump: the store's content, or "none" while there is no database.
+# dump: the store's content, or "none" while there is no database (on
+# PostgreSQL, no tempass schema in the test's database).
+made() { [ -e "$T/var/tempass.db" ]; }
+[ "${TEMPASS_TEST_STORE:-}" = pg ] &&
+	made() { [ -n "$(pg_sql -c "select to_regclass('tempass_schema')")" ]; }
 dump() {
-	if [ -e "$T/var/tempass.db" ]; then sql .dump | md5sum; else echo none; fi
+	if made; then sql .dump | md5sum; else echo none; fi
 }
 # with LINE...: pipeline.conf is base.conf with the LINEs appended (a
 # "[section]" line starts a section; a section read again adds to it).
@@ -31,6 +35,7 @@ check_eq "before the store is made" "$(dump)" none
 # ---- with a store: refused before it is touched
 cp base.conf pipeline.conf
 check_exit "import the sample roster" 0 tp import
+mkdir -p "$T/var"
 printf 'correct horse battery\n' >"$T/var/demo-admin.pw"
 chmod 600 "$T/var/demo-admin.pw"
 check_exit "admin added" 0 tp admin add demo --site oakfield --password-file "$T/var/demo-admin.pw"

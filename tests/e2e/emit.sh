@@ -654,6 +654,7 @@ fi
 
 # ==== An interrupted emit leaves nothing behind
 sed -e "s#$T/var/tempass.db#$T/var/big.db#" pipeline.conf >big.conf
+other_store big.conf big
 big() { "$TEMPASS_BIN" --config "$T/big.conf" "$@"; }
 "$PY" "$ROOT/tests/gen_roster.py" 5000 --seed 1 >big.csv
 check_exit "import 5000 pupils" 0 big import big.csv

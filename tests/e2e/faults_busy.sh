@@ -108,13 +108,25 @@ check "$what: $(wc -l <shown.pw) current passwords, each as printed by its proce
 	test -s shown.pw -a "$(comm -23 shown.pw printed.pw | wc -l)" -eq 0
 
 # ==== a writer that keeps the database longer than the busy timeout (10 s)
-dump0=$(sql .dump | sha256sum)
+# On PostgreSQL the writer holds the advisory lock of tempass's write
+# transactions (core/store_pg.c, LOCK_WRITE), as BEGIN IMMEDIATE holds
+# SQLite's; the store is named as the server names it.
+dump() { sql_dump; }
+holder() { printf 'begin immediate;\n.system touch %s/locked\n' "$T"; }
+writer() { sqlite3 "$T/var/tempass.db"; }
+store="'$T/var/tempass.db'"
+if [ "${TEMPASS_TEST_STORE:-}" = pg ]; then
+	holder() { printf 'begin;\nselect pg_advisory_xact_lock(%d);\n\\! touch %s/locked\n' 0x746d7077 "$T"; }
+	writer() { psql -X -q -d "$PG_URL"; }
+	store="PostgreSQL database '[^']*' on '$PG_DIR'"
+fi
+dump0=$(dump | sha256sum)
 # It holds the lock until both have given up (at most a minute).
 rm -f "$T/locked" "$T/release"
-{ printf 'begin immediate;\n.system touch %s/locked\n' "$T"
+{ holder
   for _ in $(seq 600); do [ -e "$T/release" ] && break; sleep 0.1; done
   printf 'rollback;\n'; } |
-	sqlite3 "$T/var/tempass.db" >/dev/null 2>&1 &
+	writer >/dev/null 2>&1 &
 locker=$!
 for _ in $(seq 100); do [ -e "$T/locked" ] && break; sleep 0.05; done
 check "another writer holds the database" test -e "$T/locked"
@@ -132,10 +144,10 @@ wait $locker
 check_eq "regenerate and import while it writes for longer than the busy timeout: exit 75" "$r1 $r2" "75 75"
 check "they waited for the busy timeout first (${waited} ms)" test "$waited" -ge 9000
 check_grep "regenerate says the database is busy and to try again" \
-	"^tempass: regenerate: '$T/var/tempass.db': database is busy (another tempass is writing to it); try again$" le1
+	"^tempass: regenerate: $store: database is busy (another tempass is writing to it); try again$" le1
 check_grep "import says so too" "^tempass: import: .*database is busy.*try again" le2
 check_eq "regenerate printed no password" "$(wc -c <lo.tsv)" 0
-check_eq "nothing changed in the store" "$(sql .dump | sha256sum)" "$dump0"
+check_eq "nothing changed in the store" "$(dump | sha256sum)" "$dump0"
 check_exit "once the writer is done, regenerate succeeds" 0 tp regenerate --admin demo \
 	--password-file "$T/pw" --yes --input "$T/s0.tsv"
 : >"$T/viol"

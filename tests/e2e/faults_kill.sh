@@ -40,20 +40,24 @@ check_exit "a first batch for everyone" 0 tp regenerate --admin demo --password-
 # The checks must see a broken store: a credential added to a batch (two
 # current passwords for one user), a gap in the versions, an edited audit
 # event, then bytes overwritten in the file.
-sqlite3 var/tempass.db ".backup '$T/good.db'"
-sql "drop index credential_current; drop trigger audit_no_update;
+store_save good
+untrigger="drop trigger audit_no_update"
+[ "${TEMPASS_TEST_STORE:-}" = pg ] && untrigger="alter table audit disable trigger user"
+sql "drop index credential_current; $untrigger;
      insert into credential (batch_id, user_id, grp, state, expires_at)
        select batch_id, user_id, grp, 'current', expires_at from credential limit 1;
      update batch set version = 2; update audit set detail = 'x' where id = 10;"
 store_ok "tampered"
 check_eq "the checks see a tampered store" "$(cut -f1 "$T/viol" | sort -u | tr '\n' ' ')" "audit batch current "
 : >"$T/viol"
-cp good.db var/tempass.db; rm -f var/tempass.db-wal var/tempass.db-shm
-dd if=/dev/urandom of=var/tempass.db bs=4096 seek=20 count=2 conv=notrunc 2>/dev/null
-store_ok "overwritten"
-check_grep "the checks see an overwritten file" "^integrity" "$T/viol"
-: >"$T/viol"
-cp good.db var/tempass.db; rm -f var/tempass.db-wal var/tempass.db-shm
+if pg_skip "the server's files are its own, not overwritten under it"; then
+	store_restore good
+	dd if=/dev/urandom of=var/tempass.db bs=4096 seek=20 count=2 conv=notrunc 2>/dev/null
+	store_ok "overwritten"
+	check_grep "the checks see an overwritten file" "^integrity" "$T/viol"
+	: >"$T/viol"
+fi
+store_restore good
 store_ok "restored"
 check_eq "the store is whole before the kills" "$(cut -f1 "$T/viol" | sort -u | tr '\n' ' ')" ""
 
@@ -268,7 +272,7 @@ check_eq "emit leaves the store as it was" "$(sql .dump | sha256sum)" "$dump0"
 # output of a batch that exists: a PDF that ends in %%EOF, an XLSX that
 # unzips, a CSV with a row for each of the batch's credentials, the
 # batch's audit events.
-cp -p pw var/demo-admin.pw
+mkdir -p var && cp -p pw var/demo-admin.pw
 rm -rf out; mkdir -m 700 out
 # outputs_ok WHEN: the check above, on out/.
 outputs_ok() {
@@ -341,7 +345,7 @@ check "run killed at least $RKILLS times" test "$kills" -ge "$RKILLS"
 # A fresh store (small, so the checks after each kill stay cheap). Rounds
 # of about 50 reset emails (four registration groups) are sent by send
 # runs killed at random until one finishes, then a last send.
-rm -f var/tempass.db var/tempass.db-wal var/tempass.db-shm
+store_fresh
 tp import ra.csv >/dev/null 2>&1
 tp admin add demo --site oakfield --password-file pw >/dev/null 2>&1
 start_smtp "$T" 1800
@@ -394,7 +398,7 @@ send_ok() {
 	r=$(sql "select d.file || ': ' || d.state || ' with ' || count(a.id) || ' email.sent events'
 		 from delivery d left join audit a on a.action = 'email.sent'
 		  and a.user_id = d.user_id and a.batch_id = d.batch_id
-		 group by d.id having count(a.id) != (d.state = 'sent')")
+		 group by d.id having count(a.id) != (case when d.state = 'sent' then 1 else 0 end)")
 	[ -z "$r" ] || viol recorded "run $runs: $(echo "$r" | head -2 | tr '\n' ' ')"
 	[ -z "$(ls -A queue/tmp 2>/dev/null)" ] ||
 		viol recorded "run $runs: left in queue/tmp: $(ls -A queue/tmp | head -3 | tr '\n' ' ')"

@@ -16,13 +16,23 @@ cp "$TEMPASS_BIN" "$T/tempass" && TEMPASS_BIN=$T/tempass
 need_strace
 DB=$T/var/tempass.db
 WAL=$T/var/tempass.db-wal
+# WSC: the call that writes the store. On PostgreSQL the client writes no
+# file: its counterpart of a write to the WAL is a message to the server
+# (sendto on the socket: statements, COPY data, the COMMIT), and a kill
+# there leaves the server to roll back what was not committed; the
+# server's checkpoint is its own.
+WSC=pwrite64
+if [ "${TEMPASS_TEST_STORE:-}" = pg ]; then
+	DB= WAL= WSC=sendto
+fi
 
 # calls PATH SYSCALL ARGS...: runs tempass ARGS to the end and prints how
 # many SYSCALLs it made on PATH.
 calls() {
-	local path=$1 sc=$2
+	local path=$1 sc=$2 p=()
 	shift 2
-	strace -f -qq -o "$T/calls.st" -P "$path" -e trace="$sc" \
+	[ -n "$path" ] && p=(-P "$path")
+	strace -f -qq -o "$T/calls.st" "${p[@]}" -e trace="$sc" \
 		"$TEMPASS_BIN" --config "$T/pipeline.conf" "$@" >/dev/null 2>&1
 	grep -c "$sc(" "$T/calls.st"
 }
@@ -46,18 +56,22 @@ check_exit "a first batch for everyone" 0 tp "${regen[@]}"
 
 # ==== regenerate at its writes to the WAL and, in the checkpoint, to the
 # database file
-nw=$(calls "$WAL" pwrite64 "${regen[@]}")
-nd=$(calls "$DB" pwrite64 "${regen[@]}")
+nw=$(calls "$WAL" $WSC "${regen[@]}")
+nd=0 sync=()
+if [ -n "$DB" ]; then
+	nd=$(calls "$DB" pwrite64 "${regen[@]}")
+	sync=("$WAL:fdatasync")
+fi
 : >"$T/viol"
 kills=0 done=0
 v1=$(sql 'select max(version) from batch')
 ckpt=()
 [ "$nd" -gt 0 ] && ckpt=("$DB:1" "$DB:$(((nd + 1) / 2))" "$DB:$nd")
-for at in $(points "$nw" | sed "s#^#$WAL:#") "${ckpt[@]}" "$WAL:fdatasync"; do
+for at in $(points "$nw" | sed "s#^#$WAL:#") "${ckpt[@]}" "${sync[@]}"; do
 	v0=$v1
 	case $at in
 	*:fdatasync) killat "$WAL" fdatasync 1 "${regen[@]}" ;;
-	*) killat "${at%:*}" pwrite64 "${at##*:}" "${regen[@]}" ;;
+	*) killat "${at%:*}" $WSC "${at##*:}" "${regen[@]}" ;;
 	esac
 	v1=$(sql 'select max(version) from batch')
 	[ "$RC" -eq 137 ] && kills=$((kills + 1)) || done=$((done + 1))
@@ -76,7 +90,8 @@ report onebatch "$what: every current password is of the newest batch"
 report_store "$what"
 # The last points come from one counted run; another may write a page or
 # two less (a password's length, the store's growth) and end before them.
-check "regenerate was killed at 12 or more of its 16 points" test "$kills" -ge 12
+check "regenerate was killed at $((${#sync[@]} + 11)) or more of its $((${#sync[@]} + 15)) points" \
+	test "$kills" -ge $((${#sync[@]} + 11))
 
 # ==== import at its writes, and at the rename of its rejects file
 mkdir ref
@@ -84,7 +99,7 @@ tp import rb.csv >/dev/null 2>&1
 FB=$(fp); cp out/students.rejects.csv ref/rejects-b.csv
 tp import ra.csv >/dev/null 2>&1
 FA=$(fp); cp out/students.rejects.csv ref/rejects-a.csv
-nw=$(calls "$WAL" pwrite64 import rb.csv)
+nw=$(calls "$WAL" $WSC import rb.csv)
 now=$(fp)
 : >"$T/viol"
 kills=0 done=0
@@ -106,7 +121,7 @@ for at in $(points "$nw") rename; do
 	if [ "$at" = rename ]; then
 		killat "" rename 1 import "$T/$roster"
 	else
-		killat "$WAL" pwrite64 "$at" import "$T/$roster"
+		killat "$WAL" $WSC "$at" import "$T/$roster"
 	fi
 	now=$(fp)
 	[ "$RC" -eq 137 ] && kills=$((kills + 1)) || done=$((done + 1))
@@ -212,11 +227,20 @@ arrived() {
 }
 notify --group 7A --group 7B
 n1=$(sql "select count(*) from delivery")
-killat "$WAL" pwrite64 1 send
-r1=$RC
-tp send >/dev/null 2>&1
-check_eq "send killed as it records the first accepted message ($n1 queued): one arrives twice, the others once" \
-	"$r1 $(arrived)" "137 $((n1 - 1))x1 1x2"
+if pg_skip "send's messages to the server and to the SMTP server are the same call (sendto): no point marks its record of the first"; then
+	killat "$WAL" pwrite64 1 send
+	r1=$RC
+	tp send >/dev/null 2>&1
+	check_eq "send killed as it records the first accepted message ($n1 queued): one arrives twice, the others once" \
+		"$r1 $(arrived)" "137 $((n1 - 1))x1 1x2"
+	dup=1
+else
+	tp send >/dev/null 2>&1
+	dup=0
+fi
+# each N: what arrived() gives for N deliveries, the twice-sent one above
+# among them.
+each() { [ "$dup" -eq 1 ] && echo "$(($1 - 1))x1 1x2" || echo "$1x1"; }
 notify --group 7C --group 7D
 n2=$(sql "select count(*) from delivery")
 killat "" renameat2 1 send
@@ -224,7 +248,7 @@ r2=$RC
 left=$(ls queue/new | wc -l)
 tp send >"$T/.out" 2>"$T/.err"
 check_eq "send killed as it moves its first sent message to cur/: the next run moves it without sending it" \
-	"$r2 $left $(arrived)" "137 $((n2 - n1)) $((n2 - 1))x1 1x2"
+	"$r2 $left $(arrived)" "137 $((n2 - n1)) $(each $n2)"
 check_grep "and says so" "1 message(s) sent before moved to cur/" "$T/.err"
 notify --group 7E --group 7F >/dev/null
 n3=$(sql "select count(*) from delivery")
@@ -236,7 +260,7 @@ n4=$(sql "select count(*) from delivery")
 intmp=$(ls queue/tmp | wc -l)
 tp send >/dev/null 2>&1
 check_eq "notify killed after its commit, at its third rename: $((n4 - n3)) queued, $intmp still in tmp/; send delivers each once" \
-	"$r3 $((n4 - n3 - intmp)) $(arrived) $(ls -A queue/tmp | wc -l)" "137 2 $((n4 - 1))x1 1x2 0"
+	"$r3 $((n4 - n3 - intmp)) $(arrived) $(ls -A queue/tmp | wc -l)" "137 2 $(each $n4) 0"
 nb=$(sql 'select count(*) from batch')
 killat "" fsync 3 notify --admin demo --password-file "$T/pw" --yes --input "$T/sel3.tsv"
 r4=$RC
@@ -244,7 +268,7 @@ orphans=$(ls queue/tmp | wc -l)
 tp send >/dev/null 2>&1
 check_eq "notify killed before its commit, as it syncs its third file: files in tmp/, no batch, no delivery; send sends none of them" \
 	"$r4 $orphans $(sql 'select count(*) from batch') $(sql "select count(*) from delivery") $(arrived)" \
-	"137 3 $nb $n4 $((n4 - 1))x1 1x2"
+	"137 3 $nb $n4 $(each $n4)"
 check_eq "and leaves them in tmp/ (a notify may be at work: they go after an hour)" "$(ls queue/tmp | wc -l)" 3
 store_ok "after the notify and send kills"
 report_store "notify and send killed at chosen points"

@@ -54,12 +54,13 @@ for enc in UTF-16LE UTF-16BE; do
 done
 mkdir fresh
 sed -e "s#$T/var/#$T/fresh/var/#" -e "s#$T/keys/#$T/fresh/keys/#" pipeline.conf >fresh/pipeline.conf
+other_store fresh/pipeline.conf fresh
 check_exit "a UTF-16 roster imported into a new store" 0 "$TEMPASS_BIN" --config fresh/pipeline.conf import r-UTF-16LE.csv
 check_grep "all of it" "^300 added, 0 updated, 0 moved, 0 left, 0 unchanged, 0 rejected" "$T/.out"
 check_eq "names as they were written" \
-	"$(sqlite3 fresh/var/tempass.db "select forename || ' ' || surname from user where external_id = '003925'")" "Ahmet Çelik"
+	"$(sql_in fresh/pipeline.conf "select forename || ' ' || surname from user where external_id = '003925'")" "Ahmet Çelik"
 check_eq "the same users as from the UTF-8 file" \
-	"$(sqlite3 fresh/var/tempass.db 'select external_id, username, forename, surname, dob from user order by 1' | sha256sum)" \
+	"$(sql_in fresh/pipeline.conf 'select external_id, username, forename, surname, dob from user order by 1' | sha256sum)" \
 	"$(sql 'select external_id, username, forename, surname, dob from user order by 1' | sha256sum)"
 { printf '\377\376'; printf 'A\0d\0n\0o\0\n\0\0\xd8x\0'; } >bad16.csv
 check_exit "UTF-16 that is not: bad data" 65 tp import --dry-run bad16.csv
@@ -165,6 +166,6 @@ fi
 th regenerate --password-file "$T/pw" --yes --input fresh/sel.tsv >fresh/h3.tsv 2>prog.err
 check_eq "stderr in a file: the same work" "$?" 0
 check_nogrep "shows no progress" "hashing" prog.err
-check_eq "both batches are in the store" "$(sqlite3 fresh/var/tempass.db 'select count(*) from batch')" \
+check_eq "both batches are in the store" "$(sql_in fresh/pipeline.conf 'select count(*) from batch')" \
 	"$(command -v script >/dev/null && echo 2 || echo 1)"
 check_exit "its audit chain verifies" 0 th audit verify

@@ -23,7 +23,8 @@ roster r1.csv \
  '000011,A000000000011,Cara,Xu,12/12/2010,F,Year 11,11B,,'
 check_exit "first import succeeds" 0 tp import r1.csv
 check_grep "summary counts the added" "^11 added, 0 updated, 0 moved, 0 left, 0 unchanged, 0 rejected" "$T/.out"
-check_eq "database created 0600" "$(stat -c %a var/tempass.db)" 600
+pg_skip "the database's files are the server's" &&
+	check_eq "database created 0600" "$(stat -c %a var/tempass.db)" 600
 check_eq "users stored" "$(sql 'select count(*) from user')" 11
 check_eq "transliterated usernames" \
   "$(sql "select group_concat(username, ' ') from (select username from user order by external_id)")" \

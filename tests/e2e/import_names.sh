@@ -51,7 +51,7 @@ check_eq "ZWNJ and ZWJ kept byte for byte" \
   "$(sql "select hex(forename) || ' ' || hex(surname) from user where external_id = '000007'")" \
   "$(printf '%s' "$PERSIAN" | xxd -p -u | tr -d '\n') $(printf '%s' "$HINDI" | xxd -p -u | tr -d '\n')"
 check_eq "no control is stored in any name" \
-  "$("$PY" -c 'import re,sqlite3,sys; c = sqlite3.connect(sys.argv[1]); print(sum(1 for f, s in c.execute("select forename, surname from user") if re.search("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]", f + s)))' var/tempass.db)" 0
+  "$(sql "select hex(forename || surname) from user" | "$PY" -c 'import re,sys; print(sum(1 for h in sys.stdin if re.search("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]", bytes.fromhex(h.strip()).decode())))')" 0
 
 # a name of nothing but controls rejects the row; its pupil is kept
 { cat r.csv; printf '%s\n' "000009,Q9,$(u8 '\u200e\a'),Nobody,01/01/2015,F,Year 7,7A,,"; } >r9.csv

@@ -153,6 +153,7 @@ check_eq "nobody marked left" "$(sql "select count(*) from user where status = '
 # where no store exists yet, none is made
 mkdir fresh
 sed -e "s#$T/var/#$T/fresh/var/#" -e "s#^out_dir *=.*#out_dir = $T/fresh/out#" pipeline.conf >fresh/pipeline.conf
+other_store fresh/pipeline.conf fresh
 check_exit "a dry run before any import" 0 "$TEMPASS_BIN" --config fresh/pipeline.conf import --dry-run
 check_grep "would add every pupil" "^dry run: would add $nusers, " "$T/.err"
 check_eq "no database, key or rejects folder made" "$(find fresh -mindepth 1 | sort)" "fresh/pipeline.conf"

@@ -51,6 +51,7 @@ one() {
 	sed -e "s#$T/#$T/s$1/#g" -e "s#\(^file = \)$T/s$1/#\1$T/#" \
 		"$T/good.conf" >pipeline.conf
 	{ printf '[tempass]\njobs = %s\n\n' $((3 - $1)); cat pipeline.conf; } >p && mv p pipeline.conf
+	other_store pipeline.conf "s$1"
 	"$TEMPASS_BIN" --config pipeline.conf --jobs "$1" run --demo >run.out 2>run.err
 	check_eq "--jobs $1: run succeeds" $? 0
 	csv2tsv out/oakfield-v1.csv >run.tsv
@@ -65,7 +66,7 @@ one() {
 	check_eq "--jobs $1: regenerate succeeds" $? 0
 	check_eq "--jobs $1: the audit chain verifies" "$("$TEMPASS_BIN" --config pipeline.conf audit verify >/dev/null 2>&1; echo $?)" 0
 	check_eq "--jobs $1: one current credential per user, for every user" \
-		"$(sqlite3 var/tempass.db "SELECT count(*), count(DISTINCT user_id) FROM credential WHERE state = 'current'")" \
+		"$(sql_in pipeline.conf "SELECT count(*), count(DISTINCT user_id) FROM credential WHERE state = 'current'")" \
 		"21000|21000"
 	"$TEMPASS_BIN" --config pipeline.conf --jobs "$1" emit csv --input regen.tsv >emit.csv 2>/dev/null
 	"$TEMPASS_BIN" --config pipeline.conf --jobs "$1" emit pdf --layout classlist \
