@@ -250,7 +250,7 @@ int pg_audit_verify(struct pg *pg, store_row_fn fn, void *ctx,
 	res = pg_query(pg,
 		"SELECT chain_id, seq, at, coalesce(site_id, 0), actor, action,"
 		" coalesce(user_id, 0), coalesce(batch_id, 0), detail, prev,"
-		" hash FROM audit ORDER BY chain_id, seq", 0, NULL,
+		" hash, id FROM audit ORDER BY chain_id, seq", 0, NULL,
 		PGRES_TUPLES_OK, "cannot read audit", &rc);
 	if (!res)
 		goto out;
@@ -261,6 +261,8 @@ int pg_audit_verify(struct pg *pg, store_row_fn fn, void *ctx,
 		long long boff = pg_int(chains, ci, 5);
 		char *name = chain_name(chains, ci);
 		char n[24];
+
+		long long last = 0;
 
 		memset(w.prev, 0, sizeof(w.prev));
 		w.last_id = w.events = 0;
@@ -281,6 +283,18 @@ int pg_audit_verify(struct pg *pg, store_row_fn fn, void *ctx,
 					      unshift(pg_int(res, r, 7), boff),
 					      pq.PQgetvalue(res, r, 8), prev,
 					      np, hash, nh);
+			/* A chain's events were written in its order: the
+			 * database's order (id) agrees with it, so events
+			 * whose ids were swapped are caught. */
+			if (!bad && pg_int(res, r, 11) <= last) {
+				errorf("%s: audit event %lld (id %lld) is out of "
+				       "order: it was written before event %lld "
+				       "(id %lld)", name, pg_int(res, r, 1),
+				       pg_int(res, r, 11), pg_int(res, r, 1) - 1,
+				       last);
+				bad = 1;
+			}
+			last = pg_int(res, r, 11);
 		}
 		total += w.events;
 		if (!bad && fn) {

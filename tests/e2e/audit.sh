@@ -86,7 +86,12 @@ check_exit "two deleted events are caught" 65 tp audit verify
 
 tamper "update audit set id = -1 where id = $mid; update audit set id = $mid where id = $((mid + 1)); update audit set id = $((mid + 1)) where id = -1"
 check_exit "two events swapped are caught" 65 tp audit verify
-check_grep "names where the chain breaks" "audit event $mid does not follow event $((mid - 1))" "$T/.err"
+if [ "${TEMPASS_TEST_STORE:-}" = pg ]; then
+	# A chain's order is its own (seq); the ids must agree with it.
+	check_grep "names where the chain breaks" "(id $mid) is out of order" "$T/.err"
+else
+	check_grep "names where the chain breaks" "audit event $mid does not follow event $((mid - 1))" "$T/.err"
+fi
 
 tamper "update audit set action = 'credential.claim' where id = $issue"
 check_exit "an edited action is caught" 65 tp audit verify
