@@ -108,6 +108,15 @@ pg_helpers() {
 		END LOOP; RETURN 'ok'; END \$\$" >/dev/null
 }
 
+# pg_start_or_skip: pg_start for a script about the server itself; without
+# the server's binaries the script passes as skipped, and a server that
+# will not start fails it: either way the script ends there.
+pg_start_or_skip() {
+	pg_start && return 0
+	if [ -n "$PG_SKIP" ]; then ok "# skip $PG_SKIP"; else notok "the server starts"; fi
+	exit 0
+}
+
 pg_stop() {
 	local bin
 	[ -n "$PG_DIR" ] || return 0

@@ -11,10 +11,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/pg.sh"
 
-if ! pg_start; then
-	if [ -n "$PG_SKIP" ]; then ok "# skip $PG_SKIP"; exit 0; fi
-	notok "the server starts"; exit 0
-fi
+pg_start_or_skip
 write_conf
 cat >>pipeline.conf <<EOF
 

@@ -5,10 +5,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/pg.sh"
 
-if ! pg_start; then
-	if [ -n "$PG_SKIP" ]; then ok "# skip $PG_SKIP"; exit 0; fi
-	notok "the server starts"; exit 0
-fi
+pg_start_or_skip
 ok "the server starts"
 check_eq "it answers on its socket" "$(pg_sql -c 'SELECT 1')" 1
 check_eq "it listens on no TCP address" "$(pg_sql -c 'SHOW listen_addresses')" ""

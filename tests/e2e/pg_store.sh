@@ -7,10 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/pg.sh"
 
-if ! pg_start; then
-	if [ -n "$PG_SKIP" ]; then ok "# skip $PG_SKIP"; exit 0; fi
-	notok "the server starts"; exit 0
-fi
+pg_start_or_skip
 write_conf
 cp pipeline.conf sqlite.conf
 # use DATABASE: the test's pipeline.conf with [store] database = DATABASE.
