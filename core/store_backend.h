@@ -69,6 +69,8 @@ int process_ended(long long pid);
 
 /* Adds s to sb as a column of COPY's text format (NULL for NULL). */
 void copy_text(struct sbuf *sb, const char *s);
+/* Adds the n columns of col to sb as one row of COPY's text format. */
+void copy_row(struct sbuf *sb, const char *const *col, size_t n);
 
 struct pg;
 

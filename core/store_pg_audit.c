@@ -121,7 +121,7 @@ int pg_audit(struct pg *pg, long long site, const char *actor,
 	unsigned char hash[SECRETS_HASH_BYTES];
 	struct sbuf *sb = &pg->audit;
 	struct pg_chain *c;
-	char b[3][24];
+	char b[6][24];
 	char *prev, *cur;
 	long long at = now_seconds(), chain;
 	int rc = 0;
@@ -149,23 +149,17 @@ int pg_audit(struct pg *pg, long long site, const char *actor,
 	 * would be a round trip per user of an import. */
 	prev = pg_bytea(c->head, SECRETS_HASH_BYTES);
 	cur = pg_bytea(hash, SECRETS_HASH_BYTES);
-	sbuf_addf(sb, "%lld\t%lld\t%lld\t", chain, c->next_seq, at);
-	copy_text(sb, site ? pg_num(b[0], site) : NULL);
-	sbuf_addch(sb, '\t');
-	copy_text(sb, user ? pg_num(b[1], user) : NULL);
-	sbuf_addch(sb, '\t');
-	copy_text(sb, batch ? pg_num(b[2], batch) : NULL);
-	sbuf_addch(sb, '\t');
-	copy_text(sb, actor);
-	sbuf_addch(sb, '\t');
-	copy_text(sb, action);
-	sbuf_addch(sb, '\t');
-	copy_text(sb, detail);
-	sbuf_addch(sb, '\t');
-	copy_text(sb, prev);
-	sbuf_addch(sb, '\t');
-	copy_text(sb, cur);
-	sbuf_addch(sb, '\n');
+	{
+		const char *col[] = {
+			pg_num(b[3], chain), pg_num(b[4], c->next_seq),
+			pg_num(b[5], at), site ? pg_num(b[0], site) : NULL,
+			user ? pg_num(b[1], user) : NULL,
+			batch ? pg_num(b[2], batch) : NULL, actor, action,
+			detail, prev, cur,
+		};
+
+		copy_row(sb, col, ARRAY_SIZE(col));
+	}
 	free(prev);
 	free(cur);
 	memcpy(c->head, hash, SECRETS_HASH_BYTES);

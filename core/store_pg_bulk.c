@@ -33,6 +33,16 @@ void copy_text(struct sbuf *sb, const char *s)
 	}
 }
 
+void copy_row(struct sbuf *sb, const char *const *col, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			sbuf_addch(sb, '\t');
+		copy_text(sb, col[i]);
+	}
+	sbuf_addch(sb, '\n');
+}
+
 /* Sends rows (COPY's text) through sql, a COPY ... FROM STDIN. */
 int copy_in(struct pg *pg, const char *sql, const struct sbuf *rows,
 	    const char *what)
@@ -145,26 +155,18 @@ int pg_user_insert(struct pg *pg, long long site, struct store_user *u,
 	    (rc = take_user_ids(pg)) != 0)
 		return rc;
 	u->id = pg->user_ids[pg->user_ids_next++];
-	sbuf_addf(sb, "%lld\t%lld\t", u->id, site);
-	copy_text(sb, u->roster);
-	sbuf_addch(sb, '\t');
-	copy_text(sb, u->external_id);
-	sbuf_addch(sb, '\t');
-	copy_text(sb, u->username);
-	sbuf_addch(sb, '\t');
-	copy_text(sb, u->forename);
-	sbuf_addch(sb, '\t');
-	copy_text(sb, u->surname);
-	sbuf_addch(sb, '\t');
-	copy_text(sb, u->dob);
-	sbuf_addch(sb, '\t');
-	copy_text(sb, u->email);
-	sbuf_addf(sb, "\t%d\t", u->email_verified);
-	copy_text(sb, u->user_type);
-	sbuf_addf(sb, "\t%s\t%lld\t%lld\t", u->left ? "left" : "active", now,
-		  now);
-	copy_text(sb, u->class_name);
-	sbuf_addch(sb, '\n');
+	{
+		char b[5][24];
+		const char *col[] = {
+			pg_num(b[0], u->id), pg_num(b[1], site), u->roster,
+			u->external_id, u->username, u->forename, u->surname,
+			u->dob, u->email, pg_num(b[4], u->email_verified),
+			u->user_type, u->left ? "left" : "active",
+			pg_num(b[2], now), pg_num(b[3], now), u->class_name,
+		};
+
+		copy_row(sb, col, ARRAY_SIZE(col));
+	}
 	pg->nusers++;
 	/* Outside a bulk transaction a conflict is reported at once. */
 	if (!pg->bulk || pg->nusers >= PG_SLICE)
