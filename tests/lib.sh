@@ -7,6 +7,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 T=$(mktemp -d "${TMPDIR:-/tmp}/tempass-test.XXXXXX")
 trap 'stop_smtp; rm -rf "$T"' EXIT
 cd "$T"
+# .began: when the test began, for store_wal (the folder's own time moves on
+# with every file the test writes).
+touch .began
 export TEMPASS_NOW=${TEMPASS_NOW:-2026-09-03T08:14:00Z}
 unset TEMPASS_CONFIG
 
@@ -155,7 +158,7 @@ store_files() {
 }
 store_wal() {
 	if [ "${TEMPASS_TEST_STORE:-}" = pg ]; then
-		find "$PG_DIR/data/pg_wal" -maxdepth 1 -name '0*' -newer "$T"
+		find "$PG_DIR/data/pg_wal" -maxdepth 1 -name '0*' -newer "$T/.began"
 	else
 		echo "$(sed -n 's/^database *= *//p' "$1")-wal"
 	fi
