@@ -302,6 +302,9 @@ static const char *const migrations[] = {
 	/* 10 -> 11: nothing here; PostgreSQL's references of users and
 	 * memberships checked once per statement (store_pg.c). */
 	"",
+	/* 11 -> 12: nothing here; PostgreSQL's references of credentials
+	 * and audit events checked once per statement (store_pg.c). */
+	"",
 };
 
 /* Whether a row refers to one that is not there (reported). */

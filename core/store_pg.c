@@ -420,8 +420,9 @@ static const char *const migrations[] = {
 	 * checked by PostgreSQL row by row, a query and a row lock for each
 	 * row; each COPY of an import is now checked by one query over the
 	 * rows it added (a transition table), as SQLite's bulk transaction
-	 * turns its row-by-row checks off. The invariant the row locks
-	 * kept holds without them: tempass never deletes a site, a user type
+	 * turns its row-by-row checks off; a site, user type or group is
+	 * looked up once for all the rows that name it. The invariant the
+	 * row locks kept holds without them: tempass never deletes a site, a user type
 	 * or a user, nor changes a key, and the triggers on those tables
 	 * refuse it while a row refers to it; a group's memberships go with
 	 * it, as ON DELETE CASCADE made them.
@@ -432,9 +433,9 @@ static const char *const migrations[] = {
 	"  DROP CONSTRAINT membership_user_id_fkey;"
 	"CREATE FUNCTION user_refs_added() RETURNS trigger"
 	"  LANGUAGE plpgsql AS $$BEGIN"
-	"  IF EXISTS (SELECT 1 FROM added a WHERE NOT EXISTS (SELECT 1"
-	"    FROM site s WHERE s.id = a.site_id)) OR EXISTS (SELECT 1"
-	"    FROM added a WHERE NOT EXISTS (SELECT 1 FROM user_type t"
+	"  IF EXISTS (SELECT 1 FROM (SELECT DISTINCT site_id, user_type"
+	"    FROM added) a WHERE NOT EXISTS (SELECT 1 FROM site s"
+	"    WHERE s.id = a.site_id) OR NOT EXISTS (SELECT 1 FROM user_type t"
 	"    WHERE t.name = a.user_type)) THEN"
 	"   RAISE foreign_key_violation USING MESSAGE ="
 	"    'a user refers to a site or user type that does not exist';"
@@ -455,8 +456,9 @@ static const char *const migrations[] = {
 	"  EXECUTE FUNCTION user_refs_changed();"
 	"CREATE FUNCTION membership_refs_added() RETURNS trigger"
 	"  LANGUAGE plpgsql AS $$BEGIN"
-	"  IF EXISTS (SELECT 1 FROM added a WHERE NOT EXISTS (SELECT 1"
-	"    FROM grp g WHERE g.id = a.group_id)) OR EXISTS (SELECT 1"
+	"  IF EXISTS (SELECT 1 FROM (SELECT DISTINCT group_id FROM added) a"
+	"    WHERE NOT EXISTS (SELECT 1 FROM grp g WHERE g.id = a.group_id))"
+	"    OR EXISTS (SELECT 1"
 	"    FROM added a WHERE NOT EXISTS (SELECT 1 FROM \"user\" u"
 	"    WHERE u.id = a.user_id)) THEN"
 	"   RAISE foreign_key_violation USING MESSAGE ="
@@ -496,6 +498,79 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER user_kept BEFORE DELETE OR UPDATE OF id ON \"user\""
 	"  FOR EACH ROW EXECUTE FUNCTION refs_kept();"
 	"CREATE TRIGGER grp_kept BEFORE DELETE OR UPDATE OF id ON grp"
+	"  FOR EACH ROW EXECUTE FUNCTION refs_kept();",
+	/*
+	 * 11 -> 12: the references of credentials (user, batch, the batch
+	 * that voided one) and of audit events (chain) checked once per
+	 * statement too: a batch's credentials and its audit events were
+	 * checked row by row (a batch or chain looked up once for all the
+	 * rows that name it). tempass never deletes a batch or a chain nor
+	 * changes their ids, and refs_kept refuses it while a row refers to
+	 * them, as it does for a user with credentials.
+	 */
+	"ALTER TABLE credential DROP CONSTRAINT credential_user_id_fkey,"
+	"  DROP CONSTRAINT credential_batch_id_fkey,"
+	"  DROP CONSTRAINT credential_voided_by_fkey;"
+	"ALTER TABLE audit DROP CONSTRAINT audit_chain_id_fkey;"
+	"CREATE FUNCTION credential_refs_added() RETURNS trigger"
+	"  LANGUAGE plpgsql AS $$BEGIN"
+	"  IF EXISTS (SELECT 1 FROM (SELECT DISTINCT batch_id, voided_by"
+	"    FROM added) a WHERE NOT EXISTS (SELECT 1 FROM batch b"
+	"    WHERE b.id = a.batch_id) OR (a.voided_by IS NOT NULL AND"
+	"    NOT EXISTS (SELECT 1 FROM batch b WHERE b.id = a.voided_by)))"
+	"    OR EXISTS (SELECT 1 FROM added a WHERE NOT EXISTS (SELECT 1"
+	"    FROM \"user\" u WHERE u.id = a.user_id)) THEN"
+	"   RAISE foreign_key_violation USING MESSAGE ="
+	"    'a credential refers to a user or batch that does not exist';"
+	"  END IF; RETURN NULL; END$$;"
+	"CREATE TRIGGER credential_refs AFTER INSERT ON credential"
+	"  REFERENCING NEW TABLE AS added"
+	"  FOR EACH STATEMENT EXECUTE FUNCTION credential_refs_added();"
+	"CREATE TRIGGER credential_refs_update AFTER UPDATE ON credential"
+	"  REFERENCING NEW TABLE AS added"
+	"  FOR EACH STATEMENT EXECUTE FUNCTION credential_refs_added();"
+	"CREATE FUNCTION audit_refs_added() RETURNS trigger"
+	"  LANGUAGE plpgsql AS $$BEGIN"
+	"  IF EXISTS (SELECT 1 FROM (SELECT DISTINCT chain_id FROM added) a"
+	"    WHERE NOT EXISTS (SELECT 1 FROM chain c WHERE c.id = a.chain_id))"
+	"  THEN"
+	"   RAISE foreign_key_violation USING MESSAGE ="
+	"    'an audit event refers to a chain that does not exist';"
+	"  END IF; RETURN NULL; END$$;"
+	"CREATE TRIGGER audit_refs AFTER INSERT ON audit"
+	"  REFERENCING NEW TABLE AS added"
+	"  FOR EACH STATEMENT EXECUTE FUNCTION audit_refs_added();"
+	"CREATE OR REPLACE FUNCTION refs_kept() RETURNS trigger"
+	"  LANGUAGE plpgsql AS $$DECLARE referred boolean; BEGIN"
+	"  IF TG_TABLE_NAME = 'site' THEN"
+	"   referred := EXISTS (SELECT 1 FROM \"user\" WHERE site_id = OLD.id);"
+	"  ELSIF TG_TABLE_NAME = 'user_type' THEN"
+	"   referred := EXISTS (SELECT 1 FROM \"user\""
+	"    WHERE user_type = OLD.name);"
+	"  ELSIF TG_TABLE_NAME = 'user' THEN"
+	"   referred := EXISTS (SELECT 1 FROM membership"
+	"    WHERE user_id = OLD.id) OR EXISTS (SELECT 1 FROM credential"
+	"    WHERE user_id = OLD.id);"
+	"  ELSIF TG_TABLE_NAME = 'batch' THEN"
+	"   referred := EXISTS (SELECT 1 FROM credential"
+	"    WHERE batch_id = OLD.id) OR EXISTS (SELECT 1 FROM credential"
+	"    WHERE voided_by = OLD.id);"
+	"  ELSIF TG_TABLE_NAME = 'chain' THEN"
+	"   referred := EXISTS (SELECT 1 FROM audit WHERE chain_id = OLD.id);"
+	"  ELSIF TG_OP = 'UPDATE' THEN"
+	"   referred := EXISTS (SELECT 1 FROM membership"
+	"    WHERE group_id = OLD.id);"
+	"  ELSE"
+	"   DELETE FROM membership WHERE group_id = OLD.id;"
+	"  END IF;"
+	"  IF referred THEN"
+	"   RAISE foreign_key_violation USING MESSAGE = format("
+	"    'a row of %s is referred to', TG_TABLE_NAME);"
+	"  END IF;"
+	"  RETURN OLD; END$$;"
+	"CREATE TRIGGER batch_kept BEFORE DELETE OR UPDATE OF id ON batch"
+	"  FOR EACH ROW EXECUTE FUNCTION refs_kept();"
+	"CREATE TRIGGER chain_kept BEFORE DELETE OR UPDATE OF id ON chain"
 	"  FOR EACH ROW EXECUTE FUNCTION refs_kept();",
 };
 

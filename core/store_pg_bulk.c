@@ -127,8 +127,11 @@ static int take_user_ids(struct pg *pg)
 	if (pg->user_ids_want > PG_SLICE)
 		pg->user_ids_want = PG_SLICE;
 	p[0] = pg_num(b, (long long)pg->user_ids_want);
-	res = pg_query(pg, "SELECT nextval(pg_get_serial_sequence('\"user\"',"
-		       " 'id')) FROM generate_series(1, $1)", 1, p,
+	/* The sequence is looked up once (OFFSET 0 keeps the subquery
+	 * whole), not once for each id. */
+	res = pg_query(pg, "SELECT nextval(q.s) FROM (SELECT"
+		       " pg_get_serial_sequence('\"user\"', 'id')::regclass"
+		       " AS s OFFSET 0) q, generate_series(1, $1)", 1, p,
 		       PGRES_TUPLES_OK, "cannot add users", &rc);
 	if (!res)
 		return rc;

@@ -1,6 +1,7 @@
-# pg_refs: on PostgreSQL the references of users (site, user type) and
-# memberships (group, user) are checked once per statement, over the rows
-# it added, not row by row by foreign keys; every reference a foreign key
+# pg_refs: on PostgreSQL the references of users (site, user type),
+# memberships (group, user), credentials (user, batch, voiding batch) and
+# audit events (chain) are checked once per statement, over the rows it
+# added, not row by row by foreign keys; every reference a foreign key
 # kept is still kept: a row that refers to nothing is refused, a row that
 # is referred to cannot be deleted or have its key changed, and a group's
 # memberships go with it.
@@ -18,6 +19,11 @@ check_eq "no foreign key of users or memberships is checked row by row" \
 check_eq "their references are checked by statement triggers" \
   "$(pg_sql -c "SELECT string_agg(tgname, ',' ORDER BY tgname) FROM pg_trigger WHERE NOT tgisinternal AND tgrelid IN ('\"user\"'::regclass, 'membership'::regclass)")" \
   "membership_refs,membership_refs_update,user_kept,user_refs,user_refs_update"
+check_eq "nor those of credentials or audit events" \
+  "$(pg_sql -c "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid IN ('credential'::regclass, 'audit'::regclass)")" 0
+check_eq "theirs are checked by statement triggers too" \
+  "$(pg_sql -c "SELECT string_agg(tgname, ',' ORDER BY tgname) FROM pg_trigger WHERE NOT tgisinternal AND tgrelid IN ('credential'::regclass, 'audit'::regclass, 'batch'::regclass, 'chain'::regclass)")" \
+  "audit_no_change,audit_no_truncate,audit_refs,batch_kept,chain_kept,credential_refs,credential_refs_update"
 
 # refused NAME SQL PATTERN: SQL, in a transaction rolled back, fails with
 # an error matching PATTERN.
@@ -86,6 +92,49 @@ refused "a user type users have cannot be deleted" \
 	"a row of user_type is referred to"
 refused "a site with users cannot be deleted" \
 	"DELETE FROM site WHERE id = $site" "a row of site is referred to"
+# A copy of the first credential, with COLUMNS (jsonb pairs) changed;
+# void, so that the user's current one is not doubled.
+cred=$(pg_sql -c "SELECT min(id) FROM credential")
+cred_copy() {
+	echo "INSERT INTO credential SELECT (jsonb_populate_record(c, jsonb_build_object('id', (SELECT max(id) + 1 FROM credential), 'state', 'void', $1))).* FROM credential c WHERE id = $cred"
+}
+batch=$(pg_sql -c "SELECT batch_id FROM credential WHERE id = $cred")
+cuser=$(pg_sql -c "SELECT user_id FROM credential WHERE id = $cred")
+check "a credential to copy" test -n "$batch"
+refused "a credential of a user who does not exist is refused" \
+	"$(cred_copy "'user_id', $((last + 1))")" \
+	"a credential refers to a user or batch that does not exist"
+refused "a credential of a batch that does not exist is refused" \
+	"$(cred_copy "'batch_id', $((batch + 100))")" \
+	"a credential refers to a user or batch that does not exist"
+refused "a credential voided by a batch that does not exist is refused" \
+	"$(cred_copy "'voided_by', $((batch + 100))")" \
+	"a credential refers to a user or batch that does not exist"
+allowed "a credential of a user and batches that exist is taken" \
+	"$(cred_copy "'voided_by', $batch")"
+refused "a credential moved to a batch that does not exist is refused" \
+	"UPDATE credential SET voided_by = $((batch + 100)) WHERE id = $cred" \
+	"a credential refers to a user or batch that does not exist"
+allowed "a credential changed but for its references is taken" \
+	"UPDATE credential SET failed = failed + 1 WHERE id = $cred"
+refused "a user with credentials cannot be deleted" \
+	"DELETE FROM membership WHERE user_id = $cuser; DELETE FROM \"user\" WHERE id = $cuser" \
+	"a row of user is referred to"
+refused "a batch with credentials cannot be deleted" \
+	"DELETE FROM batch WHERE id = $batch" "a row of batch is referred to"
+refused "nor have its id changed" \
+	"UPDATE batch SET id = $((batch + 100)) WHERE id = $batch" \
+	"a row of batch is referred to"
+
+chain=$(pg_sql -c "SELECT chain_id FROM site WHERE id = $site")
+event="INSERT INTO audit SELECT (jsonb_populate_record(a, jsonb_build_object('id', (SELECT max(id) + 1 FROM audit), 'seq', (SELECT max(seq) + 1 FROM audit), 'chain_id', CHAIN))).* FROM audit a WHERE id = (SELECT max(id) FROM audit)"
+refused "an audit event of a chain that does not exist is refused" \
+	"${event/CHAIN/$((chain + 100))}" \
+	"an audit event refers to a chain that does not exist"
+allowed "one of a chain that exists is taken" "${event/CHAIN/$chain}"
+refused "a chain with events cannot be deleted" \
+	"DELETE FROM chain WHERE id = $chain" "a row of chain is referred to"
+
 check_eq "a group's memberships go with it" \
   "$(pg_sql -c "BEGIN" -c "DELETE FROM grp WHERE id = $grp" -c "SELECT count(*) FROM membership WHERE group_id = $grp" -c "ROLLBACK")" 0
 check "the group had members" \
