@@ -299,7 +299,7 @@ void pg_issue_begin(struct pg *pg, long long batch, long long now,
 /*
  * Writes the credentials waiting: COPY into a temporary table, then, as
  * SQLite's flush_issue() does, set-wise: the users' current credentials
- * are read (issue_voided told of each) and voided, the new ones
+ * are voided (issue_voided told of each), the new ones
  * inserted, the users' reset tokens voided. The partial unique index of
  * current credentials holds one per user whatever happens.
  */
@@ -321,24 +321,21 @@ static int flush_issue(struct pg *pg)
 	    (rc = copy_in(pg, "COPY issue_new FROM STDIN", &pg->issue,
 			  "cannot issue credentials")) != 0)
 		goto out;
-	res = pg_query(pg, "SELECT c.user_id, b.version FROM issue_new n"
-		       " JOIN credential c ON c.user_id = n.user_id"
-		       "  AND c.state = 'current'"
-		       " JOIN batch b ON b.id = c.batch_id", 0, NULL,
-		       PGRES_TUPLES_OK, "cannot read credentials", &rc);
+	res = pg_query(pg, "UPDATE credential SET state = 'void',"
+		       " voided_by = $1, ended_at = $2, sealed = NULL,"
+		       " pwhash = NULL FROM issue_new n, batch b"
+		       " WHERE credential.user_id = n.user_id"
+		       " AND credential.state = 'current'"
+		       " AND b.id = credential.batch_id"
+		       " RETURNING credential.user_id, b.version", 2, p,
+		       PGRES_TUPLES_OK, "cannot void credentials", &rc);
 	if (!res)
 		goto out;
 	for (int r = 0; r < pq.PQntuples(res); r++)
 		pg->issue_voided(pg->issue_ctx, pg_int(res, r, 0),
 				 pg_int(res, r, 1));
 	pq.PQclear(res);
-	if ((rc = pg_run(pg, "UPDATE credential SET state = 'void',"
-			 " voided_by = $1, ended_at = $2, sealed = NULL,"
-			 " pwhash = NULL FROM issue_new n"
-			 " WHERE credential.user_id = n.user_id"
-			 " AND credential.state = 'current'", 2, p,
-			 "cannot void credentials")) != 0 ||
-	    (rc = pg_run(pg, "INSERT INTO credential (batch_id, user_id, grp,"
+	if ((rc = pg_run(pg, "INSERT INTO credential (batch_id, user_id, grp,"
 			 " sealed, pwhash, expires_at) SELECT $1, user_id,"
 			 " grp, sealed, pwhash, expires_at FROM issue_new"
 			 " ORDER BY user_id", 1, p,
