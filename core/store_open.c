@@ -299,11 +299,8 @@ static const char *const migrations[] = {
 	/* 9 -> 10: PostgreSQL's audit chain per school (store_pg.c). A
 	 * SQLite store is one chain, as before: nothing here. */
 	"",
-	/* 10 -> 11: nothing here; PostgreSQL's references of users and
-	 * memberships checked once per statement (store_pg.c). */
-	"",
-	/* 11 -> 12: nothing here; PostgreSQL's references of credentials
-	 * and audit events checked once per statement (store_pg.c). */
+	/* 10 -> 11: nothing here; PostgreSQL's references checked once per
+	 * statement (store_pg.c). */
 	"",
 };
 

@@ -416,21 +416,27 @@ static const char *const migrations[] = {
 	"  coalesce(max(id), 0) + 1, false) FROM audit;",
 	/*
 	 * 10 -> 11: references checked once per statement. The foreign keys
-	 * of users (site, user type) and memberships (group, user) were
-	 * checked by PostgreSQL row by row, a query and a row lock for each
-	 * row; each COPY of an import is now checked by one query over the
-	 * rows it added (a transition table), as SQLite's bulk transaction
-	 * turns its row-by-row checks off; a site, user type or group is
-	 * looked up once for all the rows that name it. The invariant the
-	 * row locks kept holds without them: tempass never deletes a site, a user type
-	 * or a user, nor changes a key, and the triggers on those tables
-	 * refuse it while a row refers to it; a group's memberships go with
-	 * it, as ON DELETE CASCADE made them.
+	 * of users (site, user type), memberships (group, user), credentials
+	 * (user, batch, the batch that voided one) and audit events (chain)
+	 * were checked by PostgreSQL row by row, a query and a row lock for
+	 * each row; each COPY or INSERT of an import or a batch is now
+	 * checked by one query over the rows it added (a transition table),
+	 * as SQLite's bulk transaction turns its row-by-row checks off; a
+	 * site, user type, group, batch or chain is looked up once for all
+	 * the rows that name it. The invariant the row locks kept holds
+	 * without them: tempass never deletes a site, a user type, a user, a
+	 * batch or a chain, nor changes a key, and the triggers on those
+	 * tables refuse it while a row refers to it; a group's memberships
+	 * go with it, as ON DELETE CASCADE made them.
 	 */
 	"ALTER TABLE \"user\" DROP CONSTRAINT user_site_id_fkey,"
 	"  DROP CONSTRAINT user_user_type_fkey;"
 	"ALTER TABLE membership DROP CONSTRAINT membership_group_id_fkey,"
 	"  DROP CONSTRAINT membership_user_id_fkey;"
+	"ALTER TABLE credential DROP CONSTRAINT credential_user_id_fkey,"
+	"  DROP CONSTRAINT credential_batch_id_fkey,"
+	"  DROP CONSTRAINT credential_voided_by_fkey;"
+	"ALTER TABLE audit DROP CONSTRAINT audit_chain_id_fkey;"
 	"CREATE FUNCTION user_refs_added() RETURNS trigger"
 	"  LANGUAGE plpgsql AS $$BEGIN"
 	"  IF EXISTS (SELECT 1 FROM (SELECT DISTINCT site_id, user_type"
@@ -458,9 +464,8 @@ static const char *const migrations[] = {
 	"  LANGUAGE plpgsql AS $$BEGIN"
 	"  IF EXISTS (SELECT 1 FROM (SELECT DISTINCT group_id FROM added) a"
 	"    WHERE NOT EXISTS (SELECT 1 FROM grp g WHERE g.id = a.group_id))"
-	"    OR EXISTS (SELECT 1"
-	"    FROM added a WHERE NOT EXISTS (SELECT 1 FROM \"user\" u"
-	"    WHERE u.id = a.user_id)) THEN"
+	"    OR EXISTS (SELECT 1 FROM added a WHERE NOT EXISTS (SELECT 1"
+	"    FROM \"user\" u WHERE u.id = a.user_id)) THEN"
 	"   RAISE foreign_key_violation USING MESSAGE ="
 	"    'a membership refers to a group or user that does not exist';"
 	"  END IF; RETURN NULL; END$$;"
@@ -470,48 +475,6 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER membership_refs_update AFTER UPDATE ON membership"
 	"  REFERENCING NEW TABLE AS added"
 	"  FOR EACH STATEMENT EXECUTE FUNCTION membership_refs_added();"
-	"CREATE FUNCTION refs_kept() RETURNS trigger"
-	"  LANGUAGE plpgsql AS $$DECLARE referred boolean; BEGIN"
-	"  IF TG_TABLE_NAME = 'site' THEN"
-	"   referred := EXISTS (SELECT 1 FROM \"user\" WHERE site_id = OLD.id);"
-	"  ELSIF TG_TABLE_NAME = 'user_type' THEN"
-	"   referred := EXISTS (SELECT 1 FROM \"user\""
-	"    WHERE user_type = OLD.name);"
-	"  ELSIF TG_TABLE_NAME = 'user' THEN"
-	"   referred := EXISTS (SELECT 1 FROM membership"
-	"    WHERE user_id = OLD.id);"
-	"  ELSIF TG_OP = 'UPDATE' THEN"
-	"   referred := EXISTS (SELECT 1 FROM membership"
-	"    WHERE group_id = OLD.id);"
-	"  ELSE"
-	"   DELETE FROM membership WHERE group_id = OLD.id;"
-	"  END IF;"
-	"  IF referred THEN"
-	"   RAISE foreign_key_violation USING MESSAGE = format("
-	"    'a row of %s is referred to', TG_TABLE_NAME);"
-	"  END IF;"
-	"  RETURN OLD; END$$;"
-	"CREATE TRIGGER site_kept BEFORE DELETE OR UPDATE OF id ON site"
-	"  FOR EACH ROW EXECUTE FUNCTION refs_kept();"
-	"CREATE TRIGGER user_type_kept BEFORE DELETE OR UPDATE OF name"
-	"  ON user_type FOR EACH ROW EXECUTE FUNCTION refs_kept();"
-	"CREATE TRIGGER user_kept BEFORE DELETE OR UPDATE OF id ON \"user\""
-	"  FOR EACH ROW EXECUTE FUNCTION refs_kept();"
-	"CREATE TRIGGER grp_kept BEFORE DELETE OR UPDATE OF id ON grp"
-	"  FOR EACH ROW EXECUTE FUNCTION refs_kept();",
-	/*
-	 * 11 -> 12: the references of credentials (user, batch, the batch
-	 * that voided one) and of audit events (chain) checked once per
-	 * statement too: a batch's credentials and its audit events were
-	 * checked row by row (a batch or chain looked up once for all the
-	 * rows that name it). tempass never deletes a batch or a chain nor
-	 * changes their ids, and refs_kept refuses it while a row refers to
-	 * them, as it does for a user with credentials.
-	 */
-	"ALTER TABLE credential DROP CONSTRAINT credential_user_id_fkey,"
-	"  DROP CONSTRAINT credential_batch_id_fkey,"
-	"  DROP CONSTRAINT credential_voided_by_fkey;"
-	"ALTER TABLE audit DROP CONSTRAINT audit_chain_id_fkey;"
 	"CREATE FUNCTION credential_refs_added() RETURNS trigger"
 	"  LANGUAGE plpgsql AS $$BEGIN"
 	"  IF EXISTS (SELECT 1 FROM (SELECT DISTINCT batch_id, voided_by"
@@ -533,14 +496,13 @@ static const char *const migrations[] = {
 	"  LANGUAGE plpgsql AS $$BEGIN"
 	"  IF EXISTS (SELECT 1 FROM (SELECT DISTINCT chain_id FROM added) a"
 	"    WHERE NOT EXISTS (SELECT 1 FROM chain c WHERE c.id = a.chain_id))"
-	"  THEN"
-	"   RAISE foreign_key_violation USING MESSAGE ="
+	"  THEN RAISE foreign_key_violation USING MESSAGE ="
 	"    'an audit event refers to a chain that does not exist';"
 	"  END IF; RETURN NULL; END$$;"
 	"CREATE TRIGGER audit_refs AFTER INSERT ON audit"
 	"  REFERENCING NEW TABLE AS added"
 	"  FOR EACH STATEMENT EXECUTE FUNCTION audit_refs_added();"
-	"CREATE OR REPLACE FUNCTION refs_kept() RETURNS trigger"
+	"CREATE FUNCTION refs_kept() RETURNS trigger"
 	"  LANGUAGE plpgsql AS $$DECLARE referred boolean; BEGIN"
 	"  IF TG_TABLE_NAME = 'site' THEN"
 	"   referred := EXISTS (SELECT 1 FROM \"user\" WHERE site_id = OLD.id);"
@@ -568,6 +530,14 @@ static const char *const migrations[] = {
 	"    'a row of %s is referred to', TG_TABLE_NAME);"
 	"  END IF;"
 	"  RETURN OLD; END$$;"
+	"CREATE TRIGGER site_kept BEFORE DELETE OR UPDATE OF id ON site"
+	"  FOR EACH ROW EXECUTE FUNCTION refs_kept();"
+	"CREATE TRIGGER user_type_kept BEFORE DELETE OR UPDATE OF name"
+	"  ON user_type FOR EACH ROW EXECUTE FUNCTION refs_kept();"
+	"CREATE TRIGGER user_kept BEFORE DELETE OR UPDATE OF id ON \"user\""
+	"  FOR EACH ROW EXECUTE FUNCTION refs_kept();"
+	"CREATE TRIGGER grp_kept BEFORE DELETE OR UPDATE OF id ON grp"
+	"  FOR EACH ROW EXECUTE FUNCTION refs_kept();"
 	"CREATE TRIGGER batch_kept BEFORE DELETE OR UPDATE OF id ON batch"
 	"  FOR EACH ROW EXECUTE FUNCTION refs_kept();"
 	"CREATE TRIGGER chain_kept BEFORE DELETE OR UPDATE OF id ON chain"
