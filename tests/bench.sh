@@ -84,13 +84,22 @@ now_ns() { date +%s%N; }
 
 # The private PostgreSQL server's processor time (PG_PID, tests/pg.sh),
 # in seconds: that of its processes that have ended, the backends its
-# postmaster reaped; pg_kids, how many it has now.
+# postmaster reaped; pg_kids, the processes it has now; pg_new_kids
+# BEFORE, how many of them were not among BEFORE (the backend a run
+# started, until the postmaster has reaped it).
 HZ=$(getconf CLK_TCK)
 server_cpu() {
 	awk -v hz="$HZ" '{ printf "%.2f", ($16 + $17) / hz }' \
 		"/proc/$PG_PID/stat"
 }
-pg_kids() { wc -w <"/proc/$PG_PID/task/$PG_PID/children"; }
+pg_kids() { cat "/proc/$PG_PID/task/$PG_PID/children"; }
+pg_new_kids() {
+	local k n=0
+	for k in $(pg_kids); do
+		case " $1 " in *" $k "*) ;; *) n=$((n + 1)) ;; esac
+	done
+	echo "$n"
+}
 
 # measure STDIN STDOUT CMD...: runs CMD with the given input and output
 # files, stderr to $W/stage.err; sets SECS, CPU (user + system seconds)
@@ -99,7 +108,7 @@ pg_kids() { wc -w <"/proc/$PG_PID/task/$PG_PID/children"; }
 measure() {
 	local in=$1 out=$2 t0 t1 rc kb kids= s0
 	shift 2
-	if [ -n "${PG_PID:-}" ]; then kids=$(pg_kids) s0=$(server_cpu); fi
+	if [ -n "${PG_PID:-}" ]; then kids="$(pg_kids) " s0=$(server_cpu); fi
 	t0=$(now_ns)
 	if [ "$HAVE_TIME" = 1 ]; then
 		/usr/bin/time -v -o "$W/time.txt" "$@" <"$in" >"$out" \
@@ -118,7 +127,7 @@ measure() {
 	SERVER_CPU=0
 	if [ -n "$kids" ]; then
 		for _ in $(seq 100); do
-			[ "$(pg_kids)" -le "$kids" ] && break
+			[ "$(pg_new_kids "$kids")" -eq 0 ] && break
 			sleep 0.05
 		done
 		SERVER_CPU=$(awk -v a="$s0" -v b="$(server_cpu)" \
