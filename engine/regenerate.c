@@ -43,6 +43,11 @@ int regenerate(struct ctx *ctx, const struct selection_opts *o)
 	}
 	for (size_t i = 0; i < is.n; i++)
 		todo += !is.items[i].skip;
+	/* A key that is missing or wrong is said before the batch is
+	 * offered, not after the administrator has said yes to it. */
+	if (!o->dry_run && todo && ctx->cfg->reveal &&
+	    (rc = ctx_key(ctx, 1)) != 0)
+		goto out;
 	crit = issue_criteria(&inp);
 	printf_inert(stderr, "%zu temporary password(s) will be regenerated "
 		     "at %s (%s)", todo, ctx->site->name, crit);

@@ -46,6 +46,8 @@ cp -p "$KEY" saved.key
 # ---- the key moved away
 mv "$KEY" moved.key
 refused "regenerate without the key" tp regenerate --admin alice --password-file pw --yes --input sel.tsv
+check_nogrep "regenerate without the key: refused before it offers the batch" \
+	"will be regenerated" "$T/.err"
 refused "verify without the key" verify "$P" "$PW"
 check_eq "verify without the key counts no failure" "$(failed_of "$P")" 0
 refused "unclaimed --show without the key" tp unclaimed --show --admin alice --password-file pw --format tsv
