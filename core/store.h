@@ -260,6 +260,8 @@ int store_admin_set_hash(struct store *st, long long admin,
 /* Values: name, sites (comma-separated codes), failed, locked_until. */
 int store_list_admins(struct store *st, store_row_fn fn, void *ctx);
 int store_admin_remove(struct store *st, long long admin);
+/* Gives admin another name; a name that another admin has fails. */
+int store_admin_rename(struct store *st, long long admin, const char *name);
 
 /* ==== Selection and batches ==== */
 

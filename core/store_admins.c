@@ -280,3 +280,17 @@ int store_admin_remove(struct store *st, long long admin)
 	return st_done(st, s, "cannot remove admin");
 }
 
+int store_admin_rename(struct store *st, long long admin, const char *name)
+{
+	if (st->pg)
+		return pg_admin_rename(st->pg, admin, name);
+
+	static const char sql[] = "UPDATE admin SET name = ? WHERE id = ?";
+	sqlite3_stmt *s = st_prep(st, sql);
+
+	if (!s)
+		return -1;
+	st_bind_text(s, 1, name);
+	sqlite3_bind_int64(s, 2, admin);
+	return st_done(st, s, "cannot rename admin");
+}

@@ -128,6 +128,7 @@ int pg_admin_confirmed(struct pg *pg, long long admin);
 int pg_admin_set_hash(struct pg *pg, long long admin, const char *pwhash);
 int pg_list_admins(struct pg *pg, store_row_fn fn, void *ctx);
 int pg_admin_remove(struct pg *pg, long long admin);
+int pg_admin_rename(struct pg *pg, long long admin, const char *name);
 int pg_select(struct pg *pg, long long site, const char *group, unsigned flags,
 	      store_row_fn fn, void *ctx);
 int pg_select_user(struct pg *pg, long long site, const char *username,

@@ -206,3 +206,12 @@ int pg_admin_remove(struct pg *pg, long long admin)
 	       pg_run(pg, "DELETE FROM admin WHERE id = $1", 1, p,
 		      "cannot remove admin") ? -1 : 0;
 }
+
+int pg_admin_rename(struct pg *pg, long long admin, const char *name)
+{
+	char b[24];
+	const char *p[] = { name, pg_num(b, admin) };
+
+	return pg_run(pg, "UPDATE admin SET name = $1 WHERE id = $2", 2, p,
+		      "cannot rename admin");
+}

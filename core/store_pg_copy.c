@@ -61,11 +61,15 @@ int pg_copy_taken(struct pg *pg, const char *table, const char *value)
 			    "SELECT 1 FROM admin WHERE name = $1", 1, p,
 			    "cannot read the target");
 
-	if (n > 0)
-		errorf("%s: %s '%s' is there already: a school is copied "
-		       "once, into a database that does not hold its %s",
-		       pg->name, site ? "site" : "admin", value,
-		       site ? "site" : "admins' names");
+	if (n > 0 && site)
+		errorf("%s: site '%s' is there already: a school is copied "
+		       "once, into a database that does not hold its site",
+		       pg->name, value);
+	else if (n > 0)
+		errorf("%s: admin '%s' is there already: admins' names are "
+		       "the database's, not a school's; give the school's "
+		       "its own name first ('tempass admin rename %s NEW' on "
+		       "the store copied)", pg->name, value, value);
 	return (int)n;
 }
 

@@ -346,3 +346,36 @@ int admin_remove(struct ctx *ctx, const char *name)
 	}
 	return 0;
 }
+
+int admin_rename(struct ctx *ctx, const char *name, const char *to)
+{
+	struct store_admin a, other;
+	char detail[160];
+	int rc;
+
+	if (!valid_admin_name(to)) {
+		errorf("admin name '%s' may hold only letters, digits and "
+		       ". _ @ -", to);
+		return EX_DATAERR;
+	}
+	if ((rc = existing_admin(ctx, name, &a)) != 0)
+		return rc;
+	snprintf(detail, sizeof(detail), "%s -> %s", name, to);
+	if ((rc = store_begin(ctx->store)) != 0)
+		return store_status(rc);
+	if ((rc = store_admin_get(ctx->store, to, &other)) > 0) {
+		store_rollback(ctx->store);
+		errorf("admin '%s' exists already", to);
+		return EX_DATAERR;
+	}
+	if (rc == 0 &&
+	    (rc = store_admin_rename(ctx->store, a.id, to)) == 0 &&
+	    (rc = store_audit(ctx->store, ctx->site_id, os_actor(),
+			      "admin.rename", 0, 0, detail)) == 0)
+		rc = store_commit(ctx->store);
+	if (rc) {
+		store_rollback(ctx->store);
+		return store_status(rc);
+	}
+	return 0;
+}

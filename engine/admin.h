@@ -34,5 +34,11 @@ int admin_passwd(struct ctx *ctx, const char *name,
 		 const char *password_file);
 /* Removes admin name and their grants, audited. */
 int admin_remove(struct ctx *ctx, const char *name);
+/*
+ * Gives admin name the name to, keeping their password, grants and any
+ * lock-out, audited (events already in the audit keep the name they were
+ * made under). A name another admin has is refused (EX_DATAERR).
+ */
+int admin_rename(struct ctx *ctx, const char *name, const char *to);
 
 #endif

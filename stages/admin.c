@@ -14,12 +14,14 @@ static const char usage[] =
 	"       tempass admin passwd NAME [--password-file FILE]\n"
 	"       tempass admin list [--format tsv|csv|ndjson|table]\n"
 	"       tempass admin remove NAME\n"
+	"       tempass admin rename NAME NEW\n"
 	"\n"
 	"Manages the administrators who may regenerate passwords. 'add'\n"
 	"asks for the new password twice on the terminal (or reads the first\n"
 	"line of a 0600 --password-file) and grants the named sites (without\n"
 	"--site, the default: the first [site] of the configuration);\n"
-	"'passwd' sets a new password and lifts a lock-out.\n";
+	"'passwd' sets a new password and lifts a lock-out; 'rename' keeps\n"
+	"the password and the sites granted.\n";
 
 extern const struct stage stage_admin;
 
@@ -59,7 +61,7 @@ static int cmd_admin(struct ctx *ctx, int argc, char **argv);
 
 const struct stage stage_admin = {
 	.name = "admin",
-	.summary = "add, list and remove administrators",
+	.summary = "add, list, rename and remove administrators",
 	.usage = usage,
 	.exec = cmd_admin,
 };
@@ -92,9 +94,11 @@ static int cmd_admin(struct ctx *ctx, int argc, char **argv)
 		rc = admin_passwd(ctx, argv[1], file);
 	else if (strcmp(verb, "remove") == 0 && argc == 2)
 		rc = admin_remove(ctx, argv[1]);
+	else if (strcmp(verb, "rename") == 0 && argc == 3)
+		rc = admin_rename(ctx, argv[1], argv[2]);
 	else
 		rc = stage_usage(&stage_admin, "say add, passwd, list or "
-				 "remove, with one NAME");
+				 "remove, with one NAME, or rename NAME NEW");
 out:
 	free(sites.v);
 	return rc;

@@ -132,6 +132,23 @@ tp admin list --format tsv >admins.tsv
 check_eq "admin list" "$(cut -f1,2 admins.tsv | tr '\t\n' ':,')" "name:sites,demo:oakfield,north:northgate,"
 check_exit "the audit chain is intact" 0 tp audit verify
 
+# ---- a renamed admin keeps their password and sites
+check_exit "admin rename" 0 tp admin rename north northgate-it
+check_eq "the old name is gone" "$(sql "select count(*) from admin where name = 'north'")" 0
+check_exit "the new name confirms with the same password" 0 tp --site northgate regenerate \
+	--admin northgate-it --password-file pw --yes --dry-run --input empty.tsv
+check_exit "the old name is refused" 77 tp --site northgate regenerate --admin north \
+	--password-file pw --yes --dry-run --input empty.tsv
+check_eq "the rename is audited" \
+	"$(tp audit --format tsv | awk -F'\t' '$4 == "admin.rename" { print $7 }')" "north -> northgate-it"
+check_exit "a rename to a name another admin has" 65 tp admin rename northgate-it demo
+check_grep "says so" "admin 'demo' exists already" "$T/.err"
+check_exit "a rename to a bad name" 65 tp admin rename northgate-it 'bad name'
+check_exit "a rename of an admin that does not exist" 65 tp admin rename nosuch other
+check_exit "a rename without its new name" 64 tp admin rename northgate-it
+check_eq "those changed nothing" "$(sql "select name from admin order by name" | tr '\n' ' ')" "demo northgate-it "
+check_exit "renamed back" 0 tp admin rename northgate-it north
+
 # ---- a removed admin is refused
 check_exit "admin remove" 0 tp admin remove north
 check_exit "a removed admin is refused" 77 tp --site northgate regenerate --admin north \

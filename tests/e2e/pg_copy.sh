@@ -152,6 +152,18 @@ tp2 select --group 7A >sel_n.tsv 2>/dev/null
 check_exit "its batch" 0 tp2 regenerate --admin north --password-file pw --yes --input sel_n.tsv
 cp .out bn.tsv
 src2=$T/var2/tempass.db
+# Its IT team also named an admin 'demo', as the first school did: admins'
+# names are the database's, so the copy is refused until it is renamed.
+check_exit "northgate's own 'demo'" 0 tp2 admin add demo --site northgate --password-file pw
+all=$(everything)
+check_exit "a second school with an admin name the database has: exit 73" 73 \
+	tp store copy --from "$src2" --to "$PG_URL"
+check_grep "it names the admin and the way out" \
+	"admin 'demo' is there already: .*'tempass admin rename demo NEW' on the store copied" .err
+check_eq "nothing is written" "$(everything)" "$all"
+check_exit "renamed in the school's store" 0 tp2 admin rename demo demo-north
+check_grep "the rename is audited there" "admin.rename.*demo -> demo-north" \
+	<(tp2 audit --format tsv 2>/dev/null)
 before=$(pg_sql -c 'SELECT count(*) FROM "user"')
 check_exit "the second school is copied" 0 tp store copy --from "$src2" --to "$PG_URL"
 check_grep "its ids moved" "^copied '$src2': 1 site(s), .* (ids moved past the other schools')$" .out
@@ -178,6 +190,10 @@ check_eq "the passwords the source handed out" \
 	"$(paste <(col bn.tsv username) <(col bn.tsv password) | sort)"
 check_exit "a batch at northgate on the copy" 0 tpg --site northgate regenerate --admin north --password-file pw --yes --input sel_n.tsv
 check_exit "both chains verify after it" 0 tpg audit verify
+check_exit "the renamed admin confirms at northgate" 0 tpg --site northgate regenerate \
+	--admin demo-north --password-file pw --yes --dry-run --input sel_n.tsv
+check_exit "the first school's 'demo' is refused there" 77 tpg --site northgate regenerate \
+	--admin demo --password-file pw --yes --dry-run --input sel_n.tsv
 
 # ==== Refused: a school already there ====
 
