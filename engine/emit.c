@@ -1095,13 +1095,19 @@ static int letters_ready(const struct ctx *ctx, enum emit_kind kind)
 	return EX_CONFIG;
 }
 
+/* Whether o writes files (named when complete), not stdout. */
+static int to_files(const struct emit_opts *o)
+{
+	return o->output || o->per_group || o->to_file ||
+	       emit_kind_pdf(o->kind) || o->kind == EMIT_XLSX ||
+	       (emit_kind_directory(o->kind) && !o->to_stdout);
+}
+
 int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 {
 	long vcol = column(t, "version"), gcol = list_column(t);
 	const char *version = vcol >= 0 && t->nrows ? t->rows[0][vcol] : "";
-	int file = o->output || o->per_group || o->to_file ||
-		   emit_kind_pdf(o->kind) || o->kind == EMIT_XLSX ||
-		   (emit_kind_directory(o->kind) && !o->to_stdout);
+	int file = to_files(o);
 	int rc = 0;
 
 	if (!*version)
@@ -1318,16 +1324,18 @@ static void count_reason(struct checker *c, const char *why)
 }
 
 /*
- * Checks every row of t against the store, as emit_records() says:
- * refuses when one is not current, unless o->allow_void, which sets the
- * 'state' column (added to t when it has none; its rows and names are
- * then new, from arena). 0 or a status (reported).
+ * Checks every row of t against the store as of now, as emit_records()
+ * says: refuses when one is not current, unless o->allow_void, which sets
+ * the 'state' column (added to t when it has none; its rows and names are
+ * then new, from arena, which nothing else needs). 0 or a status
+ * (reported).
  */
 static int check_current(struct ctx *ctx, const struct emit_opts *o,
-			 struct emit_table *t, struct arena *arena)
+			 struct emit_table *t, struct arena *arena,
+			 long long now)
 {
 	struct checker c = { .ctx = ctx, .arena = ARENA_INIT,
-			     .reasons = HMAP_INIT, .now = now_seconds() };
+			     .reasons = HMAP_INIT, .now = now };
 	long vcol = column(t, "version"), ucol = column(t, "username");
 	long bcol = column(t, "batch"), scol = column(t, "state");
 	const char **why = xcalloc(t->nrows + 1, sizeof(*why));
@@ -1410,6 +1418,90 @@ out:
 	return rc;
 }
 
+struct check_job {
+	struct ctx *ctx;
+	const struct emit_opts *o;
+	struct emit_table t;      /* the rows in the order they came */
+	long long now;
+	int rc;
+};
+
+static void *check_job(void *arg)
+{
+	struct check_job *j = arg;
+
+	j->rc = check_current(j->ctx, j->o, &j->t, NULL, j->now);
+	return NULL;
+}
+
+/*
+ * Whether t's check can run beside its writing: the records go to files
+ * of their own, which can wait unnamed, and the check can only refuse
+ * (no --allow-void, which adds a column the writing needs). Its first
+ * record names a batch, so the check would open the store for it: it is
+ * opened here, and *rc is its status when it cannot be.
+ */
+static int check_beside(struct ctx *ctx, const struct emit_opts *o,
+			const struct emit_table *t, int *rc)
+{
+	long vcol = column(t, "version");
+	const char *v = vcol >= 0 && t->nrows ? t->rows[0][vcol] : "";
+
+	*rc = 0;
+	if (o->allow_void || o->pending || !to_files(o) ||
+	    emit_kind_directory(o->kind) || !isdigit((unsigned char)*v))
+		return 0;
+	*rc = ctx_open_existing(ctx);
+	return *rc == 0;
+}
+
+/*
+ * Checks t against the store, then writes it: emit() of the records
+ * check_current() lets through.
+ *
+ * Where check_beside() allows, the check runs on a worker while the rows
+ * are sorted and the files written. Invariant: no file is named before
+ * the check has passed; they wait unnamed and are dropped when it
+ * refuses. While it runs, the store is the worker's alone (sorting and
+ * writing read the configuration, never the store), and the worker reads
+ * its own copy of the row array, in the order the rows came, so the sort
+ * moves nothing under it; the values are read by both and changed by
+ * neither.
+ */
+static int check_and_emit(struct ctx *ctx, const struct emit_opts *o,
+			  struct emit_table *t, struct arena *arena)
+{
+	struct check_job job = { .ctx = ctx, .o = o, .t = *t,
+				 .now = now_seconds() };
+	struct emit_pending pending = { 0 };
+	struct emit_opts own = *o;
+	struct worker w;
+	int rc;
+
+	if (!check_beside(ctx, o, t, &rc)) {
+		if (rc == 0)
+			rc = check_current(ctx, o, t, arena, job.now);
+		return rc ? rc : emit(ctx, o, t);
+	}
+	job.t.rows = xmalloc(t->nrows * sizeof(*t->rows));
+	memcpy(job.t.rows, t->rows, t->nrows * sizeof(*t->rows));
+	/* With one job, or no thread: the check first, alone. */
+	worker_start(&w, check_job, &job);
+	own.pending = &pending;
+	rc = w.started || !job.rc ? emit(ctx, &own, t) : 0;
+	worker_join(&w);
+	free(job.t.rows);
+	/* A refusal says why the records are not to be handed out: it
+	 * comes first, whatever the writing met. */
+	if (job.rc)
+		rc = job.rc;
+	if (rc) {
+		emit_pending_abort(&pending);
+		return rc;
+	}
+	return emit_pending_commit(&pending, o->quiet);
+}
+
 /* ==== Reading records ==== */
 
 /*
@@ -1464,9 +1556,7 @@ static int emit_stream(struct ctx *ctx, const struct emit_opts *o, FILE *in,
 	if (c == '#') {
 		rc = ldap_read_records(ctx, in, name, &t, &arena);
 		if (rc == 0)
-			rc = check_current(ctx, o, &t, &arena);
-		if (rc == 0)
-			rc = emit(ctx, o, &t);
+			rc = check_and_emit(ctx, o, &t, &arena);
 		free(t.rows);
 		arena_release(&arena);
 		return rc;
@@ -1511,9 +1601,7 @@ static int emit_stream(struct ctx *ctx, const struct emit_opts *o, FILE *in,
 	/* rec_read() hands out valid UTF-8 only, and name_clean_warn()
 	 * keeps it so. */
 	t.utf8_checked = 1;
-	rc = got < 0 ? EX_DATAERR : check_current(ctx, o, &t, &arena);
-	if (rc == 0)
-		rc = emit(ctx, o, &t);
+	rc = got < 0 ? EX_DATAERR : check_and_emit(ctx, o, &t, &arena);
 	free(t.rows);
 	free(cols);
 	/* What held passwords is wiped before it goes back: the reader's
@@ -1573,9 +1661,7 @@ static int emit_ad_file(struct ctx *ctx, const struct emit_opts *o,
 		return EX_DATAERR;
 	}
 	rc = dir_read_ad(text, len, name, add_ad_row, &a) != 0 ? EX_DATAERR :
-	     check_current(ctx, o, &a.t, &arena);
-	if (rc == 0)
-		rc = emit(ctx, o, &a.t);
+	     check_and_emit(ctx, o, &a.t, &arena);
 	free(a.t.rows);
 	arena_release_wiped(&arena);
 	return rc;

@@ -50,6 +50,34 @@ for fmt in pdf xlsx csv tsv ndjson; do
 done
 check_exit "emit pdf --force < a voided list on standard input: exit 65" 65 \
   sh -c "'$TEMPASS_BIN' --config '$T/pipeline.conf' emit pdf --force -o o1.pdf < v1.tsv"
+# The check runs beside the writing when it can (more than one job): the
+# files wait unnamed until it has passed. With one job it runs first.
+tp select --group 8A --group 8B >sel8.tsv 2>/dev/null
+regen --input sel8.tsv >v8a.tsv
+regen --input sel8.tsv >v8b.tsv
+n8=$(rows v8a.tsv)
+for j in 1 2; do
+	mkdir "j$j"
+	check_exit "--jobs $j: emit xlsx of a voided list: exit 65" 65 \
+	  tp --jobs "$j" emit xlsx --input v8a.tsv -o "j$j/v.xlsx"
+	check_grep "--jobs $j: says how many and why" \
+	  "$n8 records are not current ($n8 voided by batch v$(col v8b.tsv version | head -1))" "$T/.err"
+	check_exit "--jobs $j: emit pdf --per-group of the two groups' voided list: exit 65" 65 \
+	  tp --jobs "$j" emit pdf --per-group --input v8a.tsv -o "j$j/groups"
+	check_eq "--jobs $j: no file, named or temporary, of either" "$(find "j$j" -mindepth 1 | grep -v "^j$j/groups$")" ""
+	check_exit "--jobs $j: emit xlsx --per-group of the current list" 0 \
+	  tp --jobs "$j" emit xlsx --per-group --input v8b.tsv -o "j$j/now"
+	check_eq "--jobs $j: both groups' workbooks, each path printed once named" \
+	  "$(sort "$T/.out" | xargs -n1 basename)" "$(ls "j$j/now")"
+	check_eq "--jobs $j: two workbooks, 0600, no temporary file left" \
+	  "$(stat -c %a "j$j"/now/* | tr '\n' ' ')$(ls -A "j$j/now" | grep -c tmp)" "600 600 0"
+done
+: >taken.xlsx
+check_exit "a voided list to a file that exists (no --force): exit 65" 65 \
+  tp emit xlsx --input v8a.tsv -o taken.xlsx
+check_grep "the refusal is said" "$n8 records are not current" "$T/.err"
+check "the file that was there is untouched" test ! -s taken.xlsx
+check_eq "and nothing beside it" "$(ls -A | grep -c 'taken\.xlsx.*tmp')" 0
 check_exit "emit pdf of the current list" 0 tp emit pdf --input v2.tsv -o o2.pdf
 check_eq "the current list has no VOID" "$(ptext o2.pdf | grep -c VOID)" 0
 check_eq "the current list prints every password" \
