@@ -51,13 +51,22 @@ static void natural_key(struct sbuf *sb, const char *s, size_t len)
 
 void collate_key(struct sbuf *out, const char *s)
 {
+	size_t start = out->len;
 	struct sbuf folded = SBUF_INIT;
 
-	/* Case, accents and separators fall away here. */
-	if (translit_ascii(&folded, s) == 0)
-		sbuf_addstr(&folded, s);
-	natural_key(out, folded.buf ? folded.buf : "", folded.len);
-	sbuf_release(&folded);
+	/* Case, accents and separators fall away here, in out itself. */
+	if (translit_ascii(out, s) == 0)
+		sbuf_addstr(out, s);
+	/* Digit runs are written again from a copy: most names have none. */
+	for (size_t i = start; i < out->len; i++) {
+		if (isdigit((unsigned char)out->buf[i])) {
+			sbuf_add(&folded, out->buf + start, out->len - start);
+			out->len = start;
+			natural_key(out, folded.buf, folded.len);
+			sbuf_release(&folded);
+			break;
+		}
+	}
 }
 
 int collate_cmp(const char *a, const char *b)

@@ -5,6 +5,8 @@
  */
 #include "core/collate.h"
 
+#include <string.h>
+
 #include "tests/unit/test.h"
 
 static void test_collate_cmp_same_group(void)
@@ -53,11 +55,30 @@ static void test_collate_key_appends(void)
 	sbuf_release(&sb);
 }
 
+static void test_collate_key_after_another(void)
+{
+	/* A key appended after another is the key it is alone: the
+	 * digits' form is made from this key's letters only. */
+	struct sbuf both = SBUF_INIT, alone = SBUF_INIT;
+
+	collate_key(&both, "Élise 12");
+	collate_key(&alone, "Year 10B");
+	sbuf_addch(&both, '\x01');
+	size_t at = both.len;
+	collate_key(&both, "Year 10B");
+	CHECK(both.len - at == alone.len);
+	CHECK(memcmp(both.buf + at, alone.buf, alone.len) == 0);
+	CHECK(memcmp(both.buf, "elise", 5) == 0);
+	sbuf_release(&both);
+	sbuf_release(&alone);
+}
+
 int main(void)
 {
 	RUN(test_collate_cmp_same_group);
 	RUN(test_collate_cmp_numbers);
 	RUN(test_collate_cmp_names);
+	RUN(test_collate_key_after_another);
 	RUN(test_collate_key_appends);
 	TEST_EXIT();
 }
