@@ -33,10 +33,16 @@ const char *util_stage(void)
 }
 
 static __thread int quiet_thread;
+static __thread struct sbuf *held_messages;
 
 void util_quiet_thread(int on)
 {
 	quiet_thread = on;
+}
+
+void util_hold_messages(struct sbuf *held)
+{
+	held_messages = held;
 }
 
 /*
@@ -155,9 +161,14 @@ static void vreport(const char *kind, const char *fmt, va_list ap)
 	sbuf_vaddf(&msg, fmt, ap);
 	sbuf_add_inert(&sb, sbuf_str(&msg), msg.len);
 	sbuf_addch(&sb, '\n');
-	/* One write, so messages from parallel workers do not interleave. */
-	fwrite(sb.buf, 1, sb.len, stderr);
-	fflush(stderr);
+	if (held_messages) {
+		sbuf_add(held_messages, sb.buf, sb.len);
+	} else {
+		/* One write, so messages from parallel workers do not
+		 * interleave. */
+		fwrite(sb.buf, 1, sb.len, stderr);
+		fflush(stderr);
+	}
 	sbuf_release(&msg);
 	sbuf_release(&sb);
 }

@@ -48,6 +48,14 @@ void vprintf_inert(FILE *out, const char *fmt, va_list ap);
  * warnf() on the calling thread print nothing while on.
  */
 void util_quiet_thread(int on);
+struct sbuf;
+/*
+ * For work whose outcome decides whether its messages are said at all:
+ * errorf() and warnf() on the calling thread append their lines to held
+ * (when not quiet) instead of printing them, until called with NULL. The
+ * caller prints held, or drops it.
+ */
+void util_hold_messages(struct sbuf *held);
 
 /* Out of memory or an impossible state: prints and exits with EX_SOFTWARE. */
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

@@ -582,9 +582,8 @@ static int write_pdf(struct ctx *ctx, const struct emit_opts *o,
 		doc = *o->prepared;
 		*o->prepared = NULL;
 	}
-	/* run writes its lists side by side: one line each would fight. */
 	progress_start(&progress, "PDF pages", 0);
-	if (!o->pending) {
+	if (!o->no_progress) {
 		opt.on_page = page_done;
 		opt.on_page_arg = &progress;
 	}
@@ -1285,17 +1284,26 @@ static struct batch_states *states_of(struct checker *c, long long v)
 	return b;
 }
 
+/* The batch version a record's 'version' value names (1 or more), or 0
+ * when it names none. */
+static long long record_version(const char *v)
+{
+	char *end;
+	long long version = strtoll(v, &end, 10);
+
+	return isdigit((unsigned char)*v) && !*end && version > 0 ? version :
+	       0;
+}
+
 /* Why row's password is not current, or NULL; "" on a store error. */
 static const char *why_not(struct checker *c, const char *const *row,
 			   long vcol, long ucol, long bcol)
 {
-	const char *v = vcol >= 0 ? row[vcol] : "", *why;
+	long long version = record_version(vcol >= 0 ? row[vcol] : "");
+	const char *why;
 	struct batch_states *b;
-	char *end;
-	long long version;
 
-	version = strtoll(v, &end, 10);
-	if (!*v || *end || version <= 0 || !isdigit((unsigned char)*v))
+	if (!version)
 		return intern(c, "no batch version");
 	if (!(b = states_of(c, version)))
 		return "";
@@ -1423,6 +1431,7 @@ struct check_job {
 	const struct emit_opts *o;
 	struct emit_table t;      /* the rows in the order they came */
 	long long now;
+	struct sbuf said;         /* its messages, held */
 	int rc;
 };
 
@@ -1430,26 +1439,30 @@ static void *check_job(void *arg)
 {
 	struct check_job *j = arg;
 
+	util_hold_messages(&j->said);
 	j->rc = check_current(j->ctx, j->o, &j->t, NULL, j->now);
+	util_hold_messages(NULL);
 	return NULL;
 }
 
 /*
- * Whether t's check can run beside its writing: the records go to files
- * of their own, which can wait unnamed, and the check can only refuse
- * (no --allow-void, which adds a column the writing needs). Its first
- * record names a batch, so the check would open the store for it: it is
- * opened here, and *rc is its status when it cannot be.
+ * Whether t's check can run beside its writing: the records go to one
+ * file, which can wait unnamed, and nothing that writes it reads the
+ * store (LDIF reads the batch before; the directories' files are written
+ * as their kind says); the check can only refuse (no --allow-void, which
+ * adds a column the writing needs). Its first record names a batch, so
+ * the check would open the store for it: it is opened here, and *rc is
+ * its status when it cannot be.
  */
 static int check_beside(struct ctx *ctx, const struct emit_opts *o,
 			const struct emit_table *t, int *rc)
 {
 	long vcol = column(t, "version");
-	const char *v = vcol >= 0 && t->nrows ? t->rows[0][vcol] : "";
 
 	*rc = 0;
-	if (o->allow_void || o->pending || !to_files(o) ||
-	    emit_kind_directory(o->kind) || !isdigit((unsigned char)*v))
+	if (o->allow_void || o->pending || o->per_group || !to_files(o) ||
+	    o->kind == EMIT_LDIF || emit_kind_directory(o->kind) ||
+	    vcol < 0 || !t->nrows || !record_version(t->rows[0][vcol]))
 		return 0;
 	*rc = ctx_open_existing(ctx);
 	return *rc == 0;
@@ -1460,21 +1473,24 @@ static int check_beside(struct ctx *ctx, const struct emit_opts *o,
  * check_current() lets through.
  *
  * Where check_beside() allows, the check runs on a worker while the rows
- * are sorted and the files written. Invariant: no file is named before
- * the check has passed; they wait unnamed and are dropped when it
- * refuses. While it runs, the store is the worker's alone (sorting and
- * writing read the configuration, never the store), and the worker reads
- * its own copy of the row array, in the order the rows came, so the sort
- * moves nothing under it; the values are read by both and changed by
- * neither.
+ * are sorted and the file written. Invariant: the file is not named
+ * before the check has passed, and is dropped when it refuses; the
+ * messages of each side are held until then, and only the refusal's are
+ * said when it refuses, as if nothing had been written. While it runs,
+ * the store is the worker's alone (sorting and writing this file read the
+ * configuration, never the store), and the worker reads its own copy of
+ * the row array, in the order the rows came, so the sort moves nothing
+ * under it; of the values, the sort rewrites only the class, which the
+ * check does not read.
  */
 static int check_and_emit(struct ctx *ctx, const struct emit_opts *o,
 			  struct emit_table *t, struct arena *arena)
 {
 	struct check_job job = { .ctx = ctx, .o = o, .t = *t,
-				 .now = now_seconds() };
+				 .now = now_seconds(), .said = SBUF_INIT };
 	struct emit_pending pending = { 0 };
 	struct emit_opts own = *o;
+	struct sbuf said = SBUF_INIT;
 	struct worker w;
 	int rc;
 
@@ -1488,13 +1504,18 @@ static int check_and_emit(struct ctx *ctx, const struct emit_opts *o,
 	/* With one job, or no thread: the check first, alone. */
 	worker_start(&w, check_job, &job);
 	own.pending = &pending;
+	util_hold_messages(&said);
 	rc = w.started || !job.rc ? emit(ctx, &own, t) : 0;
+	util_hold_messages(NULL);
 	worker_join(&w);
 	free(job.t.rows);
-	/* A refusal says why the records are not to be handed out: it
-	 * comes first, whatever the writing met. */
+	fputs(sbuf_str(&job.said), stderr);
 	if (job.rc)
 		rc = job.rc;
+	else
+		fputs(sbuf_str(&said), stderr);
+	sbuf_release(&job.said);
+	sbuf_release(&said);
 	if (rc) {
 		emit_pending_abort(&pending);
 		return rc;

@@ -62,6 +62,9 @@ struct emit_opts {
 	int allow_void;
 	int strip_cols, strip_rows;     /* strips' grid; 0: [output] strips */
 	struct emit_pending *pending;   /* files wait in it, unnamed */
+	/* No progress line: run writes its lists side by side, and one
+	 * line each would fight. */
+	int no_progress;
 	/* A PDF document set up ahead (emit_pdf_prepare()), which the
 	 * first PDF written takes and sets to NULL; NULL: none. */
 	struct pdf_doc **prepared;

@@ -440,6 +440,7 @@ static int lists_plan(struct ctx *ctx, struct lists *l)
 		 * afresh): the batch just written is the truth. */
 		j->opts.force = 1;
 		j->opts.pending = &j->pending;
+		j->opts.no_progress = 1;
 		j->opts.prepared = &j->doc;
 		l->njobs++;
 	}

@@ -50,34 +50,55 @@ for fmt in pdf xlsx csv tsv ndjson; do
 done
 check_exit "emit pdf --force < a voided list on standard input: exit 65" 65 \
   sh -c "'$TEMPASS_BIN' --config '$T/pipeline.conf' emit pdf --force -o o1.pdf < v1.tsv"
-# The check runs beside the writing when it can (more than one job): the
-# files wait unnamed until it has passed. With one job it runs first.
+# The check runs beside the writing of one file when it can (two jobs or
+# more): the file waits unnamed until the check has passed, and what each
+# side says waits with it. With one job, or for several files, it runs
+# first. Both ways: nothing named, and only the refusal said.
 tp select --group 8A --group 8B >sel8.tsv 2>/dev/null
 regen --input sel8.tsv >v8a.tsv
 regen --input sel8.tsv >v8b.tsv
 n8=$(rows v8a.tsv)
+v8b=$(col v8b.tsv version | head -1)
+# A value longer than a cell holds: a warning when the workbook is written.
+long=$(head -c 33000 /dev/zero | tr '\0' x)
+for f in v8a v8b; do
+	awk -F'\t' -v OFS='\t' -v long="$long" 'NR == 1 { print $0, "note"; next }
+		{ print $0, (NR == 2 ? long : "") }' "$f.tsv" >"$f-long.tsv"
+done
+sed "/^\[output\]/a xlsx_columns = *" pipeline.conf >all.conf
+: >taken.xlsx
 for j in 1 2; do
+	tj() { "$TEMPASS_BIN" --config "$T/pipeline.conf" --jobs "$j" "$@"; }
 	mkdir "j$j"
 	check_exit "--jobs $j: emit xlsx of a voided list: exit 65" 65 \
-	  tp --jobs "$j" emit xlsx --input v8a.tsv -o "j$j/v.xlsx"
+	  tj emit xlsx --input v8a.tsv -o "j$j/v.xlsx"
 	check_grep "--jobs $j: says how many and why" \
-	  "$n8 records are not current ($n8 voided by batch v$(col v8b.tsv version | head -1))" "$T/.err"
+	  "$n8 records are not current ($n8 voided by batch v$v8b)" "$T/.err"
 	check_exit "--jobs $j: emit pdf --per-group of the two groups' voided list: exit 65" 65 \
-	  tp --jobs "$j" emit pdf --per-group --input v8a.tsv -o "j$j/groups"
+	  tj emit pdf --per-group --input v8a.tsv -o "j$j/groups"
 	check_eq "--jobs $j: no file, named or temporary, of either" "$(find "j$j" -mindepth 1 | grep -v "^j$j/groups$")" ""
 	check_exit "--jobs $j: emit xlsx --per-group of the current list" 0 \
-	  tp --jobs "$j" emit xlsx --per-group --input v8b.tsv -o "j$j/now"
+	  tj emit xlsx --per-group --input v8b.tsv -o "j$j/now"
 	check_eq "--jobs $j: both groups' workbooks, each path printed once named" \
 	  "$(sort "$T/.out" | xargs -n1 basename)" "$(ls "j$j/now")"
 	check_eq "--jobs $j: two workbooks, 0600, no temporary file left" \
 	  "$(stat -c %a "j$j"/now/* | tr '\n' ' ')$(ls -A "j$j/now" | grep -c tmp)" "600 600 0"
+	check_exit "--jobs $j: a voided list to a file that exists (no --force): exit 65" 65 \
+	  tj emit xlsx --input v8a.tsv -o taken.xlsx
+	check_grep "--jobs $j: the refusal is said" "$n8 records are not current" "$T/.err"
+	check_nogrep "--jobs $j: and only the refusal" "file exists\|not written" "$T/.err"
+	check "--jobs $j: the file that was there is untouched" test ! -s taken.xlsx
+	check_exit "--jobs $j: a current list with a value too long for a cell: exit 0" 0 \
+	  "$TEMPASS_BIN" --config "$T/all.conf" --jobs "$j" emit xlsx --input v8b-long.tsv -o "j$j/long.xlsx"
+	check_grep "--jobs $j: the writing's warning is said" "column 'note': value cut" "$T/.err"
+	check_eq "--jobs $j: the workbook is named, its path printed" "$(cat "$T/.out")" "j$j/long.xlsx"
+	check_exit "--jobs $j: a voided list with a value too long: exit 65" 65 \
+	  "$TEMPASS_BIN" --config "$T/all.conf" --jobs "$j" emit xlsx --input v8a-long.tsv -o "j$j/vlong.xlsx"
+	check_eq "--jobs $j: the refusal alone is said, as if nothing were written" \
+	  "$(cat "$T/.err")" "tempass: emit: $n8 records are not current ($n8 voided by batch v$v8b); --allow-void prints them marked VOID"
+	check "--jobs $j: and nothing is named" test ! -e "j$j/vlong.xlsx"
 done
-: >taken.xlsx
-check_exit "a voided list to a file that exists (no --force): exit 65" 65 \
-  tp emit xlsx --input v8a.tsv -o taken.xlsx
-check_grep "the refusal is said" "$n8 records are not current" "$T/.err"
-check "the file that was there is untouched" test ! -s taken.xlsx
-check_eq "and nothing beside it" "$(ls -A | grep -c 'taken\.xlsx.*tmp')" 0
+check_eq "no temporary file beside the outputs" "$(ls -A . j1 j2 | grep -c 'tmp')" 0
 check_exit "emit pdf of the current list" 0 tp emit pdf --input v2.tsv -o o2.pdf
 check_eq "the current list has no VOID" "$(ptext o2.pdf | grep -c VOID)" 0
 check_eq "the current list prints every password" \
@@ -234,5 +255,17 @@ check_grep "names the nearest groups" "no group '7Z' at site 'oakfield'; nearest
 check_exit "a group typed in another case: exit 65" 65 tp unclaimed --group 'year 7x'
 check_grep "names it" "nearest: 'Year 7'" "$T/.err"
 store_holds "after claims and expiry"
+
+# ==== --per-group: one file open at a time, whatever the number of groups
+tp select $(for y in 7 8 9 10 11; do for c in A B C; do printf -- '--group %s ' "$y$c"; done; done) \
+  >all.tsv 2>/dev/null
+regen --input all.tsv >vall.tsv
+ng=$(col vall.tsv group | sort -u | wc -l)
+check "the whole school's list spans many classes" test "$ng" -ge 12
+for j in 1 2; do
+	check_exit "--jobs $j: emit csv --per-group of $ng classes with 16 files open at most" 0 \
+	  sh -c "ulimit -n 16 && exec '$TEMPASS_BIN' --config '$T/pipeline.conf' --jobs $j emit csv --per-group --input vall.tsv -o many$j"
+	check_eq "--jobs $j: a file for each class" "$(ls many$j | wc -l)" "$ng"
+done
 
 store_holds "at the end"
