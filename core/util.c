@@ -40,9 +40,12 @@ void util_quiet_thread(int on)
 	quiet_thread = on;
 }
 
-void util_hold_messages(struct sbuf *held)
+struct sbuf *util_hold_messages(struct sbuf *held)
 {
+	struct sbuf *was = held_messages;
+
 	held_messages = held;
+	return was;
 }
 
 /*

@@ -52,10 +52,11 @@ struct sbuf;
 /*
  * For work whose outcome decides whether its messages are said at all:
  * errorf() and warnf() on the calling thread append their lines to held
- * (when not quiet) instead of printing them, until called with NULL. The
- * caller prints held, or drops it.
+ * (when not quiet) instead of printing them, until held is put back to
+ * what this returns (NULL: printed). The caller prints held, or drops it.
+ * die() still prints at once.
  */
-void util_hold_messages(struct sbuf *held);
+struct sbuf *util_hold_messages(struct sbuf *held);
 
 /* Out of memory or an impossible state: prints and exits with EX_SOFTWARE. */
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

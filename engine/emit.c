@@ -1156,8 +1156,9 @@ int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 		}
 		return write_text(ctx, o, t, 0, t->nrows, stdout);
 	}
-	if (mkdir_p(o->per_group && o->output ? o->output : ctx->cfg->out_dir,
-		    0700) != 0)
+	/* The folder the files go in, unless -o names the file. */
+	if ((o->per_group || !o->output) &&
+	    mkdir_p(o->output ? o->output : ctx->cfg->out_dir, 0700) != 0)
 		return EX_CANTCREAT;
 	if (!o->per_group) {
 		char *path = o->output ? xstrdup(o->output) :
@@ -1438,21 +1439,21 @@ struct check_job {
 static void *check_job(void *arg)
 {
 	struct check_job *j = arg;
+	struct sbuf *was = util_hold_messages(&j->said);
 
-	util_hold_messages(&j->said);
 	j->rc = check_current(j->ctx, j->o, &j->t, NULL, j->now);
-	util_hold_messages(NULL);
+	util_hold_messages(was);
 	return NULL;
 }
 
 /*
  * Whether t's check can run beside its writing: the records go to one
- * file, which can wait unnamed, and nothing that writes it reads the
- * store (LDIF reads the batch before; the directories' files are written
- * as their kind says); the check can only refuse (no --allow-void, which
- * adds a column the writing needs). Its first record names a batch, so
- * the check would open the store for it: it is opened here, and *rc is
- * its status when it cannot be.
+ * file, which can wait unnamed, in a folder that is there, and nothing
+ * that writes it reads the store (LDIF reads the batch before; the
+ * directories' files are written as their kind says); the check can only
+ * refuse (no --allow-void, which adds a column the writing needs). Its
+ * first record names a batch, so the check would open the store for it:
+ * it is opened here, and *rc is its status when it cannot be.
  */
 static int check_beside(struct ctx *ctx, const struct emit_opts *o,
 			const struct emit_table *t, int *rc)
@@ -1464,8 +1465,11 @@ static int check_beside(struct ctx *ctx, const struct emit_opts *o,
 	    o->kind == EMIT_LDIF || emit_kind_directory(o->kind) ||
 	    vcol < 0 || !t->nrows || !record_version(t->rows[0][vcol]))
 		return 0;
-	*rc = ctx_open_existing(ctx);
-	return *rc == 0;
+	if ((*rc = ctx_open_existing(ctx)) != 0)
+		return 0;
+	/* Nor does a refused list make a folder: where the file would make
+	 * out_dir, the check goes first. */
+	return o->output || access(ctx->cfg->out_dir, F_OK) == 0;
 }
 
 /*
@@ -1490,7 +1494,7 @@ static int check_and_emit(struct ctx *ctx, const struct emit_opts *o,
 				 .now = now_seconds(), .said = SBUF_INIT };
 	struct emit_pending pending = { 0 };
 	struct emit_opts own = *o;
-	struct sbuf said = SBUF_INIT;
+	struct sbuf said = SBUF_INIT, *was;
 	struct worker w;
 	int rc;
 
@@ -1504,9 +1508,9 @@ static int check_and_emit(struct ctx *ctx, const struct emit_opts *o,
 	/* With one job, or no thread: the check first, alone. */
 	worker_start(&w, check_job, &job);
 	own.pending = &pending;
-	util_hold_messages(&said);
+	was = util_hold_messages(&said);
 	rc = w.started || !job.rc ? emit(ctx, &own, t) : 0;
-	util_hold_messages(NULL);
+	util_hold_messages(was);
 	worker_join(&w);
 	free(job.t.rows);
 	fputs(sbuf_str(&job.said), stderr);

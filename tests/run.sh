@@ -18,7 +18,15 @@ if [ -n "${TEMPASS_VALGRIND:-}" ]; then
 	export TEMPASS_BIN=$PWD/tests/valgrind.sh
 fi
 export TESTS_DIR=$PWD/tests
-filter=${1:-}
+# Arguments: only the tests whose path holds one of them ("e2e/void.sh").
+filters=("$@")
+wanted() {
+	[ ${#filters[@]} -eq 0 ] && return 0
+	for f in "${filters[@]}"; do
+		[[ $1 == *"$f"* ]] && return 0
+	done
+	return 1
+}
 passed=0 failed=0
 log=$(mktemp) out=$(mktemp -d)
 trap 'rm -rf "$log" "$out"' EXIT
@@ -83,14 +91,14 @@ for t in tests/unit/test_*; do
 	[ -n "$pg" ] && break
 	case $t in *.c) continue ;; esac
 	[ -x "$t" ] || continue
-	[ -n "$filter" ] && [[ $t != *$filter* ]] && continue
+	wanted "$t" || continue
 	run_one "$t" "$t"
 done
 # On PostgreSQL, TEMPASS_TEST_JOBS scripts at a time (default 1), each
 # reported when all have ended, in order.
 names=()
 for t in tests/e2e/*.sh; do
-	[ -n "$filter" ] && [[ $t != *$filter* ]] && continue
+	wanted "$t" || continue
 	if [ -n "$pg" ]; then
 		grep -qx "$(basename "$t" .sh)" <<<"$leave_out" && continue
 		while [ "$(jobs -rp | wc -l)" -ge "${TEMPASS_TEST_JOBS:-1}" ]; do

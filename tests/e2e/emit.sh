@@ -777,9 +777,9 @@ check "and makes none" test ! -e "$T/none/tempass.db" -a ! -e "$T/none"
 check "nor the list" test ! -e nostore.csv
 # A version that names no batch ("0", "1x") needs no store: it is why the
 # record is refused, with one job or more.
-awk -F'\t' -v OFS='\t' 'NR == 1 { print; next } { $5 = "0"; print; $5 = "1x"; print }' nostore.tsv >v0.tsv
+awk -F'\t' -v OFS='\t' 'NR == 1 { print; next } { $5 = "1x"; print; $5 = "0"; print }' nostore.tsv >v0.tsv
 for j in 1 2; do
-	check_exit "--jobs $j: records of version 0 and 1x with no store: exit 65" 65 \
+	check_exit "--jobs $j: records of version 1x and 0 with no store: exit 65" 65 \
 	  "$TEMPASS_BIN" --config "$T/none.conf" --jobs "$j" emit csv --input v0.tsv -o v0.csv
 	check_grep "--jobs $j: as having no batch version" "2 records are not current (2 no batch version)" "$T/.err"
 	check "--jobs $j: no store made, no list" test ! -e "$T/none" -a ! -e v0.csv
