@@ -1156,9 +1156,8 @@ int emit(struct ctx *ctx, const struct emit_opts *o, struct emit_table *t)
 		}
 		return write_text(ctx, o, t, 0, t->nrows, stdout);
 	}
-	/* The folder the files go in, unless -o names the file. */
-	if ((o->per_group || !o->output) &&
-	    mkdir_p(o->output ? o->output : ctx->cfg->out_dir, 0700) != 0)
+	if (mkdir_p(o->per_group && o->output ? o->output : ctx->cfg->out_dir,
+		    0700) != 0)
 		return EX_CANTCREAT;
 	if (!o->per_group) {
 		char *path = o->output ? xstrdup(o->output) :
@@ -1448,7 +1447,7 @@ static void *check_job(void *arg)
 
 /*
  * Whether t's check can run beside its writing: the records go to one
- * file, which can wait unnamed, in a folder that is there, and nothing
+ * file, which can wait unnamed, out_dir is there, and nothing
  * that writes it reads the store (LDIF reads the batch before; the
  * directories' files are written as their kind says); the check can only
  * refuse (no --allow-void, which adds a column the writing needs). Its
@@ -1467,9 +1466,9 @@ static int check_beside(struct ctx *ctx, const struct emit_opts *o,
 		return 0;
 	if ((*rc = ctx_open_existing(ctx)) != 0)
 		return 0;
-	/* Nor does a refused list make a folder: where the file would make
+	/* Nor does a refused list make a folder: where emit() would make
 	 * out_dir, the check goes first. */
-	return o->output || access(ctx->cfg->out_dir, F_OK) == 0;
+	return access(ctx->cfg->out_dir, F_OK) == 0;
 }
 
 /*

@@ -99,15 +99,15 @@ for j in 1 2; do
 	check "--jobs $j: and nothing is named" test ! -e "j$j/vlong.xlsx"
 done
 check_eq "no temporary file beside the outputs" "$(ls -A . j1 j2 | grep -c 'tmp')" 0
-# Nor does a refused list make a folder; -o FILE makes none either way.
+# Nor does a refused list make a folder.
 for j in 1 2; do
 	sed "s#^out_dir *=.*#out_dir = $T/made$j#" pipeline.conf >made$j.conf
 	check_exit "--jobs $j: a voided list to out_dir, which is not there yet: exit 65" 65 \
 	  "$TEMPASS_BIN" --config "$T/made$j.conf" --jobs "$j" emit xlsx --input v8a.tsv
 	check "--jobs $j: out_dir is not made" test ! -e "made$j"
-	check_exit "--jobs $j: the current list to -o FILE: exit 0" 0 \
-	  "$TEMPASS_BIN" --config "$T/made$j.conf" --jobs "$j" emit xlsx --input v8b.tsv -o "j$j/o.xlsx"
-	check "--jobs $j: the file is written, and out_dir still not made" test -s "j$j/o.xlsx" -a ! -e "made$j"
+	check_exit "--jobs $j: nor to -o FILE: exit 65" 65 \
+	  "$TEMPASS_BIN" --config "$T/made$j.conf" --jobs "$j" emit xlsx --input v8a.tsv -o "j$j/o.xlsx"
+	check "--jobs $j: out_dir is still not made, nor the file" test ! -e "made$j" -a ! -e "j$j/o.xlsx"
 	check_exit "--jobs $j: the current list to out_dir: exit 0" 0 \
 	  "$TEMPASS_BIN" --config "$T/made$j.conf" --jobs "$j" emit xlsx --input v8b.tsv
 	check_eq "--jobs $j: out_dir made, the workbook in it" "$(cat "$T/.out")" "$T/made$j/oakfield-v$v8b.xlsx"
