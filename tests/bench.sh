@@ -82,6 +82,9 @@ conf() {
 }
 
 now_ns() { date +%s%N; }
+# median LINE...: the middle line by its first number (the lower middle of
+# an even count).
+median() { printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"; }
 
 # The private PostgreSQL server's processor time (PG_PID, tests/pg.sh),
 # in seconds: that of its processes that have ended, the backends its
@@ -161,8 +164,7 @@ repeated() {
 			'BEGIN { print ((b == "n/a" || a + 0 > b + 0) ? a : b) }')
 	done
 	RUNS=$(printf '%s\n' "${samples[@]}" | awk '{ print $1 }' | tr '\n' ' ')
-	read -r SECS CPU SERVER_CPU < <(printf '%s\n' "${samples[@]}" | sort -n |
-		sed -n "$(((REPEAT + 1) / 2))p")
+	read -r SECS CPU SERVER_CPU < <(median "${samples[@]}")
 	PEAK_MB=$peak
 }
 # Starting states: a copy of the store (var/, written back before each
@@ -340,28 +342,24 @@ for ((i = 0; i < XLSX_REPEAT; i++)); do
 	bare_xlsx+=("$(echo "$out" | sed -n 's/.* seconds=\([0-9.]*\).*/\1/p')")
 	bare_xlsx_cpu+=("$(echo "$out" | sed -n 's/.* cpu=\([0-9.]*\).*/\1/p')")
 done
-read -r xlsx_secs xlsx_cpu < <(printf '%s\n' "${xlsx[@]}" | sort -n |
-	sed -n "$(((XLSX_REPEAT + 1) / 2))p")
+read -r xlsx_secs xlsx_cpu < <(median "${xlsx[@]}")
 echo "bench: emit xlsx in ${xlsx_secs}s (runs:" \
      "$(printf '%s\n' "${xlsx[@]}" | awk '{ print $1 }' | tr '\n' ' '))"
-bare_xlsx_secs=$(printf '%s\n' "${bare_xlsx[@]}" | sort -n |
-	sed -n "$(((XLSX_REPEAT + 1) / 2))p")
+bare_xlsx_secs=$(median "${bare_xlsx[@]}")
 xlsx_ratio=$(awk -v a="$xlsx_secs" -v b="$bare_xlsx_secs" \
 	'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
 echo "bench: bare libxlsxwriter in ${bare_xlsx_secs}s (runs:" \
      "${bare_xlsx[*]}): emit xlsx is ${xlsx_ratio}x"
 # For reading the figure: the yardstick's whole program, which also reads
 # the stream (its own plain reader) and sorts it, as emit must.
-whole_xlsx_secs=$(printf '%s\n' "${whole_xlsx[@]}" | sort -n |
-	sed -n "$(((XLSX_REPEAT + 1) / 2))p")
+whole_xlsx_secs=$(median "${whole_xlsx[@]}")
 echo "bench: bench_xlsx as a whole program, reading and sorting included, in" \
      "${whole_xlsx_secs}s: emit xlsx is $(awk -v a="$xlsx_secs" \
 	-v b="$whole_xlsx_secs" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')x"
 # Processor time is not stretched by what else the machine runs: read it
 # when the wall-clock ratio looks off on a busy machine. emit's counts the
 # store check too, which runs on a second core beside the writing.
-[ "$HAVE_TIME" = 1 ] && awk -v a="$xlsx_cpu" -v b="$(printf '%s\n' \
-	"${bare_xlsx_cpu[@]}" | sort -n | sed -n "$(((XLSX_REPEAT + 1) / 2))p")" \
+[ "$HAVE_TIME" = 1 ] && awk -v a="$xlsx_cpu" -v b="$(median "${bare_xlsx_cpu[@]}")" \
 	'BEGIN { printf "bench: emit xlsx: processor time %.3fs, bare " \
 		 "libxlsxwriter %.3fs (%.2fx)\n", a, b, (b > 0 ? a / b : 0) }'
 ok=$(below "$xlsx_secs" "$(awk -v b="$bare_xlsx_secs" 'BEGIN { print 1.15 * b }')")
@@ -605,8 +603,7 @@ at_once_median() {
 		at_once "$1" "$2"
 		samples+=("$SECS")
 	done
-	SECS=$(printf '%s\n' "${samples[@]}" | sort -n |
-		sed -n "$(((REPEAT + 1) / 2))p")
+	SECS=$(median "${samples[@]}")
 }
 mkdir -p schools/db
 schools sqlite "$W/schools/db/tempass.db"
